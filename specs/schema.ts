@@ -1,0 +1,252 @@
+// The object model: one zod definition per kind, from which come the TypeScript types, the
+// validation (with unknown-field detection) and the JSON Schema printed by `berth schema`.
+import { z } from 'zod';
+import { parseCpu, parseMemory } from './quantity.ts';
+
+export const API_VERSION = 'berth.dev/v1';
+
+/** DNS-1123 label: container names become hostnames and DNS names on networks. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const name = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(DNS_LABEL, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit');
+
+const labelMap = z.record(z.string(), z.string());
+
+export const ObjectMeta = z.strictObject({
+  name,
+  labels: labelMap.optional(),
+  annotations: labelMap.optional(),
+});
+
+const memoryQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  try {
+    parseMemory(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+const cpuQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  try {
+    parseCpu(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+const port = z.number().int().min(1).max(65535);
+const portRef = z.union([port, z.string().min(1)]);
+
+// ---------- Image ----------
+
+export const PullPolicy = z.enum(['IfNotPresent', 'Always', 'Never']);
+
+export const ImageSpec = z
+  .strictObject({
+    ref: z.string().min(1),
+    pull: z.strictObject({ policy: PullPolicy.default('IfNotPresent') }).optional(),
+    build: z
+      .strictObject({
+        context: z.string().min(1),
+        dockerfile: z.string().min(1).default('Dockerfile'),
+        args: z.record(z.string(), z.string()).optional(),
+        target: z.string().min(1).optional(),
+      })
+      .optional(),
+    push: z.boolean().default(false),
+  })
+  .superRefine((spec, ctx) => {
+    if ((spec.pull === undefined) === (spec.build === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'exactly one of "pull" or "build" must be set (pull: {policy: IfNotPresent} fetches ref; build: {context: DIR} builds it)',
+      });
+    }
+  });
+
+// ---------- Container ----------
+
+export const EnvVar = z.strictObject({ name: z.string().min(1), value: z.string().default('') });
+
+export const ContainerPort = z.strictObject({
+  name: z.string().optional(),
+  containerPort: port,
+  hostPort: port.optional(),
+  hostIP: z.string().optional(),
+  protocol: z
+    .string()
+    .transform((p) => p.toUpperCase())
+    .pipe(z.enum(['TCP', 'UDP'], { message: 'protocol must be TCP or UDP' }))
+    .default('TCP'),
+});
+
+export const Volume = z
+  .strictObject({
+    name,
+    /** A directory or file of the host, bind-mounted. */
+    hostPath: z.strictObject({ path: z.string().startsWith('/', 'must be an absolute path') }).optional(),
+    /** Scratch space that lives as long as the container; medium Memory makes it a tmpfs. */
+    emptyDir: z
+      .strictObject({ medium: z.enum(['', 'Memory']).default(''), sizeLimit: memoryQuantity.optional() })
+      .optional(),
+    /** A berth named volume (Docker's `-v name:/path`), created on first use, kept until removed. */
+    persistentVolumeClaim: z.strictObject({ claimName: name, readOnly: z.boolean().default(false) }).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim].filter((x) => x !== undefined).length;
+    if (n !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `volume "${v.name}" must have exactly one of hostPath, emptyDir or persistentVolumeClaim`,
+      });
+    }
+  });
+
+export const VolumeMount = z.strictObject({
+  name,
+  mountPath: z.string().startsWith('/', 'must be an absolute path'),
+  readOnly: z.boolean().default(false),
+  subPath: z.string().optional(),
+});
+
+const probeDefaults = {
+  initialDelaySeconds: z.number().int().min(0).default(0),
+  periodSeconds: z.number().int().min(1).default(10),
+  timeoutSeconds: z.number().int().min(1).default(1),
+  successThreshold: z.number().int().min(1).default(1),
+  failureThreshold: z.number().int().min(1).default(3),
+};
+
+export const Probe = z
+  .strictObject({
+    exec: z.strictObject({ command: z.array(z.string()).min(1) }).optional(),
+    httpGet: z
+      .strictObject({
+        path: z.string().default('/'),
+        port: portRef,
+        host: z.string().optional(),
+        scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
+        httpHeaders: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(),
+      })
+      .optional(),
+    tcpSocket: z.strictObject({ port: portRef, host: z.string().optional() }).optional(),
+    ...probeDefaults,
+  })
+  .superRefine((p, ctx) => {
+    const n = [p.exec, p.httpGet, p.tcpSocket].filter((x) => x !== undefined).length;
+    if (n !== 1) ctx.addIssue({ code: 'custom', message: 'a probe needs exactly one of exec, httpGet or tcpSocket' });
+  });
+
+export const RestartPolicy = z.enum(['Always', 'OnFailure', 'Never']);
+
+export const ContainerSpec = z.strictObject({
+  /** An Image object's name (a bare word), or a registry reference (has a "/", ":" or "@"). */
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.array(EnvVar).optional(),
+  workingDir: z.string().startsWith('/', 'must be an absolute path').optional(),
+  user: z.string().optional(),
+  hostname: z.string().optional(),
+  ports: z.array(ContainerPort).optional(),
+  volumes: z.array(Volume).optional(),
+  volumeMounts: z.array(VolumeMount).optional(),
+  resources: z
+    .strictObject({
+      limits: z
+        .strictObject({
+          memory: memoryQuantity.optional(),
+          cpu: cpuQuantity.optional(),
+          pids: z.number().int().min(1).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  restartPolicy: RestartPolicy.default('Always'),
+  livenessProbe: Probe.optional(),
+  readinessProbe: Probe.optional(),
+  readOnlyRootFilesystem: z.boolean().default(false),
+  stopSignal: z.string().optional(),
+  terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+});
+
+// ---------- Status (filled by the controllers) ----------
+
+export const Condition = z.strictObject({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: z.string(),
+});
+
+export const Status = z.looseObject({
+  observedGeneration: z.number().int().optional(),
+  phase: z.string().optional(),
+  conditions: z.array(Condition).optional(),
+});
+
+// ---------- Kinds ----------
+
+export const ImageObject = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Image'),
+  metadata: ObjectMeta,
+  spec: ImageSpec,
+});
+
+export const ContainerObject = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Container'),
+  metadata: ObjectMeta,
+  spec: ContainerSpec,
+});
+
+export const KINDS = ['Image', 'Container'] as const;
+export type Kind = (typeof KINDS)[number];
+export const kindSchemas = { Image: ImageObject, Container: ContainerObject } as const;
+
+export type ImageSpec = z.output<typeof ImageSpec>;
+export type ContainerSpec = z.output<typeof ContainerSpec>;
+export type Probe = z.output<typeof Probe>;
+export type Volume = z.output<typeof Volume>;
+export type VolumeMount = z.output<typeof VolumeMount>;
+export type ContainerPort = z.output<typeof ContainerPort>;
+export type Condition = z.output<typeof Condition>;
+export type Status = z.output<typeof Status>;
+export type ObjectMeta = z.output<typeof ObjectMeta>;
+
+/** What the store holds and the API returns: the validated, defaulted object plus bookkeeping. */
+export interface StoredMeta extends ObjectMeta {
+  generation: number;
+  uid: string;
+  creationTimestamp: string;
+  /** Who applied it: `file:/abs/path`, `watch:/abs/dir`, or `cli`. */
+  source: string;
+}
+
+export interface ImageResource {
+  apiVersion: typeof API_VERSION;
+  kind: 'Image';
+  metadata: StoredMeta;
+  spec: ImageSpec;
+  status: Status;
+}
+
+export interface ContainerResource {
+  apiVersion: typeof API_VERSION;
+  kind: 'Container';
+  metadata: StoredMeta;
+  spec: ContainerSpec;
+  status: Status;
+}
+
+export type Resource = ImageResource | ContainerResource;
+
+/** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
+export function imageIsObjectName(image: string): boolean {
+  return !/[/:@]/.test(image);
+}
