@@ -1,0 +1,283 @@
+// The executor for Container objects: a workqueue of names, one XState actor per object, and the
+// pure decision (container-reconcile.ts) in between. Every trigger — apply, delete, an Image that
+// became ready, an actor's transition, the periodic resync — only enqueues the name; reconcile()
+// re-reads the object, its image and the engine's containers, decides, and carries the actions out.
+import { randomBytes } from 'node:crypto';
+import { createActor, type Actor } from 'xstate';
+import type { ContainerEngine, EngineContainer, ImageEngine } from '../engine/engine.ts';
+import { imageIsObjectName, type ContainerResource, type ImageResource, type Status } from '../specs/schema.ts';
+import { NotFoundError } from '../specs/errdefs.ts';
+import { isoTime, type Clock } from './clock.ts';
+import { createContainerMachine, type ContainerMachine, type ContainerSnapshot } from './container-machine.ts';
+import {
+  reconcileContainer,
+  type ActorView,
+  type ContainerAction,
+  type ImageAvailability,
+} from './container-reconcile.ts';
+import type { ContainerEvent, PersistedLifecycle } from './container-types.ts';
+import { errorMessage } from './errors.ts';
+import type { BerthMetrics, ContainerSample } from './metrics.ts';
+import { ImagePuller } from './image-puller.ts';
+import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './ports.ts';
+import { containerStatus, phaseOf } from './status.ts';
+import { WorkQueue } from './workqueue.ts';
+
+export interface ContainerControllerOptions {
+  store: ObjectStore;
+  events: EventSink;
+  engine: ContainerEngine & ImageEngine;
+  clock: Clock;
+  metrics?: BerthMetrics;
+  log?: ControllerLog;
+  concurrency?: number;
+  newContainerID?: () => string;
+  removeRetryMs?: number;
+}
+
+interface Entry {
+  actor: Actor<ContainerMachine>;
+  /** Status last written, to skip identical writes. */
+  written?: string;
+  lastPhase?: string;
+}
+
+export class ContainerController {
+  readonly queue: WorkQueue;
+  readonly #o: ContainerControllerOptions;
+  readonly #log: ControllerLog;
+  readonly #machine: ContainerMachine;
+  readonly #actors = new Map<string, Entry>();
+  readonly #puller: ImagePuller;
+  /** Containers in the engine berth did not create: reported, never touched. */
+  unknown: EngineContainer[] = [];
+
+  constructor(o: ContainerControllerOptions) {
+    this.#o = o;
+    this.#log = o.log ?? silentLog;
+    this.#machine = createContainerMachine({
+      engine: o.engine,
+      clock: o.clock,
+      newContainerID: o.newContainerID ?? (() => randomBytes(32).toString('hex')),
+      record: (name, uid, type, reason, message) => {
+        const target = { kind: 'Container', name, uid };
+        if (type === 'Normal') o.events.normal(target, reason, message);
+        else o.events.warning(target, reason, message);
+      },
+      ...(o.removeRetryMs !== undefined ? { removeRetryMs: o.removeRetryMs } : {}),
+    });
+    this.#puller = new ImagePuller({
+      engine: o.engine,
+      clock: o.clock,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      onSettled: (ref) => this.enqueueUsingRef(ref),
+    });
+    this.queue = new WorkQueue({
+      clock: o.clock,
+      handler: (name) => this.reconcile(name),
+      concurrency: o.concurrency ?? 8,
+      ...(o.metrics ? { observer: o.metrics.queueObserver('container') } : {}),
+      onTerminal: (name, err) => this.#recordTerminal(name, err),
+      onError: (name, err, ms) => this.#log.warn('reconcile failed; will retry', { container: name, error: errorMessage(err), retryInMs: ms }),
+    });
+    o.metrics?.setContainerSource(() => this.samples());
+  }
+
+  /** Enqueues every Container object and every name the engine has containers for. */
+  async start(): Promise<void> {
+    const names = new Set(this.#o.store.list('Container').map((r) => r.metadata.name));
+    const all = await this.#o.engine.list();
+    this.unknown = all.filter((c) => !c.owner);
+    for (const c of this.unknown) {
+      this.#log.warn('container not created by berth left alone', { id: c.id, status: c.status });
+    }
+    for (const c of all) if (c.owner) names.add(c.owner.name);
+    for (const n of names) this.queue.add(n);
+  }
+
+  enqueue(name: string): void {
+    this.queue.add(name);
+  }
+
+  /** Containers whose spec.image is this Image object's name or this registry reference. */
+  enqueueUsingImage(imageName: string): void {
+    for (const r of this.#o.store.list('Container') as ContainerResource[]) if (r.spec.image === imageName) this.queue.add(r.metadata.name);
+  }
+
+  enqueueUsingRef(ref: string): void {
+    for (const r of this.#o.store.list('Container') as ContainerResource[]) {
+      if (!imageIsObjectName(r.spec.image) && this.#puller.normalise(r.spec.image) === ref) this.queue.add(r.metadata.name);
+    }
+  }
+
+  /** Stops the actors (containers keep running under their monitors) and the queue. */
+  async stop(): Promise<void> {
+    await this.queue.shutdown();
+    for (const e of this.#actors.values()) e.actor.stop();
+    this.#actors.clear();
+  }
+
+  snapshot(name: string): ContainerSnapshot | undefined {
+    return this.#actors.get(name)?.actor.getSnapshot();
+  }
+
+  /** Lifecycle verbs from the API (stop, start, pause, unpause). */
+  send(name: string, event: ContainerEvent): void {
+    const e = this.#actors.get(name);
+    if (!e) throw new NotFoundError(`container "${name}" has no lifecycle yet: it is not applied or still being set up; retry in a moment`);
+    e.actor.send(event);
+  }
+
+  async reconcile(name: string): Promise<{ requeueAfter?: number }> {
+    const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
+    const entry = this.#actors.get(name);
+    const containers = await this.#o.engine.list({ name });
+    const desired = res
+      ? {
+          name,
+          uid: res.metadata.uid,
+          generation: res.metadata.generation,
+          spec: res.spec,
+          image: await this.#imageFor(res.spec.image),
+        }
+      : undefined;
+    const previous = (res?.status as { lifecycle?: PersistedLifecycle } | undefined)?.lifecycle;
+    const decision = reconcileContainer(
+      desired,
+      {
+        ...(entry ? { actor: actorView(entry.actor.getSnapshot()) } : {}),
+        containers,
+        ...(previous ? { previous } : {}),
+      },
+      this.#o.clock.now(),
+    );
+    for (const a of decision.actions) await this.#execute(name, a, res);
+    return decision.requeueAfter !== undefined ? { requeueAfter: decision.requeueAfter } : {};
+  }
+
+  async #execute(name: string, a: ContainerAction, res: ContainerResource | undefined): Promise<void> {
+    switch (a.type) {
+      case 'spawn': {
+        const actor = createActor(this.#machine, {
+          input: { desired: a.desired, ...(a.previous ? { previous: a.previous } : {}), ...(a.adopt ? { adopt: a.adopt } : {}) },
+          clock: this.#o.clock,
+        });
+        const entry: Entry = { actor };
+        this.#actors.set(name, entry);
+        actor.subscribe({
+          next: (snap) => this.#onSnapshot(name, entry, snap),
+          error: (err) => this.#log.error('container lifecycle crashed', { container: name, error: errorMessage(err) }),
+        });
+        if (a.adopt) this.#log.info('re-adopted container', { container: name, id: a.adopt.id, status: a.adopt.status });
+        actor.start();
+        return;
+      }
+      case 'send':
+        this.#actors.get(name)?.actor.send(a.event);
+        return;
+      case 'dropActor':
+        this.#actors.get(name)?.actor.stop();
+        this.#actors.delete(name);
+        return;
+      case 'removeStray': {
+        const grace = res?.spec.terminationGracePeriodSeconds ?? 10;
+        this.#log.info('removing container', { container: name, id: a.container.id, reason: a.reason });
+        if (a.container.status === 'running' || a.container.status === 'paused') {
+          await this.#o.engine.stop(a.container.id, { timeoutSeconds: grace }).catch(() => undefined);
+        }
+        await this.#o.engine.remove(a.container.id, { force: true });
+        this.#o.events.normal({ kind: 'Container', name }, 'Removed', `Removed container ${a.container.id.slice(0, 12)}: ${a.reason}`);
+        return;
+      }
+    }
+  }
+
+  #onSnapshot(name: string, entry: Entry, snap: ContainerSnapshot): void {
+    const phase = phaseOf(snap.value);
+    const res = this.#o.store.get('Container', name);
+    if (res && phase !== 'Removed') {
+      const status = containerStatus(phase, snap.context, res.status.conditions, isoTime(this.#o.clock));
+      const key = JSON.stringify({ ...status, conditions: status.conditions.map((c) => ({ ...c, lastTransitionTime: '' })) });
+      if (key !== entry.written) {
+        entry.written = key;
+        this.#o.store.setStatus({ kind: 'Container', name }, status as unknown as Status);
+      }
+    }
+    if (phase !== entry.lastPhase) {
+      entry.lastPhase = phase;
+      this.queue.add(name);
+    }
+  }
+
+  #recordTerminal(name: string, err: unknown): void {
+    const res = this.#o.store.get('Container', name);
+    if (!res) return;
+    this.#o.store.setStatus(
+      { kind: 'Container', name },
+      { ...res.status, observedGeneration: res.metadata.generation, phase: 'Failed', reason: 'InvalidSpec', message: errorMessage(err) },
+    );
+    this.#o.events.warning({ kind: 'Container', name, uid: res.metadata.uid }, 'InvalidSpec', errorMessage(err));
+  }
+
+  async #imageFor(image: string): Promise<ImageAvailability> {
+    if (!imageIsObjectName(image)) return this.#puller.availability(image);
+    const img = this.#o.store.get('Image', image) as ImageResource | undefined;
+    if (!img) {
+      return {
+        state: 'pending',
+        reason: 'ImageNotFound',
+        message: `no Image object named "${image}": apply one, or use a registry reference such as "${image}:latest"`,
+      };
+    }
+    const st = img.status as Status & { digest?: string; reason?: string; message?: string };
+    const ready = st.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (ready && st.digest && st.observedGeneration === img.metadata.generation) {
+      return { state: 'ready', image: { ref: img.spec.ref, digest: st.digest } };
+    }
+    if (st.phase === 'Failed') return { state: 'failed', reason: st.reason ?? 'ErrImage', message: st.message ?? `Image "${image}" failed` };
+    return { state: 'pending', reason: st.phase === 'Building' ? 'ImageBuilding' : 'ImagePulling', message: `waiting for Image "${image}"` };
+  }
+
+  /** One sample per container with a process, for /metrics. */
+  async samples(): Promise<ContainerSample[]> {
+    const out: ContainerSample[] = [];
+    await Promise.all(
+      [...this.#actors.entries()].map(async ([name, e]) => {
+        const snap = e.actor.getSnapshot();
+        const phase = phaseOf(snap.value);
+        const c = snap.context;
+        if (!c.containerID || phase === 'Removed') return;
+        const sample: ContainerSample = {
+          name,
+          image: c.image?.ref ?? c.desired.spec.image,
+          id: c.containerID,
+          phase,
+          restartCount: c.restartCount,
+          ...(c.startedAt ? { startTime: Date.parse(c.startedAt) / 1000 } : {}),
+        };
+        if (phase === 'Running' || phase === 'Paused') {
+          sample.stats = await this.#o.engine.stats(c.containerID).catch(() => undefined);
+          if (!sample.stats) delete sample.stats;
+        }
+        out.push(sample);
+      }),
+    );
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+function actorView(snap: ContainerSnapshot): ActorView {
+  const c = snap.context;
+  return {
+    phase: phaseOf(snap.value),
+    specHash: c.desired.specHash,
+    generation: c.desired.generation,
+    ...(c.pendingDesired ? { pendingSpecHash: c.pendingDesired.specHash } : {}),
+    deleteRequested: c.deleteRequested,
+    ...(c.containerID ? { containerID: c.containerID } : {}),
+    ...(c.image ? { imageDigest: c.image.digest } : {}),
+    ...(c.imageCondition.status === 'False'
+      ? { imageWaiting: { reason: c.imageCondition.reason, ...(c.imageCondition.message ? { message: c.imageCondition.message } : {}) } }
+      : {}),
+  };
+}

@@ -1,0 +1,165 @@
+// The pure decision for one Container object: compare what is wanted (the object, its image) with
+// what is (the object's actor, if any, and the engine's containers owned by it) and say what to do.
+// Level-triggered: it is called for every event on the key and on a periodic resync, and returns
+// nothing to do when both sides agree. The executor (container-controller.ts) performs the actions.
+import type { ContainerSpec } from '../specs/schema.ts';
+import type { EngineContainer, ImageHandle } from '../engine/engine.ts';
+import type { ContainerEvent, DesiredContainer, Phase, PersistedLifecycle } from './container-types.ts';
+import { specHash } from './hash.ts';
+
+/** Drift (a container killed or removed behind berth's back) is looked for this often. */
+export const RESYNC_MS = 10_000;
+
+export type ImageAvailability =
+  | { state: 'ready'; image: ImageHandle }
+  | { state: 'pending'; reason: string; message?: string }
+  | { state: 'failed'; reason: string; message: string };
+
+export interface ContainerDesiredView {
+  name: string;
+  uid: string;
+  generation: number;
+  spec: ContainerSpec;
+  image: ImageAvailability;
+}
+
+/** What the actor's snapshot says (for an actor that exists). */
+export interface ActorView {
+  phase: Phase;
+  specHash: string;
+  generation: number;
+  pendingSpecHash?: string;
+  deleteRequested: boolean;
+  containerID?: string;
+  imageDigest?: string;
+  /** The image waiting reason/message it shows, to avoid resending the same news. */
+  imageWaiting?: { reason: string; message?: string };
+}
+
+export interface ContainerObservedView {
+  actor?: ActorView;
+  /** Engine containers owned by this object's name. */
+  containers: EngineContainer[];
+  /** Lifecycle recorded in status by the previous daemon (restart count, backoff, stop). */
+  previous?: PersistedLifecycle;
+}
+
+export type ContainerAction =
+  | { type: 'spawn'; desired: DesiredContainer; adopt?: EngineContainer; previous?: PersistedLifecycle }
+  | { type: 'send'; event: ContainerEvent }
+  | { type: 'removeStray'; container: EngineContainer; reason: string }
+  | { type: 'dropActor' };
+
+export interface Decision<A> {
+  actions: A[];
+  requeueAfter?: number;
+}
+
+/** Phases in which the actor is in the middle of an engine call: containers may be appearing or going. */
+const BUSY: ReadonlySet<Phase> = new Set(['Creating', 'Restarting', 'Stopping', 'Removing']);
+
+function desiredFor(d: ContainerDesiredView, digest: string | undefined): DesiredContainer {
+  return { name: d.name, uid: d.uid, generation: d.generation, spec: d.spec, specHash: specHash(d.spec, digest) };
+}
+
+/** Newest first, running before stopped: the one to keep when several match. */
+function preference(a: EngineContainer, b: EngineContainer): number {
+  const live = (c: EngineContainer) => (c.status === 'running' || c.status === 'paused' ? 1 : 0);
+  return live(b) - live(a) || b.createdAt.localeCompare(a.createdAt);
+}
+
+export function reconcileContainer(
+  desired: ContainerDesiredView | undefined,
+  observed: ContainerObservedView,
+  _now: number,
+): Decision<ContainerAction> {
+  const actions: ContainerAction[] = [];
+  const { actor, containers } = observed;
+
+  // Deleted: stop and remove through the actor, or directly when no actor knows the containers.
+  if (!desired) {
+    if (actor) {
+      if (actor.phase === 'Removed') actions.push({ type: 'dropActor' });
+      else if (!actor.deleteRequested) actions.push({ type: 'send', event: { type: 'DELETE' } });
+      if (actor.phase !== 'Removed' || containers.length === 0) return { actions };
+    }
+    for (const c of containers) actions.push({ type: 'removeStray', container: c, reason: 'its Container object was deleted' });
+    return { actions };
+  }
+
+  const readyImage = desired.image.state === 'ready' ? desired.image.image : undefined;
+
+  // No actor: first sight of the object, or a daemon restart. Adopt what matches; remove the rest.
+  if (!actor || actor.phase === 'Removed') {
+    if (actor) actions.push({ type: 'dropActor' });
+    const want = desiredFor(desired, readyImage?.digest);
+    const matching = containers
+      .filter((c) => c.owner?.uid === desired.uid && c.owner.specHash === want.specHash)
+      .sort(preference);
+    const adopt = actor ? undefined : matching[0];
+    for (const c of containers) {
+      if (c !== adopt) {
+        actions.push({
+          type: 'removeStray',
+          container: c,
+          reason: matching.includes(c) ? 'a duplicate of the adopted container' : 'created from an older spec',
+        });
+      }
+    }
+    actions.push({
+      type: 'spawn',
+      desired: want,
+      ...(adopt ? { adopt } : {}),
+      ...(adopt && observed.previous ? { previous: observed.previous } : {}),
+    });
+    if (!adopt) actions.push(...imageNews(desired.image, undefined));
+    return { actions, requeueAfter: RESYNC_MS };
+  }
+
+  // The actor exists: tell it what changed.
+  const digest = readyImage?.digest ?? actor.imageDigest;
+  const want = desiredFor(desired, digest);
+  if (want.specHash !== actor.specHash && want.specHash !== actor.pendingSpecHash) {
+    actions.push({ type: 'send', event: { type: 'DESIRED', desired: want } });
+  } else if (want.specHash === actor.specHash && (want.generation !== actor.generation || actor.pendingSpecHash)) {
+    actions.push({ type: 'send', event: { type: 'DESIRED', desired: want } });
+  }
+  if (readyImage && readyImage.digest !== actor.imageDigest) {
+    actions.push({ type: 'send', event: { type: 'IMAGE_READY', image: readyImage } });
+  } else if (!readyImage && (actor.phase === 'Pending' || actor.phase === 'WaitingForImage')) {
+    actions.push(...imageNews(desired.image, actor.imageWaiting));
+  }
+
+  // Drift: the engine no longer has the actor's container, or it stopped without the watcher noticing.
+  if (!BUSY.has(actor.phase) && actor.containerID) {
+    const mine = containers.find((c) => c.id === actor.containerID);
+    if (!mine) {
+      actions.push({ type: 'send', event: { type: 'CONTAINER_GONE' } });
+    } else if ((actor.phase === 'Running' || actor.phase === 'Paused') && (mine.status === 'stopped' || mine.status === 'created')) {
+      actions.push({
+        type: 'send',
+        event: mine.exit ? { type: 'EXITED', exit: mine.exit } : { type: 'CONTAINER_GONE' },
+      });
+    }
+  }
+  if (!BUSY.has(actor.phase)) {
+    for (const c of containers) {
+      if (c.id !== actor.containerID) actions.push({ type: 'removeStray', container: c, reason: 'not the container berth tracks for this object' });
+    }
+  }
+  return { actions, requeueAfter: RESYNC_MS };
+}
+
+function imageNews(image: ImageAvailability, shown: ActorView['imageWaiting']): ContainerAction[] {
+  if (image.state === 'ready') return [{ type: 'send', event: { type: 'IMAGE_READY', image: image.image } }];
+  if (shown && shown.reason === image.reason && shown.message === image.message) return [];
+  return [
+    {
+      type: 'send',
+      event:
+        image.state === 'failed'
+          ? { type: 'IMAGE_FAILED', reason: image.reason, message: image.message }
+          : { type: 'IMAGE_PENDING', reason: image.reason, ...(image.message ? { message: image.message } : {}) },
+    },
+  ];
+}

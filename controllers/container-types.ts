@@ -1,0 +1,63 @@
+// Plain data shared by the Container machine, its status and the pure reconcile decision.
+import type { ContainerSpec } from '../specs/schema.ts';
+import type { EngineContainer, ImageHandle } from '../engine/engine.ts';
+import type { ExitInfo } from '../engine/runtime/runtime.ts';
+import type { BackoffState, TerminatedState } from './backoff.ts';
+
+/** What the Container object asks for, with the hash that decides whether to recreate. */
+export interface DesiredContainer {
+  name: string;
+  uid: string;
+  generation: number;
+  spec: ContainerSpec;
+  /** Hash of spec + resolved image digest (see specHash()). */
+  specHash: string;
+}
+
+/** Kept in status so that restart counts, backoff and a user's stop survive a daemon restart. */
+export interface PersistedLifecycle {
+  containerID?: string;
+  restartCount?: number;
+  lastState?: TerminatedState;
+  backoff?: BackoffState;
+  userStopped?: boolean;
+}
+
+export type StopIntent = 'recreate' | 'delete' | 'user' | 'liveness';
+
+export type ContainerEvent =
+  | { type: 'DESIRED'; desired: DesiredContainer }
+  | { type: 'DELETE' }
+  | { type: 'IMAGE_READY'; image: ImageHandle }
+  | { type: 'IMAGE_PENDING'; reason: string; message?: string }
+  | { type: 'IMAGE_FAILED'; reason: string; message: string }
+  | { type: 'EXITED'; exit: ExitInfo }
+  | { type: 'CONTAINER_GONE' }
+  | { type: 'LIVENESS_FAILED'; message: string }
+  | { type: 'READY_CHANGED'; ready: boolean; message?: string }
+  | { type: 'USER_STOP' }
+  | { type: 'USER_START' }
+  | { type: 'PAUSE' }
+  | { type: 'UNPAUSE' };
+
+export interface MachineInput {
+  desired: DesiredContainer;
+  previous?: PersistedLifecycle;
+  /** A container found in the engine for this object (daemon restart): adopted, not recreated. */
+  adopt?: EngineContainer;
+}
+
+/** The machine's top-level states, as shown in status.phase ("Paused" when Running.Paused). */
+export type Phase =
+  | 'Pending'
+  | 'WaitingForImage'
+  | 'Creating'
+  | 'Running'
+  | 'Paused'
+  | 'Exited'
+  | 'BackOff'
+  | 'Restarting'
+  | 'Stopping'
+  | 'Removing'
+  | 'Failed'
+  | 'Removed';

@@ -1,0 +1,28 @@
+// The narrow views of the store and the event recorder the controllers need (server/ passes the
+// real Store and EventRecorder; the shapes match theirs).
+import type { Resource, Status } from '../specs/schema.ts';
+
+export interface ObjectStore {
+  get(kind: string, name: string): Resource | undefined;
+  list(kind?: string): Resource[];
+  setStatus(ref: { kind: string; name: string }, status: Status): unknown;
+}
+
+export interface EventTargetRef {
+  kind: string;
+  name: string;
+  uid?: string;
+}
+
+export interface EventSink {
+  normal(target: EventTargetRef, reason: string, message: string): unknown;
+  warning(target: EventTargetRef, reason: string, message: string): unknown;
+}
+
+export interface ControllerLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLog: ControllerLog = { info() {}, warn() {}, error() {} };

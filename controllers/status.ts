@@ -1,0 +1,127 @@
+// The Container status written to the store, derived (purely) from the machine's snapshot: phase,
+// containerID, pid, startedAt, restartCount, state / lastState as kubelet reports them, conditions
+// with reasons, and the lifecycle facts that must survive a daemon restart.
+import type { Condition } from '../specs/schema.ts';
+import type { TerminatedState } from './backoff.ts';
+import type { MachineContext } from './container-machine.ts';
+import type { Phase, PersistedLifecycle } from './container-types.ts';
+
+export type ContainerStateView =
+  | { waiting: { reason: string; message?: string } }
+  | { running: { startedAt: string } }
+  | { terminated: TerminatedState };
+
+export interface ContainerStatusView {
+  observedGeneration: number;
+  phase: Phase;
+  containerID?: string;
+  pid?: number;
+  startedAt?: string;
+  restartCount: number;
+  ready: boolean;
+  image?: string;
+  imageID?: string;
+  ipAddress?: string;
+  state: ContainerStateView;
+  lastState?: { terminated: TerminatedState };
+  conditions: Condition[];
+  /** Backoff series and the user's stop, for the next daemon to continue from. */
+  lifecycle: PersistedLifecycle;
+  reason?: string;
+  message?: string;
+}
+
+/** The phase shown for a machine state value. */
+export function phaseOf(value: unknown): Phase {
+  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value) as Phase;
+  const running = (value as { Running?: string }).Running;
+  return running === 'Paused' || running === 'Resuming' ? 'Paused' : 'Running';
+}
+
+type CondInput = Omit<Condition, 'lastTransitionTime'>;
+
+/** Keeps a condition's lastTransitionTime unless its status changed (as Kubernetes does). */
+export function mergeConditions(prev: Condition[] | undefined, next: CondInput[], now: string): Condition[] {
+  return next.map((c) => {
+    const old = prev?.find((p) => p.type === c.type);
+    const lastTransitionTime = old && old.status === c.status ? old.lastTransitionTime : now;
+    const out: Condition = { type: c.type, status: c.status, lastTransitionTime };
+    if (c.reason) out.reason = c.reason;
+    if (c.message) out.message = c.message;
+    return out;
+  });
+}
+
+export function containerStatus(
+  phase: Phase,
+  c: MachineContext,
+  prevConditions: Condition[] | undefined,
+  now: string,
+): ContainerStatusView {
+  const running = phase === 'Running' || phase === 'Paused';
+  let state: ContainerStateView;
+  if (running) state = { running: { startedAt: c.startedAt ?? now } };
+  else if (c.waiting) state = { waiting: c.waiting };
+  else if (c.failure) state = { waiting: c.failure };
+  else if ((phase === 'Exited' || phase === 'Stopping') && c.lastState) state = { terminated: c.lastState };
+  else state = { waiting: { reason: phase === 'Creating' ? 'ContainerCreating' : phase } };
+
+  const notReadyReason = running
+    ? phase === 'Paused'
+      ? 'ContainerPaused'
+      : 'ReadinessProbeFailed'
+    : 'waiting' in state
+      ? state.waiting.reason
+      : 'ContainerNotRunning';
+  const conds: CondInput[] = [
+    {
+      type: 'ImageReady',
+      status: c.imageCondition.status,
+      reason: c.imageCondition.reason,
+      ...(c.imageCondition.message ? { message: c.imageCondition.message } : {}),
+    },
+    {
+      type: 'Started',
+      status: running ? 'True' : 'False',
+      reason: running ? 'Started' : 'waiting' in state ? state.waiting.reason : 'terminated' in state ? state.terminated.reason : phase,
+    },
+    c.ready && running
+      ? { type: 'Ready', status: 'True', reason: 'Ready' }
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: notReadyReason,
+          ...(running && c.readyMessage ? { message: c.readyMessage } : 'waiting' in state && state.waiting.message ? { message: state.waiting.message } : {}),
+        },
+  ];
+  const lifecycle: PersistedLifecycle = {
+    ...(c.containerID ? { containerID: c.containerID } : {}),
+    restartCount: c.restartCount,
+    ...(c.lastState ? { lastState: c.lastState } : {}),
+    ...(c.backoff ? { backoff: c.backoff } : {}),
+    ...(c.userStopped ? { userStopped: true } : {}),
+  };
+  const out: ContainerStatusView = {
+    observedGeneration: c.desired.generation,
+    phase,
+    restartCount: c.restartCount,
+    ready: c.ready && running,
+    state,
+    conditions: mergeConditions(prevConditions, conds, now),
+    lifecycle,
+  };
+  if (c.containerID) out.containerID = c.containerID;
+  if (running && c.pid) out.pid = c.pid;
+  if (running && c.startedAt) out.startedAt = c.startedAt;
+  if (c.image) {
+    out.image = c.image.ref;
+    out.imageID = c.image.digest;
+  }
+  if (c.ipAddress) out.ipAddress = c.ipAddress;
+  if (c.lastState) out.lastState = { terminated: c.lastState };
+  if ('waiting' in state) {
+    out.reason = state.waiting.reason;
+    if (state.waiting.message) out.message = state.waiting.message;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+// The narrow engine interface the controllers drive: a few verbs on images and containers.
+// Controllers never touch files or processes; the implementation (container-engine.ts) turns these
+// verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
+import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
+import type {
+  ContainerStatus,
+  ExecOptions,
+  ExecResult,
+  ExitInfo,
+  LogEntry,
+  LogOptions,
+  Stats,
+} from './runtime/runtime.ts';
+
+export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
+
+/** An image present in the content store. */
+export interface ImageHandle {
+  /** The reference it was asked for (normalised, e.g. "127.0.0.1:5000/busybox:latest"). */
+  ref: string;
+  /** Manifest digest ("sha256:…"). */
+  digest: string;
+  /** Size of its layers in bytes. */
+  size?: number;
+}
+
+export interface PullProgress {
+  bytes: number;
+  total?: number;
+}
+
+/** Who a container belongs to: written into its bundle's annotations, read back by list(). */
+export interface ContainerOwner {
+  /** The Container object's name. */
+  name: string;
+  uid: string;
+  generation: number;
+  /** Hash of the spec and the image digest it was created from: differs → recreate. */
+  specHash: string;
+}
+
+export interface CreateRequest {
+  /** Unique container id (64 hex characters, as Docker's). */
+  id: string;
+  owner: ContainerOwner;
+  spec: ContainerSpec;
+  image: ImageHandle;
+}
+
+/** A container as the engine sees it. */
+export interface EngineContainer {
+  id: string;
+  /** Undefined for containers berth did not create (found in the runtime, never touched). */
+  owner?: ContainerOwner;
+  image?: string;
+  status: ContainerStatus;
+  pid: number;
+  createdAt: string;
+  startedAt?: string;
+  exit?: ExitInfo;
+  /** Address probes and peers reach it on (undefined: it shares the host's network). */
+  ipAddress?: string;
+}
+
+export interface ContainerStats extends Stats {
+  /** Present when the container has its own network namespace. */
+  network?: { rxBytes: number; txBytes: number };
+}
+
+export interface ImageEngine {
+  /** The local image for ref, pulling it as policy says; NotFoundError for Never and absent. */
+  ensureImage(ref: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<ImageHandle>;
+  /** The local image for ref, if present. */
+  resolveImage(ref: string): Promise<ImageHandle | undefined>;
+  /** Builds an Image object's spec.build; the result is tagged ref. */
+  buildImage?(ref: string, build: NonNullable<ImageSpec['build']>): Promise<ImageHandle>;
+  /** Digest of a build context (Dockerfile, files, args): changes → rebuild. */
+  buildContextDigest?(build: NonNullable<ImageSpec['build']>): Promise<string>;
+  pushImage?(ref: string): Promise<void>;
+}
+
+export interface ContainerEngine {
+  /** Prepares the rootfs and writes the bundle; does not start the process. */
+  create(req: CreateRequest): Promise<EngineContainer>;
+  /** Starts (or starts again, after an exit) the container's process. */
+  start(id: string): Promise<EngineContainer>;
+  /** Sends the stop signal, waits the grace period, then SIGKILL; resolves with the exit. */
+  stop(id: string, opts: { signal?: string; timeoutSeconds: number }): Promise<ExitInfo>;
+  kill(id: string, signal: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /** Stops (force) and deletes the container, its bundle and rootfs; NotFound is not an error. */
+  remove(id: string, opts?: { force?: boolean }): Promise<void>;
+  /** NotFoundError when unknown. */
+  inspect(id: string): Promise<EngineContainer>;
+  /** Every container, or those of one Container object. */
+  list(filter?: { name?: string }): Promise<EngineContainer[]>;
+  /** Resolves when the process has ended (at once if it has). */
+  wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
+  stats(id: string): Promise<ContainerStats>;
+  exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+  logs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
+}
+
+export interface Engine extends ImageEngine, ContainerEngine {}
