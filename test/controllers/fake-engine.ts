@@ -1,0 +1,189 @@
+// An in-memory engine for the pure unit tests of the controllers' decisions and timing (driven by a
+// SimulatedClock): records every call, lets the test end a container's process, and can be told to
+// fail a verb. The real engine is exercised by the end-to-end tests.
+import type {
+  ContainerEngine,
+  ContainerStats,
+  CreateRequest,
+  EngineContainer,
+  ImageEngine,
+  ImageHandle,
+  PullPolicy,
+} from '../../engine/engine.ts';
+import type { ExecOptions, ExecResult, ExitInfo, LogEntry } from '../../engine/runtime/runtime.ts';
+import { NotFoundError } from '../../specs/errdefs.ts';
+import type { Clock } from '../../controllers/clock.ts';
+
+interface Fake extends EngineContainer {
+  waiters: Array<(e: ExitInfo) => void>;
+  starts: number;
+}
+
+export class FakeEngine implements ContainerEngine, ImageEngine {
+  readonly containers = new Map<string, Fake>();
+  readonly images = new Map<string, ImageHandle>();
+  readonly calls: string[] = [];
+  /** Verb → error to throw on its next call(s). */
+  readonly failNext = new Map<string, Error>();
+  execResult: (id: string, opts: ExecOptions) => ExecResult = () => ({ exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) });
+  /** A pull that the test settles by hand, when set. */
+  pullGate?: Promise<void>;
+  private pid = 1000;
+
+  constructor(readonly clock: Clock) {}
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private fail(verb: string): void {
+    const e = this.failNext.get(verb);
+    if (e) {
+      this.failNext.delete(verb);
+      throw e;
+    }
+  }
+
+  private get(id: string): Fake {
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundError(`container ${id} not found`);
+    return c;
+  }
+
+  /** Ends a container's process, as if it exited by itself (or was killed from outside). */
+  exit(id: string, exitCode: number, extra: Partial<ExitInfo> = {}): void {
+    const c = this.get(id);
+    const exit: ExitInfo = { exitCode, oomKilled: false, finishedAt: this.now(), ...extra };
+    c.status = 'stopped';
+    c.pid = 0;
+    c.exit = exit;
+    for (const w of c.waiters.splice(0)) w(exit);
+  }
+
+  /** Adds a container as a previous daemon (or someone else) left it. */
+  plant(c: EngineContainer): void {
+    this.containers.set(c.id, { ...c, waiters: [], starts: 1 });
+  }
+
+  running(): Fake[] {
+    return [...this.containers.values()].filter((c) => c.status === 'running' || c.status === 'paused');
+  }
+
+  async ensureImage(ref: string, policy: PullPolicy): Promise<ImageHandle> {
+    this.calls.push(`ensureImage ${ref} ${policy}`);
+    if (this.pullGate) await this.pullGate;
+    this.fail('ensureImage');
+    const h = this.images.get(ref) ?? { ref, digest: `sha256:${'a'.repeat(64)}` };
+    this.images.set(ref, h);
+    return h;
+  }
+
+  async resolveImage(ref: string): Promise<ImageHandle | undefined> {
+    return this.images.get(ref);
+  }
+
+  async create(req: CreateRequest): Promise<EngineContainer> {
+    this.calls.push(`create ${req.owner.name}`);
+    this.fail('create');
+    const c: Fake = {
+      id: req.id,
+      owner: req.owner,
+      image: req.image.ref,
+      status: 'created',
+      pid: 0,
+      createdAt: this.now(),
+      waiters: [],
+      starts: 0,
+    };
+    this.containers.set(req.id, c);
+    return c;
+  }
+
+  async start(id: string): Promise<EngineContainer> {
+    const c = this.get(id);
+    this.calls.push(`start ${c.owner?.name ?? id}`);
+    this.fail('start');
+    c.status = 'running';
+    c.pid = ++this.pid;
+    c.startedAt = this.now();
+    delete c.exit;
+    c.starts++;
+    return { ...c };
+  }
+
+  async stop(id: string, opts: { signal?: string; timeoutSeconds: number }): Promise<ExitInfo> {
+    const c = this.get(id);
+    this.calls.push(`stop ${c.owner?.name ?? id} ${opts.signal ?? 'SIGTERM'} ${opts.timeoutSeconds}`);
+    this.fail('stop');
+    if (c.status === 'running' || c.status === 'paused') this.exit(id, 143, { signal: opts.signal ?? 'SIGTERM' });
+    return c.exit!;
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    this.calls.push(`kill ${id} ${signal}`);
+    this.exit(id, 137, { signal });
+  }
+
+  async pause(id: string): Promise<void> {
+    const c = this.get(id);
+    this.calls.push(`pause ${c.owner?.name}`);
+    c.status = 'paused';
+  }
+
+  async resume(id: string): Promise<void> {
+    const c = this.get(id);
+    this.calls.push(`resume ${c.owner?.name}`);
+    c.status = 'running';
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    this.calls.push(`remove ${c?.owner?.name ?? id}`);
+    this.fail('remove');
+    if (c && (c.status === 'running' || c.status === 'paused')) this.exit(id, 137, { signal: 'SIGKILL' });
+    this.containers.delete(id);
+  }
+
+  async inspect(id: string): Promise<EngineContainer> {
+    return { ...this.get(id) };
+  }
+
+  async list(filter?: { name?: string }): Promise<EngineContainer[]> {
+    return [...this.containers.values()]
+      .filter((c) => !filter?.name || c.owner?.name === filter.name)
+      .map((c) => ({ ...c }));
+  }
+
+  wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
+    const c = this.get(id);
+    if (c.status === 'stopped' && c.exit) return Promise.resolve(c.exit);
+    return new Promise((resolve, reject) => {
+      c.waiters.push(resolve);
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const c = this.get(id);
+    return {
+      cpuUsageSeconds: c.starts * 0.5,
+      memoryUsageBytes: 4096,
+      memoryWorkingSetBytes: 2048,
+      memoryLimitBytes: 0,
+      pids: 1,
+      readAt: this.now(),
+    };
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
+    this.get(id);
+    return this.execResult(id, opts);
+  }
+
+  async *logs(): AsyncIterable<LogEntry> {}
+}
+
+/** Lets pending promise callbacks run (engine calls resolve in microtasks). */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
