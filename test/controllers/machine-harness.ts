@@ -46,7 +46,7 @@ export function harness(
       // Only the machine's own snapshots (its invoked promise/callback actors have no .machine).
       const machineSnapshot = (ev as { snapshot?: { machine?: unknown } }).snapshot?.machine !== undefined;
       if ((ev.type === '@xstate.microstep' || ev.type === '@xstate.snapshot') && machineSnapshot) {
-        const p = phaseOf((ev.snapshot as { value: unknown }).value);
+        const p = phaseOf((ev.snapshot as unknown as { value: unknown }).value);
         if (phases.at(-1) !== p) phases.push(p);
       }
     },
