@@ -224,7 +224,10 @@ export interface StoredMeta extends ObjectMeta {
   generation: number;
   uid: string;
   creationTimestamp: string;
-  /** Who applied it: `file:/abs/path`, `watch:/abs/dir`, or `cli`. */
+  /**
+   * Who applied it: `file:/abs/path` (apply -f), `watch:/abs/path` (a file under a watched directory),
+   * or `stdin` (apply -f -). A prune only ever removes objects of the sources it names.
+   */
   source: string;
 }
 
@@ -249,4 +252,13 @@ export type Resource = ImageResource | ContainerResource;
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
   return !/[/:@]/.test(image);
+}
+
+/** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject>;
+
+/** Identifies one object: kinds are unique by name. */
+export interface ObjectRef {
+  kind: string;
+  name: string;
 }
