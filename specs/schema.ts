@@ -79,7 +79,7 @@ export const ContainerPort = z.strictObject({
   protocol: z
     .string()
     .transform((p) => p.toUpperCase())
-    .pipe(z.enum(['TCP', 'UDP'], { message: 'protocol must be TCP or UDP' }))
+    .pipe(z.enum(['TCP', 'UDP']))
     .default('TCP'),
 });
 
@@ -171,6 +171,32 @@ export const ContainerSpec = z.strictObject({
   readOnlyRootFilesystem: z.boolean().default(false),
   stopSignal: z.string().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+}).superRefine((spec, ctx) => {
+  // References inside one spec: each is checked here so the error points at the reference.
+  const volumes = new Set<string>();
+  spec.volumes?.forEach((v, i) => {
+    if (volumes.has(v.name)) ctx.addIssue({ code: 'custom', path: ['volumes', i, 'name'], message: `duplicate volume name "${v.name}"` });
+    volumes.add(v.name);
+  });
+  spec.volumeMounts?.forEach((m, i) => {
+    if (!volumes.has(m.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['volumeMounts', i, 'name'],
+        message: `no volume named "${m.name}" in spec.volumes${volumes.size ? ` (volumes: ${[...volumes].join(', ')})` : ''}`,
+      });
+    }
+  });
+  const portNames = new Set(spec.ports?.map((p) => p.name).filter((n): n is string => !!n));
+  for (const probe of ['livenessProbe', 'readinessProbe'] as const) {
+    const p = spec[probe];
+    for (const via of ['httpGet', 'tcpSocket'] as const) {
+      const ref = p?.[via]?.port;
+      if (typeof ref === 'string' && !portNames.has(ref)) {
+        ctx.addIssue({ code: 'custom', path: [probe, via, 'port'], message: `no port named "${ref}" in spec.ports; use a number or a ports[].name` });
+      }
+    }
+  }
 });
 
 // ---------- Status (filled by the controllers) ----------
