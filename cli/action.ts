@@ -20,7 +20,11 @@ export async function clientFor(cmd: Command): Promise<ApiClient> {
 /** Prints an error the way every verb does. */
 export function printError(err: unknown): void {
   const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: ${msg}\n`);
+  // Several located problems (file:line:col: ...) print one per line, as compilers do; the last
+  // line is the summary.
+  const lines = msg.split('\n');
+  const last = lines.pop()!;
+  process.stderr.write(lines.map((l) => l + '\n').join('') + `error: ${last}\n`);
   if (process.env.BERTH_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
 }
 

@@ -79,7 +79,7 @@ export class Applier {
   }
 
   apply(input: ApplyInput): ApplyOutcome {
-    if (input.documents.length === 0) throw new InvalidArgumentError('nothing to apply: no documents given');
+    if (input.documents.length === 0 && !input.prune) throw new InvalidArgumentError('nothing to apply: no documents given');
     const dryRun = input.dryRun ?? false;
     return this.#store.transaction(() => {
       const { objects, prune } = this.validate(input);

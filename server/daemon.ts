@@ -7,6 +7,7 @@ import { EventRecorder } from './events.ts';
 import { startServer, type ApiServer } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { allRoutes } from './routes/index.ts';
+import { DirectoryWatcher } from './watch.ts';
 import { berthVersion } from '../specs/version.ts';
 
 export const DEFAULT_ROOT = '/var/lib/berth';
@@ -50,9 +51,14 @@ export async function composeDaemon(options: DaemonOptions, log: Logger): Promis
   return { ctx, shutdown };
 }
 
-/** Starts services that run in the background once the API is up (watchers, controllers). */
+/** Starts what runs in the background once the API is up: directory watchers (then controllers). */
 async function startBackground(ctx: DaemonContext): Promise<void> {
-  void ctx;
+  for (const dir of ctx.options.watch) {
+    const watcher = new DirectoryWatcher(dir, { store: ctx.store, events: ctx.events.for('watch'), log: ctx.log.child({ watch: resolve(dir) }) });
+    ctx.onShutdown(() => watcher.stop());
+    await watcher.start();
+    ctx.log.info('watching for manifests', { dir: watcher.dir });
+  }
 }
 
 export async function startDaemon(options: DaemonOptions, log: Logger = createLogger()): Promise<Daemon> {
@@ -65,7 +71,13 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
     throw err;
   }
   log.info('berth daemon serving', { version: ctx.version, root: ctx.root, socket: server.address, pid: process.pid });
-  await startBackground(ctx);
+  try {
+    await startBackground(ctx);
+  } catch (err) {
+    await server.close();
+    await shutdown();
+    throw err;
+  }
   let stopping: Promise<void> | undefined;
   return {
     ctx,

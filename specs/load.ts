@@ -231,3 +231,32 @@ export function loadManifestsOrThrow(inputs: ManifestInput[], opts: LoadOptions 
   if (errors.length) throw new ManifestInvalidError(errors);
   return objects;
 }
+
+/**
+ * Only the kind and name of each document (for `delete -f`, which must work even when the rest of
+ * a manifest no longer validates); documents without them are located errors.
+ */
+export function extractRefs(inputs: ManifestInput[]): { refs: Array<{ kind: string; name: string } & Location>; errors: ManifestError[] } {
+  const refs: Array<{ kind: string; name: string } & Location> = [];
+  const errors: ManifestError[] = [];
+  for (const input of inputs) {
+    const lc = new LineCounter();
+    for (const doc of parseAllDocuments(input.text, { lineCounter: lc, prettyErrors: false }) as unknown as Document[]) {
+      const at = (path: PathSegment[]) => locate(lc, input.file, offsetAt(doc, path, false));
+      if (doc.errors.length) {
+        for (const e of doc.errors) errors.push({ ...locate(lc, input.file, e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` });
+        continue;
+      }
+      if (doc.contents === null) continue;
+      const v = doc.toJS({ maxAliasCount: 100 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      if (v === null || typeof v !== 'object') continue;
+      const name = v.metadata && typeof v.metadata === 'object' ? v.metadata.name : undefined;
+      if (typeof v.kind !== 'string' || typeof name !== 'string') {
+        errors.push({ ...at([]), message: 'a document needs kind and metadata.name to say what to delete' });
+        continue;
+      }
+      refs.push({ kind: v.kind, name, ...at([]) });
+    }
+  }
+  return { refs, errors };
+}

@@ -17,6 +17,8 @@ export function register(program: Command): void {
       action(async (opts: { root: string; watch: string[]; metricsAddr?: string }, cmd: Command) => {
         const [{ runDaemon }, { socketOf }] = await Promise.all([import('../../server/daemon.ts'), import('../action.ts')]);
         await runDaemon({ root: opts.root, socket: socketOf(cmd), watch: opts.watch, metricsAddr: opts.metricsAddr });
+        // Stopped cleanly: do not wait for stray handles of a service to let the process end.
+        process.exit(0);
       }),
     );
 

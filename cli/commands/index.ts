@@ -3,5 +3,7 @@
 // action (`await import(...)`), because all modules are loaded on every start. Add yours here.
 import type { Command } from 'commander';
 import * as daemon from './daemon.ts';
+import * as manifests from './manifests.ts';
+import * as objects from './objects.ts';
 
-export const commandModules: Array<{ register(program: Command): void }> = [daemon];
+export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, daemon];
