@@ -61,7 +61,7 @@ export class ApiClient {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({ ...this.#target, method, path: path + queryString(opts.query), headers, signal: opts.signal }, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK'].includes(err.code ?? '')) {
+        if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPIPE', 'ECONNRESET'].includes(err.code ?? '')) {
           reject(
             new UnavailableError(
               `cannot reach the berth daemon at ${this.address}: is \`berth daemon\` running? (${err.code}; set --socket or BERTH_SOCKET)`,

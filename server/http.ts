@@ -178,7 +178,8 @@ export async function startServer(routes: Route[], listen: string, log: Logger):
         server.close(() => resolve());
         // Open streams would hold close() forever.
         server.closeAllConnections();
-        if ('path' in where) void unlink(where.path).catch(() => {});
+      }).then(async () => {
+        if ('path' in where) await unlink(where.path).catch(() => {});
       }),
   };
 }
