@@ -104,6 +104,11 @@ function locate(lc: LineCounter, file: string, offset: number): Location {
   return { file, line, col };
 }
 
+function nameOf(value: Record<string, unknown>): string | undefined {
+  const meta = value.metadata as { name?: unknown } | undefined;
+  return meta && typeof meta === 'object' && typeof meta.name === 'string' ? meta.name : undefined;
+}
+
 function whoOf(value: Record<string, unknown>, kind?: string): string {
   const meta = value.metadata as { name?: unknown } | undefined;
   const name = meta && typeof meta === 'object' && typeof meta.name === 'string' ? meta.name : undefined;
@@ -189,36 +194,40 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
     }
   }
 
-  // Cross-document checks, on the documents that are valid by themselves.
-  const valid = docs.filter((d) => d.manifest);
+  // Cross-document checks, on every document whose kind is known (also those with other
+  // problems: all problems are reported at once); only fully valid documents become objects.
+  const checked = docs.filter((d) => typeof d.value.kind === 'string' && d.value.kind in kindSchemas);
   const seen = new Map<string, Location>();
   const images = new Set(opts.knownImages ?? []);
-  for (const d of valid) if (d.manifest!.kind === 'Image') images.add(d.manifest!.metadata.name);
+  for (const d of checked) {
+    const name = nameOf(d.value);
+    if (d.value.kind === 'Image' && name) images.add(name);
+  }
   const objects: LoadedObject[] = [];
-  for (const d of valid) {
-    const m = d.manifest!;
+  for (const d of checked) {
+    const kind = d.value.kind as string;
+    const name = nameOf(d.value);
     const at = (path: PathSegment[]) => locate(d.lc, d.input.file, offsetAt(d.doc, path, false));
-    const key = `${m.kind}/${m.metadata.name}`;
-    const first = seen.get(key);
-    if (first) {
-      errors.push({
-        ...at(['metadata', 'name']),
-        message: `${m.kind} "${m.metadata.name}": metadata.name: duplicate: already defined at ${first.file}:${first.line}:${first.col}`,
-      });
-      continue;
-    }
     const here = at([]);
-    seen.set(key, here);
-    if (m.kind === 'Container' && imageIsObjectName(m.spec.image) && !images.has(m.spec.image)) {
+    let ok = d.manifest !== undefined;
+    if (name) {
+      const first = seen.get(`${kind}/${name}`);
+      if (first) {
+        errors.push({ ...at(['metadata', 'name']), message: `${kind} "${name}": metadata.name: duplicate: already defined at ${first.file}:${first.line}:${first.col}` });
+        ok = false;
+      } else seen.set(`${kind}/${name}`, here);
+    }
+    const image = kind === 'Container' ? (d.value.spec as { image?: unknown } | undefined)?.image : undefined;
+    if (typeof image === 'string' && image && imageIsObjectName(image) && !images.has(image)) {
       errors.push({
         ...at(['spec', 'image']),
         message:
-          `Container "${m.metadata.name}": spec.image: no Image object named "${m.spec.image}"${suggestion(m.spec.image, images)}; ` +
-          `define one (kind: Image) or use a registry reference such as "${m.spec.image}:latest"`,
+          `${whoOf(d.value, kind)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
+          `define one (kind: Image) or use a registry reference such as "${image}:latest"`,
       });
-      continue;
+      ok = false;
     }
-    objects.push({ ...here, manifest: m });
+    if (ok) objects.push({ ...here, manifest: d.manifest! });
   }
 
   errors.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
