@@ -55,6 +55,7 @@ export function knownKeysAt(schema: z.ZodType, path: PathSegment[]): string[] {
 /** A short description of a value for messages: `string "80"`, `number 5`, `a list`, ... */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
@@ -103,7 +104,13 @@ function issueProblems(issue: z.core.$ZodIssue, schema: z.ZodType): Problem[] {
       const wants = issue.errors
         .map((errs) => errs.find((e) => e.code === 'invalid_type' && e.path.length === 0) as { expected?: string } | undefined)
         .map((e) => (e?.expected ? (TYPE_WORDS[e.expected] ?? e.expected) : undefined));
-      if (wants.every((w) => w !== undefined)) return [{ path, message: `expected ${wants.join(' or ')}, got ${describeValue(input)}` }];
+      if (wants.every((w) => w !== undefined)) {
+        const field = path[path.length - 1];
+        if (input === undefined && typeof field === 'string') {
+          return [{ path: path.slice(0, -1), onKey: true, message: `missing required field "${field}" (${wants.join(' or ')})` }];
+        }
+        return [{ path, message: `expected ${wants.join(' or ')}, got ${describeValue(input)}` }];
+      }
       // One branch got further than the others: report its problems, they are the relevant ones.
       const deepest = [...issue.errors].sort((a, b) => Math.max(0, ...b.map((e) => e.path.length)) - Math.max(0, ...a.map((e) => e.path.length)))[0] ?? [];
       return deepest.flatMap((e) => issueProblems({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, schema));
