@@ -52,7 +52,13 @@ export type ErrorKind = keyof typeof errorClasses | 'BerthError';
 
 /** Serialised form on the wire: the API sends `{error: {kind, message}}`; the client rebuilds the class. */
 export function errorToJSON(err: unknown): { kind: ErrorKind; message: string } {
-  if (err instanceof BerthError) return { kind: err.name as ErrorKind, message: err.message };
+  if (err instanceof BerthError) {
+    // A subclass (e.g. ManifestInvalidError extends InvalidArgumentError) travels as its nearest known class.
+    for (let c = err.constructor as typeof BerthError; c && c !== BerthError; c = Object.getPrototypeOf(c)) {
+      if ((errorClasses as Record<string, unknown>)[c.name] === c) return { kind: c.name as ErrorKind, message: err.message };
+    }
+    return { kind: 'BerthError', message: err.message };
+  }
   return { kind: 'BerthError', message: err instanceof Error ? err.message : String(err) };
 }
 

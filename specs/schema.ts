@@ -79,7 +79,7 @@ export const ContainerPort = z.strictObject({
   protocol: z
     .string()
     .transform((p) => p.toUpperCase())
-    .pipe(z.enum(['TCP', 'UDP'], { message: 'protocol must be TCP or UDP' }))
+    .pipe(z.enum(['TCP', 'UDP']))
     .default('TCP'),
 });
 
@@ -171,6 +171,32 @@ export const ContainerSpec = z.strictObject({
   readOnlyRootFilesystem: z.boolean().default(false),
   stopSignal: z.string().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+}).superRefine((spec, ctx) => {
+  // References inside one spec: each is checked here so the error points at the reference.
+  const volumes = new Set<string>();
+  spec.volumes?.forEach((v, i) => {
+    if (volumes.has(v.name)) ctx.addIssue({ code: 'custom', path: ['volumes', i, 'name'], message: `duplicate volume name "${v.name}"` });
+    volumes.add(v.name);
+  });
+  spec.volumeMounts?.forEach((m, i) => {
+    if (!volumes.has(m.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['volumeMounts', i, 'name'],
+        message: `no volume named "${m.name}" in spec.volumes${volumes.size ? ` (volumes: ${[...volumes].join(', ')})` : ''}`,
+      });
+    }
+  });
+  const portNames = new Set(spec.ports?.map((p) => p.name).filter((n): n is string => !!n));
+  for (const probe of ['livenessProbe', 'readinessProbe'] as const) {
+    const p = spec[probe];
+    for (const via of ['httpGet', 'tcpSocket'] as const) {
+      const ref = p?.[via]?.port;
+      if (typeof ref === 'string' && !portNames.has(ref)) {
+        ctx.addIssue({ code: 'custom', path: [probe, via, 'port'], message: `no port named "${ref}" in spec.ports; use a number or a ports[].name` });
+      }
+    }
+  }
 });
 
 // ---------- Status (filled by the controllers) ----------
@@ -224,7 +250,10 @@ export interface StoredMeta extends ObjectMeta {
   generation: number;
   uid: string;
   creationTimestamp: string;
-  /** Who applied it: `file:/abs/path`, `watch:/abs/dir`, or `cli`. */
+  /**
+   * Who applied it: `file:/abs/path` (apply -f), `watch:/abs/path` (a file under a watched directory),
+   * or `stdin` (apply -f -). A prune only ever removes objects of the sources it names.
+   */
   source: string;
 }
 
@@ -249,4 +278,13 @@ export type Resource = ImageResource | ContainerResource;
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
   return !/[/:@]/.test(image);
+}
+
+/** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject>;
+
+/** Identifies one object: kinds are unique by name. */
+export interface ObjectRef {
+  kind: string;
+  name: string;
 }

@@ -1,0 +1,47 @@
+// `berth daemon`: runs the daemon in the foreground; `berth version`: client and daemon versions.
+import type { Command } from 'commander';
+import { action, clientFor } from '../action.ts';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function register(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the berth daemon in the foreground (logs on stderr; stops on SIGTERM/SIGINT)')
+    .option('--root <dir>', 'data root (state.db, content, containers, ...)', '/var/lib/berth')
+    .option('--watch <dir>', 'apply every manifest under DIR and follow its changes (repeatable)', collect, [])
+    .option('--metrics-addr <host:port>', 'serve Prometheus metrics on HOST:PORT')
+    .action(
+      action(async (opts: { root: string; watch: string[]; metricsAddr?: string }, cmd: Command) => {
+        const [{ runDaemon }, { socketOf }] = await Promise.all([import('../../server/daemon.ts'), import('../action.ts')]);
+        await runDaemon({ root: opts.root, socket: socketOf(cmd), watch: opts.watch, metricsAddr: opts.metricsAddr });
+        // Stopped cleanly: do not wait for stray handles of a service to let the process end.
+        process.exit(0);
+      }),
+    );
+
+  program
+    .command('version')
+    .description('print the client and daemon versions')
+    .option('-o, --output <format>', 'json')
+    .action(
+      action(async (opts: { output?: string }, cmd: Command) => {
+        const { berthVersion } = await import('../../specs/version.ts');
+        const client = await clientFor(cmd);
+        let daemon: { version: string; apiVersion: string } | { error: string };
+        try {
+          daemon = await client.json('GET', '/v1/version');
+        } catch (err) {
+          daemon = { error: (err as Error).message };
+        }
+        if (opts.output === 'json') {
+          process.stdout.write(JSON.stringify({ client: { version: berthVersion() }, daemon }, null, 2) + '\n');
+        } else {
+          process.stdout.write(`Client: ${berthVersion()}\n`);
+          process.stdout.write('error' in daemon ? `Daemon: unavailable (${daemon.error})\n` : `Daemon: ${daemon.version} (${daemon.apiVersion})\n`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,60 @@
+// apply, diff, delete, validate, schema: the verbs that take manifests.
+import type { Command } from 'commander';
+import { action, clientFor } from '../action.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const verbs = () => import('../verbs/manifests.ts');
+
+export function register(program: Command): void {
+  program
+    .command('apply')
+    .description('create or update the objects in manifests (nothing is applied if any document is invalid)')
+    .requiredOption('-f, --filename <path>', 'a manifest file, a directory (recursive), or - for stdin (repeatable)', collect, [])
+    .option('--dry-run', 'validate and show what would change, without changing anything')
+    .option('--prune', 'also delete objects previously applied from these files/directories that they no longer define')
+    .option('-o, --output <format>', 'json')
+    .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string }, cmd: Command) =>
+      (await verbs()).apply(await clientFor(cmd), opts.filename, opts)));
+
+  program
+    .command('diff')
+    .description('show how the manifests differ from the daemon\'s objects (exit 0: none, 1: differences, >1: error)')
+    .requiredOption('-f, --filename <path>', 'a manifest file, a directory, or - (repeatable)', collect, [])
+    .option('--prune', 'also show the objects an apply --prune would delete')
+    .action(action(async (opts: { filename: string[]; prune?: boolean }, cmd: Command) =>
+      (await verbs()).diff(await clientFor(cmd), opts.filename, opts), { errorExit: 2 }));
+
+  program
+    .command('delete')
+    .description('delete objects: `delete KIND NAME...` or `delete -f PATH`')
+    .argument('[kind]', 'kind of the objects (container, image...)')
+    .argument('[names...]', 'names of the objects')
+    .option('-f, --filename <path>', 'delete the objects these manifests define (repeatable)', collect, [])
+    .option('--ignore-not-found', 'do not fail for objects that do not exist')
+    .action(action(async (kind: string | undefined, names: string[], opts: { filename: string[]; ignoreNotFound?: boolean }, cmd: Command) => {
+      const v = await verbs();
+      const { InvalidArgumentError } = await import('../../specs/errdefs.ts');
+      if (opts.filename.length) {
+        if (kind) throw new InvalidArgumentError('give either -f PATH or KIND NAME, not both');
+        return v.deleteFromFiles(await clientFor(cmd), opts.filename, opts);
+      }
+      if (!kind || names.length === 0) throw new InvalidArgumentError('delete needs KIND NAME... (e.g. `berth delete container web`) or -f PATH');
+      const { resolveKind } = await import('../../specs/kinds.ts');
+      const k = resolveKind(kind);
+      return v.deleteRefs(await clientFor(cmd), names.map((name) => ({ kind: k, name })), opts);
+    }));
+
+  program
+    .command('validate')
+    .description('check manifests without a daemon: every problem as file:line:col')
+    .requiredOption('-f, --filename <path>', 'a manifest file, a directory, or - (repeatable)', collect, [])
+    .option('-o, --output <format>', 'json')
+    .action(action(async (opts: { filename: string[]; output?: string }) => (await verbs()).validate(opts.filename, opts)));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of manifests (for editors: yaml-language-server)')
+    .argument('[kind]', 'only this kind')
+    .option('-o, --output <format>', 'json (default) or yaml')
+    .action(action(async (kind: string | undefined, opts: { output?: string }) => (await verbs()).schema(kind, opts)));
+}

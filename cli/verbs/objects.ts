@@ -1,0 +1,145 @@
+// Verbs that read objects and events: get, describe, events. Thin: call the API, print.
+import type { Resource } from '../../specs/schema.ts';
+import { resolveKind } from '../../specs/kinds.ts';
+import type { BerthEvent } from '../../store/feed.ts';
+import type { ApiClient } from '../client.ts';
+import { age, formatTable, formatYaml, parseFormat, printData, type OutputFormat } from '../output.ts';
+
+type Row = Array<string | number | undefined>;
+
+interface Columns {
+  headers: string[];
+  row(r: Resource): Row;
+}
+
+const dash = (v: unknown) => (v === undefined || v === null || v === '' ? '-' : String(v));
+
+/** Table columns per kind; `wide` adds the source. A kind without an entry gets the generic columns. */
+function columnsFor(kind: string, wide: boolean): Columns {
+  const tail = (r: Resource): Row => [r.metadata.generation, dash(r.status?.observedGeneration), age(r.metadata.creationTimestamp), ...(wide ? [r.metadata.source] : [])];
+  const tailHeaders = ['GENERATION', 'OBSERVED', 'AGE', ...(wide ? ['SOURCE'] : [])];
+  if (kind === 'Image') {
+    return {
+      headers: ['NAME', 'REF', 'FROM', 'PHASE', ...tailHeaders],
+      row: (r) => {
+        const s = r.spec as { ref: string; pull?: { policy: string }; build?: { context: string } };
+        return [r.metadata.name, s.ref, s.build ? 'build' : `pull (${s.pull?.policy})`, dash(r.status?.phase), ...tail(r)];
+      },
+    };
+  }
+  if (kind === 'Container') {
+    return {
+      headers: ['NAME', 'IMAGE', 'RESTART', 'PHASE', ...tailHeaders],
+      row: (r) => {
+        const s = r.spec as { image: string; restartPolicy: string };
+        return [r.metadata.name, s.image, s.restartPolicy, dash(r.status?.phase), ...tail(r)];
+      },
+    };
+  }
+  return { headers: ['NAME', 'PHASE', ...tailHeaders], row: (r) => [r.metadata.name, dash(r.status?.phase), ...tail(r)] };
+}
+
+function printResources(items: Resource[], format: OutputFormat, allKinds: boolean): string {
+  if (format === 'name') return items.map((r) => `${r.kind.toLowerCase()}/${r.metadata.name}\n`).join('');
+  const byKind = new Map<string, Resource[]>();
+  for (const r of items) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  return [...byKind]
+    .map(([kind, rs]) => {
+      const cols = columnsFor(kind, format === 'wide');
+      // With several kinds, names are written kind/name as kubectl does for `get all`.
+      return formatTable(cols.headers, rs.map((r) => { const row = cols.row(r); if (allKinds) row[0] = `${kind.toLowerCase()}/${row[0]}`; return row; }));
+    })
+    .join('\n');
+}
+
+export async function get(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean }): Promise<number> {
+  const format = parseFormat(opts.output);
+  const kind = kindWord ? resolveKind(kindWord) : undefined;
+  if (kind && name) {
+    const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
+    if (format === 'json' || format === 'yaml') await printData(format, r);
+    else process.stdout.write(printResources([r], format, false));
+    return 0;
+  }
+  if (opts.watch) return watch(client, kind, opts.selector, format);
+  const { items } = await client.json<{ items: Resource[] }>('GET', '/v1/objects', { query: { kind, selector: opts.selector } });
+  if (format === 'json' || format === 'yaml') {
+    await printData(format, { apiVersion: 'berth.dev/v1', kind: 'List', items });
+  } else if (items.length === 0) {
+    process.stderr.write(`No ${kind ? `${kind} objects` : 'objects'} found.\n`);
+  } else process.stdout.write(printResources(items, format, !kind));
+  return 0;
+}
+
+async function watch(client: ApiClient, kind: string | undefined, selector: string | undefined, format: OutputFormat): Promise<number> {
+  let headerShown = false;
+  for await (const change of client.stream<{ type: string; object: Resource }>('GET', '/v1/objects', { query: { kind, selector, watch: true } })) {
+    if (format === 'json') {
+      process.stdout.write(JSON.stringify(change) + '\n');
+      continue;
+    }
+    const cols = columnsFor(change.object.kind, format === 'wide');
+    const row = cols.row(change.object).map(dash);
+    // Rows arrive one at a time: fixed-width columns instead of aligning on the widest cell.
+    if (!headerShown) process.stdout.write(['EVENT', ...cols.headers].map((h) => h.padEnd(12)).join(' ').trimEnd() + '\n');
+    headerShown = true;
+    process.stdout.write([change.type, ...row].map((c) => c.padEnd(12)).join(' ').trimEnd() + '\n');
+  }
+  return 0;
+}
+
+function eventAge(e: BerthEvent): string {
+  return e.count > 1 ? `${age(e.lastTimestamp)} (x${e.count} over ${age(e.firstTimestamp)})` : age(e.lastTimestamp);
+}
+
+function indent(text: string, by = '  '): string {
+  return text.trimEnd().split('\n').map((l) => by + l).join('\n') + '\n';
+}
+
+export async function describe(client: ApiClient, kindWord: string, name: string): Promise<number> {
+  const kind = resolveKind(kindWord);
+  const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
+  const { items: events } = await client.json<{ items: BerthEvent[] }>('GET', '/v1/events', { query: { kind, name, limit: 20 } });
+  const m = r.metadata;
+  const kv = (o: Record<string, string> | undefined) => (o && Object.keys(o).length ? Object.entries(o).map(([k, v]) => `${k}=${v}`).join('\n              ') : '<none>');
+  const { conditions, observedGeneration, phase, ...restStatus } = r.status ?? {};
+  let out = '';
+  out += `Name:         ${m.name}\nKind:         ${r.kind}\nLabels:       ${kv(m.labels)}\nAnnotations:  ${kv(m.annotations)}\n`;
+  out += `Source:       ${m.source}\nUID:          ${m.uid}\nCreated:      ${m.creationTimestamp} (${age(m.creationTimestamp)} ago)\n`;
+  out += `Generation:   ${m.generation}\nObserved:     ${observedGeneration ?? '<not yet observed>'}\nPhase:        ${phase ?? '<none>'}\n`;
+  out += `Spec:\n${indent(await formatYaml(r.spec))}`;
+  out += `Status:\n${Object.keys(restStatus).length ? indent(await formatYaml(restStatus)) : '  <none>\n'}`;
+  out += 'Conditions:\n';
+  out += conditions?.length
+    ? indent(formatTable(['TYPE', 'STATUS', 'REASON', 'LAST TRANSITION', 'MESSAGE'], conditions.map((c) => [c.type, c.status, c.reason, age(c.lastTransitionTime), c.message])))
+    : '  <none>\n';
+  out += 'Events:\n';
+  out += events.length
+    ? indent(formatTable(['TYPE', 'REASON', 'AGE', 'FROM', 'MESSAGE'], events.map((e) => [e.type, e.reason, eventAge(e), e.component, e.message])))
+    : '  <none>\n';
+  process.stdout.write(out);
+  return 0;
+}
+
+const eventHeaders = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
+const eventRow = (e: BerthEvent): Row => [eventAge(e), e.type, e.reason, `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`, e.message.split('\n')[0]];
+
+export async function events(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string }): Promise<number> {
+  const format = parseFormat(opts.output, ['table', 'json', 'yaml']);
+  const kind = kindWord ? (kindWord.toLowerCase() === 'manifest' ? 'Manifest' : resolveKind(kindWord)) : undefined;
+  const query = { kind, name, limit: opts.limit ?? (opts.follow ? 20 : undefined) };
+  if (!opts.follow) {
+    const { items } = await client.json<{ items: BerthEvent[] }>('GET', '/v1/events', { query });
+    if (format === 'json' || format === 'yaml') await printData(format, { items });
+    else if (items.length === 0) process.stderr.write('No events found.\n');
+    else process.stdout.write(formatTable(eventHeaders, items.map(eventRow)));
+    return 0;
+  }
+  const widths = [22, 8, 20, 30];
+  if (format === 'table') process.stdout.write(eventHeaders.map((h, i) => h.padEnd(widths[i] ?? 0)).join(' ').trimEnd() + '\n');
+  for await (const e of client.stream<BerthEvent>('GET', '/v1/events', { query: { ...query, follow: true } })) {
+    if (format === 'table') process.stdout.write(eventRow(e).map((c, i) => String(c).padEnd(widths[i] ?? 0)).join(' ').trimEnd() + '\n');
+    else process.stdout.write(JSON.stringify(e) + '\n');
+  }
+  return 0;
+}

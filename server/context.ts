@@ -1,0 +1,32 @@
+// What every part of the daemon is handed: the data root, the store, the event recorder, the
+// logger, and the services. Other parts add their service as a field here (images, runtime,
+// network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
+import type { Store } from '../store/store.ts';
+import type { EventRecorder } from './events.ts';
+import type { Logger } from './log.ts';
+
+export interface DaemonOptions {
+  /** Data root: state.db, content/, snapshots/, containers/, runtime/, networks/, volumes/, build/. */
+  root: string;
+  /** Unix socket path, or host:port for TCP (tests, debugging). */
+  socket: string;
+  /** Directories watched for manifests (GitOps). */
+  watch: string[];
+  /** Where /metrics is served (the metrics endpoint belongs to the controllers' part). */
+  metricsAddr?: string;
+}
+
+export interface DaemonContext {
+  root: string;
+  options: DaemonOptions;
+  store: Store;
+  events: EventRecorder;
+  log: Logger;
+  /** berth's version (package.json). */
+  version: string;
+  /**
+   * Work to run on shutdown, last registered first (close watchers, stop loops...). Services
+   * register here when composed; the daemon awaits each in turn on SIGTERM/SIGINT.
+   */
+  onShutdown(fn: () => Promise<void> | void): void;
+}

@@ -1,0 +1,108 @@
+// The daemon: composes the services into a DaemonContext (composeDaemon — the one place where
+// parts are wired together; add your service there), serves the API, stops cleanly on a signal.
+import { join, resolve } from 'node:path';
+import { Store } from '../store/store.ts';
+import type { DaemonContext, DaemonOptions } from './context.ts';
+import { EventRecorder } from './events.ts';
+import { startServer, type ApiServer } from './http.ts';
+import { createLogger, type Logger } from './log.ts';
+import { allRoutes } from './routes/index.ts';
+import { DirectoryWatcher } from './watch.ts';
+import { berthVersion } from '../specs/version.ts';
+
+export const DEFAULT_ROOT = '/var/lib/berth';
+export const DEFAULT_SOCKET = '/run/berth/berth.sock';
+
+export interface Daemon {
+  ctx: DaemonContext;
+  server: ApiServer;
+  /** Stops serving, runs the shutdown hooks (last registered first), closes the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds every service and the context that carries them. Order matters only where one service
+ * needs another: build it after what it uses, and register its shutdown in ctx.onShutdown.
+ */
+export async function composeDaemon(options: DaemonOptions, log: Logger): Promise<{ ctx: DaemonContext; shutdown: () => Promise<void> }> {
+  const root = resolve(options.root);
+  const hooks: Array<() => Promise<void> | void> = [];
+  const store = new Store(join(root, 'state.db'));
+  hooks.push(() => store.close());
+  const ctx: DaemonContext = {
+    root,
+    options: { ...options, root },
+    store,
+    events: new EventRecorder(store, 'berth'),
+    log,
+    version: berthVersion(),
+    onShutdown: (fn) => void hooks.push(fn),
+  };
+  // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
+  const shutdown = async () => {
+    for (const fn of hooks.reverse().splice(0)) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error('shutdown step failed', { error: err });
+      }
+    }
+  };
+  return { ctx, shutdown };
+}
+
+/** Starts what runs in the background once the API is up: directory watchers (then controllers). */
+async function startBackground(ctx: DaemonContext): Promise<void> {
+  for (const dir of ctx.options.watch) {
+    const watcher = new DirectoryWatcher(dir, { store: ctx.store, events: ctx.events.for('watch'), log: ctx.log.child({ watch: resolve(dir) }) });
+    ctx.onShutdown(() => watcher.stop());
+    await watcher.start();
+    ctx.log.info('watching for manifests', { dir: watcher.dir });
+  }
+}
+
+export async function startDaemon(options: DaemonOptions, log: Logger = createLogger()): Promise<Daemon> {
+  const { ctx, shutdown } = await composeDaemon(options, log);
+  let server: ApiServer;
+  try {
+    server = await startServer(allRoutes(ctx), options.socket, log);
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  log.info('berth daemon serving', { version: ctx.version, root: ctx.root, socket: server.address, pid: process.pid });
+  try {
+    await startBackground(ctx);
+  } catch (err) {
+    await server.close();
+    await shutdown();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    ctx,
+    server,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.close();
+        await shutdown();
+        log.info('berth daemon stopped');
+      })()),
+  };
+}
+
+/** `berth daemon`: runs in the foreground until SIGTERM or SIGINT. */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const log = createLogger({ level: process.env.BERTH_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+  const daemon = await startDaemon(options, log);
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      log.info('stopping', { signal: sig });
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      void daemon.stop().then(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

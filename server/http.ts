@@ -1,0 +1,185 @@
+// The API server: node:http on a unix socket (mode 0660) or TCP, routes matched by find-my-way.
+// Handlers return an ApiReply; thrown errdefs errors become their HTTP status and
+// `{error: {kind, message}}`, which the client turns back into the same error class.
+import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import Router from 'find-my-way';
+import { BerthError, errorToJSON, InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/errdefs.ts';
+import type { ApiReply, ApiRequest, Route } from './api.ts';
+import type { Logger } from './log.ts';
+
+/** JSON bodies above this are refused; uploads (rawBody routes) stream and have no such limit. */
+const MAX_JSON_BODY = 64 * 1024 * 1024;
+
+export interface ApiServer {
+  /** The socket path, or host:port when on TCP. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** "host:port" or ":port" means TCP; anything else is a unix socket path. */
+export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } {
+  const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^/:]*):(\d+)$/.exec(addr);
+  if (m) return { host: (m[1] || '127.0.0.1').replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  return { path: addr };
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY) throw new InvalidArgumentError(`request body larger than ${MAX_JSON_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function sendReply(res: ServerResponse, reply: ApiReply, signal: AbortSignal): Promise<void> {
+  if ('json' in reply) return sendJson(res, reply.status ?? 200, reply.json);
+  if ('ndjson' in reply) {
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    const it = reply.ndjson[Symbol.asyncIterator]();
+    // Stop the producer when the client goes away, even while it waits for its next item.
+    const onAbort = () => void it.return?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const { value, done } = await it.next();
+        if (done || signal.aborted) break;
+        if (!res.write(JSON.stringify(value) + '\n')) {
+          await new Promise<void>((resolve) => {
+            res.once('drain', resolve);
+            res.once('close', resolve);
+          });
+        }
+      }
+    } catch (err) {
+      // Headers are gone: the error travels as the stream's last line.
+      if (!signal.aborted) res.write(JSON.stringify({ error: errorToJSON(err) }) + '\n');
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      res.end();
+    }
+    return;
+  }
+  if ('body' in reply) {
+    res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/octet-stream', ...reply.headers });
+    if (Buffer.isBuffer(reply.body)) return void res.end(reply.body);
+    await pipeline(reply.body instanceof Readable ? reply.body : Readable.from(reply.body), res);
+    return;
+  }
+  res.writeHead(reply.status);
+  res.end();
+}
+
+/** Builds the request handler for a set of routes (exported for tests that mount it themselves). */
+export function createHandler(routes: Route[], log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = Router({ ignoreTrailingSlash: true });
+  for (const r of routes) {
+    try {
+      router.on(r.method, r.path, () => {}, r);
+    } catch (e) {
+      throw new Error(`route ${r.method} ${r.path} conflicts with another: ${(e as Error).message}`);
+    }
+  }
+  return (req, res) => {
+    const ac = new AbortController();
+    // 'close' on the response fires when it ended or the connection dropped; only the latter aborts.
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    const url = new URL(req.url ?? '/', 'http://berth');
+    const started = Date.now();
+    void (async () => {
+      try {
+        const found = router.find(req.method as 'GET', url.pathname);
+        if (!found) throw new NotFoundError(`no API route ${req.method} ${url.pathname}; see docs/api.md for the routes`);
+        const route = found.store as Route;
+        const params: Record<string, string> = {};
+        for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
+        const body = route.rawBody ? undefined : await readJsonBody(req);
+        const apiReq: ApiRequest = { params, query: url.searchParams, body, raw: req, signal: ac.signal };
+        await sendReply(res, await route.handler(apiReq), ac.signal);
+        log.debug('api', { method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started });
+      } catch (err) {
+        const status = err instanceof BerthError ? err.httpStatus : 500;
+        if (status >= 500) log.error('api request failed', { method: req.method, path: url.pathname, error: err });
+        else log.debug('api request refused', { method: req.method, path: url.pathname, status, error: err });
+        if (!res.headersSent) sendJson(res, status, { error: errorToJSON(err) });
+        else res.destroy(err as Error);
+      }
+    })();
+  };
+}
+
+/** True when something accepts connections on the unix socket (another daemon is running). */
+function socketAlive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    c.once('connect', () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
+  });
+}
+
+async function prepareUnixSocket(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new InvalidArgumentError(`${path} exists and is not a socket; choose another --socket`);
+  if (await socketAlive(path)) {
+    throw new UnavailableError(`another daemon is already listening on ${path}; stop it or choose another --socket`);
+  }
+  // Left behind by a daemon that did not stop cleanly.
+  await unlink(path);
+}
+
+export async function startServer(routes: Route[], listen: string, log: Logger): Promise<ApiServer> {
+  const handler = createHandler(routes, log);
+  const server: Server = createServer(handler);
+  // Streams (events --follow, logs -f) stay open indefinitely.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  const where = parseListenAddress(listen);
+  if ('path' in where) await prepareUnixSocket(where.path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if ('path' in where) server.listen(where.path, resolve);
+    else server.listen(where.port, where.host, resolve);
+  });
+  let address = listen;
+  if ('path' in where) {
+    await chmod(where.path, 0o660);
+  } else {
+    const a = server.address();
+    if (a && typeof a === 'object') address = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open streams would hold close() forever.
+        server.closeAllConnections();
+      }).then(async () => {
+        if ('path' in where) await unlink(where.path).catch(() => {});
+      }),
+  };
+}

@@ -1,0 +1,13 @@
+// Every API route module. A module is `server/routes/<domain>.ts` with
+// `export default function routes(ctx: DaemonContext): Route[]`; add yours to this list.
+import type { Route, RouteModule } from '../api.ts';
+import type { DaemonContext } from '../context.ts';
+import events from './events.ts';
+import objects from './objects.ts';
+import system from './system.ts';
+
+export const routeModules: RouteModule[] = [system, objects, events];
+
+export function allRoutes(ctx: DaemonContext): Route[] {
+  return routeModules.flatMap((m) => m(ctx));
+}

@@ -1,0 +1,29 @@
+// JSON Schema of the manifests, generated from the same zod definitions that validate them, for
+// `berth schema` and editors (yaml-language-server: `# yaml-language-server: $schema=berth.schema.json`).
+import { z } from 'zod';
+import { API_VERSION, kindSchemas } from './schema.ts';
+
+/** One schema for any berth manifest (anyOf the kinds, told apart by `kind`), or for one kind. */
+export function manifestJsonSchema(kind?: string): Record<string, unknown> {
+  const kinds = kind ? [kind] : Object.keys(kindSchemas);
+  const defs: Record<string, unknown> = {};
+  for (const k of kinds) {
+    const schema = kindSchemas[k as keyof typeof kindSchemas];
+    // io: 'input' — what a person writes: fields with defaults are optional.
+    const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+    delete js.$schema;
+    defs[k] = { title: `berth ${k}`, description: `${/^[AEIOU]/.test(k) ? 'An' : 'A'} ${k} object (apiVersion ${API_VERSION}).`, ...js };
+  }
+  const base = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://berth.dev/schemas/${API_VERSION.replace('/', '-')}${kind ? `-${kind.toLowerCase()}` : ''}.json`,
+  };
+  if (kind) return { ...base, ...(defs[kind] as object) };
+  return {
+    ...base,
+    title: 'berth manifest',
+    description: `Any berth object (apiVersion ${API_VERSION}); the kind field selects which.`,
+    $defs: defs,
+    anyOf: kinds.map((k) => ({ $ref: `#/$defs/${k}` })),
+  };
+}

@@ -1,0 +1,24 @@
+// Kind names as people type them: "container", "containers", "ctr", "Image", "img"...
+import { InvalidArgumentError } from './errdefs.ts';
+import { kindSchemas } from './schema.ts';
+import { closest } from './suggest.ts';
+
+/** Short names, as kubectl has "po" and "svc". A part that adds a kind may add its own here. */
+export const KIND_SHORT_NAMES: Record<string, string> = { img: 'Image', ctr: 'Container' };
+
+export function knownKinds(): string[] {
+  return Object.keys(kindSchemas);
+}
+
+/** The canonical kind for a word, or an InvalidArgumentError saying which kinds exist. */
+export function resolveKind(word: string): string {
+  const w = word.toLowerCase();
+  for (const k of knownKinds()) {
+    const l = k.toLowerCase();
+    if (w === l || w === `${l}s` || KIND_SHORT_NAMES[w] === k) return k;
+  }
+  const guess = closest(word, knownKinds().flatMap((k) => [k.toLowerCase(), `${k.toLowerCase()}s`]));
+  throw new InvalidArgumentError(
+    `unknown kind "${word}"${guess ? `; did you mean "${guess}"?` : ''} (kinds: ${knownKinds().join(', ')})`,
+  );
+}

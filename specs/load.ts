@@ -1,0 +1,271 @@
+// Loading manifests: multi-document YAML texts → validated, defaulted objects, or every problem
+// of every document at once, each located as file:line:col (the YAML node the problem is about,
+// found from the zod issue's path). Cross-document checks: duplicate names, and a Container whose
+// `image` names an Image object that is neither in the same apply nor already in the store.
+import { isAbsolute, dirname, resolve } from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { InvalidArgumentError } from './errdefs.ts';
+import { formatPath, problemsFromIssues, type PathSegment, type Problem } from './problems.ts';
+import { API_VERSION, imageIsObjectName, kindSchemas, type Manifest } from './schema.ts';
+import { closest, didYouMean } from './suggest.ts';
+
+export interface ManifestInput {
+  /** Where the text came from, as shown in messages: an absolute path, or "<stdin>". */
+  file: string;
+  text: string;
+  /** Relative paths in the manifests (Image build.context) resolve against this; default the file's directory. */
+  baseDir?: string;
+}
+
+export interface Location {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+}
+
+export interface ManifestError extends Location {
+  message: string;
+}
+
+export interface LoadedObject extends Location {
+  manifest: Manifest;
+}
+
+export interface LoadResult {
+  objects: LoadedObject[];
+  errors: ManifestError[];
+}
+
+export interface LoadOptions {
+  /** Image objects that exist already (the store): a Container may name them without defining them. */
+  knownImages?: Iterable<string>;
+}
+
+/** Thrown when any document is invalid: the message lists every problem, one located line each. */
+export class ManifestInvalidError extends InvalidArgumentError {
+  readonly errors: ManifestError[];
+  constructor(errors: ManifestError[]) {
+    const files = new Set(errors.map((e) => e.file)).size;
+    super(
+      `${errors.map(formatManifestError).join('\n')}\n${errors.length} problem${errors.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was applied`,
+    );
+    this.errors = errors;
+  }
+}
+
+export function formatManifestError(e: ManifestError): string {
+  return `${e.file}:${e.line}:${e.col}: ${e.message}`;
+}
+
+const kindNames = (): string[] => Object.keys(kindSchemas);
+
+function keyOf(node: unknown): string | undefined {
+  if (isScalar(node)) return String(node.value);
+  return undefined;
+}
+
+/** The source offset of the node at `path` (or of its key), else of the deepest ancestor found. */
+function offsetAt(doc: Document, path: PathSegment[], onKey: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyOf(p.key) === String(seg));
+      if (!pair) break;
+      const keyStart = (pair.key as YamlNode | null)?.range?.[0];
+      if (onKey && i === path.length - 1 && keyStart !== undefined) return keyStart;
+      node = pair.value;
+      const valueStart = (pair.value as YamlNode | null)?.range?.[0];
+      // `key:` with no value points at the key.
+      offset = valueStart ?? keyStart ?? offset;
+      if (!pair.value) break;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg];
+      offset = (node as YamlNode).range?.[0] ?? offset;
+    } else break;
+  }
+  return offset;
+}
+
+interface ParsedDoc {
+  input: ManifestInput;
+  doc: Document;
+  lc: LineCounter;
+  value: Record<string, unknown>;
+  manifest?: Manifest;
+}
+
+function locate(lc: LineCounter, file: string, offset: number): Location {
+  const { line, col } = lc.linePos(offset);
+  return { file, line, col };
+}
+
+function nameOf(value: Record<string, unknown>): string | undefined {
+  const meta = value.metadata as { name?: unknown } | undefined;
+  return meta && typeof meta === 'object' && typeof meta.name === 'string' ? meta.name : undefined;
+}
+
+function whoOf(value: Record<string, unknown>, kind?: string): string {
+  const meta = value.metadata as { name?: unknown } | undefined;
+  const name = meta && typeof meta === 'object' && typeof meta.name === 'string' ? meta.name : undefined;
+  return kind ? `${kind}${name ? ` "${name}"` : ''}: ` : '';
+}
+
+function suggestion(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c ? ` (did you mean "${c}"?)` : '';
+}
+
+function resolvePaths(m: Manifest, baseDir: string): Manifest {
+  if (m.kind === 'Image' && m.spec.build && !isAbsolute(m.spec.build.context)) {
+    return { ...m, spec: { ...m.spec, build: { ...m.spec.build, context: resolve(baseDir, m.spec.build.context) } } };
+  }
+  return m;
+}
+
+/** Parses and validates every document of every input; never throws for bad input. */
+export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): LoadResult {
+  const errors: ManifestError[] = [];
+  const docs: ParsedDoc[] = [];
+
+  for (const input of inputs) {
+    const lc = new LineCounter();
+    let parsed: Document[];
+    try {
+      parsed = parseAllDocuments(input.text, { lineCounter: lc, prettyErrors: false, merge: true }) as unknown as Document[];
+    } catch (e) {
+      errors.push({ file: input.file, line: 1, col: 1, message: `cannot parse YAML: ${(e as Error).message}` });
+      continue;
+    }
+    if (!Array.isArray(parsed)) parsed = [parsed as Document];
+    for (const doc of parsed) {
+      const add = (offset: number, message: string) => errors.push({ ...locate(lc, input.file, offset), message });
+      if (doc.errors.length) {
+        for (const e of doc.errors) add(e.pos[0], `YAML: ${e.message.split('\n')[0]}`);
+        continue;
+      }
+      if (doc.contents === null) continue; // empty document (e.g. a trailing ---)
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (e) {
+        add((doc.contents as YamlNode).range?.[0] ?? 0, `YAML: ${(e as Error).message}`);
+        continue;
+      }
+      if (value === null || value === undefined) continue;
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        add((doc.contents as YamlNode).range?.[0] ?? 0, `a manifest must be a mapping with apiVersion, kind, metadata and spec, not ${Array.isArray(value) ? 'a list' : typeof value}`);
+        continue;
+      }
+      docs.push({ input, doc, lc, value: value as Record<string, unknown> });
+    }
+  }
+
+  for (const d of docs) {
+    const add = (p: Problem, prefix: string) =>
+      errors.push({
+        ...locate(d.lc, d.input.file, offsetAt(d.doc, p.path, p.onKey ?? false)),
+        message: `${prefix}${p.path.length ? `${formatPath(p.path)}: ` : ''}${p.message}`,
+      });
+    const { kind, apiVersion } = d.value;
+    if (kind === undefined) {
+      add({ path: [], message: `missing required field "kind" (one of ${kindNames().join(', ')})` }, '');
+      continue;
+    }
+    if (typeof kind !== 'string' || !(kind in kindSchemas)) {
+      const hint = typeof kind === 'string' ? didYouMean(kind, kindNames()) : '';
+      add({ path: ['kind'], message: `unknown kind ${JSON.stringify(kind)}${hint || ` (berth knows ${kindNames().join(', ')})`}` }, '');
+      continue;
+    }
+    const prefix = whoOf(d.value, kind);
+    const problems: Problem[] = [];
+    if (apiVersion === undefined) problems.push({ path: [], message: `missing required field "apiVersion" (use "${API_VERSION}")` });
+    else if (apiVersion !== API_VERSION) problems.push({ path: ['apiVersion'], message: `apiVersion ${JSON.stringify(apiVersion)} is not supported; use "${API_VERSION}"` });
+    const schema = kindSchemas[kind as keyof typeof kindSchemas];
+    const result = schema.safeParse({ ...d.value, apiVersion: API_VERSION }, { reportInput: true });
+    if (!result.success) problems.push(...problemsFromIssues(result.error.issues, schema));
+    for (const p of problems) add(p, prefix);
+    if (result.success && problems.length === 0) {
+      d.manifest = resolvePaths(result.data as Manifest, d.input.baseDir ?? dirname(d.input.file));
+    }
+  }
+
+  // Cross-document checks, on every document whose kind is known (also those with other
+  // problems: all problems are reported at once); only fully valid documents become objects.
+  const checked = docs.filter((d) => typeof d.value.kind === 'string' && d.value.kind in kindSchemas);
+  const seen = new Map<string, Location>();
+  const images = new Set(opts.knownImages ?? []);
+  for (const d of checked) {
+    const name = nameOf(d.value);
+    if (d.value.kind === 'Image' && name) images.add(name);
+  }
+  const objects: LoadedObject[] = [];
+  for (const d of checked) {
+    const kind = d.value.kind as string;
+    const name = nameOf(d.value);
+    const at = (path: PathSegment[]) => locate(d.lc, d.input.file, offsetAt(d.doc, path, false));
+    const here = at([]);
+    let ok = d.manifest !== undefined;
+    if (name) {
+      const first = seen.get(`${kind}/${name}`);
+      if (first) {
+        errors.push({ ...at(['metadata', 'name']), message: `${kind} "${name}": metadata.name: duplicate: already defined at ${first.file}:${first.line}:${first.col}` });
+        ok = false;
+      } else seen.set(`${kind}/${name}`, here);
+    }
+    const image = kind === 'Container' ? (d.value.spec as { image?: unknown } | undefined)?.image : undefined;
+    if (typeof image === 'string' && image && imageIsObjectName(image) && !images.has(image)) {
+      errors.push({
+        ...at(['spec', 'image']),
+        message:
+          `${whoOf(d.value, kind)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
+          `define one (kind: Image) or use a registry reference such as "${image}:latest"`,
+      });
+      ok = false;
+    }
+    if (ok) objects.push({ ...here, manifest: d.manifest! });
+  }
+
+  errors.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
+  return { objects, errors };
+}
+
+/** Like loadManifests, but any problem throws a ManifestInvalidError listing them all. */
+export function loadManifestsOrThrow(inputs: ManifestInput[], opts: LoadOptions = {}): LoadedObject[] {
+  const { objects, errors } = loadManifests(inputs, opts);
+  if (errors.length) throw new ManifestInvalidError(errors);
+  return objects;
+}
+
+/**
+ * Only the kind and name of each document (for `delete -f`, which must work even when the rest of
+ * a manifest no longer validates); documents without them are located errors.
+ */
+export function extractRefs(inputs: ManifestInput[]): { refs: Array<{ kind: string; name: string } & Location>; errors: ManifestError[] } {
+  const refs: Array<{ kind: string; name: string } & Location> = [];
+  const errors: ManifestError[] = [];
+  for (const input of inputs) {
+    const lc = new LineCounter();
+    for (const doc of parseAllDocuments(input.text, { lineCounter: lc, prettyErrors: false }) as unknown as Document[]) {
+      const at = (path: PathSegment[]) => locate(lc, input.file, offsetAt(doc, path, false));
+      if (doc.errors.length) {
+        for (const e of doc.errors) errors.push({ ...locate(lc, input.file, e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` });
+        continue;
+      }
+      if (doc.contents === null) continue;
+      const v = doc.toJS({ maxAliasCount: 100 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      if (v === null || typeof v !== 'object') continue;
+      const name = v.metadata && typeof v.metadata === 'object' ? v.metadata.name : undefined;
+      if (typeof v.kind !== 'string' || typeof name !== 'string') {
+        errors.push({ ...at([]), message: 'a document needs kind and metadata.name to say what to delete' });
+        continue;
+      }
+      refs.push({ kind: v.kind, name, ...at([]) });
+    }
+  }
+  return { refs, errors };
+}
