@@ -1,0 +1,188 @@
+// The executors with the real store (SQLite in memory) and the in-memory engine, on a simulated clock.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SimulatedClock } from 'xstate';
+import { ContainerController } from '../../controllers/container-controller.ts';
+import { ImageController } from '../../controllers/image-controller.ts';
+import { BerthMetrics } from '../../controllers/metrics.ts';
+import { EventRecorder } from '../../server/events.ts';
+import { ContainerObject, ImageObject, type ContainerResource } from '../../specs/schema.ts';
+import { Store } from '../../store/store.ts';
+import { FakeEngine, settle } from './fake-engine.ts';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function setup(engine?: FakeEngine, store?: Store) {
+  const clock = new SimulatedClock();
+  clock.set(T0);
+  const s = store ?? new Store(':memory:', { now: () => new Date(clock.now()) });
+  const e = engine ?? new FakeEngine(clock);
+  const events = new EventRecorder(s, 'controller');
+  const metrics = new BerthMetrics();
+  let n = 0;
+  const containers = new ContainerController({ store: s, events, engine: e, clock, metrics, newContainerID: () => `id${++n}`.padEnd(64, '0') });
+  const images = new ImageController({ store: s, events, engine: e, clock, metrics, onChange: (name) => containers.enqueueUsingImage(name) });
+  const unsubscribe = s.feed.onObject((ch) => {
+    if (ch.kind === 'Container' && ch.type !== 'status') containers.enqueue(ch.name);
+    if (ch.kind === 'Image' && ch.type !== 'status') images.enqueue(ch.name);
+  });
+  const converge = async () => {
+    for (let i = 0; i < 10; i++) {
+      await settle();
+      await containers.queue.idle();
+      await images.queue.idle();
+    }
+  };
+  const container = (name: string, spec: Record<string, unknown>) =>
+    s.put(ContainerObject.parse({ apiVersion: 'berth.dev/v1', kind: 'Container', metadata: { name }, spec }), 'file:/test.yaml');
+  const status = (name: string) => (s.get('Container', name) as ContainerResource).status as Record<string, any>;
+  return { clock, store: s, engine: e, containers, images, metrics, converge, container, status, unsubscribe };
+}
+
+describe('ContainerController with the store', () => {
+  it('apply → pulled → Running, status and events recorded', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.container('web', { image: 'registry.test/busybox:1', command: ['sleep', '1000'] });
+    await t.converge();
+    const st = t.status('web');
+    assert.equal(st.phase, 'Running');
+    assert.equal(st.observedGeneration, 1);
+    assert.equal(st.restartCount, 0);
+    assert.match(st.containerID, /^id1/);
+    assert.deepEqual(st.conditions.map((c: any) => `${c.type}=${c.status}`), ['ImageReady=True', 'Started=True', 'Ready=True']);
+    assert.deepEqual(t.engine.calls, ['ensureImage registry.test/busybox:1 IfNotPresent', 'create web', 'start web']);
+    assert.deepEqual(t.store.listEvents({ name: 'web' }).map((e) => e.reason), ['Created', 'Started']);
+  });
+
+  it('a killed process is restarted by policy with the right counts; delete removes it', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.container('web', { image: 'registry.test/busybox:1' });
+    await t.converge();
+    t.engine.exit(t.status('web').containerID, 137, { signal: 'SIGKILL' });
+    await t.converge();
+    assert.equal(t.status('web').phase, 'Running');
+    assert.equal(t.status('web').restartCount, 1);
+    assert.equal(t.status('web').lastState.terminated.signal, 'SIGKILL');
+    t.store.delete('Container', 'web');
+    await t.converge();
+    assert.equal(t.engine.containers.size, 0);
+    assert.equal(t.containers.snapshot('web'), undefined, 'the actor is gone');
+  });
+
+  it('an edited spec recreates the container once', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.container('web', { image: 'registry.test/busybox:1', args: ['a'] });
+    await t.converge();
+    t.container('web', { image: 'registry.test/busybox:1', args: ['b'] });
+    await t.converge();
+    await t.clock.increment(30_000);
+    await t.converge();
+    assert.equal(t.engine.calls.filter((c) => c === 'create web').length, 2);
+    assert.equal(t.engine.containers.size, 1);
+    assert.equal(t.status('web').observedGeneration, 2);
+    assert.equal(t.status('web').phase, 'Running');
+  });
+
+  it('a daemon restart re-adopts: nothing created, started or removed; unknown containers are left alone', async () => {
+    const t = setup();
+    await t.containers.start();
+    for (const n of ['a', 'b', 'c']) t.container(n, { image: 'registry.test/busybox:1' });
+    await t.converge();
+    t.engine.exit(t.status('b').containerID, 1);
+    await t.converge();
+    await t.containers.stop();
+    t.unsubscribe();
+    t.engine.plant({ id: 'foreign', status: 'running', pid: 7, createdAt: new Date(T0).toISOString() });
+    const calls = t.engine.calls.length;
+
+    const t2 = setup(t.engine, t.store);
+    await t2.containers.start();
+    await t2.converge();
+    assert.deepEqual(t.engine.calls.slice(calls), [], 'no engine verb at all');
+    assert.deepEqual(t2.containers.unknown.map((c) => c.id), ['foreign']);
+    assert.ok(t.engine.containers.has('foreign'));
+    for (const n of ['a', 'b', 'c']) assert.equal(t2.status(n).phase, 'Running');
+    assert.equal(t2.status('b').restartCount, 1, 'the count survives the restart');
+    assert.equal(t.engine.running().length, 4);
+  });
+
+  it('drift: a container removed behind berth\'s back is created again at the next resync', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.container('web', { image: 'registry.test/busybox:1' });
+    await t.converge();
+    t.engine.containers.clear(); // gone without an exit (e.g. the monitor was killed and state wiped)
+    t.clock.increment(10_000);
+    await t.converge();
+    assert.equal(t.status('web').phase, 'Running');
+    assert.equal(t.engine.containers.size, 1);
+  });
+
+  it('an Image object is pulled, its digest recorded, and the containers using it start', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.images.start();
+    t.container('app', { image: 'tools' });
+    await t.converge();
+    assert.equal(t.status('app').phase, 'WaitingForImage');
+    assert.equal(t.status('app').reason, 'ImageNotFound');
+    t.store.put(ImageObject.parse({ apiVersion: 'berth.dev/v1', kind: 'Image', metadata: { name: 'tools' }, spec: { ref: 'registry.test/tools:1', pull: { policy: 'IfNotPresent' } } }), 'file:/t.yaml');
+    await t.converge();
+    const img = t.store.get('Image', 'tools')!.status as Record<string, any>;
+    assert.equal(img.phase, 'Ready');
+    assert.match(img.digest, /^sha256:/);
+    assert.equal(t.status('app').phase, 'Running');
+    assert.deepEqual(t.store.listEvents({ kind: 'Image' }).map((e) => e.reason), ['Pulling', 'Pulled']);
+  });
+
+  it('an image pull failure shows ImagePullBackOff and is retried', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.engine.failNext.set('ensureImage', new Error('connection refused'));
+    t.container('web', { image: 'registry.test/busybox:1' });
+    await t.converge();
+    assert.equal(t.status('web').reason, 'ImagePullBackOff');
+    assert.match(t.status('web').message, /connection refused/);
+    t.clock.increment(10_000);
+    await t.converge();
+    t.clock.increment(10_000);
+    await t.converge();
+    assert.equal(t.status('web').phase, 'Running');
+  });
+});
+
+describe('metrics', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-metrics-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exposes cAdvisor, state and controller-runtime series that promtool accepts', async () => {
+    const t = setup();
+    const fresh = (await t.metrics.expose()).body;
+    assert.match(fresh, /controller_runtime_reconcile_total\{controller="container",result="error"\} 0/);
+    assert.match(fresh, /workqueue_depth\{name="container"\} 0/);
+    await t.containers.start();
+    t.container('web', { image: 'registry.test/busybox:1' });
+    await t.converge();
+    const id = t.status('web').containerID;
+    const { body } = await t.metrics.expose();
+    const labels = `name="web",image="registry.test/busybox:1",id="${id}"`;
+    assert.match(body, new RegExp(`container_cpu_usage_seconds_total\\{${labels}\\} 0.5`));
+    assert.match(body, new RegExp(`container_memory_working_set_bytes\\{${labels}\\} 2048`));
+    assert.match(body, new RegExp(`container_start_time_seconds\\{${labels}\\} ${T0 / 1000}`));
+    assert.match(body, /berth_container_state\{name="web",state="Running"\} 1/);
+    assert.match(body, /berth_container_state\{name="web",state="BackOff"\} 0/);
+    assert.match(body, /berth_container_restarts_total\{name="web"\} 0/);
+    assert.match(body, /controller_runtime_reconcile_total\{controller="container",result="requeue_after"\} [1-9]/);
+    const file = join(dir, 'metrics.txt');
+    writeFileSync(file, body);
+    const check = spawnSync('sh', ['-c', `promtool check metrics < ${file}`], { encoding: 'utf8' });
+    assert.equal(check.status, 0, `promtool check metrics: ${check.stdout}${check.stderr}`);
+  });
+});
