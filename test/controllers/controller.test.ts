@@ -186,3 +186,21 @@ describe('metrics', () => {
     assert.equal(check.status, 0, `promtool check metrics: ${check.stdout}${check.stderr}`);
   });
 });
+
+describe('metrics endpoint', () => {
+  it('serves /metrics over HTTP on the given address, 404 elsewhere; rejects a bad address', async () => {
+    const { serveMetrics, parseAddr } = await import('../../controllers/metrics-server.ts');
+    const metrics = new BerthMetrics();
+    const srv = await serveMetrics(metrics, '127.0.0.1:0');
+    try {
+      const res = await fetch(srv.url);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /controller_runtime_reconcile_total/);
+      assert.equal((await fetch(srv.url.replace('/metrics', '/'))).status, 404);
+    } finally {
+      await srv.close();
+    }
+    assert.deepEqual(parseAddr(':9323'), { host: '0.0.0.0', port: 9323 });
+    assert.throws(() => parseAddr('localhost'), /not host:port/);
+  });
+});

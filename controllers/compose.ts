@@ -1,0 +1,63 @@
+// Builds and starts the controllers for the daemon: the Image and Container controllers, fed by the
+// store's change feed (level-triggered: a change only enqueues the object's name), the metrics,
+// and /metrics when an address is given. server/daemon.ts calls this once it has an engine.
+import type { Engine } from '../engine/engine.ts';
+import type { StoreFeed } from '../store/feed.ts';
+import { realClock, type Clock } from './clock.ts';
+import { ContainerController } from './container-controller.ts';
+import { ImageController } from './image-controller.ts';
+import { BerthMetrics } from './metrics.ts';
+import { serveMetrics, type MetricsServer } from './metrics-server.ts';
+import type { ControllerLog, EventSink, ObjectStore } from './ports.ts';
+
+export interface Controllers {
+  containers: ContainerController;
+  images: ImageController;
+  metrics: BerthMetrics;
+  metricsServer?: MetricsServer;
+  /** Stops the loops; containers keep running under their monitors (re-adopted next start). */
+  stop(): Promise<void>;
+}
+
+export async function startControllers(o: {
+  store: ObjectStore & { feed: StoreFeed };
+  events: EventSink;
+  engine: Engine;
+  log: ControllerLog;
+  clock?: Clock;
+  metricsAddr?: string;
+}): Promise<Controllers> {
+  const clock = o.clock ?? realClock;
+  const metrics = new BerthMetrics();
+  const containers = new ContainerController({ store: o.store, events: o.events, engine: o.engine, clock, metrics, log: o.log });
+  const images = new ImageController({
+    store: o.store,
+    events: o.events,
+    engine: o.engine,
+    clock,
+    metrics,
+    log: o.log,
+    onChange: (name) => containers.enqueueUsingImage(name),
+  });
+  const unsubscribe = o.store.feed.onObject((ch) => {
+    if (ch.type === 'status') return; // our own writes
+    if (ch.kind === 'Container') containers.enqueue(ch.name);
+    else if (ch.kind === 'Image') images.enqueue(ch.name);
+  });
+  images.start();
+  await containers.start();
+  const metricsServer = o.metricsAddr ? await serveMetrics(metrics, o.metricsAddr) : undefined;
+  if (metricsServer) o.log.info('serving metrics', { url: metricsServer.url });
+  return {
+    containers,
+    images,
+    metrics,
+    ...(metricsServer ? { metricsServer } : {}),
+    async stop() {
+      unsubscribe();
+      await metricsServer?.close();
+      await images.stop();
+      await containers.stop();
+    },
+  };
+}
