@@ -1,0 +1,193 @@
+// How a Container object and its image's config become the process and mounts of an OCI bundle,
+// with Kubernetes' rules (pure: the engine façade reads the image config and the rootfs's passwd
+// files, calls these, and hands the result to the bundle writer):
+//  - command replaces the image's Entrypoint (and drops its Cmd); args replace Cmd;
+//  - $(VAR) in command/args expands from the container's env, $$(VAR) is a literal $(VAR);
+//  - env: the image's Env, then spec.env overriding by name; PATH and HOSTNAME as Docker sets them;
+//  - workingDir / user / stop signal: the spec's, else the image's, else /, root, SIGTERM;
+//  - volumes: hostPath → bind, emptyDir → a directory of the container (medium Memory → tmpfs,
+//    sizeLimit its size), persistentVolumeClaim → <root>/volumes/<claimName>.
+import { isAbsolute, join, normalize } from 'node:path';
+import type { ContainerSpec } from '../specs/schema.ts';
+import { InvalidArgumentError } from '../specs/errdefs.ts';
+import { parseCpu, parseMemory } from '../specs/quantity.ts';
+
+/** The part of an OCI image config (config.config) a container is made from. */
+export interface ImageRunConfig {
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  StopSignal?: string;
+}
+
+export interface MountPlan {
+  destination: string;
+  type: 'bind' | 'tmpfs';
+  source: string;
+  options: string[];
+}
+
+export interface ContainerRunConfig {
+  args: string[];
+  env: string[];
+  cwd: string;
+  /** As written ("1000", "1000:1000", "nobody"); resolveUser() turns it into ids. */
+  user: string;
+  hostname: string;
+  stopSignal: string;
+  readonlyRootfs: boolean;
+  mounts: MountPlan[];
+  resources: { memoryBytes?: number; cpuQuota?: number; cpuPeriod?: number; pidsLimit?: number };
+  /** Host directories to create before running (emptyDir, persistentVolumeClaim). */
+  ensureDirs: string[];
+}
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const CPU_PERIOD_US = 100_000;
+
+/** Kubernetes' $(VAR) expansion: known variables only; $$ escapes. */
+export function expandVars(s: string, env: Map<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    return env.has(name!) ? env.get(name!)! : m;
+  });
+}
+
+function envMap(list: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    m.set(i < 0 ? kv : kv.slice(0, i), i < 0 ? '' : kv.slice(i + 1));
+  }
+  return m;
+}
+
+export function containerRunConfig(o: {
+  name: string;
+  spec: ContainerSpec;
+  image: ImageRunConfig;
+  /** The container's own directory (<root>/containers/<id>): emptyDir volumes live under it. */
+  containerDir: string;
+  /** <root>/volumes: named volumes (persistentVolumeClaim) live under it. */
+  volumesDir: string;
+}): ContainerRunConfig {
+  const { spec, image, name } = o;
+  const hostname = spec.hostname ?? name;
+
+  const env = envMap(image.Env ?? []);
+  if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
+  env.set('HOSTNAME', hostname);
+  for (const e of spec.env ?? []) env.set(e.name, expandVars(e.value, env));
+
+  const entrypoint = spec.command ?? image.Entrypoint ?? [];
+  const cmd = spec.args ?? (spec.command ? [] : (image.Cmd ?? []));
+  const args = [...entrypoint, ...cmd].map((a) => expandVars(a, env));
+  if (args.length === 0) {
+    throw new InvalidArgumentError(
+      `container "${name}": no command to run: the image has neither Entrypoint nor Cmd; set spec.command (e.g. ["sleep", "3600"])`,
+    );
+  }
+
+  const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+  const mounts: MountPlan[] = [];
+  const ensureDirs: string[] = [];
+  const seen = new Set<string>();
+  for (const vm of spec.volumeMounts ?? []) {
+    const v = volumes.get(vm.name);
+    if (!v) {
+      throw new InvalidArgumentError(`container "${name}": volumeMounts "${vm.name}" names no volume in spec.volumes; add {name: ${vm.name}, emptyDir: {}} or similar`);
+    }
+    const dest = normalize(vm.mountPath).replace(/(.)\/+$/, '$1');
+    if (seen.has(dest)) throw new InvalidArgumentError(`container "${name}": two volumeMounts at ${dest}; each mountPath must be different`);
+    seen.add(dest);
+    const sub = (base: string) => {
+      if (!vm.subPath) return base;
+      const p = normalize(vm.subPath);
+      if (isAbsolute(p) || p === '..' || p.startsWith('../')) {
+        throw new InvalidArgumentError(`container "${name}": subPath "${vm.subPath}" of volumeMount "${vm.name}" must be a relative path inside the volume`);
+      }
+      return join(base, p);
+    };
+    if (v.hostPath) {
+      mounts.push({ destination: dest, type: 'bind', source: sub(v.hostPath.path), options: ['rbind', vm.readOnly ? 'ro' : 'rw'] });
+    } else if (v.emptyDir && v.emptyDir.medium === 'Memory') {
+      const size = v.emptyDir.sizeLimit !== undefined ? [`size=${parseMemory(v.emptyDir.sizeLimit)}`] : [];
+      mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...size, ...(vm.readOnly ? ['ro'] : [])] });
+    } else if (v.emptyDir) {
+      const dir = join(o.containerDir, 'volumes', v.name);
+      ensureDirs.push(sub(dir));
+      mounts.push({ destination: dest, type: 'bind', source: sub(dir), options: ['rbind', vm.readOnly ? 'ro' : 'rw'] });
+    } else if (v.persistentVolumeClaim) {
+      const dir = join(o.volumesDir, v.persistentVolumeClaim.claimName);
+      ensureDirs.push(sub(dir));
+      const ro = vm.readOnly || v.persistentVolumeClaim.readOnly;
+      mounts.push({ destination: dest, type: 'bind', source: sub(dir), options: ['rbind', ro ? 'ro' : 'rw'] });
+    }
+  }
+
+  const limits = spec.resources?.limits;
+  const resources: ContainerRunConfig['resources'] = {};
+  if (limits?.memory !== undefined) resources.memoryBytes = parseMemory(limits.memory);
+  if (limits?.cpu !== undefined) {
+    resources.cpuPeriod = CPU_PERIOD_US;
+    resources.cpuQuota = Math.max(1000, Math.round(parseCpu(limits.cpu) * CPU_PERIOD_US));
+  }
+  if (limits?.pids !== undefined) resources.pidsLimit = limits.pids;
+
+  return {
+    args,
+    env: [...env].map(([k, v]) => `${k}=${v}`),
+    cwd: spec.workingDir ?? (image.WorkingDir || '/'),
+    user: spec.user ?? (image.User || ''),
+    hostname,
+    stopSignal: spec.stopSignal ?? (image.StopSignal || 'SIGTERM'),
+    readonlyRootfs: spec.readOnlyRootFilesystem,
+    mounts,
+    resources,
+    ensureDirs,
+  };
+}
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+}
+
+/**
+ * "user", "uid", "user:group", "uid:gid" → ids, looked up in the rootfs's /etc/passwd and
+ * /etc/group text as Docker does (a numeric uid absent from passwd is allowed, with gid 0).
+ */
+export function resolveUser(user: string, passwd: string, group: string): ResolvedUser {
+  if (user === '') return { uid: 0, gid: 0, additionalGids: [] };
+  const [u, g] = user.split(':', 2) as [string, string | undefined];
+  const pw = passwd
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4);
+  const gr = group
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 3);
+  const entry = /^\d+$/.test(u) ? pw.find((f) => f[2] === u) : pw.find((f) => f[0] === u);
+  if (!entry && !/^\d+$/.test(u)) {
+    throw new InvalidArgumentError(`user "${u}" is not in the image's /etc/passwd; use a numeric uid (e.g. 1000) or add the user in the image`);
+  }
+  const uid = Number(entry ? entry[2] : u);
+  let gid = entry ? Number(entry[3]) : 0;
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const ge = gr.find((f) => f[0] === g);
+      if (!ge) throw new InvalidArgumentError(`group "${g}" is not in the image's /etc/group; use a numeric gid or add the group in the image`);
+      gid = Number(ge[2]);
+    }
+  }
+  const name = entry?.[0];
+  const additionalGids = name
+    ? gr.filter((f) => (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2])).filter((x) => x !== gid)
+    : [];
+  return { uid, gid, additionalGids };
+}
