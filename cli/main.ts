@@ -22,6 +22,8 @@ export function buildProgram(): Command {
     .version(version(), '-v, --version', 'print the client version')
     .option('--socket <path>', 'daemon API socket (or host:port); default $BERTH_SOCKET or /run/berth/berth.sock')
     .showHelpAfterError('(run with --help for usage)')
+    // As Docker: global options before the verb, so that `run IMAGE sh -c …` passes -c to the container.
+    .enablePositionalOptions()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const m of commandModules) m.register(program);
   return program;

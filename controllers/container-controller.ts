@@ -121,6 +121,46 @@ export class ContainerController {
     return this.#actors.get(name)?.actor.getSnapshot();
   }
 
+  /**
+   * Resolves with the snapshot once `done` holds for the container's lifecycle (checked at once and
+   * on every transition); rejects when signal aborts. A container without an actor yet is waited for.
+   */
+  waitFor(name: string, done: (snap: ContainerSnapshot | undefined) => boolean, signal?: AbortSignal): Promise<ContainerSnapshot | undefined> {
+    return new Promise((resolve, reject) => {
+      let sub: { unsubscribe(): void } | undefined;
+      let watched: Entry | undefined;
+      const finish = (snap: ContainerSnapshot | undefined) => {
+        cleanup();
+        resolve(snap);
+      };
+      const check = () => {
+        const e = this.#actors.get(name);
+        const snap = e?.actor.getSnapshot();
+        if (done(snap)) return finish(snap);
+        if (e && e !== watched) {
+          sub?.unsubscribe();
+          watched = e;
+          sub = e.actor.subscribe({ next: () => check(), complete: () => check() });
+        }
+      };
+      // Actors come and go (spawn, recreate): look again whenever the queue handles the name.
+      const poll = setInterval(check, 100);
+      poll.unref();
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason);
+      };
+      const cleanup = () => {
+        clearInterval(poll);
+        sub?.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      check();
+    });
+  }
+
   /** Lifecycle verbs from the API (stop, start, pause, unpause). */
   send(name: string, event: ContainerEvent): void {
     const e = this.#actors.get(name);

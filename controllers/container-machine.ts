@@ -72,6 +72,8 @@ export interface MachineContext {
 
 interface StartOutput {
   container: EngineContainer;
+  /** The container was created by this start (not an existing one started again). */
+  created: boolean;
 }
 
 function initialContext(input: MachineInput): MachineContext {
@@ -139,6 +141,7 @@ export function createContainerMachine(deps: MachineDeps) {
       /** Creates the container when it has none yet (or it was removed), then starts it. */
       startContainer: fromPromise<StartOutput, { context: MachineContext }>(async ({ input: { context } }) => {
         let id = context.containerID;
+        const created = id === undefined;
         if (id === undefined) {
           if (!context.image) throw new Error(`container "${context.desired.name}" has no image to create from`);
           id = deps.newContainerID();
@@ -155,7 +158,7 @@ export function createContainerMachine(deps: MachineDeps) {
           });
         }
         try {
-          return { container: await deps.engine.start(id) };
+          return { container: await deps.engine.start(id), created };
         } catch (err) {
           // Keep the id: the container exists (created) even though its process did not start.
           throw Object.assign(err instanceof Error ? err : new Error(String(err)), { containerID: id });
@@ -348,7 +351,11 @@ export function createContainerMachine(deps: MachineDeps) {
         failure: undefined,
         waiting: undefined,
       })),
-      eventCreated: record('Normal', 'Created', (c) => `Created container ${c.desired.name}`),
+      eventCreatedIfNew: ({ context, event }) => {
+        if ((event as unknown as { output: StartOutput }).output.created) {
+          deps.record(context.desired.name, context.desired.uid, 'Normal', 'Created', `Created container ${context.desired.name}`);
+        }
+      },
       eventStarted: record('Normal', 'Started', (c) => `Started container ${c.desired.name}`),
       eventStartFailed: record('Warning', 'Failed', (c) => `Error: ${c.lastState?.message ?? c.failure?.message ?? 'start failed'}`),
       eventBackOffIfWaiting: ({ context: c }) => {
@@ -415,7 +422,7 @@ export function createContainerMachine(deps: MachineDeps) {
         invoke: {
           src: 'startContainer',
           input: ({ context }) => ({ context }),
-          onDone: { target: 'Running', actions: ['assignStarted', 'eventCreated', 'eventStarted'] },
+          onDone: { target: 'Running', actions: ['assignStarted', 'eventCreatedIfNew', 'eventStarted'] },
           onError: [
             { guard: 'errorIsTerminal', target: 'Failed', actions: ['assignFailure', 'eventStartFailed'] },
             { target: 'Exited', actions: ['assignStartError', 'eventStartFailed'] },
@@ -471,7 +478,8 @@ export function createContainerMachine(deps: MachineDeps) {
           { guard: 'shouldRestart', target: 'BackOff' },
         ],
         on: {
-          USER_START: { target: 'Restarting', actions: 'clearUserStopped' },
+          // A start by the user is not a restart (not counted), as with `docker start`.
+          USER_START: { target: 'Creating', actions: 'clearUserStopped' },
         },
       },
       BackOff: {
@@ -485,7 +493,7 @@ export function createContainerMachine(deps: MachineDeps) {
         after: { backoffDelay: 'Restarting' },
         on: {
           USER_STOP: { target: 'Exited', actions: 'markUserStopped' },
-          USER_START: { target: 'Restarting', actions: 'clearUserStopped' },
+          USER_START: { target: 'Creating', actions: 'clearUserStopped' },
         },
       },
       Restarting: {

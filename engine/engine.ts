@@ -100,6 +100,19 @@ export interface ContainerEngine {
   stats(id: string): Promise<ContainerStats>;
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
   logs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
+  /** The container's processes (as `docker top` shows them). */
+  top(id: string): Promise<ProcessInfo[]>;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** User name or uid on the host. */
+  user: string;
+  /** CPU time used, in seconds. */
+  cpuSeconds: number;
+  /** Command line. */
+  cmd: string;
 }
 
 export interface Engine extends ImageEngine, ContainerEngine {}

@@ -1,6 +1,8 @@
 // What every part of the daemon is handed: the data root, the store, the event recorder, the
 // logger, and the services. Other parts add their service as a field here (images, runtime,
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
+import type { Controllers } from '../controllers/compose.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
 import type { Logger } from './log.ts';
@@ -24,6 +26,10 @@ export interface DaemonContext {
   log: Logger;
   /** berth's version (package.json). */
   version: string;
+  /** The container engine (images, bundles, runtime); absent when the daemon runs without one. */
+  engine?: Engine;
+  /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
+  controllers?: Controllers;
   /**
    * Work to run on shutdown, last registered first (close watchers, stop loops...). Services
    * register here when composed; the daemon awaits each in turn on SIGTERM/SIGINT.

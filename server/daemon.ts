@@ -1,6 +1,7 @@
 // The daemon: composes the services into a DaemonContext (composeDaemon — the one place where
 // parts are wired together; add your service there), serves the API, stops cleanly on a signal.
 import { join, resolve } from 'node:path';
+import type { Engine } from '../engine/engine.ts';
 import { Store } from '../store/store.ts';
 import type { DaemonContext, DaemonOptions } from './context.ts';
 import { EventRecorder } from './events.ts';
@@ -24,7 +25,16 @@ export interface Daemon {
  * Builds every service and the context that carries them. Order matters only where one service
  * needs another: build it after what it uses, and register its shutdown in ctx.onShutdown.
  */
-export async function composeDaemon(options: DaemonOptions, log: Logger): Promise<{ ctx: DaemonContext; shutdown: () => Promise<void> }> {
+/** Services given ready-made instead of built here (tests; another runtime). */
+export interface DaemonServices {
+  engine?: Engine;
+}
+
+export async function composeDaemon(
+  options: DaemonOptions,
+  log: Logger,
+  services: DaemonServices = {},
+): Promise<{ ctx: DaemonContext; shutdown: () => Promise<void> }> {
   const root = resolve(options.root);
   const hooks: Array<() => Promise<void> | void> = [];
   const store = new Store(join(root, 'state.db'));
@@ -39,6 +49,7 @@ export async function composeDaemon(options: DaemonOptions, log: Logger): Promis
     onShutdown: (fn) => void hooks.push(fn),
   };
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
+  if (services.engine) ctx.engine = services.engine;
   const shutdown = async () => {
     for (const fn of hooks.reverse().splice(0)) {
       try {
@@ -53,6 +64,26 @@ export async function composeDaemon(options: DaemonOptions, log: Logger): Promis
 
 /** Starts what runs in the background once the API is up: directory watchers (then controllers). */
 async function startBackground(ctx: DaemonContext): Promise<void> {
+  // The reconcile loops first: they enqueue every stored object (re-adopting running containers),
+  // and then see each object the watchers apply through the store's feed.
+  if (ctx.engine) {
+    const { startControllers } = await import('../controllers/compose.ts');
+    const controllers = await startControllers({
+      store: ctx.store,
+      events: ctx.events.for('controller'),
+      engine: ctx.engine,
+      log: ctx.log.child({ component: 'controller' }),
+      ...(ctx.options.metricsAddr ? { metricsAddr: ctx.options.metricsAddr } : {}),
+    });
+    ctx.controllers = controllers;
+    ctx.onShutdown(() => controllers.stop());
+  } else if (ctx.options.metricsAddr) {
+    const { BerthMetrics } = await import('../controllers/metrics.ts');
+    const { serveMetrics } = await import('../controllers/metrics-server.ts');
+    const srv = await serveMetrics(new BerthMetrics(), ctx.options.metricsAddr);
+    ctx.log.warn('no container engine: serving controller metrics only', { url: srv.url });
+    ctx.onShutdown(() => srv.close());
+  }
   for (const dir of ctx.options.watch) {
     const watcher = new DirectoryWatcher(dir, { store: ctx.store, events: ctx.events.for('watch'), log: ctx.log.child({ watch: resolve(dir) }) });
     ctx.onShutdown(() => watcher.stop());
@@ -61,8 +92,8 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
   }
 }
 
-export async function startDaemon(options: DaemonOptions, log: Logger = createLogger()): Promise<Daemon> {
-  const { ctx, shutdown } = await composeDaemon(options, log);
+export async function startDaemon(options: DaemonOptions, log: Logger = createLogger(), services: DaemonServices = {}): Promise<Daemon> {
+  const { ctx, shutdown } = await composeDaemon(options, log, services);
   let server: ApiServer;
   try {
     server = await startServer(allRoutes(ctx), options.socket, log);

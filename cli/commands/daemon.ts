@@ -11,6 +11,8 @@ export function register(program: Command): void {
     .command('daemon')
     .description('run the berth daemon in the foreground (logs on stderr; stops on SIGTERM/SIGINT)')
     .option('--root <dir>', 'data root (state.db, content, containers, ...)', '/var/lib/berth')
+    // Also here, after the verb: global options come before the verb (run/exec pass what follows their arguments through).
+    .option('--socket <path>', 'API socket (or host:port) to listen on')
     .option('--watch <dir>', 'apply every manifest under DIR and follow its changes (repeatable)', collect, [])
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics on HOST:PORT')
     .action(

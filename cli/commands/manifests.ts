@@ -13,8 +13,16 @@ export function register(program: Command): void {
     .option('--dry-run', 'validate and show what would change, without changing anything')
     .option('--prune', 'also delete objects previously applied from these files/directories that they no longer define')
     .option('-o, --output <format>', 'json')
-    .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string }, cmd: Command) =>
-      (await verbs()).apply(await clientFor(cmd), opts.filename, opts)));
+    .option('--wait', 'then wait until every applied object is Ready (or Failed: exit 1)')
+    .option('--timeout <seconds>', 'give up waiting after this long (exit 1)', '300')
+    .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string; wait?: boolean; timeout: string }, cmd: Command) => {
+      const client = await clientFor(cmd);
+      const code = await (await verbs()).apply(client, opts.filename, opts);
+      if (!opts.wait || opts.dryRun || code !== 0) return code;
+      const timeout = Number(opts.timeout);
+      if (!(timeout > 0)) throw new (await import('../../specs/errdefs.ts')).InvalidArgumentError(`--timeout "${opts.timeout}" must be a positive number of seconds`);
+      return (await import('../verbs/containers.ts')).waitReady(client, (await verbs()).lastApplied, timeout);
+    }));
 
   program
     .command('diff')

@@ -32,12 +32,16 @@ export function pruneScopeOf(paths: string[], cwd = process.cwd()): PruneScope {
 
 const ref = (kind: string, name: string) => `${kind.toLowerCase()}/${name}`;
 
+/** What the last apply() applied (for `apply --wait`). */
+export let lastApplied: Array<{ kind: string; name: string }> = [];
+
 export async function apply(client: ApiClient, paths: string[], opts: { dryRun?: boolean; prune?: boolean; output?: string }): Promise<number> {
   const files = requirePaths(paths, 'apply');
   const documents = await readManifestInputs(files);
   const out = await client.json<ApplyOutcome>('POST', '/v1/apply', {
     body: { documents, dryRun: !!opts.dryRun, ...(opts.prune ? { prune: pruneScopeOf(files) } : {}) },
   });
+  lastApplied = out.results.map(({ kind, name }) => ({ kind, name }));
   if (opts.output === 'json') {
     process.stdout.write(formatJson({ dryRun: out.dryRun, results: out.results.map(({ kind, name, action, generation, source }) => ({ kind, name, action, generation, source })) }));
     return 0;

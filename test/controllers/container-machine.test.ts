@@ -276,6 +276,9 @@ describe('Container machine: changes, deletion, user verbs', () => {
     await settle();
     assert.equal(h.phase(), 'Running');
     assert.equal(h.status().lifecycle.userStopped, undefined);
+    assert.equal(h.ctx().restartCount, 0, 'a start by the user is not a restart');
+    assert.deepEqual(h.engine.calls.slice(-2), ['stop web SIGTERM 30', 'start web'], 'the same container, not a new one');
+    assert.ok(!h.events.slice(2).some((e) => e.includes('Created')));
   });
 });
 

@@ -8,9 +8,10 @@ import type {
   EngineContainer,
   ImageEngine,
   ImageHandle,
+  ProcessInfo,
   PullPolicy,
 } from '../../engine/engine.ts';
-import type { ExecOptions, ExecResult, ExitInfo, LogEntry } from '../../engine/runtime/runtime.ts';
+import type { ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions } from '../../engine/runtime/runtime.ts';
 import { NotFoundError } from '../../specs/errdefs.ts';
 import type { Clock } from '../../controllers/clock.ts';
 
@@ -21,11 +22,14 @@ interface Fake extends EngineContainer {
 
 export class FakeEngine implements ContainerEngine, ImageEngine {
   readonly containers = new Map<string, Fake>();
+  readonly specs = new Map<string, CreateRequest['spec']>();
   readonly images = new Map<string, ImageHandle>();
   readonly calls: string[] = [];
   /** Verb → error to throw on its next call(s). */
   readonly failNext = new Map<string, Error>();
   execResult: (id: string, opts: ExecOptions) => ExecResult = () => ({ exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) });
+  /** Called after each start (e.g. to make the process print and exit). */
+  onStart?: (c: EngineContainer & { args: string[] }) => void;
   /** A pull that the test settles by hand, when set. */
   pullGate?: Promise<void>;
   private pid = 1000;
@@ -96,6 +100,7 @@ export class FakeEngine implements ContainerEngine, ImageEngine {
       starts: 0,
     };
     this.containers.set(req.id, c);
+    this.specs.set(req.id, req.spec);
     return c;
   }
 
@@ -108,7 +113,12 @@ export class FakeEngine implements ContainerEngine, ImageEngine {
     c.startedAt = this.now();
     delete c.exit;
     c.starts++;
-    return { ...c };
+    const snapshot = { ...c };
+    if (this.onStart) {
+      const spec = this.specs.get(id);
+      this.onStart({ ...snapshot, args: [...(spec?.command ?? []), ...(spec?.args ?? [])] });
+    }
+    return snapshot;
   }
 
   async stop(id: string, opts: { signal?: string; timeoutSeconds: number }): Promise<ExitInfo> {
@@ -180,7 +190,19 @@ export class FakeEngine implements ContainerEngine, ImageEngine {
     return this.execResult(id, opts);
   }
 
-  async *logs(): AsyncIterable<LogEntry> {}
+  /** Log lines the test wants a container to have printed. */
+  readonly logLines = new Map<string, LogEntry[]>();
+
+  async *logs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
+    this.get(id);
+    const lines = this.logLines.get(id) ?? [];
+    yield* opts.tail !== undefined ? lines.slice(-opts.tail) : lines;
+  }
+
+  async top(id: string): Promise<ProcessInfo[]> {
+    const c = this.get(id);
+    return c.status === 'running' ? [{ pid: c.pid, ppid: 1, user: 'root', cpuSeconds: 0, cmd: 'sleep 1000' }] : [];
+  }
 }
 
 /** Lets pending promise callbacks run (engine calls resolve in microtasks). */

@@ -1,0 +1,103 @@
+// Docker-style verbs on containers: run, ps, logs, exec, stop, start, kill, rm, pause, unpause,
+// inspect, stats, top.
+import type { Command } from 'commander';
+import { action, clientFor } from '../action.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const verbs = () => import('../verbs/containers.ts');
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a command in a new container (a one-off Container object, restartPolicy Never)')
+    .argument('<image>', 'image reference (registry/name:tag) or an Image object name')
+    .argument('[command...]', 'the command and its arguments (default: the image\'s)')
+    .option('--name <name>', 'name of the container (default: run-<random>)')
+    .option('-d, --detach', 'run in the background and print the container id')
+    .option('--rm', 'remove the container when it exits')
+    .option('-e, --env <NAME=VALUE>', 'set an environment variable (repeatable)', collect, [])
+    .option('-p, --publish <[ip:]host:container>', 'publish a container port (repeatable)', collect, [])
+    .option('-v, --volume <src:dest[:ro]>', 'bind a host path or a named volume (repeatable)', collect, [])
+    .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g)')
+    .option('--cpus <n>', 'CPU limit (e.g. 0.5)')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'user[:group] to run as')
+    .option('--entrypoint <cmd>', 'override the image\'s entrypoint')
+    .option('--restart <policy>', 'Always, OnFailure or Never', 'Never')
+    .passThroughOptions()
+    .action(action(async (image: string, command: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, command, opts)));
+
+  program
+    .command('ps')
+    .description('list containers (running ones; -a: all)')
+    .option('-a, --all', 'show all containers, also stopped ones')
+    .option('-q, --quiet', 'only names')
+    .option('-o, --output <format>', 'json')
+    .action(action(async (opts, cmd: Command) => (await verbs()).ps(await clientFor(cmd), opts)));
+
+  program
+    .command('logs')
+    .description('print a container\'s output')
+    .argument('<name>')
+    .option('-f, --follow', 'keep printing until the container exits')
+    .option('-n, --tail <n>', 'only the last N lines ("all" for everything)')
+    .option('-t, --timestamps', 'prefix each line with its time')
+    .action(action(async (name: string, opts, cmd: Command) => (await verbs()).logs(await clientFor(cmd), name, opts)));
+
+  program
+    .command('exec')
+    .description('run a command in a running container; exits with its code')
+    .argument('<name>')
+    .argument('<command...>')
+    .option('-e, --env <NAME=VALUE>', 'environment variable (repeatable)', collect, [])
+    .option('-u, --user <user>', 'user[:group]')
+    .option('-w, --workdir <dir>', 'working directory')
+    .passThroughOptions()
+    .action(action(async (name: string, command: string[], opts, cmd: Command) => (await verbs()).exec(await clientFor(cmd), name, command, opts)));
+
+  for (const [verb, what] of [
+    ['stop', 'stop containers (with their stop signal and grace period); they stay stopped until `start`'],
+    ['start', 'start stopped containers'],
+    ['pause', 'freeze every process of containers'],
+    ['unpause', 'thaw paused containers'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(what)
+      .argument('<names...>')
+      .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names)));
+  }
+
+  program
+    .command('kill')
+    .description('send a signal to containers\' main process (the restart policy then applies)')
+    .argument('<names...>')
+    .option('-s, --signal <signal>', 'signal name or number', 'SIGKILL')
+    .action(action(async (names: string[], opts: { signal: string }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), 'kill', names, opts)));
+
+  program
+    .command('rm')
+    .description('remove containers (their Container objects)')
+    .argument('<names...>')
+    .option('-f, --force', 'stop running containers first')
+    .action(action(async (names: string[], opts: { force?: boolean }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), 'rm', names, opts)));
+
+  program
+    .command('inspect')
+    .description('everything about containers, as JSON')
+    .argument('<names...>')
+    .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).inspect(await clientFor(cmd), names)));
+
+  program
+    .command('stats')
+    .description('live CPU, memory and pids of containers')
+    .argument('[names...]')
+    .option('--no-stream', 'print once and exit')
+    .action(action(async (names: string[], opts: { stream: boolean }, cmd: Command) => (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream })));
+
+  program
+    .command('top')
+    .description('the processes of a container')
+    .argument('<name>')
+    .action(action(async (name: string, _opts, cmd: Command) => (await verbs()).top(await clientFor(cmd), name)));
+}

@@ -1,0 +1,264 @@
+// The Docker-style verbs: run, ps, logs, exec, stop, start, kill, rm, pause, unpause, inspect,
+// stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
+import type { ContainerSummary } from '../../server/routes/containers.ts';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import type { ProcessInfo } from '../../engine/engine.ts';
+import type { LogEntry, Stats } from '../../engine/runtime/runtime.ts';
+import type { Resource } from '../../specs/schema.ts';
+import type { ApiClient } from '../client.ts';
+import { age, formatJson, formatTable } from '../output.ts';
+
+export interface RunOptions {
+  name?: string;
+  detach?: boolean;
+  rm?: boolean;
+  env?: string[];
+  publish?: string[];
+  volume?: string[];
+  memory?: string;
+  cpus?: string;
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  restart?: string;
+}
+
+/** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity. */
+export function dockerMemory(v: string): string {
+  const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`--memory "${v}" is not a size (e.g. 64m, 1g)`);
+  const unit = m[2]!.toLowerCase();
+  return unit === '' || unit === 'b' ? m[1]! : `${m[1]}${{ k: 'Ki', m: 'Mi', g: 'Gi' }[unit]}`;
+}
+
+/** A Container spec from `run` arguments, as Docker reads them. */
+export function runSpec(image: string, cmd: string[], o: RunOptions): Record<string, unknown> {
+  const spec: Record<string, unknown> = { image, restartPolicy: o.restart ?? 'Never' };
+  if (o.entrypoint !== undefined) {
+    spec.command = [o.entrypoint];
+    if (cmd.length) spec.args = cmd;
+  } else if (cmd.length) {
+    spec.command = cmd; // docker run IMAGE CMD keeps the image's entrypoint only when it has one; busybox-style images have none
+  }
+  if (o.env?.length) {
+    spec.env = o.env.map((kv) => {
+      const i = kv.indexOf('=');
+      if (i <= 0) {
+        const fromHost = process.env[kv];
+        if (fromHost === undefined) throw new InvalidArgumentError(`-e "${kv}": give NAME=VALUE, or the name of a variable set in this shell`);
+        return { name: kv, value: fromHost };
+      }
+      return { name: kv.slice(0, i), value: kv.slice(i + 1) };
+    });
+  }
+  if (o.publish?.length) {
+    spec.ports = o.publish.map((p) => {
+      const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/i.exec(p);
+      if (!m) throw new InvalidArgumentError(`-p "${p}" is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp] (e.g. 8080:80)`);
+      return {
+        containerPort: Number(m[3]),
+        ...(m[2] ? { hostPort: Number(m[2]) } : {}),
+        ...(m[1] ? { hostIP: m[1] } : {}),
+        protocol: (m[4] ?? 'tcp').toUpperCase(),
+      };
+    });
+  }
+  if (o.volume?.length) {
+    const volumes: unknown[] = [];
+    const mounts: unknown[] = [];
+    o.volume.forEach((v, i) => {
+      const parts = v.split(':');
+      if (parts.length < 2 || parts.length > 3 || !parts[1]!.startsWith('/')) {
+        throw new InvalidArgumentError(`-v "${v}" is not SOURCE:/CONTAINER/PATH[:ro] (SOURCE: an absolute host path or a volume name)`);
+      }
+      const [src, dest, mode] = parts as [string, string, string | undefined];
+      if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new InvalidArgumentError(`-v "${v}": the mode must be ro or rw`);
+      const name = src.startsWith('/') ? `vol-${i}` : src;
+      volumes.push(src.startsWith('/') ? { name, hostPath: { path: src } } : { name, persistentVolumeClaim: { claimName: src } });
+      mounts.push({ name, mountPath: dest, readOnly: mode === 'ro' });
+    });
+    spec.volumes = volumes;
+    spec.volumeMounts = mounts;
+  }
+  const limits: Record<string, string> = {};
+  if (o.memory) limits.memory = dockerMemory(o.memory);
+  if (o.cpus) limits.cpu = o.cpus;
+  if (Object.keys(limits).length) spec.resources = { limits };
+  if (o.workdir) spec.workingDir = o.workdir;
+  if (o.user) spec.user = o.user;
+  return spec;
+}
+
+function printLog(e: LogEntry, timestamps: boolean): void {
+  const out = e.stream === 'stderr' ? process.stderr : process.stdout;
+  out.write(timestamps ? `${e.time} ${e.log}` : e.log);
+}
+
+export async function run(client: ApiClient, image: string, cmd: string[], o: RunOptions): Promise<number> {
+  if (o.rm && o.detach) throw new InvalidArgumentError('--rm and -d cannot be used together (a detached container is removed with `berth rm`)');
+  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body: { ...(o.name ? { name: o.name } : {}), spec: runSpec(image, cmd, o) } });
+  const ac = new AbortController();
+  const onSignal = () => void client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined);
+  try {
+    if (o.detach) {
+      const c = await waitStarted(client, name);
+      process.stdout.write(`${c.id ?? name}\n`);
+      return 0;
+    }
+    process.on('SIGINT', onSignal);
+    await waitStarted(client, name);
+    for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: true }, signal: ac.signal })) printLog(e, false);
+    const res = await client.json<{ exitCode: number; phase: string }>('GET', `/v1/containers/${name}/wait`);
+    return res.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    if (o.rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true } }).catch(() => undefined);
+  }
+}
+
+/** Waits until the container has a process (or ended / failed before getting one). */
+async function waitStarted(client: ApiClient, name: string): Promise<ContainerSummary> {
+  for (;;) {
+    const c = await client.json<Resource & { summary: ContainerSummary }>('GET', `/v1/containers/${name}`);
+    const s = c.summary;
+    if (s.phase === 'Failed') throw new UnavailableError(`container "${name}" failed: ${(c.status as { message?: string }).message ?? 'see `berth describe container ' + name + '`'}`);
+    if (s.id && ['Running', 'Paused', 'Exited', 'BackOff', 'Restarting'].includes(s.phase)) return s;
+    const reason = (c.status as { reason?: string; message?: string });
+    if (reason.reason === 'ImagePullBackOff' || reason.reason === 'ErrImageNeverPull') throw new UnavailableError(`container "${name}": ${reason.message}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function statusText(s: ContainerSummary): string {
+  if (!s.managed) return `${s.phase} (not created by berth)`;
+  if (s.phase === 'Running') return `Up ${age(s.startedAt)}${s.restartCount ? ` (restarts: ${s.restartCount})` : ''}`;
+  if (s.phase === 'Paused') return `Up ${age(s.startedAt)} (Paused)`;
+  if (s.exitCode !== undefined) return `Exited (${s.exitCode}) ${age(s.finishedAt)} ago`;
+  return s.phase;
+}
+
+export async function ps(client: ApiClient, o: { all?: boolean; quiet?: boolean; output?: string }): Promise<number> {
+  const { items } = await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers', { query: { all: !!o.all } });
+  if (o.output === 'json') return void process.stdout.write(formatJson(items)), 0;
+  if (o.quiet) {
+    for (const s of items) process.stdout.write(`${s.managed ? s.name : s.id}\n`);
+    return 0;
+  }
+  process.stdout.write(
+    formatTable(
+      ['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS'],
+      items.map((s) => [s.id?.slice(0, 12) ?? '-', s.name || '-', s.image || '-', s.command.length ? JSON.stringify(s.command.join(' ')) : '-', `${age(s.created)} ago`, statusText(s), s.ports.join(', ') || '-']),
+    ),
+  );
+  return 0;
+}
+
+export async function logs(client: ApiClient, name: string, o: { follow?: boolean; tail?: string; timestamps?: boolean }): Promise<number> {
+  for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: !!o.follow, ...(o.tail ? { tail: o.tail } : {}) } })) {
+    printLog(e, !!o.timestamps);
+  }
+  return 0;
+}
+
+export async function exec(client: ApiClient, name: string, args: string[], o: { env?: string[]; user?: string; workdir?: string }): Promise<number> {
+  const res = await client.json<{ exitCode: number; stdout: string; stderr: string }>('POST', `/v1/containers/${name}/exec`, {
+    body: { args, ...(o.env?.length ? { env: o.env } : {}), ...(o.user ? { user: o.user } : {}), ...(o.workdir ? { cwd: o.workdir } : {}) },
+  });
+  process.stdout.write(Buffer.from(res.stdout, 'base64'));
+  process.stderr.write(Buffer.from(res.stderr, 'base64'));
+  return res.exitCode;
+}
+
+/** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
+export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string } = {}): Promise<number> {
+  let failed = 0;
+  for (const name of names) {
+    try {
+      if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force } });
+      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: verb === 'kill' && o.signal ? { signal: o.signal } : {} });
+      process.stdout.write(`${name}\n`);
+    } catch (err) {
+      failed++;
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export async function inspect(client: ApiClient, names: string[]): Promise<number> {
+  const out = [];
+  for (const n of names) out.push(await client.json('GET', `/v1/containers/${n}`));
+  process.stdout.write(formatJson(out));
+  return 0;
+}
+
+function bytes(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) (n /= 1024), i++;
+  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
+}
+
+export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean }): Promise<number> {
+  const targets = names.length ? names : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers')).items.filter((s) => s.managed).map((s) => s.name);
+  const prev = new Map<string, { cpu: number; at: number }>();
+  const once = async () => {
+    const rows = [];
+    for (const n of targets) {
+      const s = await client.json<Stats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
+      if (!s) continue;
+      const at = Date.parse(s.readAt);
+      const p = prev.get(n);
+      const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : undefined;
+      prev.set(n, { cpu: s.cpuUsageSeconds, at });
+      rows.push([s.id.slice(0, 12), n, cpu === undefined ? '--' : `${cpu.toFixed(2)}%`, `${bytes(s.memoryUsageBytes)} / ${s.memoryLimitBytes ? bytes(s.memoryLimitBytes) : 'unlimited'}`, s.pids]);
+    }
+    return formatTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'PIDS'], rows);
+  };
+  if (o.noStream) {
+    // Two reads a second apart, so that CPU % means something (as docker stats --no-stream does).
+    await once();
+    await new Promise((r) => setTimeout(r, 1000));
+    process.stdout.write(await once());
+    return 0;
+  }
+  for (;;) {
+    const table = await once();
+    process.stdout.write(`\x1b[2J\x1b[H${table}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function top(client: ApiClient, name: string): Promise<number> {
+  const { processes } = await client.json<{ processes: ProcessInfo[] }>('GET', `/v1/containers/${name}/top`);
+  const t = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(Math.floor(s) % 60).padStart(2, '0')}`;
+  process.stdout.write(formatTable(['UID', 'PID', 'PPID', 'TIME', 'CMD'], processes.map((p) => [p.user, p.pid, p.ppid, t(p.cpuSeconds), p.cmd])));
+  return 0;
+}
+
+/** `apply --wait`: until every object is Ready (or Failed); non-zero on Failed or timeout. */
+export async function waitReady(client: ApiClient, refs: Array<{ kind: string; name: string }>, timeoutSeconds: number): Promise<number> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const pending = new Map(refs.map((r) => [`${r.kind}/${r.name}`, r]));
+  const failed: string[] = [];
+  while (pending.size && Date.now() < deadline) {
+    for (const [key, r] of pending) {
+      const o = await client.json<Resource>('GET', `/v1/objects/${r.kind}/${r.name}`).catch(() => undefined);
+      const st = (o?.status ?? {}) as { phase?: string; observedGeneration?: number; conditions?: Array<{ type: string; status: string }>; reason?: string; message?: string };
+      const current = o && st.observedGeneration === o.metadata.generation;
+      const ready = st.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      const completed = r.kind === 'Container' && st.phase === 'Exited' && (o?.spec as { restartPolicy?: string }).restartPolicy !== 'Always';
+      if (current && (ready || completed)) {
+        pending.delete(key);
+        process.stdout.write(`${key.toLowerCase()} ${ready ? 'ready' : 'completed'}\n`);
+      } else if (current && (st.phase === 'Failed' || ['ErrImageNeverPull', 'ImagePullBackOff', 'CrashLoopBackOff'].includes(st.reason ?? ''))) {
+        pending.delete(key);
+        failed.push(key);
+        process.stderr.write(`error: ${key.toLowerCase()} ${st.reason ?? st.phase}: ${st.message ?? ''}\n`);
+      }
+    }
+    if (pending.size) await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const key of pending.keys()) process.stderr.write(`error: timed out after ${timeoutSeconds}s waiting for ${key.toLowerCase()}\n`);
+  return failed.length || pending.size ? 1 : 0;
+}
