@@ -1,8 +1,8 @@
-// The `berth` command. Start-up is kept cheap: only commander and the command modules' register()
-// functions load here; each action imports its work lazily.
+// The `berth` command. Start-up is kept cheap: `--version` answers before anything else loads;
+// otherwise only commander and the command modules' register() functions load here, and each
+// action imports its work lazily.
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { commandModules } from './commands/index.ts';
+import type { Command } from 'commander';
 
 function version(): string {
   for (const rel of ['../package.json', '../../package.json']) {
@@ -16,7 +16,8 @@ function version(): string {
   return '0.0.0-unknown';
 }
 
-export function buildProgram(): Command {
+export async function buildProgram(): Promise<Command> {
+  const [{ Command }, { commandModules }] = await Promise.all([import('commander'), import('./commands/index.ts')]);
   const program = new Command('berth')
     .description('a container engine for one Linux host, driven the Kubernetes way')
     .version(version(), '-v, --version', 'print the client version')
@@ -29,4 +30,10 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  // The same answer commander would give, without loading it and every command module.
+  process.stdout.write(`${version()}\n`);
+} else {
+  await (await buildProgram()).parseAsync(process.argv);
+}
