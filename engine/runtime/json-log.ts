@@ -1,0 +1,71 @@
+// Reading a container's log as the monitor writes it (native/logfile.c): one JSON line per chunk,
+// {"log","stream","time"} as Docker's json-file driver, rotated to <file>.1 at a size limit.
+import { open, readFile, stat } from 'node:fs/promises';
+import type { LogEntry, LogOptions } from './runtime.ts';
+
+function parseLines(text: string): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as { log: string; stream: 'stdout' | 'stderr'; time: string };
+      out.push({ stream: e.stream, time: e.time, log: e.log });
+    } catch {
+      // A line cut by a crash mid-write: skipped, as Docker's reader does.
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/**
+ * The entries of `file` (and its rotated predecessor), the last `tail` of them if asked; with
+ * `follow`, then every entry appended until `signal` aborts or `done()` says the writer has ended
+ * and everything it wrote has been read.
+ */
+export async function* readJsonLog(file: string, opts: LogOptions & { done?: () => Promise<boolean> } = {}): AsyncIterable<LogEntry> {
+  const older = await readFile(`${file}.1`, 'utf8').catch(() => '');
+  const current = await readFile(file).catch(() => Buffer.alloc(0));
+  // Only whole lines: a partial last line is read again once it is complete.
+  const end = current.lastIndexOf(0x0a) + 1;
+  let entries = [...parseLines(older), ...parseLines(current.subarray(0, end).toString('utf8'))];
+  if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
+  yield* entries;
+  if (!opts.follow) return;
+  let offset = end;
+  let ino = (await stat(file).catch(() => undefined))?.ino;
+  while (!opts.signal?.aborted) {
+    const st = await stat(file).catch(() => undefined);
+    if (st && st.ino !== ino) {
+      // Rotated: the rest of the old file is now <file>.1; read what was left of it, then start over.
+      const rest = await readFile(`${file}.1`).catch(() => Buffer.alloc(0));
+      yield* parseLines(rest.subarray(offset).toString('utf8'));
+      ino = st.ino;
+      offset = 0;
+    }
+    if (st && st.size > offset) {
+      const fh = await open(file, 'r');
+      try {
+        const buf = Buffer.alloc(st.size - offset);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+        const whole = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+        yield* parseLines(buf.subarray(0, whole).toString('utf8'));
+        offset += whole;
+      } finally {
+        await fh.close();
+      }
+      continue;
+    }
+    if (opts.done && (await opts.done())) {
+      const final = await stat(file).catch(() => undefined);
+      if (!final || final.size <= offset) return;
+      continue;
+    }
+    await sleep(100, opts.signal);
+  }
+}

@@ -1,0 +1,295 @@
+/* berth-monitor: one per container, like conmon or containerd-shim. It starts the container through
+ * an OCI runtime (`runc create` + `runc start`, as conmon does), and then outlives the daemon:
+ *  - it is a child subreaper, so the container's init is re-parented to it and it can wait for it and
+ *    learn its real exit status (a foreground `runc run` would also delete the container at exit);
+ *  - it holds the container's stdout/stderr pipes and writes them to a JSON-lines log (logfile.c);
+ *  - when the container ends it writes an exit file atomically (temp + fsync + rename) with the exit
+ *    code, signal, OOM kill and time, which the TypeScript side waits for (inotify or polling).
+ * The parent process returns once the container runs: exit 0 and "PID MONITOR_PID\n" on stdout, or exit 1 and
+ * the error on stderr. Signals are sent by the daemon through the runtime (`runc kill`). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "error.h"
+#include "logfile.h"
+
+typedef struct {
+  const char *id, *bundle, *runc, *runc_root, *log, *exit_file, *pid_file, *runtime_log, *cgroup;
+  off_t log_max;
+} options;
+
+static int usage(void) {
+  fprintf(stderr, "usage: berth-monitor --id ID --bundle DIR --runc PATH --runc-root DIR --log FILE --exit-file FILE "
+                  "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES]\n");
+  return 2;
+}
+
+static int parse(int argc, char **argv, options *o) {
+  static const struct option longopts[] = {
+      {"id", 1, 0, 'i'},       {"bundle", 1, 0, 'b'},   {"runc", 1, 0, 'r'},         {"runc-root", 1, 0, 'R'},
+      {"log", 1, 0, 'l'},      {"exit-file", 1, 0, 'e'}, {"pid-file", 1, 0, 'p'},    {"runtime-log", 1, 0, 'L'},
+      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {0, 0, 0, 0}};
+  memset(o, 0, sizeof *o);
+  o->log_max = 10 * 1024 * 1024;
+  int c;
+  while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'i': o->id = optarg; break;
+    case 'b': o->bundle = optarg; break;
+    case 'r': o->runc = optarg; break;
+    case 'R': o->runc_root = optarg; break;
+    case 'l': o->log = optarg; break;
+    case 'e': o->exit_file = optarg; break;
+    case 'p': o->pid_file = optarg; break;
+    case 'L': o->runtime_log = optarg; break;
+    case 'c': o->cgroup = optarg; break;
+    case 'm': o->log_max = atoll(optarg); break;
+    default: return -1;
+    }
+  }
+  if (!o->id || !o->bundle || !o->runc || !o->runc_root || !o->log || !o->exit_file || !o->pid_file || !o->runtime_log) return -1;
+  return 0;
+}
+
+/* Runs the runtime with stdin /dev/null and stdout/stderr on the given fds; returns its wait status. */
+static int run_runtime(char *const argv[], int out, int errfd, berth_err *err) {
+  pid_t pid = fork();
+  if (pid < 0) return berth_fail(err, "fork '%s'", argv[0]);
+  if (pid == 0) {
+    /* The monitor's signal mask and ignored SIGPIPE must not reach the runtime or the container. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0) _exit(127);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return berth_fail(err, "waitpid '%s'", argv[0]);
+  }
+  return status;
+}
+
+/* The last "msg" of runc's JSON log: what it has to say about a failure. */
+static void runtime_error(const char *path, char *out, size_t n) {
+  snprintf(out, n, "the runtime failed (no message in '%s')", path);
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char line[4096];
+  while (fgets(line, sizeof line, f)) {
+    char *m = strstr(line, "\"msg\":\"");
+    if (!m || !strstr(line, "\"level\":\"error\"")) continue;
+    m += 7;
+    size_t o = 0;
+    for (; *m && o + 1 < n; m++) {
+      if (*m == '\\' && m[1]) { m++; out[o++] = *m == 'n' ? ' ' : *m; continue; }
+      if (*m == '"') break;
+      out[o++] = *m;
+    }
+    out[o] = 0;
+  }
+  fclose(f);
+}
+
+static int read_pid(const char *path, berth_err *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) return berth_fail(err, "open '%s'", path);
+  int pid = 0;
+  int n = fscanf(f, "%d", &pid);
+  fclose(f);
+  if (n != 1 || pid <= 0) return berth_failx(err, "read '%s': no pid in it", path);
+  return pid;
+}
+
+/* OOM kills recorded by the container's memory cgroup (v1 memory.oom_control, v2 memory.events). */
+static long oom_kills(const char *cgroup) {
+  if (!cgroup) return 0;
+  const char *files[][2] = {{"/sys/fs/cgroup/memory", "memory.oom_control"}, {"/sys/fs/cgroup", "memory.events"}};
+  for (size_t i = 0; i < 2; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/%s", files[i][0], cgroup, files[i][1]);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    char key[64];
+    long v, found = 0;
+    while (fscanf(f, "%63s %ld", key, &v) == 2)
+      if (strcmp(key, "oom_kill") == 0) found = v;
+    fclose(f);
+    return found;
+  }
+  return 0;
+}
+
+static int write_exit(const options *o, int status, long oom_before, berth_err *err) {
+  char tmp[4200], time[64], body[512];
+  rfc3339nano(time, sizeof time);
+  int code = 0;
+  char sig[32] = "";
+  if (WIFEXITED(status)) code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) {
+    code = 128 + WTERMSIG(status);
+    const char *abbrev = sigabbrev_np(WTERMSIG(status));
+    snprintf(sig, sizeof sig, "SIG%s", abbrev ? abbrev : "UNKNOWN");
+  }
+  bool oom = oom_kills(o->cgroup) > oom_before;
+  int n = snprintf(body, sizeof body, "{\"exitCode\":%d,%s%s%s\"oomKilled\":%s,\"finishedAt\":\"%s\"}\n", code,
+                   sig[0] ? "\"signal\":\"" : "", sig, sig[0] ? "\"," : "", oom ? "true" : "false", time);
+  snprintf(tmp, sizeof tmp, "%s.tmp", o->exit_file);
+  cleanup_fd int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return berth_fail(err, "open '%s'", tmp);
+  if (write(fd, body, (size_t)n) != n) return berth_fail(err, "write '%s'", tmp);
+  if (fsync(fd) < 0) return berth_fail(err, "fsync '%s'", tmp);
+  if (rename(tmp, o->exit_file) < 0) return berth_fail(err, "rename '%s'", tmp);
+  return 0;
+}
+
+/* Copies what is readable on fd to the log; returns 0 at end of file, 1 if more may come, -1 on error. */
+static int pump(int fd, const char *stream, logfile *log, berth_err *err) {
+  char buf[16384];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 1 : berth_fail(err, "read %s", stream);
+  if (n == 0) return 0;
+  return logfile_write(log, stream, buf, (size_t)n, err) < 0 ? -1 : 1;
+}
+
+/* The monitor proper: runs in its own session after the parent has returned. */
+static int monitor(const options *o, int ready) {
+  berth_err err = {{0}};
+  int out[2], errp[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) return dprintf(ready, "error pipe: %s\n", strerror(errno)), 1;
+  logfile log;
+  if (logfile_open(&log, o->log, o->log_max, &err) < 0) return dprintf(ready, "error %s\n", err.msg), 1;
+
+  /* Children's exits arrive on a signalfd; the pipes are read without blocking. */
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) return dprintf(ready, "error signalfd: %s\n", strerror(errno)), 1;
+
+  char *create[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
+                    "create", "--bundle", (char *)o->bundle, "--pid-file", (char *)o->pid_file, (char *)o->id, NULL};
+  int st = run_runtime(create, out[1], errp[1], &err);
+  close(out[1]);
+  close(errp[1]);
+  if (st < 0) return dprintf(ready, "error %s\n", err.msg), 1;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    char msg[2048];
+    runtime_error(o->runtime_log, msg, sizeof msg);
+    return dprintf(ready, "error %s\n", msg), 1;
+  }
+  int pid = read_pid(o->pid_file, &err);
+  if (pid < 0) return dprintf(ready, "error %s\n", err.msg), 1;
+  long oom_before = oom_kills(o->cgroup);
+
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  char *start[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
+                   "start", (char *)o->id, NULL};
+  st = run_runtime(start, null, null, &err);
+  if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    char msg[2048];
+    if (st < 0) snprintf(msg, sizeof msg, "%s", err.msg);
+    else runtime_error(o->runtime_log, msg, sizeof msg);
+    kill(pid, SIGKILL);
+    return dprintf(ready, "error %s\n", msg), 1;
+  }
+  dprintf(ready, "ok %d %d\n", pid, (int)getpid());
+  close(ready);
+  /* From here on nobody reads our own stdio. */
+  dup2(null, 0);
+  dup2(null, 1);
+  dup2(null, 2);
+
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(errp[0], F_SETFL, O_NONBLOCK);
+  struct pollfd fds[3] = {{out[0], POLLIN, 0}, {errp[0], POLLIN, 0}, {sfd, POLLIN, 0}};
+  int status = 0;
+  bool exited = false;
+  int open_streams = 2;
+  /* Until init has exited and both streams are at end of file (or a second has passed since the
+   * exit: a process that escaped the pid namespace's end cannot keep us forever). */
+  int drain_ms = -1;
+  while (!exited || (open_streams > 0 && drain_ms != 0)) {
+    int n = poll(fds, 3, exited ? 1000 : -1);
+    if (n < 0 && errno != EINTR) break;
+    if (n == 0 && exited) break;
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int r = pump(fds[i].fd, i == 0 ? "stdout" : "stderr", &log, &err);
+      if (r <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        open_streams--;
+      }
+    }
+    if (fds[2].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+      }
+      int ws;
+      pid_t w;
+      while ((w = waitpid(-1, &ws, WNOHANG)) > 0) {
+        if (w == pid) {
+          status = ws;
+          exited = true;
+        }
+      }
+    }
+  }
+  if (write_exit(o, status, oom_before, &err) < 0) return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  options o;
+  if (parse(argc, argv, &o) < 0) return usage();
+  signal(SIGPIPE, SIG_IGN);
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) {
+    perror("berth-monitor: pipe");
+    return 1;
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    perror("berth-monitor: fork");
+    return 1;
+  }
+  if (child > 0) {
+    close(ready[1]);
+    char msg[4096];
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < sizeof msg && (n = read(ready[0], msg + got, sizeof msg - 1 - got)) > 0) got += (size_t)n;
+    msg[got] = 0;
+    if (strncmp(msg, "ok ", 3) == 0) {
+      printf("%s", msg + 3);
+      return 0;
+    }
+    fprintf(stderr, "%s", strncmp(msg, "error ", 6) == 0 ? msg + 6 : "the monitor ended before the container started\n");
+    return 1;
+  }
+  close(ready[0]);
+  setsid();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+    dprintf(ready[1], "error prctl PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
+    return 1;
+  }
+  /* The monitor must not keep the daemon's cwd (a mount point) busy. */
+  if (chdir("/") < 0) return 1;
+  return monitor(&o, ready[1]);
+}
