@@ -18,6 +18,9 @@ const DIGEST = /^sha256:([a-f0-9]{64})$/;
 
 export class DigestMismatchError extends InvalidArgumentError {}
 
+/** Fewer bytes than expected arrived (a connection ended early): the ingest is kept for a resume. */
+export class TruncatedError extends Error {}
+
 export class ContentStore {
   readonly root: string;
   #indexLock: Promise<unknown> = Promise.resolve();
@@ -83,7 +86,12 @@ export class ContentStore {
    * Streams a blob in. `resumeFrom` continues an ingest left by an interrupted download (the caller
    * fetches the rest with a Range request): the key names the ingest file.
    */
-  async putStream(src: Readable, expected?: { digest: string; size?: number }, ingestKey?: string): Promise<{ digest: string; size: number }> {
+  async putStream(
+    src: Readable,
+    expected?: { digest: string; size?: number },
+    ingestKey?: string,
+    onBytes?: (n: number) => void,
+  ): Promise<{ digest: string; size: number }> {
     const tmp = join(this.root, 'ingest', ingestKey ?? `stream-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
@@ -102,6 +110,7 @@ export class ContentStore {
           for await (const chunk of source) {
             hash.update(chunk);
             size += chunk.length;
+            onBytes?.(chunk.length);
             yield chunk;
           }
         },
@@ -113,6 +122,9 @@ export class ContentStore {
       throw err;
     }
     const digest = `sha256:${hash.digest('hex')}`;
+    if (ingestKey && expected?.size !== undefined && size < expected.size) {
+      throw new TruncatedError(`blob ${expected.digest}: the stream ended after ${size} of ${expected.size} bytes`);
+    }
     try {
       if (expected) check(expected, digest, size);
     } catch (err) {

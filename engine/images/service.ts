@@ -162,22 +162,31 @@ export class ImageService {
 
   async #fetchLayers(ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void): Promise<void> {
     const queue = [...layers];
+    let failed = false;
     const worker = async () => {
-      for (let l = queue.shift(); l; l = queue.shift()) {
+      for (let l = queue.shift(); l && !failed; l = queue.shift()) {
         const id = l.digest.slice(7, 19);
         if (this.content.has(l.digest)) {
           onProgress?.({ id, status: 'exists', total: l.size });
           continue;
         }
         let current = 0;
-        await this.registry.fetchBlob(ref, l, this.content, (n) => {
-          current = n === 0 ? current : current + n;
-          onProgress?.({ id, status: 'downloading', current, total: l.size });
-        });
+        try {
+          await this.registry.fetchBlob(ref, l, this.content, (n) => {
+            current = n === 0 ? current : current + n;
+            onProgress?.({ id, status: 'downloading', current, total: l.size });
+          });
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
         onProgress?.({ id, status: 'done', current: l.size, total: l.size });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, layers.length) }, worker));
+    // Every worker is let finish (no download left writing after we return), then the first error.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(this.#concurrency, layers.length) }, worker));
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
 
   async push(input: string, onProgress?: (e: PullEvent) => void): Promise<string> {

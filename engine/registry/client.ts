@@ -142,10 +142,10 @@ export class RegistryClient {
       // A registry that ignores Range sends the whole blob again: start the ingest over.
       if (have > 0 && res.status !== 206) await store.discardIngest(key);
       else if (have > 0) onBytes?.(0);
+      // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
       const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-      if (onBytes) body.on('data', (c: Buffer) => onBytes(c.length));
       try {
-        await store.putStream(body, { digest: desc.digest, size: desc.size }, key);
+        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes);
         return;
       } catch (err) {
         if (err instanceof InvalidArgumentError) {
