@@ -76,6 +76,8 @@ export interface BuilderPort {
 export interface ContainerEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */
   root: string;
+  /** cgroup parent of every container (default "berth"): /sys/fs/cgroup/<controller>/<parent>/<id>. */
+  cgroupParent?: string;
   runtime: Runtime;
   images: ImagesPort;
   snapshots: SnapshotsPort;
@@ -196,6 +198,7 @@ export class BerthEngine implements Engine, ContainerEngine {
         rootfs,
         ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
         etcFiles: { hostname, ...(hosts ? { hosts } : {}), ...(resolvConf ? { resolvConf } : {}) },
+        cgroupsPath: `/${this.#o.cgroupParent ?? 'berth'}/${req.id}`,
         annotations: {
           'dev.berth.container.name': req.owner.name,
           'dev.berth.container.uid': req.owner.uid,
