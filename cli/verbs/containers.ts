@@ -23,10 +23,11 @@ export interface RunOptions {
   restart?: string;
 }
 
-/** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity. */
+/** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity; Kubernetes' own ("64Mi") pass as they are. */
 export function dockerMemory(v: string): string {
+  if (/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)$/.test(v.trim())) return v.trim();
   const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`--memory "${v}" is not a size (e.g. 64m, 1g)`);
+  if (!m) throw new InvalidArgumentError(`--memory "${v}" is not a size (e.g. 64m, 1g, or 64Mi)`);
   const unit = m[2]!.toLowerCase();
   return unit === '' || unit === 'b' ? m[1]! : `${m[1]}${{ k: 'Ki', m: 'Mi', g: 'Gi' }[unit]}`;
 }
