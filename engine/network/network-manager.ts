@@ -1,0 +1,483 @@
+// NetworkManager: named networks and the attachment of containers to them, through CNI.
+//
+// Decisions (the why):
+// - Networks are CLI/API-managed objects (`berth network create|ls|inspect|rm`), not a manifest
+//   kind: a network is shared infrastructure that outlives the Containers naming it (Docker
+//   networks, Kubernetes CNI config), it has no desired state to reconcile beyond "exists", and a
+//   Container refers to one by name in `spec.network`. The default network `berth` (mode
+//   `bridge`) is created on first use, so manifests work without any network command.
+// - A network is a CNI configuration list (bridge + host-local + portmap + firewall, see
+//   config.ts) kept at <root>/conf/<name>.conflist; CNI does every change to the host's network.
+// - Each attached container gets a network namespace pinned at <root>/netns/<id> (netns.ts), its
+//   loopback up (the loopback plugin), and CNI ADD on it. Before ADD, an attachment record with
+//   the exact conflist is written to <root>/containers/<id>/attachment.json, and the ADD result is
+//   cached there after: DEL is always run from that record, so it works after the network was
+//   changed or removed, after a crash in the middle of ADD, and after a kill -9 of the daemon
+//   (`gc(liveIds)` on start-up detaches whatever is not alive).
+// - Names through /etc/hosts kept current for every member (hosts.ts explains); published ports
+//   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts).
+//
+// Layout under root: conf/<name>.conflist · netns/<id> · containers/<id>/{attachment.json, hosts,
+// resolv.conf} · ipam/<network>/ (host-local's leases).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, writeFile, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from '../../specs/errdefs.ts';
+import { Cni, CniError, type CniConfList, type CniResult } from './cni.ts';
+import {
+  canonicalNetwork,
+  DEFAULT_NETWORK,
+  networkConfList,
+  networkInfo,
+  parseCidr,
+  parseRoutes,
+  overlaps,
+  pickSubnet,
+  validateNetworkName,
+  CNI_VERSION,
+  type BerthConfList,
+  type Cidr,
+  type NetworkInfo,
+} from './config.ts';
+import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
+import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
+import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } from './ports.ts';
+
+const run = promisify(execFile);
+const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const IFNAME = 'eth0';
+
+export interface NetworkManagerOptions {
+  /** <data root>/networks */
+  root: string;
+  /** Where the CNI plugins are (default /usr/lib/cni, Debian's containernetworking-plugins). */
+  cniBinDir?: string;
+  /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
+  hostResolvConf?: string;
+  log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+}
+
+export interface AttachPort {
+  containerPort: number;
+  hostPort?: number;
+  hostIP?: string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface AttachOptions {
+  /** none | host | bridge (= berth, the default network) | a network's name */
+  network: string;
+  /** The container's name: what the other members of the network call it. */
+  name: string;
+  ports?: AttachPort[];
+  /** More names for it on the network (e.g. its hostname when it differs). */
+  aliases?: string[];
+}
+
+export interface NetworkAttachment {
+  /** The namespace to join (OCI linux.namespaces network path); undefined for host networking. */
+  netnsPath?: string;
+  ipAddress?: string;
+  gateway?: string;
+  /** Files to bind-mount on /etc/hosts and /etc/resolv.conf (kept on the same inode). */
+  hostsFile: string;
+  resolvConfFile: string;
+  /** The ports published on the host (those with a hostPort). */
+  ports: PortMapping[];
+}
+
+/** What is kept per container (attachment.json). */
+interface AttachmentRecord {
+  id: string;
+  name: string;
+  aliases: string[];
+  mode: 'host' | 'none' | 'network';
+  /** The network's name (mode network). */
+  network?: string;
+  /** 'adding' until CNI ADD succeeded: a record left 'adding' is a crash in the middle. */
+  state: 'adding' | 'ready';
+  netnsPath?: string;
+  confList?: CniConfList;
+  result?: CniResult;
+  ports: PortMapping[];
+  ipAddress?: string;
+  gateway?: string;
+  createdAt: string;
+}
+
+export interface NetworkDetails extends NetworkInfo {
+  containers: Array<{ id: string; name: string; ipAddress?: string; ports: string[] }>;
+}
+
+export class NetworkManager {
+  readonly root: string;
+  readonly #cni: Cni;
+  readonly #o: NetworkManagerOptions;
+  readonly #held = new Map<string, HeldPort[]>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(o: NetworkManagerOptions) {
+    this.#o = o;
+    this.root = o.root;
+    this.#cni = new Cni(o.cniBinDir ?? '/usr/lib/cni');
+  }
+
+  #conf(name: string) {
+    return join(this.root, 'conf', `${name}.conflist`);
+  }
+  #dir(id: string) {
+    return join(this.root, 'containers', id);
+  }
+  #netns(id: string) {
+    return join(this.root, 'netns', id);
+  }
+
+  /** One change at a time: membership and hosts files must not interleave; CNI plugins are quick. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  // ---------------- networks ----------------
+
+  async #readNetwork(name: string): Promise<BerthConfList | undefined> {
+    try {
+      return JSON.parse(await readFile(this.#conf(name), 'utf8')) as BerthConfList;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async #allNetworks(): Promise<BerthConfList[]> {
+    const files = await readdir(join(this.root, 'conf')).catch(() => [] as string[]);
+    const out: BerthConfList[] = [];
+    for (const f of files.sort()) {
+      if (!f.endsWith('.conflist')) continue;
+      const n = await this.#readNetwork(f.slice(0, -'.conflist'.length)).catch(() => undefined);
+      if (n) out.push(n);
+    }
+    return out;
+  }
+
+  /** Creates a network; without a subnet, the first free /16 of 10.213-254 (config.ts). */
+  create(name: string, o: { subnet?: string; labels?: Record<string, string> } = {}): Promise<NetworkInfo> {
+    return this.#serial(() => this.#create(name, o));
+  }
+
+  async #create(name: string, o: { subnet?: string; labels?: Record<string, string> }): Promise<NetworkInfo> {
+    validateNetworkName(name);
+    if (await this.#readNetwork(name)) throw new AlreadyExistsError(`network "${name}" already exists (see \`berth network inspect ${name}\`)`);
+    const others = await this.#allNetworks();
+    const used = others.map((n) => ({ name: n.name, subnet: n.berth.subnet, cidr: parseCidr(n.berth.subnet) }));
+    let subnet: Cidr;
+    if (o.subnet) {
+      subnet = parseCidr(o.subnet);
+      const clash = used.find((u) => overlaps(u.cidr, subnet));
+      if (clash) throw new ConflictError(`subnet ${o.subnet} of network "${name}" overlaps network "${clash.name}" (${clash.subnet}); choose another --subnet`);
+    } else {
+      const routes = parseRoutes(await readFile('/proc/net/route', 'utf8').catch(() => ''));
+      const picked = pickSubnet([...used.map((u) => u.cidr), ...routes]);
+      if (!picked) throw new FailedPreconditionError(`no free subnet left in 10.213.0.0-10.254.255.255 for network "${name}"; give one with --subnet`);
+      subnet = picked;
+    }
+    const list = networkConfList({ name, subnet, ...(o.labels ? { labels: o.labels } : {}) });
+    (list.plugins[0]!.ipam as Record<string, unknown>).dataDir = join(this.root, 'ipam');
+    await mkdir(join(this.root, 'conf'), { recursive: true });
+    await writeAtomic(this.#conf(name), JSON.stringify(list, null, 2));
+    return networkInfo(list);
+  }
+
+  async list(): Promise<NetworkInfo[]> {
+    return (await this.#allNetworks()).map(networkInfo);
+  }
+
+  async inspect(name: string): Promise<NetworkDetails> {
+    const list = await this.#readNetwork(canonicalNetwork(name));
+    if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
+    const members = (await this.#records()).filter((r) => r.mode === 'network' && r.network === list.name);
+    return {
+      ...networkInfo(list),
+      containers: members.map((r) => ({ id: r.id, name: r.name, ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}), ports: r.ports.map(formatPort) })),
+    };
+  }
+
+  /** Removes a network with no containers on it, and its bridge device. */
+  remove(name: string): Promise<void> {
+    return this.#serial(async () => {
+      const canonical = canonicalNetwork(name);
+      const list = await this.#readNetwork(canonical);
+      if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
+      const members = (await this.#records()).filter((r) => r.mode === 'network' && r.network === canonical);
+      if (members.length) {
+        throw new FailedPreconditionError(`network "${name}" has containers attached (${members.map((m) => m.name).join(', ')}); remove them first`);
+      }
+      await run('ip', ['link', 'delete', list.berth.bridge, 'type', 'bridge']).catch((err: { stderr?: string }) => {
+        if (!/Cannot find device|does not exist/i.test(err.stderr ?? '')) throw new UnavailableError(`network "${name}": cannot delete bridge ${list.berth.bridge}: ${(err.stderr ?? '').trim()}`);
+      });
+      await rm(join(this.root, 'ipam', canonical), { recursive: true, force: true });
+      await rm(this.#conf(canonical), { force: true });
+    });
+  }
+
+  // ---------------- containers ----------------
+
+  async #record(id: string): Promise<AttachmentRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.#dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
+      throw err;
+    }
+  }
+
+  async #records(): Promise<AttachmentRecord[]> {
+    const ids = await readdir(join(this.root, 'containers')).catch(() => [] as string[]);
+    const out: AttachmentRecord[] = [];
+    for (const id of ids) {
+      const r = await this.#record(id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  async #writeRecord(r: AttachmentRecord): Promise<void> {
+    await writeAtomic(join(this.#dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
+  }
+
+  #view(r: AttachmentRecord): NetworkAttachment {
+    return {
+      ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}),
+      ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}),
+      ...(r.gateway ? { gateway: r.gateway } : {}),
+      hostsFile: join(this.#dir(r.id), 'hosts'),
+      resolvConfFile: join(this.#dir(r.id), 'resolv.conf'),
+      ports: r.ports,
+    };
+  }
+
+  /** The attachment of a container, undefined when it has none (`berth port`, inspect). */
+  async attachment(id: string): Promise<(NetworkAttachment & { network: string }) | undefined> {
+    const r = await this.#record(id);
+    return r && r.state === 'ready' ? { ...this.#view(r), network: r.mode === 'network' ? r.network! : r.mode } : undefined;
+  }
+
+  /**
+   * Gives container `id` its network: call before the runtime creates the container, and join
+   * `netnsPath`. Idempotent: attaching again with the same network returns the same attachment,
+   * and repairs it (a new namespace and ADD) when its namespace is gone, e.g. after a reboot.
+   */
+  attach(id: string, o: AttachOptions): Promise<NetworkAttachment> {
+    if (!ID.test(id)) return Promise.reject(new InvalidArgumentError(`container id "${id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`));
+    return this.#serial(async () => {
+      const mode = o.network === 'host' || o.network === 'none' ? o.network : 'network';
+      const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;
+      const existing = await this.#record(id);
+      if (existing) {
+        const same = existing.mode === mode && existing.network === network;
+        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
+        await this.#detach(existing);
+      }
+      return this.#attach(id, o, mode, network);
+    });
+  }
+
+  async #attach(id: string, o: AttachOptions, mode: AttachmentRecord['mode'], network: string | undefined): Promise<NetworkAttachment> {
+    const ports: PortMapping[] = [];
+    for (const p of o.ports ?? []) {
+      if (p.protocol === 'SCTP') throw new InvalidArgumentError(`container "${o.name}": port ${p.containerPort}/sctp: only tcp and udp ports can be published`);
+      ports.push({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+    }
+    const published = ports.filter((p) => p.hostPort);
+    if (published.length && mode !== 'network') {
+      throw new InvalidArgumentError(`container "${o.name}": ports can only be published on a bridge network, not with network "${mode}" (drop hostPort, or use network: bridge)`);
+    }
+    let list: BerthConfList | undefined;
+    if (network) {
+      list = await this.#readNetwork(network);
+      if (!list && network === DEFAULT_NETWORK) {
+        await this.#create(DEFAULT_NETWORK, {});
+        list = await this.#readNetwork(network);
+      }
+      if (!list) throw new NotFoundError(`container "${o.name}": network "${o.network}" not found; create it with \`berth network create ${o.network}\``);
+      for (const r of await this.#records()) {
+        for (const mine of published) {
+          const theirs = r.ports.find((p) => portsCollide(mine, p));
+          if (theirs && r.id !== id) throw new ConflictError(`container "${o.name}": host port ${formatPort(mine).split('->')[0]}/${mine.protocol.toLowerCase()} is already published by container "${r.name}"; publish another host port`);
+        }
+      }
+    }
+    const held = await holdPorts(published, o.name);
+    const dir = this.#dir(id);
+    const record: AttachmentRecord = {
+      id, name: o.name, aliases: o.aliases?.filter((a) => a !== o.name) ?? [], mode,
+      ...(network ? { network } : {}),
+      state: 'adding', ports, createdAt: new Date().toISOString(),
+      ...(mode !== 'host' ? { netnsPath: this.#netns(id) } : {}),
+      ...(list ? { confList: list } : {}),
+    };
+    try {
+      await mkdir(dir, { recursive: true });
+      // Written before anything touches the host: a crash from here on is undone by gc().
+      await this.#writeRecord(record);
+      if (record.netnsPath) {
+        await prepareNetnsDir(join(this.root, 'netns'));
+        await rm(record.netnsPath, { force: true });
+        await createNetns(record.netnsPath);
+        await this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' });
+      }
+      if (list && record.netnsPath) {
+        const portMappings = published.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+        const result = await this.#cni.addList(list, { containerId: id, netns: record.netnsPath, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
+        record.result = result;
+        const sandboxIf = result.interfaces?.findIndex((i) => i.sandbox) ?? -1;
+        const ip = result.ips?.find((i) => i.interface === undefined || i.interface === sandboxIf) ?? result.ips?.[0];
+        if (ip) {
+          record.ipAddress = ip.address.split('/')[0]!;
+          if (ip.gateway) record.gateway = ip.gateway;
+        }
+      }
+      // resolv.conf: the host's (loopback servers dropped) in a namespace; the host's as-is with host networking.
+      const resolv = mode === 'host' ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
+      await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
+      if (mode === 'host') await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
+      record.state = 'ready';
+      await this.#writeRecord(record);
+      this.#held.set(id, held);
+      await this.#refreshHosts(record);
+      return this.#view(record);
+    } catch (err) {
+      for (const h of held) h.close();
+      await this.#detach(record).catch((e) => this.#o.log?.warn('undoing a failed attach', { id, error: String(e) }));
+      if (err instanceof CniError) {
+        throw new UnavailableError(`container "${o.name}": joining network "${network ?? mode}" failed: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Rewrites /etc/hosts of every container on the network of `changed` (and its own when it stays). */
+  async #refreshHosts(changed: AttachmentRecord, leaving = false): Promise<void> {
+    const records = await this.#records();
+    const members = changed.mode === 'network' ? records.filter((r) => r.mode === 'network' && r.network === changed.network && r.state === 'ready' && !(leaving && r.id === changed.id)) : [];
+    const entry = (r: AttachmentRecord): HostsEntry | undefined => (r.ipAddress ? { ip: r.ipAddress, names: [r.name, ...r.aliases] } : undefined);
+    const targets = leaving ? members : changed.mode === 'network' ? members : [changed];
+    for (const r of targets) {
+      if (r.mode === 'host') continue;
+      const self = entry(r);
+      const peers = members.filter((m) => m.id !== r.id).map(entry).filter((e): e is HostsEntry => !!e);
+      await rewriteInPlace(join(this.#dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode)).catch((err) =>
+        this.#o.log?.warn('cannot update /etc/hosts of a container', { id: r.id, error: String(err) }),
+      );
+    }
+  }
+
+  /** Undoes attach(): CNI DEL (from the record), the namespace, the held ports, the files. Idempotent. */
+  detach(id: string): Promise<void> {
+    if (!ID.test(id)) return Promise.resolve();
+    return this.#serial(async () => {
+      const r = await this.#record(id);
+      if (r) return this.#detach(r);
+      // No record: a crash before it was written; remove whatever is there.
+      await removeNetns(this.#netns(id));
+      await rm(this.#dir(id), { recursive: true, force: true });
+    });
+  }
+
+  async #detach(r: AttachmentRecord): Promise<void> {
+    for (const h of this.#held.get(r.id) ?? []) h.close();
+    this.#held.delete(r.id);
+    if (r.confList) {
+      // A namespace that is no longer pinned (reboot) is not passed: DEL then cleans the host side only.
+      const netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
+      const portMappings = r.ports.filter((p) => p.hostPort).map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+      const rt = { containerId: r.id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
+      try {
+        await this.#cni.delList(r.confList, rt, r.result);
+      } catch (err) {
+        // Kept for gc() to retry: leaking a veth or a rule silently is worse than a failed remove.
+        throw new UnavailableError(`container "${r.name}": leaving network "${r.network}" failed (CNI DEL; retried by the next gc): ${(err as Error).message}`, { cause: err });
+      }
+    }
+    if (r.netnsPath) await removeNetns(r.netnsPath);
+    await rm(this.#dir(r.id), { recursive: true, force: true });
+    if (r.state === 'ready') await this.#refreshHosts(r, true);
+  }
+
+  /**
+   * After a (re)start of the daemon: detaches every container not in `liveIds` (DEL, namespace,
+   * files), removes namespaces without a record, and holds the ports of the live ones again.
+   * Returns the ids it cleaned up.
+   */
+  gc(liveIds: Iterable<string>): Promise<string[]> {
+    const live = new Set(liveIds);
+    return this.#serial(async () => {
+      const cleaned: string[] = [];
+      for (const r of await this.#records()) {
+        if (live.has(r.id)) {
+          if (!this.#held.has(r.id) && r.state === 'ready') {
+            await holdPorts(r.ports.filter((p) => p.hostPort), r.name).then(
+              (h) => this.#held.set(r.id, h),
+              (err) => this.#o.log?.warn('cannot hold the published ports of a container again', { id: r.id, error: String(err) }),
+            );
+          }
+          continue;
+        }
+        try {
+          await this.#detach(r);
+          cleaned.push(r.id);
+        } catch (err) {
+          this.#o.log?.warn('network gc: detach failed, will retry', { id: r.id, error: String(err) });
+        }
+      }
+      const records = new Set((await this.#records()).map((r) => r.id));
+      for (const dir of ['netns', 'containers']) {
+        for (const id of await readdir(join(this.root, dir)).catch(() => [] as string[])) {
+          if (records.has(id) || live.has(id)) continue;
+          if (dir === 'netns') await removeNetns(join(this.root, 'netns', id));
+          else await rm(this.#dir(id), { recursive: true, force: true });
+          if (!cleaned.includes(id)) cleaned.push(id);
+        }
+      }
+      return cleaned;
+    });
+  }
+
+  /** CNI CHECK of a container's attachment: throws when the plugins find it broken. */
+  async check(id: string): Promise<void> {
+    const r = await this.#record(id);
+    if (!r) throw new NotFoundError(`container ${id} has no network attachment`);
+    if (!r.confList || !r.result || !r.netnsPath) return;
+    await this.#cni.checkList(r.confList, { containerId: id, netns: r.netnsPath, ifName: IFNAME }, r.result);
+  }
+
+  /** Byte counters per interface of the container's namespace (loopback left out); [] without one. */
+  async stats(id: string): Promise<InterfaceStats[]> {
+    const r = await this.#record(id);
+    if (!r?.netnsPath || !(await isMountPoint(r.netnsPath))) return [];
+    return netnsStats(r.netnsPath);
+  }
+
+  /** Lets go of the held host ports (daemon shutdown); attachments stay. */
+  close(): void {
+    for (const hs of this.#held.values()) for (const h of hs) h.close();
+    this.#held.clear();
+  }
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
