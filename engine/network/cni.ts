@@ -144,6 +144,7 @@ export class Cni {
   /**
    * DEL on every plugin, last first. A failing plugin does not stop the others (each removes what
    * it made); the first error is thrown at the end so the caller can retry — DEL is idempotent.
+   * A plugin that is not installed is skipped: retrying could never run it.
    */
   async delList(list: CniConfList, rt: CniRuntime, cached: CniResult | undefined): Promise<void> {
     let first: unknown;
@@ -151,7 +152,7 @@ export class Cni {
       try {
         await this.exec('DEL', this.#pluginConf(list, plugin, rt, cached), rt);
       } catch (err) {
-        first ??= err;
+        if (!(err instanceof UnavailableError)) first ??= err;
       }
     }
     if (first) throw first;
