@@ -3,6 +3,7 @@
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
 import type { Controllers } from '../controllers/compose.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
 import type { Logger } from './log.ts';
@@ -28,6 +29,8 @@ export interface DaemonContext {
   version: string;
   /** The container engine (images, bundles, runtime); absent when the daemon runs without one. */
   engine?: Engine;
+  /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
+  networks?: NetworkManager;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

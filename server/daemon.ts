@@ -2,6 +2,7 @@
 // parts are wired together; add your service there), serves the API, stops cleanly on a signal.
 import { join, resolve } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
+import { NetworkManager } from '../engine/network/network-manager.ts';
 import { Store } from '../store/store.ts';
 import type { DaemonContext, DaemonOptions } from './context.ts';
 import { EventRecorder } from './events.ts';
@@ -28,6 +29,8 @@ export interface Daemon {
 /** Services given ready-made instead of built here (tests; another runtime). */
 export interface DaemonServices {
   engine?: Engine;
+  /** The network manager the engine attaches containers through (default: one on <root>/networks). */
+  networks?: NetworkManager;
 }
 
 export async function composeDaemon(
@@ -50,6 +53,10 @@ export async function composeDaemon(
   };
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
   if (services.engine) ctx.engine = services.engine;
+  // Cheap to build (it touches nothing until used); the engine must be given this same instance.
+  const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), log: log.child({ component: 'network' }) });
+  ctx.networks = networks;
+  hooks.push(() => networks.close());
   const shutdown = async () => {
     for (const fn of hooks.reverse().splice(0)) {
       try {
