@@ -15,7 +15,8 @@
 //   changed or removed, after a crash in the middle of ADD, and after a kill -9 of the daemon
 //   (`gc(liveIds)` on start-up detaches whatever is not alive).
 // - Names through /etc/hosts kept current for every member (hosts.ts explains); published ports
-//   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts).
+//   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts)
+//   and a guard against what route_localnet opens (localnet.ts).
 //
 // Layout under root: conf/<name>.conflist · netns/<id> · containers/<id>/{attachment.json, hosts,
 // resolv.conf} · ipam/<network>/ (host-local's leases).
@@ -49,6 +50,7 @@ import {
   type NetworkInfo,
 } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
+import { guardLocalnet, unguardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
 import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } from './ports.ts';
 
@@ -225,6 +227,7 @@ export class NetworkManager {
       await run('ip', ['link', 'delete', list.berth.bridge, 'type', 'bridge']).catch((err: { stderr?: string }) => {
         if (!/Cannot find device|does not exist/i.test(err.stderr ?? '')) throw new UnavailableError(`network "${name}": cannot delete bridge ${list.berth.bridge}: ${(err.stderr ?? '').trim()}`);
       });
+      await unguardLocalnet(list.berth.bridge);
       await rm(join(this.root, 'ipam', canonical), { recursive: true, force: true });
       await rm(this.#conf(canonical), { force: true });
     });
@@ -285,7 +288,9 @@ export class NetworkManager {
       const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;
       const existing = await this.#record(id);
       if (existing) {
-        const same = existing.mode === mode && existing.network === network;
+        const wanted = (o.ports ?? []).map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
+        const had = existing.ports.map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
+        const same = existing.mode === mode && existing.network === network && wanted === had;
         if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
         await this.#detach(existing);
       }
@@ -341,6 +346,7 @@ export class NetworkManager {
         const portMappings = published.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
         const result = await this.#cni.addList(list, { containerId: id, netns: record.netnsPath, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
         record.result = result;
+        if (portMappings.length) await guardLocalnet(list.berth.bridge);
         const sandboxIf = result.interfaces?.findIndex((i) => i.sandbox) ?? -1;
         const ip = result.ips?.find((i) => i.interface === undefined || i.interface === sandboxIf) ?? result.ips?.[0];
         if (ip) {

@@ -123,6 +123,8 @@ if (insidePrivateNetns(import.meta.url)) {
       // The port is held by berth: a program that tries to take it fails instead of being shadowed.
       await assert.rejects(freeListen(tcpPort), /EADDRINUSE/);
       assert.deepEqual((await nets.attachment(pub))?.ports.map((p) => p.hostPort), [tcpPort, udpPort]);
+      // What portmap's route_localnet opens is closed again: new connections to 127/8 from the bridge drop.
+      assert.match(hostNetworkState().iptables, /-A INPUT -d 127\.0\.0\.0\/8 -i berth0 .*berth: no new connections to 127\.0\.0\.0\/8 from berth0.* -j DROP/);
     });
 
     it('leaves no veth, address or iptables rule after the containers are removed', async () => {
@@ -144,8 +146,9 @@ if (insidePrivateNetns(import.meta.url)) {
       // The networks' bridges are the only devices left; removing the networks removes them.
       await nets.remove('apps');
       await nets.remove('berth');
-      const links = hostNetworkState().links;
-      assert.deepEqual(links.filter((l) => l !== 'lo'), []);
+      const left = hostNetworkState();
+      assert.deepEqual(left.links.filter((l) => l !== 'lo'), []);
+      assert.doesNotMatch(left.iptables, /berth:/);
     });
   });
 }
