@@ -96,3 +96,9 @@ export function parseNetDev(text: string): InterfaceStats[] {
 export async function netnsStats(path: string): Promise<InterfaceStats[]> {
   return parseNetDev(await inNetns(path, 'cat', ['/proc/self/net/dev']));
 }
+
+/** All interfaces together (the engine's ContainerStats.network); undefined without any. */
+export function totalNetworkStats(list: InterfaceStats[]): { rxBytes: number; txBytes: number } | undefined {
+  if (!list.length) return undefined;
+  return list.reduce((a, s) => ({ rxBytes: a.rxBytes + s.rxBytes, txBytes: a.txBytes + s.txBytes }), { rxBytes: 0, txBytes: 0 });
+}

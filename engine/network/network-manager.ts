@@ -126,6 +126,8 @@ export class NetworkManager {
   readonly #o: NetworkManagerOptions;
   readonly #held = new Map<string, HeldPort[]>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** The netns directory is made a shared mount point once per manager. */
+  #netnsDirReady: Promise<void> | undefined;
 
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
@@ -337,7 +339,11 @@ export class NetworkManager {
       // Written before anything touches the host: a crash from here on is undone by gc().
       await this.#writeRecord(record);
       if (record.netnsPath) {
-        await prepareNetnsDir(join(this.root, 'netns'));
+        this.#netnsDirReady ??= prepareNetnsDir(join(this.root, 'netns')).catch((err) => {
+          this.#netnsDirReady = undefined;
+          throw err;
+        });
+        await this.#netnsDirReady;
         await rm(record.netnsPath, { force: true });
         await createNetns(record.netnsPath);
         await this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { bridgeName, canonicalNetwork, formatCidr, overlaps, parseCidr, parseRoutes, pickSubnet } from '../../engine/network/config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace } from '../../engine/network/hosts.ts';
-import { parseNetDev } from '../../engine/network/netns.ts';
+import { parseNetDev, totalNetworkStats } from '../../engine/network/netns.ts';
 import { formatPort, parsePublish, portsCollide } from '../../engine/network/ports.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 
@@ -90,6 +90,8 @@ describe('namespace files', () => {
     assert.deepEqual(parseNetDev(text), [
       { interface: 'eth0', rxBytes: 450, rxPackets: 5, rxErrors: 1, rxDropped: 2, txBytes: 292, txPackets: 4, txErrors: 3, txDropped: 4 },
     ]);
+    assert.deepEqual(totalNetworkStats([...parseNetDev(text), ...parseNetDev(text)]), { rxBytes: 900, txBytes: 584 });
+    assert.equal(totalNetworkStats([]), undefined);
   });
 
   it('writes /etc/hosts with the container first and its peers sorted', () => {
