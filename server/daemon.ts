@@ -52,11 +52,23 @@ export async function composeDaemon(
     onShutdown: (fn) => void hooks.push(fn),
   };
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
-  if (services.engine) ctx.engine = services.engine;
-  // Cheap to build (it touches nothing until used); the engine must be given this same instance.
+  // Cheap to build (it touches nothing until used). The engine must attach containers through this
+  // same instance: createEngine({network: {attach, detach, stats}}) over it, then gc(live ids).
   const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), log: log.child({ component: 'network' }) });
   ctx.networks = networks;
   hooks.push(() => networks.close());
+  if (services.engine) ctx.engine = services.engine;
+  else if (options.runtime && options.runtime !== 'none') {
+    const { createEngine } = await import('../engine/compose.ts');
+    const parts = await createEngine({
+      root,
+      runtime: options.runtime,
+      insecureRegistries: options.insecureRegistries ?? [],
+      ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
+    });
+    ctx.engine = parts.engine;
+    ctx.images = parts.images;
+  }
   const shutdown = async () => {
     for (const fn of hooks.reverse().splice(0)) {
       try {
