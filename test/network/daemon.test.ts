@@ -1,0 +1,75 @@
+// Networking end to end, inside a private network namespace: the real daemon (runc runtime, image
+// from a real registry on the namespace's loopback) runs Containers declaring `network:` and
+// `ports:`; they reach each other by name, the published port answers on 127.0.0.1, stats count
+// the traffic, and deleting them leaves nothing of their networking behind.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
+import { freePort, hostNetworkState, insidePrivateNetns, unmountUnder } from './harness.ts';
+
+function httpGet(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+if (insidePrivateNetns(import.meta.url)) {
+  describe('networking through the daemon', { timeout: 300_000 }, () => {
+    let w: World;
+    before(async () => {
+      w = await world();
+      await w.start();
+    });
+    after(async () => {
+      await w?.teardown();
+      if (w) unmountUnder(w.dir);
+    });
+
+    const running = (name: string) => until(`${name} Running`, async () => {
+      const o = await w.get(name);
+      return phase(o) === 'Running' && o;
+    });
+
+    it('runs containers on a named network with a published port, and removes them cleanly', async () => {
+      await w.client.json('POST', '/v1/networks', { body: { name: 'apps', subnet: '10.78.0.0/24' } });
+      const port = await freePort();
+      await apply(
+        w,
+        containerManifest('web', w.image, `  command: [sh, -c, "mkdir -p /www && echo hello from web > /www/index.html && exec httpd -f -p 80 -h /www"]\n  network: apps\n  ports: [{containerPort: 80, hostPort: ${port}}]\n  terminationGracePeriodSeconds: 1\n`),
+        containerManifest('client', w.image, `  command: [sleep, "600"]\n  network: apps\n  terminationGracePeriodSeconds: 1\n`),
+      );
+      await running('web');
+      await running('client');
+      assert.equal(await until('the published port answers on 127.0.0.1', () => httpGet(port)), 'hello from web\n');
+      const body = await until('client reaches web by name', async () => {
+        const ex = await w.client.json<{ exitCode: number; stdout: string }>('POST', '/v1/containers/client/exec', { body: { args: ['wget', '-q', '-O', '-', 'http://web/'] } });
+        return ex.exitCode === 0 && Buffer.from(ex.stdout, 'base64').toString();
+      });
+      assert.equal(body, 'hello from web\n');
+      const stats = await w.client.json<{ network?: { rxBytes: number; txBytes: number } }>('GET', '/v1/containers/client/stats');
+      assert.ok(stats.network && stats.network.rxBytes > 0 && stats.network.txBytes > 0, JSON.stringify(stats));
+      const net = await w.client.json<{ containers: Array<{ name: string; ipAddress: string; ports: string[] }> }>('GET', '/v1/networks/apps');
+      assert.deepEqual(net.containers.map((c) => [c.name, c.ports]).sort(), [['client', []], ['web', [`0.0.0.0:${port}->80/tcp`]]]);
+      const ips = net.containers.map((c) => c.ipAddress);
+
+      for (const name of ['web', 'client']) await w.client.send('DELETE', `/v1/containers/${name}`, { query: { force: true } }).then((r) => r.resume());
+      await until('the attachments are released', () => readdirSync(join(w.root, 'networks', 'containers')).length === 0);
+      const s = hostNetworkState();
+      assert.deepEqual(s.links.filter((l) => l.startsWith('veth')), []);
+      for (const ip of ips) assert.ok(!s.iptables.includes(ip), `iptables still mention ${ip}`);
+      assert.deepEqual(readdirSync(join(w.root, 'networks', 'netns')), []);
+      await w.client.send('DELETE', '/v1/networks/apps').then((r) => r.resume());
+      assert.ok(!existsSync(join(w.root, 'networks', 'conf', 'apps.conflist')));
+    });
+  });
+}
