@@ -86,6 +86,7 @@ export default async function bench(args: string[]): Promise<void> {
   const sock = join(tmp, 'docker.sock');
   let port = 20000 + (process.pid % 20000);
   let n = 0;
+  const attachMs: number[] = [];
   try {
     // ---- dockerd with its own containerd, bridge and iptables, in this namespace ----
     writeFileSync(join(tmp, 'containerd.toml'), 'version = 2\n');
@@ -108,7 +109,9 @@ export default async function bench(args: string[]): Promise<void> {
     const berth = async () => {
       const id = `bench-${tag}-${n++}`;
       const hostPort = port++;
+      const t0 = performance.now();
       const att = await nets.attach(id, { network: 'bridge', name: id, ports: [{ containerPort: 80, hostPort, protocol: 'TCP' }] });
+      attachMs.push(performance.now() - t0);
       const bundle = join(tmp, 'bundles', id);
       mkdirSync(bundle, { recursive: true });
       const config = ociConfig({
@@ -149,6 +152,7 @@ export default async function bench(args: string[]): Promise<void> {
       }
     }
     console.log(`start-to-ready, ${rounds} rounds: berth ${samples.berth!.map((x) => x.toFixed(0)).join(' ')} ms; docker ${samples.docker!.map((x) => x.toFixed(0)).join(' ')} ms (removal included in neither)`);
+    console.log(`berth's attach (netns + CNI loopback, bridge, portmap, firewall): median ${median(attachMs.slice(1)).toFixed(0)} ms of it`);
     report('network', median(samples.berth!), 'docker', median(samples.docker!), 'ms');
   } finally {
     nets.close();

@@ -128,6 +128,8 @@ export class NetworkManager {
   #queue: Promise<unknown> = Promise.resolve();
   /** The netns directory is made a shared mount point once per manager. */
   #netnsDirReady: Promise<void> | undefined;
+  /** Bridges whose localnet guard this manager has checked (localnet.ts). */
+  readonly #guarded = new Set<string>();
 
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
@@ -230,6 +232,7 @@ export class NetworkManager {
         if (!/Cannot find device|does not exist/i.test(err.stderr ?? '')) throw new UnavailableError(`network "${name}": cannot delete bridge ${list.berth.bridge}: ${(err.stderr ?? '').trim()}`);
       });
       await unguardLocalnet(list.berth.bridge);
+      this.#guarded.delete(list.berth.bridge);
       await rm(join(this.root, 'ipam', canonical), { recursive: true, force: true });
       await rm(this.#conf(canonical), { force: true });
     });
@@ -346,13 +349,18 @@ export class NetworkManager {
         await this.#netnsDirReady;
         await rm(record.netnsPath, { force: true });
         await createNetns(record.netnsPath);
-        await this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' });
       }
-      if (list && record.netnsPath) {
-        const portMappings = published.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
-        const result = await this.#cni.addList(list, { containerId: id, netns: record.netnsPath, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
-        record.result = result;
-        if (portMappings.length) await guardLocalnet(list.berth.bridge);
+      // Loopback and the network's list touch different interfaces: they run side by side.
+      const loopback = record.netnsPath
+        ? this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' })
+        : Promise.resolve(undefined);
+      const added = list && record.netnsPath ? this.#addNetwork(id, list, record.netnsPath, published) : Promise.resolve(undefined);
+      const [lo, net] = await Promise.allSettled([loopback, added]);
+      if (net.status === 'fulfilled' && net.value) record.result = net.value;
+      if (lo.status === 'rejected') throw lo.reason;
+      if (net.status === 'rejected') throw net.reason;
+      if (record.result) {
+        const result = record.result;
         const sandboxIf = result.interfaces?.findIndex((i) => i.sandbox) ?? -1;
         const ip = result.ips?.find((i) => i.interface === undefined || i.interface === sandboxIf) ?? result.ips?.[0];
         if (ip) {
@@ -377,6 +385,16 @@ export class NetworkManager {
       }
       throw err;
     }
+  }
+
+  async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
+    const portMappings = published.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+    const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
+    if (portMappings.length && !this.#guarded.has(list.berth.bridge)) {
+      await guardLocalnet(list.berth.bridge);
+      this.#guarded.add(list.berth.bridge);
+    }
+    return result;
   }
 
   /** Rewrites /etc/hosts of every container on the network of `changed` (and its own when it stays). */
