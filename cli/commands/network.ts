@@ -1,4 +1,4 @@
-// `berth network create|ls|inspect|rm`: named bridge networks (CNI).
+// `berth network create|ls|inspect|rm`: named bridge networks (CNI); `berth port`.
 import type { Command } from 'commander';
 import { action, clientFor } from '../action.ts';
 
@@ -36,4 +36,11 @@ export function register(program: Command): void {
     .description('remove networks (they must have no containers)')
     .argument('<name...>')
     .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).rm(await clientFor(cmd), names)));
+
+  program
+    .command('port')
+    .description('list the published ports of a container, or the host address of one of its ports')
+    .argument('<name>')
+    .argument('[port]', 'a container port, as 80 or 80/udp')
+    .action(action(async (name: string, port: string | undefined, _opts, cmd: Command) => (await verbs()).port(await clientFor(cmd), name, port)));
 }

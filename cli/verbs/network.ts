@@ -1,7 +1,8 @@
 // The network verbs: thin — turn arguments into an API call, print.
 import type { NetworkDetails } from '../../engine/network/network-manager.ts';
 import type { NetworkInfo } from '../../engine/network/config.ts';
-import { InvalidArgumentError } from '../../specs/errdefs.ts';
+import { formatPort } from '../../engine/network/ports.ts';
+import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable, parseFormat } from '../output.ts';
 
@@ -59,4 +60,28 @@ export async function rm(client: ApiClient, names: string[]): Promise<number> {
     }
   }
   return failed ? 1 : 0;
+}
+
+interface SpecPort {
+  containerPort: number;
+  hostPort?: number;
+  hostIP?: string;
+  protocol: string;
+}
+
+/** `docker port`: `80/tcp -> 0.0.0.0:8080` per published port; with PORT, only its host address. */
+export async function port(client: ApiClient, name: string, which: string | undefined): Promise<number> {
+  const c = await client.json<{ spec: { ports?: SpecPort[] } }>('GET', `/v1/containers/${encodeURIComponent(name)}`);
+  const published = (c.spec.ports ?? []).filter((p) => p.hostPort);
+  if (which === undefined) {
+    process.stdout.write(published.map((p) => `${p.containerPort}/${p.protocol.toLowerCase()} -> ${formatPort({ ...p, protocol: p.protocol as 'TCP' | 'UDP' }).split('->')[0]}\n`).join(''));
+    return 0;
+  }
+  const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(which);
+  if (!m) throw new InvalidArgumentError(`port "${which}" must be a container port, as 80 or 80/udp`);
+  const proto = (m[2] ?? 'tcp').toUpperCase();
+  const hits = published.filter((p) => p.containerPort === Number(m[1]) && p.protocol === proto);
+  if (!hits.length) throw new NotFoundError(`container "${name}" publishes no port ${m[1]}/${proto.toLowerCase()}`);
+  process.stdout.write(hits.map((p) => `${formatPort({ ...p, protocol: p.protocol as 'TCP' | 'UDP' }).split('->')[0]}\n`).join(''));
+  return 0;
 }

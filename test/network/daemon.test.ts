@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { berth } from '../control/helpers.ts';
 import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
 import { freePort, hostNetworkState, insidePrivateNetns, unmountUnder } from './harness.ts';
 
@@ -61,6 +62,9 @@ if (insidePrivateNetns(import.meta.url)) {
       const net = await w.client.json<{ containers: Array<{ name: string; ipAddress: string; ports: string[] }> }>('GET', '/v1/networks/apps');
       assert.deepEqual(net.containers.map((c) => [c.name, c.ports]).sort(), [['client', []], ['web', [`0.0.0.0:${port}->80/tcp`]]]);
       const ips = net.containers.map((c) => c.ipAddress);
+      assert.deepEqual(await berth(['port', 'web'], { socket: w.socket }), { code: 0, stdout: `80/tcp -> 0.0.0.0:${port}\n`, stderr: '' });
+      assert.equal((await berth(['port', 'web', '80'], { socket: w.socket })).stdout, `0.0.0.0:${port}\n`);
+      assert.match((await berth(['port', 'web', '81/udp'], { socket: w.socket })).stderr, /^error: container "web" publishes no port 81\/udp/);
 
       for (const name of ['web', 'client']) await w.client.send('DELETE', `/v1/containers/${name}`, { query: { force: true } }).then((r) => r.resume());
       await until('the attachments are released', () => readdirSync(join(w.root, 'networks', 'containers')).length === 0);
