@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
+import type { NetworkStats } from '../engine.ts';
 
 const run = promisify(execFile);
 
@@ -97,8 +98,12 @@ export async function netnsStats(path: string): Promise<InterfaceStats[]> {
   return parseNetDev(await inNetns(path, 'cat', ['/proc/self/net/dev']));
 }
 
-/** All interfaces together (the engine's ContainerStats.network); undefined without any. */
-export function totalNetworkStats(list: InterfaceStats[]): { rxBytes: number; txBytes: number } | undefined {
+/** The engine's ContainerStats.network: all interfaces together and each one; undefined without any. */
+export function totalNetworkStats(list: InterfaceStats[]): NetworkStats | undefined {
   if (!list.length) return undefined;
-  return list.reduce((a, s) => ({ rxBytes: a.rxBytes + s.rxBytes, txBytes: a.txBytes + s.txBytes }), { rxBytes: 0, txBytes: 0 });
+  return {
+    rxBytes: list.reduce((n, s) => n + s.rxBytes, 0),
+    txBytes: list.reduce((n, s) => n + s.txBytes, 0),
+    interfaces: list.map((s) => ({ interface: s.interface, rxBytes: s.rxBytes, txBytes: s.txBytes })),
+  };
 }
