@@ -33,6 +33,10 @@ export function canonicalNetwork(name: string): string {
   return name === 'bridge' || name === '' ? DEFAULT_NETWORK : name;
 }
 
+export function isNetworkName(name: string): boolean {
+  return NAME.test(name);
+}
+
 export function validateNetworkName(name: string): void {
   if (!NAME.test(name)) throw new InvalidArgumentError(`network name "${name}" must be 1-63 letters, digits, "_", "." or "-", starting with a letter or digit`);
   if ((MODES as readonly string[]).includes(name) || name === 'bridge') {

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { isIPv6 } from 'node:net';
 import { promisify } from 'node:util';
 import {
   AlreadyExistsError,
@@ -44,6 +45,7 @@ import {
   overlaps,
   pickSubnet,
   validateNetworkName,
+  isNetworkName,
   CNI_VERSION,
   type BerthConfList,
   type Cidr,
@@ -157,6 +159,8 @@ export class NetworkManager {
   // ---------------- networks ----------------
 
   async #readNetwork(name: string): Promise<BerthConfList | undefined> {
+    // Names come from URLs and specs: only a valid one is ever turned into a path.
+    if (!isNetworkName(name)) return undefined;
     try {
       return JSON.parse(await readFile(this.#conf(name), 'utf8')) as BerthConfList;
     } catch (err) {
@@ -241,6 +245,7 @@ export class NetworkManager {
   // ---------------- containers ----------------
 
   async #record(id: string): Promise<AttachmentRecord | undefined> {
+    if (!ID.test(id)) return undefined;
     try {
       return JSON.parse(await readFile(join(this.#dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
     } catch (err) {
@@ -310,6 +315,8 @@ export class NetworkManager {
       ports.push({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
     }
     const published = ports.filter((p) => p.hostPort);
+    const v6 = published.find((p) => p.hostIP && isIPv6(p.hostIP));
+    if (v6) throw new InvalidArgumentError(`container "${o.name}": port ${formatPort(v6)}: berth's networks are IPv4 only; publish on an IPv4 address (or leave hostIP out)`);
     if (published.length && mode !== 'network') {
       throw new InvalidArgumentError(`container "${o.name}": ports can only be published on a bridge network, not with network "${mode}" (drop hostPort, or use network: bridge)`);
     }

@@ -59,6 +59,8 @@ if (insidePrivateNetns(import.meta.url)) {
       await assert.rejects(nets.create('no/slash'), InvalidArgumentError);
       await assert.rejects(nets.inspect('nope'), NotFoundError);
       await assert.rejects(nets.remove('nope'), NotFoundError);
+      await assert.rejects(nets.remove('../conf/front'), NotFoundError);
+      await assert.rejects(nets.inspect('../../etc'), NotFoundError);
       await assert.rejects(nets.attach('x1', { network: 'nope', name: 'x' }), (e: Error) => e instanceof NotFoundError && /network create nope/.test(e.message));
 
       const id = `m${process.pid}-member`;
