@@ -101,6 +101,30 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.ok(!existsSync(att.netnsPath));
     });
 
+    it('gives mode host the host\'s files and no namespace', async () => {
+      const id = `m${process.pid}-host`;
+      const att = await nets.attach(id, { network: 'host', name: 'hosty' });
+      assert.equal(att.netnsPath, undefined);
+      assert.equal(readFileSync(att.hostsFile, 'utf8'), readFileSync('/etc/hosts', 'utf8'));
+      assert.equal(readFileSync(att.resolvConfFile, 'utf8'), readFileSync('/etc/resolv.conf', 'utf8'));
+      await nets.detach(id);
+      assert.ok(!existsSync(att.hostsFile));
+    });
+
+    it('attaches many containers at once: distinct addresses, every hosts file lists every peer', async () => {
+      await nets.create('crowd', { subnet: '10.92.0.0/24' });
+      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const atts = await Promise.all(names.map((n) => nets.attach(`m${process.pid}-crowd-${n}`, { network: 'crowd', name: n })));
+      assert.equal(new Set(atts.map((a) => a.ipAddress)).size, names.length);
+      for (const [i, a] of atts.entries()) {
+        const hosts = readFileSync(a.hostsFile, 'utf8');
+        for (const [j, b] of atts.entries()) assert.match(hosts, new RegExp(`^${b.ipAddress!.replace(/\./g, '\\.')}\t${names[j]}$`, 'm'), `hosts of ${names[i]}`);
+      }
+      await Promise.all(names.map((n) => nets.detach(`m${process.pid}-crowd-${n}`)));
+      await nets.remove('crowd');
+      assertNothingLeft(root, names.map((n) => `m${process.pid}-crowd-${n}`), atts.map((a) => a.ipAddress!));
+    });
+
     it('refuses a host port that is in use, leaving nothing behind', async () => {
       const port = await freePort();
       const srv = createServer();
