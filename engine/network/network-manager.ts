@@ -59,6 +59,7 @@ import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } 
 const run = promisify(execFile);
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const IFNAME = 'eth0';
+const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/;
 
 export interface NetworkManagerOptions {
   /** <data root>/networks */
@@ -293,6 +294,9 @@ export class NetworkManager {
    */
   attach(id: string, o: AttachOptions): Promise<NetworkAttachment> {
     if (!ID.test(id)) return Promise.reject(new InvalidArgumentError(`container id "${id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`));
+    // Names go into every member's /etc/hosts: host names only, nothing that could add a line.
+    const bad = [o.name, ...(o.aliases ?? [])].find((n) => !HOST_NAME.test(n));
+    if (bad !== undefined) return Promise.reject(new InvalidArgumentError(`container name "${bad}" cannot be a host name on a network: use letters, digits, "-", "_" and "." (at most 253)`));
     return this.#serial(async () => {
       const mode = o.network === 'host' || o.network === 'none' ? o.network : 'network';
       const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;

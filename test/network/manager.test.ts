@@ -61,6 +61,7 @@ if (insidePrivateNetns(import.meta.url)) {
       await assert.rejects(nets.remove('nope'), NotFoundError);
       await assert.rejects(nets.remove('../conf/front'), NotFoundError);
       await assert.rejects(nets.inspect('../../etc'), NotFoundError);
+      await assert.rejects(nets.attach('x2', { network: 'bridge', name: 'evil\n10.0.0.1 web' }), (e: Error) => e instanceof InvalidArgumentError && /cannot be a host name/.test(e.message));
       await assert.rejects(nets.attach('x1', { network: 'nope', name: 'x' }), (e: Error) => e instanceof NotFoundError && /network create nope/.test(e.message));
 
       const id = `m${process.pid}-member`;
