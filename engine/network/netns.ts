@@ -61,6 +61,22 @@ export async function removeNetns(path: string): Promise<void> {
   await rm(path, { force: true });
 }
 
+/**
+ * A namespace at `path` with an interface `ifName` holding `addresses` (CIDR): DEL's stand-in.
+ * A veth pair rather than a dummy device: the dummy module is not on every host.
+ */
+export async function standInNetns(path: string, ifName: string, addresses: string[]): Promise<void> {
+  await removeNetns(path);
+  await createNetns(path);
+  try {
+    await inNetns(path, 'ip', ['link', 'add', ifName, 'type', 'veth', 'peer', 'name', `${ifName}-peer`]);
+    for (const a of addresses) await inNetns(path, 'ip', ['addr', 'add', a, 'dev', ifName]);
+  } catch (err) {
+    await removeNetns(path);
+    throw err;
+  }
+}
+
 /** Runs a command with its network namespace set to `path`. */
 export function inNetns(path: string, cmd: string, args: string[]): Promise<string> {
   return tool('nsenter', [`--net=${path}`, '--', cmd, ...args]);

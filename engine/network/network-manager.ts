@@ -53,7 +53,7 @@ import {
 } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
 import { guardLocalnet, unguardLocalnet } from './localnet.ts';
-import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
+import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
 import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } from './ports.ts';
 
 const run = promisify(execFile);
@@ -440,8 +440,12 @@ export class NetworkManager {
     for (const h of this.#held.get(r.id) ?? []) h.close();
     this.#held.delete(r.id);
     if (r.confList) {
-      // A namespace that is no longer pinned (reboot) is not passed: DEL then cleans the host side only.
-      const netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
+      let netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
+      // The namespace is gone but the host may still have the container's rules (it was unpinned
+      // without a reboot). The bridge plugin (1.1) finds what to tear down from the addresses of
+      // the container's interface, so DEL runs against a stand-in namespace with that interface.
+      const standIn = !netns && r.netnsPath && r.result?.ips?.length ? `${r.netnsPath}.del` : undefined;
+      if (standIn) netns = await standInNetns(standIn, IFNAME, r.result!.ips!.map((i) => i.address)).then(() => standIn, () => '');
       const portMappings = r.ports.filter((p) => p.hostPort).map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
       const rt = { containerId: r.id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
       try {
@@ -449,6 +453,8 @@ export class NetworkManager {
       } catch (err) {
         // Kept for gc() to retry: leaking a veth or a rule silently is worse than a failed remove.
         throw new UnavailableError(`container "${r.name}": leaving network "${r.network}" failed (CNI DEL; retried by the next gc): ${(err as Error).message}`, { cause: err });
+      } finally {
+        if (standIn) await removeNetns(standIn);
       }
     }
     if (r.netnsPath) await removeNetns(r.netnsPath);

@@ -120,6 +120,16 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await eventually(() => httpGet(net.gateway!, tcpPort), 'GET bridge address'), 'hello from pub\n');
       assert.equal(await eventually(() => udpAsk('127.0.0.1', udpPort, 'ping'), 'udp 127.0.0.1'), 'echo:ping');
       assert.equal(await eventually(() => udpAsk(net.gateway!, udpPort, 'pong'), 'udp bridge address'), 'echo:pong');
+      // Another container reaches it through the host's published port too (hairpin through the bridge).
+      const peer = id('peer');
+      const peerNet = await nets.attach(peer, { network: 'bridge', name: 'peer' });
+      await c.run(peer, peerNet, ['sleep', '600'], 'peer');
+      const viaHost = await eventually(async () => {
+        const r = await c.rt.exec(peer, { args: ['wget', '-q', '-O', '-', `http://${net.gateway}:${tcpPort}/`], timeoutMs: 10_000 });
+        if (r.exitCode !== 0) throw new Error(`wget: ${r.stderr.toString()}`);
+        return r.stdout.toString();
+      }, 'wget through the published port from another container');
+      assert.equal(viaHost, 'hello from pub\n');
       // The port is held by berth: a program that tries to take it fails instead of being shadowed.
       await assert.rejects(freeListen(tcpPort), /EADDRINUSE/);
       assert.deepEqual((await nets.attachment(pub))?.ports.map((p) => p.hostPort), [tcpPort, udpPort]);

@@ -77,6 +77,22 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.ok(!hostNetworkState().links.includes(a.bridge), 'bridge of a removed network left');
     });
 
+    it('repairs an attachment whose namespace is gone (unpinned while the host kept its rules) when attached again', async () => {
+      const id = `m${process.pid}-reboot`;
+      const first = await nets.attach(id, { network: 'bridge', name: 'reboot', ports: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] });
+      sh('umount', [first.netnsPath!]); // the namespace dies with its last reference, and its veth with it
+      assert.ok(!(await isMountPoint(first.netnsPath!)));
+      const again = await nets.attach(id, { network: 'bridge', name: 'reboot' });
+      assert.equal(again.netnsPath, first.netnsPath);
+      assert.ok(await isMountPoint(again.netnsPath!));
+      assert.match(sh('nsenter', [`--net=${again.netnsPath}`, 'ip', '-o', '-4', 'addr', 'show', 'eth0']), new RegExp(`inet ${again.ipAddress!.replace(/\./g, '\\.')}/`));
+      const state = hostNetworkState();
+      assert.equal(state.links.filter((l) => l.startsWith('veth')).length, 1);
+      if (again.ipAddress !== first.ipAddress) assert.ok(!state.iptables.includes(`${first.ipAddress}/`), `rules of the old address left:\n${state.iptables}`);
+      await nets.detach(id);
+      assertNothingLeft(root, [id], [first.ipAddress!, again.ipAddress!]);
+    });
+
     it('creates the default network on first use of mode bridge', async () => {
       const id = `m${process.pid}-dflt`;
       const att = await nets.attach(id, { network: 'bridge', name: 'dflt' });
