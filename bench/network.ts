@@ -9,7 +9,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,28 +17,16 @@ import { NetworkManager } from '../engine/network/network-manager.ts';
 import { RuncRuntime } from '../engine/runtime/runc-runtime.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/rootfs.ts';
 import { removeCgroupParent } from '../test/runtime/conformance.ts';
-import { unmountUnder } from '../test/network/harness.ts';
+import { httpGet, unmountUnder } from '../test/network/harness.ts';
 import { performance } from 'node:perf_hooks';
 import { median, report } from './lib.ts';
 
 const ENV = 'BERTH_BENCH_NETNS';
 const HTTPD = ['sh', '-c', 'mkdir -p /tmp/www && echo ready > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www'];
 
-function httpOk(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 1000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
-
 async function untilReady(port: number): Promise<void> {
   for (let i = 0; i < 5000; i++) {
-    if (await httpOk(port)) return;
+    if ((await httpGet('127.0.0.1', port)) !== undefined) return;
     await new Promise((r) => setTimeout(r, 2));
   }
   throw new Error(`nothing answered on 127.0.0.1:${port}`);

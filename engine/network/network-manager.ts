@@ -18,46 +18,21 @@
 //   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts)
 //   and a guard against what route_localnet opens (localnet.ts).
 //
-// Layout under root: conf/<name>.conflist · netns/<id> · containers/<id>/{attachment.json, hosts,
-// resolv.conf} · ipam/<network>/ (host-local's leases).
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile, copyFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+// Layout under root: conf/<name>.conflist, ipam/<network>/ (network-store.ts) · netns/<id>,
+// containers/<id>/{attachment.json, hosts, resolv.conf} (attachments.ts).
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
-import { promisify } from 'node:util';
-import {
-  AlreadyExistsError,
-  ConflictError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  UnavailableError,
-} from '../../specs/errdefs.ts';
-import { Cni, CniError, type CniConfList, type CniResult } from './cni.ts';
-import {
-  canonicalNetwork,
-  DEFAULT_NETWORK,
-  networkConfList,
-  networkInfo,
-  parseCidr,
-  parseRoutes,
-  overlaps,
-  pickSubnet,
-  validateNetworkName,
-  isNetworkName,
-  CNI_VERSION,
-  type BerthConfList,
-  type Cidr,
-  type NetworkInfo,
-} from './config.ts';
+import { join } from 'node:path';
+import { ConflictError, InvalidArgumentError, NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
+import { AttachmentStore, CONTAINER_ID, type AttachmentRecord } from './attachments.ts';
+import { Cni, CniError, type CniResult } from './cni.ts';
+import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList, type NetworkInfo } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
-import { guardLocalnet, unguardLocalnet } from './localnet.ts';
+import { guardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
+import { NetworkStore } from './network-store.ts';
 import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } from './ports.ts';
 
-const run = promisify(execFile);
-const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const IFNAME = 'eth0';
 const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/;
 
@@ -100,25 +75,6 @@ export interface NetworkAttachment {
   ports: PortMapping[];
 }
 
-/** What is kept per container (attachment.json). */
-interface AttachmentRecord {
-  id: string;
-  name: string;
-  aliases: string[];
-  mode: 'host' | 'none' | 'network';
-  /** The network's name (mode network). */
-  network?: string;
-  /** 'adding' until CNI ADD succeeded: a record left 'adding' is a crash in the middle. */
-  state: 'adding' | 'ready';
-  netnsPath?: string;
-  confList?: CniConfList;
-  result?: CniResult;
-  ports: PortMapping[];
-  ipAddress?: string;
-  gateway?: string;
-  createdAt: string;
-}
-
 export interface NetworkDetails extends NetworkInfo {
   containers: Array<{ id: string; name: string; ipAddress?: string; ports: string[] }>;
 }
@@ -127,6 +83,8 @@ export class NetworkManager {
   readonly root: string;
   readonly #cni: Cni;
   readonly #o: NetworkManagerOptions;
+  readonly #networks: NetworkStore;
+  readonly #records: AttachmentStore;
   readonly #held = new Map<string, HeldPort[]>();
   #queue: Promise<unknown> = Promise.resolve();
   /** The netns directory is made a shared mount point once per manager. */
@@ -138,16 +96,8 @@ export class NetworkManager {
     this.#o = o;
     this.root = o.root;
     this.#cni = new Cni(o.cniBinDir ?? '/usr/lib/cni');
-  }
-
-  #conf(name: string) {
-    return join(this.root, 'conf', `${name}.conflist`);
-  }
-  #dir(id: string) {
-    return join(this.root, 'containers', id);
-  }
-  #netns(id: string) {
-    return join(this.root, 'netns', id);
+    this.#networks = new NetworkStore(o.root);
+    this.#records = new AttachmentStore(o.root);
   }
 
   /** One change at a time: membership and hosts files must not interleave; CNI plugins are quick. */
@@ -159,64 +109,19 @@ export class NetworkManager {
 
   // ---------------- networks ----------------
 
-  async #readNetwork(name: string): Promise<BerthConfList | undefined> {
-    // Names come from URLs and specs: only a valid one is ever turned into a path.
-    if (!isNetworkName(name)) return undefined;
-    try {
-      return JSON.parse(await readFile(this.#conf(name), 'utf8')) as BerthConfList;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  }
-
-  async #allNetworks(): Promise<BerthConfList[]> {
-    const files = await readdir(join(this.root, 'conf')).catch(() => [] as string[]);
-    const out: BerthConfList[] = [];
-    for (const f of files.sort()) {
-      if (!f.endsWith('.conflist')) continue;
-      const n = await this.#readNetwork(f.slice(0, -'.conflist'.length)).catch(() => undefined);
-      if (n) out.push(n);
-    }
-    return out;
-  }
-
   /** Creates a network; without a subnet, the first free /16 of 10.213-254 (config.ts). */
   create(name: string, o: { subnet?: string; labels?: Record<string, string> } = {}): Promise<NetworkInfo> {
-    return this.#serial(() => this.#create(name, o));
-  }
-
-  async #create(name: string, o: { subnet?: string; labels?: Record<string, string> }): Promise<NetworkInfo> {
-    validateNetworkName(name);
-    if (await this.#readNetwork(name)) throw new AlreadyExistsError(`network "${name}" already exists (see \`berth network inspect ${name}\`)`);
-    const others = await this.#allNetworks();
-    const used = others.map((n) => ({ name: n.name, subnet: n.berth.subnet, cidr: parseCidr(n.berth.subnet) }));
-    let subnet: Cidr;
-    if (o.subnet) {
-      subnet = parseCidr(o.subnet);
-      const clash = used.find((u) => overlaps(u.cidr, subnet));
-      if (clash) throw new ConflictError(`subnet ${o.subnet} of network "${name}" overlaps network "${clash.name}" (${clash.subnet}); choose another --subnet`);
-    } else {
-      const routes = parseRoutes(await readFile('/proc/net/route', 'utf8').catch(() => ''));
-      const picked = pickSubnet([...used.map((u) => u.cidr), ...routes]);
-      if (!picked) throw new FailedPreconditionError(`no free subnet left in 10.213.0.0-10.254.255.255 for network "${name}"; give one with --subnet`);
-      subnet = picked;
-    }
-    const list = networkConfList({ name, subnet, ...(o.labels ? { labels: o.labels } : {}) });
-    (list.plugins[0]!.ipam as Record<string, unknown>).dataDir = join(this.root, 'ipam');
-    await mkdir(join(this.root, 'conf'), { recursive: true });
-    await writeAtomic(this.#conf(name), JSON.stringify(list, null, 2));
-    return networkInfo(list);
+    return this.#serial(() => this.#networks.create(name, o));
   }
 
   async list(): Promise<NetworkInfo[]> {
-    return (await this.#allNetworks()).map(networkInfo);
+    return (await this.#networks.all()).map(networkInfo);
   }
 
   async inspect(name: string): Promise<NetworkDetails> {
-    const list = await this.#readNetwork(canonicalNetwork(name));
+    const list = await this.#networks.read(canonicalNetwork(name));
     if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
-    const members = (await this.#records()).filter((r) => r.mode === 'network' && r.network === list.name);
+    const members = (await this.#records.all()).filter((r) => r.mode === 'network' && r.network === list.name);
     return {
       ...networkInfo(list),
       containers: members.map((r) => ({ id: r.id, name: r.name, ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}), ports: r.ports.map(formatPort) })),
@@ -227,63 +132,33 @@ export class NetworkManager {
   remove(name: string): Promise<void> {
     return this.#serial(async () => {
       const canonical = canonicalNetwork(name);
-      const list = await this.#readNetwork(canonical);
+      const list = await this.#networks.read(canonical);
       if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
-      const members = (await this.#records()).filter((r) => r.mode === 'network' && r.network === canonical);
+      const members = (await this.#records.all()).filter((r) => r.mode === 'network' && r.network === canonical);
       if (members.length) {
         throw new FailedPreconditionError(`network "${name}" has containers attached (${members.map((m) => m.name).join(', ')}); remove them first`);
       }
-      await run('ip', ['link', 'delete', list.berth.bridge, 'type', 'bridge']).catch((err: { stderr?: string }) => {
-        if (!/Cannot find device|does not exist/i.test(err.stderr ?? '')) throw new UnavailableError(`network "${name}": cannot delete bridge ${list.berth.bridge}: ${(err.stderr ?? '').trim()}`);
-      });
-      await unguardLocalnet(list.berth.bridge);
+      await this.#networks.delete(list);
       this.#guarded.delete(list.berth.bridge);
-      await rm(join(this.root, 'ipam', canonical), { recursive: true, force: true });
-      await rm(this.#conf(canonical), { force: true });
     });
   }
 
   // ---------------- containers ----------------
-
-  async #record(id: string): Promise<AttachmentRecord | undefined> {
-    if (!ID.test(id)) return undefined;
-    try {
-      return JSON.parse(await readFile(join(this.#dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
-      throw err;
-    }
-  }
-
-  async #records(): Promise<AttachmentRecord[]> {
-    const ids = await readdir(join(this.root, 'containers')).catch(() => [] as string[]);
-    const out: AttachmentRecord[] = [];
-    for (const id of ids) {
-      const r = await this.#record(id);
-      if (r) out.push(r);
-    }
-    return out;
-  }
-
-  async #writeRecord(r: AttachmentRecord): Promise<void> {
-    await writeAtomic(join(this.#dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
-  }
 
   #view(r: AttachmentRecord): NetworkAttachment {
     return {
       ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}),
       ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}),
       ...(r.gateway ? { gateway: r.gateway } : {}),
-      hostsFile: join(this.#dir(r.id), 'hosts'),
-      resolvConfFile: join(this.#dir(r.id), 'resolv.conf'),
+      hostsFile: join(this.#records.dir(r.id), 'hosts'),
+      resolvConfFile: join(this.#records.dir(r.id), 'resolv.conf'),
       ports: r.ports,
     };
   }
 
   /** The attachment of a container, undefined when it has none (`berth port`, inspect). */
   async attachment(id: string): Promise<(NetworkAttachment & { network: string }) | undefined> {
-    const r = await this.#record(id);
+    const r = await this.#records.read(id);
     return r && r.state === 'ready' ? { ...this.#view(r), network: r.mode === 'network' ? r.network! : r.mode } : undefined;
   }
 
@@ -293,14 +168,14 @@ export class NetworkManager {
    * and repairs it (a new namespace and ADD) when its namespace is gone, e.g. after a reboot.
    */
   attach(id: string, o: AttachOptions): Promise<NetworkAttachment> {
-    if (!ID.test(id)) return Promise.reject(new InvalidArgumentError(`container id "${id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`));
+    if (!CONTAINER_ID.test(id)) return Promise.reject(new InvalidArgumentError(`container id "${id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`));
     // Names go into every member's /etc/hosts: host names only, nothing that could add a line.
     const bad = [o.name, ...(o.aliases ?? [])].find((n) => !HOST_NAME.test(n));
     if (bad !== undefined) return Promise.reject(new InvalidArgumentError(`container name "${bad}" cannot be a host name on a network: use letters, digits, "-", "_" and "." (at most 253)`));
     return this.#serial(async () => {
       const mode = o.network === 'host' || o.network === 'none' ? o.network : 'network';
       const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;
-      const existing = await this.#record(id);
+      const existing = await this.#records.read(id);
       if (existing) {
         const wanted = (o.ports ?? []).map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
         const had = existing.ports.map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
@@ -326,13 +201,13 @@ export class NetworkManager {
     }
     let list: BerthConfList | undefined;
     if (network) {
-      list = await this.#readNetwork(network);
+      list = await this.#networks.read(network);
       if (!list && network === DEFAULT_NETWORK) {
-        await this.#create(DEFAULT_NETWORK, {});
-        list = await this.#readNetwork(network);
+        await this.#networks.create(DEFAULT_NETWORK, {});
+        list = await this.#networks.read(network);
       }
       if (!list) throw new NotFoundError(`container "${o.name}": network "${o.network}" not found; create it with \`berth network create ${o.network}\``);
-      for (const r of await this.#records()) {
+      for (const r of await this.#records.all()) {
         for (const mine of published) {
           const theirs = r.ports.find((p) => portsCollide(mine, p));
           if (theirs && r.id !== id) throw new ConflictError(`container "${o.name}": host port ${formatPort(mine).split('->')[0]}/${mine.protocol.toLowerCase()} is already published by container "${r.name}"; publish another host port`);
@@ -340,18 +215,18 @@ export class NetworkManager {
       }
     }
     const held = await holdPorts(published, o.name);
-    const dir = this.#dir(id);
+    const dir = this.#records.dir(id);
     const record: AttachmentRecord = {
       id, name: o.name, aliases: o.aliases?.filter((a) => a !== o.name) ?? [], mode,
       ...(network ? { network } : {}),
       state: 'adding', ports, createdAt: new Date().toISOString(),
-      ...(mode !== 'host' ? { netnsPath: this.#netns(id) } : {}),
+      ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
       ...(list ? { confList: list } : {}),
     };
     try {
       await mkdir(dir, { recursive: true });
       // Written before anything touches the host: a crash from here on is undone by gc().
-      await this.#writeRecord(record);
+      await this.#records.write(record);
       if (record.netnsPath) {
         this.#netnsDirReady ??= prepareNetnsDir(join(this.root, 'netns')).catch((err) => {
           this.#netnsDirReady = undefined;
@@ -384,7 +259,7 @@ export class NetworkManager {
       await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
       if (mode === 'host') await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
       record.state = 'ready';
-      await this.#writeRecord(record);
+      await this.#records.write(record);
       this.#held.set(id, held);
       await this.#refreshHosts(record);
       return this.#view(record);
@@ -410,7 +285,7 @@ export class NetworkManager {
 
   /** Rewrites /etc/hosts of every container on the network of `changed` (and its own when it stays). */
   async #refreshHosts(changed: AttachmentRecord, leaving = false): Promise<void> {
-    const records = await this.#records();
+    const records = await this.#records.all();
     const members = changed.mode === 'network' ? records.filter((r) => r.mode === 'network' && r.network === changed.network && r.state === 'ready' && !(leaving && r.id === changed.id)) : [];
     const entry = (r: AttachmentRecord): HostsEntry | undefined => (r.ipAddress ? { ip: r.ipAddress, names: [r.name, ...r.aliases] } : undefined);
     const targets = leaving ? members : changed.mode === 'network' ? members : [changed];
@@ -418,7 +293,7 @@ export class NetworkManager {
       if (r.mode === 'host') continue;
       const self = entry(r);
       const peers = members.filter((m) => m.id !== r.id).map(entry).filter((e): e is HostsEntry => !!e);
-      await rewriteInPlace(join(this.#dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode)).catch((err) =>
+      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode)).catch((err) =>
         this.#o.log?.warn('cannot update /etc/hosts of a container', { id: r.id, error: String(err) }),
       );
     }
@@ -426,13 +301,13 @@ export class NetworkManager {
 
   /** Undoes attach(): CNI DEL (from the record), the namespace, the held ports, the files. Idempotent. */
   detach(id: string): Promise<void> {
-    if (!ID.test(id)) return Promise.resolve();
+    if (!CONTAINER_ID.test(id)) return Promise.resolve();
     return this.#serial(async () => {
-      const r = await this.#record(id);
+      const r = await this.#records.read(id);
       if (r) return this.#detach(r);
       // No record: a crash before it was written; remove whatever is there.
-      await removeNetns(this.#netns(id));
-      await rm(this.#dir(id), { recursive: true, force: true });
+      await removeNetns(this.#records.netns(id));
+      await rm(this.#records.dir(id), { recursive: true, force: true });
     });
   }
 
@@ -458,7 +333,7 @@ export class NetworkManager {
       }
     }
     if (r.netnsPath) await removeNetns(r.netnsPath);
-    await rm(this.#dir(r.id), { recursive: true, force: true });
+    await rm(this.#records.dir(r.id), { recursive: true, force: true });
     if (r.state === 'ready') await this.#refreshHosts(r, true);
   }
 
@@ -471,7 +346,7 @@ export class NetworkManager {
     const live = new Set(liveIds);
     return this.#serial(async () => {
       const cleaned: string[] = [];
-      for (const r of await this.#records()) {
+      for (const r of await this.#records.all()) {
         if (live.has(r.id)) {
           if (!this.#held.has(r.id) && r.state === 'ready') {
             await holdPorts(r.ports.filter((p) => p.hostPort), r.name).then(
@@ -488,12 +363,12 @@ export class NetworkManager {
           this.#o.log?.warn('network gc: detach failed, will retry', { id: r.id, error: String(err) });
         }
       }
-      const records = new Set((await this.#records()).map((r) => r.id));
+      const records = new Set((await this.#records.all()).map((r) => r.id));
       for (const dir of ['netns', 'containers']) {
         for (const id of await readdir(join(this.root, dir)).catch(() => [] as string[])) {
           if (records.has(id) || live.has(id)) continue;
           if (dir === 'netns') await removeNetns(join(this.root, 'netns', id));
-          else await rm(this.#dir(id), { recursive: true, force: true });
+          else await rm(this.#records.dir(id), { recursive: true, force: true });
           if (!cleaned.includes(id)) cleaned.push(id);
         }
       }
@@ -503,7 +378,7 @@ export class NetworkManager {
 
   /** CNI CHECK of a container's attachment: throws when the plugins find it broken. */
   async check(id: string): Promise<void> {
-    const r = await this.#record(id);
+    const r = await this.#records.read(id);
     if (!r) throw new NotFoundError(`container ${id} has no network attachment`);
     if (!r.confList || !r.result || !r.netnsPath) return;
     await this.#cni.checkList(r.confList, { containerId: id, netns: r.netnsPath, ifName: IFNAME }, r.result);
@@ -511,7 +386,7 @@ export class NetworkManager {
 
   /** Byte counters per interface of the container's namespace (loopback left out); [] without one. */
   async stats(id: string): Promise<InterfaceStats[]> {
-    const r = await this.#record(id);
+    const r = await this.#records.read(id);
     if (!r?.netnsPath || !(await isMountPoint(r.netnsPath))) return [];
     return netnsStats(r.netnsPath);
   }
@@ -521,10 +396,4 @@ export class NetworkManager {
     for (const hs of this.#held.values()) for (const h of hs) h.close();
     this.#held.clear();
   }
-}
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }

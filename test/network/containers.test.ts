@@ -2,24 +2,17 @@
 // ports over tcp and udp from 127.0.0.1 and the bridge address, and nothing left after removal.
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NetworkManager } from '../../engine/network/network-manager.ts';
-import { containers, eventually, freePort, hostNetworkState, httpd, insidePrivateNetns } from './harness.ts';
+import { containers, eventually, freePort, hostNetworkState, httpd, httpGet, insidePrivateNetns } from './harness.ts';
 
-function httpGet(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+/** For eventually(): the body, or an error while nothing answers. */
+async function answer(host: string, port: number): Promise<string> {
+  const body = await httpGet(host, port);
+  if (body === undefined) throw new Error(`no answer from ${host}:${port}`);
+  return body;
 }
 
 function udpAsk(host: string, port: number, text: string): Promise<string> {
@@ -116,8 +109,8 @@ if (insidePrivateNetns(import.meta.url)) {
         ],
       });
       await c.run(pub, net, ['sh', '-c', `udp-echo 5353 & ${httpd('pub')[2]}`], 'pub');
-      assert.equal(await eventually(() => httpGet('127.0.0.1', tcpPort), 'GET 127.0.0.1'), 'hello from pub\n');
-      assert.equal(await eventually(() => httpGet(net.gateway!, tcpPort), 'GET bridge address'), 'hello from pub\n');
+      assert.equal(await eventually(() => answer('127.0.0.1', tcpPort), 'GET 127.0.0.1'), 'hello from pub\n');
+      assert.equal(await eventually(() => answer(net.gateway!, tcpPort), 'GET bridge address'), 'hello from pub\n');
       assert.equal(await eventually(() => udpAsk('127.0.0.1', udpPort, 'ping'), 'udp 127.0.0.1'), 'echo:ping');
       assert.equal(await eventually(() => udpAsk(net.gateway!, udpPort, 'pong'), 'udp bridge address'), 'echo:pong');
       // Another container reaches it through the host's published port too (hairpin through the bridge).

@@ -4,25 +4,11 @@
 // the traffic, and deleting them leaves nothing of their networking behind.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berth } from '../control/helpers.ts';
 import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
-import { freePort, hostNetworkState, insidePrivateNetns, unmountUnder } from './harness.ts';
-
-function httpGet(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end();
-  });
-}
+import { freePort, hostNetworkState, httpGet, insidePrivateNetns, unmountUnder } from './harness.ts';
 
 if (insidePrivateNetns(import.meta.url)) {
   describe('networking through the daemon', { timeout: 300_000 }, () => {
@@ -51,7 +37,7 @@ if (insidePrivateNetns(import.meta.url)) {
       );
       await running('web');
       await running('client');
-      assert.equal(await until('the published port answers on 127.0.0.1', () => httpGet(port)), 'hello from web\n');
+      assert.equal(await until('the published port answers on 127.0.0.1', () => httpGet('127.0.0.1', port)), 'hello from web\n');
       const body = await until('client reaches web by name', async () => {
         const ex = await w.client.json<{ exitCode: number; stdout: string }>('POST', '/v1/containers/client/exec', { body: { args: ['wget', '-q', '-O', '-', 'http://web/'] } });
         return ex.exitCode === 0 && Buffer.from(ex.stdout, 'base64').toString();

@@ -4,24 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH } from '../control/helpers.ts';
 import { apply, containerManifest, until, world, type World } from '../e2e/helpers.ts';
-import { freePort, hostNetworkState, insidePrivateNetns, unmountUnder } from './harness.ts';
-
-function httpOk(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
+import { freePort, hostNetworkState, httpGet, insidePrivateNetns, unmountUnder } from './harness.ts';
 
 if (insidePrivateNetns(import.meta.url)) {
   describe('daemon killed while attaching containers', { timeout: 300_000 }, () => {
@@ -58,7 +45,7 @@ if (insidePrivateNetns(import.meta.url)) {
 
       proc = startDaemon();
       await serving();
-      for (const n of names) await until(`${n} answers on its published port`, () => httpOk(ports.get(n)!), 120_000);
+      for (const n of names) await until(`${n} answers on its published port`, async () => (await httpGet('127.0.0.1', ports.get(n)!)) === `${n}\n`, 120_000);
       const attached = readdirSync(join(w.root, 'networks', 'containers'));
       assert.equal(attached.length, names.length, `one attachment per container: ${attached.join(' ')}`);
       assert.deepEqual(readdirSync(join(w.root, 'networks', 'netns')).sort(), [...attached].sort());
