@@ -177,7 +177,7 @@ export class NetworkManager {
       const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;
       const existing = await this.#records.read(id);
       if (existing) {
-        const wanted = (o.ports ?? []).map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
+        const wanted = (mode === 'host' ? [] : (o.ports ?? [])).map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
         const had = existing.ports.map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
         const same = existing.mode === mode && existing.network === network && wanted === had;
         if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
@@ -189,7 +189,8 @@ export class NetworkManager {
 
   async #attach(id: string, o: AttachOptions, mode: AttachmentRecord['mode'], network: string | undefined): Promise<NetworkAttachment> {
     const ports: PortMapping[] = [];
-    for (const p of o.ports ?? []) {
+    // With the host's network a container's ports are the host's own: nothing to publish.
+    for (const p of mode === 'host' ? [] : (o.ports ?? [])) {
       if (p.protocol === 'SCTP') throw new InvalidArgumentError(`container "${o.name}": port ${p.containerPort}/sctp: only tcp and udp ports can be published`);
       ports.push({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
     }
@@ -197,7 +198,7 @@ export class NetworkManager {
     const v6 = published.find((p) => p.hostIP && isIPv6(p.hostIP));
     if (v6) throw new InvalidArgumentError(`container "${o.name}": port ${formatPort(v6)}: berth's networks are IPv4 only; publish on an IPv4 address (or leave hostIP out)`);
     if (published.length && mode !== 'network') {
-      throw new InvalidArgumentError(`container "${o.name}": ports can only be published on a bridge network, not with network "${mode}" (drop hostPort, or use network: bridge)`);
+      throw new InvalidArgumentError(`container "${o.name}": network "none" cannot publish ports (drop hostPort, or use network: bridge)`);
     }
     let list: BerthConfList | undefined;
     if (network) {

@@ -120,8 +120,10 @@ if (insidePrivateNetns(import.meta.url)) {
 
     it('gives mode host the host\'s files and no namespace', async () => {
       const id = `m${process.pid}-host`;
-      const att = await nets.attach(id, { network: 'host', name: 'hosty' });
+      const att = await nets.attach(id, { network: 'host', name: 'hosty', ports: [{ containerPort: 8080, hostPort: 8080, protocol: 'TCP' }] });
       assert.equal(att.netnsPath, undefined);
+      assert.deepEqual(att.ports, [], 'the host\'s ports are its own: nothing published');
+      assert.deepEqual(await nets.attach(id, { network: 'host', name: 'hosty', ports: [{ containerPort: 8080, hostPort: 8080, protocol: 'TCP' }] }), att);
       assert.equal(readFileSync(att.hostsFile, 'utf8'), readFileSync('/etc/hosts', 'utf8'));
       assert.equal(readFileSync(att.resolvConfFile, 'utf8'), readFileSync('/etc/resolv.conf', 'utf8'));
       await nets.detach(id);
