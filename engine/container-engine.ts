@@ -18,6 +18,7 @@ import type {
   Engine,
   EngineContainer,
   ImageHandle,
+  NetworkStats,
   ProcessInfo,
   PullPolicy,
   PullProgress,
@@ -65,7 +66,7 @@ export interface NetworkPort {
   attach(id: string, o: { network: string; name: string; ports: PublishedPort[] }): Promise<NetworkAttachment>;
   /** Always safe to call (idempotent, also for ids it does not know). */
   detach(id: string): Promise<void>;
-  stats?(id: string): Promise<{ rxBytes: number; txBytes: number } | undefined>;
+  stats?(id: string): Promise<NetworkStats | undefined>;
 }
 
 export interface BuilderPort {

@@ -64,7 +64,7 @@ export interface EngineContainer {
 
 export interface ContainerStats extends Stats {
   /** Present when the container has its own network namespace. */
-  network?: { rxBytes: number; txBytes: number };
+  network?: NetworkStats;
 }
 
 export interface ImageEngine {
@@ -116,3 +116,10 @@ export interface ProcessInfo {
 }
 
 export interface Engine extends ImageEngine, ContainerEngine {}
+
+/** A container's network counters: all interfaces together, and per interface (loopback left out). */
+export interface NetworkStats {
+  rxBytes: number;
+  txBytes: number;
+  interfaces?: Array<{ interface: string; rxBytes: number; txBytes: number }>;
+}

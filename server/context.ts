@@ -3,6 +3,7 @@
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
 import type { Controllers } from '../controllers/compose.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
 import type { Logger } from './log.ts';
@@ -36,6 +37,8 @@ export interface DaemonContext {
   engine?: Engine;
   /** The image service (content store, registry, snapshots); present with an engine. */
   images?: import('../engine/images/service.ts').ImageService;
+  /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
+  networks?: NetworkManager;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import * as containers from './containers.ts';
 import * as daemon from './daemon.ts';
 import * as manifests from './manifests.ts';
+import * as network from './network.ts';
 import * as objects from './objects.ts';
 
-export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, containers, daemon];
+export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, containers, network, daemon];

@@ -4,10 +4,11 @@ import type { Route, RouteModule } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import containers from './containers.ts';
 import events from './events.ts';
+import networks from './networks.ts';
 import objects from './objects.ts';
 import system from './system.ts';
 
-export const routeModules: RouteModule[] = [system, objects, events, containers];
+export const routeModules: RouteModule[] = [system, objects, events, containers, networks];
 
 export function allRoutes(ctx: DaemonContext): Route[] {
   return routeModules.flatMap((m) => m(ctx));
