@@ -51,7 +51,14 @@ export class BuildContext {
     readonly root: string,
     readonly ignore: IgnoreMatcher,
     readonly hashes: FileHashCache,
+    /** A stage's or image's rootfs (COPY --from): symlinks resolve as if chrooted, no .dockerignore. */
+    readonly chroot = false,
   ) {}
+
+  /** Sources for COPY --from: a mounted rootfs, where absolute symlinks mean its own root. */
+  static forRootfs(dir: string, hashes = new FileHashCache()): BuildContext {
+    return new BuildContext(dir, new IgnoreMatcher([]), hashes, true);
+  }
 
   static async open(dir: string, hashes = new FileHashCache()): Promise<BuildContext> {
     let root: string;
@@ -82,6 +89,7 @@ export class BuildContext {
       const part = parts.shift()!;
       if (part === '' || part === '.') continue;
       if (part === '..') {
+        if (cur.length === 0 && this.chroot) continue;
         if (cur.length === 0) throw new ContextEscapeError(`source ${src} leads outside the build context; sources must stay inside ${this.root}`);
         cur.pop();
         continue;
@@ -91,6 +99,11 @@ export class BuildContext {
       if (st?.isSymbolicLink()) {
         if (++hops > 40) throw new InvalidArgumentError(`source ${src}: too many levels of symbolic links`);
         const target = await readlink(abs);
+        if (this.chroot) {
+          parts.unshift(...(posix.isAbsolute(target) ? target : posix.join(...cur, target)).split('/').filter((p) => p && p !== '.'));
+          cur = [];
+          continue;
+        }
         if (posix.isAbsolute(target)) throw new ContextEscapeError(`source ${src}: ${[...cur, part].join('/')} is a symlink to ${target}, outside the build context; copy the file into the context instead`);
         const joined = posix.normalize(posix.join(...(cur.length ? cur : ['.']), target));
         if (joined === '..' || joined.startsWith('../')) throw new ContextEscapeError(`source ${src}: ${[...cur, part].join('/')} is a symlink to ${target}, outside the build context; copy the file into the context instead`);
