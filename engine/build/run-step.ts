@@ -81,6 +81,7 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
     rootfs: o.rootfs,
     etcFiles: { hosts, resolvConf: resolv },
     annotations: { 'dev.berth.build': 'true' },
+    cgroupsPath: `/berth-build/${id}`,
   });
   // No network namespace path: the runtime makes a new, empty one (only a loopback device).
   if (o.network === 'none') config.linux.namespaces.push({ type: 'network' });
