@@ -97,7 +97,7 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
     await logs.catch(() => undefined);
     return { exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}) };
   } finally {
-    await o.runtime.delete(id, { force: true }).catch(() => undefined);
+    if (!process.env.BERTH_KEEP) await o.runtime.delete(id, { force: true }).catch(() => undefined);
     await removeStubs(o.rootfs, existed);
   }
 }

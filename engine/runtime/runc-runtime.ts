@@ -162,6 +162,9 @@ export class RuncRuntime implements Runtime {
     if (!meta.pid) return { ...base, status: 'created', pid: 0 };
     // Ended, and its monitor is writing the exit file: still running for a moment.
     if (meta.monitorPid && (await isMonitor(meta.monitorPid))) return { ...base, status: 'running', pid: meta.pid };
+    // The monitor may have written the exit file and ended since it was read above.
+    const late = await this.#exit(meta.id);
+    if (late) return { ...base, status: 'stopped', pid: 0, exit: late };
     // Gone from runc and no exit recorded: the monitor died with it (e.g. the host rebooted).
     return { ...base, status: 'stopped', pid: 0, exit: { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() } };
   }
