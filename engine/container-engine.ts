@@ -76,6 +76,8 @@ export interface BuilderPort {
 export interface ContainerEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */
   root: string;
+  /** cgroup parent of every container (default "berth"): /sys/fs/cgroup/<controller>/<parent>/<id>. */
+  cgroupParent?: string;
   runtime: Runtime;
   images: ImagesPort;
   snapshots: SnapshotsPort;
@@ -101,6 +103,8 @@ export class BerthEngine implements Engine, ContainerEngine {
   readonly #dir: string;
   /** One operation at a time per container: start/stop/remove must not interleave. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Creates in progress: their directories have no container.json yet and are not leftovers. */
+  readonly #creating = new Set<string>();
 
   constructor(o: ContainerEngineOptions) {
     this.#o = o;
@@ -140,6 +144,15 @@ export class BerthEngine implements Engine, ContainerEngine {
     if (!ID.test(req.id)) throw new InvalidArgumentError(`container id "${req.id}" must be 64 lowercase hex characters`);
     const dir = join(this.#dir, req.id);
     await mkdir(this.#dir, { recursive: true });
+    this.#creating.add(req.id);
+    try {
+      return await this.#create(req, dir);
+    } finally {
+      this.#creating.delete(req.id);
+    }
+  }
+
+  async #create(req: CreateRequest, dir: string): Promise<EngineContainer> {
     try {
       await mkdir(dir);
     } catch (err) {
@@ -196,6 +209,7 @@ export class BerthEngine implements Engine, ContainerEngine {
         rootfs,
         ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
         etcFiles: { hostname, ...(hosts ? { hosts } : {}), ...(resolvConf ? { resolvConf } : {}) },
+        cgroupsPath: `/${this.#o.cgroupParent ?? 'berth'}/${req.id}`,
         annotations: {
           'dev.berth.container.name': req.owner.name,
           'dev.berth.container.uid': req.owner.uid,
@@ -287,7 +301,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       const rec = await this.#record(id).catch(() => undefined);
       if (!rec) {
         // A create that never finished (the daemon died in it): nothing runs from it; clean it up.
-        if (!runtimeStates.has(id)) await this.#cleanupPartial(id);
+        if (!runtimeStates.has(id) && !this.#creating.has(id)) await this.#cleanupPartial(id);
         continue;
       }
       if (filter?.name && rec.owner.name !== filter.name) continue;

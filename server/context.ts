@@ -16,6 +16,12 @@ export interface DaemonOptions {
   watch: string[];
   /** Where /metrics is served (the metrics endpoint belongs to the controllers' part). */
   metricsAddr?: string;
+  /** The container runtime: berth's native launcher, runc, or none (a daemon that only stores objects). */
+  runtime?: 'native' | 'runc' | 'none';
+  /** Registries (host:port) reached over plain http although they are not on loopback. */
+  insecureRegistries?: string[];
+  /** cgroup parent of the containers (default "berth"). */
+  cgroupParent?: string;
 }
 
 export interface DaemonContext {
@@ -28,6 +34,8 @@ export interface DaemonContext {
   version: string;
   /** The container engine (images, bundles, runtime); absent when the daemon runs without one. */
   engine?: Engine;
+  /** The image service (content store, registry, snapshots); present with an engine. */
+  images?: import('../engine/images/service.ts').ImageService;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

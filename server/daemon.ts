@@ -50,6 +50,17 @@ export async function composeDaemon(
   };
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
   if (services.engine) ctx.engine = services.engine;
+  else if (options.runtime && options.runtime !== 'none') {
+    const { createEngine } = await import('../engine/compose.ts');
+    const parts = await createEngine({
+      root,
+      runtime: options.runtime,
+      insecureRegistries: options.insecureRegistries ?? [],
+      ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
+    });
+    ctx.engine = parts.engine;
+    ctx.images = parts.images;
+  }
   const shutdown = async () => {
     for (const fn of hooks.reverse().splice(0)) {
       try {

@@ -15,10 +15,22 @@ export function register(program: Command): void {
     .option('--socket <path>', 'API socket (or host:port) to listen on')
     .option('--watch <dir>', 'apply every manifest under DIR and follow its changes (repeatable)', collect, [])
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics on HOST:PORT')
+    .option('--runtime <name>', 'container runtime: runc, native, or none (store objects only)', 'runc')
+    .option('--cgroup-parent <name>', 'cgroup under which containers are placed', 'berth')
+    .option('--insecure-registry <host:port>', 'reach this registry over plain http (repeatable; loopback ones always are)', collect, [])
     .action(
-      action(async (opts: { root: string; watch: string[]; metricsAddr?: string }, cmd: Command) => {
+      action(async (opts: { root: string; watch: string[]; metricsAddr?: string; runtime: string; insecureRegistry: string[]; cgroupParent: string }, cmd: Command) => {
         const [{ runDaemon }, { socketOf }] = await Promise.all([import('../../server/daemon.ts'), import('../action.ts')]);
-        await runDaemon({ root: opts.root, socket: socketOf(cmd), watch: opts.watch, metricsAddr: opts.metricsAddr });
+        if (!['runc', 'native', 'none'].includes(opts.runtime)) throw new Error(`--runtime "${opts.runtime}" must be runc, native or none`);
+        await runDaemon({
+          root: opts.root,
+          socket: socketOf(cmd),
+          watch: opts.watch,
+          metricsAddr: opts.metricsAddr,
+          runtime: opts.runtime as 'runc' | 'native' | 'none',
+          insecureRegistries: opts.insecureRegistry,
+          cgroupParent: opts.cgroupParent,
+        });
         // Stopped cleanly: do not wait for stray handles of a service to let the process end.
         process.exit(0);
       }),

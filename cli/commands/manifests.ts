@@ -14,13 +14,13 @@ export function register(program: Command): void {
     .option('--prune', 'also delete objects previously applied from these files/directories that they no longer define')
     .option('-o, --output <format>', 'json')
     .option('--wait', 'then wait until every applied object is Ready (or Failed: exit 1)')
-    .option('--timeout <seconds>', 'give up waiting after this long (exit 1)', '300')
+    .option('--timeout <duration>', 'give up waiting after this long (exit 1): 90, 30s, 5m', '5m')
     .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string; wait?: boolean; timeout: string }, cmd: Command) => {
+      // Checked before anything is applied: a bad flag changes nothing.
+      const timeout = (await import('../duration.ts')).parseDuration(opts.timeout, '--timeout');
       const client = await clientFor(cmd);
       const code = await (await verbs()).apply(client, opts.filename, opts);
       if (!opts.wait || opts.dryRun || code !== 0) return code;
-      const timeout = Number(opts.timeout);
-      if (!(timeout > 0)) throw new (await import('../../specs/errdefs.ts')).InvalidArgumentError(`--timeout "${opts.timeout}" must be a positive number of seconds`);
       return (await import('../verbs/containers.ts')).waitReady(client, (await verbs()).lastApplied, timeout);
     }));
 

@@ -1,0 +1,218 @@
+// The content store: an OCI image layout under <root>/content (oci-layout, index.json,
+// blobs/sha256/<hex>), so skopeo (`oci:<root>/content:<ref>`) and umoci read what berth stores.
+// A blob is written to ingest/, hashed while it is written, checked against the expected digest and
+// size, and only then renamed under its digest: a crash or a bad download never leaves a wrong or
+// partial blob in blobs/. index.json is replaced atomically (write + fsync + rename).
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import type { Descriptor, Index } from '../images/types.ts';
+import { MediaTypes } from '../images/types.ts';
+
+export const REF_ANNOTATION = 'org.opencontainers.image.ref.name';
+const DIGEST = /^sha256:([a-f0-9]{64})$/;
+
+export class DigestMismatchError extends InvalidArgumentError {}
+
+/** Fewer bytes than expected arrived (a connection ended early): the ingest is kept for a resume. */
+export class TruncatedError extends Error {}
+
+export class ContentStore {
+  readonly root: string;
+  #indexLock: Promise<unknown> = Promise.resolve();
+
+  constructor(root: string) {
+    this.root = root;
+    mkdirSync(join(root, 'blobs', 'sha256'), { recursive: true });
+    mkdirSync(join(root, 'ingest'), { recursive: true });
+    if (!existsSync(join(root, 'oci-layout'))) writeFileAtomicSync(join(root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    if (!existsSync(join(root, 'index.json'))) writeFileAtomicSync(join(root, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }));
+  }
+
+  blobPath(digest: string): string {
+    const m = DIGEST.exec(digest);
+    if (!m) throw new InvalidArgumentError(`"${digest}" is not a sha256 digest`);
+    return join(this.root, 'blobs', 'sha256', m[1]!);
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.blobPath(digest));
+  }
+
+  async size(digest: string): Promise<number | undefined> {
+    return (await stat(this.blobPath(digest)).catch(() => undefined))?.size;
+  }
+
+  async read(digest: string): Promise<Buffer> {
+    try {
+      return await readFile(this.blobPath(digest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`blob ${digest} is not in the content store`);
+      throw err;
+    }
+  }
+
+  async readJson<T>(digest: string): Promise<T> {
+    return JSON.parse((await this.read(digest)).toString('utf8')) as T;
+  }
+
+  openRead(digest: string): Readable {
+    return createReadStream(this.blobPath(digest));
+  }
+
+  /** Stores bytes; with `expected`, they must match its digest (and size). */
+  async put(data: Buffer | string, expected?: { digest: string; size?: number }): Promise<{ digest: string; size: number }> {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
+    if (expected) check(expected, digest, buf.length);
+    if (this.has(digest)) return { digest, size: buf.length };
+    const tmp = join(this.root, 'ingest', `${digest.slice(7)}-${randomBytes(4).toString('hex')}`);
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(buf);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.blobPath(digest));
+    return { digest, size: buf.length };
+  }
+
+  /**
+   * Streams a blob in. `resumeFrom` continues an ingest left by an interrupted download (the caller
+   * fetches the rest with a Range request): the key names the ingest file.
+   */
+  async putStream(
+    src: Readable,
+    expected?: { digest: string; size?: number },
+    ingestKey?: string,
+    onBytes?: (n: number) => void,
+  ): Promise<{ digest: string; size: number }> {
+    const tmp = join(this.root, 'ingest', ingestKey ?? `stream-${randomBytes(6).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    // An ingest to resume: hash what is there first.
+    if (ingestKey && existsSync(tmp)) {
+      for await (const chunk of createReadStream(tmp)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    }
+    const out = createWriteStream(tmp, { flags: 'a' });
+    try {
+      await pipeline(
+        src,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            hash.update(chunk);
+            size += chunk.length;
+            onBytes?.(chunk.length);
+            yield chunk;
+          }
+        },
+        out,
+      );
+    } catch (err) {
+      // Kept for a resume when keyed; removed otherwise.
+      if (!ingestKey) await rm(tmp, { force: true });
+      throw err;
+    }
+    const digest = `sha256:${hash.digest('hex')}`;
+    if (ingestKey && expected?.size !== undefined && size < expected.size) {
+      throw new TruncatedError(`blob ${expected.digest}: the stream ended after ${size} of ${expected.size} bytes`);
+    }
+    try {
+      if (expected) check(expected, digest, size);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const fh = await open(tmp, 'r');
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, this.blobPath(digest));
+    return { digest, size };
+  }
+
+  /** Bytes already in an ingest (for a Range resume). */
+  async ingestedBytes(ingestKey: string): Promise<number> {
+    return (await stat(join(this.root, 'ingest', ingestKey)).catch(() => undefined))?.size ?? 0;
+  }
+
+  async discardIngest(ingestKey: string): Promise<void> {
+    await rm(join(this.root, 'ingest', ingestKey), { force: true });
+  }
+
+  // ---- index.json: the named roots ----
+
+  index(): Index {
+    return JSON.parse(readFileSync(join(this.root, 'index.json'), 'utf8')) as Index;
+  }
+
+  /** Changes index.json under a lock: read, change, write atomically. */
+  updateIndex(fn: (index: Index) => void): Promise<void> {
+    const next = this.#indexLock.then(async () => {
+      const index = this.index();
+      fn(index);
+      await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(index, null, 2));
+    });
+    this.#indexLock = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Points `ref` at the manifest `desc` (replacing what the ref named before). */
+  setRef(ref: string, desc: Descriptor): Promise<void> {
+    return this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((d) => d.annotations?.[REF_ANNOTATION] !== ref);
+      index.manifests.push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...(desc.annotations ?? {}), [REF_ANNOTATION]: ref } });
+    });
+  }
+
+  removeRef(ref: string): Promise<boolean> {
+    let removed = false;
+    return this.updateIndex((index) => {
+      const before = index.manifests.length;
+      index.manifests = index.manifests.filter((d) => d.annotations?.[REF_ANNOTATION] !== ref);
+      removed = index.manifests.length < before;
+    }).then(() => removed);
+  }
+
+  /** Every blob digest present. */
+  async blobs(): Promise<string[]> {
+    return (await readdir(join(this.root, 'blobs', 'sha256'))).map((h) => `sha256:${h}`);
+  }
+
+  async deleteBlob(digest: string): Promise<void> {
+    await rm(this.blobPath(digest), { force: true });
+  }
+}
+
+function check(expected: { digest: string; size?: number }, digest: string, size: number): void {
+  if (expected.size !== undefined && expected.size !== size) {
+    throw new DigestMismatchError(`blob ${expected.digest}: got ${size} bytes, expected ${expected.size}; nothing was stored`);
+  }
+  if (expected.digest !== digest) {
+    throw new DigestMismatchError(`blob ${expected.digest}: the content's digest is ${digest}; nothing was stored (the registry served wrong data)`);
+  }
+}
+
+async function writeFileAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+function writeFileAtomicSync(path: string, data: string): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}

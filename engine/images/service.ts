@@ -1,0 +1,277 @@
+// The image service: images named by references in the content store's index.json, pulled from
+// and pushed to registries, turned into container root filesystems through the snapshotter.
+// Used by the daemon's image routes, the container engine (engine/compose.ts) and the builder.
+import { join } from 'node:path';
+import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { ContentStore, REF_ANNOTATION } from '../content/store.ts';
+import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
+import { chainIds, Snapshotter, type Snapshot } from '../snapshots/snapshotter.ts';
+import { formatReference, parseReference, type Reference } from './reference.ts';
+import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, selectPlatform, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
+
+export interface ImageRecord {
+  /** The normalised reference it is stored under (e.g. docker.io/library/busybox:latest). */
+  ref: string;
+  /** Digest of its manifest (for this platform). */
+  digest: string;
+  /** Digest of the manifest or index the registry served for the reference (docker's RepoDigest). */
+  repoDigest?: string;
+  mediaType: string;
+  manifest: Manifest;
+  /** The image id: digest of its config, as Docker shows it. */
+  id: string;
+  config: ImageConfig;
+  layers: Descriptor[];
+  diffIds: string[];
+  chainIds: string[];
+  /** Compressed size of its layers (what a pull moves). */
+  size: number;
+}
+
+export interface PullEvent {
+  /** Short layer id (12 hex) or "manifest". */
+  id: string;
+  status: 'resolving' | 'exists' | 'downloading' | 'done' | 'pushed' | 'mounted';
+  current?: number;
+  total?: number;
+}
+
+export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
+
+const REPO_DIGEST = 'dev.berth.repo.digest';
+
+export class ImageService {
+  readonly content: ContentStore;
+  readonly snapshots: Snapshotter;
+  readonly registry: RegistryClient;
+  readonly #concurrency: number;
+
+  constructor(o: { root: string; registry?: RegistryOptions; concurrency?: number }) {
+    this.content = new ContentStore(join(o.root, 'content'));
+    this.snapshots = new Snapshotter(join(o.root, 'snapshots'));
+    this.registry = new RegistryClient(o.registry);
+    this.#concurrency = o.concurrency ?? 4;
+  }
+
+  async #record(desc: Descriptor): Promise<ImageRecord> {
+    const manifest = await this.content.readJson<Manifest>(desc.digest);
+    const config = await this.content.readJson<ImageConfig>(manifest.config.digest);
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    return {
+      ref: desc.annotations?.[REF_ANNOTATION] ?? '',
+      digest: desc.digest,
+      ...(desc.annotations?.[REPO_DIGEST] ? { repoDigest: desc.annotations[REPO_DIGEST] } : {}),
+      mediaType: desc.mediaType,
+      manifest,
+      id: manifest.config.digest,
+      config,
+      layers: manifest.layers,
+      diffIds,
+      chainIds: chainIds(diffIds),
+      size: manifest.layers.reduce((n, l) => n + l.size, 0),
+    };
+  }
+
+  /** Every tagged image. */
+  async list(): Promise<ImageRecord[]> {
+    const out: ImageRecord[] = [];
+    for (const d of this.content.index().manifests) {
+      if (!d.annotations?.[REF_ANNOTATION]) continue;
+      out.push(await this.#record(d));
+    }
+    return out;
+  }
+
+  /** A reference ("busybox", "host/app:v1"), a manifest digest, or an image id (or a prefix of 12+ hex). */
+  async resolve(refOrId: string): Promise<ImageRecord | undefined> {
+    const entries = this.content.index().manifests;
+    const hex = refOrId.replace(/^sha256:/, '');
+    if (/^[a-f0-9]{12,64}$/.test(hex)) {
+      for (const d of entries) if (d.digest.slice(7).startsWith(hex)) return this.#record(d);
+      for (const d of entries) {
+        const r = await this.#record(d);
+        if (r.id.slice(7).startsWith(hex)) return r;
+      }
+      if (refOrId.startsWith('sha256:')) return undefined;
+    }
+    let ref: string;
+    try {
+      ref = formatReference(parseReference(refOrId));
+    } catch {
+      return undefined;
+    }
+    const d = entries.find((e) => e.annotations?.[REF_ANNOTATION] === ref);
+    if (d) return this.#record(d);
+    // name@digest: the content may be stored under another tag of the same repository.
+    const r = parseReference(refOrId);
+    if (r.digest) {
+      const byDigest = entries.find((e) => e.digest === r.digest || e.annotations?.[REPO_DIGEST] === r.digest);
+      if (byDigest) return this.#record(byDigest);
+    }
+    return undefined;
+  }
+
+  async mustResolve(refOrId: string): Promise<ImageRecord> {
+    const r = await this.resolve(refOrId);
+    if (!r) throw new NotFoundError(`image "${refOrId}" is not in the local store; pull or build it first (\`berth pull ${refOrId}\`)`);
+    return r;
+  }
+
+  async ensure(ref: string, policy: PullPolicy, onProgress?: (e: PullEvent) => void): Promise<ImageRecord> {
+    if (policy !== 'Always') {
+      const local = await this.resolve(ref);
+      if (local) return local;
+      if (policy === 'Never') throw new NotFoundError(`image "${ref}" is not present and pull policy is Never; pull it (\`berth pull ${ref}\`) or change the policy`);
+    }
+    return this.pull(ref, onProgress);
+  }
+
+  /** Pulls ref: the manifest (this platform's, from an index), the config, the layers not yet present. */
+  async pull(input: string, onProgress?: (e: PullEvent) => void): Promise<ImageRecord> {
+    const ref = parseReference(input);
+    onProgress?.({ id: 'manifest', status: 'resolving' });
+    const top = await this.registry.getManifest(ref);
+    let manifestBody = top.body;
+    let manifestType = top.mediaType;
+    let manifestDigest = top.digest;
+    if (INDEX_TYPES.includes(top.mediaType)) {
+      const index = JSON.parse(top.body.toString()) as Index;
+      const desc = selectPlatform(index);
+      if (!desc) {
+        const have = index.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
+        throw new NotFoundError(`${input} has no image for this platform (linux/${process.arch}); it has ${have}`);
+      }
+      const m = await this.registry.getManifest(ref, desc.digest);
+      manifestBody = m.body;
+      manifestType = m.mediaType || desc.mediaType;
+      manifestDigest = m.digest;
+      await this.content.put(top.body, { digest: top.digest });
+    } else if (!MANIFEST_TYPES.includes(top.mediaType)) {
+      throw new InvalidArgumentError(`${input}: unsupported manifest type "${top.mediaType}" (berth reads OCI and Docker schema 2 images)`);
+    }
+    const manifest = JSON.parse(manifestBody.toString()) as Manifest;
+    if (!manifest.config || !Array.isArray(manifest.layers)) throw new InvalidArgumentError(`${input}: the manifest has no config or layers`);
+    await this.registry.fetchBlob(ref, manifest.config, this.content);
+    await this.#fetchLayers(ref, manifest.layers, onProgress);
+    // Manifest last: an image is in the store only once everything it names is.
+    await this.content.put(manifestBody, { digest: manifestDigest });
+    const name = formatReference({ ...ref, ...(ref.digest && !ref.tag ? {} : {}) });
+    await this.content.setRef(name, { mediaType: manifestType, digest: manifestDigest, size: manifestBody.length, annotations: { [REPO_DIGEST]: top.digest } });
+    return (await this.resolve(name))!;
+  }
+
+  async #fetchLayers(ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void): Promise<void> {
+    const queue = [...layers];
+    let failed = false;
+    const worker = async () => {
+      for (let l = queue.shift(); l && !failed; l = queue.shift()) {
+        const id = l.digest.slice(7, 19);
+        if (this.content.has(l.digest)) {
+          onProgress?.({ id, status: 'exists', total: l.size });
+          continue;
+        }
+        let current = 0;
+        try {
+          await this.registry.fetchBlob(ref, l, this.content, (n) => {
+            current = n === 0 ? current : current + n;
+            onProgress?.({ id, status: 'downloading', current, total: l.size });
+          });
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+        onProgress?.({ id, status: 'done', current: l.size, total: l.size });
+      }
+    };
+    // Every worker is let finish (no download left writing after we return), then the first error.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(this.#concurrency, layers.length) }, worker));
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+  }
+
+  async push(input: string, onProgress?: (e: PullEvent) => void): Promise<string> {
+    const rec = await this.mustResolve(input);
+    const ref = parseReference(input);
+    for (const desc of [...rec.layers, rec.manifest.config]) {
+      const how = await this.registry.pushBlob(ref, desc, this.content);
+      onProgress?.({ id: desc.digest.slice(7, 19), status: how === 'uploaded' ? 'pushed' : how === 'mounted' ? 'mounted' : 'exists', total: desc.size });
+    }
+    const body = await this.content.read(rec.digest);
+    await this.registry.putManifest(ref, ref.digest ?? ref.tag ?? 'latest', body, rec.mediaType);
+    return rec.digest;
+  }
+
+  async tag(source: string, target: string): Promise<ImageRecord> {
+    const rec = await this.mustResolve(source);
+    const name = formatReference(parseReference(target));
+    await this.content.setRef(name, { mediaType: rec.mediaType, digest: rec.digest, size: (await this.content.size(rec.digest)) ?? 0, ...(rec.repoDigest ? { annotations: { [REPO_DIGEST]: rec.repoDigest } } : {}) });
+    return (await this.resolve(name))!;
+  }
+
+  /** Removes a tag (or every tag of an image id); the content goes at the next prune. */
+  async untag(refOrId: string): Promise<string[]> {
+    const rec = await this.mustResolve(refOrId);
+    const byId = /^(sha256:)?[a-f0-9]{12,64}$/.test(refOrId);
+    const refs = byId ? (await this.list()).filter((r) => r.digest === rec.digest).map((r) => r.ref) : [rec.ref];
+    for (const r of refs) await this.content.removeRef(r);
+    return refs;
+  }
+
+  /** Stores a new image (the builder's result) and tags it. */
+  async commit(o: { config: ImageConfig; layers: Descriptor[]; refs: string[] }): Promise<ImageRecord> {
+    for (const l of o.layers) if (!this.content.has(l.digest)) throw new NotFoundError(`layer ${l.digest} is not in the content store`);
+    const configBlob = await this.content.put(JSON.stringify(o.config));
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, digest: configBlob.digest, size: configBlob.size },
+      layers: o.layers,
+    };
+    const body = Buffer.from(JSON.stringify(manifest));
+    const m = await this.content.put(body);
+    for (const r of o.refs) await this.content.setRef(formatReference(parseReference(r)), { mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size });
+    return this.#record({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size, annotations: o.refs[0] ? { [REF_ANNOTATION]: formatReference(parseReference(o.refs[0])) } : {} });
+  }
+
+  /** The layer directories of an image, unpacked if needed (bottom first). */
+  async layerDirs(rec: ImageRecord): Promise<string[]> {
+    if (rec.layers.length !== rec.diffIds.length) throw new InvalidArgumentError(`image ${rec.ref}: ${rec.layers.length} layers but ${rec.diffIds.length} diff_ids in its config`);
+    return this.snapshots.ensureLayers(rec.layers.map((l, i) => ({ blob: this.content.blobPath(l.digest), diffId: rec.diffIds[i]! })));
+  }
+
+  /** A container's writable rootfs over the image (mounted; idempotent). */
+  async prepareRootfs(key: string, rec: ImageRecord): Promise<Snapshot> {
+    return this.snapshots.prepare(key, await this.layerDirs(rec));
+  }
+
+  /**
+   * Deletes what no tagged image needs: blobs not reachable from index.json and layer directories
+   * whose chain id no image has. Returns what was freed.
+   */
+  async prune(o: { keepChainIds?: Set<string> } = {}): Promise<{ blobs: number; bytes: number; layers: number }> {
+    const keep = new Set<string>();
+    const chains = new Set(o.keepChainIds ?? []);
+    for (const d of this.content.index().manifests) {
+      keep.add(d.digest);
+      if (d.annotations?.[REPO_DIGEST]) keep.add(d.annotations[REPO_DIGEST]);
+      try {
+        const rec = await this.#record(d);
+        keep.add(rec.manifest.config.digest);
+        for (const l of rec.layers) keep.add(l.digest);
+        for (const c of rec.chainIds) chains.add(c);
+      } catch {
+        // An index entry that is not an image manifest (another tool's index): its blobs stay.
+      }
+    }
+    let blobs = 0;
+    let bytes = 0;
+    for (const b of await this.content.blobs()) {
+      if (keep.has(b)) continue;
+      bytes += (await this.content.size(b)) ?? 0;
+      await this.content.deleteBlob(b);
+      blobs++;
+    }
+    const layers = await this.snapshots.pruneLayers(chains);
+    return { blobs, bytes, layers };
+  }
+}

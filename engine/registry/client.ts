@@ -1,0 +1,238 @@
+// An OCI distribution client (the spec's pull and push flows): ping, bearer or basic auth,
+// manifests by tag or digest, blobs fetched with verification and resumed with Range after a
+// dropped connection, 5xx retried, pushes with existence checks (HEAD), cross-repository mounts,
+// monolithic or chunked uploads. https, except for loopback registries and those marked insecure.
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
+import type { ContentStore } from '../content/store.ts';
+import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
+import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor } from '../images/types.ts';
+import { parseChallenge, readCredentials, TokenCache, type Credentials } from './auth.ts';
+
+export interface RegistryOptions {
+  /** Registries (host:port) reached over plain http even though they are not loopback. */
+  insecure?: string[];
+  /** Path of the docker config.json holding credentials. */
+  configPath?: string;
+  /** Attempts for a request that fails with 5xx or a connection error. */
+  attempts?: number;
+  /** Bytes per PATCH for chunked uploads (0: monolithic PUT). */
+  chunkSize?: number;
+}
+
+export interface FetchedManifest {
+  mediaType: string;
+  digest: string;
+  body: Buffer;
+}
+
+const ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class RegistryClient {
+  readonly #o: RegistryOptions;
+  readonly #tokens = new TokenCache();
+  /** Per registry+repository: the Authorization header that last worked. */
+  readonly #auth = new Map<string, string>();
+
+  constructor(o: RegistryOptions = {}) {
+    this.#o = o;
+  }
+
+  #base(domain: string): string {
+    const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+    const plain = isLoopbackRegistry(domain) || (this.#o.insecure ?? []).includes(domain);
+    return `${plain ? 'http' : 'https'}://${host}`;
+  }
+
+  #creds(domain: string): Credentials | undefined {
+    return readCredentials(domain, this.#o.configPath);
+  }
+
+  /** One request with auth (a 401 is answered once with the challenge's credentials) and retries. */
+  async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[] } = {}): Promise<Response> {
+    const url = path.startsWith('http') ? path : `${this.#base(ref.domain)}${path}`;
+    const scope = `repository:${ref.path}:${init.push ? 'pull,push' : 'pull'}`;
+    const key = `${ref.domain}|${scope}`;
+    const attempts = this.#o.attempts ?? 4;
+    let authTried = false;
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = { ...(init.headers ?? {}) };
+      const auth = this.#auth.get(key);
+      if (auth) headers.authorization = auth;
+      let res: Response;
+      try {
+        res = await fetch(url, { method, headers, ...(init.body ? { body: init.body as unknown as Blob } : {}), redirect: "follow" });
+      } catch (err) {
+        if (attempt < attempts) {
+          await sleep(100 * 2 ** attempt);
+          continue;
+        }
+        throw new UnavailableError(`registry ${ref.domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      }
+      if (res.status === 401 && !authTried) {
+        authTried = true;
+        await res.body?.cancel();
+        const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
+        const creds = this.#creds(ref.domain);
+        if (challenge.scheme === 'bearer') {
+          this.#auth.set(key, `Bearer ${await this.#tokens.token(challenge, scope, creds)}`);
+        } else if (challenge.scheme === 'basic' && creds) {
+          this.#auth.set(key, `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`);
+        } else {
+          throw new PermissionDeniedError(`registry ${ref.domain} needs credentials for ${ref.path}: run \`berth login ${ref.domain}\``);
+        }
+        attempt--;
+        continue;
+      }
+      if (res.status === 401 || res.status === 403) {
+        await res.body?.cancel();
+        throw new PermissionDeniedError(`registry ${ref.domain} refused ${method} on ${ref.path} (${res.status}); check \`berth login ${ref.domain}\``);
+      }
+      if (res.status >= 500 && attempt < attempts) {
+        await res.body?.cancel();
+        await sleep(100 * 2 ** attempt);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  async ping(ref: Reference): Promise<void> {
+    const res = await this.request(ref, 'GET', '/v2/');
+    await res.body?.cancel();
+    if (!res.ok) throw new UnavailableError(`registry ${ref.domain} does not speak the distribution API (GET /v2/ answered ${res.status})`);
+  }
+
+  async getManifest(ref: Reference, reference = ref.digest ?? ref.tag ?? 'latest'): Promise<FetchedManifest> {
+    const res = await this.request(ref, 'GET', `/v2/${ref.path}/manifests/${reference}`, { headers: { accept: ACCEPT } });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      throw new NotFoundError(`${ref.domain}/${ref.path}:${reference} not found in the registry (check the name and tag)`);
+    }
+    if (!res.ok) throw await httpError(res, `GET manifest ${ref.path}:${reference}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    const { createHash } = await import('node:crypto');
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    if (reference.startsWith('sha256:') && reference !== digest) {
+      throw new InvalidArgumentError(`registry ${ref.domain} served a manifest with digest ${digest} for ${reference}; refused`);
+    }
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (JSON.parse(body.toString()) as { mediaType?: string }).mediaType || '';
+    return { mediaType, digest, body };
+  }
+
+  /**
+   * Fetches a blob into the store, verified. A connection lost mid-way is resumed with a Range
+   * request from the bytes already ingested; a wrong digest stores nothing.
+   */
+  async fetchBlob(ref: Reference, desc: Descriptor, store: ContentStore, onBytes?: (n: number) => void): Promise<void> {
+    if (store.has(desc.digest)) return;
+    const key = `pull-${desc.digest.slice(7)}`;
+    const attempts = this.#o.attempts ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      const have = await store.ingestedBytes(key);
+      const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
+      const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${ref.domain}`);
+      }
+      if (!res.ok) throw await httpError(res, `GET blob ${desc.digest}`);
+      // A registry that ignores Range sends the whole blob again: start the ingest over.
+      if (have > 0 && res.status !== 206) await store.discardIngest(key);
+      else if (have > 0) onBytes?.(0);
+      // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
+      const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+      try {
+        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes);
+        return;
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) {
+          await store.discardIngest(key);
+          throw err;
+        }
+        if (attempt >= attempts) {
+          await store.discardIngest(key);
+          throw new UnavailableError(`blob ${desc.digest} from ${ref.domain}: ${(err as Error).message} (after ${attempts} attempts)`);
+        }
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  async blobExists(ref: Reference, digest: string): Promise<boolean> {
+    const res = await this.request(ref, 'HEAD', `/v2/${ref.path}/blobs/${digest}`, { push: true });
+    await res.body?.cancel();
+    return res.ok;
+  }
+
+  /** Uploads a blob unless the registry has it; tries a cross-repository mount from `mountFrom` first. */
+  async pushBlob(ref: Reference, desc: Descriptor, store: ContentStore, mountFrom?: string): Promise<'exists' | 'mounted' | 'uploaded'> {
+    if (await this.blobExists(ref, desc.digest)) return 'exists';
+    const mount = mountFrom && mountFrom !== ref.path ? `?mount=${desc.digest}&from=${encodeURIComponent(mountFrom)}` : '';
+    let res = await this.request(ref, 'POST', `/v2/${ref.path}/blobs/uploads/${mount}`, { push: true });
+    await res.body?.cancel();
+    if (res.status === 201 && mount) return 'mounted';
+    if (res.status !== 202) throw await httpError(res, `start upload of ${desc.digest}`);
+    let location = this.#location(ref, res);
+    const data = await store.read(desc.digest);
+    const chunk = this.#o.chunkSize ?? 0;
+    if (chunk > 0 && data.length > chunk) {
+      for (let off = 0; off < data.length; off += chunk) {
+        const part = data.subarray(off, Math.min(off + chunk, data.length));
+        res = await this.request(ref, 'PATCH', location, {
+          push: true,
+          body: Buffer.from(part),
+          headers: { 'content-type': 'application/octet-stream', 'content-range': `${off}-${off + part.length - 1}`, 'content-length': String(part.length) },
+        });
+        await res.body?.cancel();
+        if (res.status !== 202) throw await httpError(res, `upload chunk of ${desc.digest}`);
+        location = this.#location(ref, res);
+      }
+      res = await this.request(ref, 'PUT', withDigest(location, desc.digest), { push: true, headers: { 'content-length': '0' } });
+    } else {
+      res = await this.request(ref, 'PUT', withDigest(location, desc.digest), {
+        push: true,
+        body: data,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
+      });
+    }
+    await res.body?.cancel();
+    if (res.status !== 201) throw await httpError(res, `finish upload of ${desc.digest}`);
+    return 'uploaded';
+  }
+
+  #location(ref: Reference, res: Response): string {
+    const loc = res.headers.get('location');
+    if (!loc) throw new UnavailableError(`registry ${ref.domain} sent no upload location`);
+    return new URL(loc, this.#base(ref.domain)).toString();
+  }
+
+  async putManifest(ref: Reference, reference: string, body: Buffer, mediaType: string): Promise<string> {
+    const res = await this.request(ref, 'PUT', `/v2/${ref.path}/manifests/${reference}`, { push: true, body, headers: { 'content-type': mediaType } });
+    await res.body?.cancel();
+    if (res.status !== 201) throw await httpError(res, `PUT manifest ${ref.path}:${reference}`);
+    return res.headers.get('docker-content-digest') ?? '';
+  }
+}
+
+function withDigest(location: string, digest: string): string {
+  const u = new URL(location);
+  u.searchParams.set('digest', digest);
+  return u.toString();
+}
+
+async function httpError(res: Response, what: string): Promise<Error> {
+  let detail = '';
+  try {
+    const body = (await res.json()) as { errors?: Array<{ code: string; message: string }> };
+    detail = (body.errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ');
+  } catch {
+    // Not a distribution error body.
+  }
+  const msg = `${what}: registry answered ${res.status}${detail ? ` (${detail})` : ''}`;
+  if (res.status === 404) return new NotFoundError(msg);
+  if (res.status >= 400 && res.status < 500) return new InvalidArgumentError(msg);
+  return new UnavailableError(msg);
+}

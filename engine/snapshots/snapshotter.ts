@@ -1,0 +1,156 @@
+// Overlay snapshots: each layer unpacked once, into layers/<chain id>/ (the chain id names a layer
+// together with everything below it, so one directory serves every image that shares the stack);
+// each container gets containers/<key>/{upper,work,rootfs}: an overlay mount of its image's layers
+// with a writable upper directory (copy-on-write), kept until the container is removed.
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { unpackLayer } from './unpack.ts';
+
+const run = promisify(execFile);
+
+export interface LayerRef {
+  /** Blob path of the (compressed) layer. */
+  blob: string;
+  diffId: string;
+}
+
+export interface Snapshot {
+  key: string;
+  rootfs: string;
+  upper: string;
+  work: string;
+}
+
+/** chainID(L0) = diffID(L0); chainID(L0..n) = sha256(chainID(L0..n-1) + " " + diffID(Ln)) (OCI image spec). */
+export function chainIds(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(prev ? `sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}` : d);
+  }
+  return out;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export class Snapshotter {
+  readonly root: string;
+  readonly #unpacking = new Map<string, Promise<string>>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  layerDir(chainId: string): string {
+    return join(this.root, 'layers', chainId.replace(/^sha256:/, ''));
+  }
+
+  /** Unpacks what is missing of a layer stack; returns the layer directories, bottom first. */
+  async ensureLayers(layers: LayerRef[]): Promise<string[]> {
+    const ids = chainIds(layers.map((l) => l.diffId));
+    const dirs: string[] = [];
+    for (let i = 0; i < layers.length; i++) dirs.push(await this.#ensureLayer(ids[i]!, layers[i]!));
+    return dirs;
+  }
+
+  #ensureLayer(chainId: string, layer: LayerRef): Promise<string> {
+    const dir = this.layerDir(chainId);
+    if (existsSync(dir)) return Promise.resolve(dir);
+    let p = this.#unpacking.get(chainId);
+    if (!p) {
+      p = (async () => {
+        // Unpacked aside and renamed into place: a crash never leaves a half layer under its id.
+        const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
+        try {
+          await unpackLayer(layer.blob, tmp, layer.diffId);
+          await rename(tmp, dir);
+        } catch (err) {
+          await rm(tmp, { recursive: true, force: true });
+          throw err;
+        }
+        return dir;
+      })().finally(() => this.#unpacking.delete(chainId));
+      this.#unpacking.set(chainId, p);
+    }
+    return p;
+  }
+
+  #paths(key: string) {
+    if (!KEY.test(key)) throw new InvalidArgumentError(`snapshot key "${key}" must match ${KEY}`);
+    const d = join(this.root, 'containers', key);
+    return { dir: d, upper: join(d, 'upper'), work: join(d, 'work'), rootfs: join(d, 'rootfs'), lower: join(d, 'lower.json') };
+  }
+
+  /**
+   * The container's rootfs: an overlay of `lowerDirs` (bottom first) under its own upper directory,
+   * mounted. Idempotent: mounts it again (same upper) when it exists but is not mounted.
+   */
+  async prepare(key: string, lowerDirs: string[]): Promise<Snapshot> {
+    const p = this.#paths(key);
+    await mkdir(p.upper, { recursive: true });
+    await mkdir(p.work, { recursive: true });
+    await mkdir(p.rootfs, { recursive: true });
+    if (await isMounted(p.rootfs)) return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
+    let lowers = lowerDirs;
+    if (lowers.length === 0) {
+      // overlayfs needs a lower directory: an image with no layers (FROM scratch) gets an empty one.
+      const empty = join(this.root, 'layers', 'empty');
+      await mkdir(empty, { recursive: true });
+      lowers = [empty];
+    }
+    // Relative lower paths (mount runs in layers/) keep the option string under the page-size limit.
+    const layersDir = join(this.root, 'layers');
+    const rel = lowers.map((d) => (d.startsWith(layersDir + '/') ? d.slice(layersDir.length + 1) : d));
+    const opts = `lowerdir=${[...rel].reverse().join(':')},upperdir=${p.upper},workdir=${p.work}`;
+    try {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.rootfs], { cwd: layersDir });
+    } catch (err) {
+      throw new UnavailableError(`mount overlay for ${key}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+    }
+    return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
+  }
+
+  /** Unmounts and deletes a container's snapshot; unknown keys are fine. */
+  async remove(key: string): Promise<void> {
+    const p = this.#paths(key);
+    if (await isMounted(p.rootfs)) {
+      try {
+        await run('umount', [p.rootfs]);
+      } catch {
+        // Busy (a process still holds it): detach it now; the kernel frees it when released.
+        await run('umount', ['-l', p.rootfs]).catch(() => undefined);
+      }
+    }
+    await rm(p.dir, { recursive: true, force: true });
+  }
+
+  async keys(): Promise<string[]> {
+    return readdir(join(this.root, 'containers')).catch(() => []);
+  }
+
+  /** Layer directories no longer used by any of `keepChainIds`. */
+  async pruneLayers(keepChainIds: Set<string>): Promise<number> {
+    let n = 0;
+    for (const name of await readdir(join(this.root, 'layers')).catch(() => [] as string[])) {
+      if (name === 'empty' || keepChainIds.has(`sha256:${name}`)) continue;
+      await rm(join(this.root, 'layers', name), { recursive: true, force: true });
+      n++;
+    }
+    return n;
+  }
+}
+
+/** Whether `path` is a mount point (from /proc/self/mountinfo, with its octal escapes). */
+export async function isMounted(path: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  for (const line of info.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (mp && mp.replace(/\\(\d{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))) === path) return true;
+  }
+  return false;
+}

@@ -1,0 +1,173 @@
+// Unpacking a layer tar (gzip or plain; zstd where Node's zlib has it) into a directory that serves
+// as an overlayfs lower layer. Layers are hostile input, so:
+//  - node-tar extracts with its path protections on (no absolute paths, no "..", never through a
+//    symlink, hard links only inside the directory);
+//  - symbolic links are NOT given to node-tar (it would rewrite absolute targets such as
+//    /bin/busybox, which an image needs verbatim); they are made at the end, after checking that
+//    no component of their parent is itself a symlink, so nothing can be written through one;
+//  - OCI whiteouts become overlay whiteouts (a 0/0 character device; trusted.overlay.opaque=y for
+//    `.wh..wh..opq`) through native/berth-fsutil, which walks paths with O_NOFOLLOW;
+//  - device nodes and FIFOs are not created (node-tar skips them): a layer cannot plant a device;
+//  - the uncompressed stream is hashed and must equal the config's diff_id.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { lchown, lstat, lutimes, mkdir, open, symlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
+import { Unpack } from 'tar';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+
+export class HostileLayerError extends InvalidArgumentError {}
+
+export function fsutilPath(): string {
+  for (const rel of ['../../native/build/berth-fsutil', '../../../native/build/berth-fsutil']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new UnavailableError('native/build/berth-fsutil is missing: run `npm run build` (it needs make and a C compiler)');
+}
+
+/** Chooses the decompressor from the first bytes of the blob. */
+async function decompressor(file: string): Promise<Transform | undefined> {
+  const fh = await open(file, 'r');
+  const head = Buffer.alloc(4);
+  await fh.read(head, 0, 4, 0);
+  await fh.close();
+  if (head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
+  if (head.readUInt32LE(0) === 0xfd2fb528) {
+    const z = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+    if (!z) throw new FailedPreconditionError(`layer ${file} is zstd-compressed, which this Node.js (${process.version}) cannot decompress; use Node.js 22.15 or later, or a gzip image`);
+    return z();
+  }
+  return undefined;
+}
+
+interface PendingLink {
+  path: string;
+  target: string;
+  uid: number;
+  gid: number;
+  mtime?: Date;
+}
+
+/**
+ * Unpacks `blob` into `dir` (which must be empty) and returns the diff_id (sha256 of the
+ * uncompressed tar). Throws HostileLayerError for an entry that tries to leave the directory.
+ */
+export async function unpackLayer(blob: string, dir: string, expectedDiffId?: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const hash = createHash('sha256');
+  const links = new Map<string, PendingLink>();
+  const whiteouts: string[] = [];
+  const refused: string[] = [];
+  const clean = (p: string) => posix.normalize(p.replace(/^\/+/, '')).replace(/\/+$/, '');
+  const unpack = new Unpack({
+    cwd: dir,
+    strict: false,
+    preservePaths: false,
+    preserveOwner: true,
+    chmod: true,
+    processUmask: 0,
+    maxDepth: 1024,
+    filter: (path, entry) => {
+      const p = clean(path);
+      if (p === '..' || p.startsWith('../') || p.split('/').includes('..')) {
+        refused.push(`${path}: the path leaves the layer`);
+        return false;
+      }
+      const base = posix.basename(p);
+      const type = (entry as { type?: string }).type;
+      if (base.startsWith('.wh.')) {
+        whiteouts.push(p);
+        return false;
+      }
+      links.delete(p);
+      if (type === 'SymbolicLink') {
+        const e = entry as unknown as { linkpath: string; uid?: number; gid?: number; mtime?: Date };
+        links.set(p, { path: p, target: e.linkpath, uid: e.uid ?? 0, gid: e.gid ?? 0, ...(e.mtime ? { mtime: e.mtime } : {}) });
+        return false;
+      }
+      if (type === 'Link') {
+        const lp = clean(String((entry as unknown as { linkpath: string }).linkpath));
+        if (lp === '..' || lp.startsWith('../') || lp.split('/').includes('..')) {
+          refused.push(`${path}: hard link to ${lp} leaves the layer`);
+          return false;
+        }
+      }
+      return true;
+    },
+    onwarn: (code, message) => {
+      if (code === 'TAR_ENTRY_ERROR') refused.push(message);
+    },
+  });
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const dec = await decompressor(blob);
+  const streams: Array<Readable | Transform> = [createReadStream(blob)];
+  if (dec) streams.push(dec);
+  try {
+    await pipeline([...streams, tap, unpack] as unknown as [Readable, ...Transform[]]);
+  } catch (err) {
+    throw new InvalidArgumentError(`layer ${blob}: not a valid tar archive: ${(err as Error).message}`);
+  }
+  if (refused.length) throw new HostileLayerError(`layer ${blob} was refused: ${refused.slice(0, 5).join('; ')}`);
+  const diffId = `sha256:${hash.digest('hex')}`;
+  if (expectedDiffId && diffId !== expectedDiffId) {
+    throw new InvalidArgumentError(`layer ${blob}: uncompressed digest ${diffId} is not the image config's diff_id ${expectedDiffId}`);
+  }
+  for (const l of links.values()) await makeSymlink(dir, l);
+  if (whiteouts.length) await applyWhiteouts(dir, whiteouts);
+  return diffId;
+}
+
+/** Each component of rel's parent must be a real directory inside dir (or be created as one). */
+async function safeParent(dir: string, rel: string): Promise<string> {
+  let cur = dir;
+  for (const part of posix.dirname(rel).split('/')) {
+    if (part === '.' || part === '') continue;
+    cur = join(cur, part);
+    const st = await lstat(cur).catch(() => undefined);
+    if (!st) await mkdir(cur, { mode: 0o755 });
+    else if (!st.isDirectory()) throw new HostileLayerError(`layer entry ${rel}: its parent ${posix.dirname(rel)} is not a directory inside the layer (a symlink?)`);
+  }
+  return cur;
+}
+
+async function makeSymlink(dir: string, l: PendingLink): Promise<void> {
+  await safeParent(dir, l.path);
+  const at = join(dir, l.path);
+  if (await lstat(at).catch(() => undefined)) throw new HostileLayerError(`layer entry ${l.path}: a symlink over an existing entry`);
+  await symlink(l.target, at);
+  await lchown(at, l.uid, l.gid);
+  if (l.mtime) await lutimes(at, l.mtime, l.mtime).catch(() => undefined);
+}
+
+async function applyWhiteouts(dir: string, whiteouts: string[]): Promise<void> {
+  const cmds: string[] = [];
+  for (const w of whiteouts) {
+    const parent = posix.dirname(w);
+    const name = posix.basename(w).slice(4);
+    if (name === '.wh..opq') {
+      if (parent !== '.') await safeParent(dir, `${parent}/x`);
+      cmds.push(`o ${parent === '.' ? '.' : parent}`);
+    } else {
+      if (!name || name === '.' || name === '..' || name.includes('/')) throw new HostileLayerError(`layer whiteout ${w} names no valid entry`);
+      await safeParent(dir, w);
+      cmds.push(`w ${parent === '.' ? name : `${parent}/${name}`}`);
+    }
+  }
+  // An opaque root ("o .") means the layer hides everything below: not valid for a whole rootfs.
+  const lines = cmds.filter((c) => c !== 'o .');
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile(fsutilPath(), [dir], (err, _out, stderr) => (err ? reject(new HostileLayerError(`layer whiteouts: ${stderr.trim() || err.message}`)) : resolve()));
+    child.stdin!.end(lines.join('\n') + '\n');
+  });
+}
