@@ -17,7 +17,9 @@ import { applyMeta, expander, isMetaCommand, shellOf, substitutionEnv, type Disp
 import { parseCommand, type Command } from './instructions.ts';
 import { lex } from './lexer.ts';
 import { chainIdOf, LayerStore, type LayerInfo } from './layers.ts';
-import type { BuildImageStore, BuiltImage } from './ports.ts';
+import type { ImageService } from '../images/service.ts';
+import { ImageServicePort } from './image-service-port.ts';
+import type { BaseImage, BuildImageStore, BuiltImage } from './ports.ts';
 import { doLayerStep, layerStepKey, type LayerStepPlan } from './steps.ts';
 
 export { StepFailedError } from './steps.ts';
@@ -70,8 +72,9 @@ export class Builder {
   readonly layers: LayerStore;
   readonly #hashes = new FileHashCache();
 
-  constructor(images: BuildImageStore, runtime: Runtime, o: BuilderOptions) {
-    this.#images = images;
+  /** `images`: the ImageService (or any store with the builder's port, e.g. in tests). */
+  constructor(images: ImageService | BuildImageStore, runtime: Runtime, o: BuilderOptions) {
+    this.#images = 'getImage' in images ? images : new ImageServicePort(images);
     this.#runtime = runtime;
     this.#buildRoot = join(o.root, 'build');
     this.layers = new LayerStore(this.#buildRoot);
@@ -222,15 +225,16 @@ export class Builder {
     return { key: img.digest, layers: await this.unpackImage(img) };
   }
 
-  /** The unpacked layers of an image (unpacked once, then shared by every build). */
-  async unpackImage(img: { config: ImageConfig; layers: Array<{ digest: string; size: number; mediaType: string }> }): Promise<LayerInfo[]> {
+  /** The layers of an image, unpacked by the image store's snapshotter (once, shared). */
+  async unpackImage(img: BaseImage): Promise<LayerInfo[]> {
+    const diffIds = img.config.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== img.layers.length) throw new InvalidArgumentError(`image ${img.ref}: its config lists ${diffIds.length} diff ids for ${img.layers.length} layers`);
+    const dirs = await this.#images.layerDirs(img);
     const out: LayerInfo[] = [];
     let parent: string | undefined;
-    const diffIds = img.config.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== img.layers.length) throw new InvalidArgumentError(`image config lists ${diffIds.length} diff ids for ${img.layers.length} layers`);
     for (const [i, desc] of img.layers.entries()) {
       const chainId = await chainIdOf(parent, diffIds[i]!);
-      out.push(await this.layers.unpack([...out], { chainId, diffId: diffIds[i]!, digest: desc.digest, size: desc.size, mediaType: desc.mediaType }, () => this.#images.openBlob(desc.digest)));
+      out.push({ chainId, diffId: diffIds[i]!, digest: desc.digest, size: desc.size, mediaType: desc.mediaType, dir: dirs[i]! });
       parent = chainId;
     }
     return out;

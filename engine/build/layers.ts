@@ -1,15 +1,14 @@
-// The builder's layer store under <root>/build/layers: each layer unpacked once as a directory
-// that overlayfs can stack (overlay's own whiteout format: 0/0 character devices), keyed by its
-// chain id. A build step mounts its parent's layers read-only under a fresh upper directory, works
-// in the merged view, and its upper directory becomes the next layer (no copy, no unpack).
+// The builder's layer store under <root>/build/layers: the layers builds made, each kept as the
+// overlay upper directory it was made in (overlay's own whiteout format), keyed by chain id. A step
+// mounts its parent's layers — these, over a base image's layers unpacked by the snapshotter —
+// read-only under a fresh upper directory, works in the merged view, and its upper directory
+// becomes the next layer (no copy, no unpack).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import * as tar from 'tar';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { isWhiteout } from './diff.ts';
 
@@ -69,64 +68,6 @@ export class LayerStore {
     }
   }
 
-  /** Unpacks a base image's layer blob (OCI whiteouts → overlay whiteouts) unless already there. */
-  async unpack(parents: LayerInfo[], desc: Omit<LayerInfo, 'dir'>, open: () => Promise<Readable>): Promise<LayerInfo> {
-    const have = await this.get(desc.chainId);
-    if (have) return have;
-    const tmp = join(this.#work, `unpack-${randomBytes(8).toString('hex')}`);
-    const diff = join(tmp, 'diff');
-    await mkdir(diff, { recursive: true });
-    try {
-      const whiteouts: string[] = [];
-      const opaque: string[] = [];
-      const src = await open();
-      await new Promise<void>((resolve, reject) => {
-        const x = tar.x({
-          cwd: diff,
-          preserveOwner: true,
-          filter: (p) => {
-            const clean = p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
-            const base = clean.split('/').pop() ?? '';
-            const dir = clean.slice(0, clean.length - base.length).replace(/\/$/, '');
-            if (base === '.wh..wh..opq') {
-              opaque.push(dir);
-              return false;
-            }
-            if (base.startsWith('.wh.')) {
-              whiteouts.push(dir ? `${dir}/${base.slice(4)}` : base.slice(4));
-              return false;
-            }
-            return true;
-          },
-        });
-        src.on('error', reject);
-        x.on('error', reject);
-        x.on('close', () => resolve());
-        src.pipe(x);
-      });
-      // An opaque directory hides everything below it: say so entry by entry, as whiteouts.
-      if (opaque.length) {
-        const view = await this.lowerView(parents);
-        try {
-          for (const d of opaque) for (const name of await visibleNames(join(view.dir, d))) whiteouts.push(d ? `${d}/${name}` : name);
-        } finally {
-          await view.release();
-        }
-      }
-      for (const w of whiteouts) {
-        const p = join(diff, w);
-        await mkdir(join(p, '..'), { recursive: true });
-        await rm(p, { recursive: true, force: true });
-        await exec('mknod', [p, 'c', '0', '0']);
-      }
-      await writeFile(join(tmp, 'layer.json'), JSON.stringify(desc));
-      return await this.#install(tmp, desc);
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
-      throw err;
-    }
-  }
-
   async #install(tmp: string, desc: Omit<LayerInfo, 'dir'>): Promise<LayerInfo> {
     const d = this.#dirOf(desc.chainId);
     await mkdir(this.#layers, { recursive: true });
@@ -163,7 +104,7 @@ export class LayerStore {
 
   async #mount(target: string, lowers: LayerInfo[], upper: { upper: string; work: string } | undefined): Promise<void> {
     // Lower dirs relative to the layers directory (the mount's cwd): keeps the option string short.
-    const lowerdir = lowers.length ? [...lowers].reverse().map((l) => l.dir.slice(this.#layers.length + 1)).join(':') : this.#empty;
+    const lowerdir = lowers.length ? [...lowers].reverse().map((l) => (l.dir.startsWith(this.#layers + '/') ? l.dir.slice(this.#layers.length + 1) : l.dir)).join(':') : this.#empty;
     if (!lowers.length) await mkdir(this.#empty, { recursive: true });
     const opts = [`lowerdir=${lowerdir}`, ...(upper ? [`upperdir=${upper.upper}`, `workdir=${upper.work}`] : []), ...safeOverlayOptions()];
     try {

@@ -1,8 +1,7 @@
 // What the builder needs from the image service (engine/images): base images for FROM and
 // COPY --from, their blobs, and a place to put the new layers and the image. Declared here, narrow,
 // so the builder depends on these few verbs only; engine/build/image-service-port.ts adapts the
-// real ImageService.
-import type { Readable } from 'node:stream';
+// ImageService (engine/images) to it.
 import type { ImageConfig } from './image-config.ts';
 
 export interface Descriptor {
@@ -19,6 +18,8 @@ export interface BaseImage {
   config: ImageConfig;
   /** Layer descriptors, bottom first (rootfs.diff_ids says their uncompressed digests). */
   layers: Descriptor[];
+  /** The store's own record of it (handed back to layerDirs). */
+  handle?: unknown;
 }
 
 export interface BuiltImage {
@@ -33,7 +34,8 @@ export interface BuiltImage {
 export interface BuildImageStore {
   /** The image a FROM names: the local one, pulled when absent. */
   getImage(ref: string, onProgress?: (text: string) => void): Promise<BaseImage>;
-  openBlob(digest: string): Promise<Readable>;
+  /** The image's layers unpacked as overlay lower directories, bottom first. */
+  layerDirs(image: BaseImage): Promise<string[]>;
   hasBlob(digest: string): Promise<boolean>;
   /** Adds a file as a blob (the file may be moved); a blob already present is kept. */
   putBlobFile(path: string, desc: Descriptor): Promise<void>;

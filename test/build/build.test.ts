@@ -37,7 +37,7 @@ describe('Dockerfile builds', () => {
     });
     const r = await h.build({ context: ctx, tags: ['t/every:1'], buildArgs: { GREETING: 'howdy' } });
     assert.match(r.output, /built-in-run/);
-    const cfg = await h.store.config('t/every:1');
+    const cfg = await h.config('t/every:1');
     const c = cfg.config;
     assert.deepEqual(c.Env, ['APP=/app', 'NAME=berth build']);
     assert.deepEqual(c.Labels, { 'org.example.name': 'berth build', version: '1' });

@@ -12,9 +12,8 @@ import { harness, type Harness } from './harness.ts';
 const BASE = 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n';
 
 async function layerEntries(h: Harness, ref: string, index: number): Promise<string[]> {
-  const img = await h.store.getImage(ref);
   const names: string[] = [];
-  await tar.t({ file: join(h.store.dir, 'blobs/sha256', img.layers[index]!.digest.slice(7)), onReadEntry: (e) => void names.push(e.path) });
+  await tar.t({ file: await h.layerBlob(ref, index), onReadEntry: (e) => void names.push(e.path) });
   return names;
 }
 
@@ -49,7 +48,7 @@ describe('build corpus', () => {
     assert.ok(!r.output.includes('never'));
     assert.ok(!r.events.some((e) => e.type === 'step' && e.text === 'RUN exit 3'));
     assert.equal(await h.run('t/multi:1'), 'compiled\n');
-    const cfg = await h.store.config('t/multi:1');
+    const cfg = await h.config('t/multi:1');
     assert.equal(cfg.rootfs.diff_ids.length, 2);
     await assert.rejects(h.build({ context: ctx, tags: ['t/multi:2'], target: 'nope' }), /target stage "nope" could not be found/);
   });
@@ -176,7 +175,7 @@ describe('build corpus', () => {
     const child = h.context({ Dockerfile: 'FROM t/parent:1\nRUN cat /t\n' }, { busybox: false });
     const r = await h.build({ context: child, tags: ['t/child:1'] });
     assert.match(r.output, /triggered/);
-    assert.equal((await h.store.config('t/child:1')).config.OnBuild, null);
+    assert.equal((await h.config('t/child:1')).config.OnBuild, null);
   });
 
   it('ARG scoping: global ARGs for FROM, re-declared to be used in a stage', async () => {
@@ -233,7 +232,7 @@ describe('build corpus', () => {
     const ctx3 = h.context({ Dockerfile: 'FROM scratch\nADD evil.tar /x/\n' });
     mkdirSync(join(ctx3, 'ev'));
     writeFileSync(join(ctx3, 'ev/f'), 'pwned');
-    await tar.c({ file: join(ctx3, 'evil.tar'), cwd: join(ctx3, 'ev'), preservePaths: true, onWriteEntry: (e) => void (e.path = '../../../../tmp/berth-evil-' + process.pid) } as never, ['f']);
+    await tar.c({ file: join(ctx3, 'evil.tar'), cwd: join(ctx3, 'ev'), preservePaths: true, onWriteEntry: (e: { path: string }) => void (e.path = '../../../../tmp/berth-evil-' + process.pid) } as never, ['f']);
     await assert.rejects(h.build({ context: ctx3, tags: ['t/h:3'] }), /ADD: archive evil.tar: entry "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/berth-evil-\d+" would be written outside the destination; refused/);
     const ctx4 = h.context({ Dockerfile: 'FROM scratch\nADD link.tar /x/\n' });
     mkdirSync(join(ctx4, 'l'));

@@ -1,16 +1,22 @@
-// A builder on a temporary data root with runc (under berth's monitor) and an OCI-layout image
-// store; contexts made of files, with Debian's busybox-static copied in as /bin/busybox.
+// A builder on a temporary data root with runc (under berth's monitor) and the ImageService;
+// contexts made of files, with Debian's busybox-static copied in as /bin/busybox.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Builder, type BuildEvent, type BuildOptions } from '../../engine/build/builder.ts';
+import { ImageServicePort } from '../../engine/build/image-service-port.ts';
 import { RuncRuntime } from '../../engine/runtime/runc-runtime.ts';
-import { OciLayoutStore } from './oci-store.ts';
+import { ImageService } from '../../engine/images/service.ts';
+import type { ImageConfig } from '../../engine/build/image-config.ts';
 
 export interface Harness {
   root: string;
-  store: OciLayoutStore;
+  images: ImageService;
+  /** The config of a built image. */
+  config(ref: string): Promise<ImageConfig>;
+  /** The blob path of an image's layer. */
+  layerBlob(ref: string, index: number): Promise<string>;
   builder: Builder;
   /** Writes files (path → content; a Buffer or string) into a new context directory. */
   context(files: Record<string, string | Buffer>, opts?: { busybox?: boolean }): string;
@@ -22,14 +28,22 @@ export interface Harness {
 
 export function harness(): Harness {
   const root = mkdtempSync(join(tmpdir(), 'berth-build-'));
-  const store = new OciLayoutStore(join(root, 'content'));
+  const images = new ImageService({ root });
   const runtime = new RuncRuntime({ stateDir: join(root, 'runtime') });
-  const builder = new Builder(store, runtime, { root });
+  const builder = new Builder(images, runtime, { root });
+  const port = new ImageServicePort(images);
   let n = 0;
   return {
     root,
-    store,
+    images,
     builder,
+    async config(ref) {
+      return (await port.getImage(ref)).config;
+    },
+    async layerBlob(ref, index) {
+      const img = await port.getImage(ref);
+      return images.content.blobPath(img.layers[index]!.digest);
+    },
     context(files, opts = { busybox: true }) {
       const dir = join(root, `ctx-${++n}`);
       mkdirSync(dir, { recursive: true });
@@ -53,7 +67,7 @@ export function harness(): Harness {
       return { events, output, digest: res.digest };
     },
     async run(ref, args) {
-      const img = await store.getImage(ref);
+      const img = await port.getImage(ref);
       const layers = await builder.unpackImage(img);
       const mount = await builder.layers.mountStep(layers);
       try {
@@ -72,6 +86,7 @@ export function harness(): Harness {
     },
     async cleanup() {
       await builder.layers.cleanWork();
+      for (const k of await images.snapshots.keys()) await images.snapshots.remove(k);
       try {
         execFileSync('sh', ['-c', `grep -F ' ${root}' /proc/self/mounts | cut -d' ' -f2 | xargs -r -n1 umount -l`]);
       } catch {
