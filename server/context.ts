@@ -36,6 +36,8 @@ export interface DaemonContext {
   engine?: Engine;
   /** The image service (content store, registry, snapshots); present with an engine. */
   images?: import('../engine/images/service.ts').ImageService;
+  /** The Dockerfile builder (POST /v1/build); present when the daemon has an engine. */
+  builder?: import('../engine/build/builder.ts').Builder;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

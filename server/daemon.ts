@@ -52,11 +52,17 @@ export async function composeDaemon(
   if (services.engine) ctx.engine = services.engine;
   else if (options.runtime && options.runtime !== 'none') {
     const { createEngine } = await import('../engine/compose.ts');
+    const { Builder } = await import('../engine/build/builder.ts');
+    const { engineBuilderPort } = await import('../engine/build/engine-port.ts');
     const parts = await createEngine({
       root,
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
+      builder: (images, runtime) => {
+        ctx.builder = new Builder(images, runtime, { root });
+        return engineBuilderPort(ctx.builder);
+      },
     });
     ctx.engine = parts.engine;
     ctx.images = parts.images;

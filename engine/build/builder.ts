@@ -6,7 +6,7 @@
 // parse, a stat walk of the sources and one image commit.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { BuildContext, FileHashCache } from './context.ts';
@@ -83,7 +83,9 @@ export class Builder {
   async #readDockerfile(context: string, dockerfile = 'Dockerfile'): Promise<{ text: string; name: string }> {
     const path = isAbsolute(dockerfile) ? dockerfile : resolvePath(context, dockerfile);
     try {
-      return { text: await readFile(path, 'utf8'), name: dockerfile };
+      // Errors name it as the user knows it: relative to the context when inside it.
+      const rel = relative(context, path);
+      return { text: await readFile(path, 'utf8'), name: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(path) };
     } catch (err) {
       throw new NotFoundError(`cannot read the Dockerfile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pass -f PATH or add a Dockerfile to the context`);
     }
@@ -167,14 +169,16 @@ export class Builder {
             onOutput: (stream, t) => onProgress({ type: 'output', stream, text: t }),
             ...(o.sourceDateEpoch !== undefined ? { epoch: o.sourceDateEpoch } : {}),
           });
-          record = { layer: stripDir(out.layer), createdBy: stepKey.createdBy, created: new Date().toISOString() };
+          record = { ...(out.layer ? { layer: stripDir(out.layer) } : {}), createdBy: stepKey.createdBy, created: new Date().toISOString() };
           await this.#cachePut(stepKey.key, record);
           built++;
         }
-        const layer = (await this.layers.get(record.layer.chainId))!;
-        layers = [...layers, layer];
-        state.image.rootfs.diff_ids = [...state.image.rootfs.diff_ids, layer.diffId];
-        state.image.history = [...(state.image.history ?? []), { created: record.created, created_by: record.createdBy, comment: 'buildkit.dockerfile.v0' }];
+        if (record.layer) {
+          const layer = (await this.layers.get(record.layer.chainId))!;
+          layers = [...layers, layer];
+          state.image.rootfs.diff_ids = [...state.image.rootfs.diff_ids, layer.diffId];
+        }
+        state.image.history = [...(state.image.history ?? []), { created: record.created, created_by: record.createdBy, comment: 'buildkit.dockerfile.v0', ...(record.layer ? {} : { empty_layer: true }) }];
         key = stepKey.key;
       }
       results.set(index, { state, layers, key });
@@ -244,8 +248,8 @@ export class Builder {
     try {
       const r = JSON.parse(await readFile(join(this.#buildRoot, 'cache', `${key}.json`), 'utf8')) as CacheRecord;
       // Usable only while its layer is unpacked and its blob is in the content store.
-      if (!(await this.layers.get(r.layer.chainId))) return undefined;
-      if (!(await this.#images.hasBlob(r.layer.digest))) return undefined;
+      if (r.layer && !(await this.layers.get(r.layer.chainId))) return undefined;
+      if (r.layer && !(await this.#images.hasBlob(r.layer.digest))) return undefined;
       return r;
     } catch {
       return undefined;
@@ -267,7 +271,8 @@ export class Builder {
 }
 
 interface CacheRecord {
-  layer: Omit<LayerInfo, 'dir'>;
+  /** Absent: the step changed nothing (no layer). */
+  layer?: Omit<LayerInfo, 'dir'>;
   createdBy: string;
   created: string;
 }

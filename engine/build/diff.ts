@@ -27,9 +27,10 @@ export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
-/** Writes the layer for `upper` to `out`; returns its digest (the diff id: it is not compressed). */
-export async function writeLayer(upper: string, out: string, o: DiffOptions = {}): Promise<{ digest: string; size: number }> {
+/** Writes the layer for `upper` to `out`; returns its digest (the diff id: it is not compressed) and how many entries it has. */
+export async function writeLayer(upper: string, out: string, o: DiffOptions = {}): Promise<{ digest: string; size: number; entries: number }> {
   const tar = await TarWriter.create(out);
+  let entries = 0;
   const links = new Map<string, string>();
   const mtime = (st: Stats) => Math.floor(o.epoch !== undefined ? Math.min(st.mtimeMs / 1000, o.epoch) : st.mtimeMs / 1000);
   const visit = async (dir: string, rel: string): Promise<void> => {
@@ -37,6 +38,7 @@ export async function writeLayer(upper: string, out: string, o: DiffOptions = {}
     for (const name of names) {
       const r = rel ? `${rel}/${name}` : name;
       if (o.exclude?.has(r)) continue;
+      entries++;
       const abs = join(dir, name);
       const st = await lstat(abs);
       const base: Omit<TarHeader, 'type'> = { name: r, mode: st.mode, uid: st.uid, gid: st.gid, mtime: mtime(st) };
@@ -66,7 +68,7 @@ export async function writeLayer(upper: string, out: string, o: DiffOptions = {}
   };
   try {
     await visit(upper, '');
-    return await tar.finish();
+    return { ...(await tar.finish()), entries };
   } catch (err) {
     await tar.abort();
     throw err;

@@ -171,8 +171,8 @@ export class StepFailedError extends InvalidArgumentError {
   }
 }
 
-/** Runs the step in a new overlay, writes its layer and stores it; returns the new layer. */
-export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInfo[], r: StepRunner): Promise<{ layer: LayerInfo }> {
+/** Runs the step in a new overlay, writes its layer and stores it; no layer when nothing changed. */
+export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInfo[], r: StepRunner): Promise<{ layer?: LayerInfo }> {
   const { cmd, state } = p;
   const fail = locatedFail(p.dctx, cmd);
   const mount = await p.layersStore.mountStep(layers);
@@ -203,12 +203,17 @@ export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInf
       await applyCopy(p, k.copy, mount.merged, fail);
     }
     try {
-      const { digest, size } = await writeLayer(mount.upper, tarFile, {
+      const { digest, size, entries } = await writeLayer(mount.upper, tarFile, {
         ...(opacity ? { isOpaque: opacity.isOpaque } : {}),
         ...(r.epoch !== undefined ? { epoch: r.epoch } : {}),
       });
       await opacity?.release();
       await mount.unmount();
+      // A step that changed nothing adds no layer (its history entry says empty_layer), as BuildKit.
+      if (entries === 0) {
+        await mount.discard();
+        return {};
+      }
       await p.images.putBlobFile(tarFile, { mediaType: LAYER_TAR, digest, size });
       const chainId = await chainIdOf(layers[layers.length - 1]?.chainId, digest);
       const layer = await p.layersStore.commitStep(mount, { chainId, diffId: digest, digest, size, mediaType: LAYER_TAR });
