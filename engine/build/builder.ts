@@ -71,6 +71,8 @@ export class Builder {
   readonly #buildRoot: string;
   readonly layers: LayerStore;
   readonly #hashes = new FileHashCache();
+  /** Leftovers of a daemon that died mid-build are cleaned once, before the first build. */
+  #recovered: Promise<void> | undefined;
 
   /** `images`: the ImageService (or any store with the builder's port, e.g. in tests). */
   constructor(images: ImageService | BuildImageStore, runtime: Runtime, o: BuilderOptions) {
@@ -103,6 +105,7 @@ export class Builder {
 
   async build(o: BuildOptions, onProgress: (e: BuildEvent) => void = () => undefined): Promise<BuildResult> {
     if (o.tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag (-t NAME[:TAG])');
+    await (this.#recovered ??= this.layers.cleanWork());
     const ctx = await BuildContext.open(o.context, this.#hashes);
     const { text, name } = await this.#readDockerfile(ctx.root, o.dockerfile);
     const df = parseDockerfile(text, name);

@@ -1,61 +1,32 @@
-// The image configuration a build produces (OCI image config, with Docker's fields that OCI does
-// not define: Healthcheck, Shell, OnBuild, StopSignal is shared), and the history formats.
-export interface HealthConfig {
+// The image configuration a build produces (the image store's ImageConfig — OCI's, with Docker's
+// Healthcheck, Shell, OnBuild — with config.config always present), and the history formats.
+import { hostPlatform, type HealthConfig as StoreHealthConfig, type ImageConfig as StoreImageConfig } from '../images/types.ts';
+/** Docker's healthcheck (durations in nanoseconds; 0 or absent: the default), with StartInterval. */
+export interface HealthConfig extends StoreHealthConfig {
   /** ["NONE"], ["CMD", args...] or ["CMD-SHELL", command]. */
   Test: string[];
-  /** Durations in nanoseconds, as Docker stores them; 0 or absent: the default. */
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
   StartInterval?: number;
-  Retries?: number;
 }
 
-export interface ContainerConfig {
-  User?: string;
-  ExposedPorts?: Record<string, Record<string, never>>;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  Volumes?: Record<string, Record<string, never>>;
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  StopSignal?: string;
+/** The run configuration (config.config) as a build writes it: the store's fields, always present. */
+export type ContainerConfig = Omit<NonNullable<StoreImageConfig['config']>, 'Healthcheck'> & {
   Healthcheck?: HealthConfig;
-  Shell?: string[];
-  OnBuild?: string[] | null;
   ArgsEscaped?: boolean;
-}
+};
 
-export interface History {
-  created?: string;
-  created_by?: string;
-  author?: string;
-  comment?: string;
-  empty_layer?: boolean;
-}
+export type History = NonNullable<StoreImageConfig['history']>[number];
 
-export interface ImageConfig {
-  created?: string;
-  author?: string;
-  architecture: string;
-  os: string;
-  variant?: string;
+export interface ImageConfig extends Omit<StoreImageConfig, 'config'> {
   config: ContainerConfig;
-  rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: History[];
 }
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 /** Docker's PATH for images that do not set one (a build sets it for RUN when the image has no PATH). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export function goArch(): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
-}
-
 export function scratchImage(): ImageConfig {
-  return { architecture: goArch(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+  const p = hostPlatform();
+  return { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
 }
 
 /** A Go %q of a string list, as Docker prints []string in history: ["/bin/sh" "-c" "x"]. */

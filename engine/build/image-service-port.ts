@@ -4,7 +4,6 @@
 import { createReadStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import type { ImageRecord, ImageService } from '../images/service.ts';
-import type { ImageConfig as StoreImageConfig } from '../images/types.ts';
 import type { ImageConfig } from './image-config.ts';
 import type { BaseImage, BuildImageStore, BuiltImage, Descriptor } from './ports.ts';
 
@@ -15,7 +14,7 @@ export class ImageServicePort implements BuildImageStore {
     const rec = await this.images.ensure(ref, 'IfNotPresent', (e) => {
       if (e.status === 'done' || e.status === 'resolving') onProgress?.(`${e.id}: ${e.status === 'done' ? 'pulled' : 'resolving'}`);
     });
-    return { ref: rec.ref, digest: rec.digest, config: rec.config as unknown as ImageConfig, layers: rec.layers, handle: rec };
+    return { ref: rec.ref, digest: rec.digest, config: { ...rec.config, config: rec.config.config ?? {} } as ImageConfig, layers: rec.layers, handle: rec };
   }
 
   async layerDirs(image: BaseImage): Promise<string[]> {
@@ -37,7 +36,7 @@ export class ImageServicePort implements BuildImageStore {
   }
 
   async commitImage(o: { config: ImageConfig; layers: Descriptor[]; tags: string[] }): Promise<BuiltImage> {
-    const rec = await this.images.commit({ config: o.config as unknown as StoreImageConfig, layers: o.layers, refs: o.tags });
+    const rec = await this.images.commit({ config: o.config, layers: o.layers, refs: o.tags });
     return { digest: rec.digest, id: rec.id, tags: o.tags, size: rec.size };
   }
 }

@@ -83,7 +83,7 @@ export function parseCommand(raw: RawInstruction, file: string, escape: string):
     }
     case 'ENV':
     case 'LABEL':
-      return { ...base, keyword: raw.keyword, pairs: nameValues(raw.keyword, words(), fail) };
+      return { ...base, keyword: raw.keyword, pairs: nameValues(raw.keyword, words(), rest, fail) };
     case 'ARG': {
       const w = words();
       if (w.length === 0) fail('requires at least one argument');
@@ -205,12 +205,14 @@ function unquote(s: string): string {
 }
 
 /** ENV/LABEL arguments: `k=v k2="v 2"` or the legacy `ENV k some value`. */
-function nameValues(keyword: string, words: string[], fail: (m: string) => never): Array<[string, string]> {
+function nameValues(keyword: string, words: string[], rest: string, fail: (m: string) => never): Array<[string, string]> {
   if (words.length === 0) fail('requires at least one argument');
   if (!words[0]!.includes('=')) {
     if (keyword === 'LABEL') fail(`can't find = in "${words[0]}"; must be of the form name=value`);
     if (words.length < 2) fail(`needs a value: ENV ${words[0]} value, or ENV ${words[0]}=value`);
-    return [[words[0]!, words.slice(1).join(' ')]];
+    // The legacy form: the value is the rest of the line as written (spacing kept).
+    const m = /^(\S+)\s+([\s\S]*)$/.exec(rest.trim())!;
+    return [[m[1]!, m[2]!]];
   }
   return words.map((w) => {
     const eq = w.indexOf('=');

@@ -223,6 +223,8 @@ export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInf
     }
   } catch (err) {
     await mount.discard();
+    // A problem of this step (e.g. USER names no user of the image) is reported at its line.
+    if (err instanceof InvalidArgumentError && !(err instanceof StepFailedError) && !(err as { location?: unknown }).location) fail(err.message, err);
     throw err;
   } finally {
     await rm(tarFile, { force: true });

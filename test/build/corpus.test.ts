@@ -216,6 +216,7 @@ describe('build corpus', () => {
       ['FROM scratch\nCOPY busybox Dockerfile /x', /COPY: when copying more than one source the destination must be a directory/],
       ['ARG B\nFROM $B', /^Dockerfile:2:1: FROM: "\$B" expands to an empty image name/],
       ['FROM nosuch/image:1', /^Dockerfile:1:1: FROM: image "nosuch\/image:1"/],
+      ['FROM scratch\nCOPY busybox /bin/sh\nUSER nobody\nRUN true', /^Dockerfile:4:1: RUN: user "nobody" is not in the image's \/etc\/passwd/],
     ];
     for (const [text, re] of cases) {
       const ctx = h.context({ Dockerfile: text });
