@@ -62,6 +62,9 @@ async function mkdirs(rootfs: string, dir: string, owner: Owner | undefined): Pr
     const st = await lstat(host).catch(() => undefined);
     if (st?.isDirectory()) continue;
     if (st) throw new InvalidArgumentError(`${path} exists in the image and is not a directory`);
+    // A symlink on the way may point where parents are missing too: make those first.
+    const inImage = host.slice(rootfs.length) || '/';
+    if (inImage !== path) await mkdirs(rootfs, posix.dirname(inImage), owner);
     await mkdir(host, { mode: 0o755 });
     await chmod(host, 0o755);
     if (owner) await chown(host, owner.uid, owner.gid);
@@ -76,10 +79,12 @@ export async function copySources(ctx: BuildContext, sources: SourceEntry[], o: 
   if (sources.length > 1 && !destIsDir) throw new InvalidArgumentError(`when copying more than one source the destination must be a directory and end with a /, not "${o.dest}"`);
   for (const src of sources) {
     if (src.stat.isDirectory()) {
-      const target = await mkdirs(o.rootfs, dest, o.owner);
+      await mkdirs(o.rootfs, dest, o.owner);
       for (const e of await ctx.walk(src)) {
         if (e.rel === '') continue;
-        await copyEntry(e.abs, join(target, e.rel), e.stat, o);
+        // Resolved inside the rootfs entry by entry: a symlink the image has on the way (bin ->
+        // usr/bin, or a hostile etc -> /etc) is followed within the rootfs, never on the host.
+        await copyEntry(e.abs, await hostPathOf(o.rootfs, posix.join(dest, e.rel), e.stat.isDirectory()), e.stat, o);
       }
       continue;
     }
@@ -91,6 +96,12 @@ export async function copySources(ctx: BuildContext, sources: SourceEntry[], o: 
     const parent = await mkdirs(o.rootfs, posix.dirname(file), o.owner);
     await copyEntry(src.abs, join(parent, posix.basename(file)), src.stat, o);
   }
+}
+
+/** The host path of an image path: directories followed (merged into), other entries replaced. */
+async function hostPathOf(rootfs: string, imgPath: string, isDir: boolean): Promise<string> {
+  if (isDir) return resolveInRoot(rootfs, imgPath);
+  return join(await resolveInRoot(rootfs, posix.dirname(imgPath)), posix.basename(imgPath));
 }
 
 async function copyEntry(from: string, to: string, st: import('node:fs').Stats, o: CopyOptions): Promise<void> {

@@ -44,7 +44,7 @@ export function heredocArgv(cmd: string, heredocs: Heredoc[], shell: string[]): 
 
 export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; signal?: string }> {
   const existed = new Map<string, boolean>();
-  for (const s of STUBS) existed.set(s, !!(await lstat(join(o.rootfs, s)).catch(() => undefined)));
+  for (const s of STUBS) existed.set(s, (await throughSymlink(o.rootfs, s)) || !!(await lstat(join(o.rootfs, s)).catch(() => undefined)));
   const passwd = await readInRoot(o.rootfs, 'etc/passwd');
   const group = await readInRoot(o.rootfs, 'etc/group');
   const user = resolveUser(o.user, passwd, group);
@@ -102,9 +102,16 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
   }
 }
 
+/** Is any directory on the way to rel a symlink? (Then it is not ours to clean: never follow it.) */
+async function throughSymlink(rootfs: string, rel: string): Promise<boolean> {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) if ((await lstat(join(rootfs, ...parts.slice(0, i))).catch(() => undefined))?.isSymbolicLink()) return true;
+  return false;
+}
+
 async function removeStubs(rootfs: string, existed: Map<string, boolean>): Promise<void> {
   for (const s of STUBS) {
-    if (existed.get(s)) continue;
+    if (existed.get(s) || (await throughSymlink(rootfs, s))) continue;
     const p = join(rootfs, s);
     const st = await lstat(p).catch(() => undefined);
     if (!st) continue;

@@ -2,7 +2,8 @@
 // scoping, RUN's network, and failures located at their line.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tar from 'tar';
@@ -221,6 +222,18 @@ describe('build corpus', () => {
     for (const [text, re] of cases) {
       const ctx = h.context({ Dockerfile: text });
       await assert.rejects(h.build({ context: ctx, tags: ['t/bad:1'] }), (e: Error) => e instanceof DockerfileError && re.test(e.message), text);
+    }
+  });
+
+  it("symlinks in the image are followed inside the rootfs, never on the host", async () => {
+    const host = mkdtempSync(join(tmpdir(), 'berth-host-'));
+    try {
+      const ctx = h.context({ Dockerfile: BASE + `RUN ln -s ${host} /evil && mkdir /d && ln -s ${host} /d/sub\nCOPY dir /evil/\nCOPY dir /d/\nCOPY one.txt /evil/one.txt\n`, 'dir/sub/f': 'f', 'one.txt': '1' });
+      await h.build({ context: ctx, tags: ['t/links:1'] });
+      assert.deepEqual(readdirSync(host), []);
+      assert.equal(await h.run('t/links:1', ['sh', '-c', `cat ${host}/sub/f ${host}/one.txt; readlink /evil; readlink /d/sub`]), `f1${host}\n${host}\n`);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
     }
   });
 
