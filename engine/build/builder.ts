@@ -169,6 +169,7 @@ export class Builder {
         } else {
           const out = await doLayerStep(plan, stepKey, layers, {
             runtime: this.#runtime,
+            ...(o.signal ? { signal: o.signal } : {}),
             onOutput: (stream, t) => onProgress({ type: 'output', stream, text: t }),
             ...(o.sourceDateEpoch !== undefined ? { epoch: o.sourceDateEpoch } : {}),
           });

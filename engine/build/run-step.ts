@@ -26,6 +26,8 @@ export interface RunStepOptions {
   /** A script mounted at /dev/.berth-heredoc and run directly (RUN <<EOF with a #! line). */
   script?: string;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Aborting kills the step's container (the client went away). */
+  signal?: AbortSignal;
 }
 
 const STUBS = ['proc', 'sys', 'dev', 'etc/hosts', 'etc/resolv.conf', 'etc'];
@@ -90,11 +92,16 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
   await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
   try {
     await o.runtime.run({ id, bundle });
+    const kill = () => void o.runtime.kill(id, 'SIGKILL').catch(() => undefined);
+    o.signal?.addEventListener('abort', kill, { once: true });
+    if (o.signal?.aborted) kill();
     const logs = (async () => {
       for await (const e of o.runtime.logs(id, { follow: true })) o.onOutput?.(e.stream, e.log);
     })();
     const exit = await o.runtime.wait(id);
     await logs.catch(() => undefined);
+    o.signal?.removeEventListener('abort', kill);
+    o.signal?.throwIfAborted();
     return { exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}) };
   } finally {
     if (!process.env.BERTH_KEEP) await o.runtime.delete(id, { force: true }).catch(() => undefined);

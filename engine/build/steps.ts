@@ -158,6 +158,7 @@ async function download(url: string, buildRoot: string, checksum: string | undef
 
 export interface StepRunner {
   runtime: Runtime;
+  signal?: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   epoch?: number;
 }
@@ -193,6 +194,7 @@ export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInf
         network: p.network,
         ...(k.run.script !== undefined ? { script: k.run.script } : {}),
         ...(r.onOutput ? { onOutput: r.onOutput } : {}),
+        ...(r.signal ? { signal: r.signal } : {}),
       });
       if (res.exitCode !== 0) {
         const form = (cmd as Extract<Command, { keyword: 'RUN' }>).form;

@@ -206,6 +206,15 @@ describe('build corpus', () => {
     assert.match(out.join(''), /about to fail/);
   });
 
+  it('aborting a build kills the running step', async () => {
+    const ctx = h.context({ Dockerfile: BASE + 'RUN echo started && sleep 100000\n' });
+    const ac = new AbortController();
+    await assert.rejects(
+      h.builder.build({ context: ctx, tags: ['t/abort:1'], signal: ac.signal }, (e) => e.type === 'output' && e.text.includes('started') && ac.abort()),
+      (e: Error) => e.name === 'AbortError',
+    );
+  });
+
   it('bad Dockerfiles and substitutions are located errors', async () => {
     const cases: Array<[string, RegExp]> = [
       ['FROM scratch\nENV A=${B', /^Dockerfile:2:1: ENV: syntax error: missing '}'/],
