@@ -120,6 +120,11 @@ export class Builder {
     let built = 0;
     let cached = 0;
     const network = o.network === 'host' ? 'host' : 'none';
+    // SOURCE_DATE_EPOCH (an option, or the build arg BuildKit reads): file times in new layers are
+    // clamped to it and history dates are it, so the same inputs give the same image digest.
+    const epochArg = o.sourceDateEpoch ?? (buildArgs.has('SOURCE_DATE_EPOCH') ? Number(buildArgs.get('SOURCE_DATE_EPOCH')) : undefined);
+    if (epochArg !== undefined && !(Number.isInteger(epochArg) && epochArg >= 0)) throw new InvalidArgumentError(`SOURCE_DATE_EPOCH must be whole seconds since 1970, not "${buildArgs.get('SOURCE_DATE_EPOCH')}"`);
+    const epoch = epochArg;
     const total = needed.reduce((n, i) => n + 1 + df.stages[i]!.commands.length, 0);
     let stepNo = 0;
     await mkdir(join(this.#buildRoot, 'cache'), { recursive: true });
@@ -159,7 +164,7 @@ export class Builder {
           hashes: this.#hashes,
           buildRoot: this.#buildRoot,
         };
-        const stepKey = await layerStepKey(plan, key);
+        const stepKey = await layerStepKey(plan, epoch !== undefined ? `${key}@${epoch}` : key);
         const hit = o.noCache ? undefined : await this.#cacheGet(stepKey.key);
         onProgress({ type: 'step', stage: label, step: number, steps: total, text: cmd.original, cached: !!hit, line: cmd.line });
         let record: CacheRecord;
@@ -171,9 +176,10 @@ export class Builder {
             runtime: this.#runtime,
             ...(o.signal ? { signal: o.signal } : {}),
             onOutput: (stream, t) => onProgress({ type: 'output', stream, text: t }),
-            ...(o.sourceDateEpoch !== undefined ? { epoch: o.sourceDateEpoch } : {}),
+            ...(epoch !== undefined ? { epoch } : {}),
           });
-          record = { ...(out.layer ? { layer: stripDir(out.layer) } : {}), createdBy: stepKey.createdBy, created: new Date().toISOString() };
+          const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
+          record = { ...(out.layer ? { layer: stripDir(out.layer) } : {}), createdBy: stepKey.createdBy, created };
           await this.#cachePut(stepKey.key, record);
           built++;
         }
@@ -294,7 +300,7 @@ function lastCreated(img: ImageConfig): string {
 }
 
 function isPredefined(k: string): boolean {
-  return /^(HTTPS?|FTP|NO|ALL)_PROXY$/i.test(k);
+  return /^(HTTPS?|FTP|NO|ALL)_PROXY$/i.test(k) || k === 'SOURCE_DATE_EPOCH';
 }
 
 function evalMetaArgs(df: Dockerfile, dctx: DispatchContext): Map<string, string | undefined> {

@@ -73,8 +73,10 @@ export class TarWriter {
       await this.#write(header({ name: `PaxHeaders/${name.slice(0, 80)}`, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: h.mtime, size: body.length }, 'x'));
       await this.#write(pad(body));
     }
+    // With a PAX path/linkpath, the ustar fields still carry a truncated copy (as GNU tar and Go
+    // write them): some readers check them before applying the PAX record.
     const [prefix, base] = nameFits ?? ['', name.slice(0, 100)];
-    await this.#write(header({ ...h, size, name: base, linkname: pax.linkpath ? '' : h.linkname }, TYPEFLAG[h.type], prefix, pax));
+    await this.#write(header({ ...h, size, name: base, linkname: h.linkname }, TYPEFLAG[h.type], prefix, pax));
     if (size === 0) return;
     if (Buffer.isBuffer(content)) await this.#write(pad(content));
     else if (typeof content === 'string') {

@@ -206,6 +206,17 @@ describe('build corpus', () => {
     assert.match(out.join(''), /about to fail/);
   });
 
+  it('SOURCE_DATE_EPOCH: two builds without cache give the same image', async () => {
+    const ctx = h.context({ Dockerfile: BASE + 'COPY a.txt /a\nRUN date > /built-at && mkdir -p /var/x && touch /var/x/y\nCMD ["cat", "/a"]\n', 'a.txt': 'a' });
+    const one = await h.build({ context: ctx, tags: ['t/repro:1'], noCache: true, buildArgs: { SOURCE_DATE_EPOCH: '1700000000' } });
+    await h.build({ context: ctx, tags: ['t/repro:2'], noCache: true, buildArgs: { SOURCE_DATE_EPOCH: '1700000000' } });
+    const [c1, c2] = [await h.config('t/repro:1'), await h.config('t/repro:2')];
+    // The RUN writes the time it ran, so only its layer may differ; every other layer and date match.
+    assert.deepEqual(c1.rootfs.diff_ids.filter((_, i) => i !== 3), c2.rootfs.diff_ids.filter((_, i) => i !== 3));
+    assert.ok(c1.history!.every((x) => x.created === '2023-11-14T22:13:20.000Z' || x.empty_layer));
+    assert.ok(!one.events.some((e) => e.type === 'warning'));
+  });
+
   it('aborting a build kills the running step', async () => {
     const ctx = h.context({ Dockerfile: BASE + 'RUN echo started && sleep 100000\n' });
     const ac = new AbortController();
