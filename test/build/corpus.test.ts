@@ -54,6 +54,14 @@ describe('build corpus', () => {
     await assert.rejects(h.build({ context: ctx, tags: ['t/multi:2'], target: 'nope' }), /target stage "nope" could not be found/);
   });
 
+  it('COPY --from an image (not a stage), its symlinks resolved inside it', async () => {
+    const lib = h.context({ Dockerfile: BASE + 'RUN mkdir -p /usr/share/lib && echo from-image > /usr/share/lib/data && ln -s /usr/share/lib /lib\n' });
+    await h.build({ context: lib, tags: ['t/lib:1'] });
+    const ctx = h.context({ Dockerfile: 'FROM scratch\nCOPY --from=t/lib:1 /bin/busybox /bin/busybox\nCOPY --from=t/lib:1 /lib/data /copied\nCMD ["/bin/busybox", "cat", "/copied"]\n' }, { busybox: false });
+    await h.build({ context: ctx, tags: ['t/fromimg:1'] });
+    assert.equal(await h.run('t/fromimg:1'), 'from-image\n');
+  });
+
   it('.dockerignore with exceptions decides what COPY . sees', async () => {
     const ctx = h.context({
       Dockerfile: BASE + 'COPY . /ctx/\nCMD ["find", "/ctx", "-type", "f"]\n',
