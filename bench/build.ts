@@ -19,6 +19,7 @@ import { request } from 'node:http';
 import * as tar from 'tar';
 import { ApiClient } from '../cli/client.ts';
 import { startDockerd } from '../test/build/dockerd.ts';
+import { removeCgroupParent } from '../test/build/harness.ts';
 import { interleave, median, report } from './lib.ts';
 
 const exec = promisify(execFile);
@@ -88,5 +89,6 @@ export default async function main(args: string[]): Promise<void> {
     await dockerd.stop();
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
+    removeCgroupParent(`berth-bench-${process.pid}`);
   }
 }

@@ -60,7 +60,8 @@ export async function composeDaemon(
       insecureRegistries: options.insecureRegistries ?? [],
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       builder: (images, runtime) => {
-        ctx.builder = new Builder(images, runtime, { root });
+        // RUN containers under the daemon's cgroup parent, beside its containers.
+        ctx.builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
         return engineBuilderPort(ctx.builder);
       },
     });

@@ -63,12 +63,15 @@ interface StageResult {
 export interface BuilderOptions {
   /** Data root: the builder keeps <root>/build. */
   root: string;
+  /** cgroup parent of RUN containers (default "berth-build"). */
+  cgroupParent?: string;
 }
 
 export class Builder {
   readonly #images: BuildImageStore;
   readonly #runtime: Runtime;
   readonly #buildRoot: string;
+  readonly #cgroupParent: string | undefined;
   readonly layers: LayerStore;
   readonly #hashes = new FileHashCache();
   /** Leftovers of a daemon that died mid-build are cleaned once, before the first build. */
@@ -79,6 +82,7 @@ export class Builder {
     this.#images = 'getImage' in images ? images : new ImageServicePort(images);
     this.#runtime = runtime;
     this.#buildRoot = join(o.root, 'build');
+    this.#cgroupParent = o.cgroupParent;
     this.layers = new LayerStore(this.#buildRoot);
   }
 
@@ -174,6 +178,7 @@ export class Builder {
         } else {
           const out = await doLayerStep(plan, stepKey, layers, {
             runtime: this.#runtime,
+            ...(this.#cgroupParent ? { cgroupParent: this.#cgroupParent } : {}),
             ...(o.signal ? { signal: o.signal } : {}),
             onOutput: (stream, t) => onProgress({ type: 'output', stream, text: t }),
             ...(epoch !== undefined ? { epoch } : {}),

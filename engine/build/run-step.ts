@@ -26,6 +26,8 @@ export interface RunStepOptions {
   /** A script mounted at /dev/.berth-heredoc and run directly (RUN <<EOF with a #! line). */
   script?: string;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** The cgroup the build container goes under (e.g. "berth/build"). */
+  cgroupParent?: string;
   /** Aborting kills the step's container (the client went away). */
   signal?: AbortSignal;
 }
@@ -83,7 +85,7 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
     rootfs: o.rootfs,
     etcFiles: { hosts, resolvConf: resolv },
     annotations: { 'dev.berth.build': 'true' },
-    cgroupsPath: `/berth-build/${id}`,
+    cgroupsPath: `/${o.cgroupParent ?? 'berth-build'}/${id}`,
   });
   // No network namespace path: the runtime makes a new, empty one (only a loopback device).
   if (o.network === 'none') config.linux.namespaces.push({ type: 'network' });
@@ -104,7 +106,7 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
     o.signal?.throwIfAborted();
     return { exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}) };
   } finally {
-    if (!process.env.BERTH_KEEP) await o.runtime.delete(id, { force: true }).catch(() => undefined);
+    await o.runtime.delete(id, { force: true }).catch(() => undefined);
     await removeStubs(o.rootfs, existed);
   }
 }

@@ -158,6 +158,7 @@ async function download(url: string, buildRoot: string, checksum: string | undef
 
 export interface StepRunner {
   runtime: Runtime;
+  cgroupParent?: string;
   signal?: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   epoch?: number;
@@ -195,6 +196,7 @@ export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInf
         ...(k.run.script !== undefined ? { script: k.run.script } : {}),
         ...(r.onOutput ? { onOutput: r.onOutput } : {}),
         ...(r.signal ? { signal: r.signal } : {}),
+        ...(r.cgroupParent ? { cgroupParent: r.cgroupParent } : {}),
       });
       if (res.exitCode !== 0) {
         const form = (cmd as Extract<Command, { keyword: 'RUN' }>).form;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type Daemon } from '../../server/daemon.ts';
 import { createLogger } from '../../server/log.ts';
+import { removeCgroupParent } from './harness.ts';
 import { berth, tempDir } from '../control/helpers.ts';
 
 describe('berth build (CLI → API → builder)', () => {
@@ -37,6 +38,7 @@ describe('berth build (CLI → API → builder)', () => {
   after(async () => {
     await daemon?.stop();
     await tmp?.remove();
+    removeCgroupParent(`berth-build-cli-${process.pid}`);
   });
 
   it('prints a line per step, streams RUN output, marks cached steps on a rebuild', async () => {
@@ -82,6 +84,7 @@ describe('berth build (CLI → API → builder)', () => {
       assert.match(r.stdout, /building for nobody/);
     } finally {
       await tcp.stop();
+      removeCgroupParent(`berth-build-cli2-${process.pid}`);
     }
   });
 });

@@ -30,7 +30,8 @@ export function harness(): Harness {
   const root = mkdtempSync(join(tmpdir(), 'berth-build-'));
   const images = new ImageService({ root });
   const runtime = new RuncRuntime({ stateDir: join(root, 'runtime') });
-  const builder = new Builder(images, runtime, { root });
+  const cgroupParent = `berth-build-test-${process.pid}`;
+  const builder = new Builder(images, runtime, { root, cgroupParent });
   const port = new ImageServicePort(images);
   let n = 0;
   return {
@@ -77,7 +78,7 @@ export function harness(): Harness {
         let out = '';
         const stepDir = join(root, `run-${++n}`);
         mkdirSync(stepDir);
-        const r = await runStep({ runtime, stepDir, rootfs: mount.merged, args: argv, env: cfg.Env ?? [], workdir: cfg.WorkingDir ?? '/', user: cfg.User ?? '', network: 'none', onOutput: (s, t) => (out += s === 'stdout' ? t : '') });
+        const r = await runStep({ runtime, cgroupParent, stepDir, rootfs: mount.merged, args: argv, env: cfg.Env ?? [], workdir: cfg.WorkingDir ?? '/', user: cfg.User ?? '', network: 'none', onOutput: (s, t) => (out += s === 'stdout' ? t : '') });
         if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${r.exitCode}: ${out}`);
         return out;
       } finally {
@@ -93,6 +94,7 @@ export function harness(): Harness {
         // nothing mounted
       }
       rmSync(root, { recursive: true, force: true });
+      removeCgroupParent(cgroupParent);
     },
   };
 }
@@ -100,4 +102,13 @@ export function harness(): Harness {
 export function write(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
+}
+
+/** Removes a test's cgroup parent (empty directories only, bottom up, in every hierarchy). */
+export function removeCgroupParent(name: string): void {
+  try {
+    execFileSync('sh', ['-c', `for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; ; done; true`, 'sh', name], { stdio: 'ignore' });
+  } catch {
+    // nothing to remove
+  }
 }

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../../cli/client.ts';
 import { startDaemon, type Daemon } from '../../server/daemon.ts';
 import { createLogger } from '../../server/log.ts';
+import { removeCgroupParent } from './harness.ts';
 import { berth, tempDir, until } from '../control/helpers.ts';
 
 describe('Image.spec.build through the daemon', () => {
@@ -23,9 +24,11 @@ describe('Image.spec.build through the daemon', () => {
     );
   });
   after(async () => {
-    for (const c of ['built-app']) await berth(['delete', 'container', c], { socket }).catch(() => undefined);
+    // Containers outlive the daemon by design: remove ours (the route waits until it is gone).
+    if (daemon) await new ApiClient(socket).json('DELETE', '/v1/containers/built-app', { query: { force: true } }).catch(() => undefined);
     await daemon?.stop();
     await tmp?.remove();
+    removeCgroupParent(`berth-build-manifest-${process.pid}`);
   });
 
   it('builds the image the manifest describes and runs a container from it', async () => {
