@@ -13,6 +13,7 @@ import { BuildContext, FileHashCache } from './context.ts';
 import { parseDockerfile, type Dockerfile, type Stage } from './dockerfile.ts';
 import { DockerfileError } from './errors.ts';
 import { scratchImage, nopCreatedBy, type ImageConfig } from './image-config.ts';
+import { hostPlatform } from '../images/types.ts';
 import { applyMeta, expander, isMetaCommand, shellOf, substitutionEnv, type DispatchContext, type StageState } from './dispatch.ts';
 import { parseCommand, type Command } from './instructions.ts';
 import { lex } from './lexer.ts';
@@ -137,6 +138,7 @@ export class Builder {
       const label = stage.name ?? String(index);
       o.signal?.throwIfAborted();
       const fromText = expandWord(stage.from.image, metaEnv, df.directives.escape);
+      checkPlatform(df, stage, metaEnv);
       onProgress({ type: 'step', stage: label, step: ++stepNo, steps: total, text: `FROM ${fromText}${stage.name ? ` AS ${stage.name}` : ''}`, cached: false, line: stage.from.line });
       const base = await this.#from(df, stage, fromText, results, (t) => onProgress({ type: 'output', stream: 'stdout', text: `${t}\n` }));
       const state: StageState = { image: base.state.image, args: new Map(), cmdSet: false };
@@ -308,8 +310,29 @@ function isPredefined(k: string): boolean {
   return /^(HTTPS?|FTP|NO|ALL)_PROXY$/i.test(k) || k === 'SOURCE_DATE_EPOCH';
 }
 
+/** BuildKit's automatic platform ARGs: in the global scope, and in a stage once it declares them. */
+function platformArgs(): Array<[string, string]> {
+  const p = hostPlatform();
+  const platform = `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+  const out: Array<[string, string]> = [];
+  for (const side of ['TARGET', 'BUILD']) out.push([`${side}PLATFORM`, platform], [`${side}OS`, p.os], [`${side}ARCH`, p.architecture], [`${side}VARIANT`, p.variant ?? '']);
+  return out;
+}
+
+/** FROM --platform: this host's platform only (berth does not emulate other architectures). */
+function checkPlatform(df: Dockerfile, stage: Stage, metaEnv: Map<string, string>): void {
+  const flag = stage.from.flags.platform;
+  if (flag === undefined) return;
+  const want = expandWord(flag, metaEnv, df.directives.escape);
+  const host = new Map(platformArgs()).get('BUILDPLATFORM')!;
+  const [os, arch] = want.split('/');
+  if (os !== hostPlatform().os || (arch !== undefined && arch !== hostPlatform().architecture)) {
+    throw new DockerfileError({ file: df.file, line: stage.from.line, col: stage.from.col }, 'FROM', `--platform=${want}: berth builds for this host's platform (${host}) only`);
+  }
+}
+
 function evalMetaArgs(df: Dockerfile, dctx: DispatchContext): Map<string, string | undefined> {
-  const vals = new Map<string, string | undefined>();
+  const vals = new Map<string, string | undefined>(platformArgs());
   for (const cmd of df.metaArgs) {
     for (const a of cmd.args) {
       const env = new Map([...vals].filter((e): e is [string, string] => e[1] !== undefined));

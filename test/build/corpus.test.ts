@@ -239,11 +239,11 @@ describe('build corpus', () => {
 
   it('ARG scoping: global ARGs for FROM, re-declared to be used in a stage', async () => {
     const ctx = h.context({
-      Dockerfile: 'ARG BASE=t/parent:1\nARG V=global\nFROM ${BASE}\nRUN echo "before:[$V]" > /v1\nARG V\nRUN echo "after:[$V]" > /v2\nENV V=env\nARG V=ignored\nRUN echo "env wins:[$V]" > /v3\n',
+      Dockerfile: 'ARG BASE=t/parent:1\nARG V=global\nFROM --platform=$BUILDPLATFORM ${BASE}\nRUN echo "before:[$V][$TARGETOS]" > /v1\nARG V TARGETOS\nRUN echo "after:[$V][$TARGETOS]" > /v2\nENV V=env\nARG V=ignored\nRUN echo "env wins:[$V]" > /v3\n',
     }, { busybox: false });
     const r = await h.build({ context: ctx, tags: ['t/args:1'], buildArgs: { UNUSED: 'x' } });
     assert.ok(r.events.some((e) => e.type === 'warning' && /UNUSED/.test(e.text)));
-    assert.equal(await h.run('t/args:1', ['cat', '/v1', '/v2', '/v3']), 'before:[]\nafter:[global]\nenv wins:[env]\n');
+    assert.equal(await h.run('t/args:1', ['cat', '/v1', '/v2', '/v3']), 'before:[][]\nafter:[global][linux]\nenv wins:[env]\n');
   });
 
   it("RUN has no network by default; --network host is the host's", async () => {
@@ -294,6 +294,7 @@ describe('build corpus', () => {
       ['FROM scratch\nCOPY --chmod=999 busybox /x', /COPY: --chmod=999: use an octal mode/],
       ['FROM scratch\nCOPY busybox Dockerfile /x', /COPY: when copying more than one source the destination must be a directory/],
       ['ARG B\nFROM $B', /^Dockerfile:2:1: FROM: "\$B" expands to an empty image name/],
+      ['FROM --platform=linux/s390x scratch', /^Dockerfile:1:1: FROM: --platform=linux\/s390x: berth builds for this host's platform/],
       ['FROM nosuch/image:1', /^Dockerfile:1:1: FROM: image "nosuch\/image:1"/],
       ['FROM scratch\nCOPY busybox /bin/sh\nUSER nobody\nRUN true', /^Dockerfile:4:1: RUN: user "nobody" is not in the image's \/etc\/passwd/],
     ];
