@@ -103,6 +103,8 @@ export class BerthEngine implements Engine, ContainerEngine {
   readonly #dir: string;
   /** One operation at a time per container: start/stop/remove must not interleave. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** container.json of each container, read once (it changes only through this engine). */
+  readonly #records = new Map<string, ContainerRecord>();
   /** Creates in progress: their directories have no container.json yet and are not leftovers. */
   readonly #creating = new Set<string>();
 
@@ -245,7 +247,10 @@ export class BerthEngine implements Engine, ContainerEngine {
       const image = (await this.#o.images.resolve(rec.image.digest)) ?? (await this.#o.images.resolve(rec.image.ref));
       if (image) await this.#o.snapshots.prepare(id, image);
       const state = await this.#o.runtime.run({ id, bundle: join(this.#dir, id) });
-      if (!rec.started) await writeAtomic(join(this.#dir, id, 'container.json'), JSON.stringify({ ...rec, started: true }, null, 2));
+      if (!rec.started) {
+        await writeAtomic(join(this.#dir, id, 'container.json'), JSON.stringify({ ...rec, started: true }, null, 2));
+        this.#records.set(id, { ...rec, started: true });
+      }
       return this.#view(rec, state);
     });
   }
@@ -283,6 +288,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       if (state) await this.#o.runtime.delete(id, { force: true });
       await this.#o.network?.detach(id);
       await this.#o.snapshots.remove(id);
+      this.#records.delete(id);
       await rm(dir, { recursive: true, force: true });
     });
   }
@@ -294,21 +300,22 @@ export class BerthEngine implements Engine, ContainerEngine {
 
   async list(filter?: { name?: string }): Promise<EngineContainer[]> {
     const ids = await readdir(this.#dir).catch(() => [] as string[]);
-    const runtimeStates = new Map((await this.#o.runtime.list()).map((s) => [s.id, s]));
+    // One object's containers (each reconcile asks): their own states only, not the whole runtime's.
+    const runtimeStates = filter?.name ? undefined : new Map((await this.#o.runtime.list()).map((s) => [s.id, s]));
     const out: EngineContainer[] = [];
     for (const id of ids) {
       if (!ID.test(id)) continue;
       const rec = await this.#record(id).catch(() => undefined);
       if (!rec) {
         // A create that never finished (the daemon died in it): nothing runs from it; clean it up.
-        if (!runtimeStates.has(id) && !this.#creating.has(id)) await this.#cleanupPartial(id);
+        if (runtimeStates && !runtimeStates.has(id) && !this.#creating.has(id)) await this.#cleanupPartial(id);
         continue;
       }
       if (filter?.name && rec.owner.name !== filter.name) continue;
-      out.push(this.#view(rec, runtimeStates.get(id)));
+      out.push(this.#view(rec, runtimeStates ? runtimeStates.get(id) : await this.#state(id)));
     }
     // Containers the runtime runs that berth has no record of: reported, never touched.
-    if (!filter?.name) {
+    if (runtimeStates) {
       for (const [id, s] of runtimeStates) {
         if (ids.includes(id)) continue;
         out.push({ id, status: s.status, pid: s.pid, createdAt: s.createdAt, ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.exit ? { exit: s.exit } : {}) });
@@ -351,8 +358,12 @@ export class BerthEngine implements Engine, ContainerEngine {
 
   async #record(id: string): Promise<ContainerRecord> {
     if (!ID.test(id)) throw new NotFoundError(`container "${id}" not found`);
+    const cached = this.#records.get(id);
+    if (cached) return cached;
     try {
-      return JSON.parse(await readFile(join(this.#dir, id, 'container.json'), 'utf8')) as ContainerRecord;
+      const rec = JSON.parse(await readFile(join(this.#dir, id, 'container.json'), 'utf8')) as ContainerRecord;
+      this.#records.set(id, rec);
+      return rec;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container ${id} not found`);
       throw err;

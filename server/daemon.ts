@@ -142,7 +142,9 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
 
 /** `berth daemon`: runs in the foreground until SIGTERM or SIGINT. */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const log = createLogger({ level: process.env.BERTH_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+  const wanted = process.env.BERTH_LOG_LEVEL;
+  const level = wanted === 'debug' || wanted === 'warn' || wanted === 'error' ? wanted : 'info';
+  const log = createLogger({ level });
   const daemon = await startDaemon(options, log);
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {

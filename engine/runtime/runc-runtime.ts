@@ -149,20 +149,26 @@ export class RuncRuntime implements Runtime {
 
   async state(id: string): Promise<ContainerState> {
     const meta = await this.#meta(id);
-    return this.#stateOf(meta, undefined);
+    return this.#stateOf(meta);
   }
 
-  async #stateOf(meta: Meta, runcStatus: string | undefined | null): Promise<ContainerState> {
+  /**
+   * The state from files only while the monitor lives (exit file, the monitor's /proc entry, the
+   * freezer), so that listing and waiting never spawn runc; runc is asked only about a container
+   * whose monitor is gone without recording an exit.
+   */
+  async #stateOf(meta: Meta): Promise<ContainerState> {
     const exit = await this.#exit(meta.id);
     const base = { id: meta.id, bundle: meta.bundle, createdAt: meta.createdAt, ...(meta.startedAt ? { startedAt: meta.startedAt } : {}) };
     if (exit) return { ...base, status: 'stopped', pid: 0, exit };
-    const status = runcStatus === null ? undefined : (runcStatus ?? (await this.#runcStatus(meta.id)));
-    if (status === 'paused') return { ...base, status: 'paused', pid: meta.pid ?? 0 };
-    if (status === 'running' || status === 'created') return { ...base, status: 'running', pid: meta.pid ?? 0 };
     if (!meta.pid) return { ...base, status: 'created', pid: 0 };
-    // Ended, and its monitor is writing the exit file: still running for a moment.
-    if (meta.monitorPid && (await isMonitor(meta.monitorPid))) return { ...base, status: 'running', pid: meta.pid };
-    // The monitor may have written the exit file and ended since it was read above.
+    if (meta.monitorPid && (await isMonitor(meta.monitorPid))) {
+      return { ...base, status: meta.cgroup && (await isFrozen(meta.cgroup)) ? 'paused' : 'running', pid: meta.pid };
+    }
+    const status = await this.#runcStatus(meta.id);
+    if (status === 'paused') return { ...base, status: 'paused', pid: meta.pid };
+    if (status === 'running' || status === 'created') return { ...base, status: 'running', pid: meta.pid };
+    // The exit file may have landed since we looked.
     const late = await this.#exit(meta.id);
     if (late) return { ...base, status: 'stopped', pid: 0, exit: late };
     // Gone from runc and no exit recorded: the monitor died with it (e.g. the host rebooted).
@@ -171,17 +177,10 @@ export class RuncRuntime implements Runtime {
 
   async list(): Promise<ContainerState[]> {
     const ids = await readdir(this.#dir).catch(() => [] as string[]);
-    const statuses = new Map<string, string>();
-    try {
-      const { stdout } = await run(await this.#runcPath(), this.#runcArgs('list', '--format', 'json'));
-      for (const c of (JSON.parse(stdout || 'null') ?? []) as Array<{ id: string; status: string }>) statuses.set(c.id, c.status);
-    } catch {
-      // No runc root yet: nothing runs.
-    }
     const out: ContainerState[] = [];
     for (const id of ids) {
       const meta = await this.#meta(id).catch(() => undefined);
-      if (meta) out.push(await this.#stateOf(meta, statuses.get(id) ?? 'stopped'));
+      if (meta) out.push(await this.#stateOf(meta));
     }
     return out;
   }
@@ -228,7 +227,7 @@ export class RuncRuntime implements Runtime {
 
   async exec(id: string, o: ExecOptions): Promise<ExecResult> {
     const meta = await this.#meta(id);
-    const s = await this.#stateOf(meta, undefined);
+    const s = await this.#stateOf(meta);
     if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
     const args = ['exec'];
     for (const e of o.env ?? []) args.push('--env', e);
@@ -266,15 +265,21 @@ export class RuncRuntime implements Runtime {
 
   async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
     const p = this.#paths(id);
-    await this.#meta(id);
+    let meta = await this.#meta(id);
     for (;;) {
       const exit = await this.#exit(id);
       if (exit) return exit;
-      const s = await this.#stateOf(await this.#meta(id), undefined);
-      if (s.exit) return s.exit;
+      // Only when its monitor is gone without an exit file does the state need asking (a spawn of
+      // runc); while the monitor lives, the exit file will come. Every container has a waiter, so
+      // this loop must cost nothing while it waits.
+      if (!meta.monitorPid || !(await isMonitor(meta.monitorPid))) {
+        meta = await this.#meta(id);
+        const s = await this.#stateOf(meta);
+        if (s.exit) return s.exit;
+      }
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      // The monitor renames exit.json into the directory: a watch wakes us at once; the timeout
-      // covers a watch that misses it.
+      // The monitor renames exit.json into the directory: the watch wakes us at once; the timeout
+      // only covers a watch that misses it (and a monitor that dies).
       await new Promise<void>((resolve) => {
         let w: ReturnType<typeof watch> | undefined;
         const done = () => {
@@ -283,7 +288,7 @@ export class RuncRuntime implements Runtime {
           signal?.removeEventListener('abort', done);
           resolve();
         };
-        const t = setTimeout(done, 1000);
+        const t = setTimeout(done, 5000);
         try {
           w = watch(p.dir, (_e, f) => f === 'exit.json' && done());
           w.on('error', done);
@@ -309,7 +314,7 @@ export class RuncRuntime implements Runtime {
       if (err instanceof NotFoundError && opts.force) return;
       throw err;
     }
-    const s = await this.#stateOf(meta, undefined);
+    const s = await this.#stateOf(meta);
     if (s.status !== 'stopped' && s.status !== 'created') {
       if (!opts.force) throw new FailedPreconditionError(`container ${id} is ${s.status}; stop it first or delete with force`);
       if (s.status === 'paused') await run(await this.#runcPath(), this.#runcArgs('resume', id)).catch(() => undefined);
@@ -328,6 +333,15 @@ export class RuncRuntime implements Runtime {
 export function signalName(n: number): string {
   for (const [name, v] of Object.entries(constants.signals)) if (v === n) return name;
   return `SIG${n}`;
+}
+
+/** Whether the cgroup's freezer holds it (v1 freezer.state FROZEN, v2 cgroup.freeze 1). */
+async function isFrozen(cgroup: string): Promise<boolean> {
+  const rel = cgroup.replace(/^\/+/, '');
+  const v1 = await readFile(join('/sys/fs/cgroup/freezer', rel, 'freezer.state'), 'utf8').catch(() => undefined);
+  if (v1 !== undefined) return v1.trim() !== 'THAWED';
+  const v2 = await readFile(join('/sys/fs/cgroup', rel, 'cgroup.freeze'), 'utf8').catch(() => undefined);
+  return v2?.trim() === '1';
 }
 
 async function isMonitor(pid: number): Promise<boolean> {
