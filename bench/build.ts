@@ -18,7 +18,7 @@ import { createLogger } from '../server/log.ts';
 import { request } from 'node:http';
 import * as tar from 'tar';
 import { ApiClient } from '../cli/client.ts';
-import { startDockerd } from '../test/build/dockerd.ts';
+import { startDockerd } from './dockerd.ts';
 import { removeCgroupParent } from '../test/build/harness.ts';
 import { interleave, median, report } from './lib.ts';
 
@@ -53,8 +53,10 @@ export default async function main(args: string[]): Promise<void> {
   const berth = async (extra: string[]) => {
     await exec(process.execPath, [BERTH, 'build', '-q', '-t', 'localhost/bench:1', ...extra, ctx], { env });
   };
+  // The classic builder: this docker CLI has no buildx plugin for BuildKit.
+  process.env.DOCKER_BUILDKIT = '0';
   const docker = async (extra: string[]) => {
-    await dockerd.docker(['build', '-q', '-t', 'localhost/bench:1', ...extra, ctx], { env: { DOCKER_BUILDKIT: '0' } });
+    await dockerd.docker(['build', '-q', '-t', 'localhost/bench:1', ...extra, ctx]);
   };
   const client = new ApiClient(socket);
   const berthApi = async (nocache: boolean) => {

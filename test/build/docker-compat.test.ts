@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
-import { startDockerd, type TestDockerd } from './dockerd.ts';
+import { startDockerd, type Dockerd } from '../../bench/dockerd.ts';
 import { harness, type Harness } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -13,7 +13,7 @@ const exec = promisify(execFile);
 describe('berth-built images under skopeo and Docker', () => {
   let h: Harness;
   let registry: TestRegistry;
-  let dockerd: TestDockerd | undefined;
+  let dockerd: Dockerd | undefined;
   before(async () => {
     h = harness();
     registry = await startRegistry();
@@ -65,6 +65,6 @@ describe('berth-built images under skopeo and Docker', () => {
     dockerd = await startDockerd({ insecureRegistries: [registry.host] });
     await dockerd.docker(['pull', '-q', ref]);
     const dockerOut = await dockerd.docker(['run', '--rm', '--network', 'none', ref]);
-    assert.equal(dockerOut.stdout, berthOut);
+    assert.equal(dockerOut, berthOut);
   });
 });
