@@ -23,10 +23,11 @@ export interface RunOptions {
   restart?: string;
 }
 
-/** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity. */
+/** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity; Kubernetes' own ("64Mi") pass as they are. */
 export function dockerMemory(v: string): string {
+  if (/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)$/.test(v.trim())) return v.trim();
   const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`--memory "${v}" is not a size (e.g. 64m, 1g)`);
+  if (!m) throw new InvalidArgumentError(`--memory "${v}" is not a size (e.g. 64m, 1g, or 64Mi)`);
   const unit = m[2]!.toLowerCase();
   return unit === '' || unit === 'b' ? m[1]! : `${m[1]}${{ k: 'Ki', m: 'Mi', g: 'Gi' }[unit]}`;
 }
@@ -102,7 +103,7 @@ export async function run(client: ApiClient, image: string, cmd: string[], o: Ru
   try {
     if (o.detach) {
       const c = await waitStarted(client, name);
-      process.stdout.write(`${c.id ?? name}\n`);
+      process.stdout.write(`${c.id}\n`);
       return 0;
     }
     process.on('SIGINT', onSignal);
@@ -116,17 +117,15 @@ export async function run(client: ApiClient, image: string, cmd: string[], o: Ru
   }
 }
 
-/** Waits until the container has a process (or ended / failed before getting one). */
-async function waitStarted(client: ApiClient, name: string): Promise<ContainerSummary> {
-  for (;;) {
-    const c = await client.json<Resource & { summary: ContainerSummary }>('GET', `/v1/containers/${name}`);
-    const s = c.summary;
-    if (s.phase === 'Failed') throw new UnavailableError(`container "${name}" failed: ${(c.status as { message?: string }).message ?? 'see `berth describe container ' + name + '`'}`);
-    if (s.id && ['Running', 'Paused', 'Exited', 'BackOff', 'Restarting'].includes(s.phase)) return s;
-    const reason = (c.status as { reason?: string; message?: string });
-    if (reason.reason === 'ImagePullBackOff' || reason.reason === 'ErrImageNeverPull') throw new UnavailableError(`container "${name}": ${reason.message}`);
-    await new Promise((r) => setTimeout(r, 50));
+/** Waits until the container has a process (or ended / failed before getting one): the daemon answers when it has. */
+async function waitStarted(client: ApiClient, name: string): Promise<{ id: string }> {
+  const r = await client.json<{ phase: string; id?: string }>('GET', `/v1/containers/${name}/wait`, { query: { condition: 'started' } });
+  if (r.phase === 'Failed' || r.phase === 'Removed' || !r.id) {
+    const c = await client.json<Resource & { summary: ContainerSummary }>('GET', `/v1/containers/${name}`).catch(() => undefined);
+    const st = (c?.status ?? {}) as { reason?: string; message?: string };
+    throw new UnavailableError(`container "${name}" failed to start: ${st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
   }
+  return { id: r.id };
 }
 
 function statusText(s: ContainerSummary): string {

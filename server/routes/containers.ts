@@ -102,6 +102,9 @@ async function settleIn(controllers: Controllers, name: string, phases: string[]
   return phaseOf(snap!.value);
 }
 
+/** Waiting reasons that a `run` should report at once instead of waiting on. */
+const IMAGE_FAILURES = new Set(['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName']);
+
 function randomName(): string {
   return `run-${randomBytes(4).toString('hex')}`;
 }
@@ -226,11 +229,19 @@ export default function routes(ctx: DaemonContext): Route[] {
         const { controllers } = need(ctx);
         const name = req.params.name!;
         getContainer(ctx, name);
+        // condition=started: until it has a process (or failed before getting one), so that
+        // `berth run` can follow its output without polling; the default waits for its end.
+        const started = req.query.get('condition') === 'started';
+        const until = started ? ['Running', 'Paused', 'Exited', 'BackOff', 'Failed', 'Removed'] : ['Exited', 'Failed', 'Removed'];
         const snap = await controllers.containers.waitFor(
           name,
-          (s) => s !== undefined && ['Exited', 'Failed', 'Removed'].includes(phaseOf(s.value)),
+          (s) =>
+            s !== undefined &&
+            ((until.includes(phaseOf(s.value)) && (!started || phaseOf(s.value) !== 'Exited' || s.context.containerID !== undefined)) ||
+              (started && IMAGE_FAILURES.has(s.context.waiting?.reason ?? ''))),
           req.signal,
         );
+        if (started) return json({ name, phase: phaseOf(snap!.value), ...(snap!.context.containerID ? { id: snap!.context.containerID } : {}) });
         const last = snap!.context.lastState;
         return json({ name, phase: phaseOf(snap!.value), exitCode: last?.exitCode ?? 125, ...(last ? { reason: last.reason } : {}) });
       },
