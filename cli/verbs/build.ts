@@ -2,7 +2,8 @@
 // tar of it), prints one line per step (cached ones marked), the steps' output as it comes, and the
 // failing step's line and exit code.
 import { existsSync } from 'node:fs';
-import { relative, resolve, isAbsolute } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BuildEvent } from '../../engine/build/builder.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
@@ -40,8 +41,16 @@ export async function build(client: ApiClient, contextArg: string, o: BuildCliOp
   };
   let body: Readable | undefined;
   if (!local) {
+    // As Docker's CLI: what .dockerignore excludes is not sent (the Dockerfile and .dockerignore are).
     const tar = await import('tar');
-    body = Readable.from(tar.c({ cwd: context, portable: true }, ['.']) as unknown as AsyncIterable<Buffer>);
+    const { IgnoreMatcher } = await import('../../engine/build/dockerignore.ts');
+    const ignore = IgnoreMatcher.parse(await readFile(join(context, '.dockerignore'), 'utf8').catch(() => ''));
+    const keep = new Set(['.dockerignore', dockerfile ?? 'Dockerfile']);
+    const filter = (p: string) => {
+      const rel = p.replace(/^\.\/?/, '');
+      return rel === '' || keep.has(rel) || !ignore.ignores(rel);
+    };
+    body = Readable.from(tar.c({ cwd: context, portable: true, filter }, ['.']) as unknown as AsyncIterable<Buffer>);
   }
   for await (const e of client.stream<BuildEvent>('POST', '/v1/build', { query, ...(body ? { body } : {}) })) {
     if (o.quiet) {

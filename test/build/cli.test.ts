@@ -79,9 +79,17 @@ describe('berth build (CLI → API → builder)', () => {
   it('over TCP the context travels as a tar', async () => {
     const tcp = await startDaemon({ root: join(tmp.path, 'root2'), socket: '127.0.0.1:0', watch: [], runtime: 'runc', cgroupParent: `berth-build-cli2-${process.pid}` }, createLogger({ write: () => {} }));
     try {
+      writeFileSync(join(ctx, '.dockerignore'), 'big/\n');
+      mkdirSync(join(ctx, 'big'));
+      writeFileSync(join(ctx, 'big', 'blob'), 'not sent');
+      writeFileSync(join(ctx, 'Tcp.Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY . /ctx/\nRUN ["/bin/busybox", "ls", "-A", "/ctx"]\n');
       const r = await run(['build', '-t', 'localhost/cli-tcp:1', ctx], tcp.server.address);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /building for nobody/);
+      // Only what .dockerignore lets through travels (and -f names a Dockerfile inside the context).
+      const r2 = await run(['build', '-t', 'localhost/cli-tcp:2', '-f', join(ctx, 'Tcp.Dockerfile'), ctx], tcp.server.address);
+      assert.equal(r2.code, 0, r2.stderr);
+      assert.match(r2.stdout, /^\.dockerignore\nDockerfile\nFailing\.Dockerfile\nTcp\.Dockerfile\nbusybox\nmsg\n/m);
     } finally {
       await tcp.stop();
       removeCgroupParent(`berth-build-cli2-${process.pid}`);
