@@ -39,6 +39,8 @@ export interface DaemonContext {
   images?: import('../engine/images/service.ts').ImageService;
   /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
   networks?: NetworkManager;
+  /** The Dockerfile builder (POST /v1/build); present when the daemon has an engine. */
+  builder?: import('../engine/build/builder.ts').Builder;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

@@ -61,12 +61,19 @@ export async function composeDaemon(
   if (services.engine) ctx.engine = services.engine;
   else if (options.runtime && options.runtime !== 'none') {
     const { createEngine } = await import('../engine/compose.ts');
+    const { Builder } = await import('../engine/build/builder.ts');
+    const { engineBuilderPort } = await import('../engine/build/engine-port.ts');
     const parts = await createEngine({
       root,
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       network: networkPort(networks),
+      builder: (images, runtime) => {
+        // RUN containers under the daemon's cgroup parent, beside its containers.
+        ctx.builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
+        return engineBuilderPort(ctx.builder);
+      },
     });
     ctx.engine = parts.engine;
     ctx.images = parts.images;
