@@ -38,9 +38,9 @@ describe('Image objects with a real registry', () => {
     writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nCMD ["/bin/busybox", "echo", "built"]\n');
     const ref = `${w.registry.host}/pushed/app:1`;
     await apply(w, `apiVersion: berth.dev/v1\nkind: Image\nmetadata: {name: app}\nspec:\n  ref: ${ref}\n  build: {context: ${ctx}}\n  push: true\n`);
-    const st = await until('built and pushed', async () => {
+    const st = await until<Record<string, unknown>>('built and pushed', async () => {
       const s = await imageStatus('app');
-      return s.phase === 'Ready' && s.pushedDigest && s;
+      return s.phase === 'Ready' && s.pushedDigest !== undefined ? s : undefined;
     }, 120_000);
     assert.equal(st.pushedDigest, st.digest);
     assert.equal(skopeoDigest(ref), st.digest);
