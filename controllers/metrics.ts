@@ -105,8 +105,25 @@ export class BerthMetrics {
     gauge('container_spec_memory_limit_bytes', 'Memory limit for the container.', (s) => (s.stats ? s.stats.memoryLimitBytes : undefined));
     gauge('container_start_time_seconds', 'Start time of the container since unix epoch in seconds.', (s) => s.startTime);
     gauge('container_last_seen', 'Last time a container was seen by the exporter', (s) => (s.stats ? Date.parse(s.stats.readAt) / 1000 : undefined));
-    counter('container_network_receive_bytes_total', 'Cumulative count of bytes received', (s) => s.stats?.network?.rxBytes);
-    counter('container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted', (s) => s.stats?.network?.txBytes);
+    // Per interface, as cAdvisor labels them; a source that gives only totals counts them as eth0.
+    const perInterface = (name: string, help: string, bytes: (i: { rxBytes: number; txBytes: number }) => number) => {
+      const m: Counter<string> = new Counter({
+        name,
+        help,
+        labelNames: [...cadvisor, 'interface'],
+        registers: r,
+        collect: async () => {
+          m.reset();
+          for (const s of await samples()) {
+            const net = s.stats?.network;
+            if (!net) continue;
+            for (const i of net.interfaces ?? [{ interface: 'eth0', ...net }]) m.inc({ name: s.name, image: s.image, id: s.id, interface: i.interface }, bytes(i));
+          }
+        },
+      });
+    };
+    perInterface('container_network_receive_bytes_total', 'Cumulative count of bytes received', (i) => i.rxBytes);
+    perInterface('container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted', (i) => i.txBytes);
 
     const restarts: Counter<string> = new Counter({
       name: 'berth_container_restarts_total',

@@ -18,6 +18,7 @@ import type {
   Engine,
   EngineContainer,
   ImageHandle,
+  NetworkStats,
   ProcessInfo,
   PullPolicy,
   PullProgress,
@@ -65,7 +66,7 @@ export interface NetworkPort {
   attach(id: string, o: { network: string; name: string; ports: PublishedPort[] }): Promise<NetworkAttachment>;
   /** Always safe to call (idempotent, also for ids it does not know). */
   detach(id: string): Promise<void>;
-  stats?(id: string): Promise<{ rxBytes: number; txBytes: number } | undefined>;
+  stats?(id: string): Promise<NetworkStats | undefined>;
 }
 
 export interface BuilderPort {
@@ -91,7 +92,7 @@ interface ContainerRecord {
   image: { ref: string; digest: string };
   createdAt: string;
   stopSignal: string;
-  network: { mode: string; ipAddress?: string };
+  network: { mode: string; ipAddress?: string; ports?: PublishedPort[] };
   /** Set by start(): the runtime has (or had) a process for this bundle. */
   started?: boolean;
 }
@@ -178,20 +179,17 @@ export class BerthEngine implements Engine, ContainerEngine {
       const user = resolveUser(run.user, await readEtc(rootfs, 'passwd'), await readEtc(rootfs, 'group'));
 
       const mode = networkMode(req.spec);
+      const ports: PublishedPort[] = (req.spec.ports ?? []).map((p) => ({
+        containerPort: p.containerPort,
+        ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+        ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
+        protocol: p.protocol,
+      }));
       let net: NetworkAttachment = {};
       if (mode !== 'host') {
         if (!this.#o.network) throw new FailedPreconditionError(`container "${req.owner.name}": network "${mode}" needs the network manager, which this daemon does not have`);
         undo.push(() => this.#o.network!.detach(req.id));
-        net = await this.#o.network.attach(req.id, {
-          network: mode,
-          name: req.owner.name,
-          ports: (req.spec.ports ?? []).map((p) => ({
-            containerPort: p.containerPort,
-            ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-            ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
-            protocol: p.protocol,
-          })),
-        });
+        net = await this.#o.network.attach(req.id, { network: mode, name: req.owner.name, ports });
       }
       const hostname = join(dir, 'hostname');
       await writeFile(hostname, `${run.hostname}\n`);
@@ -226,7 +224,7 @@ export class BerthEngine implements Engine, ContainerEngine {
         image: { ref: req.image.ref, digest: image.digest },
         createdAt,
         stopSignal: run.stopSignal,
-        network: { mode, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) },
+        network: { mode, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}), ...(ports.length ? { ports } : {}) },
       };
       // Written last: a directory without container.json is a create that did not finish.
       await writeAtomic(join(dir, 'container.json'), JSON.stringify(record, null, 2));
@@ -239,13 +237,23 @@ export class BerthEngine implements Engine, ContainerEngine {
 
   start(id: string): Promise<EngineContainer> {
     return this.#locked(id, async () => {
-      const rec = await this.#record(id);
+      let rec = await this.#record(id);
       const existing = await this.#o.runtime.state(id).catch((e) => (e instanceof NotFoundError ? undefined : Promise.reject(e)));
       if (existing && existing.status !== 'stopped') throw new FailedPreconditionError(`container ${id} is already ${existing.status}`);
       if (existing) await this.#o.runtime.delete(id, { force: true });
       // The rootfs may have been unmounted (a reboot, a crash): prepare() mounts it again.
       const image = (await this.#o.images.resolve(rec.image.digest)) ?? (await this.#o.images.resolve(rec.image.ref));
       if (image) await this.#o.snapshots.prepare(id, image);
+      // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
+      // the namespace at the same path (perhaps with another address) when it is not.
+      if (rec.network.mode !== 'host' && this.#o.network) {
+        const net = await this.#o.network.attach(id, { network: rec.network.mode, name: rec.owner.name, ports: rec.network.ports ?? [] });
+        if (net.ipAddress !== rec.network.ipAddress) {
+          rec = { ...rec, network: { ...rec.network, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) } };
+          await writeAtomic(join(this.#dir, id, 'container.json'), JSON.stringify(rec, null, 2));
+          this.#records.set(id, rec);
+        }
+      }
       const state = await this.#o.runtime.run({ id, bundle: join(this.#dir, id) });
       if (!rec.started) {
         await writeAtomic(join(this.#dir, id, 'container.json'), JSON.stringify({ ...rec, started: true }, null, 2));
@@ -390,6 +398,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       id: rec.id,
       owner: rec.owner,
       image: rec.image.ref,
+      imageDigest: rec.image.digest,
       status: s?.status ?? 'created',
       pid: s && s.status !== 'stopped' ? s.pid : 0,
       createdAt: rec.createdAt,

@@ -53,6 +53,8 @@ export interface EngineContainer {
   /** Undefined for containers berth did not create (found in the runtime, never touched). */
   owner?: ContainerOwner;
   image?: string;
+  /** Manifest digest of the image it was created from. */
+  imageDigest?: string;
   status: ContainerStatus;
   pid: number;
   createdAt: string;
@@ -64,7 +66,7 @@ export interface EngineContainer {
 
 export interface ContainerStats extends Stats {
   /** Present when the container has its own network namespace. */
-  network?: { rxBytes: number; txBytes: number };
+  network?: NetworkStats;
 }
 
 export interface ImageEngine {
@@ -116,3 +118,10 @@ export interface ProcessInfo {
 }
 
 export interface Engine extends ImageEngine, ContainerEngine {}
+
+/** A container's network counters: all interfaces together, and per interface (loopback left out). */
+export interface NetworkStats {
+  rxBytes: number;
+  txBytes: number;
+  interfaces?: Array<{ interface: string; rxBytes: number; txBytes: number }>;
+}

@@ -3,6 +3,7 @@
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
 import type { Controllers } from '../controllers/compose.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
 import type { Logger } from './log.ts';
@@ -36,6 +37,10 @@ export interface DaemonContext {
   engine?: Engine;
   /** The image service (content store, registry, snapshots); present with an engine. */
   images?: import('../engine/images/service.ts').ImageService;
+  /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
+  networks?: NetworkManager;
+  /** The Dockerfile builder (POST /v1/build); present when the daemon has an engine. */
+  builder?: import('../engine/build/builder.ts').Builder;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

@@ -2,6 +2,8 @@
 // parts are wired together; add your service there), serves the API, stops cleanly on a signal.
 import { join, resolve } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
+import { networkPort } from '../engine/network/engine-port.ts';
+import { NetworkManager } from '../engine/network/network-manager.ts';
 import { Store } from '../store/store.ts';
 import type { DaemonContext, DaemonOptions } from './context.ts';
 import { EventRecorder } from './events.ts';
@@ -28,6 +30,8 @@ export interface Daemon {
 /** Services given ready-made instead of built here (tests; another runtime). */
 export interface DaemonServices {
   engine?: Engine;
+  /** The network manager the engine attaches containers through (default: one on <root>/networks). */
+  networks?: NetworkManager;
 }
 
 export async function composeDaemon(
@@ -49,17 +53,34 @@ export async function composeDaemon(
     onShutdown: (fn) => void hooks.push(fn),
   };
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
+  // Cheap to build (it touches nothing until used). The engine attaches containers through this
+  // same instance; once the engine knows its containers, gc() undoes what a crash left behind.
+  const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), log: log.child({ component: 'network' }) });
+  ctx.networks = networks;
+  hooks.push(() => networks.close());
   if (services.engine) ctx.engine = services.engine;
   else if (options.runtime && options.runtime !== 'none') {
     const { createEngine } = await import('../engine/compose.ts');
+    const { Builder } = await import('../engine/build/builder.ts');
+    const { engineBuilderPort } = await import('../engine/build/engine-port.ts');
     const parts = await createEngine({
       root,
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
+      network: networkPort(networks),
+      builder: (images, runtime) => {
+        // RUN containers under the daemon's cgroup parent, beside its containers.
+        ctx.builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
+        return engineBuilderPort(ctx.builder);
+      },
     });
     ctx.engine = parts.engine;
     ctx.images = parts.images;
+    // Attachments of containers the engine no longer has (removed while the daemon was down, or
+    // it was killed between the two): CNI DEL from their cached results, namespaces released.
+    const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));
+    if (cleaned.length) log.info('released network attachments of containers that are gone', { containers: cleaned });
   }
   const shutdown = async () => {
     for (const fn of hooks.reverse().splice(0)) {

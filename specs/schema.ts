@@ -152,6 +152,15 @@ export const ContainerSpec = z.strictObject({
   user: z.string().optional(),
   hostname: z.string().optional(),
   ports: z.array(ContainerPort).optional(),
+  /**
+   * The network to join: `bridge` (the default network, also chosen when ports are declared),
+   * `host` (the host's network stack), `none` (loopback only), or a network made with
+   * `berth network create NAME`. Unset: host, or bridge when the spec declares ports.
+   */
+  network: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be bridge, host, none or a network name (letters, digits, "_", "." or "-")')
+    .optional(),
   volumes: z.array(Volume).optional(),
   volumeMounts: z.array(VolumeMount).optional(),
   resources: z
@@ -185,6 +194,14 @@ export const ContainerSpec = z.strictObject({
         path: ['volumeMounts', i, 'name'],
         message: `no volume named "${m.name}" in spec.volumes${volumes.size ? ` (volumes: ${[...volumes].join(', ')})` : ''}`,
       });
+    }
+  });
+  spec.ports?.forEach((p, i) => {
+    if (p.hostPort === undefined) return;
+    if (spec.network === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['ports', i, 'hostPort'], message: 'network "none" has no way in from the host; drop hostPort or use network: bridge' });
+    } else if (spec.network === 'host' && p.hostPort !== p.containerPort) {
+      ctx.addIssue({ code: 'custom', path: ['ports', i, 'hostPort'], message: `with network "host" the container listens on the host itself, so hostPort must equal containerPort (${p.containerPort}) or be left out` });
     }
   });
   const portNames = new Set(spec.ports?.map((p) => p.name).filter((n): n is string => !!n));

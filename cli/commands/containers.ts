@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .option('-d, --detach', 'run in the background and print the container id')
     .option('--rm', 'remove the container when it exits')
     .option('-e, --env <NAME=VALUE>', 'set an environment variable (repeatable)', collect, [])
-    .option('-p, --publish <[ip:]host:container>', 'publish a container port (repeatable)', collect, [])
+    .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable)', collect, [])
+    .option('--network <name>', 'none, host, bridge (the default network berth) or a network\'s name')
     .option('-v, --volume <src:dest[:ro]>', 'bind a host path or a named volume (repeatable)', collect, [])
     .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g)')
     .option('--cpus <n>', 'CPU limit (e.g. 0.5)')
@@ -84,7 +85,7 @@ export function register(program: Command): void {
 
   program
     .command('inspect')
-    .description('everything about containers, as JSON')
+    .description('everything about containers (or images), as JSON')
     .argument('<names...>')
     .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).inspect(await clientFor(cmd), names)));
 

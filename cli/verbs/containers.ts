@@ -1,7 +1,8 @@
 // The Docker-style verbs: run, ps, logs, exec, stop, start, kill, rm, pause, unpause, inspect,
 // stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
+import { parsePublish } from '../../engine/network/ports.ts';
 import type { ContainerSummary } from '../../server/routes/containers.ts';
-import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ProcessInfo } from '../../engine/engine.ts';
 import type { LogEntry, Stats } from '../../engine/runtime/runtime.ts';
 import type { Resource } from '../../specs/schema.ts';
@@ -14,6 +15,7 @@ export interface RunOptions {
   rm?: boolean;
   env?: string[];
   publish?: string[];
+  network?: string;
   volume?: string[];
   memory?: string;
   cpus?: string;
@@ -52,18 +54,8 @@ export function runSpec(image: string, cmd: string[], o: RunOptions): Record<str
       return { name: kv.slice(0, i), value: kv.slice(i + 1) };
     });
   }
-  if (o.publish?.length) {
-    spec.ports = o.publish.map((p) => {
-      const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/i.exec(p);
-      if (!m) throw new InvalidArgumentError(`-p "${p}" is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp] (e.g. 8080:80)`);
-      return {
-        containerPort: Number(m[3]),
-        ...(m[2] ? { hostPort: Number(m[2]) } : {}),
-        ...(m[1] ? { hostIP: m[1] } : {}),
-        protocol: (m[4] ?? 'tcp').toUpperCase(),
-      };
-    });
-  }
+  if (o.publish?.length) spec.ports = o.publish.map(parsePublish);
+  if (o.network) spec.network = o.network;
   if (o.volume?.length) {
     const volumes: unknown[] = [];
     const mounts: unknown[] = [];
@@ -186,7 +178,20 @@ export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pau
 
 export async function inspect(client: ApiClient, names: string[]): Promise<number> {
   const out = [];
-  for (const n of names) out.push(await client.json('GET', `/v1/containers/${n}`));
+  for (const n of names) {
+    // A container by that name, else an image (as `docker inspect` looks in both).
+    try {
+      out.push(await client.json('GET', `/v1/containers/${encodeURIComponent(n)}`));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      try {
+        out.push(await client.json('GET', '/v1/images/inspect', { query: { ref: n } }));
+      } catch (imageErr) {
+        if (imageErr instanceof NotFoundError || imageErr instanceof InvalidArgumentError) throw new NotFoundError(`no container or image named "${n}"`);
+        throw imageErr;
+      }
+    }
+  }
   process.stdout.write(formatJson(out));
   return 0;
 }

@@ -1,0 +1,22 @@
+// A located Dockerfile error: `Dockerfile:LINE:COL: INSTRUCTION: message`, as the user needs it to
+// find the line in their editor. It is an InvalidArgumentError (HTTP 400; the CLI prints it as is).
+import { InvalidArgumentError } from '../../specs/errdefs.ts';
+
+export interface Location {
+  /** The Dockerfile's name as the user gave it (e.g. "Dockerfile", "docker/prod.Dockerfile"). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+}
+
+export class DockerfileError extends InvalidArgumentError {
+  readonly location: Location;
+  readonly instruction: string | undefined;
+  constructor(loc: Location, instruction: string | undefined, message: string, options?: { cause?: unknown }) {
+    super(`${loc.file}:${loc.line}:${loc.col}: ${instruction ? `${instruction}: ` : ''}${message}`, options);
+    this.location = loc;
+    this.instruction = instruction;
+  }
+}

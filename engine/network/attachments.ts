@@ -1,0 +1,66 @@
+// Attachment records: what berth knows of each container's network, at
+// <root>/containers/<id>/attachment.json next to its hosts and resolv.conf, and its namespace at
+// <root>/netns/<id>. Written before CNI ADD (state 'adding') with the exact conflist, and again
+// with the ADD result: every DEL is run from it.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CniConfList, CniResult } from './cni.ts';
+import { writeAtomic } from './network-store.ts';
+import type { PortMapping } from './ports.ts';
+
+export const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+export interface AttachmentRecord {
+  id: string;
+  name: string;
+  aliases: string[];
+  mode: 'host' | 'none' | 'network';
+  /** The network's name (mode network). */
+  network?: string;
+  /** 'adding' until CNI ADD succeeded: a record left 'adding' is a crash in the middle. */
+  state: 'adding' | 'ready';
+  netnsPath?: string;
+  confList?: CniConfList;
+  result?: CniResult;
+  ports: PortMapping[];
+  ipAddress?: string;
+  gateway?: string;
+  createdAt: string;
+}
+
+export class AttachmentStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return join(this.root, 'containers', id);
+  }
+
+  netns(id: string): string {
+    return join(this.root, 'netns', id);
+  }
+
+  async read(id: string): Promise<AttachmentRecord | undefined> {
+    if (!CONTAINER_ID.test(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(join(this.dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
+      throw err;
+    }
+  }
+
+  async all(): Promise<AttachmentRecord[]> {
+    const ids = await readdir(join(this.root, 'containers')).catch(() => [] as string[]);
+    const out: AttachmentRecord[] = [];
+    for (const id of ids) {
+      const r = await this.read(id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  write(r: AttachmentRecord): Promise<void> {
+    return writeAtomic(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
+  }
+}

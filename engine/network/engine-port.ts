@@ -1,0 +1,12 @@
+// The NetworkManager as the narrow port BerthEngine uses (engine/container-engine.ts).
+import type { NetworkPort } from '../container-engine.ts';
+import type { NetworkManager } from './network-manager.ts';
+import { totalNetworkStats } from './netns.ts';
+
+export function networkPort(nets: NetworkManager): NetworkPort {
+  return {
+    attach: (id, o) => nets.attach(id, o),
+    detach: (id) => nets.detach(id),
+    stats: async (id) => totalNetworkStats(await nets.stats(id)),
+  };
+}

@@ -1,0 +1,60 @@
+// /etc/hosts and /etc/resolv.conf for containers.
+//
+// Names: every container on a network finds the others by name through its /etc/hosts, which berth
+// rewrites for all members whenever one joins or leaves (Docker's pre-1.10 links model), rather
+// than running a DNS resolver. Why: nothing in the lookup path depends on the daemon (names keep
+// resolving while it restarts), every libc and busybox reads /etc/hosts with no configuration,
+// and there is no per-network listener to secure or keep alive. The cost — a program that caches
+// lookups forever does not see a container that came back with a new address — is the same as
+// with a DNS answer's TTL in practice, and addresses are stable while a container lives.
+//
+// The files are bind-mounted into the containers, so they are rewritten in place (truncate and
+// write, same inode): replacing them by rename would leave the container reading the old inode.
+import { open, readFile } from 'node:fs/promises';
+
+export interface HostsEntry {
+  ip: string;
+  names: string[];
+}
+
+export function hostsFile(self: HostsEntry | undefined, peers: HostsEntry[], network: string): string {
+  const body = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  if (self) body.push(`${self.ip}\t${self.names.join(' ')}`);
+  if (peers.length) {
+    body.push(`# containers on network ${network}, kept current by berth`);
+    for (const p of [...peers].sort((a, b) => a.names[0]!.localeCompare(b.names[0]!))) body.push(`${p.ip}\t${p.names.join(' ')}`);
+  }
+  return body.join('\n') + '\n';
+}
+
+/**
+ * The host's resolver configuration minus what cannot work inside a network namespace: loopback
+ * name servers (127.0.0.53 of systemd-resolved, a local dnsmasq) are the container's own loopback
+ * there. As Docker does: systemd-resolved's upstream file when the stub is in use; Google's
+ * public servers when no name server is left.
+ */
+export async function containerResolvConf(hostFile = '/etc/resolv.conf'): Promise<string> {
+  let text = await readFile(hostFile, 'utf8').catch(() => '');
+  if (/^\s*nameserver\s+127\.0\.0\.53\b/m.test(text)) {
+    text = (await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => '')) || text;
+  }
+  const kept = text.split('\n').filter((l) => {
+    const m = /^\s*nameserver\s+(\S+)/.exec(l);
+    return !m || !(/^127\./.test(m[1]!) || m[1] === '::1');
+  });
+  if (!kept.some((l) => /^\s*nameserver\s/.test(l))) kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+  return kept.filter((l, i, a) => l.trim() !== '' || (i > 0 && a[i - 1]!.trim() !== '')).join('\n').trim() + '\n';
+}
+
+/** Writes `text` into `path` keeping its inode (bind mounts of it see the new content). */
+export async function rewriteInPlace(path: string, text: string): Promise<void> {
+  // r+ keeps the inode and does not truncate on open; a missing file is created.
+  const fh = await open(path, 'r+').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? open(path, 'w') : Promise.reject(err)));
+  try {
+    const data = Buffer.from(text);
+    await fh.truncate(0);
+    await fh.write(data, 0, data.length, 0);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,125 @@
+// Network namespaces that outlive their creator, made the way `ip netns add` makes them: an empty
+// file bind-mounted onto /proc/<pid>/ns/net of a process that unshared its network namespace. The
+// mount keeps the namespace alive after that process (and the daemon) exit; the container's
+// runtime joins it by path; unmounting + removing the file releases it.
+//
+// Node cannot unshare(2) itself, so util-linux's `unshare --net=FILE true` does the work; the
+// directory holding the files is made a shared mount point (as ip netns does with /run/netns) so
+// that namespaces created in mount namespaces made later (other daemons, containers) see the
+// unmount and do not pin a namespace that berth has released.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { UnavailableError } from '../../specs/errdefs.ts';
+import type { NetworkStats } from '../engine.ts';
+
+const run = promisify(execFile);
+
+async function tool(cmd: string, args: string[]): Promise<string> {
+  try {
+    return (await run(cmd, args, { encoding: 'utf8' })).stdout;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new UnavailableError(`${cmd} is not installed (it comes with util-linux / iproute2)`);
+    throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr || e.message).trim()}`, { cause: err });
+  }
+}
+
+/** Mount points of this process's mount namespace (field 5 of mountinfo). */
+async function mountPoints(): Promise<Set<string>> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return new Set(text.split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p).map((p) => p.replace(/\\040/g, ' ')));
+}
+
+export async function isMountPoint(path: string): Promise<boolean> {
+  return (await mountPoints()).has(path);
+}
+
+/** Makes `dir` a shared mount point of its own (idempotent). */
+export async function prepareNetnsDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  if (!(await isMountPoint(dir))) await tool('mount', ['--bind', dir, dir]);
+  await tool('mount', ['--make-shared', dir]);
+}
+
+/** A new network namespace pinned at `path` (which must not exist yet). */
+export async function createNetns(path: string): Promise<void> {
+  await writeFile(path, '', { flag: 'wx', mode: 0o444 });
+  try {
+    await tool('unshare', [`--net=${path}`, 'true']);
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  }
+}
+
+/** Unpins and removes a namespace file; a missing one is fine (idempotent). */
+export async function removeNetns(path: string): Promise<void> {
+  for (let i = 0; i < 3 && (await isMountPoint(path)); i++) {
+    await tool('umount', [path]).catch(() => tool('umount', ['--lazy', path]));
+  }
+  await rm(path, { force: true });
+}
+
+/**
+ * A namespace at `path` with an interface `ifName` holding `addresses` (CIDR): DEL's stand-in.
+ * A veth pair rather than a dummy device: the dummy module is not on every host.
+ */
+export async function standInNetns(path: string, ifName: string, addresses: string[]): Promise<void> {
+  await removeNetns(path);
+  await createNetns(path);
+  try {
+    await inNetns(path, 'ip', ['link', 'add', ifName, 'type', 'veth', 'peer', 'name', `${ifName}-peer`]);
+    for (const a of addresses) await inNetns(path, 'ip', ['addr', 'add', a, 'dev', ifName]);
+  } catch (err) {
+    await removeNetns(path);
+    throw err;
+  }
+}
+
+/** Runs a command with its network namespace set to `path`. */
+export function inNetns(path: string, cmd: string, args: string[]): Promise<string> {
+  return tool('nsenter', [`--net=${path}`, '--', cmd, ...args]);
+}
+
+export interface InterfaceStats {
+  interface: string;
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
+}
+
+/** /proc/net/dev as seen in a namespace, without loopback (cAdvisor reports the same). */
+export function parseNetDev(text: string): InterfaceStats[] {
+  const out: InterfaceStats[] = [];
+  for (const line of text.split('\n').slice(2)) {
+    const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!m || m[1] === 'lo') continue;
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    out.push({
+      interface: m[1]!,
+      rxBytes: f[0]!, rxPackets: f[1]!, rxErrors: f[2]!, rxDropped: f[3]!,
+      txBytes: f[8]!, txPackets: f[9]!, txErrors: f[10]!, txDropped: f[11]!,
+    });
+  }
+  return out;
+}
+
+export async function netnsStats(path: string): Promise<InterfaceStats[]> {
+  return parseNetDev(await inNetns(path, 'cat', ['/proc/self/net/dev']));
+}
+
+/** The engine's ContainerStats.network: all interfaces together and each one; undefined without any. */
+export function totalNetworkStats(list: InterfaceStats[]): NetworkStats | undefined {
+  if (!list.length) return undefined;
+  return {
+    rxBytes: list.reduce((n, s) => n + s.rxBytes, 0),
+    txBytes: list.reduce((n, s) => n + s.txBytes, 0),
+    interfaces: list.map((s) => ({ interface: s.interface, rxBytes: s.rxBytes, txBytes: s.txBytes })),
+  };
+}

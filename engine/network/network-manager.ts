@@ -1,0 +1,400 @@
+// NetworkManager: named networks and the attachment of containers to them, through CNI.
+//
+// Decisions (the why):
+// - Networks are CLI/API-managed objects (`berth network create|ls|inspect|rm`), not a manifest
+//   kind: a network is shared infrastructure that outlives the Containers naming it (Docker
+//   networks, Kubernetes CNI config), it has no desired state to reconcile beyond "exists", and a
+//   Container refers to one by name in `spec.network`. The default network `berth` (mode
+//   `bridge`) is created on first use, so manifests work without any network command.
+// - A network is a CNI configuration list (bridge + host-local + portmap + firewall, see
+//   config.ts) kept at <root>/conf/<name>.conflist; CNI does every change to the host's network.
+// - Each attached container gets a network namespace pinned at <root>/netns/<id> (netns.ts), its
+//   loopback up (the loopback plugin), and CNI ADD on it. Before ADD, an attachment record with
+//   the exact conflist is written to <root>/containers/<id>/attachment.json, and the ADD result is
+//   cached there after: DEL is always run from that record, so it works after the network was
+//   changed or removed, after a crash in the middle of ADD, and after a kill -9 of the daemon
+//   (`gc(liveIds)` on start-up detaches whatever is not alive).
+// - Names through /etc/hosts kept current for every member (hosts.ts explains); published ports
+//   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts)
+//   and a guard against what route_localnet opens (localnet.ts).
+//
+// Layout under root: conf/<name>.conflist, ipam/<network>/ (network-store.ts) · netns/<id>,
+// containers/<id>/{attachment.json, hosts, resolv.conf} (attachments.ts).
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
+import { join } from 'node:path';
+import { ConflictError, InvalidArgumentError, NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
+import { AttachmentStore, CONTAINER_ID, type AttachmentRecord } from './attachments.ts';
+import { Cni, CniError, type CniResult } from './cni.ts';
+import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList, type NetworkInfo } from './config.ts';
+import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
+import { guardLocalnet } from './localnet.ts';
+import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
+import { NetworkStore } from './network-store.ts';
+import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } from './ports.ts';
+
+const IFNAME = 'eth0';
+const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/;
+
+export interface NetworkManagerOptions {
+  /** <data root>/networks */
+  root: string;
+  /** Where the CNI plugins are (default /usr/lib/cni, Debian's containernetworking-plugins). */
+  cniBinDir?: string;
+  /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
+  hostResolvConf?: string;
+  log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+}
+
+export interface AttachPort {
+  containerPort: number;
+  hostPort?: number;
+  hostIP?: string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface AttachOptions {
+  /** none | host | bridge (= berth, the default network) | a network's name */
+  network: string;
+  /** The container's name: what the other members of the network call it. */
+  name: string;
+  ports?: AttachPort[];
+  /** More names for it on the network (e.g. its hostname when it differs). */
+  aliases?: string[];
+}
+
+export interface NetworkAttachment {
+  /** The namespace to join (OCI linux.namespaces network path); undefined for host networking. */
+  netnsPath?: string;
+  ipAddress?: string;
+  gateway?: string;
+  /** Files to bind-mount on /etc/hosts and /etc/resolv.conf (kept on the same inode). */
+  hostsFile: string;
+  resolvConfFile: string;
+  /** The ports published on the host (those with a hostPort). */
+  ports: PortMapping[];
+}
+
+export interface NetworkDetails extends NetworkInfo {
+  containers: Array<{ id: string; name: string; ipAddress?: string; ports: string[] }>;
+}
+
+export class NetworkManager {
+  readonly root: string;
+  readonly #cni: Cni;
+  readonly #o: NetworkManagerOptions;
+  readonly #networks: NetworkStore;
+  readonly #records: AttachmentStore;
+  readonly #held = new Map<string, HeldPort[]>();
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The netns directory is made a shared mount point once per manager. */
+  #netnsDirReady: Promise<void> | undefined;
+  /** Bridges whose localnet guard this manager has checked (localnet.ts). */
+  readonly #guarded = new Set<string>();
+
+  constructor(o: NetworkManagerOptions) {
+    this.#o = o;
+    this.root = o.root;
+    this.#cni = new Cni(o.cniBinDir ?? '/usr/lib/cni');
+    this.#networks = new NetworkStore(o.root);
+    this.#records = new AttachmentStore(o.root);
+  }
+
+  /** One change at a time: membership and hosts files must not interleave; CNI plugins are quick. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  // ---------------- networks ----------------
+
+  /** Creates a network; without a subnet, the first free /16 of 10.213-254 (config.ts). */
+  create(name: string, o: { subnet?: string; labels?: Record<string, string> } = {}): Promise<NetworkInfo> {
+    return this.#serial(() => this.#networks.create(name, o));
+  }
+
+  async list(): Promise<NetworkInfo[]> {
+    return (await this.#networks.all()).map(networkInfo);
+  }
+
+  async inspect(name: string): Promise<NetworkDetails> {
+    const list = await this.#networks.read(canonicalNetwork(name));
+    if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
+    const members = (await this.#records.all()).filter((r) => r.mode === 'network' && r.network === list.name);
+    return {
+      ...networkInfo(list),
+      containers: members.map((r) => ({ id: r.id, name: r.name, ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}), ports: r.ports.map(formatPort) })),
+    };
+  }
+
+  /** Removes a network with no containers on it, and its bridge device. */
+  remove(name: string): Promise<void> {
+    return this.#serial(async () => {
+      const canonical = canonicalNetwork(name);
+      const list = await this.#networks.read(canonical);
+      if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
+      const members = (await this.#records.all()).filter((r) => r.mode === 'network' && r.network === canonical);
+      if (members.length) {
+        throw new FailedPreconditionError(`network "${name}" has containers attached (${members.map((m) => m.name).join(', ')}); remove them first`);
+      }
+      await this.#networks.delete(list);
+      this.#guarded.delete(list.berth.bridge);
+    });
+  }
+
+  // ---------------- containers ----------------
+
+  #view(r: AttachmentRecord): NetworkAttachment {
+    return {
+      ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}),
+      ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}),
+      ...(r.gateway ? { gateway: r.gateway } : {}),
+      hostsFile: join(this.#records.dir(r.id), 'hosts'),
+      resolvConfFile: join(this.#records.dir(r.id), 'resolv.conf'),
+      ports: r.ports,
+    };
+  }
+
+  /** The attachment of a container, undefined when it has none (`berth port`, inspect). */
+  async attachment(id: string): Promise<(NetworkAttachment & { network: string }) | undefined> {
+    const r = await this.#records.read(id);
+    return r && r.state === 'ready' ? { ...this.#view(r), network: r.mode === 'network' ? r.network! : r.mode } : undefined;
+  }
+
+  /**
+   * Gives container `id` its network: call before the runtime creates the container, and join
+   * `netnsPath`. Idempotent: attaching again with the same network returns the same attachment,
+   * and repairs it (a new namespace and ADD) when its namespace is gone, e.g. after a reboot.
+   */
+  attach(id: string, o: AttachOptions): Promise<NetworkAttachment> {
+    if (!CONTAINER_ID.test(id)) return Promise.reject(new InvalidArgumentError(`container id "${id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`));
+    // Names go into every member's /etc/hosts: host names only, nothing that could add a line.
+    const bad = [o.name, ...(o.aliases ?? [])].find((n) => !HOST_NAME.test(n));
+    if (bad !== undefined) return Promise.reject(new InvalidArgumentError(`container name "${bad}" cannot be a host name on a network: use letters, digits, "-", "_" and "." (at most 253)`));
+    return this.#serial(async () => {
+      const mode = o.network === 'host' || o.network === 'none' ? o.network : 'network';
+      const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;
+      const existing = await this.#records.read(id);
+      if (existing) {
+        const wanted = (mode === 'host' ? [] : (o.ports ?? [])).map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
+        const had = existing.ports.map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
+        const same = existing.mode === mode && existing.network === network && wanted === had;
+        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
+        await this.#detach(existing);
+      }
+      return this.#attach(id, o, mode, network);
+    });
+  }
+
+  async #attach(id: string, o: AttachOptions, mode: AttachmentRecord['mode'], network: string | undefined): Promise<NetworkAttachment> {
+    const ports: PortMapping[] = [];
+    // With the host's network a container's ports are the host's own: nothing to publish.
+    for (const p of mode === 'host' ? [] : (o.ports ?? [])) {
+      if (p.protocol === 'SCTP') throw new InvalidArgumentError(`container "${o.name}": port ${p.containerPort}/sctp: only tcp and udp ports can be published`);
+      ports.push({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+    }
+    const published = ports.filter((p) => p.hostPort);
+    const v6 = published.find((p) => p.hostIP && isIPv6(p.hostIP));
+    if (v6) throw new InvalidArgumentError(`container "${o.name}": port ${formatPort(v6)}: berth's networks are IPv4 only; publish on an IPv4 address (or leave hostIP out)`);
+    if (published.length && mode !== 'network') {
+      throw new InvalidArgumentError(`container "${o.name}": network "none" cannot publish ports (drop hostPort, or use network: bridge)`);
+    }
+    let list: BerthConfList | undefined;
+    if (network) {
+      list = await this.#networks.read(network);
+      if (!list && network === DEFAULT_NETWORK) {
+        await this.#networks.create(DEFAULT_NETWORK, {});
+        list = await this.#networks.read(network);
+      }
+      if (!list) throw new NotFoundError(`container "${o.name}": network "${o.network}" not found; create it with \`berth network create ${o.network}\``);
+      for (const r of await this.#records.all()) {
+        for (const mine of published) {
+          const theirs = r.ports.find((p) => portsCollide(mine, p));
+          if (theirs && r.id !== id) throw new ConflictError(`container "${o.name}": host port ${formatPort(mine).split('->')[0]}/${mine.protocol.toLowerCase()} is already published by container "${r.name}"; publish another host port`);
+        }
+      }
+    }
+    const held = await holdPorts(published, o.name);
+    const dir = this.#records.dir(id);
+    const record: AttachmentRecord = {
+      id, name: o.name, aliases: o.aliases?.filter((a) => a !== o.name) ?? [], mode,
+      ...(network ? { network } : {}),
+      state: 'adding', ports, createdAt: new Date().toISOString(),
+      ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
+      ...(list ? { confList: list } : {}),
+    };
+    try {
+      await mkdir(dir, { recursive: true });
+      // Written before anything touches the host: a crash from here on is undone by gc().
+      await this.#records.write(record);
+      if (record.netnsPath) {
+        this.#netnsDirReady ??= prepareNetnsDir(join(this.root, 'netns')).catch((err) => {
+          this.#netnsDirReady = undefined;
+          throw err;
+        });
+        await this.#netnsDirReady;
+        await rm(record.netnsPath, { force: true });
+        await createNetns(record.netnsPath);
+      }
+      // Loopback and the network's list touch different interfaces: they run side by side.
+      const loopback = record.netnsPath
+        ? this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' })
+        : Promise.resolve(undefined);
+      const added = list && record.netnsPath ? this.#addNetwork(id, list, record.netnsPath, published) : Promise.resolve(undefined);
+      const [lo, net] = await Promise.allSettled([loopback, added]);
+      if (net.status === 'fulfilled' && net.value) record.result = net.value;
+      if (lo.status === 'rejected') throw lo.reason;
+      if (net.status === 'rejected') throw net.reason;
+      if (record.result) {
+        const result = record.result;
+        const sandboxIf = result.interfaces?.findIndex((i) => i.sandbox) ?? -1;
+        const ip = result.ips?.find((i) => i.interface === undefined || i.interface === sandboxIf) ?? result.ips?.[0];
+        if (ip) {
+          record.ipAddress = ip.address.split('/')[0]!;
+          if (ip.gateway) record.gateway = ip.gateway;
+        }
+      }
+      // resolv.conf: the host's (loopback servers dropped) in a namespace; the host's as-is with host networking.
+      const resolv = mode === 'host' ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
+      await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
+      if (mode === 'host') await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
+      record.state = 'ready';
+      await this.#records.write(record);
+      this.#held.set(id, held);
+      await this.#refreshHosts(record);
+      return this.#view(record);
+    } catch (err) {
+      for (const h of held) h.close();
+      await this.#detach(record).catch((e) => this.#o.log?.warn('undoing a failed attach', { id, error: String(e) }));
+      if (err instanceof CniError) {
+        throw new UnavailableError(`container "${o.name}": joining network "${network ?? mode}" failed: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
+    const portMappings = published.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+    const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
+    if (portMappings.length && !this.#guarded.has(list.berth.bridge)) {
+      await guardLocalnet(list.berth.bridge);
+      this.#guarded.add(list.berth.bridge);
+    }
+    return result;
+  }
+
+  /** Rewrites /etc/hosts of every container on the network of `changed` (and its own when it stays). */
+  async #refreshHosts(changed: AttachmentRecord, leaving = false): Promise<void> {
+    const records = await this.#records.all();
+    const members = changed.mode === 'network' ? records.filter((r) => r.mode === 'network' && r.network === changed.network && r.state === 'ready' && !(leaving && r.id === changed.id)) : [];
+    const entry = (r: AttachmentRecord): HostsEntry | undefined => (r.ipAddress ? { ip: r.ipAddress, names: [r.name, ...r.aliases] } : undefined);
+    const targets = leaving ? members : changed.mode === 'network' ? members : [changed];
+    for (const r of targets) {
+      if (r.mode === 'host') continue;
+      const self = entry(r);
+      const peers = members.filter((m) => m.id !== r.id).map(entry).filter((e): e is HostsEntry => !!e);
+      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode)).catch((err) =>
+        this.#o.log?.warn('cannot update /etc/hosts of a container', { id: r.id, error: String(err) }),
+      );
+    }
+  }
+
+  /** Undoes attach(): CNI DEL (from the record), the namespace, the held ports, the files. Idempotent. */
+  detach(id: string): Promise<void> {
+    if (!CONTAINER_ID.test(id)) return Promise.resolve();
+    return this.#serial(async () => {
+      const r = await this.#records.read(id);
+      if (r) return this.#detach(r);
+      // No record: a crash before it was written; remove whatever is there.
+      await removeNetns(this.#records.netns(id));
+      await rm(this.#records.dir(id), { recursive: true, force: true });
+    });
+  }
+
+  async #detach(r: AttachmentRecord): Promise<void> {
+    for (const h of this.#held.get(r.id) ?? []) h.close();
+    this.#held.delete(r.id);
+    if (r.confList) {
+      let netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
+      // The namespace is gone but the host may still have the container's rules (it was unpinned
+      // without a reboot). The bridge plugin (1.1) finds what to tear down from the addresses of
+      // the container's interface, so DEL runs against a stand-in namespace with that interface.
+      const standIn = !netns && r.netnsPath && r.result?.ips?.length ? `${r.netnsPath}.del` : undefined;
+      if (standIn) netns = await standInNetns(standIn, IFNAME, r.result!.ips!.map((i) => i.address)).then(() => standIn, () => '');
+      const portMappings = r.ports.filter((p) => p.hostPort).map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+      const rt = { containerId: r.id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
+      try {
+        await this.#cni.delList(r.confList, rt, r.result);
+      } catch (err) {
+        // Kept for gc() to retry: leaking a veth or a rule silently is worse than a failed remove.
+        throw new UnavailableError(`container "${r.name}": leaving network "${r.network}" failed (CNI DEL; retried by the next gc): ${(err as Error).message}`, { cause: err });
+      } finally {
+        if (standIn) await removeNetns(standIn);
+      }
+    }
+    if (r.netnsPath) await removeNetns(r.netnsPath);
+    await rm(this.#records.dir(r.id), { recursive: true, force: true });
+    if (r.state === 'ready') await this.#refreshHosts(r, true);
+  }
+
+  /**
+   * After a (re)start of the daemon: detaches every container not in `liveIds` (DEL, namespace,
+   * files), removes namespaces without a record, and holds the ports of the live ones again.
+   * Returns the ids it cleaned up.
+   */
+  gc(liveIds: Iterable<string>): Promise<string[]> {
+    const live = new Set(liveIds);
+    return this.#serial(async () => {
+      const cleaned: string[] = [];
+      for (const r of await this.#records.all()) {
+        if (live.has(r.id)) {
+          if (!this.#held.has(r.id) && r.state === 'ready') {
+            await holdPorts(r.ports.filter((p) => p.hostPort), r.name).then(
+              (h) => this.#held.set(r.id, h),
+              (err) => this.#o.log?.warn('cannot hold the published ports of a container again', { id: r.id, error: String(err) }),
+            );
+          }
+          continue;
+        }
+        try {
+          await this.#detach(r);
+          cleaned.push(r.id);
+        } catch (err) {
+          this.#o.log?.warn('network gc: detach failed, will retry', { id: r.id, error: String(err) });
+        }
+      }
+      const records = new Set((await this.#records.all()).map((r) => r.id));
+      for (const dir of ['netns', 'containers']) {
+        for (const id of await readdir(join(this.root, dir)).catch(() => [] as string[])) {
+          if (records.has(id) || live.has(id)) continue;
+          if (dir === 'netns') await removeNetns(join(this.root, 'netns', id));
+          else await rm(this.#records.dir(id), { recursive: true, force: true });
+          if (!cleaned.includes(id)) cleaned.push(id);
+        }
+      }
+      return cleaned;
+    });
+  }
+
+  /** CNI CHECK of a container's attachment: throws when the plugins find it broken. */
+  async check(id: string): Promise<void> {
+    const r = await this.#records.read(id);
+    if (!r) throw new NotFoundError(`container ${id} has no network attachment`);
+    if (!r.confList || !r.result || !r.netnsPath) return;
+    await this.#cni.checkList(r.confList, { containerId: id, netns: r.netnsPath, ifName: IFNAME }, r.result);
+  }
+
+  /** Byte counters per interface of the container's namespace (loopback left out); [] without one. */
+  async stats(id: string): Promise<InterfaceStats[]> {
+    const r = await this.#records.read(id);
+    if (!r?.netnsPath || !(await isMountPoint(r.netnsPath))) return [];
+    return netnsStats(r.netnsPath);
+  }
+
+  /** Lets go of the held host ports (daemon shutdown); attachments stay. */
+  close(): void {
+    for (const hs of this.#held.values()) for (const h of hs) h.close();
+    this.#held.clear();
+  }
+}

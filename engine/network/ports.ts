@@ -1,0 +1,134 @@
+// Published ports: Docker's `-p` syntax, and the host side of a published port.
+//
+// How a published port reaches the container: the CNI portmap plugin's DNAT rules (PREROUTING for
+// traffic from outside, OUTPUT for the host's own), not a userland proxy. portmap with `snat: true`
+// also covers 127.0.0.1 on the host: it sets route_localnet on the bridge and masquerades
+// 127.0.0.1-sourced connections, so `curl 127.0.0.1:8080` works as with Docker. Chosen over
+// Docker's docker-proxy because it needs no process per port in the data path (so ports keep
+// working while the daemon restarts, and cost no copy), keeps the client's source address for
+// outside clients, and is what Kubernetes/containerd/Podman do.
+//
+// What iptables cannot do is tell that the port is taken: a DNAT rule silently shadows a process
+// listening on the port. So before ADD, berth binds each host port itself (a clear ConflictError
+// when that fails) and keeps the socket open while the container is attached, as the kubelet's
+// hostport manager does: a later program binding the port then fails instead of being shadowed.
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer, isIPv4, isIPv6, type Server } from 'node:net';
+import { ConflictError, InvalidArgumentError } from '../../specs/errdefs.ts';
+
+export interface PortMapping {
+  containerPort: number;
+  hostPort?: number;
+  hostIP?: string;
+  protocol: 'TCP' | 'UDP';
+}
+
+const PORT = /^\d{1,5}$/;
+
+function portNumber(text: string, what: string, spec: string): number {
+  const n = Number(text);
+  if (!PORT.test(text) || n < 1 || n > 65535) throw new InvalidArgumentError(`-p "${spec}": ${what} "${text}" is not a port number (1-65535)`);
+  return n;
+}
+
+/**
+ * Docker's `-p` value: `[IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]`, IPv6 host addresses in
+ * brackets (`[::1]:8080:80`). Without HOSTPORT the port is declared but not published (the
+ * Kubernetes meaning of a containerPort alone).
+ */
+export function parsePublish(spec: string): PortMapping {
+  let rest = spec.trim();
+  let protocol: PortMapping['protocol'] = 'TCP';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    const p = rest.slice(slash + 1).toLowerCase();
+    if (p !== 'tcp' && p !== 'udp') throw new InvalidArgumentError(`-p "${spec}": protocol "${p}" must be tcp or udp`);
+    protocol = p === 'udp' ? 'UDP' : 'TCP';
+    rest = rest.slice(0, slash);
+  }
+  let hostIP: string | undefined;
+  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
+  if (v6) {
+    hostIP = v6[1]!;
+    rest = v6[2]!;
+    if (!isIPv6(hostIP)) throw new InvalidArgumentError(`-p "${spec}": "${hostIP}" is not an IPv6 address`);
+  }
+  const parts = rest.split(':');
+  if (parts.length > 3 || (hostIP !== undefined && parts.length !== 2) || parts.some((p, i) => p === '' && !(parts.length === 3 && i === 1))) {
+    throw new InvalidArgumentError(`-p "${spec}" is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp] (e.g. 8080:80, 127.0.0.1:8080:80/udp)`);
+  }
+  if (parts.length === 3) {
+    hostIP = parts[0]!;
+    if (!isIPv4(hostIP)) throw new InvalidArgumentError(`-p "${spec}": "${hostIP}" is not an IPv4 address (write IPv6 as [addr])`);
+  }
+  const containerPort = portNumber(parts[parts.length - 1]!, 'container port', spec);
+  const hostText = parts.length >= 2 ? parts[parts.length - 2]! : '';
+  return {
+    containerPort,
+    ...(hostText ? { hostPort: portNumber(hostText, 'host port', spec) } : {}),
+    ...(hostIP ? { hostIP } : {}),
+    protocol,
+  };
+}
+
+/** `0.0.0.0:8080->80/tcp`, as `docker ps` and `docker port` print it. */
+export function formatPort(p: PortMapping): string {
+  const host = p.hostPort ? `${p.hostIP && isIPv6(p.hostIP) ? `[${p.hostIP}]` : (p.hostIP ?? '0.0.0.0')}:${p.hostPort}->` : '';
+  return `${host}${p.containerPort}/${p.protocol.toLowerCase()}`;
+}
+
+/** The key two mappings collide on: same protocol and port, and overlapping addresses. */
+export function portsCollide(a: PortMapping, b: PortMapping): boolean {
+  if (!a.hostPort || a.hostPort !== b.hostPort || a.protocol !== b.protocol) return false;
+  const any = (ip?: string) => !ip || ip === '0.0.0.0' || ip === '::';
+  return any(a.hostIP) || any(b.hostIP) || a.hostIP === b.hostIP;
+}
+
+export type HeldPort = { close(): void };
+
+function describe(p: PortMapping): string {
+  return `${p.hostIP ?? '0.0.0.0'}:${p.hostPort}/${p.protocol.toLowerCase()}`;
+}
+
+/** Binds one host port and keeps it; ConflictError when something else has it. */
+export async function holdPort(p: PortMapping, owner: string): Promise<HeldPort> {
+  const host = p.hostIP ?? '0.0.0.0';
+  const busy = (err: NodeJS.ErrnoException) =>
+    err.code === 'EADDRINUSE'
+      ? new ConflictError(`container "${owner}": host port ${describe(p)} is already in use on this host; free it or publish another host port`)
+      : err.code === 'EADDRNOTAVAIL'
+        ? new InvalidArgumentError(`container "${owner}": host address ${host} of port ${describe(p)} is not an address of this host`)
+        : err;
+  if (p.protocol === 'UDP') {
+    const sock: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', (e) => reject(busy(e as NodeJS.ErrnoException)));
+      sock.bind({ port: p.hostPort!, address: host, exclusive: true }, () => resolve());
+    });
+    sock.removeAllListeners('error');
+    sock.on('error', () => undefined);
+    sock.unref();
+    return { close: () => sock.close() };
+  }
+  const srv: Server = createServer((c) => c.destroy());
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', (e) => reject(busy(e as NodeJS.ErrnoException)));
+    srv.listen({ port: p.hostPort!, host, exclusive: true, backlog: 1 }, () => resolve());
+  });
+  srv.removeAllListeners('error');
+  srv.on('error', () => undefined);
+  srv.unref();
+  return { close: () => void srv.close() };
+}
+
+/** Holds every published port of a container, all or none. */
+export async function holdPorts(ports: PortMapping[], owner: string): Promise<HeldPort[]> {
+  const held: HeldPort[] = [];
+  try {
+    for (const p of ports) if (p.hostPort) held.push(await holdPort(p, owner));
+  } catch (err) {
+    for (const h of held) h.close();
+    throw err;
+  }
+  return held;
+}

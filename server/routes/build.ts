@@ -1,0 +1,117 @@
+// POST /v1/build: a Dockerfile build, its progress streamed as NDJSON. The context is either a
+// directory on the daemon's host (`?context=/abs/path` — a unix socket means the same host) or a
+// tar of it as the request body, unpacked into a temporary directory (node-tar's path protections:
+// no absolute paths, no `..`, nothing written through a symlink) and removed afterwards.
+import { randomBytes } from 'node:crypto';
+import { mkdir, realpath, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { BuildEvent, BuildOptions } from '../../engine/build/builder.ts';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { queryFlag, type ApiRequest, type Route } from '../api.ts';
+import type { DaemonContext } from '../context.ts';
+
+async function localContext(path: string): Promise<string> {
+  if (!isAbsolute(path)) throw new InvalidArgumentError(`build context "${path}" must be an absolute path on the daemon's host`);
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw new InvalidArgumentError(`build context ${path} does not exist on the daemon's host`);
+  }
+  if (!(await stat(real)).isDirectory()) throw new InvalidArgumentError(`build context ${path} is not a directory`);
+  return real;
+}
+
+function buildArgs(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of values) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`--build-arg "${kv}" must be NAME=VALUE`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Pushes build events into an async iterable the NDJSON reply streams. */
+function eventStream(run: (push: (e: BuildEvent) => void) => Promise<unknown>): AsyncIterable<unknown> {
+  const queue: unknown[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let failure: unknown;
+  void run((e) => {
+    queue.push(e);
+    wake?.();
+  })
+    .catch((err) => (failure = err ?? new Error('build failed')))
+    .finally(() => {
+      finished = true;
+      wake?.();
+    });
+  return (async function* () {
+    for (;;) {
+      while (queue.length) yield queue.shift();
+      if (finished) {
+        if (failure) throw failure;
+        return;
+      }
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  })();
+}
+
+export default function routes(ctx: DaemonContext): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/build',
+      rawBody: true,
+      handler: async (req: ApiRequest) => {
+        const builder = ctx.builder;
+        if (!builder) throw new UnavailableError('this daemon has no builder (it runs without a container runtime); start it with --runtime runc or native');
+        const q = req.query;
+        const tags = q.getAll('t');
+        if (tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag: ?t=NAME[:TAG]');
+        const network = q.get('network') ?? 'default';
+        if (!['default', 'none', 'host'].includes(network)) throw new InvalidArgumentError(`network "${network}" must be default, none or host`);
+        const local = q.get('context');
+        const opts: Omit<BuildOptions, 'context'> = {
+          tags,
+          buildArgs: buildArgs(q.getAll('buildarg')),
+          noCache: queryFlag(q, 'nocache'),
+          network: network as BuildOptions['network'],
+          signal: req.signal,
+          ...(q.get('dockerfile') ? { dockerfile: q.get('dockerfile')! } : {}),
+          ...(q.get('target') ? { target: q.get('target')! } : {}),
+        };
+        let context: string;
+        let cleanup = async () => undefined as void;
+        if (local !== null) context = await localContext(local);
+        else {
+          if (opts.dockerfile && isAbsolute(opts.dockerfile)) throw new InvalidArgumentError('with an uploaded context, the Dockerfile must be a path inside it');
+          const dir = join(ctx.root, 'build', 'contexts', randomBytes(8).toString('hex'));
+          await mkdir(dir, { recursive: true });
+          cleanup = () => rm(dir, { recursive: true, force: true });
+          try {
+            const tar = await import('tar');
+            await pipeline(req.raw, tar.x({ cwd: dir, strict: true, preserveOwner: false }));
+          } catch (err) {
+            await cleanup();
+            throw new InvalidArgumentError(`the uploaded build context is not a readable tar: ${(err as Error).message}`);
+          }
+          context = dir;
+        }
+        return {
+          ndjson: eventStream(async (push) => {
+            try {
+              await builder.build({ ...opts, context }, push);
+            } finally {
+              await cleanup();
+            }
+          }),
+        };
+      },
+    },
+  ];
+}

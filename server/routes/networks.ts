@@ -1,0 +1,53 @@
+// Networks: `berth network create|ls|inspect|rm`. Networks are API-managed objects rather than a
+// manifest kind (engine/network/network-manager.ts says why); Containers name one in spec.network.
+import type { NetworkManager } from '../../engine/network/network-manager.ts';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { json, type Route } from '../api.ts';
+import type { DaemonContext } from '../context.ts';
+
+function need(ctx: DaemonContext): NetworkManager {
+  if (!ctx.networks) throw new UnavailableError('this daemon runs without networking (no network manager); start it with one to manage networks');
+  return ctx.networks;
+}
+
+interface CreateBody {
+  name?: unknown;
+  subnet?: unknown;
+  labels?: unknown;
+}
+
+function createBody(body: unknown): { name: string; subnet?: string; labels?: Record<string, string> } {
+  const b = (body ?? {}) as CreateBody;
+  if (typeof b.name !== 'string' || !b.name) throw new InvalidArgumentError('body.name: the network\'s name is required (a string)');
+  if (b.subnet !== undefined && typeof b.subnet !== 'string') throw new InvalidArgumentError('body.subnet must be a string like "10.90.0.0/24"');
+  if (b.labels !== undefined && (typeof b.labels !== 'object' || b.labels === null || Object.values(b.labels).some((v) => typeof v !== 'string'))) {
+    throw new InvalidArgumentError('body.labels must be an object of strings');
+  }
+  return { name: b.name, ...(b.subnet ? { subnet: b.subnet } : {}), ...(b.labels ? { labels: b.labels as Record<string, string> } : {}) };
+}
+
+export default function routes(ctx: DaemonContext): Route[] {
+  return [
+    { method: 'GET', path: '/v1/networks', handler: async () => json({ items: await need(ctx).list() }) },
+    {
+      method: 'POST',
+      path: '/v1/networks',
+      handler: async (req) => {
+        const b = createBody(req.body);
+        const info = await need(ctx).create(b.name, { ...(b.subnet ? { subnet: b.subnet } : {}), ...(b.labels ? { labels: b.labels } : {}) });
+        ctx.log.info('network created', { network: info.name, subnet: info.subnet });
+        return json(info, 201);
+      },
+    },
+    { method: 'GET', path: '/v1/networks/:name', handler: async (req) => json(await need(ctx).inspect(req.params.name!)) },
+    {
+      method: 'DELETE',
+      path: '/v1/networks/:name',
+      handler: async (req) => {
+        await need(ctx).remove(req.params.name!);
+        ctx.log.info('network removed', { network: req.params.name });
+        return { status: 204 };
+      },
+    },
+  ];
+}
