@@ -25,13 +25,14 @@
 #include "logfile.h"
 
 typedef struct {
-  const char *id, *bundle, *runc, *runc_root, *log, *exit_file, *pid_file, *runtime_log, *cgroup;
+  const char *id, *bundle, *runc, *runc_root, *launcher, *log, *exit_file, *pid_file, *runtime_log, *cgroup;
   off_t log_max;
 } options;
 
 static int usage(void) {
   fprintf(stderr, "usage: berth-monitor --id ID --bundle DIR --runc PATH --runc-root DIR --log FILE --exit-file FILE "
-                  "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES]\n");
+                  "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES]\n"
+                  "   or: berth-monitor --launcher PATH (berth-run instead of --runc/--runc-root) ...\n");
   return 2;
 }
 
@@ -39,7 +40,7 @@ static int parse(int argc, char **argv, options *o) {
   static const struct option longopts[] = {
       {"id", 1, 0, 'i'},       {"bundle", 1, 0, 'b'},   {"runc", 1, 0, 'r'},         {"runc-root", 1, 0, 'R'},
       {"log", 1, 0, 'l'},      {"exit-file", 1, 0, 'e'}, {"pid-file", 1, 0, 'p'},    {"runtime-log", 1, 0, 'L'},
-      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {0, 0, 0, 0}};
+      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {"launcher", 1, 0, 'x'}, {0, 0, 0, 0}};
   memset(o, 0, sizeof *o);
   o->log_max = 10 * 1024 * 1024;
   int c;
@@ -55,10 +56,11 @@ static int parse(int argc, char **argv, options *o) {
     case 'L': o->runtime_log = optarg; break;
     case 'c': o->cgroup = optarg; break;
     case 'm': o->log_max = atoll(optarg); break;
+    case 'x': o->launcher = optarg; break;
     default: return -1;
     }
   }
-  if (!o->id || !o->bundle || !o->runc || !o->runc_root || !o->log || !o->exit_file || !o->pid_file || !o->runtime_log) return -1;
+  if (!o->id || !o->bundle || (!o->launcher && (!o->runc || !o->runc_root)) || !o->log || !o->exit_file || !o->pid_file || !o->runtime_log) return -1;
   return 0;
 }
 
@@ -182,9 +184,13 @@ static int monitor(const options *o, int ready) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return dprintf(ready, "error signalfd: %s\n", strerror(errno)), 1;
 
+  /* With berth's launcher one step creates the container and execs its process; its init is cloned
+   * as our child (CLONE_PARENT), so there is no `start` and nothing to delete on failure. */
+  char *launch[] = {(char *)o->launcher, "run", "--bundle", (char *)o->bundle, "--id", (char *)o->id, "--pid-file", (char *)o->pid_file,
+                    "--log", (char *)o->runtime_log, NULL};
   char *create[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
                     "create", "--bundle", (char *)o->bundle, "--pid-file", (char *)o->pid_file, (char *)o->id, NULL};
-  int st = run_runtime(create, out[1], errp[1], &err);
+  int st = run_runtime(o->launcher ? launch : create, out[1], errp[1], &err);
   close(out[1]);
   close(errp[1]);
   if (st < 0) return dprintf(ready, "error %s\n", err.msg), 1;
@@ -198,15 +204,17 @@ static int monitor(const options *o, int ready) {
   long oom_before = oom_kills(o->cgroup);
 
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  char *start[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
-                   "start", (char *)o->id, NULL};
-  st = run_runtime(start, null, null, &err);
-  if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    char msg[2048];
-    if (st < 0) snprintf(msg, sizeof msg, "%s", err.msg);
-    else runtime_error(o->runtime_log, msg, sizeof msg);
-    kill(pid, SIGKILL);
-    return dprintf(ready, "error %s\n", msg), 1;
+  if (!o->launcher) {
+    char *start[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
+                     "start", (char *)o->id, NULL};
+    st = run_runtime(start, null, null, &err);
+    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      char msg[2048];
+      if (st < 0) snprintf(msg, sizeof msg, "%s", err.msg);
+      else runtime_error(o->runtime_log, msg, sizeof msg);
+      kill(pid, SIGKILL);
+      return dprintf(ready, "error %s\n", msg), 1;
+    }
   }
   dprintf(ready, "ok %d %d\n", pid, (int)getpid());
   close(ready);

@@ -1,0 +1,336 @@
+// MonitoredRuntime: what RuncRuntime and NativeRuntime share — each container started and watched
+// by berth's monitor (native/monitor.c), a subreaper that keeps the logs and records the exit, so
+// containers outlive the daemon and are re-adopted from disk. A subclass says how a container is
+// launched (the monitor's runtime arguments) and how it is signalled, frozen, entered and cleaned up.
+//
+// State, under stateDir:  containers/<id>/{meta.json, pid, log.json, exit.json, runtime.log} (and
+// whatever the subclass keeps beside it). A container is known when meta.json exists; it has ended
+// when exit.json does.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, watch } from 'node:fs';
+import { lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
+import { resolveUser, type ResolvedUser } from '../container-config.ts';
+import { readCgroupStats } from './cgroup-stats.ts';
+import { readJsonLog } from './json-log.ts';
+import type { ContainerState, ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions, RunOptions, Runtime, Stats } from './runtime.ts';
+
+export const run = promisify(execFile);
+const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+/** A program of native/build/ in this checkout (from the sources or from dist/). */
+export function nativeBinary(name: string): string {
+  for (const rel of [`../../native/build/${name}`, `../../../native/build/${name}`]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new UnavailableError(`native/build/${name} is missing: run \`npm run build\` (it needs make and a C compiler)`);
+}
+
+/** The monitor binary: native/build/berth-monitor. */
+export function monitorPath(): string {
+  return nativeBinary('berth-monitor');
+}
+
+export interface Meta {
+  id: string;
+  bundle: string;
+  createdAt: string;
+  startedAt?: string;
+  pid?: number;
+  /** The monitor process: while it lives, an exit without exit.json is still being recorded. */
+  monitorPid?: number;
+  /** cgroupsPath of the bundle's config: where stats and OOM kills are read. */
+  cgroup?: string;
+}
+
+export type ContainerPaths = ReturnType<MonitoredRuntime['paths']>;
+/** What the runtime itself says of a live container; undefined: it does not know it (ended). */
+export type LiveStatus = 'running' | 'paused' | undefined;
+
+export abstract class MonitoredRuntime implements Runtime {
+  abstract readonly name: string;
+  protected readonly dir: string;
+  readonly #logMax: number;
+
+  constructor(o: { stateDir: string; logMaxBytes?: number }) {
+    this.dir = join(o.stateDir, 'containers');
+    this.#logMax = o.logMaxBytes ?? 10 * 1024 * 1024;
+  }
+
+  /** The monitor's arguments that choose and configure the runtime (e.g. --runc/--runc-root). */
+  protected abstract runtimeArgs(meta: Meta): Promise<string[]>;
+  /** The runtime's view of a container that has no exit recorded. */
+  protected abstract liveStatus(meta: Meta): Promise<LiveStatus>;
+  /** Every live status at once, when the runtime can tell them cheaper than one by one. */
+  protected async liveStatuses(): Promise<Map<string, LiveStatus> | undefined> {
+    return undefined;
+  }
+  protected abstract signal(meta: Meta, signal: string): Promise<void>;
+  protected abstract freeze(meta: Meta): Promise<void>;
+  protected abstract thaw(meta: Meta): Promise<void>;
+  /** The command that runs an exec'd process in the container, its stdio being the caller's. */
+  protected abstract execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]>;
+  /** Removes what the runtime keeps of an ended container (its record, its cgroup). */
+  protected abstract remove(meta: Meta): Promise<void>;
+
+  paths(id: string) {
+    const d = join(this.dir, id);
+    return { dir: d, meta: join(d, 'meta.json'), pid: join(d, 'pid'), log: join(d, 'log.json'), exit: join(d, 'exit.json'), runtimeLog: join(d, 'runtime.log') };
+  }
+
+  async run(o: RunOptions): Promise<ContainerState> {
+    if (!ID.test(o.id)) throw new InvalidArgumentError(`container id "${o.id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`);
+    const p = this.paths(o.id);
+    const config = JSON.parse(await readFile(join(o.bundle, 'config.json'), 'utf8').catch((err) => {
+      throw new InvalidArgumentError(`bundle ${o.bundle}: cannot read config.json: ${(err as Error).message}`);
+    })) as { linux?: { cgroupsPath?: string } };
+    await mkdir(this.dir, { recursive: true });
+    try {
+      await mkdir(p.dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
+      throw err;
+    }
+    const meta: Meta = { id: o.id, bundle: o.bundle, createdAt: new Date().toISOString(), ...(config.linux?.cgroupsPath ? { cgroup: config.linux.cgroupsPath } : {}) };
+    await writeFile(p.meta, JSON.stringify(meta));
+    try {
+      const args = [
+        '--id', o.id, '--bundle', o.bundle, ...(await this.runtimeArgs(meta)),
+        '--log', p.log, '--exit-file', p.exit, '--pid-file', p.pid, '--runtime-log', p.runtimeLog,
+        '--log-max-size', String(this.#logMax), ...(meta.cgroup ? ['--cgroup', meta.cgroup.replace(/^\/+/, '')] : []),
+      ];
+      const { stdout } = await run(monitorPath(), args);
+      const [pid, monitorPid] = stdout.trim().split(' ').map(Number);
+      meta.pid = pid!;
+      meta.monitorPid = monitorPid!;
+      meta.startedAt = new Date().toISOString();
+      await writeFile(p.meta, JSON.stringify(meta));
+    } catch (err) {
+      // Nothing is left behind by a start that failed: the runtime's record and our directory go.
+      await this.remove(meta).catch(() => undefined);
+      await rm(p.dir, { recursive: true, force: true });
+      if (err instanceof UnavailableError) throw err;
+      const msg = ((err as { stderr?: string }).stderr || (err as Error).message).trim();
+      throw new InvalidArgumentError(`container ${o.id}: ${msg}`);
+    }
+    return this.state(o.id);
+  }
+
+  protected async meta(id: string): Promise<Meta> {
+    if (!ID.test(id)) throw new NotFoundError(`container "${id}" not found in the runtime`);
+    try {
+      return JSON.parse(await readFile(this.paths(id).meta, 'utf8')) as Meta;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container ${id} not found in the runtime`);
+      throw err;
+    }
+  }
+
+  async #exit(id: string): Promise<ExitInfo | undefined> {
+    try {
+      return JSON.parse(await readFile(this.paths(id).exit, 'utf8')) as ExitInfo;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async state(id: string): Promise<ContainerState> {
+    return this.#stateOf(await this.meta(id));
+  }
+
+  /** hint: the live status when already known (list); null: known to be unknown to the runtime. */
+  async #stateOf(meta: Meta, hint?: LiveStatus | null): Promise<ContainerState> {
+    const exit = await this.#exit(meta.id);
+    const base = { id: meta.id, bundle: meta.bundle, createdAt: meta.createdAt, ...(meta.startedAt ? { startedAt: meta.startedAt } : {}) };
+    if (exit) return { ...base, status: 'stopped', pid: 0, exit };
+    const status = hint === null ? undefined : (hint ?? (await this.liveStatus(meta)));
+    if (status) return { ...base, status, pid: meta.pid ?? 0 };
+    if (!meta.pid) return { ...base, status: 'created', pid: 0 };
+    // Ended, and its monitor is writing the exit file: still running for a moment.
+    if (meta.monitorPid && (await isMonitor(meta.monitorPid))) return { ...base, status: 'running', pid: meta.pid };
+    // The monitor may have written the exit file and ended since it was first looked for.
+    const late = await this.#exit(meta.id);
+    if (late) return { ...base, status: 'stopped', pid: 0, exit: late };
+    // Gone from the runtime and no exit recorded: the monitor died with it (e.g. the host rebooted).
+    return { ...base, status: 'stopped', pid: 0, exit: { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() } };
+  }
+
+  async list(): Promise<ContainerState[]> {
+    const ids = await readdir(this.dir).catch(() => [] as string[]);
+    const statuses = await this.liveStatuses();
+    const out: ContainerState[] = [];
+    for (const id of ids) {
+      const meta = await this.meta(id).catch(() => undefined);
+      if (meta) out.push(await this.#stateOf(meta, statuses ? (statuses.get(id) ?? null) : undefined));
+    }
+    return out;
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    const meta = await this.meta(id);
+    const s = await this.#stateOf(meta);
+    if (s.status === 'stopped') throw new FailedPreconditionError(`container ${id} is not running`);
+    try {
+      await this.signal(meta, signal);
+    } catch (err) {
+      if (await this.#exit(id)) return; // it ended meanwhile
+      throw new InvalidArgumentError(`kill ${id} ${signal}: ${((err as { stderr?: string }).stderr ?? '').trim() || (err as Error).message}`);
+    }
+  }
+
+  async stop(id: string, opts: { signal?: string; timeoutSeconds?: number } = {}): Promise<ExitInfo> {
+    const s = await this.state(id);
+    if (s.exit) return s.exit;
+    if (s.status === 'paused') await this.resume(id).catch(() => undefined);
+    await this.kill(id, opts.signal ?? 'SIGTERM').catch(() => undefined);
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), (opts.timeoutSeconds ?? 10) * 1000);
+    try {
+      return await this.wait(id, ac.signal);
+    } catch {
+      await this.kill(id, 'SIGKILL').catch(() => undefined);
+      return this.wait(id);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async pause(id: string): Promise<void> {
+    const meta = await this.meta(id);
+    const s = await this.#stateOf(meta);
+    if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}, not running`);
+    await this.freeze(meta);
+  }
+
+  async resume(id: string): Promise<void> {
+    const meta = await this.meta(id);
+    const s = await this.#stateOf(meta);
+    if (s.status !== 'paused') throw new FailedPreconditionError(`container ${id} is ${s.status}, not paused`);
+    await this.thaw(meta);
+  }
+
+  async exec(id: string, o: ExecOptions): Promise<ExecResult> {
+    const meta = await this.meta(id);
+    const s = await this.#stateOf(meta);
+    if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
+    let user: ResolvedUser | undefined;
+    if (o.user) {
+      const rootfs = await rootfsOf(meta.bundle);
+      user = resolveUser(o.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
+    }
+    const [cmd, args] = await this.execCommand(meta, o, user);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    let timedOut = false;
+    const timer = o.timeoutMs ? setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), o.timeoutMs) : undefined;
+    const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (c, s) => resolve([c, s]));
+    });
+    if (timer) clearTimeout(timer);
+    if (timedOut) return { exitCode: 137, signal: 'SIGKILL', stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+    const exitCode = code ?? 128 + (sig ? constants.signals[sig] : 0);
+    return { exitCode, ...(exitCode > 128 && exitCode < 160 ? { signal: signalName(exitCode - 128) } : {}), stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  }
+
+  async stats(id: string): Promise<Stats> {
+    const meta = await this.meta(id);
+    if (!meta.cgroup) throw new FailedPreconditionError(`container ${id} has no cgroupsPath in its config; its stats cannot be read`);
+    return readCgroupStats(meta.cgroup);
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
+    const p = this.paths(id);
+    await this.meta(id);
+    for (;;) {
+      const exit = await this.#exit(id);
+      if (exit) return exit;
+      const s = await this.#stateOf(await this.meta(id));
+      if (s.exit) return s.exit;
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      // The monitor renames exit.json into the directory: a watch wakes us at once; the timeout
+      // covers a watch that misses it.
+      await new Promise<void>((resolve) => {
+        let w: ReturnType<typeof watch> | undefined;
+        const done = () => {
+          clearTimeout(t);
+          w?.close();
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, 1000);
+        try {
+          w = watch(p.dir, (_e, f) => f === 'exit.json' && done());
+          w.on('error', done);
+        } catch {
+          // The directory went away: the next round reports it.
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  async *logs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
+    await this.meta(id);
+    const p = this.paths(id);
+    yield* readJsonLog(p.log, { ...opts, done: async () => existsSync(p.exit) });
+  }
+
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    let meta: Meta;
+    try {
+      meta = await this.meta(id);
+    } catch (err) {
+      if (err instanceof NotFoundError && opts.force) return;
+      throw err;
+    }
+    const s = await this.#stateOf(meta);
+    if (s.status !== 'stopped' && s.status !== 'created') {
+      if (!opts.force) throw new FailedPreconditionError(`container ${id} is ${s.status}; stop it first or delete with force`);
+      if (s.status === 'paused') await this.thaw(meta).catch(() => undefined);
+      await this.signal(meta, 'SIGKILL').catch(() => undefined);
+      const ac = new AbortController();
+      const t = setTimeout(() => ac.abort(), 10_000);
+      await this.wait(id, ac.signal).catch(() => undefined);
+      clearTimeout(t);
+    }
+    await this.remove(meta);
+    await rm(this.paths(id).dir, { recursive: true, force: true });
+  }
+}
+
+/** The name of signal number n ("SIGKILL" for 9). */
+export function signalName(n: number): string {
+  for (const [name, v] of Object.entries(constants.signals)) if (v === n) return name;
+  return `SIG${n}`;
+}
+
+export async function isMonitor(pid: number): Promise<boolean> {
+  const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmd.split('\0')[0]?.endsWith('berth-monitor') ?? false;
+}
+
+async function rootfsOf(bundle: string): Promise<string> {
+  const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { root?: { path?: string } };
+  const p = config.root?.path ?? 'rootfs';
+  return isAbsolute(p) ? p : join(bundle, p);
+}
+
+/** A file of the rootfs, read only when it is a regular file reached without symlinks. */
+async function readInside(rootfs: string, rel: string): Promise<string> {
+  let cur = rootfs;
+  for (const part of rel.split('/')) {
+    cur = join(cur, part);
+    const st = await lstat(cur).catch(() => undefined);
+    if (!st || st.isSymbolicLink()) return '';
+  }
+  return readFile(cur, 'utf8').catch(() => '');
+}

@@ -1,0 +1,122 @@
+// NativeRuntime: the Runtime interface over berth's own launcher (native/build/berth-run) under
+// berth's monitor (`berth-monitor --launcher`): one fork + clone per start instead of runc's
+// create/start round trips. Signals, pause/resume and removal need no launcher process: they are
+// kill(2) and the container's cgroup files, written here.
+//
+// State, under stateDir: containers/<id>/ (monitored-runtime.ts) — nothing else; the cgroup path
+// comes from the bundle's config (default /berth/<id>, as the launcher chooses).
+import { existsSync } from 'node:fs';
+import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import type { ResolvedUser } from '../container-config.ts';
+import { cgroupVersion } from './cgroup-stats.ts';
+import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
+import type { ExecOptions } from './runtime.ts';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+/** The v1 controllers the launcher makes a directory in (native/cgroup.c). */
+const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'devices'];
+
+export interface NativeRuntimeOptions {
+  /** Where this runtime keeps its state (e.g. <data root>/runtime). */
+  stateDir: string;
+  /** Log size at which it is rotated (bytes; default 10 MiB). */
+  logMaxBytes?: number;
+}
+
+export class NativeRuntime extends MonitoredRuntime {
+  readonly name = 'native';
+
+  constructor(o: NativeRuntimeOptions) {
+    super(o);
+  }
+
+  protected async runtimeArgs(): Promise<string[]> {
+    return ['--launcher', nativeBinary('berth-run')];
+  }
+
+  #cgroup(meta: Meta): string {
+    return (meta.cgroup ?? `/berth/${meta.id}`).replace(/^\/+/, '');
+  }
+
+  /** The container's init, if it is still the monitor's child (a reused pid is not). */
+  async #alive(meta: Meta): Promise<boolean> {
+    if (!meta.pid || !meta.monitorPid) return false;
+    const stat = await readFile(`/proc/${meta.pid}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && Number(fields[1]) === meta.monitorPid;
+  }
+
+  protected async liveStatus(meta: Meta): Promise<LiveStatus> {
+    if (!(await this.#alive(meta))) return undefined;
+    return (await this.#frozen(meta)) ? 'paused' : 'running';
+  }
+
+  async #frozen(meta: Meta): Promise<boolean> {
+    const cg = this.#cgroup(meta);
+    if (cgroupVersion === 2) return /^frozen 1$/m.test(await readFile(join(CGROUP_ROOT, cg, 'cgroup.events'), 'utf8').catch(() => ''));
+    return (await readFile(join(CGROUP_ROOT, 'freezer', cg, 'freezer.state'), 'utf8').catch(() => '')).trim() !== 'THAWED' &&
+      existsSync(join(CGROUP_ROOT, 'freezer', cg));
+  }
+
+  protected async signal(meta: Meta, signal: string): Promise<void> {
+    const n = /^\d+$/.test(signal) ? Number(signal) : constants.signals[(signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals];
+    if (n === undefined) throw new InvalidArgumentError(`unknown signal "${signal}": give a name (SIGTERM, TERM) or a number`);
+    if (!(await this.#alive(meta))) throw new InvalidArgumentError(`container ${meta.id} is not running`);
+    process.kill(meta.pid!, n);
+  }
+
+  /** Writes the freezer and waits until the kernel reports the state reached. */
+  async #setFrozen(meta: Meta, frozen: boolean): Promise<void> {
+    const cg = this.#cgroup(meta);
+    const [file, value] = cgroupVersion === 2 ? [join(CGROUP_ROOT, cg, 'cgroup.freeze'), frozen ? '1' : '0'] : [join(CGROUP_ROOT, 'freezer', cg, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED'];
+    for (let i = 0; i < 1000; i++) {
+      await writeFile(file, value).catch((err: Error) => {
+        throw new UnavailableError(`${frozen ? 'pause' : 'resume'} ${meta.id}: write ${file}: ${err.message}`);
+      });
+      if ((await this.#frozen(meta)) === frozen) return;
+      await sleep(Math.min(1 + i, 20));
+    }
+    throw new UnavailableError(`${frozen ? 'pause' : 'resume'} ${meta.id}: the cgroup did not reach ${value}; try again`);
+  }
+
+  protected async freeze(meta: Meta): Promise<void> {
+    await this.#setFrozen(meta, true);
+  }
+
+  protected async thaw(meta: Meta): Promise<void> {
+    await this.#setFrozen(meta, false);
+  }
+
+  protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]> {
+    const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle];
+    for (const e of o.env ?? []) args.push('--env', e);
+    if (o.cwd) args.push('--cwd', o.cwd);
+    if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gid', String(g)]));
+    return [nativeBinary('berth-run'), [...args, '--', ...o.args]];
+  }
+
+  /** Removes the container's cgroup (every v1 controller's directory, or the v2 one). */
+  protected async remove(meta: Meta): Promise<void> {
+    const cg = this.#cgroup(meta);
+    const dirs = cgroupVersion === 2 ? [join(CGROUP_ROOT, cg)] : V1_CONTROLLERS.map((c) => join(CGROUP_ROOT, c, cg));
+    // The init is gone; its last children may still be on their way out of the cgroup.
+    for (const dir of dirs) {
+      for (let i = 0; ; i++) {
+        try {
+          await rmdir(dir);
+          break;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') break;
+          if (code !== 'EBUSY' || i >= 100) throw new UnavailableError(`delete ${meta.id}: remove cgroup ${dir}: ${(err as Error).message}`);
+          await sleep(10);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/* berth-run: berth's OCI launcher. It runs the bundles runc runs, for what berth supports of the
+ * runtime spec, with runc's semantics — in one process and one clone, which is why it is faster.
+ *
+ *   berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE]
+ *       creates the container and execs its process; exits 0 once the process runs (its pid in
+ *       FILE). The init is cloned with CLONE_PARENT: it is the child of whoever started berth-run
+ *       (berth-monitor, a subreaper, which waits for it and records its exit).
+ *   berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID]
+ *                  [--additional-gid GID]... -- ARGS...
+ *       runs ARGS in the container of init PID (its namespaces and cgroup, the config's
+ *       capabilities and limits); exits with the process's code (128+signal when killed).
+ * Errors: one JSON line {"level":"error","msg":...} in --log (as runc writes them), else stderr. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "error.h"
+#include "mounts.h"
+#include "ns.h"
+#include "process.h"
+#include "sealed.h"
+#include "spec.h"
+
+static const char *log_path;
+
+static int report(const char *msg) {
+  if (!log_path) return fprintf(stderr, "berth-run: %s\n", msg), 1;
+  FILE *f = fopen(log_path, "ae");
+  if (!f) return fprintf(stderr, "berth-run: %s\n", msg), 1;
+  fputs("{\"level\":\"error\",\"msg\":\"", f);
+  for (const char *p = msg; *p; p++) {
+    if (*p == '"' || *p == '\\') fputc('\\', f), fputc(*p, f);
+    else if ((unsigned char)*p < 0x20) fprintf(f, "\\u%04x", *p);
+    else fputc(*p, f);
+  }
+  fputs("\"}\n", f);
+  fclose(f);
+  return 1;
+}
+
+/* Reads the child's error message from the pipe; empty when it closed on a successful exec. */
+static void read_all(int fd, char *buf, size_t n) {
+  size_t got = 0;
+  ssize_t r;
+  while (got + 1 < n && ((r = read(fd, buf + got, n - 1 - got)) > 0 || (r < 0 && errno == EINTR)))
+    if (r > 0) got += (size_t)r;
+  buf[got] = 0;
+}
+
+static pid_t clone_child(unsigned long flags) {
+  return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/* The container's init, in its new namespaces: never returns. */
+static void init_child(const spec *s, int errfd) {
+  berth_err err = {{0}};
+  if (setsid() < 0) berth_fail(&err, "setsid");
+  else if (spec_has_ns(s, CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+    berth_fail(&err, "sethostname '%s'", s->hostname);
+  else if (!spec_has_ns(s, CLONE_NEWNS)) berth_failx(&err, "config.json: linux.namespaces must have a mount namespace");
+  else if (rootfs_setup(s, &err) == 0) process_exec(s, &err);
+  if (write(errfd, err.msg, strlen(err.msg)) < 0) _exit(2);
+  _exit(1);
+}
+
+static int write_pid_file(const char *path, pid_t pid, berth_err *err) {
+  char tmp[PATH_MAX], body[24];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int n = snprintf(body, sizeof body, "%d", (int)pid);
+  cleanup_fd int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return berth_fail(err, "open '%s'", tmp);
+  if (write(fd, body, (size_t)n) != n) return berth_fail(err, "write '%s'", tmp);
+  if (rename(tmp, path) < 0) return berth_fail(err, "rename '%s'", tmp);
+  return 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {{"bundle", 1, 0, 'b'}, {"id", 1, 0, 'i'}, {"pid-file", 1, 0, 'p'}, {"log", 1, 0, 'l'}, {0, 0, 0, 0}};
+  const char *bundle = NULL, *id = NULL, *pid_file = NULL;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 'b') bundle = optarg;
+    else if (c == 'i') id = optarg;
+    else if (c == 'p') pid_file = optarg;
+    else if (c == 'l') log_path = optarg;
+    else return 2;
+  }
+  if (!bundle || !id || !pid_file) return fprintf(stderr, "usage: berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE]\n"), 2;
+  berth_err err = {{0}};
+  spec s;
+  if (spec_load(&s, bundle, &err) < 0) return report(err.msg);
+  char default_cgroup[PATH_MAX];
+  snprintf(default_cgroup, sizeof default_cgroup, "/berth/%s", id);
+  if (cgroup_setup(&s, s.cgroups_path ? s.cgroups_path : default_cgroup, &err) < 0) return report(err.msg);
+  if (ns_join_paths(&s, &err) < 0) return report(err.msg);
+  int errp[2];
+  if (pipe2(errp, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
+  pid_t pid = clone_child((unsigned long)ns_clone_flags(&s) | CLONE_PARENT);
+  if (pid < 0) return berth_fail(&err, "clone the container's init"), report(err.msg);
+  if (pid == 0) {
+    close(errp[0]);
+    init_child(&s, errp[1]);
+  }
+  close(errp[1]);
+  char msg[sizeof err.msg];
+  read_all(errp[0], msg, sizeof msg);
+  if (msg[0]) return report(msg);
+  if (write_pid_file(pid_file, pid, &err) < 0) {
+    kill(pid, SIGKILL);
+    return report(err.msg);
+  }
+  return 0;
+}
+
+/* exec's overrides of the config's process: argv, env additions, cwd, user. */
+static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, berth_err *err) {
+  static const struct option opts[] = {{"pid", 1, 0, 'p'},  {"bundle", 1, 0, 'b'}, {"cwd", 1, 0, 'c'}, {"env", 1, 0, 'e'},
+                                       {"user", 1, 0, 'u'}, {"additional-gid", 1, 0, 'g'}, {0, 0, 0, 0}};
+  const char *bundle = NULL, *cwd = NULL, *user = NULL;
+  static const char *env[256];
+  static gid_t gids[64];
+  size_t n_env = 0, n_gids = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    if (c == 'p') *pid = atoi(optarg);
+    else if (c == 'b') bundle = optarg;
+    else if (c == 'c') cwd = optarg;
+    else if (c == 'e' && n_env < 255) env[n_env++] = optarg;
+    else if (c == 'u') user = optarg;
+    else if (c == 'g' && n_gids < 64) gids[n_gids++] = (gid_t)atoi(optarg);
+    else return berth_failx(err, "exec: bad option");
+  }
+  if (!bundle || *pid <= 0 || optind >= argc)
+    return berth_failx(err, "usage: berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID] -- ARGS...");
+  if (spec_load(s, bundle, err) < 0) return -1;
+  s->args = (const char **)argv + optind;
+  s->n_args = (size_t)(argc - optind);
+  if (cwd) s->cwd = cwd;
+  if (user) {
+    unsigned uid, gid;
+    int k = sscanf(user, "%u:%u", &uid, &gid);
+    if (k < 1) return berth_failx(err, "exec: --user '%s' must be UID or UID:GID", user);
+    s->uid = uid;
+    s->gid = k == 2 ? gid : uid;
+    s->additional_gids = gids;
+    s->n_additional_gids = n_gids;
+  }
+  /* The container's environment with the exec's variables added, a same name replaced. */
+  const char **merged = calloc(s->n_env + n_env + 1, sizeof *merged);
+  size_t m = 0;
+  for (size_t i = 0; i < s->n_env; i++) {
+    size_t klen = strcspn(s->env[i], "=");
+    bool replaced = false;
+    for (size_t j = 0; j < n_env; j++) replaced |= strncmp(env[j], s->env[i], klen) == 0 && env[j][klen] == '=';
+    if (!replaced) merged[m++] = s->env[i];
+  }
+  for (size_t j = 0; j < n_env; j++) merged[m++] = env[j];
+  s->env = merged;
+  s->n_env = m;
+  s->pdeathsig = SIGKILL;
+  return 0;
+}
+
+static pid_t exec_child;
+static void forward(int sig) {
+  if (exec_child > 0) kill(exec_child, sig);
+}
+
+static int cmd_exec(int argc, char **argv) {
+  berth_err err = {{0}};
+  spec s;
+  pid_t pid = 0;
+  if (exec_overrides(&s, argc, argv, &pid, &err) < 0) return report(err.msg), 126;
+  if (s.cgroups_path && cgroup_join(s.cgroups_path, &err) < 0) return report(err.msg), 126;
+  if (ns_enter(pid, &err) < 0) return report(err.msg), 126;
+  int errp[2];
+  if (pipe2(errp, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg), 126;
+  exec_child = fork();
+  if (exec_child < 0) return berth_fail(&err, "fork"), report(err.msg), 126;
+  if (exec_child == 0) {
+    close(errp[0]);
+    process_exec(&s, &err);
+    if (write(errp[1], err.msg, strlen(err.msg)) < 0) _exit(2);
+    _exit(127);
+  }
+  close(errp[1]);
+  struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+  int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  char msg[sizeof err.msg];
+  read_all(errp[0], msg, sizeof msg);
+  int status;
+  while (waitpid(exec_child, &status, 0) < 0)
+    if (errno != EINTR) return berth_fail(&err, "waitpid"), report(err.msg), 126;
+  if (msg[0]) return report(msg), strstr(msg, "not found") ? 127 : 126;
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv) {
+  berth_err err = {{0}};
+  if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec ...\n"), 2;
+  if (sealed_reexec(argv, &err) < 0) return fprintf(stderr, "berth-run: %s\n", err.msg), 1;
+  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
+  return fprintf(stderr, "berth-run: unknown command '%s' (run, exec)\n", argv[1]), 2;
+}

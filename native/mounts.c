@@ -1,0 +1,253 @@
+#define _GNU_SOURCE
+#include "mounts.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+static const struct { const char *name; bool clear; unsigned long flag; } FLAGS[] = {
+    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},          {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},        {"nodev", false, MS_NODEV},       {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},     {"exec", true, MS_NOEXEC},        {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},  {"dirsync", false, MS_DIRSYNC},   {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},     {"nomand", true, MS_MANDLOCK},    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},   {"diratime", true, MS_NODIRATIME}, {"nodiratime", false, MS_NODIRATIME},
+    {"bind", false, MS_BIND},         {"rbind", false, MS_BIND | MS_REC}, {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME}, {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME}};
+static const struct { const char *name; unsigned long flag; } PROPAGATION[] = {
+    {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC}, {"shared", MS_SHARED}, {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
+
+typedef struct {
+  unsigned long flags, propagation;
+  char data[1024];
+} mount_opts;
+
+static void parse_options(const spec_mount *m, mount_opts *o) {
+  memset(o, 0, sizeof *o);
+  for (size_t i = 0; i < m->n_options; i++) {
+    const char *opt = m->options[i];
+    bool known = false;
+    for (size_t k = 0; k < sizeof FLAGS / sizeof *FLAGS && !known; k++) {
+      if (strcmp(FLAGS[k].name, opt) != 0) continue;
+      known = true;
+      if (FLAGS[k].clear) o->flags &= ~FLAGS[k].flag;
+      else o->flags |= FLAGS[k].flag;
+    }
+    for (size_t k = 0; k < sizeof PROPAGATION / sizeof *PROPAGATION && !known; k++) {
+      if (strcmp(PROPAGATION[k].name, opt) != 0) continue;
+      known = true;
+      o->propagation |= PROPAGATION[k].flag;
+    }
+    if (known) continue;
+    /* Anything else is filesystem data (mode=755, size=65536k, newinstance...), as runc passes it. */
+    size_t len = strlen(o->data);
+    snprintf(o->data + len, sizeof o->data - len, "%s%s", len ? "," : "", opt);
+  }
+  if (strcmp(m->type, "bind") == 0) o->flags |= MS_BIND;
+}
+
+int open_in_root(int rootfd, const char *path, int flags, berth_err *err) {
+  struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+  if (fd < 0) return berth_fail(err, "open '%s' in the rootfs", path);
+  return fd;
+}
+
+/* The mount target `path` inside rootfd, created (directories, or an empty file when the source of a
+ * bind is not a directory) where missing; returns an O_PATH fd. */
+static int make_target(int rootfd, const char *path, bool dir, berth_err *err) {
+  int fd = open_in_root(rootfd, path, O_PATH, err);
+  if (fd >= 0 || errno != ENOENT) return fd;
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", path);
+  char *slash = strrchr(parent, '/');
+  while (slash && slash > parent && slash[1] == 0) { /* trailing slashes */
+    *slash = 0;
+    slash = strrchr(parent, '/');
+  }
+  if (!slash) return berth_failx(err, "mount target '%s' is not absolute", path);
+  char name[NAME_MAX + 1];
+  snprintf(name, sizeof name, "%s", slash + 1);
+  if (slash == parent) parent[1] = 0;
+  else *slash = 0;
+  cleanup_fd int pfd = make_target(rootfd, parent, true, err);
+  if (pfd < 0) return -1;
+  /* O_PATH fds cannot be used for *at() creation directly on old kernels: reopen as a directory. */
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+  cleanup_fd int dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return berth_fail(err, "open '%s' (parent of '%s')", parent, path);
+  if (dir) {
+    if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST) return berth_fail(err, "mkdir '%s' in the rootfs", path);
+  } else {
+    int f = openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f < 0 && errno != EEXIST) return berth_fail(err, "create '%s' in the rootfs", path);
+    if (f >= 0) close(f);
+  }
+  return open_in_root(rootfd, path, O_PATH, err);
+}
+
+static void fdpath(char *out, size_t n, int fd) { snprintf(out, n, "/proc/self/fd/%d", fd); }
+
+/* The flags of the mount at path that a bind remount must keep (the kernel refuses to drop locked ones). */
+static unsigned long kept_flags(const char *path) {
+  struct statvfs st;
+  if (statvfs(path, &st) < 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  return f;
+}
+
+static int mount_one(int rootfd, const spec_mount *m, berth_err *err) {
+  mount_opts o;
+  parse_options(m, &o);
+  bool bind = o.flags & MS_BIND;
+  bool dir = true;
+  if (bind) {
+    struct stat st;
+    if (stat(m->source, &st) < 0) return berth_fail(err, "stat '%s' (source of mount '%s')", m->source, m->destination);
+    dir = S_ISDIR(st.st_mode);
+  }
+  cleanup_fd int fd = make_target(rootfd, m->destination, dir, err);
+  if (fd < 0) return -1;
+  char target[64];
+  fdpath(target, sizeof target, fd);
+  if (bind) {
+    if (mount(m->source, target, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
+      return berth_fail(err, "bind '%s' on '%s'", m->source, m->destination);
+    unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (extra || o.propagation) {
+      /* The fd is the covered directory: the new mount is reached by resolving the path again. */
+      cleanup_fd int top = open_in_root(rootfd, m->destination, O_PATH, err);
+      if (top < 0) return -1;
+      fdpath(target, sizeof target, top);
+      if (extra && mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | extra | kept_flags(target), NULL) < 0)
+        return berth_fail(err, "remount '%s' with its options", m->destination);
+      if (o.propagation && mount(NULL, target, NULL, o.propagation, NULL) < 0)
+        return berth_fail(err, "set the propagation of '%s'", m->destination);
+    }
+    return 0;
+  }
+  if (mount(m->source, target, m->type, o.flags, o.data[0] ? o.data : NULL) < 0)
+    return berth_fail(err, "mount %s '%s' on '%s'", m->type, m->source, m->destination);
+  if (o.propagation) {
+    cleanup_fd int top = open_in_root(rootfd, m->destination, O_PATH, err);
+    if (top < 0) return -1;
+    fdpath(target, sizeof target, top);
+    if (mount(NULL, target, NULL, o.propagation, NULL) < 0) return berth_fail(err, "set the propagation of '%s'", m->destination);
+  }
+  return 0;
+}
+
+/* The default devices (OCI runtime spec "Default Devices") made with mknod in the container's /dev,
+ * never bound from an image, and the /dev symlinks every Linux program expects. */
+static int default_devices(int rootfd, bool has_pts, berth_err *err) {
+  static const struct { const char *name; unsigned maj, min; } DEVS[] = {
+      {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  cleanup_fd int opath = make_target(rootfd, "/dev", true, err);
+  if (opath < 0) return -1;
+  char p[64];
+  fdpath(p, sizeof p, opath);
+  cleanup_fd int dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dev < 0) return berth_fail(err, "open '/dev' in the rootfs");
+  for (size_t i = 0; i < sizeof DEVS / sizeof *DEVS; i++) {
+    dev_t want = makedev(DEVS[i].maj, DEVS[i].min);
+    struct stat st;
+    if (fstatat(dev, DEVS[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISCHR(st.st_mode) && st.st_rdev == want) continue;
+      if (unlinkat(dev, DEVS[i].name, 0) < 0) return berth_fail(err, "unlink '/dev/%s' in the rootfs", DEVS[i].name);
+    }
+    if (mknodat(dev, DEVS[i].name, S_IFCHR | 0666, want) < 0) return berth_fail(err, "mknod '/dev/%s'", DEVS[i].name);
+    if (fchmodat(dev, DEVS[i].name, 0666, 0) < 0) return berth_fail(err, "chmod '/dev/%s'", DEVS[i].name);
+  }
+  static const char *const LINKS[][2] = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+                                         {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}, {"pts/ptmx", "ptmx"}};
+  for (size_t i = 0; i < sizeof LINKS / sizeof *LINKS; i++) {
+    if (strcmp(LINKS[i][1], "ptmx") == 0 && has_pts) unlinkat(dev, "ptmx", 0); /* the instance's ptmx, not the host's */
+    if (symlinkat(LINKS[i][0], dev, LINKS[i][1]) < 0 && errno != EEXIST) return berth_fail(err, "symlink '/dev/%s'", LINKS[i][1]);
+  }
+  return 0;
+}
+
+static int pivot(int rootfd, berth_err *err) {
+  if (fchdir(rootfd) < 0) return berth_fail(err, "chdir into the rootfs");
+  if (syscall(SYS_pivot_root, ".", ".") < 0) return berth_fail(err, "pivot_root into the rootfs");
+  /* The old root now sits on top of the new one: detach it without the unmount reaching the host. */
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return berth_fail(err, "make the old root a slave");
+  if (umount2(".", MNT_DETACH) < 0) return berth_fail(err, "detach the old root");
+  if (chdir("/") < 0) return berth_fail(err, "chdir '/'");
+  return 0;
+}
+
+static int mask_paths(const spec *s, int root, berth_err *err) {
+  for (size_t i = 0; i < s->n_masked; i++) {
+    berth_err ignored;
+    cleanup_fd int fd = open_in_root(root, s->masked_paths[i], O_PATH | O_NOFOLLOW, &ignored);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ELOOP) continue;
+      return berth_fail(err, "open masked path '%s'", s->masked_paths[i]);
+    }
+    struct stat st;
+    char p[64];
+    fdpath(p, sizeof p, fd);
+    if (fstat(fd, &st) < 0) return berth_fail(err, "stat '%s'", s->masked_paths[i]);
+    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") : mount("/dev/null", p, NULL, MS_BIND, NULL);
+    if (r < 0) return berth_fail(err, "mask '%s'", s->masked_paths[i]);
+  }
+  return 0;
+}
+
+static int readonly_paths(const spec *s, int root, berth_err *err) {
+  for (size_t i = 0; i < s->n_readonly; i++) {
+    const char *path = s->readonly_paths[i];
+    berth_err ignored;
+    cleanup_fd int fd = open_in_root(root, path, O_PATH | O_NOFOLLOW, &ignored);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ELOOP) continue;
+      return berth_fail(err, "open read-only path '%s'", path);
+    }
+    char p[64];
+    fdpath(p, sizeof p, fd);
+    if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) return berth_fail(err, "bind read-only path '%s'", path);
+    cleanup_fd int top = open_in_root(root, path, O_PATH | O_NOFOLLOW, err);
+    if (top < 0) return -1;
+    fdpath(p, sizeof p, top);
+    if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | kept_flags(p), NULL) < 0)
+      return berth_fail(err, "remount '%s' read-only", path);
+  }
+  return 0;
+}
+
+int rootfs_setup(const spec *s, berth_err *err) {
+  if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0) return berth_fail(err, "set the propagation of '/'");
+  /* pivot_root needs the new root to be a mount point; binding it onto itself also keeps the
+   * container's mounts from showing up under the bundle on the host. */
+  if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) return berth_fail(err, "bind the rootfs '%s'", s->root_path);
+  cleanup_fd int rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return berth_fail(err, "open the rootfs '%s'", s->root_path);
+  bool dev_bound = false, has_pts = false;
+  mode_t old = umask(0);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    if (mount_one(rootfd, &s->mounts[i], err) < 0) return -1;
+    if (strcmp(s->mounts[i].destination, "/dev") == 0 && strcmp(s->mounts[i].type, "bind") == 0) dev_bound = true;
+    if (strcmp(s->mounts[i].destination, "/dev/pts") == 0) has_pts = true;
+  }
+  if (!dev_bound && default_devices(rootfd, has_pts, err) < 0) return -1;
+  umask(old);
+  if (pivot(rootfd, err) < 0) return -1;
+  cleanup_fd int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return berth_fail(err, "open '/'");
+  if (readonly_paths(s, root, err) < 0 || mask_paths(s, root, err) < 0) return -1;
+  if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), NULL) < 0)
+    return berth_fail(err, "remount '/' read-only");
+  return 0;
+}
