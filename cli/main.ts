@@ -1,20 +1,8 @@
 // The `berth` command. Start-up is kept cheap: `--version` answers before anything else loads;
 // otherwise only commander and the command modules' register() functions load here, and each
 // action imports its work lazily.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-
-function version(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'berth' && pkg.version) return pkg.version;
-    } catch {
-      // next candidate
-    }
-  }
-  return '0.0.0-unknown';
-}
+import { berthVersion as version } from '../specs/version.ts';
 
 export async function buildProgram(): Promise<Command> {
   const [{ Command }, { commandModules }] = await Promise.all([import('commander'), import('./commands/index.ts')]);

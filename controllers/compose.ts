@@ -37,7 +37,13 @@ export async function startControllers(o: {
     clock,
     metrics,
     log: o.log,
-    onChange: (name) => containers.enqueueUsingImage(name),
+    onChange: (name) => {
+      containers.enqueueUsingImage(name);
+      // An image that became ready may be the base another Image's build was waiting for.
+      for (const r of o.store.list('Image')) {
+        if (r.metadata.name !== name && (r.status as { phase?: string } | undefined)?.phase === 'Failed') images.enqueue(r.metadata.name);
+      }
+    },
   });
   const unsubscribe = o.store.feed.onObject((ch) => {
     if (ch.type === 'status') return; // our own writes

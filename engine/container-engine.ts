@@ -398,6 +398,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       id: rec.id,
       owner: rec.owner,
       image: rec.image.ref,
+      imageDigest: rec.image.digest,
       status: s?.status ?? 'created',
       pid: s && s.status !== 'stopped' ? s.pid : 0,
       createdAt: rec.createdAt,

@@ -53,6 +53,8 @@ export interface EngineContainer {
   /** Undefined for containers berth did not create (found in the runtime, never touched). */
   owner?: ContainerOwner;
   image?: string;
+  /** Manifest digest of the image it was created from. */
+  imageDigest?: string;
   status: ContainerStatus;
   pid: number;
   createdAt: string;

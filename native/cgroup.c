@@ -69,7 +69,7 @@ static int v1_devices(const spec *s, const char *dir, berth_err *err) {
   return 0;
 }
 
-static int setup_v1(const spec *s, const char *rel, const char *pid, berth_err *err) {
+static int setup_v1(const spec *s, const char *rel, berth_err *err) {
   char dir[PATH_MAX];
   for (size_t i = 0; i < sizeof V1 / sizeof *V1; i++) {
     char base[64];
@@ -98,7 +98,6 @@ static int setup_v1(const spec *s, const char *rel, const char *pid, berth_err *
       if (write_file(dir, "pids.max", v, err) < 0) return -1;
     }
     if (strcmp(c, "devices") == 0 && v1_devices(s, dir, err) < 0) return -1;
-    if (write_file(dir, "cgroup.procs", pid, err) < 0) return -1;
   }
   return 0;
 }
@@ -121,7 +120,7 @@ static int v2_enable(const char *rel, berth_err *err) {
   return 0;
 }
 
-static int setup_v2(const spec *s, const char *rel, const char *pid, berth_err *err) {
+static int setup_v2(const spec *s, const char *rel, berth_err *err) {
   if (v2_enable(rel, err) < 0 || mkdirs(ROOT, rel, err) < 0) return -1;
   char dir[PATH_MAX], v[64];
   snprintf(dir, sizeof dir, ROOT "/%s", rel);
@@ -149,23 +148,23 @@ static int setup_v2(const spec *s, const char *rel, const char *pid, berth_err *
   }
   /* Device rules on v2 need an eBPF program; berth's launcher does not load one (the default
    * devices are still the only nodes in the container's /dev). */
-  return write_file(dir, "cgroup.procs", pid, err);
+  return 0;
 }
 
 int cgroup_setup(const spec *s, const char *path, berth_err *err) {
   if (check_path(path, err) < 0) return -1;
   while (*path == '/') path++;
   if (!*path) return berth_failx(err, "cgroupsPath must name a cgroup below the root");
-  char pid[24];
-  snprintf(pid, sizeof pid, "%d", (int)getpid());
-  return cgroup_version() == 2 ? setup_v2(s, path, pid, err) : setup_v1(s, path, pid, err);
+  return cgroup_version() == 2 ? setup_v2(s, path, err) : setup_v1(s, path, err);
 }
 
-int cgroup_join(const char *path, berth_err *err) {
+int cgroup_join(const char *path, berth_err *err) { return cgroup_enter(path, getpid(), err); }
+
+int cgroup_enter(const char *path, pid_t who, berth_err *err) {
   if (check_path(path, err) < 0) return -1;
   while (*path == '/') path++;
   char pid[24], dir[PATH_MAX];
-  snprintf(pid, sizeof pid, "%d", (int)getpid());
+  snprintf(pid, sizeof pid, "%d", (int)who);
   if (cgroup_version() == 2) {
     snprintf(dir, sizeof dir, ROOT "/%s", path);
     return write_file(dir, "cgroup.procs", pid, err);

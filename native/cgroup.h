@@ -8,8 +8,12 @@
 
 /* 2 when /sys/fs/cgroup is the unified hierarchy, 1 otherwise (v1 or hybrid). */
 int cgroup_version(void);
-/* Creates <path> (relative to each hierarchy), writes the spec's limits and moves the caller in. */
+/* Creates <path> (relative to each hierarchy) and writes the spec's limits. */
 int cgroup_setup(const spec *s, const char *path, berth_err *err);
+/* Moves process pid into the cgroup <path> made by cgroup_setup. The first move after a quiet
+ * moment waits for an RCU grace period in the kernel (milliseconds): the launcher does it while the
+ * container's rootfs is being set up. */
+int cgroup_enter(const char *path, pid_t pid, berth_err *err);
 /* Moves the caller into the existing cgroup <path> (exec). */
 int cgroup_join(const char *path, berth_err *err);
 #endif

@@ -61,14 +61,28 @@ static pid_t clone_child(unsigned long flags) {
   return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
-/* The container's init, in its new namespaces: never returns. */
-static void init_child(const spec *s, int errfd) {
+/* Blocks until the parent has put us in the container's cgroup (one byte) or given up (EOF). */
+static int wait_for_cgroup(int fd, berth_err *err) {
+  char c;
+  ssize_t n;
+  while ((n = read(fd, &c, 1)) < 0 && errno == EINTR) {
+  }
+  close(fd);
+  return n == 1 ? 0 : berth_failx(err, "the launcher did not place the init in its cgroup");
+}
+
+/* The container's init, in its new namespaces: never returns. Its cgroup namespace (if any) is made
+ * only once it is inside its cgroup, so that cgroup is its root. */
+static void init_child(const spec *s, int errfd, int gofd, bool cgroupns) {
   berth_err err = {{0}};
   if (setsid() < 0) berth_fail(&err, "setsid");
   else if (spec_has_ns(s, CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
     berth_fail(&err, "sethostname '%s'", s->hostname);
   else if (!spec_has_ns(s, CLONE_NEWNS)) berth_failx(&err, "config.json: linux.namespaces must have a mount namespace");
-  else if (rootfs_setup(s, &err) == 0) process_exec(s, &err);
+  else if (rootfs_setup(s, &err) == 0 && wait_for_cgroup(gofd, &err) == 0) {
+    if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) berth_fail(&err, "unshare the cgroup namespace");
+    else process_exec(s, &err);
+  }
   if (write(errfd, err.msg, strlen(err.msg)) < 0) _exit(2);
   _exit(1);
 }
@@ -99,19 +113,35 @@ static int cmd_run(int argc, char **argv) {
   berth_err err = {{0}};
   spec s;
   if (spec_load(&s, bundle, &err) < 0) return report(err.msg);
+  /* The sealed copy matters when container processes can see this one: a joined pid namespace (or
+   * none). In a new one, the init is alone until it has exec'd the container's process. */
+  bool new_pid_ns = false;
+  for (size_t i = 0; i < s.n_namespaces; i++) new_pid_ns |= s.namespaces[i].flag == CLONE_NEWPID && !s.namespaces[i].path;
+  if (!new_pid_ns && sealed_reexec(argv - 1, &err) < 0) return report(err.msg);
   char default_cgroup[PATH_MAX];
   snprintf(default_cgroup, sizeof default_cgroup, "/berth/%s", id);
-  if (cgroup_setup(&s, s.cgroups_path ? s.cgroups_path : default_cgroup, &err) < 0) return report(err.msg);
+  const char *cgroup = s.cgroups_path ? s.cgroups_path : default_cgroup;
+  if (cgroup_setup(&s, cgroup, &err) < 0) return report(err.msg);
   if (ns_join_paths(&s, &err) < 0) return report(err.msg);
-  int errp[2];
-  if (pipe2(errp, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
-  pid_t pid = clone_child((unsigned long)ns_clone_flags(&s) | CLONE_PARENT);
+  int errp[2], gop[2];
+  if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
+  int flags = ns_clone_flags(&s);
+  pid_t pid = clone_child((unsigned long)(flags & ~CLONE_NEWCGROUP) | CLONE_PARENT);
   if (pid < 0) return berth_fail(&err, "clone the container's init"), report(err.msg);
   if (pid == 0) {
     close(errp[0]);
-    init_child(&s, errp[1]);
+    close(gop[1]);
+    init_child(&s, errp[1], gop[0], flags & CLONE_NEWCGROUP);
   }
   close(errp[1]);
+  close(gop[0]);
+  /* The init sets up its rootfs meanwhile; it execs only after the byte that says it is in its cgroup. */
+  if (cgroup_enter(cgroup, pid, &err) < 0) {
+    kill(pid, SIGKILL);
+    return report(err.msg);
+  }
+  if (write(gop[1], "g", 1) != 1) return berth_fail(&err, "release the init"), kill(pid, SIGKILL), report(err.msg);
+  close(gop[1]);
   char msg[sizeof err.msg];
   read_all(errp[0], msg, sizeof msg);
   if (msg[0]) return report(msg);
@@ -210,8 +240,9 @@ static int cmd_exec(int argc, char **argv) {
 int main(int argc, char **argv) {
   berth_err err = {{0}};
   if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec ...\n"), 2;
-  if (sealed_reexec(argv, &err) < 0) return fprintf(stderr, "berth-run: %s\n", err.msg), 1;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return perror("berth-run: prctl PR_SET_DUMPABLE"), 1;
   if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (sealed_reexec(argv, &err) < 0) return fprintf(stderr, "berth-run: %s\n", err.msg), 1;
   if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
   return fprintf(stderr, "berth-run: unknown command '%s' (run, exec)\n", argv[1]), 2;
 }

@@ -62,7 +62,11 @@ int open_in_root(int rootfd, const char *path, int flags, berth_err *err) {
 
 /* The mount target `path` inside rootfd, created (directories, or an empty file when the source of a
  * bind is not a directory) where missing; returns an O_PATH fd. */
-static int make_target(int rootfd, const char *path, bool dir, berth_err *err) {
+static int make_target_at_depth(int rootfd, const char *path, bool dir, int depth, berth_err *err);
+static int make_target(int rootfd, const char *path, bool dir, berth_err *err) { return make_target_at_depth(rootfd, path, dir, 0, err); }
+
+static int make_target_at_depth(int rootfd, const char *path, bool dir, int depth, berth_err *err) {
+  if (depth > 40) return errno = ELOOP, berth_fail(err, "create mount target '%s' in the rootfs", path);
   int fd = open_in_root(rootfd, path, O_PATH, err);
   if (fd >= 0 || errno != ENOENT) return fd;
   char parent[PATH_MAX];
@@ -77,13 +81,25 @@ static int make_target(int rootfd, const char *path, bool dir, berth_err *err) {
   snprintf(name, sizeof name, "%s", slash + 1);
   if (slash == parent) parent[1] = 0;
   else *slash = 0;
-  cleanup_fd int pfd = make_target(rootfd, parent, true, err);
+  cleanup_fd int pfd = make_target_at_depth(rootfd, parent, true, depth + 1, err);
   if (pfd < 0) return -1;
   /* O_PATH fds cannot be used for *at() creation directly on old kernels: reopen as a directory. */
   char proc[64];
   snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
   cleanup_fd int dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return berth_fail(err, "open '%s' (parent of '%s')", parent, path);
+  /* A dangling symlink: what it names is created, inside the rootfs (the next open resolves it there). */
+  char link[PATH_MAX];
+  ssize_t len = readlinkat(dfd, name, link, sizeof link - 1);
+  if (len > 0) {
+    link[len] = 0;
+    char next[PATH_MAX * 2];
+    if (link[0] == '/') snprintf(next, sizeof next, "%s", link);
+    else snprintf(next, sizeof next, "%s/%s", parent, link);
+    cleanup_fd int made = make_target_at_depth(rootfd, next, dir, depth + 1, err);
+    if (made < 0) return -1;
+    return open_in_root(rootfd, path, O_PATH, err);
+  }
   if (dir) {
     if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST) return berth_fail(err, "mkdir '%s' in the rootfs", path);
   } else {
@@ -191,7 +207,7 @@ static int pivot(int rootfd, berth_err *err) {
 static int mask_paths(const spec *s, int root, berth_err *err) {
   for (size_t i = 0; i < s->n_masked; i++) {
     berth_err ignored;
-    cleanup_fd int fd = open_in_root(root, s->masked_paths[i], O_PATH | O_NOFOLLOW, &ignored);
+    cleanup_fd int fd = open_in_root(root, s->masked_paths[i], O_PATH, &ignored);
     if (fd < 0) {
       if (errno == ENOENT || errno == ELOOP) continue;
       return berth_fail(err, "open masked path '%s'", s->masked_paths[i]);
@@ -210,7 +226,7 @@ static int readonly_paths(const spec *s, int root, berth_err *err) {
   for (size_t i = 0; i < s->n_readonly; i++) {
     const char *path = s->readonly_paths[i];
     berth_err ignored;
-    cleanup_fd int fd = open_in_root(root, path, O_PATH | O_NOFOLLOW, &ignored);
+    cleanup_fd int fd = open_in_root(root, path, O_PATH, &ignored);
     if (fd < 0) {
       if (errno == ENOENT || errno == ELOOP) continue;
       return berth_fail(err, "open read-only path '%s'", path);
@@ -218,7 +234,7 @@ static int readonly_paths(const spec *s, int root, berth_err *err) {
     char p[64];
     fdpath(p, sizeof p, fd);
     if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) return berth_fail(err, "bind read-only path '%s'", path);
-    cleanup_fd int top = open_in_root(root, path, O_PATH | O_NOFOLLOW, err);
+    cleanup_fd int top = open_in_root(root, path, O_PATH, err);
     if (top < 0) return -1;
     fdpath(p, sizeof p, top);
     if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | kept_flags(p), NULL) < 0)

@@ -85,7 +85,7 @@ export function register(program: Command): void {
 
   program
     .command('inspect')
-    .description('everything about containers, as JSON')
+    .description('everything about containers (or images), as JSON')
     .argument('<names...>')
     .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).inspect(await clientFor(cmd), names)));
 

@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import * as build from './build.ts';
 import * as containers from './containers.ts';
 import * as daemon from './daemon.ts';
+import * as images from './images.ts';
 import * as manifests from './manifests.ts';
 import * as network from './network.ts';
 import * as objects from './objects.ts';
 
-export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, containers, network, build, daemon];
+export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, containers, images, network, build, daemon];

@@ -2,7 +2,7 @@
 // stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
 import { parsePublish } from '../../engine/network/ports.ts';
 import type { ContainerSummary } from '../../server/routes/containers.ts';
-import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ProcessInfo } from '../../engine/engine.ts';
 import type { LogEntry, Stats } from '../../engine/runtime/runtime.ts';
 import type { Resource } from '../../specs/schema.ts';
@@ -178,7 +178,20 @@ export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pau
 
 export async function inspect(client: ApiClient, names: string[]): Promise<number> {
   const out = [];
-  for (const n of names) out.push(await client.json('GET', `/v1/containers/${n}`));
+  for (const n of names) {
+    // A container by that name, else an image (as `docker inspect` looks in both).
+    try {
+      out.push(await client.json('GET', `/v1/containers/${encodeURIComponent(n)}`));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      try {
+        out.push(await client.json('GET', '/v1/images/inspect', { query: { ref: n } }));
+      } catch (imageErr) {
+        if (imageErr instanceof NotFoundError || imageErr instanceof InvalidArgumentError) throw new NotFoundError(`no container or image named "${n}"`);
+        throw imageErr;
+      }
+    }
+  }
   process.stdout.write(formatJson(out));
   return 0;
 }

@@ -218,9 +218,10 @@ export class ImageService {
   }
 
   /** Stores a new image (the builder's result) and tags it. */
-  async commit(o: { config: ImageConfig; layers: Descriptor[]; refs: string[] }): Promise<ImageRecord> {
+  async commit(o: { config: ImageConfig; layers: Descriptor[]; refs: string[]; configBytes?: Buffer }): Promise<ImageRecord> {
     for (const l of o.layers) if (!this.content.has(l.digest)) throw new NotFoundError(`layer ${l.digest} is not in the content store`);
-    const configBlob = await this.content.put(JSON.stringify(o.config));
+    // The config's own bytes when given (a loaded image keeps its id), else its JSON.
+    const configBlob = await this.content.put(o.configBytes ?? JSON.stringify(o.config));
     const manifest: Manifest = {
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,

@@ -110,6 +110,7 @@ export abstract class MonitoredRuntime implements Runtime {
       meta.monitorPid = monitorPid!;
       meta.startedAt = new Date().toISOString();
       await writeFile(p.meta, JSON.stringify(meta));
+      return await this.#stateOf(meta, 'running');
     } catch (err) {
       // Nothing is left behind by a start that failed: the runtime's record and our directory go.
       await this.remove(meta).catch(() => undefined);
@@ -118,7 +119,6 @@ export abstract class MonitoredRuntime implements Runtime {
       const msg = ((err as { stderr?: string }).stderr || (err as Error).message).trim();
       throw new InvalidArgumentError(`container ${o.id}: ${msg}`);
     }
-    return this.state(o.id);
   }
 
   protected async meta(id: string): Promise<Meta> {
@@ -270,6 +270,8 @@ export abstract class MonitoredRuntime implements Runtime {
         try {
           w = watch(p.dir, (_e, f) => f === 'exit.json' && done());
           w.on('error', done);
+          // Written between the last look and the watch: the watch will not say so.
+          if (existsSync(p.exit)) done();
         } catch {
           // The directory went away: the next round reports it.
         }

@@ -105,7 +105,7 @@ export class NativeRuntime extends MonitoredRuntime {
     const cg = this.#cgroup(meta);
     const dirs = cgroupVersion === 2 ? [join(CGROUP_ROOT, cg)] : V1_CONTROLLERS.map((c) => join(CGROUP_ROOT, c, cg));
     // The init is gone; its last children may still be on their way out of the cgroup.
-    for (const dir of dirs) {
+    await Promise.all(dirs.map(async (dir) => {
       for (let i = 0; ; i++) {
         try {
           await rmdir(dir);
@@ -117,6 +117,6 @@ export class NativeRuntime extends MonitoredRuntime {
           await sleep(10);
         }
       }
-    }
+    }));
   }
 }

@@ -5,11 +5,12 @@ import type { DaemonContext } from '../context.ts';
 import build from './build.ts';
 import containers from './containers.ts';
 import events from './events.ts';
+import images from './images.ts';
 import networks from './networks.ts';
 import objects from './objects.ts';
 import system from './system.ts';
 
-export const routeModules: RouteModule[] = [system, objects, events, containers, networks, build];
+export const routeModules: RouteModule[] = [system, objects, events, containers, images, networks, build];
 
 export function allRoutes(ctx: DaemonContext): Route[] {
   return routeModules.flatMap((m) => m(ctx));
