@@ -41,7 +41,8 @@ export async function startControllers(o: {
       containers.enqueueUsingImage(name);
       // An image that became ready may be the base another Image's build was waiting for.
       for (const r of o.store.list('Image')) {
-        if (r.metadata.name !== name && (r.status as { phase?: string } | undefined)?.phase === 'Failed') images.enqueue(r.metadata.name);
+        const phase = (r.status as { phase?: string } | undefined)?.phase;
+        if (r.metadata.name !== name && (phase === 'Failed' || phase === 'Pending')) images.enqueue(r.metadata.name);
       }
     },
   });

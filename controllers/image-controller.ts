@@ -115,7 +115,8 @@ export class ImageController {
       }
     } catch (err) {
       const reason = decision.actions.some((a) => a.type === 'build') ? 'BuildFailed' : decision.actions.some((a) => a.type === 'push') && current ? 'PushFailed' : 'ErrImagePull';
-      this.#fail(name, res, next, reason, errorMessage(err), true);
+      if (isTerminal(err)) this.#fail(name, res, next, reason, errorMessage(err), true);
+      else this.#retrying(name, res, next, reason, errorMessage(err));
       throw err; // the queue retries (rate-limited) unless the error is terminal
     }
     if (!current) return {};
@@ -148,6 +149,19 @@ export class ImageController {
     if (warn) this.#o.events.warning(target, 'Failed', `Failed to get image "${res.spec.ref}": ${message}`);
     else this.#o.events.warning(target, reason, message);
     this.#o.onChange?.(name);
+  }
+
+  /** A failure that may pass (a registry down, a base image still building): not Failed, retried. */
+  #retrying(name: string, res: ImageResource, next: ImageStatus, reason: string, message: string): void {
+    this.#write(name, {
+      ...next,
+      observedGeneration: res.metadata.generation,
+      phase: 'Pending',
+      reason: `${reason}Retrying`,
+      message,
+      conditions: mergeConditions(next.conditions, [{ type: 'Ready', status: 'False', reason: `${reason}Retrying`, message }], isoTime(this.#o.clock)),
+    });
+    this.#o.events.warning({ kind: 'Image', name, uid: res.metadata.uid }, 'BackOff', `Will retry image "${res.spec.ref}": ${message}`);
   }
 
   #write(name: string, status: ImageStatus): void {

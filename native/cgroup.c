@@ -158,7 +158,40 @@ int cgroup_setup(const spec *s, const char *path, berth_err *err) {
   return cgroup_version() == 2 ? setup_v2(s, path, err) : setup_v1(s, path, err);
 }
 
-int cgroup_join(const char *path, berth_err *err) { return cgroup_enter(path, getpid(), err); }
+int cgroup_open_tasks(const char *path, int *fds, size_t max, berth_err *err) {
+  if (cgroup_version() == 2) return 0;
+  if (check_path(path, err) < 0) return -1;
+  while (*path == '/') path++;
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof V1 / sizeof *V1 && n < max; i++) {
+    char file[PATH_MAX];
+    snprintf(file, sizeof file, ROOT "/%s/%s/tasks", V1[i], path);
+    if (access(file, F_OK) < 0) continue;
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      for (size_t j = 0; j < n; j++) close(fds[j]);
+      return berth_fail(err, "open '%s'", file);
+    }
+    fds[n++] = fd;
+  }
+  return (int)n;
+}
+
+int cgroup_enter_self(const int *fds, size_t n, berth_err *err) {
+  for (size_t i = 0; i < n; i++)
+    if (write(fds[i], "0", 1) < 0) return berth_fail(err, "move into the container's cgroup (tasks file %zu)", i);
+  return 0;
+}
+
+int cgroup_join(const char *path, berth_err *err) {
+  int fds[8];
+  int n = cgroup_open_tasks(path, fds, 8, err);
+  if (n < 0) return -1;
+  if (n == 0) return cgroup_enter(path, getpid(), err);
+  int rc = cgroup_enter_self(fds, (size_t)n, err);
+  for (int i = 0; i < n; i++) close(fds[i]);
+  return rc;
+}
 
 int cgroup_enter(const char *path, pid_t who, berth_err *err) {
   if (check_path(path, err) < 0) return -1;

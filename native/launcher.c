@@ -71,18 +71,25 @@ static int wait_for_cgroup(int fd, berth_err *err) {
   return n == 1 ? 0 : berth_failx(err, "the launcher did not place the init in its cgroup");
 }
 
-/* The container's init, in its new namespaces: never returns. Its cgroup namespace (if any) is made
- * only once it is inside its cgroup, so that cgroup is its root. */
-static void init_child(const spec *s, int errfd, int gofd, bool cgroupns) {
+/* The container's init, in its new namespaces, up to the exec. On v1 it moves itself into its cgroup
+ * first (tasks); on v2 it waits for the launcher to have moved it. Its cgroup namespace (if any) is
+ * made only once it is inside its cgroup, so that cgroup is its root. */
+static int init_setup(const spec *s, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, berth_err *err) {
+  if (n_tasks && cgroup_enter_self(tasks, n_tasks, err) < 0) return -1;
+  if (setsid() < 0) return berth_fail(err, "setsid");
+  if (spec_has_ns(s, CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+    return berth_fail(err, "sethostname '%s'", s->hostname);
+  if (!spec_has_ns(s, CLONE_NEWNS)) return berth_failx(err, "config.json: linux.namespaces must have a mount namespace");
+  if (rootfs_setup(s, err) < 0) return -1;
+  if (!n_tasks && wait_for_cgroup(gofd, err) < 0) return -1;
+  if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) return berth_fail(err, "unshare the cgroup namespace");
+  return 0;
+}
+
+/* Never returns: execs the container's process, or reports why not on errfd. */
+static void init_child(const spec *s, int errfd, int gofd, const int *tasks, size_t n_tasks, bool cgroupns) {
   berth_err err = {{0}};
-  if (setsid() < 0) berth_fail(&err, "setsid");
-  else if (spec_has_ns(s, CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-    berth_fail(&err, "sethostname '%s'", s->hostname);
-  else if (!spec_has_ns(s, CLONE_NEWNS)) berth_failx(&err, "config.json: linux.namespaces must have a mount namespace");
-  else if (rootfs_setup(s, &err) == 0 && wait_for_cgroup(gofd, &err) == 0) {
-    if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) berth_fail(&err, "unshare the cgroup namespace");
-    else process_exec(s, &err);
-  }
+  if (init_setup(s, gofd, tasks, n_tasks, cgroupns, &err) == 0) process_exec(s, &err);
   if (write(errfd, err.msg, strlen(err.msg)) < 0) _exit(2);
   _exit(1);
 }
@@ -122,6 +129,10 @@ static int cmd_run(int argc, char **argv) {
   snprintf(default_cgroup, sizeof default_cgroup, "/berth/%s", id);
   const char *cgroup = s.cgroups_path ? s.cgroups_path : default_cgroup;
   if (cgroup_setup(&s, cgroup, &err) < 0) return report(err.msg);
+  /* v1: the init moves itself in (no grace period); v2: the launcher moves it while it sets up. */
+  int tasks[8];
+  int n_tasks = cgroup_open_tasks(cgroup, tasks, 8, &err);
+  if (n_tasks < 0) return report(err.msg);
   if (ns_join_paths(&s, &err) < 0) return report(err.msg);
   int errp[2], gop[2];
   if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
@@ -131,16 +142,19 @@ static int cmd_run(int argc, char **argv) {
   if (pid == 0) {
     close(errp[0]);
     close(gop[1]);
-    init_child(&s, errp[1], gop[0], flags & CLONE_NEWCGROUP);
+    init_child(&s, errp[1], gop[0], tasks, (size_t)n_tasks, flags & CLONE_NEWCGROUP);
   }
   close(errp[1]);
   close(gop[0]);
-  /* The init sets up its rootfs meanwhile; it execs only after the byte that says it is in its cgroup. */
-  if (cgroup_enter(cgroup, pid, &err) < 0) {
-    kill(pid, SIGKILL);
-    return report(err.msg);
+  for (int i = 0; i < n_tasks; i++) close(tasks[i]);
+  if (n_tasks == 0) {
+    /* The init sets up its rootfs meanwhile; it execs only after the byte that says it is in its cgroup. */
+    if (cgroup_enter(cgroup, pid, &err) < 0) {
+      kill(pid, SIGKILL);
+      return report(err.msg);
+    }
+    if (write(gop[1], "g", 1) != 1) return berth_fail(&err, "release the init"), kill(pid, SIGKILL), report(err.msg);
   }
-  if (write(gop[1], "g", 1) != 1) return berth_fail(&err, "release the init"), kill(pid, SIGKILL), report(err.msg);
   close(gop[1]);
   char msg[sizeof err.msg];
   read_all(errp[0], msg, sizeof msg);

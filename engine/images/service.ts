@@ -1,7 +1,9 @@
 // The image service: images named by references in the content store's index.json, pulled from
 // and pushed to registries, turned into container root filesystems through the snapshotter.
 // Used by the daemon's image routes, the container engine (engine/compose.ts) and the builder.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { ContentStore, REF_ANNOTATION } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
@@ -39,6 +41,13 @@ export interface PullEvent {
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
 const REPO_DIGEST = 'dev.berth.repo.digest';
+
+interface UnpackPlan {
+  diffIds: string[];
+  chainIds: string[];
+  /** Unpacks under way; awaited before the pull returns. */
+  pending: Array<Promise<unknown>>;
+}
 
 export class ImageService {
   readonly content: ContentStore;
@@ -123,11 +132,16 @@ export class ImageService {
       if (local) return local;
       if (policy === 'Never') throw new NotFoundError(`image "${ref}" is not present and pull policy is Never; pull it (\`berth pull ${ref}\`) or change the policy`);
     }
-    return this.pull(ref, onProgress);
+    // Ensured for a container: unpacked while it downloads, ready to run.
+    return this.pull(ref, onProgress, { unpack: true });
   }
 
   /** Pulls ref: the manifest (this platform's, from an index), the config, the layers not yet present. */
-  async pull(input: string, onProgress?: (e: PullEvent) => void): Promise<ImageRecord> {
+  /**
+   * With `unpack`, each layer is unpacked as soon as it is downloaded (as docker pull does), so the
+   * image is ready for a container when the pull returns.
+   */
+  async pull(input: string, onProgress?: (e: PullEvent) => void, o: { unpack?: boolean } = {}): Promise<ImageRecord> {
     const ref = parseReference(input);
     onProgress?.({ id: 'manifest', status: 'resolving' });
     const top = await this.registry.getManifest(ref);
@@ -152,7 +166,15 @@ export class ImageService {
     const manifest = JSON.parse(manifestBody.toString()) as Manifest;
     if (!manifest.config || !Array.isArray(manifest.layers)) throw new InvalidArgumentError(`${input}: the manifest has no config or layers`);
     await this.registry.fetchBlob(ref, manifest.config, this.content);
-    await this.#fetchLayers(ref, manifest.layers, onProgress);
+    let unpack: UnpackPlan | undefined;
+    if (o.unpack) {
+      const config = await this.content.readJson<ImageConfig>(manifest.config.digest);
+      const diffIds = config.rootfs?.diff_ids ?? [];
+      if (diffIds.length !== manifest.layers.length) throw new InvalidArgumentError(`${input}: ${manifest.layers.length} layers but ${diffIds.length} diff_ids in its config`);
+      unpack = { diffIds, chainIds: chainIds(diffIds), pending: [] };
+    }
+    await this.#fetchLayers(ref, manifest.layers, onProgress, unpack);
+    if (unpack) await Promise.all(unpack.pending);
     // Manifest last: an image is in the store only once everything it names is.
     await this.content.put(manifestBody, { digest: manifestDigest });
     const name = formatReference({ ...ref, ...(ref.digest && !ref.tag ? {} : {}) });
@@ -160,27 +182,85 @@ export class ImageService {
     return (await this.resolve(name))!;
   }
 
-  async #fetchLayers(ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void): Promise<void> {
-    const queue = [...layers];
+  /**
+   * Fetches the layers not present, a few at a time. With a plan, each layer is also unpacked: from
+   * its bytes as they arrive (a tee into the unpacker, with backpressure), or from the file when it
+   * was already here or its download had to start over or resume.
+   */
+  async #fetchLayers(ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void, plan?: UnpackPlan): Promise<void> {
+    const queue = layers.map((l, i) => ({ l, i }));
     let failed = false;
+    const fromFile = (i: number) => {
+      const p = this.snapshots.ensureLayer(plan!.chainIds[i]!, { blob: this.content.blobPath(layers[i]!.digest), diffId: plan!.diffIds[i]! });
+      plan!.pending.push(p);
+      return p;
+    };
     const worker = async () => {
-      for (let l = queue.shift(); l && !failed; l = queue.shift()) {
+      for (let item = queue.shift(); item && !failed; item = queue.shift()) {
+        const { l, i } = item;
         const id = l.digest.slice(7, 19);
         if (this.content.has(l.digest)) {
           onProgress?.({ id, status: 'exists', total: l.size });
+          if (plan) fromFile(i);
           continue;
         }
         let current = 0;
+        let tee: { chunk(c: Buffer): Promise<void> | void; restart(): void } | undefined;
+        let streamed: Promise<string> | undefined;
+        let broken = false;
+        let pt: PassThrough | undefined;
+        if (plan && !existsSync(this.snapshots.layerDir(plan.chainIds[i]!))) {
+          const stream = new PassThrough();
+          pt = stream;
+          streamed = this.snapshots.ensureLayer(plan.chainIds[i]!, { blob: this.content.blobPath(l.digest), diffId: plan.diffIds[i]!, stream });
+          streamed.catch(() => undefined);
+          tee = {
+            chunk: async (c) => {
+              if (broken || stream.destroyed) return;
+              if (!stream.write(c)) {
+                await new Promise<void>((resolve) => {
+                  const done = () => {
+                    stream.off('drain', done);
+                    stream.off('close', done);
+                    resolve();
+                  };
+                  stream.on('drain', done);
+                  stream.on('close', done);
+                });
+              }
+            },
+            restart: () => {
+              broken = true;
+              stream.destroy();
+            },
+          };
+        }
         try {
-          await this.registry.fetchBlob(ref, l, this.content, (n) => {
-            current = n === 0 ? current : current + n;
-            onProgress?.({ id, status: 'downloading', current, total: l.size });
-          });
+          await this.registry.fetchBlob(
+            ref,
+            l,
+            this.content,
+            (n) => {
+              current = n === 0 ? current : current + n;
+              onProgress?.({ id, status: 'downloading', current, total: l.size });
+            },
+            tee,
+          );
         } catch (err) {
           failed = true;
+          pt?.destroy();
           throw err;
         }
         onProgress?.({ id, status: 'done', current: l.size, total: l.size });
+        if (plan) {
+          if (streamed && !broken) {
+            pt!.end();
+            plan.pending.push(streamed);
+          } else {
+            if (streamed) await streamed.catch(() => undefined);
+            fromFile(i);
+          }
+        }
       }
     };
     // Every worker is let finish (no download left writing after we return), then the first error.

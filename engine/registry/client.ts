@@ -126,7 +126,14 @@ export class RegistryClient {
    * Fetches a blob into the store, verified. A connection lost mid-way is resumed with a Range
    * request from the bytes already ingested; a wrong digest stores nothing.
    */
-  async fetchBlob(ref: Reference, desc: Descriptor, store: ContentStore, onBytes?: (n: number) => void): Promise<void> {
+  async fetchBlob(
+    ref: Reference,
+    desc: Descriptor,
+    store: ContentStore,
+    onBytes?: (n: number) => void,
+    /** A consumer of the bytes as they arrive; `restart` tells it the stream starts over or resumes. */
+    tee?: { chunk(c: Buffer): Promise<void> | void; restart(): void },
+  ): Promise<void> {
     if (store.has(desc.digest)) return;
     const key = `pull-${desc.digest.slice(7)}`;
     const attempts = this.#o.attempts ?? 4;
@@ -142,10 +149,11 @@ export class RegistryClient {
       // A registry that ignores Range sends the whole blob again: start the ingest over.
       if (have > 0 && res.status !== 206) await store.discardIngest(key);
       else if (have > 0) onBytes?.(0);
+      if (attempt > 1) tee?.restart();
       // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
       const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
       try {
-        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes);
+        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes, tee && ((c) => tee.chunk(c)));
         return;
       } catch (err) {
         if (err instanceof InvalidArgumentError) {

@@ -34,7 +34,10 @@ export class NativeRuntime extends MonitoredRuntime {
     super(o);
   }
 
-  protected async runtimeArgs(): Promise<string[]> {
+  protected async runtimeArgs(meta: Meta): Promise<string[]> {
+    // A config without cgroupsPath gets the launcher's default, recorded so that stats, OOM kills
+    // (the monitor's --cgroup, which follows) and removal find it.
+    meta.cgroup ??= `/berth/${meta.id}`;
     return ['--launcher', nativeBinary('berth-run')];
   }
 

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { unpackLayer } from './unpack.ts';
@@ -17,6 +18,8 @@ export interface LayerRef {
   /** Blob path of the (compressed) layer. */
   blob: string;
   diffId: string;
+  /** The blob's bytes as they are downloaded: unpacked from this instead of the file. */
+  stream?: Readable;
 }
 
 export interface Snapshot {
@@ -53,21 +56,27 @@ export class Snapshotter {
   /** Unpacks what is missing of a layer stack; returns the layer directories, bottom first. */
   async ensureLayers(layers: LayerRef[]): Promise<string[]> {
     const ids = chainIds(layers.map((l) => l.diffId));
-    const dirs: string[] = [];
-    for (let i = 0; i < layers.length; i++) dirs.push(await this.#ensureLayer(ids[i]!, layers[i]!));
-    return dirs;
+    // Each layer unpacks into its own directory, independent of the others: all at once.
+    return Promise.all(layers.map((l, i) => this.#ensureLayer(ids[i]!, l)));
+  }
+
+  /** Unpacks one layer of a stack (its chain id given), if it is not yet. */
+  ensureLayer(chainId: string, layer: LayerRef): Promise<string> {
+    return this.#ensureLayer(chainId, layer);
   }
 
   #ensureLayer(chainId: string, layer: LayerRef): Promise<string> {
     const dir = this.layerDir(chainId);
-    if (existsSync(dir)) return Promise.resolve(dir);
+    // Unpacked already, or being unpacked: a stream offered is let flow away unread.
+    if (existsSync(dir)) return (layer.stream?.resume(), Promise.resolve(dir));
     let p = this.#unpacking.get(chainId);
+    if (p) layer.stream?.resume();
     if (!p) {
       p = (async () => {
         // Unpacked aside and renamed into place: a crash never leaves a half layer under its id.
         const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
         try {
-          await unpackLayer(layer.blob, tmp, layer.diffId);
+          await unpackLayer(layer.blob, tmp, layer.diffId, layer.stream);
           await rename(tmp, dir);
         } catch (err) {
           await rm(tmp, { recursive: true, force: true });

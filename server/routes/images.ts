@@ -97,7 +97,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       handler: async (req) => {
         const images = need(ctx);
         const ref = refParam(req.body as Record<string, unknown>);
-        return { ndjson: progress(async (on) => ({ image: summary(await images.pull(ref, on)) })) };
+        return { ndjson: progress(async (on) => ({ image: summary(await images.pull(ref, on, { unpack: true })) })) };
       },
     },
     {

@@ -2,7 +2,7 @@
 // docker-registry: a connection dropped mid-layer (resumed with Range), wrong bytes for a digest
 // (refused, nothing committed), 5xx answers (retried).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +83,9 @@ describe('images: registry faults', () => {
   it('resumes a layer whose connection dropped mid-way (Range)', async () => {
     const svc = new ImageService({ root: join(tmp, 'r1') });
     faults.drop.add(layers[0]!);
-    const rec = await svc.pull(`${proxy.host}/f/app:1`);
+    // Unpacked as it downloads: the dropped layer's unpacking starts over from the stored file.
+    const rec = await svc.pull(`${proxy.host}/f/app:1`, undefined, { unpack: true });
+    for (const id of rec.chainIds) assert.ok(existsSync(svc.snapshots.layerDir(id)), `layer ${id} unpacked`);
     assert.equal(faults.drop.size, 0, 'the drop happened');
     assert.ok(faults.ranges.some((r) => /^bytes=\d+-$/.test(r) && r !== 'bytes=0-'), `a Range request resumed it: ${faults.ranges}`);
     assert.ok(svc.content.has(layers[0]!));

@@ -12,6 +12,8 @@ export interface BundleSpec extends Partial<ContainerRunConfig> {
   gid?: number;
   /** Join no network namespace of its own (default: a new empty one). */
   hostNetwork?: boolean;
+  /** Join this network namespace (as the engine does with the network manager's). */
+  netnsPath?: string;
 }
 
 /** A shared read-only busybox rootfs per suite, one bundle directory per container. */
@@ -33,6 +35,7 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     run,
     user: { uid: s.uid ?? 0, gid: s.gid ?? 0, additionalGids: [] },
     rootfs,
+    ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
     etcFiles: {},
     annotations: { 'dev.berth.test': 'conformance' },
     cgroupsPath: `/${cgroupParent}/${id}`,
