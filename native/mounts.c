@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "mounts.h"
+#include "resolve.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -54,10 +55,8 @@ static void parse_options(const spec_mount *m, mount_opts *o) {
 }
 
 int open_in_root(int rootfd, const char *path, int flags, berth_err *err) {
-  struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-  if (fd < 0) return berth_fail(err, "open '%s' in the rootfs", path);
-  return fd;
+  /* openat2 where the kernel has it, else a careful walk (resolve.c): same answer either way. */
+  return resolve_in_root(rootfd, path, flags, false, err);
 }
 
 /* The mount target `path` inside rootfd, created (directories, or an empty file when the source of a
