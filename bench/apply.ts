@@ -4,7 +4,7 @@
 //  2. `berth run --rm IMAGE true` vs `docker run --rm IMAGE true`;
 //  3. the daemons' resident memory with 100 containers running: berth's daemon vs dockerd+containerd
 //     (per-container monitors and shims are not counted on either side).
-// Both engines use runc and pull the same image from a loopback docker-registry beforehand; all
+// berth uses its native runtime, Docker runc; both pull the same image from a loopback docker-registry beforehand; all
 // timings are interleaved. The last line compares the apply times.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +47,7 @@ export default async function bench(args: string[]): Promise<void> {
   const socket = join(tmp, 'berth.sock');
   const cgroupParent = `berth-bench-${process.pid}`;
   const env = { ...process.env, BERTH_SOCKET: socket };
-  const daemon: ChildProcess = spawn(process.execPath, [BERTH, 'daemon', '--root', root, '--socket', socket, '--runtime', 'runc', '--cgroup-parent', cgroupParent], {
+  const daemon: ChildProcess = spawn(process.execPath, [BERTH, 'daemon', '--root', root, '--socket', socket, '--runtime', 'native', '--cgroup-parent', cgroupParent], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...env, BERTH_LOG_LEVEL: 'warn' },
   });

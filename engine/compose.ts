@@ -22,10 +22,8 @@ export function toEngineImage(rec: ImageRecord): EngineImage {
 export async function createRuntime(name: RuntimeName, root: string): Promise<Runtime> {
   const stateDir = join(root, 'runtime');
   if (name === 'native') {
-    const mod = (await import('./runtime/native-runtime.ts' as string).catch(() => undefined)) as
-      | { NativeRuntime: new (o: { stateDir: string }) => Runtime }
-      | undefined;
-    if (mod) return new mod.NativeRuntime({ stateDir });
+    const { NativeRuntime } = await import('./runtime/native-runtime.ts');
+    return new NativeRuntime({ stateDir });
   }
   return new RuncRuntime({ stateDir });
 }

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--socket <path>', 'API socket (or host:port) to listen on')
     .option('--watch <dir>', 'apply every manifest under DIR and follow its changes (repeatable)', collect, [])
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics on HOST:PORT')
-    .option('--runtime <name>', 'container runtime: runc, native, or none (store objects only)', 'runc')
+    .option('--runtime <name>', 'container runtime: native (berth\'s own launcher), runc, or none (store objects only); keep one per root', 'native')
     .option('--cgroup-parent <name>', 'cgroup under which containers are placed', 'berth')
     .option('--insecure-registry <host:port>', 'reach this registry over plain http (repeatable; loopback ones always are)', collect, [])
     .action(

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from '../../cli/client.ts';
+import { NativeRuntime } from '../../engine/runtime/native-runtime.ts';
 import { RuncRuntime } from '../../engine/runtime/runc-runtime.ts';
 import { startDaemon, type Daemon } from '../../server/daemon.ts';
 import type { DaemonOptions } from '../../server/context.ts';
@@ -73,8 +74,11 @@ export async function world(): Promise<World> {
 
 /** Force-removes every container under a data root and unmounts what is mounted there. */
 export async function cleanupRoot(root: string, cgroupParent: string): Promise<void> {
-  const rt = new RuncRuntime({ stateDir: join(root, 'runtime') });
-  for (const s of await rt.list().catch(() => [])) await rt.delete(s.id, { force: true }).catch(() => undefined);
+  // Whichever runtime made them: the native one kills and removes any monitored container; runc's
+  // own leftovers (its state under runtime/runc) go with the directory.
+  for (const rt of [new NativeRuntime({ stateDir: join(root, 'runtime') }), new RuncRuntime({ stateDir: join(root, 'runtime') })]) {
+    for (const s of await rt.list().catch(() => [])) await rt.delete(s.id, { force: true }).catch(() => undefined);
+  }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])
