@@ -17,16 +17,12 @@ import { buildLayoutImage, pushToRegistry } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { cleanupRoot } from '../test/e2e/helpers.ts';
 import { startDockerd } from './dockerd.ts';
-import { interleave, median, report } from './lib.ts';
+import { interleave, median, report, rssKiB } from './lib.ts';
 
 const run = promisify(execFile);
 const N = 50;
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const BERTH = join(REPO, 'bin', 'berth');
-
-function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-}
 
 async function until(what: string, check: () => Promise<boolean>, limitMs = 300_000): Promise<void> {
   const end = Date.now() + limitMs;

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { rssKiB } from './lib.ts';
 
 const run = promisify(execFile);
 
@@ -16,11 +17,6 @@ export interface Dockerd {
   /** Resident memory of dockerd and its containerd, in KiB. */
   rssKiB(): number;
   stop(): Promise<void>;
-}
-
-function rss(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
 }
 
 function children(pid: number): number[] {
@@ -58,7 +54,7 @@ export async function startDockerd(o: { insecureRegistries?: string[] } = {}): P
     socket,
     pid: proc.pid!,
     docker,
-    rssKiB: () => rss(proc.pid!) + children(proc.pid!).reduce((n, c) => n + rss(c), 0),
+    rssKiB: () => rssKiB(proc.pid!) + children(proc.pid!).reduce((n, c) => n + rssKiB(c), 0),
     async stop() {
       proc.kill('SIGTERM');
       if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));

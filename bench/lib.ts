@@ -1,4 +1,5 @@
 // Shared helpers for benchmarks: timing, medians, interleaving and the final comparison line.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export function median(xs: number[]): number {
@@ -39,4 +40,13 @@ function fmt(x: number): string {
 /** Prints the comparison line every bench ends with. */
 export function report(name: string, berth: number, peerName: string, peer: number, unit: string): void {
   console.log(`bench ${name}: berth ${fmt(berth)} ${unit}, ${peerName} ${fmt(peer)} ${unit}, ratio ${(berth / peer).toFixed(3)}`);
+}
+
+/** Resident memory of a process, in KiB (0 when it is gone). */
+export function rssKiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }

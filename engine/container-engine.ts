@@ -8,7 +8,7 @@
 // network) and config.json (the OCI bundle's config; the rootfs is the snapshot's mount). The
 // runtime keeps its own state (pid, exit) under its own directory; list() joins the two, so
 // containers survive a restart of the daemon and are re-adopted from disk.
-import { mkdir, readFile, readdir, readlink, rm, writeFile, rename, lstat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   ContainerEngine,
@@ -27,6 +27,8 @@ import type { ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions, Runtime } from './runtime/runtime.ts';
 import { containerRunConfig, resolveUser, type ImageRunConfig } from './container-config.ts';
 import { ociConfig } from './bundle.ts';
+import { readInside } from './runtime/monitored-runtime.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError, FailedPreconditionError } from '../specs/errdefs.ts';
 
 /** An image as the engine needs it: its handle and the run part of its config. */
@@ -176,7 +178,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       for (const d of run.ensureDirs) await mkdir(d, { recursive: true });
       undo.push(() => this.#o.snapshots.remove(req.id));
       const { rootfs } = await this.#o.snapshots.prepare(req.id, image);
-      const user = resolveUser(run.user, await readEtc(rootfs, 'passwd'), await readEtc(rootfs, 'group'));
+      const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
 
       const mode = networkMode(req.spec);
       const ports: PublishedPort[] = (req.spec.ports ?? []).map((p) => ({
@@ -217,7 +219,7 @@ export class BerthEngine implements Engine, ContainerEngine {
           'dev.berth.image.digest': image.digest,
         },
       });
-      await writeAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+      await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
       const record: ContainerRecord = {
         id: req.id,
         owner: req.owner,
@@ -227,7 +229,7 @@ export class BerthEngine implements Engine, ContainerEngine {
         network: { mode, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}), ...(ports.length ? { ports } : {}) },
       };
       // Written last: a directory without container.json is a create that did not finish.
-      await writeAtomic(join(dir, 'container.json'), JSON.stringify(record, null, 2));
+      await writeFileAtomic(join(dir, 'container.json'), JSON.stringify(record, null, 2));
       return this.#view(record, undefined);
     } catch (err) {
       for (const fn of undo.reverse()) await fn().catch(() => undefined);
@@ -250,13 +252,13 @@ export class BerthEngine implements Engine, ContainerEngine {
         const net = await this.#o.network.attach(id, { network: rec.network.mode, name: rec.owner.name, ports: rec.network.ports ?? [] });
         if (net.ipAddress !== rec.network.ipAddress) {
           rec = { ...rec, network: { ...rec.network, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) } };
-          await writeAtomic(join(this.#dir, id, 'container.json'), JSON.stringify(rec, null, 2));
+          await writeFileAtomic(join(this.#dir, id, 'container.json'), JSON.stringify(rec, null, 2));
           this.#records.set(id, rec);
         }
       }
       const state = await this.#o.runtime.run({ id, bundle: join(this.#dir, id) });
       if (!rec.started) {
-        await writeAtomic(join(this.#dir, id, 'container.json'), JSON.stringify({ ...rec, started: true }, null, 2));
+        await writeFileAtomic(join(this.#dir, id, 'container.json'), JSON.stringify({ ...rec, started: true }, null, 2));
         this.#records.set(id, { ...rec, started: true });
       }
       return this.#view(rec, state);
@@ -308,6 +310,7 @@ export class BerthEngine implements Engine, ContainerEngine {
 
   async list(filter?: { name?: string }): Promise<EngineContainer[]> {
     const ids = await readdir(this.#dir).catch(() => [] as string[]);
+    const known = new Set(ids);
     // One object's containers (each reconcile asks): their own states only, not the whole runtime's.
     const runtimeStates = filter?.name ? undefined : new Map((await this.#o.runtime.list()).map((s) => [s.id, s]));
     const out: EngineContainer[] = [];
@@ -325,7 +328,7 @@ export class BerthEngine implements Engine, ContainerEngine {
     // Containers the runtime runs that berth has no record of: reported, never touched.
     if (runtimeStates) {
       for (const [id, s] of runtimeStates) {
-        if (ids.includes(id)) continue;
+        if (known.has(id)) continue;
         out.push({ id, status: s.status, pid: s.pid, createdAt: s.createdAt, ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.exit ? { exit: s.exit } : {}) });
       }
     }
@@ -422,28 +425,8 @@ export class BerthEngine implements Engine, ContainerEngine {
 
 /** host (no namespace of its own) unless the spec publishes ports or names a network. */
 export function networkMode(spec: CreateRequest['spec']): string {
-  const named = (spec as { network?: string }).network;
-  if (named) return named;
+  if (spec.network) return spec.network;
   return spec.ports && spec.ports.length > 0 ? 'bridge' : 'host';
-}
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** /etc/<name> of a rootfs, read only if it is a regular file inside it (a symlink could point at the host's). */
-async function readEtc(rootfs: string, name: string): Promise<string> {
-  const etc = join(rootfs, 'etc');
-  try {
-    if (!(await lstat(etc)).isDirectory()) return '';
-    const st = await lstat(join(etc, name));
-    if (!st.isFile()) return '';
-    return await readFile(join(etc, name), 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** The processes sharing the pid namespace of `pid` (the container's init), as `docker top` lists them. */

@@ -45,3 +45,28 @@ export function subscriptionStream<T>(
   };
   return it;
 }
+
+/**
+ * The events a task pushes while it runs, as an NDJSON reply: each event as it comes; then, when
+ * the task succeeds, `final(result)` if given; when it fails, its error (the last line).
+ */
+export async function* taskStream<E, R>(run: (push: (e: E) => void) => Promise<R>, final?: (result: R) => unknown): AsyncIterable<unknown> {
+  const queue: E[] = [];
+  let wake: (() => void) | undefined;
+  let settled: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
+  void run((e) => {
+    queue.push(e);
+    wake?.();
+  }).then(
+    (value) => ((settled = { ok: true, value }), wake?.()),
+    (error: unknown) => ((settled = { ok: false, error: error ?? new Error('the task failed') }), wake?.()),
+  );
+  for (;;) {
+    while (queue.length) yield queue.shift();
+    if (settled) break;
+    await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+  }
+  if (!settled.ok) throw settled.error;
+  if (final) yield final(settled.value);
+}

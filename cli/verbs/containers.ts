@@ -1,6 +1,6 @@
 // The Docker-style verbs: run, ps, logs, exec, stop, start, kill, rm, pause, unpause, inspect,
 // stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
-import { parsePublish } from '../../engine/network/ports.ts';
+import { parsePublish } from '../../specs/ports.ts';
 import type { ContainerSummary } from '../../server/routes/containers.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ProcessInfo } from '../../engine/engine.ts';

@@ -1,7 +1,7 @@
 // The network verbs: thin — turn arguments into an API call, print.
 import type { NetworkDetails } from '../../engine/network/network-manager.ts';
 import type { NetworkInfo } from '../../engine/network/config.ts';
-import { formatPort } from '../../engine/network/ports.ts';
+import { formatPort } from '../../specs/ports.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable, parseFormat } from '../output.ts';

@@ -5,7 +5,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TarWriter, type TarHeader } from './tar-writer.ts';
+import { TarWriter, type TarHeader } from '../content/tar-writer.ts';
 
 export interface DiffOptions {
   /** Is this directory (relative, no leading /) opaque in the overlay? */

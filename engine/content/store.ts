@@ -4,11 +4,12 @@
 // size, and only then renamed under its digest: a crash or a bad download never leaves a wrong or
 // partial blob in blobs/. index.json is replaced atomically (write + fsync + rename).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Descriptor, Index } from '../images/types.ts';
 import { MediaTypes } from '../images/types.ts';
@@ -24,6 +25,7 @@ export class TruncatedError extends Error {}
 export class ContentStore {
   readonly root: string;
   #indexLock: Promise<unknown> = Promise.resolve();
+  #index: { key: string; index: Index } | undefined;
 
   constructor(root: string) {
     this.root = root;
@@ -152,8 +154,17 @@ export class ContentStore {
 
   // ---- index.json: the named roots ----
 
+  /**
+   * index.json, parsed once and kept until the file changes (its mtime and inode: every write
+   * renames a new file into place). Every image lookup starts here, on each reconcile; callers get
+   * a copy they may change.
+   */
   index(): Index {
-    return JSON.parse(readFileSync(join(this.root, 'index.json'), 'utf8')) as Index;
+    const path = join(this.root, 'index.json');
+    const st = statSync(path);
+    const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    if (this.#index?.key !== key) this.#index = { key, index: JSON.parse(readFileSync(path, 'utf8')) as Index };
+    return structuredClone(this.#index.index);
   }
 
   /** Changes index.json under a lock: read, change, write atomically. */
@@ -161,7 +172,7 @@ export class ContentStore {
     const next = this.#indexLock.then(async () => {
       const index = this.index();
       fn(index);
-      await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(index, null, 2));
+      await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(index, null, 2), { durable: true });
     });
     this.#indexLock = next.catch(() => undefined);
     return next;
@@ -201,18 +212,6 @@ function check(expected: { digest: string; size?: number }, digest: string, size
   if (expected.digest !== digest) {
     throw new DigestMismatchError(`blob ${expected.digest}: the content's digest is ${digest}; nothing was stored (the registry served wrong data)`);
   }
-}
-
-async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 function writeFileAtomicSync(path: string, data: string): void {

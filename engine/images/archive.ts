@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
-import { TarWriter } from '../build/tar-writer.ts';
+import { TarWriter } from '../content/tar-writer.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { REF_ANNOTATION } from '../content/store.ts';
-import { familiarName, parseReference } from './reference.ts';
+import { familiarName, normalizeReference, parseReference } from './reference.ts';
 import type { ImageRecord, ImageService } from './service.ts';
 import { MediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
 
@@ -132,13 +132,12 @@ async function loadOci(images: ImageService, files: Map<string, Buffer>): Promis
   return loaded;
 }
 
-/** A ref as an index names it: a full reference, or a bare tag (skopeo's oci:dir:tag). */
+/** A ref as an index names it, normalised; a clear error when it is not a reference. */
 function refName(ref: string): string {
   try {
-    const r = parseReference(ref);
-    return `${r.domain}/${r.path}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
+    return normalizeReference(ref);
   } catch {
-    throw new InvalidArgumentError(`load: "${ref}" in the archive's index is not an image reference`);
+    throw new InvalidArgumentError(`load: "${ref}" in the archive is not an image reference`);
   }
 }
 

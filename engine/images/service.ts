@@ -54,6 +54,7 @@ export class ImageService {
   readonly snapshots: Snapshotter;
   readonly registry: RegistryClient;
   readonly #concurrency: number;
+  readonly #parsed = new Map<string, { manifest: Manifest; config: ImageConfig }>();
 
   constructor(o: { root: string; registry?: RegistryOptions; concurrency?: number }) {
     this.content = new ContentStore(join(o.root, 'content'));
@@ -63,8 +64,14 @@ export class ImageService {
   }
 
   async #record(desc: Descriptor): Promise<ImageRecord> {
-    const manifest = await this.content.readJson<Manifest>(desc.digest);
-    const config = await this.content.readJson<ImageConfig>(manifest.config.digest);
+    // Content-addressed, so never stale: each manifest and its config are read and parsed once.
+    let parsed = this.#parsed.get(desc.digest);
+    if (!parsed) {
+      const manifest = await this.content.readJson<Manifest>(desc.digest);
+      parsed = { manifest, config: await this.content.readJson<ImageConfig>(manifest.config.digest) };
+      this.#parsed.set(desc.digest, parsed);
+    }
+    const { manifest, config } = parsed;
     const diffIds = config.rootfs?.diff_ids ?? [];
     return {
       ref: desc.annotations?.[REF_ANNOTATION] ?? '',
@@ -177,7 +184,7 @@ export class ImageService {
     if (unpack) await Promise.all(unpack.pending);
     // Manifest last: an image is in the store only once everything it names is.
     await this.content.put(manifestBody, { digest: manifestDigest });
-    const name = formatReference({ ...ref, ...(ref.digest && !ref.tag ? {} : {}) });
+    const name = formatReference(ref);
     await this.content.setRef(name, { mediaType: manifestType, digest: manifestDigest, size: manifestBody.length, annotations: { [REPO_DIGEST]: top.digest } });
     return (await this.resolve(name))!;
   }
@@ -350,6 +357,7 @@ export class ImageService {
       if (keep.has(b)) continue;
       bytes += (await this.content.size(b)) ?? 0;
       await this.content.deleteBlob(b);
+      this.#parsed.delete(b);
       blobs++;
     }
     const layers = await this.snapshots.pruneLayers(chains);

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
-import { writeAtomic } from './network-store.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import type { PortMapping } from './ports.ts';
 
 export const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -61,6 +61,6 @@ export class AttachmentStore {
   }
 
   write(r: AttachmentRecord): Promise<void> {
-    return writeAtomic(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
+    return writeFileAtomic(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
   }
 }

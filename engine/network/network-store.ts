@@ -3,10 +3,10 @@
 // its file (the bridge appears with the first container); deleting one removes its bridge too.
 // Callers serialise changes (NetworkManager does).
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import { AlreadyExistsError, ConflictError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { isNetworkName, networkConfList, networkInfo, overlaps, parseCidr, parseRoutes, pickSubnet, validateNetworkName, type BerthConfList, type Cidr, type NetworkInfo } from './config.ts';
 import { unguardLocalnet } from './localnet.ts';
@@ -61,7 +61,7 @@ export class NetworkStore {
     const list = networkConfList({ name, subnet, ...(o.labels ? { labels: o.labels } : {}) });
     (list.plugins[0]!.ipam as Record<string, unknown>).dataDir = join(this.root, 'ipam');
     await mkdir(join(this.root, 'conf'), { recursive: true });
-    await writeAtomic(this.#conf(name), JSON.stringify(list, null, 2));
+    await writeFileAtomic(this.#conf(name), JSON.stringify(list, null, 2));
     return networkInfo(list);
   }
 
@@ -78,8 +78,3 @@ export class NetworkStore {
   }
 }
 
-export async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}

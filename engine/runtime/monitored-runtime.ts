@@ -326,8 +326,11 @@ async function rootfsOf(bundle: string): Promise<string> {
   return isAbsolute(p) ? p : join(bundle, p);
 }
 
-/** A file of the rootfs, read only when it is a regular file reached without symlinks. */
-async function readInside(rootfs: string, rel: string): Promise<string> {
+/**
+ * A file of a rootfs (e.g. "etc/passwd"), read only when every component is reached without a
+ * symlink (a link could point at the host's file); '' when it is not there or not safe to read.
+ */
+export async function readInside(rootfs: string, rel: string): Promise<string> {
   let cur = rootfs;
   for (const part of rel.split('/')) {
     cur = join(cur, part);

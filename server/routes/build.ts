@@ -10,6 +10,7 @@ import type { BuildEvent, BuildOptions } from '../../engine/build/builder.ts';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
+import { taskStream } from '../stream.ts';
 
 async function localContext(path: string): Promise<string> {
   if (!isAbsolute(path)) throw new InvalidArgumentError(`build context "${path}" must be an absolute path on the daemon's host`);
@@ -31,34 +32,6 @@ function buildArgs(values: string[]): Record<string, string> {
     out[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return out;
-}
-
-/** Pushes build events into an async iterable the NDJSON reply streams. */
-function eventStream(run: (push: (e: BuildEvent) => void) => Promise<unknown>): AsyncIterable<unknown> {
-  const queue: unknown[] = [];
-  let wake: (() => void) | undefined;
-  let finished = false;
-  let failure: unknown;
-  void run((e) => {
-    queue.push(e);
-    wake?.();
-  })
-    .catch((err) => (failure = err ?? new Error('build failed')))
-    .finally(() => {
-      finished = true;
-      wake?.();
-    });
-  return (async function* () {
-    for (;;) {
-      while (queue.length) yield queue.shift();
-      if (finished) {
-        if (failure) throw failure;
-        return;
-      }
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
-  })();
 }
 
 export default function routes(ctx: DaemonContext): Route[] {
@@ -103,7 +76,7 @@ export default function routes(ctx: DaemonContext): Route[] {
           context = dir;
         }
         return {
-          ndjson: eventStream(async (push) => {
+          ndjson: taskStream<BuildEvent, unknown>(async (push) => {
             try {
               await builder.build({ ...opts, context }, push);
             } finally {

@@ -8,6 +8,7 @@ import type { ImageRecord, ImageService, PullEvent } from '../../engine/images/s
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
+import { taskStream } from '../stream.ts';
 
 /** What `berth images` shows per tag. */
 export interface ImageSummary {
@@ -46,31 +47,6 @@ function refParam(q: URLSearchParams | Record<string, unknown> | undefined, name
   return v;
 }
 
-/** A pull or push as NDJSON: each layer event, then {status: "done", ...result}. */
-async function* progress<T>(run: (on: (e: PullEvent) => void) => Promise<T>): AsyncIterable<unknown> {
-  const events: PullEvent[] = [];
-  let wake: (() => void) | undefined;
-  let done = false;
-  let result: T | undefined;
-  let error: unknown;
-  void run((e) => {
-    events.push(e);
-    wake?.();
-  }).then(
-    (r) => ((result = r), (done = true), wake?.()),
-    (e) => ((error = e), (done = true), wake?.()),
-  );
-  for (;;) {
-    while (events.length) yield events.shift();
-    if (done) break;
-    await new Promise<void>((r) => (wake = r));
-    wake = undefined;
-  }
-  while (events.length) yield events.shift();
-  if (error) throw error;
-  yield { status: 'done', ...(result as object) };
-}
-
 export default function routes(ctx: DaemonContext): Route[] {
   return [
     {
@@ -97,7 +73,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       handler: async (req) => {
         const images = need(ctx);
         const ref = refParam(req.body as Record<string, unknown>);
-        return { ndjson: progress(async (on) => ({ image: summary(await images.pull(ref, on, { unpack: true })) })) };
+        return { ndjson: taskStream((on: (e: PullEvent) => void) => images.pull(ref, on, { unpack: true }), (r) => ({ status: 'done', image: summary(r) })) };
       },
     },
     {
@@ -106,7 +82,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       handler: async (req) => {
         const images = need(ctx);
         const ref = refParam(req.body as Record<string, unknown>);
-        return { ndjson: progress(async (on) => ({ digest: await images.push(ref, on) })) };
+        return { ndjson: taskStream((on: (e: PullEvent) => void) => images.push(ref, on), (digest) => ({ status: 'done', digest })) };
       },
     },
     {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as tar from 'tar';
 import { writeLayer } from '../../engine/build/diff.ts';
-import { TarWriter } from '../../engine/build/tar-writer.ts';
+import { TarWriter } from '../../engine/content/tar-writer.ts';
 
 describe('tar writer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-tar-'));

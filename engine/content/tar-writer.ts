@@ -1,4 +1,4 @@
-// A small tar writer for layers: ustar headers, PAX records when a name, link or number does not
+// A small tar writer (layers the builder makes, archives `save` writes): ustar headers, PAX records when a name, link or number does not
 // fit, entries in the order given (the differ sorts them), sha256 of the stream as it is written.
 // Written by hand because node-tar reads the filesystem itself, while a layer needs entries it
 // makes up (OCI whiteouts for overlay's 0/0 devices) and byte-for-byte reproducible output.
