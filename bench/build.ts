@@ -19,7 +19,7 @@ import { request } from 'node:http';
 import * as tar from 'tar';
 import { ApiClient } from '../cli/client.ts';
 import { startDockerd } from './dockerd.ts';
-import { removeCgroupParent } from '../test/build/harness.ts';
+import { removeCgroupParent } from '../test/engine/builder/harness.ts';
 import { interleave, median, report } from './lib.ts';
 
 const exec = promisify(execFile);

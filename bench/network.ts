@@ -16,8 +16,8 @@ import { ociConfig } from '../engine/bundle.ts';
 import { NetworkManager } from '../engine/network/network-manager.ts';
 import { RuncRuntime } from '../engine/runtime/runc-runtime.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/rootfs.ts';
-import { removeCgroupParent } from '../test/runtime/conformance.ts';
-import { httpGet, unmountUnder } from '../test/network/harness.ts';
+import { removeCgroupParent } from '../test/engine/runtime/conformance.ts';
+import { httpGet, unmountUnder } from '../test/engine/network/harness.ts';
 import { performance } from 'node:perf_hooks';
 import { median, report } from './lib.ts';
 

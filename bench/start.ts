@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { NativeRuntime } from '../engine/runtime/native-runtime.ts';
 import { RuncRuntime } from '../engine/runtime/runc-runtime.ts';
 import type { Runtime } from '../engine/runtime/runtime.ts';
-import { makeBundle, makeBusyboxRootfs } from '../test/runtime/bundle.ts';
-import { removeCgroupParent } from '../test/runtime/conformance.ts';
+import { makeBundle, makeBusyboxRootfs } from '../test/engine/runtime/bundle.ts';
+import { removeCgroupParent } from '../test/engine/runtime/conformance.ts';
 import { interleave, median, report, timeMs } from './lib.ts';
 
 const run = promisify(execFile);

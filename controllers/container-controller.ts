@@ -19,7 +19,7 @@ import type { ContainerEvent, PersistedLifecycle } from './container-types.ts';
 import { errorMessage } from './errors.ts';
 import type { BerthMetrics, ContainerSample } from './metrics.ts';
 import { ImagePuller } from './image-puller.ts';
-import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './ports.ts';
+import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { containerStatus, phaseOf } from './status.ts';
 import { WorkQueue } from './workqueue.ts';
 

@@ -8,7 +8,7 @@ import { isoTime, type Clock } from './clock.ts';
 import { errorMessage, isTerminal } from './errors.ts';
 import { reconcileImage, type ImageStatusView } from './image-reconcile.ts';
 import type { BerthMetrics } from './metrics.ts';
-import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './ports.ts';
+import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { mergeConditions } from './status.ts';
 import { WorkQueue } from './workqueue.ts';
 

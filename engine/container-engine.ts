@@ -1,7 +1,7 @@
 // The Engine the controllers drive (engine/engine.ts), made of the parts below it: an image
 // service (content store + registry), overlay snapshots (one writable rootfs per container), an
 // optional network manager (CNI), an optional builder, and a Runtime (native launcher or runc).
-// Each part is reached through the narrow port declared here; engine/compose.ts adapts the real
+// Each part is reached through the narrow port declared here; engine/wire.ts adapts the real
 // services to them.
 //
 // On disk, a container is <root>/containers/<id>/: container.json (who owns it, its image, its

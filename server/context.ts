@@ -1,7 +1,7 @@
 // What every part of the daemon is handed: the data root, the store, the event recorder, the
 // logger, and the services. Other parts add their service as a field here (images, runtime,
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
-import type { Controllers } from '../controllers/compose.ts';
+import type { Controllers } from '../controllers/wire.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
@@ -40,7 +40,7 @@ export interface DaemonContext {
   /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
   networks?: NetworkManager;
   /** The Dockerfile builder (POST /v1/build); present when the daemon has an engine. */
-  builder?: import('../engine/build/builder.ts').Builder;
+  builder?: import('../engine/builder/builder.ts').Builder;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /**

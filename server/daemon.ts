@@ -2,7 +2,7 @@
 // parts are wired together; add your service there), serves the API, stops cleanly on a signal.
 import { join, resolve } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
-import { networkPort } from '../engine/network/engine-port.ts';
+import { networkPort } from '../engine/network/engine-adapter.ts';
 import { NetworkManager } from '../engine/network/network-manager.ts';
 import { Store } from '../store/store.ts';
 import type { DaemonContext, DaemonOptions } from './context.ts';
@@ -60,9 +60,9 @@ export async function composeDaemon(
   hooks.push(() => networks.close());
   if (services.engine) ctx.engine = services.engine;
   else if (options.runtime && options.runtime !== 'none') {
-    const { createEngine } = await import('../engine/compose.ts');
-    const { Builder } = await import('../engine/build/builder.ts');
-    const { engineBuilderPort } = await import('../engine/build/engine-port.ts');
+    const { createEngine } = await import('../engine/wire.ts');
+    const { Builder } = await import('../engine/builder/builder.ts');
+    const { engineBuilderPort } = await import('../engine/builder/engine-adapter.ts');
     const parts = await createEngine({
       root,
       runtime: options.runtime,
@@ -99,21 +99,22 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
   // The reconcile loops first: they enqueue every stored object (re-adopting running containers),
   // and then see each object the watchers apply through the store's feed.
   if (ctx.engine) {
-    const { startControllers } = await import('../controllers/compose.ts');
+    const { startControllers } = await import('../controllers/wire.ts');
     const controllers = await startControllers({
       store: ctx.store,
       events: ctx.events.for('controller'),
       engine: ctx.engine,
       log: ctx.log.child({ component: 'controller' }),
-      ...(ctx.options.metricsAddr ? { metricsAddr: ctx.options.metricsAddr } : {}),
     });
     ctx.controllers = controllers;
     ctx.onShutdown(() => controllers.stop());
-  } else if (ctx.options.metricsAddr) {
+  }
+  if (ctx.options.metricsAddr) {
     const { BerthMetrics } = await import('../controllers/metrics.ts');
-    const { serveMetrics } = await import('../controllers/metrics-server.ts');
-    const srv = await serveMetrics(new BerthMetrics(), ctx.options.metricsAddr);
-    ctx.log.warn('no container engine: serving controller metrics only', { url: srv.url });
+    const { serveMetrics } = await import('./metrics-server.ts');
+    const srv = await serveMetrics(ctx.controllers?.metrics ?? new BerthMetrics(), ctx.options.metricsAddr);
+    if (ctx.controllers) ctx.log.info('serving metrics', { url: srv.url });
+    else ctx.log.warn('no container engine: serving controller metrics only', { url: srv.url });
     ctx.onShutdown(() => srv.close());
   }
   for (const dir of ctx.options.watch) {

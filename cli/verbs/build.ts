@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { BuildEvent } from '../../engine/build/builder.ts';
+import type { BuildEvent } from '../../engine/builder/builder.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 
@@ -43,7 +43,7 @@ export async function build(client: ApiClient, contextArg: string, o: BuildCliOp
   if (!local) {
     // As Docker's CLI: what .dockerignore excludes is not sent (the Dockerfile and .dockerignore are).
     const tar = await import('tar');
-    const { IgnoreMatcher } = await import('../../engine/build/dockerignore.ts');
+    const { IgnoreMatcher } = await import('../../engine/builder/dockerignore.ts');
     const ignore = IgnoreMatcher.parse(await readFile(join(context, '.dockerignore'), 'utf8').catch(() => ''));
     const keep = new Set(['.dockerignore', dockerfile ?? 'Dockerfile']);
     const filter = (p: string) => {

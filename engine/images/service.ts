@@ -1,6 +1,6 @@
 // The image service: images named by references in the content store's index.json, pulled from
 // and pushed to registries, turned into container root filesystems through the snapshotter.
-// Used by the daemon's image routes, the container engine (engine/compose.ts) and the builder.
+// Used by the daemon's image routes, the container engine (engine/wire.ts) and the builder.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BuildEvent, BuildOptions } from '../../engine/build/builder.ts';
+import type { BuildEvent, BuildOptions } from '../../engine/builder/builder.ts';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';

@@ -3,7 +3,7 @@
 // container's lifecycle actor (so the reconcile loop knows: a stopped container stays stopped); the
 // others ask the engine directly.
 import { randomBytes } from 'node:crypto';
-import type { Controllers } from '../../controllers/compose.ts';
+import type { Controllers } from '../../controllers/wire.ts';
 import type { ContainerSnapshot } from '../../controllers/container-machine.ts';
 import { phaseOf } from '../../controllers/status.ts';
 import type { Engine, EngineContainer } from '../../engine/engine.ts';

@@ -189,7 +189,7 @@ describe('metrics', () => {
 
 describe('metrics endpoint', () => {
   it('serves /metrics over HTTP on the given address, 404 elsewhere; rejects a bad address', async () => {
-    const { serveMetrics, parseAddr } = await import('../../controllers/metrics-server.ts');
+    const { serveMetrics, parseAddr } = await import('../../server/metrics-server.ts');
     const metrics = new BerthMetrics();
     const srv = await serveMetrics(metrics, '127.0.0.1:0');
     try {

@@ -1,7 +1,7 @@
 // The Docker-style verbs through the compiled CLI against a daemon running real containers (runc).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { berth } from '../control/helpers.ts';
+import { berth } from '../fixtures/helpers.ts';
 import { until, world, type World } from './helpers.ts';
 
 describe('container verbs on real containers', () => {

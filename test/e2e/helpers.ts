@@ -16,8 +16,8 @@ import { createLogger } from '../../server/log.ts';
 import type { Resource } from '../../specs/schema.ts';
 import { buildLayoutImage, pushToRegistry } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
-import { removeCgroupParent } from '../runtime/conformance.ts';
-import { until } from '../control/helpers.ts';
+import { removeCgroupParent } from '../engine/runtime/conformance.ts';
+import { until } from '../fixtures/helpers.ts';
 
 export { until };
 

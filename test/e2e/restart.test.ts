@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../../cli/client.ts';
 import { RuncRuntime } from '../../engine/runtime/runc-runtime.ts';
-import { BERTH } from '../control/helpers.ts';
-import { makeBundle, makeBusyboxRootfs } from '../runtime/bundle.ts';
+import { BERTH } from '../fixtures/helpers.ts';
+import { makeBundle, makeBusyboxRootfs } from '../engine/runtime/bundle.ts';
 import { apply, containerManifest, until, world, type World } from './helpers.ts';
 
 function startDaemonProcess(w: World): ChildProcess {

@@ -1,0 +1,63 @@
+// Builds and starts the controllers for the daemon: the Image and Container controllers, fed by the
+// store's change feed (level-triggered: a change only enqueues the object's name), and the metrics
+// they keep. server/daemon.ts calls this once it has an engine, and serves /metrics itself.
+import type { Engine } from '../engine/engine.ts';
+import type { StoreFeed } from '../store/feed.ts';
+import { realClock, type Clock } from './clock.ts';
+import { ContainerController } from './container-controller.ts';
+import { ImageController } from './image-controller.ts';
+import { BerthMetrics } from './metrics.ts';
+import type { ControllerLog, EventSink, ObjectStore } from './deps.ts';
+
+export interface Controllers {
+  containers: ContainerController;
+  images: ImageController;
+  metrics: BerthMetrics;
+  /** Stops the loops; containers keep running under their monitors (re-adopted next start). */
+  stop(): Promise<void>;
+}
+
+export async function startControllers(o: {
+  store: ObjectStore & { feed: StoreFeed };
+  events: EventSink;
+  engine: Engine;
+  log: ControllerLog;
+  clock?: Clock;
+}): Promise<Controllers> {
+  const clock = o.clock ?? realClock;
+  const metrics = new BerthMetrics();
+  const containers = new ContainerController({ store: o.store, events: o.events, engine: o.engine, clock, metrics, log: o.log });
+  const images = new ImageController({
+    store: o.store,
+    events: o.events,
+    engine: o.engine,
+    clock,
+    metrics,
+    log: o.log,
+    onChange: (name) => {
+      containers.enqueueUsingImage(name);
+      // An image that became ready may be the base another Image's build was waiting for.
+      for (const r of o.store.list('Image')) {
+        const phase = (r.status as { phase?: string } | undefined)?.phase;
+        if (r.metadata.name !== name && (phase === 'Failed' || phase === 'Pending')) images.enqueue(r.metadata.name);
+      }
+    },
+  });
+  const unsubscribe = o.store.feed.onObject((ch) => {
+    if (ch.type === 'status') return; // our own writes
+    if (ch.kind === 'Container') containers.enqueue(ch.name);
+    else if (ch.kind === 'Image') images.enqueue(ch.name);
+  });
+  images.start();
+  await containers.start();
+  return {
+    containers,
+    images,
+    metrics,
+    async stop() {
+      unsubscribe();
+      await images.stop();
+      await containers.stop();
+    },
+  };
+}

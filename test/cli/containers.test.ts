@@ -1,0 +1,108 @@
+// The container verbs end to end through the compiled CLI and a real daemon (in this process),
+// with the in-memory engine standing in for the runtime and images (those parts are exercised by
+// their own suites; here the subject is the verbs, the routes and the controllers between them).
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { realClock } from '../../controllers/clock.ts';
+import { startDaemon, type Daemon } from '../../server/daemon.ts';
+import { createLogger } from '../../server/log.ts';
+import { berth, tempDir } from '../fixtures/helpers.ts';
+import { FakeEngine } from '../controllers/fake-engine.ts';
+
+describe('container verbs (CLI → API → controllers)', () => {
+  let tmp: { path: string; remove(): Promise<void> };
+  let daemon: Daemon;
+  let socket: string;
+  const engine = new FakeEngine(realClock);
+  const run = (args: string[]) => berth(args, { socket });
+
+  before(async () => {
+    tmp = await tempDir('berth-cli-');
+    socket = join(tmp.path, 'berth.sock');
+    engine.images.set('registry.test/busybox:1', { ref: 'registry.test/busybox:1', digest: `sha256:${'c'.repeat(64)}` });
+    // `sh -c 'echo …; exit N'` stands for a process that prints and exits by itself.
+    engine.onStart = (c) => {
+      const script = c.args[0] === 'sh' ? c.args[2] ?? '' : '';
+      const m = /^echo (.*); exit (\d+)$/.exec(script);
+      if (m) {
+        engine.logLines.set(c.id, [{ stream: 'stdout', time: new Date().toISOString(), log: `${m[1]}\n` }]);
+        setTimeout(() => engine.containers.get(c.id)?.status === 'running' && engine.exit(c.id, Number(m[2])), 20);
+      }
+    };
+    engine.execResult = (_id, o) => ({ exitCode: o.args[0] === 'false' ? 1 : 0, stdout: Buffer.from(`${o.args.join(' ')}\n`), stderr: Buffer.alloc(0) });
+    daemon = await startDaemon({ root: join(tmp.path, 'root'), socket, watch: [] }, createLogger({ write: () => {} }), { engine });
+  });
+  after(async () => {
+    await daemon?.stop();
+    await tmp?.remove();
+  });
+
+  it('run without -d streams the output and exits with the container\'s code; --rm removes it', async () => {
+    const r = await run(['run', '--rm', '--name', 'once', 'registry.test/busybox:1', 'sh', '-c', 'echo hello; exit 3']);
+    assert.equal(r.stdout, 'hello\n');
+    assert.equal(r.code, 3, r.stderr);
+    const ps = await run(['ps', '-a', '-q']);
+    assert.doesNotMatch(ps.stdout, /once/);
+  });
+
+  it('run -d prints the id; ps shows it Up; exec, logs, top, inspect', async () => {
+    const r = await run(['run', '-d', '--name', 'web', '-e', 'A=1', '-m', '64m', 'registry.test/busybox:1', 'sleep', '1000']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const ps = await run(['ps']);
+    assert.match(ps.stdout, new RegExp(`${id.slice(0, 12)}\\s+web\\s+registry.test/busybox:1\\s+"sleep 1000"\\s+\\S+ ago\\s+Up `));
+    const ex = await run(['exec', 'web', 'echo', 'hi']);
+    assert.deepEqual([ex.code, ex.stdout], [0, 'echo hi\n']);
+    assert.equal((await run(['exec', 'web', 'false'])).code, 1);
+    engine.logLines.set(id, [1, 2, 3].map((i) => ({ stream: 'stdout' as const, time: `2026-01-01T00:00:0${i}.000000000Z`, log: `line ${i}\n` })));
+    assert.equal((await run(['logs', 'web', '--tail', '2'])).stdout, 'line 2\nline 3\n');
+    assert.equal((await run(['logs', '-t', 'web', '--tail', '1'])).stdout, '2026-01-01T00:00:03.000000000Z line 3\n');
+    assert.match((await run(['top', 'web'])).stdout, /^UID\s+PID\s+PPID\s+TIME\s+CMD\nroot\s+\d+\s+1\s+00:00:00\s+sleep 1000\n$/);
+    const [info] = JSON.parse((await run(['inspect', 'web'])).stdout);
+    assert.equal(info.spec.resources.limits.memory, '64Mi');
+    assert.deepEqual(info.spec.env, [{ name: 'A', value: '1' }]);
+    assert.equal(info.summary.phase, 'Running');
+  });
+
+  it('stop keeps it stopped (even restartPolicy Always), start runs it again; pause/unpause; kill', async () => {
+    assert.equal((await run(['run', '-d', '--restart', 'Always', '--name', 'svc', 'registry.test/busybox:1', 'sleep', '1000'])).code, 0);
+    assert.deepEqual((await run(['stop', 'svc'])).stdout, 'svc\n');
+    assert.match((await run(['ps', '-a'])).stdout, /svc .*Exited \(143\)/);
+    assert.doesNotMatch((await run(['ps'])).stdout, /svc/);
+    assert.equal((await run(['start', 'svc'])).code, 0);
+    assert.match((await run(['ps'])).stdout, /svc .*Up /);
+    assert.equal((await run(['pause', 'svc'])).code, 0);
+    assert.match((await run(['ps'])).stdout, /svc .*\(Paused\)/);
+    assert.equal((await run(['unpause', 'svc'])).code, 0);
+    assert.equal((await run(['kill', 'svc'])).code, 0);
+    // Always: the killed process comes back, counted.
+    for (let i = 0; i < 100 && !/restarts: 1/.test((await run(['ps'])).stdout); i++);
+    assert.match((await run(['ps'])).stdout, /svc .*Up .*\(restarts: 1\)/);
+  });
+
+  it('rm refuses a running container without -f, and says so', async () => {
+    const r = await run(['rm', 'web']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /container "web" is running: stop it first, or force the removal with `berth rm -f web`/);
+    assert.equal((await run(['rm', '-f', 'web'])).code, 0);
+    assert.doesNotMatch((await run(['ps', '-a'])).stdout, /\bweb\b/);
+    const missing = await run(['logs', 'nope']);
+    assert.match(missing.stderr, /no container named "nope"/);
+  });
+
+  it('apply --wait: exit 0 once Ready; exit 1 when an object fails', async () => {
+    const file = join(tmp.path, 'app.yaml');
+    await writeFile(file, 'apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: app}\nspec: {image: "registry.test/busybox:1", command: [sleep, "100"]}\n');
+    const ok = await run(['apply', '--wait', '-f', file]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /container\/app ready/);
+    const bad = join(tmp.path, 'bad.yaml');
+    await writeFile(bad, 'apiVersion: berth.dev/v1\nkind: Image\nmetadata: {name: absent}\nspec: {ref: "registry.test/absent:1", pull: {policy: Never}}\n');
+    const r = await run(['apply', '--wait', '--timeout', '30', '-f', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /image\/absent ErrImageNeverPull/);
+  });
+});

@@ -1,0 +1,110 @@
+// The image verbs through the compiled CLI and a real daemon: pull, images, tag, push, inspect,
+// rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { berth } from '../fixtures/helpers.ts';
+import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
+import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../fixtures/images.ts';
+import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
+
+describe('image verbs (CLI → daemon → registry)', () => {
+  let w: World;
+  let dockerConfig: string;
+  const cli = (args: string[], input?: string) => berth(args, { socket: w.socket, env: { DOCKER_CONFIG: dockerConfig }, ...(input ? { input } : {}) });
+  before(async () => {
+    w = await world();
+    dockerConfig = join(w.dir, 'docker-config');
+    mkdirSync(dockerConfig);
+    process.env.DOCKER_CONFIG = dockerConfig; // the daemon runs in this process and reads credentials here
+    await w.start();
+  });
+  after(async () => {
+    delete process.env.DOCKER_CONFIG;
+    await w?.teardown();
+  });
+
+  it('pulls with a line per layer, lists with a total, tags and pushes', async () => {
+    const p = await cli(['pull', w.image]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, /Digest: sha256:[0-9a-f]{64}/);
+    assert.match(p.stderr, /[0-9a-f]{12}: done/);
+    assert.equal(p.stdout.match(/sha256:[0-9a-f]{64}/)![0], skopeoDigest(w.image));
+    const target = `${w.registry.host}/copies/busybox:2`;
+    assert.equal((await cli(['tag', w.image, target])).code, 0);
+    const ls = await cli(['images']);
+    assert.match(ls.stdout, /test\/busybox +v1/);
+    assert.match(ls.stdout, /copies\/busybox +2/);
+    assert.match(ls.stdout, /2 images, .* in all \(shared layers counted once\)/);
+    const json = JSON.parse((await cli(['images', '-o', 'json'])).stdout) as { items: Array<{ size: number }>; totalSize: number };
+    assert.equal(json.totalSize, json.items[0]!.size, 'the two tags share every layer');
+    const push = await cli(['push', target]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal(skopeoDigest(target), skopeoDigest(w.image));
+  });
+
+  it('inspect falls back to images; rmi refuses an image a container uses, unless forced', async () => {
+    const insp = JSON.parse((await cli(['inspect', w.image])).stdout) as Array<{ config: { config: { Cmd: string[] } } }>;
+    assert.deepEqual(insp[0]!.config.config.Cmd, ['sh']);
+    await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 0\n'));
+    await until('Running', async () => phase(await w.get('user')) === 'Running');
+    await cli(['rmi', `${w.registry.host}/copies/busybox:2`]);
+    const refused = await cli(['rmi', w.image]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /used by container user/);
+  });
+
+  it('saves and loads docker-archive and oci-archive; skopeo reads both', async () => {
+    const dockerTar = join(w.dir, 'img-docker.tar');
+    const ociTar = join(w.dir, 'img-oci.tar');
+    assert.equal((await cli(['save', '-o', dockerTar, w.image])).code, 0);
+    assert.equal((await cli(['save', '--format', 'oci-archive', '-o', ociTar, w.image])).code, 0);
+    const fromDocker = JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${dockerTar}`], { encoding: 'utf8' })) as { Layers: string[]; Env: string[] };
+    assert.equal(fromDocker.Layers.length, 3);
+    assert.ok(fromDocker.Env.includes('GREETING=hello'));
+    const fromOci = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${ociTar}:${w.image}`], { encoding: 'utf8' })) as { Digest: string };
+    assert.equal(fromOci.Digest, skopeoDigest(w.image));
+    // A fresh name through a skopeo-made docker archive, loaded by berth.
+    const skopeoTar = join(w.dir, 'skopeo.tar');
+    execFileSync('skopeo', ['copy', '--quiet', `oci-archive:${ociTar}:${w.image}`, `docker-archive:${skopeoTar}:loaded/app:7`]);
+    const l1 = await cli(['load', '-i', skopeoTar]);
+    assert.equal(l1.code, 0, l1.stderr);
+    assert.match(l1.stdout, /Loaded image: docker\.io\/loaded\/app:7/);
+    const l2 = await cli(['load', '-i', ociTar]);
+    assert.equal(l2.code, 0, l2.stderr);
+    const ls = (await cli(['images'])).stdout;
+    assert.match(ls, /loaded\/app +7/);
+  });
+
+  it('prune deletes what nothing needs, keeping what a container runs on', async () => {
+    await cli(['rmi', '-f', 'loaded/app:7']);
+    const pr = await cli(['image', 'prune']);
+    assert.equal(pr.code, 0, pr.stderr);
+    assert.match(pr.stdout, /Total reclaimed space/);
+    const ex = await w.client.json<{ exitCode: number }>('POST', '/v1/containers/user/exec', { body: { args: ['true'] } });
+    assert.equal(ex.exitCode, 0);
+  });
+
+  it('login checks the credentials and stores them; the daemon then pulls; logout forgets', async () => {
+    const creds = { username: 'bob', password: 'pw-123' };
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry({ htpasswd: creds });
+      pushToRegistry(buildLayoutImage(join(w.dir, 'private-src')).layout, `${reg.host}/private/app:1`, creds);
+      const denied = await cli(['pull', `${reg.host}/private/app:1`]);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /berth login/);
+      const bad = await cli(['login', '-u', 'bob', '--password-stdin', reg.host], 'wrong\n');
+      assert.notEqual(bad.code, 0);
+      const good = await cli(['login', '-u', 'bob', '--password-stdin', reg.host], 'pw-123\n');
+      assert.equal(good.code, 0, good.stderr);
+      assert.match(good.stdout, /Login Succeeded/);
+      assert.equal((await cli(['pull', `${reg.host}/private/app:1`])).code, 0);
+      assert.match((await cli(['logout', reg.host])).stdout, /Removing login credentials/);
+    } finally {
+      await reg?.stop();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// Pull and push against Debian's docker-registry, cross-checked with skopeo and umoci.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ImageService, type PullEvent } from '../../../engine/images/service.ts';
+import { writeCredentials } from '../../../engine/registry/auth.ts';
+import { NotFoundError, PermissionDeniedError } from '../../../specs/errdefs.ts';
+import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../../fixtures/images.ts';
+import { startRegistry, type TestRegistry } from '../../fixtures/registry.ts';
+
+/** path → type/mode/size/link of every entry under dir (what two unpackings must agree on). */
+export function tree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      const rel = relative(dir, p);
+      if (st.isSymbolicLink()) out.set(rel, `link ${readlinkSync(p)}`);
+      else if (st.isDirectory()) {
+        out.set(rel, `dir ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`);
+        walk(p);
+      } else if (st.isCharacterDevice() && st.rdev === 0) out.set(rel, 'whiteout');
+      else out.set(rel, `file ${(st.mode & 0o7777).toString(8)} ${st.size} ${st.uid}:${st.gid}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('images: pull and push with a real registry', () => {
+  let reg: TestRegistry;
+  let tmp: string;
+  let svc: ImageService;
+  let layoutDir: string;
+  const mounted: string[] = [];
+
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'berth-images-'));
+    reg = await startRegistry();
+    layoutDir = join(tmp, 'src');
+    const img = buildLayoutImage(layoutDir, 'v1');
+    pushToRegistry(img.layout, `${reg.host}/test/busybox:v1`);
+    svc = new ImageService({ root: join(tmp, 'root') });
+  });
+  after(async () => {
+    for (const k of mounted) await svc.snapshots.remove(k).catch(() => undefined);
+    await reg?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('pulls the manifest skopeo reports, with every layer verified', async () => {
+    const events: PullEvent[] = [];
+    const rec = await svc.pull(`${reg.host}/test/busybox:v1`, (e) => events.push(e));
+    assert.equal(rec.digest, skopeoDigest(`${reg.host}/test/busybox:v1`));
+    assert.equal(rec.ref, `${reg.host}/test/busybox:v1`);
+    assert.equal(rec.layers.length, 3);
+    assert.deepEqual(rec.config.config?.Cmd, ['sh']);
+    assert.ok(rec.config.config?.Env?.includes('GREETING=hello'));
+    assert.ok(events.some((e) => e.status === 'done'));
+    // A second pull moves nothing.
+    const again: PullEvent[] = [];
+    await svc.pull(`${reg.host}/test/busybox:v1`, (e) => again.push(e));
+    assert.ok(again.filter((e) => e.id !== 'manifest').every((e) => e.status === 'exists'));
+  });
+
+  it('stores an OCI layout that skopeo and umoci read', async () => {
+    const rec = (await svc.resolve(`${reg.host}/test/busybox:v1`))!;
+    const content = join(tmp, 'root', 'content');
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${content}:${rec.ref}`], { encoding: 'utf8' })) as { Digest: string; Layers: string[] };
+    assert.equal(inspected.Digest, rec.digest);
+    const out = join(tmp, 'copied');
+    execFileSync('skopeo', ['copy', '--quiet', `oci:${content}:${rec.ref}`, `oci:${out}:copy`]);
+    execFileSync('umoci', ['stat', '--image', `${out}:copy`]);
+  });
+
+  it('gives a container rootfs equal to what umoci unpacks, whiteouts applied', async () => {
+    const rec = (await svc.resolve(`${reg.host}/test/busybox:v1`))!;
+    const snap = await svc.prepareRootfs('rootfs-check', rec);
+    mounted.push('rootfs-check');
+    const ref = join(tmp, 'umoci-bundle');
+    execFileSync('umoci', ['unpack', '--image', `${join(layoutDir, 'layout')}:v1`, ref]);
+    const ours = tree(snap.rootfs);
+    const theirs = tree(join(ref, 'rootfs'));
+    assert.deepEqual([...ours.entries()].sort(), [...theirs.entries()].sort());
+    assert.ok(!ours.has('data/old.txt'));
+    assert.equal(readFileSync(join(snap.rootfs, 'data', 'new.txt'), 'utf8'), 'new\n');
+    // Copy-on-write: a write lands in the container's upper directory, never in a shared layer.
+    execFileSync('sh', ['-c', `echo changed > ${join(snap.rootfs, 'etc', 'motd')}`]);
+    assert.equal(readFileSync(join(snap.upper, 'etc', 'motd'), 'utf8'), 'changed\n');
+    const other = await svc.prepareRootfs('rootfs-other', rec);
+    mounted.push('rootfs-other');
+    assert.equal(readFileSync(join(other.rootfs, 'etc', 'motd'), 'utf8'), 'welcome to berth\n');
+  });
+
+  it('pushes under a new name; skopeo sees the same digest and copies it back', async () => {
+    await svc.tag(`${reg.host}/test/busybox:v1`, `${reg.host}/other/copy:v2`);
+    const digest = await svc.push(`${reg.host}/other/copy:v2`);
+    assert.equal(skopeoDigest(`${reg.host}/other/copy:v2`), digest);
+    execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${reg.host}/other/copy:v2`, `oci:${join(tmp, 'back')}:x`]);
+  });
+
+  it('names an unknown tag clearly', async () => {
+    await assert.rejects(svc.pull(`${reg.host}/test/busybox:nope`), (err: Error) => err instanceof NotFoundError && /busybox:nope not found/.test(err.message));
+  });
+
+  it('untags and prunes: blobs no image needs are deleted', async () => {
+    await svc.untag(`${reg.host}/other/copy:v2`);
+    const before = (await svc.content.blobs()).length;
+    const freed = await svc.prune();
+    assert.equal(freed.blobs, 0, 'the layers are still used by test/busybox:v1');
+    await svc.untag(`${reg.host}/test/busybox:v1`);
+    const gone = await svc.prune({ keepChainIds: new Set() });
+    assert.equal(gone.blobs, before);
+    assert.deepEqual(await svc.content.blobs(), []);
+  });
+});
+
+describe('images: registry with basic auth', () => {
+  let reg: TestRegistry;
+  let tmp: string;
+  const creds = { username: 'alice', password: 's3cret' };
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'berth-auth-'));
+    reg = await startRegistry({ htpasswd: creds });
+    const img = buildLayoutImage(join(tmp, 'src'));
+    pushToRegistry(img.layout, `${reg.host}/private/app:1`, creds);
+  });
+  after(async () => {
+    await reg?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('refuses without credentials and pulls with those `login` stored', async () => {
+    const configPath = join(tmp, 'docker', 'config.json');
+    const svc = new ImageService({ root: join(tmp, 'root'), registry: { configPath } });
+    await assert.rejects(svc.pull(`${reg.host}/private/app:1`), (e: Error) => e instanceof PermissionDeniedError && /berth login/.test(e.message));
+    writeCredentials(reg.host, creds, configPath);
+    const rec = await svc.pull(`${reg.host}/private/app:1`);
+    assert.equal(rec.digest, skopeoDigest(`${reg.host}/private/app:1`, creds));
+    assert.equal(JSON.parse(readFileSync(configPath, 'utf8')).auths[reg.host].auth, Buffer.from('alice:s3cret').toString('base64'));
+  });
+});

@@ -1,0 +1,49 @@
+// Bundles for the runtime conformance suite: a busybox rootfs and a config.json written by the
+// engine's own bundle writer (engine/bundle.ts), so the suite checks what the engine really sends.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ociConfig } from '../../../engine/bundle.ts';
+import type { ContainerRunConfig } from '../../../engine/container-config.ts';
+import { makeBusyboxRootfs } from '../../fixtures/rootfs.ts';
+
+export interface BundleSpec extends Partial<ContainerRunConfig> {
+  args: string[];
+  uid?: number;
+  gid?: number;
+  /** Join no network namespace of its own (default: a new empty one). */
+  hostNetwork?: boolean;
+  /** Join this network namespace (as the engine does with the network manager's). */
+  netnsPath?: string;
+}
+
+/** A shared read-only busybox rootfs per suite, one bundle directory per container. */
+export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id: string, s: BundleSpec): string {
+  mkdirSync(dir, { recursive: true });
+  const run: ContainerRunConfig = {
+    args: s.args,
+    env: s.env ?? ['PATH=/bin', 'HOSTNAME=' + (s.hostname ?? id)],
+    cwd: s.cwd ?? '/',
+    user: '',
+    hostname: s.hostname ?? id,
+    stopSignal: 'SIGTERM',
+    readonlyRootfs: s.readonlyRootfs ?? true,
+    mounts: s.mounts ?? [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
+    resources: s.resources ?? {},
+    ensureDirs: [],
+  };
+  const config = ociConfig({
+    run,
+    user: { uid: s.uid ?? 0, gid: s.gid ?? 0, additionalGids: [] },
+    rootfs,
+    ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
+    etcFiles: {},
+    annotations: { 'dev.berth.test': 'conformance' },
+    cgroupsPath: `/${cgroupParent}/${id}`,
+  });
+  // A new, empty network namespace unless the test wants the host's (the engine adds a path).
+  if (!s.hostNetwork) config.linux.namespaces.push({ type: 'network' });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  return dir;
+}
+
+export { makeBusyboxRootfs };

@@ -1,5 +1,0 @@
-// The conformance suite against runc (under berth's monitor).
-import { RuncRuntime } from '../../engine/runtime/runc-runtime.ts';
-import { conformance } from './conformance.ts';
-
-conformance('runc', (stateDir) => new RuncRuntime({ stateDir }));
