@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { TarWriter } from '../content/tar-writer.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import { REF_ANNOTATION } from '../content/store.ts';
+import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION } from '../content/names.ts';
 import { familiarName, normalizeReference, parseReference } from './reference.ts';
 import type { ImageRecord, ImageService } from './service.ts';
 import { MediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
@@ -43,7 +43,7 @@ export async function saveImages(images: ImageService, refs: string[], format: A
       await file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
       const index: Index = { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
       for (const rec of recs) {
-        index.manifests.push({ mediaType: rec.mediaType, digest: rec.digest, size: (await images.content.size(rec.digest)) ?? 0, annotations: { [REF_ANNOTATION]: rec.ref } });
+        index.manifests.push({ mediaType: rec.mediaType, digest: rec.digest, size: (await images.content.size(rec.digest)) ?? 0, annotations: nameAnnotations(rec.ref) });
       }
       await file('index.json', Buffer.from(JSON.stringify(index)));
       for (const rec of recs) {
@@ -119,7 +119,8 @@ async function loadOci(images: ImageService, files: Map<string, Buffer>): Promis
   };
   const loaded: string[] = [];
   for (const desc of index.manifests ?? []) {
-    const ref = desc.annotations?.[REF_ANNOTATION];
+    // containerd's full name, else ref.name (a whole reference, or a bare tag read as Docker reads a name).
+    const ref = imageNameOf(desc) ?? desc.annotations?.[REF_NAME_ANNOTATION];
     const manifest = JSON.parse(blob(desc.digest).toString()) as Manifest;
     if (!manifest.config || !Array.isArray(manifest.layers)) continue;
     for (const l of manifest.layers) await putVerified(images, blob(l.digest), l.digest);

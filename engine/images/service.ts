@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import { ContentStore, REF_ANNOTATION } from '../content/store.ts';
+import { imageNameOf, nameAnnotations } from '../content/names.ts';
+import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
 import { chainIds, Snapshotter, type Snapshot } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
-import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, selectPlatform, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
+import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, hostPlatform, platformName, selectPlatform, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
 
 export interface ImageRecord {
   /** The normalised reference it is stored under (e.g. docker.io/library/busybox:latest). */
@@ -74,7 +75,7 @@ export class ImageService {
     const { manifest, config } = parsed;
     const diffIds = config.rootfs?.diff_ids ?? [];
     return {
-      ref: desc.annotations?.[REF_ANNOTATION] ?? '',
+      ref: imageNameOf(desc) ?? '',
       digest: desc.digest,
       ...(desc.annotations?.[REPO_DIGEST] ? { repoDigest: desc.annotations[REPO_DIGEST] } : {}),
       mediaType: desc.mediaType,
@@ -92,7 +93,7 @@ export class ImageService {
   async list(): Promise<ImageRecord[]> {
     const out: ImageRecord[] = [];
     for (const d of this.content.index().manifests) {
-      if (!d.annotations?.[REF_ANNOTATION]) continue;
+      if (!imageNameOf(d)) continue;
       out.push(await this.#record(d));
     }
     return out;
@@ -116,7 +117,7 @@ export class ImageService {
     } catch {
       return undefined;
     }
-    const d = entries.find((e) => e.annotations?.[REF_ANNOTATION] === ref);
+    const d = entries.find((e) => imageNameOf(e) === ref);
     if (d) return this.#record(d);
     // name@digest: the content may be stored under another tag of the same repository.
     const r = parseReference(refOrId);
@@ -159,8 +160,8 @@ export class ImageService {
       const index = JSON.parse(top.body.toString()) as Index;
       const desc = selectPlatform(index);
       if (!desc) {
-        const have = index.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
-        throw new NotFoundError(`${input} has no image for this platform (linux/${process.arch}); it has ${have}`);
+        const have = index.manifests.map((m) => (m.platform ? platformName(m.platform) : 'no platform')).join(', ');
+        throw new NotFoundError(`${input} has no image for this platform (${platformName(hostPlatform())}); it has ${have}`);
       }
       const m = await this.registry.getManifest(ref, desc.digest);
       manifestBody = m.body;
@@ -318,7 +319,7 @@ export class ImageService {
     const body = Buffer.from(JSON.stringify(manifest));
     const m = await this.content.put(body);
     for (const r of o.refs) await this.content.setRef(formatReference(parseReference(r)), { mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size });
-    return this.#record({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size, annotations: o.refs[0] ? { [REF_ANNOTATION]: formatReference(parseReference(o.refs[0])) } : {} });
+    return this.#record({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size, annotations: o.refs[0] ? nameAnnotations(formatReference(parseReference(o.refs[0]))) : {} });
   }
 
   /** The layer directories of an image, unpacked if needed (bottom first). */

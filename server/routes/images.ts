@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/archive.ts';
 import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService, PullEvent } from '../../engine/images/service.ts';
+import { platformName } from '../../engine/images/types.ts';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
@@ -19,6 +20,8 @@ export interface ImageSummary {
   id: string;
   size: number;
   created?: string;
+  /** OCI platform of its config, e.g. linux/amd64. */
+  platform: string;
   layers: string[];
 }
 
@@ -37,6 +40,7 @@ function summary(r: ImageRecord): ImageSummary {
     id: r.id,
     size: r.size,
     ...(r.config.created ? { created: r.config.created } : {}),
+    platform: platformName({ os: r.config.os || 'unknown', architecture: r.config.architecture || 'unknown', ...(r.config.variant ? { variant: r.config.variant } : {}) }),
     layers: r.layers.map((l) => l.digest),
   };
 }

@@ -67,14 +67,19 @@ describe('images: pull and push with a real registry', () => {
     assert.ok(again.filter((e) => e.id !== 'manifest').every((e) => e.status === 'exists'));
   });
 
-  it('stores an OCI layout that skopeo and umoci read', async () => {
+  it('stores an OCI layout that skopeo and umoci read, named as the image spec and containerd name it', async () => {
     const rec = (await svc.resolve(`${reg.host}/test/busybox:v1`))!;
     const content = join(tmp, 'root', 'content');
-    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${content}:${rec.ref}`], { encoding: 'utf8' })) as { Digest: string; Layers: string[] };
+    const entry = (JSON.parse(readFileSync(join(content, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; annotations: Record<string, string> }> }).manifests.find((m) => m.digest === rec.digest)!;
+    assert.equal(entry.annotations['org.opencontainers.image.ref.name'], 'v1');
+    assert.equal(entry.annotations['io.containerd.image.name'], `${reg.host}/test/busybox:v1`);
+    // What skopeo and umoci users type: the layout and the tag.
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${content}:v1`], { encoding: 'utf8' })) as { Digest: string; Layers: string[]; Architecture: string };
     assert.equal(inspected.Digest, rec.digest);
     const out = join(tmp, 'copied');
-    execFileSync('skopeo', ['copy', '--quiet', `oci:${content}:${rec.ref}`, `oci:${out}:copy`]);
+    execFileSync('skopeo', ['copy', '--quiet', `oci:${content}:v1`, `oci:${out}:copy`]);
     execFileSync('umoci', ['stat', '--image', `${out}:copy`]);
+    assert.match(execFileSync('umoci', ['ls', '--layout', content], { encoding: 'utf8' }), /^v1$/m);
   });
 
   it('gives a container rootfs equal to what umoci unpacks, whiteouts applied', async () => {
