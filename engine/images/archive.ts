@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { TarWriter } from '../content/tar-writer.ts';
+import { compressionOf, type Compression } from '../snapshots/decompress.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION } from '../content/names.ts';
 import { familiarName, normalizeReference, parseReference } from './reference.ts';
@@ -23,6 +24,7 @@ import { MediaTypes, type Descriptor, type ImageConfig, type Index, type Manifes
 export type ArchiveFormat = 'docker-archive' | 'oci-archive';
 
 const hex = (d: string) => d.replace(/^sha256:/, '');
+const LAYER_TYPES: Record<Compression, string> = { gzip: MediaTypes.ociLayerGzip, zstd: MediaTypes.ociLayerZstd, none: MediaTypes.ociLayer };
 
 /** The archive of `refs`, as a stream (written to a temporary file first, removed once read). */
 export async function saveImages(images: ImageService, refs: string[], format: ArchiveFormat): Promise<Readable> {
@@ -153,14 +155,14 @@ async function loadDocker(images: ImageService, files: Map<string, Buffer>): Pro
     for (const [i, path] of m.Layers.entries()) {
       const bytes = files.get(path);
       if (!bytes) throw new NotFoundError(`load: layer ${path} named by manifest.json is not in the archive`);
-      const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
+      const compression = compressionOf(bytes);
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
       // An uncompressed layer's digest is its diff_id: it must be the config's.
-      if (!gz && config.rootfs?.diff_ids?.[i] && config.rootfs.diff_ids[i] !== digest) {
+      if (compression === 'none' && config.rootfs?.diff_ids?.[i] && config.rootfs.diff_ids[i] !== digest) {
         throw new InvalidArgumentError(`load: layer ${path} is not the image's layer ${i + 1} (diff_id ${config.rootfs.diff_ids[i]})`);
       }
       await images.content.put(bytes);
-      layers.push({ mediaType: gz ? MediaTypes.ociLayerGzip : MediaTypes.ociLayer, digest, size: bytes.length });
+      layers.push({ mediaType: LAYER_TYPES[compression], digest, size: bytes.length });
     }
     const tags = (m.RepoTags ?? []).map((t) => refName(t));
     const rec = await images.commit({ config, configBytes, layers, refs: tags });

@@ -1,35 +1,16 @@
 // Pull and push against Debian's docker-registry, cross-checked with skopeo and umoci.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImageService, type PullEvent } from '../../../engine/images/service.ts';
 import { writeCredentials } from '../../../engine/registry/auth.ts';
 import { NotFoundError, PermissionDeniedError } from '../../../specs/errdefs.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.ts';
-
-/** path → type/mode/size/link of every entry under dir (what two unpackings must agree on). */
-export function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      const rel = relative(dir, p);
-      if (st.isSymbolicLink()) out.set(rel, `link ${readlinkSync(p)}`);
-      else if (st.isDirectory()) {
-        out.set(rel, `dir ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`);
-        walk(p);
-      } else if (st.isCharacterDevice() && st.rdev === 0) out.set(rel, 'whiteout');
-      else out.set(rel, `file ${(st.mode & 0o7777).toString(8)} ${st.size} ${st.uid}:${st.gid}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { tree } from '../../fixtures/rootfs.ts';
 
 describe('images: pull and push with a real registry', () => {
   let reg: TestRegistry;
