@@ -75,7 +75,7 @@ export function register(program: Command): void {
 
   program
     .command('login')
-    .description('store credentials for a registry in ~/.docker/config.json (checked first)')
+    .description('store credentials for a registry (checked first) in ~/.docker/config.json, or in its credential helper (credsStore, credHelpers)')
     .argument('<registry>', 'host[:port]')
     .option('-u, --username <user>')
     .option('-p, --password <password>', 'prefer --password-stdin')
@@ -84,7 +84,7 @@ export function register(program: Command): void {
 
   program
     .command('logout')
-    .description('forget the credentials of a registry')
+    .description('forget the credentials of a registry (in the credential helper too)')
     .argument('<registry>')
     .action(action(async (registry: string) => (await verbs()).logout(registry)));
 }

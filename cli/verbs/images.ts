@@ -149,7 +149,7 @@ export async function login(registry: string, o: { username?: string; password?:
     import('node:os'),
     import('node:path'),
     import('../../engine/registry/client.ts'),
-    import('../../engine/registry/auth.ts'),
+    import('../../engine/registry/docker-config.ts'),
     import('../../engine/images/reference.ts'),
   ]);
   if (!o.username) throw new InvalidArgumentError('login needs a user name: -u USER');
@@ -159,7 +159,7 @@ export async function login(registry: string, o: { username?: string; password?:
   const dir = await mkdtemp(join(tmpdir(), 'berth-login-'));
   try {
     const trial = join(dir, 'config.json');
-    auth.writeCredentials(domain, { username: o.username, password }, trial);
+    await auth.storeCredentials(domain, { username: o.username, password }, trial);
     const client = new RegistryClient({ configPath: trial });
     const probe = parseReference(`${registry}/probe`);
     const res = await client.request(probe, 'GET', '/v2/');
@@ -168,15 +168,18 @@ export async function login(registry: string, o: { username?: string; password?:
   } finally {
     await rmDir(dir, { recursive: true, force: true });
   }
-  auth.writeCredentials(domain, { username: o.username, password });
+  // Into the credential helper when the config names one (credsStore, credHelpers), as docker login.
+  const { helper } = await auth.storeCredentials(domain, { username: o.username, password });
+  if (!helper) process.stderr.write(`WARNING! Your password will be stored unencrypted in ${auth.dockerConfigPath()}.\nConfigure a credential helper to remove this warning.\n`);
   process.stdout.write('Login Succeeded\n');
   return 0;
 }
 
 export async function logout(registry: string): Promise<number> {
-  const [auth, { parseReference }] = await Promise.all([import('../../engine/registry/auth.ts'), import('../../engine/images/reference.ts')]);
+  const [auth, { parseReference }] = await Promise.all([import('../../engine/registry/docker-config.ts'), import('../../engine/images/reference.ts')]);
   const domain = parseReference(`${registry}/probe`).domain;
-  const had = auth.writeCredentials(domain, undefined);
+  const { had, warning } = await auth.eraseCredentials(domain);
   process.stdout.write(had ? `Removing login credentials for ${domain}\n` : `Not logged in to ${domain}\n`);
+  if (warning) process.stderr.write(`WARNING: ${warning}\n`);
   return 0;
 }

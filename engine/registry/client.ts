@@ -8,7 +8,8 @@ import { InvalidArgumentError, NotFoundError, PermissionDeniedError, Unavailable
 import type { ContentStore } from '../content/store.ts';
 import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
 import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor } from '../images/types.ts';
-import { parseChallenge, readCredentials, TokenCache, type Credentials } from './auth.ts';
+import { parseChallenge, TokenCache } from './auth.ts';
+import { readCredentials, type Credentials } from './docker-config.ts';
 
 export interface RegistryOptions {
   /** Registries (host:port) reached over plain http even though they are not loopback. */
@@ -46,7 +47,7 @@ export class RegistryClient {
     return `${plain ? 'http' : 'https'}://${host}`;
   }
 
-  #creds(domain: string): Credentials | undefined {
+  #creds(domain: string): Promise<Credentials | undefined> {
     return readCredentials(domain, this.#o.configPath);
   }
 
@@ -75,9 +76,11 @@ export class RegistryClient {
         authTried = true;
         await res.body?.cancel();
         const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
-        const creds = this.#creds(ref.domain);
+        const creds = await this.#creds(ref.domain);
         if (challenge.scheme === 'bearer') {
           this.#auth.set(key, `Bearer ${await this.#tokens.token(challenge, scope, creds)}`);
+        } else if (challenge.scheme === 'basic' && creds?.identityToken) {
+          throw new PermissionDeniedError(`registry ${ref.domain} asks for a user and password, but its credentials are an identity token, which only a token server takes; run \`berth login ${ref.domain}\``);
         } else if (challenge.scheme === 'basic' && creds) {
           this.#auth.set(key, `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`);
         } else {

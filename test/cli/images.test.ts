@@ -1,12 +1,14 @@
 // The image verbs through the compiled CLI and a real daemon: pull, images, tag, push, inspect,
-// rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout.
+// rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout (to the
+// config file, and to a credential helper).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berth } from '../fixtures/helpers.ts';
 import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
+import { installCredentialHelper } from '../fixtures/cred-helper.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 
@@ -109,6 +111,28 @@ describe('image verbs (CLI → daemon → registry)', () => {
       assert.equal((await cli(['pull', `${reg.host}/private/app:1`])).code, 0);
       assert.match((await cli(['logout', reg.host])).stdout, /Removing login credentials/);
     } finally {
+      await reg?.stop();
+    }
+  });
+
+  it('with a credsStore, login hands the credentials to the helper (no warning) and logout erases them there', async () => {
+    const creds = { username: 'eve', password: 'in-the-helper' };
+    const helper = installCredentialHelper(join(w.dir, 'helper'));
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry({ htpasswd: creds });
+      pushToRegistry(buildLayoutImage(join(w.dir, 'helper-src')).layout, `${reg.host}/private/app:1`, creds);
+      writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: helper.name }));
+      const login = await cli(['login', '-u', 'eve', '--password-stdin', reg.host], 'in-the-helper\n');
+      assert.equal(login.code, 0, login.stderr);
+      assert.doesNotMatch(login.stderr, /unencrypted/);
+      assert.equal(helper.stored()[reg.host]?.Secret, 'in-the-helper');
+      assert.ok(!readFileSync(join(dockerConfig, 'config.json'), 'utf8').includes('in-the-helper'));
+      assert.equal((await cli(['pull', `${reg.host}/private/app:1`])).code, 0);
+      assert.match((await cli(['logout', reg.host])).stdout, /Removing login credentials/);
+      assert.equal(helper.stored()[reg.host], undefined);
+    } finally {
+      helper.remove();
       await reg?.stop();
     }
   });

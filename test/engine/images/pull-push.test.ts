@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImageService, type PullEvent } from '../../../engine/images/service.ts';
-import { writeCredentials } from '../../../engine/registry/auth.ts';
+import { storeCredentials } from '../../../engine/registry/docker-config.ts';
 import { NotFoundError, PermissionDeniedError } from '../../../specs/errdefs.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.ts';
@@ -124,7 +124,7 @@ describe('images: registry with basic auth', () => {
     const configPath = join(tmp, 'docker', 'config.json');
     const svc = new ImageService({ root: join(tmp, 'root'), registry: { configPath } });
     await assert.rejects(svc.pull(`${reg.host}/private/app:1`), (e: Error) => e instanceof PermissionDeniedError && /berth login/.test(e.message));
-    writeCredentials(reg.host, creds, configPath);
+    await storeCredentials(reg.host, creds, configPath);
     const rec = await svc.pull(`${reg.host}/private/app:1`);
     assert.equal(rec.digest, skopeoDigest(`${reg.host}/private/app:1`, creds));
     assert.equal(JSON.parse(readFileSync(configPath, 'utf8')).auths[reg.host].auth, Buffer.from('alice:s3cret').toString('base64'));
