@@ -23,6 +23,8 @@ export interface DaemonOptions {
   insecureRegistries?: string[];
   /** cgroup parent of the containers (default "berth"). */
   cgroupParent?: string;
+  /** Directories to look for CNI plugins in first (--cni-path; else $CNI_PATH), before the usual places. */
+  cniPath?: string[];
 }
 
 export interface DaemonContext {

@@ -3,6 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import { networkPort } from '../engine/network/engine-adapter.ts';
+import { cniSearchPath } from '../engine/network/cni.ts';
 import { NetworkManager } from '../engine/network/network-manager.ts';
 import { Store } from '../store/store.ts';
 import type { DaemonContext, DaemonOptions } from './context.ts';
@@ -55,7 +56,7 @@ export async function composeDaemon(
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
   // Cheap to build (it touches nothing until used). The engine attaches containers through this
   // same instance; once the engine knows its containers, gc() undoes what a crash left behind.
-  const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), log: log.child({ component: 'network' }) });
+  const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), cniPath: cniSearchPath(options.cniPath), log: log.child({ component: 'network' }) });
   ctx.networks = networks;
   hooks.push(() => networks.close());
   if (services.engine) ctx.engine = services.engine;

@@ -18,8 +18,9 @@ export function register(program: Command): void {
     .option('--runtime <name>', 'container runtime: native (berth\'s own launcher), runc, or none (store objects only); keep one per root', 'native')
     .option('--cgroup-parent <name>', 'cgroup under which containers are placed', 'berth')
     .option('--insecure-registry <host:port>', 'reach this registry over plain http (repeatable; loopback ones always are)', collect, [])
+    .option('--cni-path <dirs>', 'colon-separated directories to look for CNI plugins in first (default $CNI_PATH), then /opt/cni/bin, /usr/lib/cni, /usr/libexec/cni')
     .action(
-      action(async (opts: { root: string; watch: string[]; metricsAddr?: string; runtime: string; insecureRegistry: string[]; cgroupParent: string }, cmd: Command) => {
+      action(async (opts: { root: string; watch: string[]; metricsAddr?: string; runtime: string; insecureRegistry: string[]; cgroupParent: string; cniPath?: string }, cmd: Command) => {
         const [{ runDaemon }, { socketOf }] = await Promise.all([import('../../server/daemon.ts'), import('../action.ts')]);
         if (!['runc', 'native', 'none'].includes(opts.runtime)) throw new Error(`--runtime "${opts.runtime}" must be runc, native or none`);
         await runDaemon({
@@ -30,6 +31,7 @@ export function register(program: Command): void {
           runtime: opts.runtime as 'runc' | 'native' | 'none',
           insecureRegistries: opts.insecureRegistry,
           cgroupParent: opts.cgroupParent,
+          ...(opts.cniPath ? { cniPath: opts.cniPath.split(':').filter(Boolean) } : {}),
         });
         // Stopped cleanly: do not wait for stray handles of a service to let the process end.
         process.exit(0);

@@ -25,7 +25,7 @@ import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { ConflictError, InvalidArgumentError, NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { AttachmentStore, CONTAINER_ID, type AttachmentRecord } from './attachments.ts';
-import { Cni, CniError, type CniResult } from './cni.ts';
+import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList, type NetworkInfo } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
 import { guardLocalnet } from './localnet.ts';
@@ -39,8 +39,8 @@ const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/;
 export interface NetworkManagerOptions {
   /** <data root>/networks */
   root: string;
-  /** Where the CNI plugins are (default /usr/lib/cni, Debian's containernetworking-plugins). */
-  cniBinDir?: string;
+  /** The directories CNI plugins are looked for in, in order (default: cniSearchPath(): $CNI_PATH, then the usual places). */
+  cniPath?: string[];
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
@@ -95,7 +95,7 @@ export class NetworkManager {
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
     this.root = o.root;
-    this.#cni = new Cni(o.cniBinDir ?? '/usr/lib/cni');
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath());
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }
