@@ -27,6 +27,8 @@ export interface Location {
 
 export interface ManifestError extends Location {
   message: string;
+  /** The field the problem is about, as a path into the document, when it is one field's. */
+  path?: PathSegment[];
 }
 
 export interface LoadedObject extends Location {
@@ -170,6 +172,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
       errors.push({
         ...locate(d.lc, d.input.file, offsetAt(d.doc, p.path, p.onKey ?? false)),
         message: `${prefix}${p.path.length ? `${formatPath(p.path)}: ` : ''}${p.message}`,
+        ...(p.path.length ? { path: p.path } : {}),
       });
     const { kind, apiVersion } = d.value;
     if (kind === undefined) {
@@ -213,7 +216,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
     if (name) {
       const first = seen.get(`${kind}/${name}`);
       if (first) {
-        errors.push({ ...at(['metadata', 'name']), message: `${kind} "${name}": metadata.name: duplicate: already defined at ${first.file}:${first.line}:${first.col}` });
+        errors.push({ ...at(['metadata', 'name']), path: ['metadata', 'name'], message: `${kind} "${name}": metadata.name: duplicate: already defined at ${first.file}:${first.line}:${first.col}` });
         ok = false;
       } else seen.set(`${kind}/${name}`, here);
     }
@@ -221,6 +224,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
     if (typeof image === 'string' && image && imageIsObjectName(image) && !images.has(image)) {
       errors.push({
         ...at(['spec', 'image']),
+        path: ['spec', 'image'],
         message:
           `${whoOf(d.value, kind)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
           `define one (kind: Image) or use a registry reference such as "${image}:latest"`,

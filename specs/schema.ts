@@ -1,7 +1,7 @@
 // The object model: one zod definition per kind, from which come the TypeScript types, the
 // validation (with unknown-field detection) and the JSON Schema printed by `berth schema`.
 import { z } from 'zod';
-import { parseCpu, parseMemory } from './quantity.ts';
+import { parseCpu, parseMemory, QUANTITY } from './quantity.ts';
 
 export const API_VERSION = 'berth.dev/v1';
 
@@ -21,21 +21,34 @@ export const ObjectMeta = z.strictObject({
   annotations: labelMap.optional(),
 });
 
-const memoryQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  try {
-    parseMemory(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
+/**
+ * What JSON Schema can say of a check written as a refinement (which it cannot carry): `.meta()`
+ * adds these keywords to the generated schema, so editors flag what the loader would.
+ */
+const quantityJson = { pattern: `^\\s*${QUANTITY.source.slice(1, -1)}\\s*$`, minimum: 0 };
+const exactlyOneOf = (...keys: string[]) => ({ oneOf: keys.map((k) => ({ required: [k] })) });
 
-const cpuQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  try {
-    parseCpu(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
+const memoryQuantity = z
+  .union([z.string(), z.number()])
+  .superRefine((v, ctx) => {
+    try {
+      parseMemory(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  })
+  .meta(quantityJson);
+
+const cpuQuantity = z
+  .union([z.string(), z.number()])
+  .superRefine((v, ctx) => {
+    try {
+      parseCpu(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  })
+  .meta(quantityJson);
 
 const port = z.number().int().min(1).max(65535);
 const portRef = z.union([port, z.string().min(1)]);
@@ -65,7 +78,8 @@ export const ImageSpec = z
         message: 'exactly one of "pull" or "build" must be set (pull: {policy: IfNotPresent} fetches ref; build: {context: DIR} builds it)',
       });
     }
-  });
+  })
+  .meta(exactlyOneOf('pull', 'build'));
 
 // ---------- Container ----------
 
@@ -103,7 +117,8 @@ export const Volume = z
         message: `volume "${v.name}" must have exactly one of hostPath, emptyDir or persistentVolumeClaim`,
       });
     }
-  });
+  })
+  .meta(exactlyOneOf('hostPath', 'emptyDir', 'persistentVolumeClaim'));
 
 export const VolumeMount = z.strictObject({
   name,
@@ -138,7 +153,8 @@ export const Probe = z
   .superRefine((p, ctx) => {
     const n = [p.exec, p.httpGet, p.tcpSocket].filter((x) => x !== undefined).length;
     if (n !== 1) ctx.addIssue({ code: 'custom', message: 'a probe needs exactly one of exec, httpGet or tcpSocket' });
-  });
+  })
+  .meta(exactlyOneOf('exec', 'httpGet', 'tcpSocket'));
 
 export const RestartPolicy = z.enum(['Always', 'OnFailure', 'Never']);
 
