@@ -28,27 +28,21 @@ export const ObjectMeta = z.strictObject({
 const quantityJson = { pattern: `^\\s*${QUANTITY.source.slice(1, -1)}\\s*$`, minimum: 0 };
 const exactlyOneOf = (...keys: string[]) => ({ oneOf: keys.map((k) => ({ required: [k] })) });
 
-const memoryQuantity = z
-  .union([z.string(), z.number()])
-  .superRefine((v, ctx) => {
-    try {
-      parseMemory(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    }
-  })
-  .meta(quantityJson);
+/** A Kubernetes quantity, checked by `parse` (which throws saying why it is not one). */
+const quantity = (parse: (v: string | number) => number) =>
+  z
+    .union([z.string(), z.number()])
+    .superRefine((v, ctx) => {
+      try {
+        parse(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
+    .meta(quantityJson);
 
-const cpuQuantity = z
-  .union([z.string(), z.number()])
-  .superRefine((v, ctx) => {
-    try {
-      parseCpu(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    }
-  })
-  .meta(quantityJson);
+const memoryQuantity = quantity(parseMemory);
+const cpuQuantity = quantity(parseCpu);
 
 const port = z.number().int().min(1).max(65535);
 const portRef = z.union([port, z.string().min(1)]);
