@@ -1,12 +1,12 @@
 // Restart decisions as the kubelet makes them, as pure functions of plain values:
 //  - restart policy: Always restarts every exit, OnFailure only non-zero exits, Never none;
+import type { BackoffState, ExitInfo, TerminatedReason, TerminatedState } from '../specs/api/containers.ts';
 //  - CrashLoopBackOff: the first restart happens at once, then each exit waits 10 s, 20 s, 40 s …
 //    capped at 5 min, counted from the moment the container exited; a container that ran for more
 //    than 10 min (twice the cap, as kubelet's flowcontrol.Backoff expires entries) starts the series
 //    over (restarted at once);
 //  - lastState: the terminated state recorded for the previous run (reason OOMKilled / Error /
 //    Completed / StartError, exit code, signal, start and finish times).
-import type { ExitInfo } from '../engine/runtime/runtime.ts';
 
 export const BACKOFF_INITIAL_MS = 10_000;
 export const BACKOFF_MAX_MS = 300_000;
@@ -14,14 +14,6 @@ export const BACKOFF_MAX_MS = 300_000;
 export const BACKOFF_RESET_MS = 2 * BACKOFF_MAX_MS;
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
-
-/** Remembered between exits of one container (kept in status so that it survives a daemon restart). */
-export interface BackoffState {
-  /** The wait the next exit (within the reset window) will get. */
-  nextDelayMs: number;
-  /** When the previous run ended (ms since epoch). */
-  lastExitAt: number;
-}
 
 export interface BackoffDecision {
   /** How long to wait after `finishedAt` before restarting (0: at once). */
@@ -50,18 +42,6 @@ export function policyRestarts(policy: RestartPolicy, exitCode: number): boolean
     case 'Never':
       return false;
   }
-}
-
-export type TerminatedReason = 'OOMKilled' | 'Error' | 'Completed' | 'StartError';
-
-export interface TerminatedState {
-  exitCode: number;
-  signal?: string;
-  reason: TerminatedReason;
-  message?: string;
-  startedAt?: string;
-  finishedAt: string;
-  containerID?: string;
 }
 
 /** The terminated state for one run; `startError` when the process never started. */

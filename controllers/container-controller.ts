@@ -15,13 +15,14 @@ import {
   type ContainerAction,
   type ImageAvailability,
 } from './container-reconcile.ts';
-import type { ContainerEvent, PersistedLifecycle } from './container-types.ts';
+import type { ContainerEvent } from './container-types.ts';
 import { errorMessage } from './errors.ts';
 import type { BerthMetrics, ContainerSample } from './metrics.ts';
 import { ImagePuller } from './image-puller.ts';
 import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { containerStatus, phaseOf } from './status.ts';
 import { WorkQueue } from './workqueue.ts';
+import type { PersistedLifecycle } from '../specs/api/containers.ts';
 
 export interface ContainerControllerOptions {
   store: ObjectStore;

@@ -11,20 +11,13 @@
 // so tests drive it with a SimulatedClock passed as createActor's clock.
 import { assign, fromCallback, fromPromise, setup, type EventObject, type SnapshotFrom } from 'xstate';
 import type { ContainerEngine, EngineContainer, ImageHandle } from '../engine/engine.ts';
-import type { ExitInfo } from '../engine/runtime/runtime.ts';
 import { NotFoundError } from '../specs/errdefs.ts';
-import {
-  backoffMessage,
-  crashLoopBackoff,
-  policyRestarts,
-  terminatedState,
-  type BackoffState,
-  type TerminatedState,
-} from './backoff.ts';
+import { backoffMessage, crashLoopBackoff, policyRestarts, terminatedState } from './backoff.ts';
 import { isoTime, type Clock } from './clock.ts';
 import type { ContainerEvent, DesiredContainer, MachineInput, StopIntent } from './container-types.ts';
 import { errorMessage, isTerminal } from './errors.ts';
 import { runProbe, startProber, type ProbeTarget } from './probes.ts';
+import type { BackoffState, ExitInfo, TerminatedState } from '../specs/api/containers.ts';
 
 export interface MachineDeps {
   engine: Pick<ContainerEngine, 'create' | 'start' | 'stop' | 'remove' | 'wait' | 'pause' | 'resume' | 'exec'>;

@@ -4,8 +4,9 @@
 // nothing to do when both sides agree. The executor (container-controller.ts) performs the actions.
 import type { ContainerSpec } from '../specs/schema.ts';
 import type { EngineContainer, ImageHandle } from '../engine/engine.ts';
-import type { ContainerEvent, DesiredContainer, Phase, PersistedLifecycle } from './container-types.ts';
+import type { ContainerEvent, DesiredContainer } from './container-types.ts';
 import { specHash } from './hash.ts';
+import type { ContainerPhase, PersistedLifecycle } from '../specs/api/containers.ts';
 
 /** Drift (a container killed or removed behind berth's back) is looked for this often. */
 export const RESYNC_MS = 10_000;
@@ -25,7 +26,7 @@ export interface ContainerDesiredView {
 
 /** What the actor's snapshot says (for an actor that exists). */
 export interface ActorView {
-  phase: Phase;
+  phase: ContainerPhase;
   specHash: string;
   generation: number;
   pendingSpecHash?: string;
@@ -56,7 +57,7 @@ export interface Decision<A> {
 }
 
 /** Phases in which the actor is in the middle of an engine call: containers may be appearing or going. */
-const BUSY: ReadonlySet<Phase> = new Set(['Creating', 'Restarting', 'Stopping', 'Removing']);
+const BUSY: ReadonlySet<ContainerPhase> = new Set(['Creating', 'Restarting', 'Stopping', 'Removing']);
 
 function desiredFor(d: ContainerDesiredView, digest: string | undefined): DesiredContainer {
   return { name: d.name, uid: d.uid, generation: d.generation, spec: d.spec, specHash: specHash(d.spec, digest) };

@@ -1,8 +1,7 @@
 // Plain data shared by the Container machine, its status and the pure reconcile decision.
 import type { ContainerSpec } from '../specs/schema.ts';
 import type { EngineContainer, ImageHandle } from '../engine/engine.ts';
-import type { ExitInfo } from '../engine/runtime/runtime.ts';
-import type { BackoffState, TerminatedState } from './backoff.ts';
+import type { BackoffState, ExitInfo, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
 
 /** What the Container object asks for, with the hash that decides whether to recreate. */
 export interface DesiredContainer {
@@ -12,15 +11,6 @@ export interface DesiredContainer {
   spec: ContainerSpec;
   /** Hash of spec + resolved image digest (see specHash()). */
   specHash: string;
-}
-
-/** Kept in status so that restart counts, backoff and a user's stop survive a daemon restart. */
-export interface PersistedLifecycle {
-  containerID?: string;
-  restartCount?: number;
-  lastState?: TerminatedState;
-  backoff?: BackoffState;
-  userStopped?: boolean;
 }
 
 export type StopIntent = 'recreate' | 'delete' | 'user' | 'liveness';
@@ -47,17 +37,3 @@ export interface MachineInput {
   adopt?: EngineContainer;
 }
 
-/** The machine's top-level states, as shown in status.phase ("Paused" when Running.Paused). */
-export type Phase =
-  | 'Pending'
-  | 'WaitingForImage'
-  | 'Creating'
-  | 'Running'
-  | 'Paused'
-  | 'Exited'
-  | 'BackOff'
-  | 'Restarting'
-  | 'Stopping'
-  | 'Removing'
-  | 'Failed'
-  | 'Removed';

@@ -3,22 +3,21 @@
 // reconcile counters and workqueue depth, and image pulls. Container series are read at scrape time
 // from a source the container controller provides, so nothing is sampled between scrapes.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ContainerStats } from '../engine/engine.ts';
-import type { Phase } from './container-types.ts';
 import { RESULT_LABELS, type QueueObserver } from './workqueue.ts';
+import type { ContainerPhase, ContainerStats } from '../specs/api/containers.ts';
 
 export interface ContainerSample {
   name: string;
   image: string;
   id: string;
-  phase: Phase;
+  phase: ContainerPhase;
   restartCount: number;
   /** Unix seconds. */
   startTime?: number;
   stats?: ContainerStats;
 }
 
-export const PHASES: readonly Phase[] = [
+export const PHASES: readonly ContainerPhase[] = [
   'Pending', 'WaitingForImage', 'Creating', 'Running', 'Paused', 'Exited', 'BackOff', 'Restarting', 'Stopping', 'Removing', 'Failed',
 ];
 

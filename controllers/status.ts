@@ -2,38 +2,12 @@
 // containerID, pid, startedAt, restartCount, state / lastState as kubelet reports them, conditions
 // with reasons, and the lifecycle facts that must survive a daemon restart.
 import type { Condition } from '../specs/schema.ts';
-import type { TerminatedState } from './backoff.ts';
 import type { MachineContext } from './container-machine.ts';
-import type { Phase, PersistedLifecycle } from './container-types.ts';
-
-export type ContainerStateView =
-  | { waiting: { reason: string; message?: string } }
-  | { running: { startedAt: string } }
-  | { terminated: TerminatedState };
-
-export interface ContainerStatusView {
-  observedGeneration: number;
-  phase: Phase;
-  containerID?: string;
-  pid?: number;
-  startedAt?: string;
-  restartCount: number;
-  ready: boolean;
-  image?: string;
-  imageID?: string;
-  ipAddress?: string;
-  state: ContainerStateView;
-  lastState?: { terminated: TerminatedState };
-  conditions: Condition[];
-  /** Backoff series and the user's stop, for the next daemon to continue from. */
-  lifecycle: PersistedLifecycle;
-  reason?: string;
-  message?: string;
-}
+import type { ContainerPhase, ContainerState, ContainerStatus, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
 
 /** The phase shown for a machine state value. */
-export function phaseOf(value: unknown): Phase {
-  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value) as Phase;
+export function phaseOf(value: unknown): ContainerPhase {
+  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value) as ContainerPhase;
   const running = (value as { Running?: string }).Running;
   return running === 'Paused' || running === 'Resuming' ? 'Paused' : 'Running';
 }
@@ -53,13 +27,13 @@ export function mergeConditions(prev: Condition[] | undefined, next: CondInput[]
 }
 
 export function containerStatus(
-  phase: Phase,
+  phase: ContainerPhase,
   c: MachineContext,
   prevConditions: Condition[] | undefined,
   now: string,
-): ContainerStatusView {
+): ContainerStatus {
   const running = phase === 'Running' || phase === 'Paused';
-  let state: ContainerStateView;
+  let state: ContainerState;
   if (running) state = { running: { startedAt: c.startedAt ?? now } };
   else if (c.waiting) state = { waiting: c.waiting };
   else if (c.failure) state = { waiting: c.failure };
@@ -101,7 +75,7 @@ export function containerStatus(
     ...(c.backoff ? { backoff: c.backoff } : {}),
     ...(c.userStopped ? { userStopped: true } : {}),
   };
-  const out: ContainerStatusView = {
+  const out: ContainerStatus = {
     observedGeneration: c.desired.generation,
     phase,
     restartCount: c.restartCount,

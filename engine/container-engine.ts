@@ -10,26 +10,16 @@
 // containers survive a restart of the daemon and are re-adopted from disk.
 import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type {
-  ContainerEngine,
-  ContainerOwner,
-  ContainerStats,
-  CreateRequest,
-  Engine,
-  EngineContainer,
-  ImageHandle,
-  NetworkStats,
-  ProcessInfo,
-  PullPolicy,
-  PullProgress,
-} from './engine.ts';
+import type { ContainerEngine, ContainerOwner, CreateRequest, Engine, EngineContainer, ImageHandle, PullPolicy, PullProgress } from './engine.ts';
 import type { ImageSpec } from '../specs/schema.ts';
-import type { ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions, Runtime } from './runtime/runtime.ts';
+import type { ExecOptions, ExecResult, LogOptions, Runtime } from './runtime/runtime.ts';
 import { containerRunConfig, resolveUser, type ImageRunConfig } from './container-config.ts';
 import { ociConfig } from './bundle.ts';
 import { readInside } from './runtime/monitored-runtime.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError, FailedPreconditionError } from '../specs/errdefs.ts';
+import type { ContainerStats, ExitInfo, LogEntry, NetworkStats, ProcessInfo } from '../specs/api/containers.ts';
+import type { PortMapping } from '../specs/api/common.ts';
 
 /** An image as the engine needs it: its handle and the run part of its config. */
 export interface EngineImage extends ImageHandle {
@@ -57,15 +47,8 @@ export interface NetworkAttachment {
   resolvConfFile?: string;
 }
 
-export interface PublishedPort {
-  containerPort: number;
-  hostPort?: number;
-  hostIP?: string;
-  protocol: 'TCP' | 'UDP' | 'SCTP';
-}
-
 export interface NetworkPort {
-  attach(id: string, o: { network: string; name: string; ports: PublishedPort[] }): Promise<NetworkAttachment>;
+  attach(id: string, o: { network: string; name: string; ports: PortMapping[] }): Promise<NetworkAttachment>;
   /** Always safe to call (idempotent, also for ids it does not know). */
   detach(id: string): Promise<void>;
   stats?(id: string): Promise<NetworkStats | undefined>;
@@ -94,7 +77,7 @@ interface ContainerRecord {
   image: { ref: string; digest: string };
   createdAt: string;
   stopSignal: string;
-  network: { mode: string; ipAddress?: string; ports?: PublishedPort[] };
+  network: { mode: string; ipAddress?: string; ports?: PortMapping[] };
   /** Set by start(): the runtime has (or had) a process for this bundle. */
   started?: boolean;
 }
@@ -181,7 +164,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
 
       const mode = networkMode(req.spec);
-      const ports: PublishedPort[] = (req.spec.ports ?? []).map((p) => ({
+      const ports: PortMapping[] = (req.spec.ports ?? []).map((p) => ({
         containerPort: p.containerPort,
         ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
         ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),

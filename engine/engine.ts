@@ -2,15 +2,8 @@
 // Controllers never touch files or processes; the implementation (container-engine.ts) turns these
 // verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
-import type {
-  ContainerStatus,
-  ExecOptions,
-  ExecResult,
-  ExitInfo,
-  LogEntry,
-  LogOptions,
-  Stats,
-} from './runtime/runtime.ts';
+import type { ExecOptions, ExecResult, LogOptions } from './runtime/runtime.ts';
+import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -47,26 +40,10 @@ export interface CreateRequest {
   image: ImageHandle;
 }
 
-/** A container as the engine sees it. */
-export interface EngineContainer {
-  id: string;
+/** A container as the engine sees it: the runtime's view, and who it belongs to. */
+export interface EngineContainer extends RuntimeContainer {
   /** Undefined for containers berth did not create (found in the runtime, never touched). */
   owner?: ContainerOwner;
-  image?: string;
-  /** Manifest digest of the image it was created from. */
-  imageDigest?: string;
-  status: ContainerStatus;
-  pid: number;
-  createdAt: string;
-  startedAt?: string;
-  exit?: ExitInfo;
-  /** Address probes and peers reach it on (undefined: it shares the host's network). */
-  ipAddress?: string;
-}
-
-export interface ContainerStats extends Stats {
-  /** Present when the container has its own network namespace. */
-  network?: NetworkStats;
 }
 
 export interface ImageEngine {
@@ -106,22 +83,5 @@ export interface ContainerEngine {
   top(id: string): Promise<ProcessInfo[]>;
 }
 
-export interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  /** User name or uid on the host. */
-  user: string;
-  /** CPU time used, in seconds. */
-  cpuSeconds: number;
-  /** Command line. */
-  cmd: string;
-}
-
 export interface Engine extends ImageEngine, ContainerEngine {}
 
-/** A container's network counters: all interfaces together, and per interface (loopback left out). */
-export interface NetworkStats {
-  rxBytes: number;
-  txBytes: number;
-  interfaces?: Array<{ interface: string; rxBytes: number; txBytes: number }>;
-}

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { BuildEvent } from '../../engine/builder/builder.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
+import type { BuildEvent } from '../../specs/api/images.ts';
 
 export interface BuildCliOptions {
   tag: string[];

@@ -3,11 +3,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { PullEvent } from '../../engine/images/service.ts';
-import type { ImageSummary } from '../../server/routes/images.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable } from '../output.ts';
+import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
 
 function size(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB'];

@@ -18,7 +18,8 @@ import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { REF_ANNOTATION } from '../content/store.ts';
 import { familiarName, normalizeReference, parseReference } from './reference.ts';
 import type { ImageRecord, ImageService } from './service.ts';
-import { MediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
+import { MediaTypes, type ImageConfig, type Index, type Manifest } from './types.ts';
+import type { Descriptor } from '../../specs/api/images.ts';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive';
 

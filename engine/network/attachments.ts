@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
-import type { PortMapping } from './ports.ts';
+import type { PortMapping } from '../../specs/api/common.ts';
 
 export const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 

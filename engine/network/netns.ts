@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
-import type { NetworkStats } from '../engine.ts';
+import type { NetworkStats } from '../../specs/api/containers.ts';
 
 const run = promisify(execFile);
 

@@ -26,12 +26,14 @@ import { join } from 'node:path';
 import { ConflictError, InvalidArgumentError, NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { AttachmentStore, CONTAINER_ID, type AttachmentRecord } from './attachments.ts';
 import { Cni, CniError, type CniResult } from './cni.ts';
-import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList, type NetworkInfo } from './config.ts';
+import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
 import { guardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
-import { formatPort, holdPorts, portsCollide, type HeldPort, type PortMapping } from './ports.ts';
+import { formatPort, holdPorts, portsCollide, type HeldPort } from './ports.ts';
+import type { PortMapping } from '../../specs/api/common.ts';
+import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
 
 const IFNAME = 'eth0';
 const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/;
@@ -46,19 +48,12 @@ export interface NetworkManagerOptions {
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
 }
 
-export interface AttachPort {
-  containerPort: number;
-  hostPort?: number;
-  hostIP?: string;
-  protocol: 'TCP' | 'UDP' | 'SCTP';
-}
-
 export interface AttachOptions {
   /** none | host | bridge (= berth, the default network) | a network's name */
   network: string;
   /** The container's name: what the other members of the network call it. */
   name: string;
-  ports?: AttachPort[];
+  ports?: PortMapping[];
   /** More names for it on the network (e.g. its hostname when it differs). */
   aliases?: string[];
 }
@@ -73,10 +68,6 @@ export interface NetworkAttachment {
   resolvConfFile: string;
   /** The ports published on the host (those with a hostPort). */
   ports: PortMapping[];
-}
-
-export interface NetworkDetails extends NetworkInfo {
-  containers: Array<{ id: string; name: string; ipAddress?: string; ports: string[] }>;
 }
 
 export class NetworkManager {
@@ -191,7 +182,6 @@ export class NetworkManager {
     const ports: PortMapping[] = [];
     // With the host's network a container's ports are the host's own: nothing to publish.
     for (const p of mode === 'host' ? [] : (o.ports ?? [])) {
-      if (p.protocol === 'SCTP') throw new InvalidArgumentError(`container "${o.name}": port ${p.containerPort}/sctp: only tcp and udp ports can be published`);
       ports.push({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
     }
     const published = ports.filter((p) => p.hostPort);

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { AlreadyExistsError, ConflictError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
-import { isNetworkName, networkConfList, networkInfo, overlaps, parseCidr, parseRoutes, pickSubnet, validateNetworkName, type BerthConfList, type Cidr, type NetworkInfo } from './config.ts';
+import { isNetworkName, networkConfList, networkInfo, overlaps, parseCidr, parseRoutes, pickSubnet, validateNetworkName, type BerthConfList, type Cidr } from './config.ts';
 import { unguardLocalnet } from './localnet.ts';
+import type { NetworkInfo } from '../../specs/api/networks.ts';
 
 const run = promisify(execFile);
 

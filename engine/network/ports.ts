@@ -15,11 +15,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, isIPv6, type Server } from 'node:net';
 import { ConflictError, InvalidArgumentError } from '../../specs/errdefs.ts';
+import type { PortMapping } from '../../specs/api/common.ts';
 
 // The `-p` syntax and its printed form are part of the spec (specs/ports.ts): the CLI parses with
 // them too, without reaching into the engine.
-export { formatPort, parsePublish, type PortMapping } from '../../specs/ports.ts';
-import type { PortMapping } from '../../specs/ports.ts';
+export { formatPort, parsePublish } from '../../specs/ports.ts';
 
 /** The key two mappings collide on: same protocol and port, and overlapping addresses. */
 export function portsCollide(a: PortMapping, b: PortMapping): boolean {

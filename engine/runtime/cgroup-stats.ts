@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Stats } from './runtime.ts';
+import type { Stats } from '../../specs/api/containers.ts';
 
 const ROOT = '/sys/fs/cgroup';
 /** v2 when the unified hierarchy is mounted at the root and has controllers; v1 (or hybrid) otherwise. */

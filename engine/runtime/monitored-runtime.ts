@@ -17,7 +17,8 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
 import { resolveUser, type ResolvedUser } from '../container-config.ts';
 import { readCgroupStats } from './cgroup-stats.ts';
 import { readJsonLog } from './json-log.ts';
-import type { ContainerState, ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions, RunOptions, Runtime, Stats } from './runtime.ts';
+import type { ContainerState, ExecOptions, ExecResult, LogOptions, RunOptions, Runtime } from './runtime.ts';
+import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 export const run = promisify(execFile);
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;

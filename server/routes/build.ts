@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BuildEvent, BuildOptions } from '../../engine/builder/builder.ts';
+import type { BuildOptions } from '../../engine/builder/builder.ts';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { taskStream } from '../stream.ts';
+import type { BuildEvent } from '../../specs/api/images.ts';
 
 async function localContext(path: string): Promise<string> {
   if (!isAbsolute(path)) throw new InvalidArgumentError(`build context "${path}" must be an absolute path on the daemon's host`);

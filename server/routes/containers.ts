@@ -11,24 +11,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
 import { API_VERSION, ContainerObject, type ContainerResource } from '../../specs/schema.ts';
 import { json, queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
-
-/** What `ps` shows per container. */
-export interface ContainerSummary {
-  name: string;
-  id?: string;
-  image: string;
-  command: string[];
-  created: string;
-  phase: string;
-  ready: boolean;
-  restartCount: number;
-  exitCode?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  ports: string[];
-  /** False for containers found in the runtime that berth did not create. */
-  managed: boolean;
-}
+import type { ContainerSummary } from '../../specs/api/containers.ts';
 
 const LIVE = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
 

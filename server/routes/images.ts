@@ -4,23 +4,12 @@
 import type { Readable } from 'node:stream';
 import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/archive.ts';
 import { familiarName, parseReference } from '../../engine/images/reference.ts';
-import type { ImageRecord, ImageService, PullEvent } from '../../engine/images/service.ts';
+import type { ImageRecord, ImageService } from '../../engine/images/service.ts';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { taskStream } from '../stream.ts';
-
-/** What `berth images` shows per tag. */
-export interface ImageSummary {
-  ref: string;
-  repository: string;
-  tag: string;
-  digest: string;
-  id: string;
-  size: number;
-  created?: string;
-  layers: string[];
-}
+import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
 
 function need(ctx: DaemonContext): ImageService {
   if (!ctx.images) throw new UnavailableError('this daemon runs without a container engine (no runtime configured), so it has no image store');

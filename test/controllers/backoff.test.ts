@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  BACKOFF_RESET_MS,
-  backoffMessage,
-  crashLoopBackoff,
-  policyRestarts,
-  terminatedState,
-  type BackoffState,
-} from '../../controllers/backoff.ts';
+import { BACKOFF_RESET_MS, backoffMessage, crashLoopBackoff, policyRestarts, terminatedState } from '../../controllers/backoff.ts';
+import type { BackoffState } from '../../specs/api/containers.ts';
 
 describe('CrashLoopBackOff', () => {
   it('restarts the first exit at once, then waits 10 s doubling to a 5 min cap', () => {

@@ -1,19 +1,11 @@
 // An in-memory engine for the pure unit tests of the controllers' decisions and timing (driven by a
 // SimulatedClock): records every call, lets the test end a container's process, and can be told to
 // fail a verb. The real engine is exercised by the end-to-end tests.
-import type {
-  ContainerEngine,
-  ContainerStats,
-  CreateRequest,
-  EngineContainer,
-  ImageEngine,
-  ImageHandle,
-  ProcessInfo,
-  PullPolicy,
-} from '../../engine/engine.ts';
-import type { ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions } from '../../engine/runtime/runtime.ts';
+import type { ContainerEngine, CreateRequest, EngineContainer, ImageEngine, ImageHandle, PullPolicy } from '../../engine/engine.ts';
+import type { ExecOptions, ExecResult, LogOptions } from '../../engine/runtime/runtime.ts';
 import { NotFoundError } from '../../specs/errdefs.ts';
 import type { Clock } from '../../controllers/clock.ts';
+import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../../specs/api/containers.ts';
 
 interface Fake extends EngineContainer {
   waiters: Array<(e: ExitInfo) => void>;

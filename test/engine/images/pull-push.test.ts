@@ -5,11 +5,12 @@ import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageService, type PullEvent } from '../../../engine/images/service.ts';
+import { ImageService } from '../../../engine/images/service.ts';
 import { writeCredentials } from '../../../engine/registry/auth.ts';
 import { NotFoundError, PermissionDeniedError } from '../../../specs/errdefs.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.ts';
+import type { PullEvent } from '../../../specs/api/images.ts';
 
 /** path → type/mode/size/link of every entry under dir (what two unpackings must agree on). */
 export function tree(dir: string): Map<string, string> {
