@@ -22,7 +22,7 @@ import { ImagePuller } from './image-puller.ts';
 import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { containerStatus, phaseOf } from './status.ts';
 import { WorkQueue } from './workqueue.ts';
-import type { PersistedLifecycle } from '../specs/api/containers.ts';
+import type { ContainerStatus, PersistedLifecycle } from '../specs/api/containers.ts';
 
 export interface ContainerControllerOptions {
   store: ObjectStore;
@@ -118,26 +118,33 @@ export class ContainerController {
     this.#actors.clear();
   }
 
-  snapshot(name: string): ContainerSnapshot | undefined {
-    return this.#actors.get(name)?.actor.getSnapshot();
+  /** The live status of a Container (the shape written to the store), if it has a lifecycle. */
+  view(name: string): ContainerStatus | undefined {
+    const snap = this.#actors.get(name)?.actor.getSnapshot();
+    return snap && this.#statusOf(name, snap);
+  }
+
+  #statusOf(name: string, snap: ContainerSnapshot): ContainerStatus {
+    const prev = this.#o.store.get('Container', name)?.status.conditions;
+    return containerStatus(phaseOf(snap.value), snap.context, prev, isoTime(this.#o.clock));
   }
 
   /**
-   * Resolves with the snapshot once `done` holds for the container's lifecycle (checked at once and
+   * Resolves with the status once `done` holds for the container's lifecycle (checked at once and
    * on every transition); rejects when signal aborts. A container without an actor yet is waited for.
    */
-  waitFor(name: string, done: (snap: ContainerSnapshot | undefined) => boolean, signal?: AbortSignal): Promise<ContainerSnapshot | undefined> {
+  waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined> {
     return new Promise((resolve, reject) => {
       let sub: { unsubscribe(): void } | undefined;
       let watched: Entry | undefined;
-      const finish = (snap: ContainerSnapshot | undefined) => {
+      const finish = (s: ContainerStatus | undefined) => {
         cleanup();
-        resolve(snap);
+        resolve(s);
       };
       const check = () => {
         const e = this.#actors.get(name);
-        const snap = e?.actor.getSnapshot();
-        if (done(snap)) return finish(snap);
+        const view = e && this.#statusOf(name, e.actor.getSnapshot());
+        if (done(view)) return finish(view);
         if (e && e !== watched) {
           sub?.unsubscribe();
           watched = e;

@@ -141,41 +141,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Checks the credentials against the registry (its /v2/ with them), then stores them. */
-export async function login(registry: string, o: { username?: string; password?: string; passwordStdin?: boolean }): Promise<number> {
-  const [{ mkdtemp, rm: rmDir }, { tmpdir }, { join }, { RegistryClient }, auth, { parseReference }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:os'),
-    import('node:path'),
-    import('../../engine/registry/client.ts'),
-    import('../../engine/registry/auth.ts'),
-    import('../../engine/images/reference.ts'),
-  ]);
+/** The daemon checks the credentials against the registry (its /v2/ with them), then keeps them for its pulls. */
+export async function login(client: ApiClient, registry: string, o: { username?: string; password?: string; passwordStdin?: boolean }): Promise<number> {
   if (!o.username) throw new InvalidArgumentError('login needs a user name: -u USER');
   const password = o.passwordStdin ? await readStdin() : o.password;
   if (!password) throw new InvalidArgumentError('login needs a password: --password-stdin (or -p)');
-  const domain = parseReference(`${registry}/probe`).domain;
-  const dir = await mkdtemp(join(tmpdir(), 'berth-login-'));
-  try {
-    const trial = join(dir, 'config.json');
-    auth.writeCredentials(domain, { username: o.username, password }, trial);
-    const client = new RegistryClient({ configPath: trial });
-    const probe = parseReference(`${registry}/probe`);
-    const res = await client.request(probe, 'GET', '/v2/');
-    await res.body?.cancel();
-    if (!res.ok) throw new InvalidArgumentError(`login to ${domain} failed (${res.status}); check the user name and password`);
-  } finally {
-    await rmDir(dir, { recursive: true, force: true });
-  }
-  auth.writeCredentials(domain, { username: o.username, password });
-  process.stdout.write('Login Succeeded\n');
+  const r = await client.json<{ status: string }>('POST', '/v1/auth', { body: { registry, username: o.username, password } });
+  process.stdout.write(`${r.status}\n`);
   return 0;
 }
 
-export async function logout(registry: string): Promise<number> {
-  const [auth, { parseReference }] = await Promise.all([import('../../engine/registry/auth.ts'), import('../../engine/images/reference.ts')]);
-  const domain = parseReference(`${registry}/probe`).domain;
-  const had = auth.writeCredentials(domain, undefined);
-  process.stdout.write(had ? `Removing login credentials for ${domain}\n` : `Not logged in to ${domain}\n`);
+export async function logout(client: ApiClient, registry: string): Promise<number> {
+  const r = await client.json<{ domain: string; removed: boolean }>('DELETE', '/v1/auth', { query: { registry } });
+  process.stdout.write(r.removed ? `Removing login credentials for ${r.domain}\n` : `Not logged in to ${r.domain}\n`);
   return 0;
 }

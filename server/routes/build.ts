@@ -1,4 +1,4 @@
-// POST /v1/build: a Dockerfile build, its progress streamed as NDJSON. The context is either a
+// POST /v1/build: a Dockerfile build (the image service's), its progress streamed as NDJSON. The context is either a
 // directory on the daemon's host (`?context=/abs/path` — a unix socket means the same host) or a
 // tar of it as the request body, unpacked into a temporary directory (node-tar's path protections:
 // no absolute paths, no `..`, nothing written through a symlink) and removed afterwards.
@@ -42,8 +42,8 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/v1/build',
       rawBody: true,
       handler: async (req: ApiRequest) => {
-        const builder = ctx.builder;
-        if (!builder) throw new UnavailableError('this daemon has no builder (it runs without a container runtime); start it with --runtime runc or native');
+        const images = ctx.images;
+        if (!images) throw new UnavailableError('this daemon has no builder (it runs without a container runtime); start it with --runtime runc or native');
         const q = req.query;
         const tags = q.getAll('t');
         if (tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag: ?t=NAME[:TAG]');
@@ -79,7 +79,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         return {
           ndjson: taskStream<BuildEvent, unknown>(async (push) => {
             try {
-              await builder.build({ ...opts, context }, push);
+              await images.build({ ...opts, context }, push);
             } finally {
               await cleanup();
             }

@@ -1,6 +1,6 @@
 // Containers as the API shows them: the typed status the controllers write to the store (kubelet's
 // ContainerStatus shapes), what `ps` lists, what `inspect`, `logs`, `stats` and `top` return.
-import type { Condition } from '../schema.ts';
+import type { Condition, ContainerResource } from '../schema.ts';
 
 /** Where a Container object is in its lifecycle (status.phase); "Paused" is Running, frozen. */
 export type ContainerPhase =
@@ -101,6 +101,28 @@ export interface ContainerSummary {
   ports: string[];
   /** False for containers found in the runtime that berth did not create. */
   managed: boolean;
+}
+
+/** What `inspect` returns for a Container object: the object, its summary, and the runtime's view. */
+export type ContainerDetail = ContainerResource & { summary: ContainerSummary; runtime: RuntimeContainer | null };
+
+/** What a wait resolves with: the phase reached, the container's id once it has one, its exit once it ended. */
+export interface WaitResult {
+  name: string;
+  phase: ContainerPhase;
+  id?: string;
+  exitCode?: number;
+  reason?: string;
+}
+
+/** A one-off command's result in a running container (`exec` without a terminal). */
+export interface ExecOutput {
+  exitCode: number;
+  signal?: string;
+  /** base64 */
+  stdout: string;
+  /** base64 */
+  stderr: string;
 }
 
 /** The runtime's own view of a container's process (created | running | paused | stopped). */

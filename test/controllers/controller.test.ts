@@ -72,7 +72,7 @@ describe('ContainerController with the store', () => {
     t.store.delete('Container', 'web');
     await t.converge();
     assert.equal(t.engine.containers.size, 0);
-    assert.equal(t.containers.snapshot('web'), undefined, 'the actor is gone');
+    assert.equal(t.containers.view('web'), undefined, 'the actor is gone');
   });
 
   it('an edited spec recreates the container once', async () => {
