@@ -10,11 +10,12 @@
 // containers survive a restart of the daemon and are re-adopted from disk.
 import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerEngine, ContainerOwner, CreateRequest, Engine, EngineContainer, ImageHandle, PullPolicy, PullProgress } from './engine.ts';
+import type { ContainerEngine, ContainerOwner, CreateRequest, Engine, EngineContainer, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy, PullProgress } from './engine.ts';
 import type { ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, LogOptions, Runtime } from './runtime/runtime.ts';
 import { containerRunConfig, resolveUser, type ImageRunConfig } from './container-config.ts';
 import { ociConfig } from './bundle.ts';
+import { runProbeCheck } from './probes.ts';
 import { readInside } from './runtime/monitored-runtime.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError, FailedPreconditionError } from '../specs/errdefs.ts';
@@ -333,6 +334,10 @@ export class BerthEngine implements Engine, ContainerEngine {
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
     await this.#record(id);
     return this.#o.runtime.exec(id, opts);
+  }
+
+  probe(id: string, check: ProbeCheck): Promise<ProbeOutcome> {
+    return runProbeCheck(check, (args, timeoutMs) => this.exec(id, { args, timeoutMs }));
   }
 
   async *logs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {

@@ -46,6 +46,22 @@ export interface EngineContainer extends RuntimeContainer {
   owner?: ContainerOwner;
 }
 
+/**
+ * One check of a liveness/readiness probe, its port and host resolved: a command run inside the
+ * container (exit code 0 is healthy), an HTTP GET (200–399 is healthy), or a TCP connect.
+ */
+export type ProbeCheck = { timeoutMs: number } & (
+  | { exec: { command: string[] } }
+  | { httpGet: { scheme: 'HTTP' | 'HTTPS'; host: string; port: number; path: string; headers: Record<string, string> } }
+  | { tcpSocket: { host: string; port: number } }
+);
+
+export interface ProbeOutcome {
+  ok: boolean;
+  /** Why it failed, as kubelet words it (shown in the Unhealthy event). */
+  message?: string;
+}
+
 export interface ImageEngine {
   /** The local image for ref, pulling it as policy says; NotFoundError for Never and absent. */
   ensureImage(ref: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<ImageHandle>;
@@ -78,6 +94,8 @@ export interface ContainerEngine {
   wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
   stats(id: string): Promise<ContainerStats>;
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+  /** Runs one probe check against the container; a failure is an outcome, never a rejection. */
+  probe(id: string, check: ProbeCheck): Promise<ProbeOutcome>;
   logs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
   /** The container's processes (as `docker top` shows them). */
   top(id: string): Promise<ProcessInfo[]>;
