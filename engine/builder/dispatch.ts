@@ -6,7 +6,8 @@ import { posix } from 'node:path';
 import { constants } from 'node:os';
 import { DockerfileError } from './errors.ts';
 import type { Command, CommandForm } from './instructions.ts';
-import { DEFAULT_SHELL, envSet, goQuoteList, parseDuration, type ImageConfig } from './image-config.ts';
+import { DEFAULT_SHELL, envSet, goQuoteList, type ImageConfig } from './image-config.ts';
+import { parseDurationNs } from '../../specs/duration.ts';
 import { expandWord, expandWords, WordError, type Env } from './words.ts';
 
 /** Build args Docker passes to RUN without an ARG declaring them (and keeps out of history). */
@@ -181,7 +182,7 @@ export function applyMeta(c: Meta, s: StageState, ctx: DispatchContext): string 
         const v = c.flags[flag];
         if (v === undefined) return;
         try {
-          const ns = parseDuration(ex.word(v));
+          const ns = parseDurationNs(ex.word(v));
           if (ns !== 0 && ns < 1e6) ex.fail(`--${flag} cannot be less than 1ms`);
           hc[key] = ns;
         } catch (err) {

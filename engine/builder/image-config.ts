@@ -65,18 +65,3 @@ export function envMap(env: string[] | undefined): Map<string, string> {
   }
   return m;
 }
-
-/** Go duration text ("30s", "1m30s", "500ms") → nanoseconds. */
-export function parseDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    consumed = re.lastIndex;
-  }
-  if (consumed !== s.length || s.length === 0) throw new Error(`"${s}" is not a duration (e.g. 30s, 1m30s, 500ms)`);
-  return Math.round(total);
-}
