@@ -97,33 +97,28 @@ export function expander(ctx: DispatchContext, c: { line: number; col: number; k
   };
 }
 
+/** ENV and LABEL: each NAME=value pair expanded (a blank name is an error) and set in order. */
+function applyPairs(c: Extract<Meta, { keyword: 'ENV' | 'LABEL' }>, ex: ReturnType<typeof expander>, set: (name: string, value: string) => void): string {
+  const parts: string[] = [];
+  for (const [k, v] of c.pairs) {
+    const name = ex.word(k);
+    const value = ex.word(v);
+    if (!name) ex.fail(`${c.keyword} names can not be blank`);
+    set(name, value);
+    parts.push(`${name}=${value}`);
+  }
+  return `${c.keyword} ${parts.join(' ')}`;
+}
+
 /** Applies a config-only instruction; returns the text of its history entry. */
 export function applyMeta(c: Meta, s: StageState, ctx: DispatchContext): string {
   const ex = expander(ctx, c, substitutionEnv(s));
   const cfg = s.image.config;
   switch (c.keyword) {
-    case 'ENV': {
-      const parts: string[] = [];
-      for (const [k, v] of c.pairs) {
-        const name = ex.word(k);
-        const value = ex.word(v);
-        if (!name) ex.fail('ENV names can not be blank');
-        cfg.Env = envSet(cfg.Env ?? [], name, value);
-        parts.push(`${name}=${value}`);
-      }
-      return `ENV ${parts.join(' ')}`;
-    }
-    case 'LABEL': {
-      const parts: string[] = [];
-      for (const [k, v] of c.pairs) {
-        const name = ex.word(k);
-        const value = ex.word(v);
-        if (!name) ex.fail('LABEL names can not be blank');
-        cfg.Labels = { ...(cfg.Labels ?? {}), [name]: value };
-        parts.push(`${name}=${value}`);
-      }
-      return `LABEL ${parts.join(' ')}`;
-    }
+    case 'ENV':
+      return applyPairs(c, ex, (name, value) => (cfg.Env = envSet(cfg.Env ?? [], name, value)));
+    case 'LABEL':
+      return applyPairs(c, ex, (name, value) => (cfg.Labels = { ...(cfg.Labels ?? {}), [name]: value }));
     case 'CMD': {
       cfg.Cmd = argvOf(c.form, s);
       cfg.ArgsEscaped = undefined;
