@@ -1,6 +1,6 @@
 // The narrow engine interface the controllers drive: a few verbs on images and containers.
-// Controllers never touch files or processes; the implementation (container-engine.ts) turns these
-// verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
+// Controllers never touch files or processes; the implementation (berth-engine.ts, BerthEngine)
+// turns these verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, LogOptions } from './runtime/runtime.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';

@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--timeout <duration>', 'give up waiting after this long (exit 1): 90, 30s, 5m', '5m')
     .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string; wait?: boolean; timeout: string }, cmd: Command) => {
       // Checked before anything is applied: a bad flag changes nothing.
-      const timeout = (await import('../duration.ts')).parseDuration(opts.timeout, '--timeout');
+      const timeout = (await import('../../specs/duration.ts')).parseDurationSeconds(opts.timeout, '--timeout');
       const client = await clientFor(cmd);
       const code = await (await verbs()).apply(client, opts.filename, opts);
       if (!opts.wait || opts.dryRun || code !== 0) return code;

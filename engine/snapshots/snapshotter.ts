@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
 import { unpackLayer } from './unpack.ts';
 
 const run = promisify(execFile);
@@ -119,7 +120,7 @@ export class Snapshotter {
     try {
       await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.rootfs], { cwd: layersDir });
     } catch (err) {
-      throw new UnavailableError(`mount overlay for ${key}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+      throw new UnavailableError(`mount overlay for ${key}: ${commandErrorText(err)}`);
     }
     return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
   }
