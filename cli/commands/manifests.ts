@@ -1,8 +1,7 @@
 // apply, diff, delete, validate, schema: the verbs that take manifests.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const verbs = () => import('../verbs/manifests.ts');
 
 export function register(program: Command): void {
