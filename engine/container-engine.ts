@@ -24,6 +24,7 @@ import type {
   PullProgress,
 } from './engine.ts';
 import type { ImageSpec } from '../specs/schema.ts';
+import type { FsUsage } from './snapshots/disk-usage.ts';
 import type { ExecOptions, ExecResult, ExitInfo, LogEntry, LogOptions, Runtime } from './runtime/runtime.ts';
 import { containerRunConfig, resolveUser, type ImageRunConfig } from './container-config.ts';
 import { ociConfig } from './bundle.ts';
@@ -47,6 +48,8 @@ export interface SnapshotsPort {
   prepare(key: string, image: EngineImage): Promise<{ rootfs: string }>;
   /** Unmounts and deletes it; unknown keys are not an error. */
   remove(key: string): Promise<void>;
+  /** What the writable layer takes of its filesystem (undefined: unknown key). */
+  usage?(key: string): Promise<FsUsage | undefined>;
 }
 
 export interface NetworkAttachment {
@@ -344,7 +347,8 @@ export class BerthEngine implements Engine, ContainerEngine {
     await this.#record(id);
     const s = await this.#o.runtime.stats(id);
     const net = await this.#o.network?.stats?.(id).catch(() => undefined);
-    return { ...s, ...(net ? { network: net } : {}) };
+    const fs = await this.#o.snapshots.usage?.(id).catch(() => undefined);
+    return { ...s, ...(net ? { network: net } : {}), ...(fs ? { filesystem: fs } : {}) };
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {

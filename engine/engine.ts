@@ -11,6 +11,7 @@ import type {
   LogOptions,
   Stats,
 } from './runtime/runtime.ts';
+import type { FsUsage } from './snapshots/disk-usage.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -67,6 +68,8 @@ export interface EngineContainer {
 export interface ContainerStats extends Stats {
   /** Present when the container has its own network namespace. */
   network?: NetworkStats;
+  /** The writable layer (its rootfs's upper directory) and the filesystem holding it. */
+  filesystem?: FsUsage;
 }
 
 export interface ImageEngine {

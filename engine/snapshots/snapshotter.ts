@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { filesystemUsage, type FsUsage } from './disk-usage.ts';
 import { unpackLayer } from './unpack.ts';
 
 const run = promisify(execFile);
@@ -136,6 +137,12 @@ export class Snapshotter {
       }
     }
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  /** What the container's writable layer takes of its filesystem; undefined for unknown keys. */
+  async usage(key: string): Promise<FsUsage | undefined> {
+    const p = this.#paths(key);
+    return existsSync(p.upper) ? filesystemUsage(p.upper) : undefined;
   }
 
   async keys(): Promise<string[]> {
