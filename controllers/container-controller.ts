@@ -304,6 +304,7 @@ export class ContainerController {
         const phase = phaseOf(snap.value);
         const c = snap.context;
         if (!c.containerID || phase === 'Removed') return;
+        const labels = this.#o.store.get('Container', name)?.metadata.labels;
         const sample: ContainerSample = {
           name,
           image: c.image?.ref ?? c.desired.spec.image,
@@ -311,6 +312,7 @@ export class ContainerController {
           phase,
           restartCount: c.restartCount,
           ...(c.startedAt ? { startTime: Date.parse(c.startedAt) / 1000 } : {}),
+          ...(labels && Object.keys(labels).length ? { labels } : {}),
         };
         if (phase === 'Running' || phase === 'Paused') {
           sample.stats = await this.#o.engine.stats(c.containerID).catch(() => undefined);

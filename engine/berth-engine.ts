@@ -207,7 +207,8 @@ export class BerthEngine implements Engine {
     await this.#store.get(id);
     const s = await this.#o.runtime.stats(id);
     const net = await this.#o.network?.stats?.(id).catch(() => undefined);
-    return { ...s, ...(net ? { network: net } : {}) };
+    const fs = await this.#o.snapshots.usage?.(id).catch(() => undefined);
+    return { ...s, ...(net ? { network: net } : {}), ...(fs ? { filesystem: fs } : {}) };
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {

@@ -3,10 +3,10 @@
 // an optional network manager (CNI) and an optional builder. engine/wire.ts adapts the real
 // services to them (the network and builder adapters live beside those parts); the engine's unit
 // test gives it fakes.
+import type { FsUsage, NetworkStats } from '../specs/api/containers.ts';
 import type { ImageHandle, PullPolicy, PullProgress } from './engine.ts';
 import type { ImageRunConfig } from './container-config.ts';
 import type { ImageSpec } from '../specs/schema.ts';
-import type { NetworkStats } from '../specs/api/containers.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
 /** An image as the engine needs it: its handle and the run part of its config. */
@@ -25,6 +25,8 @@ export interface SnapshotsPort {
   prepare(key: string, image: EngineImage): Promise<{ rootfs: string }>;
   /** Unmounts and deletes it; unknown keys are not an error. */
   remove(key: string): Promise<void>;
+  /** What the writable layer takes of its filesystem (undefined: unknown key). */
+  usage?(key: string): Promise<FsUsage | undefined>;
 }
 
 export interface NetworkAttachment {

@@ -57,6 +57,7 @@ export async function createEngine(o: {
     snapshots: {
       prepare: async (key, image) => images.prepareRootfs(key, await images.mustResolve(image.digest)),
       remove: (key) => images.snapshots.remove(key),
+      usage: (key) => images.snapshots.usage(key),
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),

@@ -11,7 +11,9 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { filesystemUsage } from './disk-usage.ts';
 import { unpackLayer } from './unpack.ts';
+import type { FsUsage } from '../../specs/api/containers.ts';
 
 const run = promisify(execFile);
 
@@ -137,6 +139,12 @@ export class Snapshotter {
       }
     }
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  /** What the container's writable layer takes of its filesystem; undefined for unknown keys. */
+  async usage(key: string): Promise<FsUsage | undefined> {
+    const p = this.#paths(key);
+    return existsSync(p.upper) ? filesystemUsage(p.upper) : undefined;
   }
 
   async keys(): Promise<string[]> {

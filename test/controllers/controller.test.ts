@@ -187,8 +187,8 @@ describe('metrics', () => {
     await t.converge();
     const id = t.status('web').containerID;
     const { body } = await t.metrics.expose();
-    const labels = `name="web",image="registry.test/busybox:1",id="${id}"`;
-    assert.match(body, new RegExp(`container_cpu_usage_seconds_total\\{${labels}\\} 0.5`));
+    const labels = `container="web",id="${id}",image="registry.test/busybox:1",name="web"`;
+    assert.match(body, new RegExp(`container_cpu_usage_seconds_total\\{${labels.replace(',id=', ',cpu="total",id=')}\\} 0.5`));
     assert.match(body, new RegExp(`container_memory_working_set_bytes\\{${labels}\\} 2048`));
     assert.match(body, new RegExp(`container_start_time_seconds\\{${labels}\\} ${T0 / 1000}`));
     assert.match(body, /berth_container_state\{name="web",state="Running"\} 1/);
