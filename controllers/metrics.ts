@@ -36,24 +36,9 @@ export class BerthMetrics {
     collectDefaultMetrics({ register: this.registry });
     for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
 
-    this.reconcileTotal = new Counter({
-      name: 'controller_runtime_reconcile_total',
-      help: 'Total number of reconciliations per controller',
-      labelNames: ['controller', 'result'],
-      registers: r,
-    });
-    this.reconcileErrors = new Counter({
-      name: 'controller_runtime_reconcile_errors_total',
-      help: 'Total number of reconciliation errors per controller',
-      labelNames: ['controller'],
-      registers: r,
-    });
-    this.terminalReconcileErrors = new Counter({
-      name: 'controller_runtime_terminal_reconcile_errors_total',
-      help: 'Total number of terminal reconciliation errors per controller',
-      labelNames: ['controller'],
-      registers: r,
-    });
+    this.reconcileTotal = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller', labelNames: ['controller', 'result'], registers: r });
+    this.reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller', labelNames: ['controller'], registers: r });
+    this.terminalReconcileErrors = new Counter({ name: 'controller_runtime_terminal_reconcile_errors_total', help: 'Total number of terminal reconciliation errors per controller', labelNames: ['controller'], registers: r });
     // As controller-runtime's initMetrics(): every series exists from the start, at 0.
     for (const controller of controllers) {
       for (const result of RECONCILE_RESULTS) this.reconcileTotal.inc({ controller, result }, 0);
@@ -69,12 +54,7 @@ export class BerthMetrics {
     });
     this.workqueueDepth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'], registers: r });
     for (const c of controllers) this.workqueueDepth.set({ name: c }, 0);
-    this.imagePullBytes = new Counter({
-      name: 'berth_image_pull_bytes_total',
-      help: 'Bytes downloaded from registries, per image reference',
-      labelNames: ['image'],
-      registers: r,
-    });
+    this.imagePullBytes = new Counter({ name: 'berth_image_pull_bytes_total', help: 'Bytes downloaded from registries, per image reference', labelNames: ['image'], registers: r });
     this.imagePullDuration = new Histogram({
       name: 'berth_image_pull_duration_seconds',
       help: 'Time taken to pull an image',

@@ -198,18 +198,10 @@ async function readV2(dir: string, path: string): Promise<Stats> {
 async function readV1(root: string, rel: string): Promise<Stats> {
   const f = (controller: string, name: string) => join(root, controller, rel, name);
   const [usageNs, cpuacct, cpu, period, quota, shares, mem, usage, limit, oom, pids, processes] = await Promise.all([
-    num(f('cpuacct', 'cpuacct.usage')),
-    keyed(f('cpuacct', 'cpuacct.stat')),
-    keyed(f('cpu', 'cpu.stat')),
-    num(f('cpu', 'cpu.cfs_period_us')),
-    num(f('cpu', 'cpu.cfs_quota_us')),
-    num(f('cpu', 'cpu.shares')),
-    keyed(f('memory', 'memory.stat')),
-    num(f('memory', 'memory.usage_in_bytes')),
-    num(f('memory', 'memory.limit_in_bytes')),
-    keyed(f('memory', 'memory.oom_control')),
-    num(f('pids', 'pids.current')),
-    lineCount(f('pids', 'cgroup.procs')),
+    num(f('cpuacct', 'cpuacct.usage')), keyed(f('cpuacct', 'cpuacct.stat')), keyed(f('cpu', 'cpu.stat')),
+    num(f('cpu', 'cpu.cfs_period_us')), num(f('cpu', 'cpu.cfs_quota_us')), num(f('cpu', 'cpu.shares')),
+    keyed(f('memory', 'memory.stat')), num(f('memory', 'memory.usage_in_bytes')), num(f('memory', 'memory.limit_in_bytes')),
+    keyed(f('memory', 'memory.oom_control')), num(f('pids', 'pids.current')), lineCount(f('pids', 'cgroup.procs')),
   ]);
   // runc's order: the BFQ scheduler's counters when it has any, else the throttling layer's (which
   // sees every request, whatever the device's scheduler).
