@@ -33,7 +33,7 @@ export interface ContainerOwner {
 }
 
 export interface CreateRequest {
-  /** Unique container id (64 hex characters, as Docker's). */
+  /** Unique container id (64 lowercase hex characters, as Docker's; engine/ids.ts). */
   id: string;
   owner: ContainerOwner;
   spec: ContainerSpec;

@@ -18,6 +18,9 @@
 //   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts)
 //   and a guard against what route_localnet opens (localnet.ts).
 //
+// - What an attach means (mode, network, which ports, what is refused) is decided first, on what
+//   was read, by the pure planAttachment() (attach-plan.ts); this file carries the plan out.
+//
 // Layout under root: conf/<name>.conflist, ipam/<network>/ (network-store.ts) · netns/<id>,
 // containers/<id>/{attachment.json, hosts, resolv.conf} (attachments.ts).
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
