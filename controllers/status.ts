@@ -1,39 +1,58 @@
-// The Container status written to the store, derived (purely) from the machine's snapshot: phase,
-// containerID, pid, startedAt, restartCount, state / lastState as kubelet reports them, conditions
-// with reasons, and the lifecycle facts that must survive a daemon restart.
+// The store's status is the one home of a Container's lifecycle. Both ways between it and an actor
+// are here, as pure functions:
+//  - containerStatus(): the status written to the store after every transition, derived from the
+//    machine's snapshot: phase, containerID, pid, startedAt, restartCount, state / lastState as
+//    kubelet reports them, conditions with reasons, and status.lifecycle — the facts that must
+//    survive a daemon restart;
+//  - restoreContext(): an actor's starting context, rebuilt from that status.lifecycle and the
+//    container the engine still has. Nothing else carries lifecycle state from one actor to the next.
 import type { Condition } from '../specs/schema.ts';
-import type { TerminatedState } from './backoff.ts';
-import type { MachineContext } from './container-machine.ts';
-import type { Phase, PersistedLifecycle } from './container-types.ts';
+import type { ContainerPhase, ContainerState, ContainerStatus, ExitInfo, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
+import { terminatedState } from './backoff.ts';
+import type { MachineContext, MachineInput } from './container-types.ts';
 
-export type ContainerStateView =
-  | { waiting: { reason: string; message?: string } }
-  | { running: { startedAt: string } }
-  | { terminated: TerminatedState };
-
-export interface ContainerStatusView {
-  observedGeneration: number;
-  phase: Phase;
-  containerID?: string;
-  pid?: number;
-  startedAt?: string;
-  restartCount: number;
-  ready: boolean;
-  image?: string;
-  imageID?: string;
-  ipAddress?: string;
-  state: ContainerStateView;
-  lastState?: { terminated: TerminatedState };
-  conditions: Condition[];
-  /** Backoff series and the user's stop, for the next daemon to continue from. */
-  lifecycle: PersistedLifecycle;
-  reason?: string;
-  message?: string;
+/**
+ * A new actor's context: fresh for a new container; for an adopted one (a daemon restart), its
+ * process as the engine reports it and the lifecycle the store recorded (restart count, lastState,
+ * backoff series, a stop by the user). An exit that happened while the daemon was down becomes
+ * lastState, unless the store already recorded that very exit.
+ */
+export function restoreContext({ desired, stored = {}, adopt }: MachineInput): MachineContext {
+  const fresh: MachineContext = {
+    desired,
+    imageCondition: { status: 'Unknown', reason: 'Pending' },
+    pid: 0,
+    restartCount: stored.restartCount ?? 0,
+    ...(stored.lastState ? { lastState: stored.lastState } : {}),
+    ...(stored.backoff ? { backoff: stored.backoff } : {}),
+    backoffDelayMs: 0,
+    ready: false,
+    deleteRequested: false,
+    userStopped: stored.userStopped ?? false,
+  };
+  if (!adopt) return fresh;
+  const found: MachineContext = {
+    ...fresh,
+    containerID: adopt.id,
+    imageCondition: { status: 'True', reason: 'Present' },
+    ...(adopt.startedAt ? { startedAt: adopt.startedAt } : {}),
+    ...(adopt.ipAddress ? { ipAddress: adopt.ipAddress } : {}),
+  };
+  if (adopt.status === 'running' || adopt.status === 'paused') return { ...found, pid: adopt.pid, adopted: 'running' };
+  const exit: ExitInfo = adopt.exit ?? { exitCode: 137, oomKilled: false, finishedAt: adopt.startedAt ?? adopt.createdAt };
+  const known = stored.lastState?.containerID === adopt.id && stored.lastState.finishedAt === exit.finishedAt;
+  return {
+    ...found,
+    adopted: 'exited',
+    lastState: known
+      ? stored.lastState
+      : terminatedState(exit, { containerID: adopt.id, ...(adopt.startedAt ? { startedAt: adopt.startedAt } : {}) }),
+  };
 }
 
 /** The phase shown for a machine state value. */
-export function phaseOf(value: unknown): Phase {
-  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value) as Phase;
+export function phaseOf(value: unknown): ContainerPhase {
+  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value) as ContainerPhase;
   const running = (value as { Running?: string }).Running;
   return running === 'Paused' || running === 'Resuming' ? 'Paused' : 'Running';
 }
@@ -53,13 +72,13 @@ export function mergeConditions(prev: Condition[] | undefined, next: CondInput[]
 }
 
 export function containerStatus(
-  phase: Phase,
+  phase: ContainerPhase,
   c: MachineContext,
   prevConditions: Condition[] | undefined,
   now: string,
-): ContainerStatusView {
+): ContainerStatus {
   const running = phase === 'Running' || phase === 'Paused';
-  let state: ContainerStateView;
+  let state: ContainerState;
   if (running) state = { running: { startedAt: c.startedAt ?? now } };
   else if (c.waiting) state = { waiting: c.waiting };
   else if (c.failure) state = { waiting: c.failure };
@@ -101,7 +120,7 @@ export function containerStatus(
     ...(c.backoff ? { backoff: c.backoff } : {}),
     ...(c.userStopped ? { userStopped: true } : {}),
   };
-  const out: ContainerStatusView = {
+  const out: ContainerStatus = {
     observedGeneration: c.desired.generation,
     phase,
     restartCount: c.restartCount,

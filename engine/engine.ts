@@ -1,16 +1,9 @@
 // The narrow engine interface the controllers drive: a few verbs on images and containers.
-// Controllers never touch files or processes; the implementation (container-engine.ts) turns these
-// verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
+// Controllers never touch files or processes; the implementation (berth-engine.ts, BerthEngine)
+// turns these verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
-import type {
-  ContainerStatus,
-  ExecOptions,
-  ExecResult,
-  ExitInfo,
-  LogEntry,
-  LogOptions,
-  Stats,
-} from './runtime/runtime.ts';
+import type { ExecOptions, ExecResult, LogOptions } from './runtime/runtime.ts';
+import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -40,33 +33,33 @@ export interface ContainerOwner {
 }
 
 export interface CreateRequest {
-  /** Unique container id (64 hex characters, as Docker's). */
+  /** Unique container id (64 lowercase hex characters, as Docker's; engine/ids.ts). */
   id: string;
   owner: ContainerOwner;
   spec: ContainerSpec;
   image: ImageHandle;
 }
 
-/** A container as the engine sees it. */
-export interface EngineContainer {
-  id: string;
+/** A container as the engine sees it: the runtime's view, and who it belongs to. */
+export interface EngineContainer extends RuntimeContainer {
   /** Undefined for containers berth did not create (found in the runtime, never touched). */
   owner?: ContainerOwner;
-  image?: string;
-  /** Manifest digest of the image it was created from. */
-  imageDigest?: string;
-  status: ContainerStatus;
-  pid: number;
-  createdAt: string;
-  startedAt?: string;
-  exit?: ExitInfo;
-  /** Address probes and peers reach it on (undefined: it shares the host's network). */
-  ipAddress?: string;
 }
 
-export interface ContainerStats extends Stats {
-  /** Present when the container has its own network namespace. */
-  network?: NetworkStats;
+/**
+ * One check of a liveness/readiness probe, its port and host resolved: a command run inside the
+ * container (exit code 0 is healthy), an HTTP GET (200–399 is healthy), or a TCP connect.
+ */
+export type ProbeCheck = { timeoutMs: number } & (
+  | { exec: { command: string[] } }
+  | { httpGet: { scheme: 'HTTP' | 'HTTPS'; host: string; port: number; path: string; headers: Record<string, string> } }
+  | { tcpSocket: { host: string; port: number } }
+);
+
+export interface ProbeOutcome {
+  ok: boolean;
+  /** Why it failed, as kubelet words it (shown in the Unhealthy event). */
+  message?: string;
 }
 
 export interface ImageEngine {
@@ -101,27 +94,12 @@ export interface ContainerEngine {
   wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
   stats(id: string): Promise<ContainerStats>;
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+  /** Runs one probe check against the container; a failure is an outcome, never a rejection. */
+  probe(id: string, check: ProbeCheck): Promise<ProbeOutcome>;
   logs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
   /** The container's processes (as `docker top` shows them). */
   top(id: string): Promise<ProcessInfo[]>;
 }
 
-export interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  /** User name or uid on the host. */
-  user: string;
-  /** CPU time used, in seconds. */
-  cpuSeconds: number;
-  /** Command line. */
-  cmd: string;
-}
-
 export interface Engine extends ImageEngine, ContainerEngine {}
 
-/** A container's network counters: all interfaces together, and per interface (loopback left out). */
-export interface NetworkStats {
-  rxBytes: number;
-  txBytes: number;
-  interfaces?: Array<{ interface: string; rxBytes: number; txBytes: number }>;
-}

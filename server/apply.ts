@@ -6,15 +6,7 @@ import { loadManifestsOrThrow, type LoadedObject, type ManifestInput } from '../
 import type { Manifest, Resource } from '../specs/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
-
-export type ApplyResultAction = 'created' | 'configured' | 'unchanged' | 'pruned';
-
-export interface PruneScope {
-  /** Objects whose source is exactly one of these... */
-  sources?: string[];
-  /** ...or starts with one of these (a directory: "file:/abs/dir/"). */
-  prefixes?: string[];
-}
+import type { ApplyOutcome, ApplyResultAction, ApplyResultItem, PruneScope } from '../specs/api/objects.ts';
 
 export interface ApplyInput {
   documents: ManifestInput[];
@@ -23,23 +15,6 @@ export interface ApplyInput {
   dryRun?: boolean;
   /** Remove objects of these sources that the documents no longer define. */
   prune?: PruneScope;
-}
-
-export interface ApplyResultItem {
-  kind: string;
-  name: string;
-  action: ApplyResultAction;
-  generation: number;
-  source: string;
-  /** The object after the apply (before, for pruned). */
-  object: Resource;
-  /** The object as it was, when it existed. */
-  previous?: Resource;
-}
-
-export interface ApplyOutcome {
-  dryRun: boolean;
-  results: ApplyResultItem[];
 }
 
 /** The source of a document given by path: the CLI's `-f` files and stdin. */

@@ -37,14 +37,14 @@ export interface DaemonContext {
   version: string;
   /** The container engine (images, bundles, runtime); absent when the daemon runs without one. */
   engine?: Engine;
-  /** The image service (content store, registry, snapshots); present with an engine. */
-  images?: import('../engine/images/service.ts').ImageService;
+  /** Every verb on images, builds and registry logins, for any API (server/services/images.ts); present with an engine. */
+  images?: import('./services/images.ts').ImageService;
   /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
   networks?: NetworkManager;
-  /** The Dockerfile builder (POST /v1/build); present when the daemon has an engine. */
-  builder?: import('../engine/builder/builder.ts').Builder;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
+  /** Every verb on containers, for any API (server/services/containers.ts); present once the controllers run. */
+  containers?: import('./services/containers.ts').ContainerService;
   /**
    * Work to run on shutdown, last registered first (close watchers, stop loops...). Services
    * register here when composed; the daemon awaits each in turn on SIGTERM/SIGINT.

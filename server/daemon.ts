@@ -64,6 +64,8 @@ export async function composeDaemon(
     const { createEngine } = await import('../engine/wire.ts');
     const { Builder } = await import('../engine/builder/builder.ts');
     const { engineBuilderPort } = await import('../engine/builder/engine-adapter.ts');
+    const { ImageService } = await import('./services/images.ts');
+    let builder: InstanceType<typeof Builder> | undefined;
     const parts = await createEngine({
       root,
       runtime: options.runtime,
@@ -72,12 +74,17 @@ export async function composeDaemon(
       network: networkPort(networks),
       builder: (images, runtime) => {
         // RUN containers under the daemon's cgroup parent, beside its containers.
-        ctx.builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
-        return engineBuilderPort(ctx.builder);
+        builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
+        return engineBuilderPort(builder);
       },
     });
     ctx.engine = parts.engine;
-    ctx.images = parts.images;
+    ctx.images = new ImageService({
+      store: parts.images,
+      containers: parts.engine,
+      ...(builder ? { builder } : {}),
+      insecureRegistries: options.insecureRegistries ?? [],
+    });
     // Attachments of containers the engine no longer has (removed while the daemon was down, or
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
     const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));
@@ -108,6 +115,8 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
       log: ctx.log.child({ component: 'controller' }),
     });
     ctx.controllers = controllers;
+    const { ContainerService } = await import('./services/containers.ts');
+    ctx.containers = new ContainerService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine });
     ctx.onShutdown(() => controllers.stop());
   }
   if (ctx.options.metricsAddr) {

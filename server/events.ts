@@ -1,7 +1,7 @@
 // Records Kubernetes-style events about objects (type, reason, message), through the store, where
 // identical ones are aggregated. Each part gets a recorder named after itself (component).
-import type { BerthEvent } from '../store/feed.ts';
 import type { Store } from '../store/store.ts';
+import type { BerthEvent } from '../specs/api/events.ts';
 
 export interface EventTarget {
   kind: string;

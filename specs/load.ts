@@ -8,6 +8,7 @@ import { InvalidArgumentError } from './errdefs.ts';
 import { formatPath, problemsFromIssues, type PathSegment, type Problem } from './problems.ts';
 import { API_VERSION, imageIsObjectName, kindSchemas, type Manifest } from './schema.ts';
 import { closest, didYouMean } from './suggest.ts';
+import type { Location } from './api/common.ts';
 
 export interface ManifestInput {
   /** Where the text came from, as shown in messages: an absolute path, or "<stdin>". */
@@ -15,14 +16,6 @@ export interface ManifestInput {
   text: string;
   /** Relative paths in the manifests (Image build.context) resolve against this; default the file's directory. */
   baseDir?: string;
-}
-
-export interface Location {
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  col: number;
 }
 
 export interface ManifestError extends Location {

@@ -2,13 +2,7 @@
 // the `0.0.0.0:8080->80/tcp` form `ps` and `port` print. Shared by the CLI and the engine.
 import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidArgumentError } from './errdefs.ts';
-
-export interface PortMapping {
-  containerPort: number;
-  hostPort?: number;
-  hostIP?: string;
-  protocol: 'TCP' | 'UDP';
-}
+import type { PortMapping } from './api/common.ts';
 
 const PORT = /^\d{1,5}$/;
 

@@ -1,6 +1,7 @@
 // The object model: one zod definition per kind, from which come the TypeScript types, the
 // validation (with unknown-field detection) and the JSON Schema printed by `berth schema`.
 import { z } from 'zod';
+import type { ContainerStatus } from './api/containers.ts';
 import { parseCpu, parseMemory, QUANTITY } from './quantity.ts';
 
 export const API_VERSION = 'berth.dev/v1';
@@ -297,7 +298,8 @@ export interface ContainerResource {
   kind: 'Container';
   metadata: StoredMeta;
   spec: ContainerSpec;
-  status: Status;
+  /** Empty until its controller first writes it. */
+  status: Status & Partial<ContainerStatus>;
 }
 
 export type Resource = ImageResource | ContainerResource;

@@ -3,6 +3,7 @@
 // always sees the change (level-triggered: a notification is a hint to look, not the data itself).
 import { EventEmitter } from 'node:events';
 import type { Resource } from '../specs/schema.ts';
+import type { BerthEvent } from '../specs/api/events.ts';
 
 export type ObjectChangeType = 'added' | 'modified' | 'status' | 'deleted';
 
@@ -13,22 +14,6 @@ export interface ObjectChange {
   name: string;
   /** The object after the change (for deleted: as it was just before). */
   resource: Resource;
-}
-
-export type EventType = 'Normal' | 'Warning';
-
-export interface BerthEvent {
-  id: number;
-  type: EventType;
-  reason: string;
-  message: string;
-  involvedObject: { kind: string; name: string; uid?: string };
-  /** The part of berth that reported it: "apply", "watch", "controller", ... */
-  component: string;
-  /** Identical events (same object, type, reason, message) are folded into one, as Kubernetes does. */
-  count: number;
-  firstTimestamp: string;
-  lastTimestamp: string;
 }
 
 export class StoreFeed {

@@ -8,8 +8,9 @@ import Database from 'better-sqlite3';
 import { NotFoundError } from '../specs/errdefs.ts';
 import { API_VERSION, type Manifest, type ObjectRef, type Resource, type Status } from '../specs/schema.ts';
 import { canonicalJSON } from './canonical.ts';
-import { type BerthEvent, type EventType, type ObjectChange, StoreFeed } from './feed.ts';
+import { type ObjectChange, StoreFeed } from './feed.ts';
 import { migrate } from './migrations.ts';
+import type { BerthEvent, EventInput, EventType } from '../specs/api/events.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -19,14 +20,6 @@ export interface PutResult {
   resource: Resource;
   /** The object before the put, when it existed. */
   previous?: Resource;
-}
-
-export interface EventInput {
-  type: EventType;
-  reason: string;
-  message: string;
-  involvedObject: { kind: string; name: string; uid?: string };
-  component: string;
 }
 
 export interface EventQuery {

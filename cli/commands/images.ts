@@ -75,16 +75,20 @@ export function register(program: Command): void {
 
   program
     .command('login')
-    .description('store credentials for a registry (checked first) in ~/.docker/config.json, or in its credential helper (credsStore, credHelpers)')
+    .description('check credentials for a registry and have the daemon keep them (in the credential helper its ~/.docker/config.json names, else in that file)')
     .argument('<registry>', 'host[:port]')
     .option('-u, --username <user>')
     .option('-p, --password <password>', 'prefer --password-stdin')
     .option('--password-stdin', 'read the password from standard input')
-    .action(action(async (registry: string, opts: { username?: string; password?: string; passwordStdin?: boolean }) => (await verbs()).login(registry, opts)));
+    .action(
+      action(async (registry: string, opts: { username?: string; password?: string; passwordStdin?: boolean }, cmd: Command) =>
+        (await verbs()).login(await clientFor(cmd), registry, opts),
+      ),
+    );
 
   program
     .command('logout')
     .description('forget the credentials of a registry (in the credential helper too)')
     .argument('<registry>')
-    .action(action(async (registry: string) => (await verbs()).logout(registry)));
+    .action(action(async (registry: string, _opts: unknown, cmd: Command) => (await verbs()).logout(await clientFor(cmd), registry)));
 }

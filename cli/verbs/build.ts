@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { BuildEvent } from '../../engine/builder/builder.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
+import type { BuildEvent } from '../../specs/api/images.ts';
 
 export interface BuildCliOptions {
   tag: string[];
@@ -43,12 +43,15 @@ export async function build(client: ApiClient, contextArg: string, o: BuildCliOp
   if (!local) {
     // As Docker's CLI: what .dockerignore excludes is not sent (the Dockerfile and .dockerignore are).
     const tar = await import('tar');
-    const { IgnoreMatcher } = await import('../../engine/builder/dockerignore.ts');
+    const { IgnoreMatcher } = await import('../../specs/dockerignore.ts');
     const ignore = IgnoreMatcher.parse(await readFile(join(context, '.dockerignore'), 'utf8').catch(() => ''));
     const keep = new Set(['.dockerignore', dockerfile ?? 'Dockerfile']);
-    const filter = (p: string) => {
+    // A directory is walked into when exceptions (`!dir/keep`) may bring back something under it;
+    // its files are then filtered one by one, as moby's patternmatcher does.
+    const filter = (p: string, st: { type?: string } | { isDirectory(): boolean }) => {
+      const dir = 'isDirectory' in st ? st.isDirectory() : st.type === 'Directory';
       const rel = p.replace(/^\.\/?/, '');
-      return rel === '' || keep.has(rel) || !ignore.ignores(rel);
+      return rel === '' || keep.has(rel) || !ignore.ignores(rel) || (ignore.hasExclusions && dir);
     };
     body = Readable.from(tar.c({ cwd: context, portable: true, filter }, ['.']) as unknown as AsyncIterable<Buffer>);
   }

@@ -1,13 +1,11 @@
 // The Docker-style verbs: run, ps, logs, exec, stop, start, kill, rm, pause, unpause, inspect,
 // stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
 import { parsePublish } from '../../specs/ports.ts';
-import type { ContainerSummary } from '../../server/routes/containers.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
-import type { ProcessInfo } from '../../engine/engine.ts';
-import type { LogEntry, Stats } from '../../engine/runtime/runtime.ts';
 import type { Resource } from '../../specs/schema.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable } from '../output.ts';
+import type { ContainerSummary, LogEntry, ProcessInfo, Stats } from '../../specs/api/containers.ts';
 
 export interface RunOptions {
   name?: string;

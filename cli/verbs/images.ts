@@ -3,11 +3,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { PullEvent } from '../../engine/images/service.ts';
-import type { ImageSummary } from '../../server/routes/images.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable } from '../output.ts';
+import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
 
 function size(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB'];
@@ -142,44 +141,21 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Checks the credentials against the registry (its /v2/ with them), then stores them. */
-export async function login(registry: string, o: { username?: string; password?: string; passwordStdin?: boolean }): Promise<number> {
-  const [{ mkdtemp, rm: rmDir }, { tmpdir }, { join }, { RegistryClient }, auth, { parseReference }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:os'),
-    import('node:path'),
-    import('../../engine/registry/client.ts'),
-    import('../../engine/registry/docker-config.ts'),
-    import('../../engine/images/reference.ts'),
-  ]);
+/** The daemon checks the credentials against the registry (its /v2/ with them), then keeps them for its pulls. */
+export async function login(client: ApiClient, registry: string, o: { username?: string; password?: string; passwordStdin?: boolean }): Promise<number> {
   if (!o.username) throw new InvalidArgumentError('login needs a user name: -u USER');
   const password = o.passwordStdin ? await readStdin() : o.password;
   if (!password) throw new InvalidArgumentError('login needs a password: --password-stdin (or -p)');
-  const domain = parseReference(`${registry}/probe`).domain;
-  const dir = await mkdtemp(join(tmpdir(), 'berth-login-'));
-  try {
-    const trial = join(dir, 'config.json');
-    await auth.storeCredentials(domain, { username: o.username, password }, trial);
-    const client = new RegistryClient({ configPath: trial });
-    const probe = parseReference(`${registry}/probe`);
-    const res = await client.request(probe, 'GET', '/v2/');
-    await res.body?.cancel();
-    if (!res.ok) throw new InvalidArgumentError(`login to ${domain} failed (${res.status}); check the user name and password`);
-  } finally {
-    await rmDir(dir, { recursive: true, force: true });
-  }
-  // Into the credential helper when the config names one (credsStore, credHelpers), as docker login.
-  const { helper } = await auth.storeCredentials(domain, { username: o.username, password });
-  if (!helper) process.stderr.write(`WARNING! Your password will be stored unencrypted in ${auth.dockerConfigPath()}.\nConfigure a credential helper to remove this warning.\n`);
-  process.stdout.write('Login Succeeded\n');
+  const r = await client.json<{ status: string; helper?: string }>('POST', '/v1/auth', { body: { registry, username: o.username, password } });
+  // As docker login says it when no credential helper (credsStore, credHelpers) took the password.
+  if (!r.helper) process.stderr.write("WARNING! Your password will be stored unencrypted in the daemon's docker config.json.\nConfigure a credential helper to remove this warning.\n");
+  process.stdout.write(`${r.status}\n`);
   return 0;
 }
 
-export async function logout(registry: string): Promise<number> {
-  const [auth, { parseReference }] = await Promise.all([import('../../engine/registry/docker-config.ts'), import('../../engine/images/reference.ts')]);
-  const domain = parseReference(`${registry}/probe`).domain;
-  const { had, warning } = await auth.eraseCredentials(domain);
-  process.stdout.write(had ? `Removing login credentials for ${domain}\n` : `Not logged in to ${domain}\n`);
-  if (warning) process.stderr.write(`WARNING: ${warning}\n`);
+export async function logout(client: ApiClient, registry: string): Promise<number> {
+  const r = await client.json<{ domain: string; removed: boolean; warning?: string }>('DELETE', '/v1/auth', { query: { registry } });
+  process.stdout.write(r.removed ? `Removing login credentials for ${r.domain}\n` : `Not logged in to ${r.domain}\n`);
+  if (r.warning) process.stderr.write(`WARNING: ${r.warning}\n`);
   return 0;
 }

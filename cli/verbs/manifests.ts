@@ -7,9 +7,9 @@ import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { readManifestInputs } from '../../specs/files.ts';
 import { resolveKind } from '../../specs/kinds.ts';
 import type { Resource } from '../../specs/schema.ts';
-import type { ApplyOutcome, PruneScope } from '../../server/apply.ts';
 import type { ApiClient } from '../client.ts';
 import { formatJson, formatYaml } from '../output.ts';
+import type { ApplyOutcome, PruneScope } from '../../specs/api/objects.ts';
 
 function requirePaths(paths: string[] | undefined, verb: string): string[] {
   if (!paths?.length) throw new InvalidArgumentError(`${verb} needs -f PATH (a file, a directory, or - for stdin)`);

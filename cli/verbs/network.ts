@@ -1,10 +1,9 @@
 // The network verbs: thin — turn arguments into an API call, print.
-import type { NetworkDetails } from '../../engine/network/network-manager.ts';
-import type { NetworkInfo } from '../../engine/network/config.ts';
 import { formatPort } from '../../specs/ports.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable, parseFormat } from '../output.ts';
+import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
 
 export function parseLabels(labels: string[] = []): Record<string, string> | undefined {
   if (!labels.length) return undefined;

@@ -1,9 +1,9 @@
 // Verbs that read objects and events: get, describe, events. Thin: call the API, print.
 import type { Resource } from '../../specs/schema.ts';
 import { resolveKind } from '../../specs/kinds.ts';
-import type { BerthEvent } from '../../store/feed.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatTable, formatYaml, parseFormat, printData, type OutputFormat } from '../output.ts';
+import type { BerthEvent } from '../../specs/api/events.ts';
 
 type Row = Array<string | number | undefined>;
 

@@ -20,11 +20,12 @@ import { lex } from './lexer.ts';
 import { chainIdOf, LayerStore, type LayerInfo } from './layers.ts';
 import type { ImageService } from '../images/service.ts';
 import { ImageServicePort } from './image-store-adapter.ts';
-import type { BaseImage, BuildImageStore, BuiltImage } from './deps.ts';
+import type { BaseImage, BuildImageStore } from './deps.ts';
 import { doLayerStep, layerStepKey, type LayerStepPlan } from './steps.ts';
 
 export { StepFailedError } from './steps.ts';
 import { expandWord } from './words.ts';
+import type { BuildEvent, BuiltImage } from '../../specs/api/images.ts';
 
 export interface BuildOptions {
   /** The context directory. */
@@ -41,12 +42,6 @@ export interface BuildOptions {
   sourceDateEpoch?: number;
   signal?: AbortSignal;
 }
-
-export type BuildEvent =
-  | { type: 'step'; stage: string; step: number; steps: number; text: string; cached: boolean; line: number }
-  | { type: 'output'; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'warning'; text: string }
-  | { type: 'done'; image: BuiltImage };
 
 export interface BuildResult extends BuiltImage {
   /** Steps that ran / were taken from the cache. */

@@ -8,7 +8,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import { IgnoreMatcher, hasGlob, matchComponent } from './dockerignore.ts';
+import { IgnoreMatcher, hasGlob, matchComponent } from '../../specs/dockerignore.ts';
 
 /** A source file or directory chosen by COPY/ADD. */
 export interface SourceEntry {

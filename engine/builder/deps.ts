@@ -3,12 +3,7 @@
 // so the builder depends on these few verbs only; engine/builder/image-store-adapter.ts adapts the
 // ImageService (engine/images) to it.
 import type { ImageConfig } from './image-config.ts';
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-}
+import type { BuiltImage, Descriptor } from '../../specs/api/images.ts';
 
 export interface BaseImage {
   /** The reference as resolved (e.g. "127.0.0.1:5000/busybox:latest"). */
@@ -20,15 +15,6 @@ export interface BaseImage {
   layers: Descriptor[];
   /** The store's own record of it (handed back to layerDirs). */
   handle?: unknown;
-}
-
-export interface BuiltImage {
-  /** Manifest digest. */
-  digest: string;
-  /** Config digest (Docker's image id). */
-  id: string;
-  tags: string[];
-  size: number;
 }
 
 export interface BuildImageStore {

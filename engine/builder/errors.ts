@@ -1,15 +1,7 @@
 // A located Dockerfile error: `Dockerfile:LINE:COL: INSTRUCTION: message`, as the user needs it to
 // find the line in their editor. It is an InvalidArgumentError (HTTP 400; the CLI prints it as is).
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
-
-export interface Location {
-  /** The Dockerfile's name as the user gave it (e.g. "Dockerfile", "docker/prod.Dockerfile"). */
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  col: number;
-}
+import type { Location } from '../../specs/api/common.ts';
 
 export class DockerfileError extends InvalidArgumentError {
   readonly location: Location;

@@ -5,7 +5,8 @@ import { createReadStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import type { ImageRecord, ImageService } from '../images/service.ts';
 import type { ImageConfig } from './image-config.ts';
-import type { BaseImage, BuildImageStore, BuiltImage, Descriptor } from './deps.ts';
+import type { BaseImage, BuildImageStore } from './deps.ts';
+import type { BuiltImage, Descriptor } from '../../specs/api/images.ts';
 
 export class ImageServicePort implements BuildImageStore {
   constructor(readonly images: ImageService) {}

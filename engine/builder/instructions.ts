@@ -1,9 +1,10 @@
 // Logical instructions → typed commands, checked the way Docker checks them at parse time (argument
 // counts, JSON forms, flags). Variables are not substituted here: that needs the build state
 // (ARG/ENV in scope at that step), so commands keep their raw words and the dispatcher expands them.
-import { DockerfileError, type Location } from './errors.ts';
+import { DockerfileError } from './errors.ts';
 import type { Heredoc, RawInstruction } from './lexer.ts';
 import { splitWords } from './words.ts';
+import type { Location } from '../../specs/api/common.ts';
 
 export type CommandForm = { kind: 'exec'; args: string[] } | { kind: 'shell'; cmd: string };
 

@@ -3,7 +3,7 @@
 // `umoci --image DIR:TAG` name), `io.containerd.image.name` the full reference (containerd's
 // `ctr images export` and `import` use both). Stores written by berth before this held the full
 // reference in ref.name: both are read, and an entry is rewritten the new way when it is next set.
-import type { Descriptor } from '../images/types.ts';
+import type { Descriptor } from '../../specs/api/images.ts';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 export const IMAGE_NAME_ANNOTATION = 'io.containerd.image.name';

@@ -11,8 +11,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import type { Descriptor, Index } from '../images/types.ts';
+import type { Index } from '../images/types.ts';
 import { MediaTypes } from '../images/types.ts';
+import type { Descriptor } from '../../specs/api/images.ts';
 import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION, IMAGE_NAME_ANNOTATION } from './names.ts';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 

@@ -19,7 +19,8 @@ import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION } from '../content/names.ts';
 import { familiarName, normalizeReference, parseReference } from './reference.ts';
 import type { ImageRecord, ImageService } from './service.ts';
-import { MediaTypes, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
+import { MediaTypes, type ImageConfig, type Index, type Manifest } from './types.ts';
+import type { Descriptor } from '../../specs/api/images.ts';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive';
 

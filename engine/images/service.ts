@@ -10,7 +10,8 @@ import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
 import { chainIds, Snapshotter, type Snapshot } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
-import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, hostPlatform, platformName, selectPlatform, type Descriptor, type ImageConfig, type Index, type Manifest } from './types.ts';
+import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, hostPlatform, platformName, selectPlatform, type ImageConfig, type Index, type Manifest } from './types.ts';
+import type { Descriptor, PullEvent } from '../../specs/api/images.ts';
 
 export interface ImageRecord {
   /** The normalised reference it is stored under (e.g. docker.io/library/busybox:latest). */
@@ -29,14 +30,6 @@ export interface ImageRecord {
   chainIds: string[];
   /** Compressed size of its layers (what a pull moves). */
   size: number;
-}
-
-export interface PullEvent {
-  /** Short layer id (12 hex) or "manifest". */
-  id: string;
-  status: 'resolving' | 'exists' | 'downloading' | 'done' | 'pushed' | 'mounted';
-  current?: number;
-  total?: number;
 }
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';

@@ -1,4 +1,5 @@
 // OCI image-spec and Docker schema 2 documents, as far as berth reads and writes them.
+import type { Descriptor } from '../../specs/api/images.ts';
 export const MediaTypes = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -15,15 +16,6 @@ export const MediaTypes = {
 
 export const MANIFEST_TYPES: string[] = [MediaTypes.ociManifest, MediaTypes.dockerManifest];
 export const INDEX_TYPES: string[] = [MediaTypes.ociIndex, MediaTypes.dockerList];
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-  platform?: { architecture: string; os: string; variant?: string };
-  urls?: string[];
-}
 
 export interface Manifest {
   schemaVersion: 2;

@@ -5,21 +5,12 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { CniConfList } from './cni.ts';
+import type { NetworkInfo } from '../../specs/api/networks.ts';
 
 export const CNI_VERSION = '1.0.0';
 export const DEFAULT_NETWORK = 'berth';
 /** Network modes that are not networks: no namespace of its own, or one with loopback only. */
 export const MODES = ['host', 'none'] as const;
-
-export interface NetworkInfo {
-  name: string;
-  /** Linux bridge device on the host. */
-  bridge: string;
-  subnet: string;
-  gateway: string;
-  createdAt: string;
-  labels: Record<string, string>;
-}
 
 /** What berth keeps next to the plugins in the conflist (CNI ignores unknown keys). */
 export interface BerthConfList extends CniConfList {

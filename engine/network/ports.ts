@@ -15,11 +15,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, isIPv6, type Server } from 'node:net';
 import { ConflictError, InvalidArgumentError } from '../../specs/errdefs.ts';
+import type { PortMapping } from '../../specs/api/common.ts';
 
 // The `-p` syntax and its printed form are part of the spec (specs/ports.ts): the CLI parses with
 // them too, without reaching into the engine.
-export { formatPort, parsePublish, type PortMapping } from '../../specs/ports.ts';
-import type { PortMapping } from '../../specs/ports.ts';
+export { formatPort, parsePublish } from '../../specs/ports.ts';
 
 /** The key two mappings collide on: same protocol and port, and overlapping addresses. */
 export function portsCollide(a: PortMapping, b: PortMapping): boolean {
@@ -75,4 +75,11 @@ export async function holdPorts(ports: PortMapping[], owner: string): Promise<He
     throw err;
   }
   return held;
+}
+
+/** The portmap plugin's runtimeConfig.portMappings for the published ports (those with a hostPort). */
+export function portmapEntries(ports: PortMapping[]): Array<{ hostPort: number; containerPort: number; protocol: string; hostIP?: string }> {
+  return ports
+    .filter((p) => p.hostPort)
+    .map((p) => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
 }

@@ -7,9 +7,10 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ContentStore } from '../content/store.ts';
 import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
-import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor } from '../images/types.ts';
+import { INDEX_TYPES, MANIFEST_TYPES } from '../images/types.ts';
 import { parseChallenge, TokenCache } from './auth.ts';
 import { readCredentials, type Credentials } from './docker-config.ts';
+import type { Descriptor } from '../../specs/api/images.ts';
 
 export interface RegistryOptions {
   /** Registries (host:port) reached over plain http even though they are not loopback. */

@@ -1,7 +1,8 @@
 // Reading a container's log as the monitor writes it (native/logfile.c): one JSON line per chunk,
 // {"log","stream","time"} as Docker's json-file driver, rotated to <file>.1 at a size limit.
 import { open, readFile, stat } from 'node:fs/promises';
-import type { LogEntry, LogOptions } from './runtime.ts';
+import type { LogOptions } from './runtime.ts';
+import type { LogEntry } from '../../specs/api/containers.ts';
 
 function parseLines(text: string): LogEntry[] {
   const out: LogEntry[] = [];

@@ -1,23 +1,11 @@
 // The Runtime interface: runs OCI runtime bundles (config.json + rootfs). Implemented by
 // NativeRuntime (berth's C launcher + monitor, native/) and RuncRuntime (the runc binary), which
 // are checked against each other by one shared conformance suite (test/runtime/conformance.ts).
-
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
-
-export interface ExitInfo {
-  /** Exit code; 128+signal when killed by a signal, as a shell reports it. */
-  exitCode: number;
-  /** Signal name (e.g. "SIGKILL") when the process was killed by a signal. */
-  signal?: string;
-  /** The cgroup recorded an OOM kill for this container. */
-  oomKilled: boolean;
-  /** RFC 3339 time the process ended. */
-  finishedAt: string;
-}
+import type { ExitInfo, LogEntry, ProcessState, Stats } from '../../specs/api/containers.ts';
 
 export interface ContainerState {
   id: string;
-  status: ContainerStatus;
+  status: ProcessState;
   /** Host pid of the container's init process (0 once stopped). */
   pid: number;
   bundle: string;
@@ -27,7 +15,7 @@ export interface ContainerState {
 }
 
 export interface RunOptions {
-  /** Unique container id: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters. */
+  /** Unique container id: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters (OCI's rule, engine/ids.ts). */
   id: string;
   /** Absolute path of an OCI bundle: config.json and the rootfs it names. */
   bundle: string;
@@ -48,23 +36,6 @@ export interface ExecResult {
   signal?: string;
   stdout: Buffer;
   stderr: Buffer;
-}
-
-export interface Stats {
-  cpuUsageSeconds: number;
-  memoryUsageBytes: number;
-  memoryWorkingSetBytes: number;
-  /** 0 when unlimited. */
-  memoryLimitBytes: number;
-  pids: number;
-  readAt: string;
-}
-
-export interface LogEntry {
-  stream: 'stdout' | 'stderr';
-  /** RFC 3339 with nanoseconds. */
-  time: string;
-  log: string;
 }
 
 export interface LogOptions {

@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { Unpack } from 'tar';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
 import { decompressorFor } from './decompress.ts';
 
 export class HostileLayerError extends InvalidArgumentError {}
@@ -193,7 +194,7 @@ async function applyWhiteouts(dir: string, whiteouts: string[]): Promise<void> {
   // An opaque root ("o .") means the layer hides everything below: not valid for a whole rootfs.
   const lines = cmds.filter((c) => c !== 'o .');
   await new Promise<void>((resolve, reject) => {
-    const child = execFile(fsutilPath(), [dir], (err, _out, stderr) => (err ? reject(new HostileLayerError(`layer whiteouts: ${stderr.trim() || err.message}`)) : resolve()));
+    const child = execFile(fsutilPath(), [dir], (err, _out, stderr) => (err ? reject(new HostileLayerError(`layer whiteouts: ${commandErrorText({ stderr, message: err.message })}`)) : resolve()));
     child.stdin!.end(lines.join('\n') + '\n');
   });
 }

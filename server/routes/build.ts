@@ -1,4 +1,4 @@
-// POST /v1/build: a Dockerfile build, its progress streamed as NDJSON. The context is either a
+// POST /v1/build: a Dockerfile build (the image service's), its progress streamed as NDJSON. The context is either a
 // directory on the daemon's host (`?context=/abs/path` — a unix socket means the same host) or a
 // tar of it as the request body, unpacked into a temporary directory (node-tar's path protections:
 // no absolute paths, no `..`, nothing written through a symlink) and removed afterwards.
@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BuildEvent, BuildOptions } from '../../engine/builder/builder.ts';
+import type { BuildOptions } from '../../engine/builder/builder.ts';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { taskStream } from '../stream.ts';
+import type { BuildEvent } from '../../specs/api/images.ts';
 
 async function localContext(path: string): Promise<string> {
   if (!isAbsolute(path)) throw new InvalidArgumentError(`build context "${path}" must be an absolute path on the daemon's host`);
@@ -41,8 +42,8 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/v1/build',
       rawBody: true,
       handler: async (req: ApiRequest) => {
-        const builder = ctx.builder;
-        if (!builder) throw new UnavailableError('this daemon has no builder (it runs without a container runtime); start it with --runtime runc or native');
+        const images = ctx.images;
+        if (!images) throw new UnavailableError('this daemon has no builder (it runs without a container runtime); start it with --runtime runc or native');
         const q = req.query;
         const tags = q.getAll('t');
         if (tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag: ?t=NAME[:TAG]');
@@ -78,7 +79,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         return {
           ndjson: taskStream<BuildEvent, unknown>(async (push) => {
             try {
-              await builder.build({ ...opts, context }, push);
+              await images.build({ ...opts, context }, push);
             } finally {
               await cleanup();
             }

@@ -1,10 +1,10 @@
 // Events: the recent ones (optionally of one object), or a live stream (--follow).
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { resolveKind } from '../../specs/kinds.ts';
-import type { BerthEvent } from '../../store/feed.ts';
 import { queryFlag, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { subscriptionStream } from '../stream.ts';
+import type { BerthEvent } from '../../specs/api/events.ts';
 
 export default function routes(ctx: DaemonContext): Route[] {
   return [

@@ -1,153 +1,82 @@
-// Images in the daemon's content store: list, inspect, pull and push (NDJSON progress per layer),
-// tag, remove, prune, save (docker-archive | oci-archive) and load. References travel in the query
-// or body, since they contain "/" and ":".
-import type { Readable } from 'node:stream';
-import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/archive.ts';
-import { familiarName, parseReference } from '../../engine/images/reference.ts';
-import type { ImageRecord, ImageService, PullEvent } from '../../engine/images/service.ts';
-import { platformName } from '../../engine/images/types.ts';
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+// berth's REST routes on images: list, inspect, pull and push (NDJSON progress per layer), tag,
+// remove, prune, save (docker-archive | oci-archive), load, and registry login/logout. References
+// travel in the query or body, since they contain "/" and ":". Each route translates HTTP to a call
+// of the image service (server/services/images.ts).
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import type { PullEvent } from '../../specs/api/images.ts';
 import { json, queryFlag, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
+import type { ImageService } from '../services/images.ts';
 import { taskStream } from '../stream.ts';
 
-/** What `berth images` shows per tag. */
-export interface ImageSummary {
-  ref: string;
-  repository: string;
-  tag: string;
-  digest: string;
-  id: string;
-  size: number;
-  created?: string;
-  /** OCI platform of its config, e.g. linux/amd64. */
-  platform: string;
-  layers: string[];
-}
-
-function need(ctx: DaemonContext): ImageService {
+function service(ctx: DaemonContext): ImageService {
   if (!ctx.images) throw new UnavailableError('this daemon runs without a container engine (no runtime configured), so it has no image store');
   return ctx.images;
 }
 
-function summary(r: ImageRecord): ImageSummary {
-  const ref = parseReference(r.ref);
-  return {
-    ref: r.ref,
-    repository: familiarName(ref),
-    tag: ref.tag ?? '<none>',
-    digest: r.digest,
-    id: r.id,
-    size: r.size,
-    ...(r.config.created ? { created: r.config.created } : {}),
-    platform: platformName({ os: r.config.os || 'unknown', architecture: r.config.architecture || 'unknown', ...(r.config.variant ? { variant: r.config.variant } : {}) }),
-    layers: r.layers.map((l) => l.digest),
-  };
+function param(q: URLSearchParams | Record<string, unknown> | undefined, name = 'ref', what = 'the image reference'): string {
+  const v = q instanceof URLSearchParams ? q.get(name) : (q?.[name] as unknown);
+  if (typeof v !== 'string' || v === '') throw new InvalidArgumentError(`${what} (${name}) is missing`);
+  return v;
 }
 
-function refParam(q: URLSearchParams | Record<string, unknown> | undefined, name = 'ref'): string {
-  const v = q instanceof URLSearchParams ? q.get(name) : (q?.[name] as unknown);
-  if (typeof v !== 'string' || v === '') throw new InvalidArgumentError(`the image reference (${name}) is missing`);
-  return v;
+/** POST /v1/images/pull|push: body {ref}; NDJSON progress per layer, then the last line `done`. */
+function transfer<T>(
+  ctx: DaemonContext,
+  verb: 'pull' | 'push',
+  run: (images: ImageService, ref: string, on: (e: PullEvent) => void) => Promise<T>,
+  done: (result: T) => unknown,
+): Route {
+  return {
+    method: 'POST',
+    path: `/v1/images/${verb}`,
+    handler: async (req) => {
+      const images = service(ctx);
+      const ref = param(req.body as Record<string, unknown>);
+      return { ndjson: taskStream((on: (e: PullEvent) => void) => run(images, ref, on), done) };
+    },
+  };
 }
 
 export default function routes(ctx: DaemonContext): Route[] {
   return [
-    {
-      method: 'GET',
-      path: '/v1/images',
-      handler: async () => {
-        const all = await need(ctx).list();
-        const unique = new Map<string, number>();
-        for (const r of all) for (const l of r.layers) unique.set(l.digest, l.size);
-        return json({ items: all.map(summary), totalSize: [...unique.values()].reduce((a, b) => a + b, 0) });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/images/inspect',
-      handler: async (req) => {
-        const r = await need(ctx).mustResolve(refParam(req.query));
-        return json({ ...summary(r), repoDigest: r.repoDigest, mediaType: r.mediaType, config: r.config, manifest: r.manifest, diffIds: r.diffIds });
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/images/pull',
-      handler: async (req) => {
-        const images = need(ctx);
-        const ref = refParam(req.body as Record<string, unknown>);
-        return { ndjson: taskStream((on: (e: PullEvent) => void) => images.pull(ref, on, { unpack: true }), (r) => ({ status: 'done', image: summary(r) })) };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/images/push',
-      handler: async (req) => {
-        const images = need(ctx);
-        const ref = refParam(req.body as Record<string, unknown>);
-        return { ndjson: taskStream((on: (e: PullEvent) => void) => images.push(ref, on), (digest) => ({ status: 'done', digest })) };
-      },
-    },
+    { method: 'GET', path: '/v1/images', handler: async () => json(await service(ctx).list()) },
+    { method: 'GET', path: '/v1/images/inspect', handler: async (req) => json(await service(ctx).inspect(param(req.query))) },
+    transfer(ctx, 'pull', (images, ref, on) => images.pull(ref, on), (image) => ({ status: 'done', image })),
+    transfer(ctx, 'push', (images, ref, on) => images.push(ref, on), (digest) => ({ status: 'done', digest })),
     {
       method: 'POST',
       path: '/v1/images/tag',
       handler: async (req) => {
         const b = req.body as Record<string, unknown>;
-        return json({ image: summary(await need(ctx).tag(refParam(b, 'source'), refParam(b, 'target'))) }, 201);
+        return json({ image: await service(ctx).tag(param(b, 'source'), param(b, 'target')) }, 201);
       },
     },
     {
       method: 'DELETE',
       path: '/v1/images',
-      handler: async (req) => {
-        const images = need(ctx);
-        const ref = refParam(req.query);
-        const rec = await images.mustResolve(ref);
-        if (!queryFlag(req.query, 'force') && ctx.engine) {
-          const tags = (await images.list()).filter((r) => r.digest === rec.digest).length;
-          const users = (await ctx.engine.list()).filter((c) => c.imageDigest === rec.digest);
-          if (users.length > 0 && tags <= 1) {
-            throw new FailedPreconditionError(
-              `image ${ref} is used by container${users.length > 1 ? 's' : ''} ${users.map((c) => c.owner?.name ?? c.id.slice(0, 12)).join(', ')}; remove ${users.length > 1 ? 'them' : 'it'} first, or force with \`berth rmi -f\``,
-            );
-          }
-        }
-        return json({ untagged: await images.untag(ref) });
-      },
+      handler: async (req) => json({ untagged: await service(ctx).remove(param(req.query), { force: queryFlag(req.query, 'force') }) }),
     },
-    {
-      method: 'POST',
-      path: '/v1/images/prune',
-      handler: async () => {
-        const images = need(ctx);
-        // Layers under containers' root filesystems stay, whatever happened to their tags.
-        const keep = new Set<string>();
-        if (ctx.engine) {
-          for (const c of await ctx.engine.list()) {
-            const r = c.imageDigest ? await images.resolve(c.imageDigest) : undefined;
-            for (const id of r?.chainIds ?? []) keep.add(id);
-          }
-        }
-        return json(await images.prune({ keepChainIds: keep }));
-      },
-    },
+    { method: 'POST', path: '/v1/images/prune', handler: async () => json(await service(ctx).prune()) },
     {
       method: 'GET',
       path: '/v1/images/save',
-      handler: async (req) => {
-        const refs = req.query.getAll('ref');
-        const format = (req.query.get('format') ?? 'docker-archive') as ArchiveFormat;
-        if (format !== 'docker-archive' && format !== 'oci-archive') throw new InvalidArgumentError(`format "${format}" must be docker-archive or oci-archive`);
-        const body: Readable = await saveImages(need(ctx), refs, format);
-        return { contentType: 'application/x-tar', body };
-      },
+      handler: async (req) => ({
+        contentType: 'application/x-tar',
+        body: await service(ctx).save(req.query.getAll('ref'), req.query.get('format') ?? 'docker-archive'),
+      }),
     },
+    { method: 'POST', path: '/v1/images/load', rawBody: true, handler: async (req) => json({ loaded: await service(ctx).load(req.raw) }) },
     {
       method: 'POST',
-      path: '/v1/images/load',
-      rawBody: true,
-      handler: async (req) => json({ loaded: await loadImages(need(ctx), req.raw) }),
+      path: '/v1/auth',
+      handler: async (req) => {
+        const b = (req.body ?? {}) as Record<string, unknown>;
+        const registry = param(b, 'registry', 'the registry');
+        const creds = { username: param(b, 'username', 'the user name'), password: param(b, 'password', 'the password') };
+        return json({ status: 'Login Succeeded', ...(await service(ctx).login(registry, creds)) });
+      },
     },
+    { method: 'DELETE', path: '/v1/auth', handler: async (req) => json(await service(ctx).logout(param(req.query, 'registry', 'the registry'))) },
   ];
 }

@@ -5,9 +5,10 @@ import type { ManifestInput } from '../../specs/load.ts';
 import type { Resource } from '../../specs/schema.ts';
 import type { ObjectChange } from '../../store/feed.ts';
 import { queryFlag, type Route } from '../api.ts';
-import { Applier, cliSourceOf, type PruneScope } from '../apply.ts';
+import { Applier, cliSourceOf } from '../apply.ts';
 import type { DaemonContext } from '../context.ts';
 import { subscriptionStream } from '../stream.ts';
+import type { PruneScope } from '../../specs/api/objects.ts';
 
 interface ApplyBody {
   documents?: unknown;

@@ -8,10 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../../cli/client.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { Resource } from '../../specs/schema.ts';
-import type { BerthEvent } from '../../store/feed.ts';
 import { startDaemon } from '../../server/daemon.ts';
 import { createLogger } from '../../server/log.ts';
 import { CONTAINER, IMAGE, startTestDaemon, tempDir, type TestDaemon } from '../fixtures/helpers.ts';
+import type { BerthEvent } from '../../specs/api/events.ts';
 
 const doc = (file: string, text: string) => ({ file, text });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BuildContext, ContextEscapeError } from '../../../engine/builder/context.ts';
-import { IgnoreMatcher } from '../../../engine/builder/dockerignore.ts';
+import { IgnoreMatcher } from '../../../specs/dockerignore.ts';
 import { NotFoundError } from '../../../specs/errdefs.ts';
 
 describe('.dockerignore', () => {

@@ -4,11 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Builder, type BuildEvent, type BuildOptions } from '../../../engine/builder/builder.ts';
+import { Builder, type BuildOptions } from '../../../engine/builder/builder.ts';
 import { ImageServicePort } from '../../../engine/builder/image-store-adapter.ts';
 import { RuncRuntime } from '../../../engine/runtime/runc-runtime.ts';
 import { ImageService } from '../../../engine/images/service.ts';
 import type { ImageConfig } from '../../../engine/builder/image-config.ts';
+import type { BuildEvent } from '../../../specs/api/images.ts';
 
 export interface Harness {
   root: string;

@@ -5,12 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageService, type PullEvent } from '../../../engine/images/service.ts';
+import { ImageService } from '../../../engine/images/service.ts';
 import { storeCredentials } from '../../../engine/registry/docker-config.ts';
 import { NotFoundError, PermissionDeniedError } from '../../../specs/errdefs.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.ts';
 import { tree } from '../../fixtures/rootfs.ts';
+import type { PullEvent } from '../../../specs/api/images.ts';
 
 describe('images: pull and push with a real registry', () => {
   let reg: TestRegistry;

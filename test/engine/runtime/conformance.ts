@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, rmdirSync, rmSync, existsSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LogEntry, Runtime } from '../../../engine/runtime/runtime.ts';
+import type { Runtime } from '../../../engine/runtime/runtime.ts';
 import { makeBundle, makeBusyboxRootfs, type BundleSpec } from './bundle.ts';
+import type { LogEntry } from '../../../specs/api/containers.ts';
 
 export interface Harness {
   rt: Runtime;

@@ -12,9 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { monitorPath, nativeBinary } from '../../../engine/runtime/monitored-runtime.ts';
 import { NativeRuntime } from '../../../engine/runtime/native-runtime.ts';
-import type { LogEntry } from '../../../engine/runtime/runtime.ts';
 import { makeBundle, makeBusyboxRootfs, type BundleSpec } from './bundle.ts';
 import { removeCgroupParent, waitForLog } from './conformance.ts';
+import type { LogEntry } from '../../../specs/api/containers.ts';
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

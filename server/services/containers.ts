@@ -1,0 +1,240 @@
+// The container service: every verb on containers that an API offers (berth's REST routes today,
+// Docker's Engine API later), over the store (what is wanted), the controllers (each Container's
+// lifecycle, as typed status) and the engine (the running process). Routes only translate HTTP to
+// these calls, so two APIs cannot drift apart.
+import { randomBytes } from 'node:crypto';
+import type {
+  ContainerDetail,
+  ContainerPhase,
+  ContainerStats,
+  ContainerStatus,
+  ContainerSummary,
+  ExecOutput,
+  LogEntry,
+  ProcessInfo,
+  WaitResult,
+} from '../../specs/api/containers.ts';
+import type { EngineContainer } from '../../engine/engine.ts';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { formatPort } from '../../specs/ports.ts';
+import { API_VERSION, ContainerObject, type ContainerResource } from '../../specs/schema.ts';
+import type { Store } from '../../store/store.ts';
+import type { ContainerLifecycles, ContainerRuntimeVerbs } from './deps.ts';
+import { followUntilExit } from './logs.ts';
+
+const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
+const ENDED: ContainerPhase[] = ['Exited', 'Failed', 'Removed'];
+/** Waiting reasons that a `run` should report at once instead of waiting on. */
+const IMAGE_FAILURES: ReadonlySet<string> = new Set(['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName']);
+
+export interface RunRequest {
+  name?: string;
+  spec?: unknown;
+  labels?: Record<string, string>;
+}
+
+export interface ExecRequest {
+  args: string[];
+  env?: string[];
+  user?: string;
+  cwd?: string;
+}
+
+export class ContainerService {
+  readonly #store: Store;
+  readonly #lifecycles: ContainerLifecycles;
+  readonly #engine: ContainerRuntimeVerbs;
+
+  constructor(o: { store: Store; lifecycles: ContainerLifecycles; engine: ContainerRuntimeVerbs }) {
+    this.#store = o.store;
+    this.#lifecycles = o.lifecycles;
+    this.#engine = o.engine;
+  }
+
+  /** `ps`: running (and paused) containers, or all with `all`; foreign ones are listed, unmanaged. */
+  list(o: { all?: boolean } = {}): ContainerSummary[] {
+    const items = (this.#store.list('Container') as ContainerResource[])
+      .map((r) => this.#summary(r))
+      .filter((s) => o.all || s.phase === 'Running' || s.phase === 'Paused');
+    const foreign = this.#lifecycles.unknown.filter((c) => o.all || c.status === 'running').map(unmanaged);
+    return [...items, ...foreign];
+  }
+
+  async inspect(name: string): Promise<ContainerDetail> {
+    const r = this.#get(name);
+    const id = this.#status(r).containerID;
+    const runtime = id ? await this.#engine.inspect(id).catch(() => null) : null;
+    return { ...r, summary: this.#summary(r), runtime: runtime && withoutOwner(runtime) };
+  }
+
+  /** `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random name. */
+  create(req: RunRequest): { name: string } {
+    const name = req.name ?? `run-${randomBytes(4).toString('hex')}`;
+    if (this.#store.get('Container', name)) {
+      throw new FailedPreconditionError(`a container named "${name}" already exists; remove it (\`berth rm -f ${name}\`) or choose another --name`);
+    }
+    const parsed = ContainerObject.safeParse({
+      apiVersion: API_VERSION,
+      kind: 'Container',
+      metadata: { name, labels: { 'berth.dev/run': 'true', ...(req.labels ?? {}) } },
+      spec: req.spec,
+    });
+    if (!parsed.success) {
+      throw new InvalidArgumentError(`run: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
+    }
+    this.#store.put(parsed.data, 'cli:run');
+    return { name };
+  }
+
+  /** Stops the container and keeps it stopped (the reconcile loop knows it was the user). */
+  async stop(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    this.#get(name);
+    this.#lifecycles.send(name, { type: 'USER_STOP' });
+    return this.#settle(name, ENDED, signal);
+  }
+
+  async start(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    this.#get(name);
+    this.#lifecycles.send(name, { type: 'USER_START' });
+    return this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
+  }
+
+  async pause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    this.#runningID(name);
+    this.#lifecycles.send(name, { type: 'PAUSE' });
+    return this.#settle(name, ['Paused', 'Exited'], signal);
+  }
+
+  async unpause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    this.#runningID(name);
+    this.#lifecycles.send(name, { type: 'UNPAUSE' });
+    return this.#settle(name, ['Running', 'Exited'], signal);
+  }
+
+  /** Sends a signal (a name with or without SIG, or a number) to the container's process. */
+  async kill(name: string, signal = 'SIGKILL'): Promise<void> {
+    if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/.test(signal)) throw new InvalidArgumentError(`signal "${signal}" is not a signal name or number (e.g. SIGTERM, KILL, 9)`);
+    await this.#engine.kill(this.#runningID(name), /^\d+$/.test(signal) || signal.startsWith('SIG') ? signal : `SIG${signal}`);
+  }
+
+  /** Deletes the object and waits until its container is gone; a running one only with force. */
+  async remove(name: string, o: { force?: boolean } = {}, signal?: AbortSignal): Promise<void> {
+    const phase = this.#status(this.#get(name)).phase ?? 'Pending';
+    if (!o.force && (phase === 'Running' || phase === 'Paused')) {
+      throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}: stop it first, or force the removal with \`berth rm -f ${name}\``);
+    }
+    this.#store.delete('Container', name);
+    await this.#lifecycles.waitFor(name, (s) => s === undefined || s.phase === 'Removed', signal);
+  }
+
+  /**
+   * Until the container's process ends (its exit code), or with condition "started" until it has a
+   * process or failed before getting one, so that `run` can follow its output without polling.
+   */
+  async wait(name: string, o: { condition?: 'started' | 'exited' } = {}, signal?: AbortSignal): Promise<WaitResult> {
+    this.#get(name);
+    const started = o.condition === 'started';
+    const until: ContainerPhase[] = started ? ['Running', 'Paused', 'Exited', 'BackOff', 'Failed', 'Removed'] : ENDED;
+    const s = await this.#lifecycles.waitFor(
+      name,
+      (v) =>
+        v !== undefined &&
+        ((until.includes(v.phase) && (!started || v.phase !== 'Exited' || v.containerID !== undefined)) ||
+          (started && IMAGE_FAILURES.has(('waiting' in v.state && v.state.waiting.reason) || ''))),
+      signal,
+    );
+    const phase = s?.phase ?? 'Removed';
+    if (started) return { name, phase, ...(s?.containerID ? { id: s.containerID } : {}) };
+    const last = s?.lastState?.terminated;
+    return { name, phase, exitCode: last?.exitCode ?? 125, ...(last ? { reason: last.reason } : {}) };
+  }
+
+  /** The container's output; with follow, until its process ends (or the caller goes away). */
+  logs(name: string, o: { follow?: boolean; tail?: number }, signal: AbortSignal): AsyncIterable<LogEntry> {
+    return followUntilExit(this.#engine, this.#anyID(name), { follow: o.follow ?? false, ...(o.tail !== undefined ? { tail: o.tail } : {}), signal });
+  }
+
+  async exec(name: string, req: ExecRequest): Promise<ExecOutput> {
+    if (req.args.length === 0) throw new InvalidArgumentError('exec needs a command');
+    const res = await this.#engine.exec(this.#runningID(name), req);
+    return { exitCode: res.exitCode, ...(res.signal ? { signal: res.signal } : {}), stdout: res.stdout.toString('base64'), stderr: res.stderr.toString('base64') };
+  }
+
+  async stats(name: string): Promise<ContainerStats & { name: string; id: string }> {
+    const id = this.#runningID(name);
+    return { name, id, ...(await this.#engine.stats(id)) };
+  }
+
+  /** Stats every second until the caller goes away. */
+  async *statsStream(name: string, signal: AbortSignal): AsyncIterable<ContainerStats & { name: string; id: string }> {
+    while (!signal.aborted) {
+      yield await this.stats(name);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  async top(name: string): Promise<ProcessInfo[]> {
+    return this.#engine.top(this.#runningID(name));
+  }
+
+  #get(name: string): ContainerResource {
+    const r = this.#store.get('Container', name) as ContainerResource | undefined;
+    if (!r) throw new NotFoundError(`no container named "${name}" (see \`berth ps -a\`)`);
+    return r;
+  }
+
+  /** The live status when the container has a lifecycle, else what the store last recorded. */
+  #status(r: ContainerResource): Partial<ContainerStatus> {
+    return this.#lifecycles.view(r.metadata.name) ?? r.status;
+  }
+
+  async #settle(name: string, phases: ContainerPhase[], signal?: AbortSignal): Promise<ContainerPhase> {
+    const s = await this.#lifecycles.waitFor(name, (v) => v !== undefined && phases.includes(v.phase), signal);
+    return s?.phase ?? 'Removed';
+  }
+
+  /** The running container's id, or FailedPrecondition saying why there is none. */
+  #runningID(name: string): string {
+    const s = this.#lifecycles.view(name);
+    const phase = s?.phase ?? 'Pending';
+    if (!s?.containerID || (phase !== 'Running' && phase !== 'Paused')) {
+      throw new FailedPreconditionError(`container "${name}" is not running (it is ${phase}); start it with \`berth start ${name}\``);
+    }
+    return s.containerID;
+  }
+
+  #anyID(name: string): string {
+    const id = this.#status(this.#get(name)).containerID;
+    if (!id) throw new FailedPreconditionError(`container "${name}" has not been created yet (see \`berth describe container ${name}\`)`);
+    return id;
+  }
+
+  #summary(r: ContainerResource): ContainerSummary {
+    const st = this.#status(r);
+    const phase = st.phase ?? 'Pending';
+    const term = st.lastState?.terminated;
+    return {
+      name: r.metadata.name,
+      ...(st.containerID ? { id: st.containerID } : {}),
+      image: r.spec.image,
+      command: [...(r.spec.command ?? []), ...(r.spec.args ?? [])],
+      created: r.metadata.creationTimestamp,
+      phase,
+      ready: st.ready === true,
+      restartCount: st.restartCount ?? 0,
+      ...(term && !LIVE.has(phase) ? { exitCode: term.exitCode, finishedAt: term.finishedAt } : {}),
+      ...(st.startedAt ? { startedAt: st.startedAt } : {}),
+      ports: (r.spec.ports ?? []).map(formatPort),
+      managed: true,
+    };
+  }
+}
+
+function unmanaged(c: EngineContainer): ContainerSummary {
+  return { name: '', id: c.id, image: c.image ?? '', command: [], created: c.createdAt, phase: c.status, ready: false, restartCount: 0, ports: [], managed: false };
+}
+
+function withoutOwner(c: EngineContainer): Omit<EngineContainer, 'owner'> {
+  const { owner: _owner, ...rest } = c;
+  return rest;
+}

@@ -1,0 +1,19 @@
+// What the services need from the layers below, narrowed to the verbs they call: the controllers'
+// typed view of each Container's lifecycle, and the engine's verbs on running containers.
+import type { UserEvent } from '../../controllers/container-types.ts';
+import type { ContainerEngine, EngineContainer } from '../../engine/engine.ts';
+import type { ContainerStatus } from '../../specs/api/containers.ts';
+
+/** The Container controller as the services see it: typed status, never an actor's snapshot. */
+export interface ContainerLifecycles {
+  /** The live status of a Container (what its controller writes to the store), if it has a lifecycle. */
+  view(name: string): ContainerStatus | undefined;
+  /** Resolves once `done` holds for the container's status (checked at once and on every change). */
+  waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined>;
+  /** A lifecycle verb (stop, start, pause, unpause) for the container's machine. */
+  send(name: string, event: UserEvent): void;
+  /** Containers in the engine berth did not create: reported, never touched. */
+  readonly unknown: EngineContainer[];
+}
+
+export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'>;

@@ -1,0 +1,232 @@
+// Containers as the API shows them: the typed status the controllers write to the store (kubelet's
+// ContainerStatus shapes), what `ps` lists, what `inspect`, `logs`, `stats` and `top` return.
+import type { Condition, ContainerResource } from '../schema.ts';
+
+/** Where a Container object is in its lifecycle (status.phase); "Paused" is Running, frozen. */
+export type ContainerPhase =
+  | 'Pending'
+  | 'WaitingForImage'
+  | 'Creating'
+  | 'Running'
+  | 'Paused'
+  | 'Exited'
+  | 'BackOff'
+  | 'Restarting'
+  | 'Stopping'
+  | 'Removing'
+  | 'Failed'
+  | 'Removed';
+
+/** How a process ended, as the runtime reports it. */
+export interface ExitInfo {
+  /** Exit code; 128+signal when killed by a signal, as a shell reports it. */
+  exitCode: number;
+  /** Signal name (e.g. "SIGKILL") when the process was killed by a signal. */
+  signal?: string;
+  /** The cgroup recorded an OOM kill for this container. */
+  oomKilled: boolean;
+  /** RFC 3339 time the process ended. */
+  finishedAt: string;
+}
+
+export type TerminatedReason = 'OOMKilled' | 'Error' | 'Completed' | 'StartError';
+
+/** One finished run (kubelet's ContainerStateTerminated). */
+export interface TerminatedState {
+  exitCode: number;
+  signal?: string;
+  reason: TerminatedReason;
+  message?: string;
+  startedAt?: string;
+  finishedAt: string;
+  containerID?: string;
+}
+
+/** Remembered between exits of one container: the CrashLoopBackOff series. */
+export interface BackoffState {
+  /** The wait the next exit (within the reset window) will get. */
+  nextDelayMs: number;
+  /** When the previous run ended (ms since epoch). */
+  lastExitAt: number;
+}
+
+/** The lifecycle facts a restarted daemon continues from (status.lifecycle). */
+export interface PersistedLifecycle {
+  containerID?: string;
+  restartCount?: number;
+  lastState?: TerminatedState;
+  backoff?: BackoffState;
+  userStopped?: boolean;
+}
+
+/** kubelet's ContainerState: exactly one of the three. */
+export type ContainerState =
+  | { waiting: { reason: string; message?: string } }
+  | { running: { startedAt: string } }
+  | { terminated: TerminatedState };
+
+/** A Container object's status: written by its controller, the truth every reader uses. */
+export interface ContainerStatus {
+  observedGeneration: number;
+  phase: ContainerPhase;
+  containerID?: string;
+  pid?: number;
+  startedAt?: string;
+  restartCount: number;
+  ready: boolean;
+  image?: string;
+  imageID?: string;
+  ipAddress?: string;
+  state: ContainerState;
+  lastState?: { terminated: TerminatedState };
+  conditions: Condition[];
+  lifecycle: PersistedLifecycle;
+  reason?: string;
+  message?: string;
+}
+
+/** What `ps` shows per container. */
+export interface ContainerSummary {
+  name: string;
+  id?: string;
+  image: string;
+  command: string[];
+  created: string;
+  phase: string;
+  ready: boolean;
+  restartCount: number;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  ports: string[];
+  /** False for containers found in the runtime that berth did not create. */
+  managed: boolean;
+}
+
+/** What `inspect` returns for a Container object: the object, its summary, and the runtime's view. */
+export type ContainerDetail = ContainerResource & { summary: ContainerSummary; runtime: RuntimeContainer | null };
+
+/** What a wait resolves with: the phase reached, the container's id once it has one, its exit once it ended. */
+export interface WaitResult {
+  name: string;
+  phase: ContainerPhase;
+  id?: string;
+  exitCode?: number;
+  reason?: string;
+}
+
+/** A one-off command's result in a running container (`exec` without a terminal). */
+export interface ExecOutput {
+  exitCode: number;
+  signal?: string;
+  /** base64 */
+  stdout: string;
+  /** base64 */
+  stderr: string;
+}
+
+/** The runtime's own view of a container's process (created | running | paused | stopped). */
+export type ProcessState = 'created' | 'running' | 'paused' | 'stopped';
+
+/** A container as the engine holds it: `inspect`'s runtime part. */
+export interface RuntimeContainer {
+  id: string;
+  status: ProcessState;
+  pid: number;
+  createdAt: string;
+  startedAt?: string;
+  exit?: ExitInfo;
+  image?: string;
+  imageDigest?: string;
+  ipAddress?: string;
+}
+
+/** One line (or chunk) of a container's output. */
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 with nanoseconds. */
+  time: string;
+  log: string;
+}
+
+/** A container's network counters: all interfaces together, and per interface (loopback left out). */
+export interface NetworkStats {
+  rxBytes: number;
+  txBytes: number;
+  interfaces?: Array<{ interface: string; rxBytes: number; txBytes: number }>;
+}
+
+/** Resource use read from the container's cgroup. */
+export interface Stats {
+  cpuUsageSeconds: number;
+  memoryUsageBytes: number;
+  memoryWorkingSetBytes: number;
+  /** 0 when unlimited. */
+  memoryLimitBytes: number;
+  pids: number;
+  readAt: string;
+  /** What the cgroup's files say beyond the above (absent from runtimes that cannot read them). */
+  cgroup?: CgroupStats;
+}
+
+/** A container's cgroup as cAdvisor reports it; cgroup v1 and v2 files give the same fields. */
+export interface CgroupStats {
+  /** The cgroup's path under the hierarchy root, e.g. "/berth/<id>" (cAdvisor's `id` label). */
+  path: string;
+  cpu: {
+    userSeconds: number;
+    systemSeconds: number;
+    /** CFS enforcement: elapsed periods, those throttled, and the time throttled. */
+    periods: number;
+    throttledPeriods: number;
+    throttledSeconds: number;
+  };
+  /** The limits set on the cgroup; a field is absent when its controller is not enabled. */
+  spec: {
+    cpuPeriodUs?: number;
+    /** 0 when unlimited (as cAdvisor reports it). */
+    cpuQuotaUs?: number;
+    /** cpu.shares (v1), or cpu.weight converted back to shares as cAdvisor does (v2). */
+    cpuShares?: number;
+  };
+  memory: {
+    rssBytes: number;
+    cacheBytes: number;
+    swapBytes: number;
+    mappedFileBytes: number;
+    /** Processes the kernel's OOM killer killed in this cgroup. */
+    oomKills: number;
+  };
+  /** Processes (not threads) in the cgroup. */
+  processes: number;
+  /** Block I/O per device as the io (v2) or blkio (v1) controller counts it. */
+  io: Array<{ device: string; readBytes: number; writeBytes: number; reads: number; writes: number }>;
+}
+
+/** What a container's writable layer takes of the filesystem holding it (cAdvisor's container_fs_*). */
+export interface FsUsage {
+  /** The filesystem's mount source ("/dev/vda"). */
+  device: string;
+  usageBytes: number;
+  limitBytes: number;
+  inodesFree: number;
+}
+
+export interface ContainerStats extends Stats {
+  /** Present when the container has its own network namespace. */
+  network?: NetworkStats;
+  /** The writable layer (its rootfs's upper directory) and the filesystem holding it. */
+  filesystem?: FsUsage;
+}
+
+/** One process of a container (as `docker top` shows it). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** User name or uid on the host. */
+  user: string;
+  /** CPU time used, in seconds. */
+  cpuSeconds: number;
+  /** Command line. */
+  cmd: string;
+}
