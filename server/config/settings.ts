@@ -69,8 +69,9 @@ export function resolveSettings(input: ResolveInput): Settings {
   const flags = validateGiven(input.flags, problems);
   const env = validateGiven(input.env, problems);
   const file = input.file?.config ?? {};
+  // A key's own place for the key itself; the place of the value for what is inside it.
   const fileAt = (path: Array<string | number>) => {
-    const l = input.file!.json.locate(path);
+    const l = input.file!.json.locate(path, path.length === 1);
     return `${l.file}:${l.line}:${l.col}`;
   };
   const values: Record<string, unknown> = { ...DEFAULTS };
