@@ -30,8 +30,9 @@ export function mirrorProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** `unix:///path` or `tcp://host:port` (loopback only: the API has no TLS). */
+/** `unix:///path`, `tcp://host:port` (loopback only: the API has no TLS), or `fd://` (systemd's socket). */
 export function hostProblem(text: string): string | undefined {
+  if (text === 'fd://') return undefined;
   if (text.startsWith('unix://')) return isAbsolute(text.slice(7)) ? undefined : `"${text}" must name an absolute socket path (unix:///run/berth/berth.sock)`;
   if (text.startsWith('tcp://')) {
     const m = /^tcp:\/\/(\[[^\]]+\]|[^/:]*):(\d+)$/.exec(text);
@@ -42,7 +43,7 @@ export function hostProblem(text: string): string | undefined {
     }
     return undefined;
   }
-  return `"${text}" must be unix:///path or tcp://127.0.0.1:port`;
+  return `"${text}" must be unix:///path, tcp://127.0.0.1:port or fd:// (the socket systemd passes, berth.socket)`;
 }
 
 const check = (problem: (v: string) => string | undefined) => (v: string, ctx: z.RefinementCtx) => {
