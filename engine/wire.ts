@@ -1,8 +1,9 @@
 // Builds the daemon's engine from its parts: the image service (content store, registry client,
 // snapshotter), a Runtime, and optionally the network manager and the builder, each adapted to
-// the narrow port BerthEngine uses (engine/container-engine.ts).
+// the narrow port BerthEngine uses (engine/deps.ts).
 import { join } from 'node:path';
-import { BerthEngine, type BuilderPort, type EngineImage, type NetworkPort } from './container-engine.ts';
+import { BerthEngine } from './berth-engine.ts';
+import type { BuilderPort, EngineImage, NetworkPort } from './deps.ts';
 import { ImageService, type ImageRecord, type ImageServiceOptions } from './images/service.ts';
 import { RuncRuntime } from './runtime/runc-runtime.ts';
 import type { Runtime } from './runtime/runtime.ts';
@@ -69,6 +70,7 @@ export async function createEngine(o: {
     snapshots: {
       prepare: async (key, image) => images.prepareRootfs(key, await images.mustResolve(image.digest)),
       remove: (key) => images.snapshots.remove(key),
+      usage: (key) => images.snapshots.usage(key),
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),
