@@ -95,6 +95,8 @@ export function resolveSettings(input: ResolveInput): Settings {
       where[key] = fileAt([key]);
     }
   }
+  // Log options given in part keep the defaults of the others (so equal settings compare equal).
+  values['log-opts'] = { ...DEFAULTS['log-opts'], ...(values['log-opts'] as object) };
   const settings: Settings = { values: values as EffectiveConfig, sources, where, ...(input.file ? { file: input.file.file } : {}) };
   problems.push(...crossChecks(settings, (key, path) => (sources[key] === 'file' ? fileAt([key, ...path]) : where[key]!)));
   if (problems.length) {
