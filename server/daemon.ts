@@ -164,7 +164,7 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
     ctx,
     server,
     // One reload at a time: a second SIGHUP waits for the first.
-    reload: (read) => (reloading = reloading.then(() => reloadDaemon(ctx, read))) as Promise<ReloadStatus>,
+    reload: (read) => (reloading = reloading.catch(() => undefined).then(() => reloadDaemon(ctx, read))) as Promise<ReloadStatus>,
     stop: () =>
       (stopping ??= (async () => {
         await server.close();
@@ -183,7 +183,7 @@ export async function runDaemon(options: DaemonOptions, reread?: () => Promise<S
   const daemon = await startDaemon(options, log);
   const onHangup = () => {
     log.info('reloading the configuration', { signal: 'SIGHUP', file: options.settings?.file });
-    if (reread) void daemon.reload(reread);
+    if (reread) void daemon.reload(reread).catch((err) => log.error('configuration reload failed; the running settings are kept', { error: err }));
   };
   process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
