@@ -17,6 +17,8 @@ import { containerRunConfig, resolveUser, type ImageRunConfig } from './containe
 import { ociConfig } from './bundle.ts';
 import { readInside } from './runtime/monitored-runtime.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
+import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
+import { LocalVolumes } from './volumes/local-volumes.ts';
 import { InvalidArgumentError, NotFoundError, FailedPreconditionError } from '../specs/errdefs.ts';
 import type { ContainerStats, ExitInfo, LogEntry, NetworkStats, ProcessInfo } from '../specs/api/containers.ts';
 import type { PortMapping } from '../specs/api/common.ts';
@@ -69,6 +71,8 @@ export interface ContainerEngineOptions {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
   builder?: BuilderPort;
+  /** Volumes, binds and tmpfs of containers (default: local volumes under root). */
+  volumes?: VolumesPort;
 }
 
 interface ContainerRecord {
@@ -93,10 +97,12 @@ export class BerthEngine implements Engine, ContainerEngine {
   readonly #records = new Map<string, ContainerRecord>();
   /** Creates in progress: their directories have no container.json yet and are not leftovers. */
   readonly #creating = new Set<string>();
+  readonly #volumes: VolumesPort;
 
   constructor(o: ContainerEngineOptions) {
     this.#o = o;
     this.#dir = join(o.root, 'containers');
+    this.#volumes = o.volumes ?? new ContainerVolumes({ root: o.root, volumes: new LocalVolumes({ root: o.root }) });
   }
 
   // ---- images ----
@@ -151,16 +157,19 @@ export class BerthEngine implements Engine, ContainerEngine {
     try {
       const image = (await this.#o.images.resolve(req.image.digest)) ?? (await this.#o.images.resolve(req.image.ref));
       if (!image) throw new NotFoundError(`image ${req.image.ref} (${req.image.digest}) is not in the content store; pull it first`);
-      const run = containerRunConfig({
-        name: req.owner.name,
-        spec: req.spec,
-        image: image.config,
-        containerDir: dir,
-        volumesDir: join(this.#o.root, 'volumes'),
-      });
-      for (const d of run.ensureDirs) await mkdir(d, { recursive: true });
+      const run = containerRunConfig({ name: req.owner.name, spec: req.spec, image: image.config });
       undo.push(() => this.#o.snapshots.remove(req.id));
       const { rootfs } = await this.#o.snapshots.prepare(req.id, image);
+      undo.push(() => this.#volumes.release(req.id));
+      const mounts = await this.#volumes.prepare({
+        id: req.id,
+        dir,
+        owner: req.owner,
+        requests: run.mountRequests,
+        volumesFrom: req.spec.volumesFrom,
+        imageVolumes: image.config.Volumes,
+        rootfs,
+      });
       const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
 
       const mode = networkMode(req.spec);
@@ -189,7 +198,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       }
       const createdAt = new Date().toISOString();
       const config = ociConfig({
-        run,
+        run: { ...run, mounts },
         user,
         rootfs,
         ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
@@ -229,6 +238,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       // The rootfs may have been unmounted (a reboot, a crash): prepare() mounts it again.
       const image = (await this.#o.images.resolve(rec.image.digest)) ?? (await this.#o.images.resolve(rec.image.ref));
       if (image) await this.#o.snapshots.prepare(id, image);
+      await this.#volumes.restore(id);
       // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
       // the namespace at the same path (perhaps with another address) when it is not.
       if (rec.network.mode !== 'host' && this.#o.network) {
@@ -281,6 +291,7 @@ export class BerthEngine implements Engine, ContainerEngine {
       if (state) await this.#o.runtime.delete(id, { force: true });
       await this.#o.network?.detach(id);
       await this.#o.snapshots.remove(id);
+      await this.#volumes.release(id);
       this.#records.delete(id);
       await rm(dir, { recursive: true, force: true });
     });
@@ -376,6 +387,7 @@ export class BerthEngine implements Engine, ContainerEngine {
   async #cleanupPartial(id: string): Promise<void> {
     await this.#o.network?.detach(id).catch(() => undefined);
     await this.#o.snapshots.remove(id).catch(() => undefined);
+    await this.#volumes.release(id).catch(() => undefined);
     await rm(join(this.#dir, id), { recursive: true, force: true }).catch(() => undefined);
   }
 
