@@ -167,7 +167,7 @@ export class BerthEngine implements Engine, ContainerEngine {
         owner: req.owner,
         requests: run.mountRequests,
         volumesFrom: req.spec.volumesFrom,
-        imageVolumes: image.config.Volumes,
+        anonymous: [...Object.keys(image.config.Volumes ?? {}), ...(req.spec.anonymousVolumes ?? [])],
         rootfs,
       });
       const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));

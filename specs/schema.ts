@@ -170,6 +170,11 @@ export const ContainerSpec = z.strictObject({
     .optional(),
   volumes: z.array(Volume).optional(),
   volumeMounts: z.array(VolumeMount).optional(),
+  /**
+   * Paths that get an anonymous volume each, as an image's VOLUME does (Docker's `-v /path`): kept
+   * when the container goes, removed by `rm -v` or `volume prune`.
+   */
+  anonymousVolumes: z.array(z.string().startsWith('/', 'must be an absolute path')).optional(),
   /** Docker's `--volumes-from`: the volumes and binds of these Containers, at the same paths (readOnly: all read-only). */
   volumesFrom: z.array(z.strictObject({ name, readOnly: z.boolean().optional() })).optional(),
   resources: z

@@ -96,6 +96,17 @@ export type VolumeSpec = z.output<typeof VolumeSpec>;
 export type DriverOpts = z.output<typeof DriverOpts>;
 export type VolumeManifest = z.output<typeof VolumeObject>;
 
+/** Whether two sets of driver options make the same volume. */
+export function sameDriverOpts(a: DriverOpts, b: DriverOpts): boolean {
+  return (a.type ?? '') === (b.type ?? '') && (a.device ?? '') === (b.device ?? '') && (a.o ?? '') === (b.o ?? '');
+}
+
+/** Driver options as Docker's `--opt` writes them: "type=tmpfs,device=tmpfs", or "none". */
+export function optionsText(o: DriverOpts): string {
+  const kv = Object.entries(o).filter(([, v]) => v !== undefined);
+  return kv.length ? kv.map(([k, v]) => `${k}=${v}`).join(',') : 'none';
+}
+
 /** The Volume a validated claim stands for. */
 export function claimToVolume(c: z.output<typeof PersistentVolumeClaimObject>): VolumeManifest {
   const storage = c.spec.resources?.requests?.storage;

@@ -28,8 +28,8 @@ export interface PrepareRequest {
   owner: { name: string; uid: string };
   requests: MountRequest[];
   volumesFrom?: ContainerSpec['volumesFrom'];
-  /** The image config's Volumes. */
-  imageVolumes?: Record<string, unknown> | null;
+  /** Paths that get an anonymous volume unless mounted otherwise: the image's VOLUMEs, the spec's anonymousVolumes. */
+  anonymous?: string[];
   /** The container's root filesystem (mounted, nothing running in it yet): copy-up reads it. */
   rootfs: string;
 }
@@ -97,7 +97,7 @@ export class ContainerVolumes implements VolumesPort {
           entries.push({ e: { ...rest, readOnly: from.readOnly ?? m.readOnly }, copy: false });
         }
       }
-      for (const p of Object.keys(req.imageVolumes ?? {})) {
+      for (const p of req.anonymous ?? []) {
         const destination = normalize(p).replace(/(.)\/+$/, '$1');
         if (!destination.startsWith('/') || destination === '/' || taken.has(destination)) continue;
         taken.add(destination);

@@ -10,7 +10,7 @@ import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotF
 import { volumeName } from '../../specs/meta.ts';
 import { parseMemory } from '../../specs/quantity.ts';
 import type { VolumeUser } from '../../specs/api/volumes.ts';
-import type { DriverOpts, VolumeSpec } from '../../specs/volume.ts';
+import { optionsText, sameDriverOpts, type DriverOpts, type VolumeSpec } from '../../specs/volume.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { KeyedLock } from '../keyed-lock.ts';
 import { hasMountsUnder, isMountPoint, runTool } from './mount-table.ts';
@@ -49,12 +49,6 @@ export interface CreateVolume {
 
 type Meta = Omit<LocalVolume, 'mountpoint'>;
 
-const sameOptions = (a: DriverOpts, b: DriverOpts) => (a.type ?? '') === (b.type ?? '') && (a.device ?? '') === (b.device ?? '') && (a.o ?? '') === (b.o ?? '');
-
-function optionsText(o: DriverOpts): string {
-  const kv = Object.entries(o).filter(([, v]) => v !== undefined);
-  return kv.length ? kv.map(([k, v]) => `${k}=${v}`).join(',') : 'none';
-}
 
 export class LocalVolumes {
   readonly dir: string;
@@ -112,7 +106,7 @@ export class LocalVolumes {
       const options = o.spec?.driverOpts ?? {};
       const existing = await this.get(name);
       if (existing) {
-        if (!sameOptions(existing.options, options)) {
+        if (!sameDriverOpts(existing.options, options)) {
           throw new AlreadyExistsError(
             `volume "${name}" already exists with options ${optionsText(existing.options)}, not ${optionsText(options)}; remove it first (\`berth volume rm ${name}\`: its data goes with it) or use another name`,
           );
@@ -203,12 +197,7 @@ export class LocalVolumes {
     return this.#locked(name, async () => {
       const v = await this.mustGet(name);
       const users = await this.users(name);
-      if (users.length) {
-        const who = users.map((u) => u.name || u.id.slice(0, 12));
-        throw new FailedPreconditionError(
-          `volume "${name}" is in use by container${who.length > 1 ? 's' : ''} ${who.join(', ')}; remove ${who.length > 1 ? 'them' : 'it'} first (\`berth rm ${who.join(' ')}\`)`,
-        );
-      }
+      if (users.length) throw inUseError(name, users);
       if (await isMountPoint(v.mountpoint)) await runTool('umount', [v.mountpoint]);
       // Never delete through a mount: the data there is not this volume's.
       if (await hasMountsUnder(v.mountpoint)) throw new FailedPreconditionError(`volume "${name}": something is still mounted under ${v.mountpoint}; unmount it, then remove the volume`);
@@ -217,12 +206,14 @@ export class LocalVolumes {
     });
   }
 
-  /** Replaces a volume's labels (a Volume object's labels changed). */
-  async setLabels(name: string, labels: Record<string, string>): Promise<void> {
-    await this.#locked(name, async () => {
-      const v = await this.mustGet(name);
-      const { mountpoint: _m, ...meta } = v;
-      await writeFileAtomic(join(this.#meta, `${name}.json`), JSON.stringify({ ...meta, labels }, null, 2));
+  /** Sets a volume's labels or the Volume object it belongs to (adopted, or its labels changed). */
+  async update(name: string, change: { labels?: Record<string, string>; object?: string }): Promise<LocalVolume> {
+    return this.#locked(name, async () => {
+      const { mountpoint, ...meta } = await this.mustGet(name);
+      const next = { ...meta, ...change };
+      await mkdir(this.#meta, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(join(this.#meta, `${name}.json`), JSON.stringify(next, null, 2));
+      return { ...next, mountpoint };
     });
   }
 
@@ -248,6 +239,14 @@ export class LocalVolumes {
   #locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return this.#lock.run(name, fn);
   }
+}
+
+/** The error for removing a volume that containers use: it names them and says what to do. */
+export function inUseError(name: string, users: VolumeUser[]): FailedPreconditionError {
+  const who = users.map((u) => u.name || u.id.slice(0, 12));
+  return new FailedPreconditionError(
+    `volume "${name}" is in use by container${who.length > 1 ? 's' : ''} ${who.join(', ')}; remove ${who.length > 1 ? 'them' : 'it'} first (\`berth rm ${who.join(' ')}\`)`,
+  );
 }
 
 /** The name, or an InvalidArgumentError: it becomes a directory name, so nothing else may pass. */

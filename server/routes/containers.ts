@@ -74,8 +74,8 @@ export default function routes(ctx: DaemonContext): Route[] {
       method: 'DELETE',
       path: '/v1/containers/:name',
       handler: async (req) => {
-        await service(ctx).remove(req.params.name!, { force: queryFlag(req.query, 'force') }, req.signal);
-        return json({ name: req.params.name });
+        const volumes = await service(ctx).remove(req.params.name!, { force: queryFlag(req.query, 'force'), volumes: queryFlag(req.query, 'volumes') }, req.signal);
+        return json({ name: req.params.name, ...(volumes.length ? { volumes } : {}) });
       },
     },
     {

@@ -17,3 +17,9 @@ export interface ContainerLifecycles {
 }
 
 export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'>;
+
+/** The volume service as `rm -v` needs it. */
+export interface AnonymousVolumes {
+  /** Removes the anonymous volumes made for a Container object (by uid) that no container uses; their names. */
+  removeAnonymousOf(ownerUid: string): Promise<string[]>;
+}

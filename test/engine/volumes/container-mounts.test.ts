@@ -83,7 +83,7 @@ describe('container mounts', () => {
   it('image VOLUMEs get anonymous volumes (copied up, through the image\'s links), unless a mount covers the path', async () => {
     const mounts = await prepare(4, {
       requests: [{ kind: 'tmpfs', destination: '/data', readOnly: false, options: ['nosuid'] }],
-      imageVolumes: { '/data': {}, '/link/': {}, '/': {} },
+      anonymous: ['/data', '/link/', '/', '/link'],
     });
     const anon = anonymousName('uid-4', '/link');
     assert.deepEqual(mounts.map((m) => [m.destination, m.type, m.source]), [
