@@ -18,7 +18,7 @@ import { reconcileVolume, type VolumeDesiredView } from './volume-reconcile.ts';
 import { WorkQueue } from './workqueue.ts';
 
 /** The volumes on the host as the controller uses them. */
-export type VolumeHost = Pick<LocalVolumes, 'list' | 'get' | 'create' | 'update' | 'remove' | 'users' | 'size'>;
+export type VolumeHost = Pick<LocalVolumes, 'list' | 'get' | 'create' | 'update' | 'remove' | 'users' | 'size' | 'onUsageChange'>;
 
 export interface VolumeControllerOptions {
   store: ObjectStore;
@@ -35,6 +35,7 @@ export class VolumeController {
   readonly #log: ControllerLog;
   readonly #sizes = new Map<string, { bytes: number; at: number }>();
   readonly #bytes: Gauge<'volume'> | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(o: VolumeControllerOptions) {
     this.#o = o;
@@ -52,6 +53,8 @@ export class VolumeController {
   }
 
   async start(): Promise<void> {
+    // A container made or removed changes who uses its volumes (and may have made them).
+    this.#unsubscribe = this.#o.volumes.onUsageChange((names) => names.forEach((n) => this.queue.add(n)));
     await this.enqueueAll();
   }
 
@@ -71,6 +74,7 @@ export class VolumeController {
   }
 
   async stop(): Promise<void> {
+    this.#unsubscribe?.();
     await this.queue.shutdown();
   }
 

@@ -49,18 +49,7 @@ export async function startControllers(o: {
     },
   });
   const volumes = o.volumes && new VolumeController({ store: o.store, events: o.events, volumes: o.volumes, clock, metrics, log: o.log });
-  // Containers coming and going change who uses which volume: look at every volume again, once
-  // for a burst of changes.
-  let volumeSweep: unknown;
-  const sweepVolumes = () => {
-    if (!volumes || volumeSweep !== undefined) return;
-    volumeSweep = clock.setTimeout(() => {
-      volumeSweep = undefined;
-      void volumes.enqueueAll().catch((err) => o.log.warn('listing volumes failed', { error: err }));
-    }, 500);
-  };
   const unsubscribe = o.store.feed.onObject((ch) => {
-    if (ch.kind === 'Container') sweepVolumes();
     if (ch.type === 'status') return; // our own writes
     if (ch.kind === 'Container') containers.enqueue(ch.name);
     else if (ch.kind === 'Image') images.enqueue(ch.name);
@@ -76,7 +65,6 @@ export async function startControllers(o: {
     metrics,
     async stop() {
       unsubscribe();
-      if (volumeSweep !== undefined) clock.clearTimeout(volumeSweep);
       await images.stop();
       await volumes?.stop();
       await containers.stop();

@@ -122,7 +122,13 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
     });
     ctx.controllers = controllers;
     const { ContainerService } = await import('./services/containers.ts');
-    ctx.containers = new ContainerService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine, ...(ctx.volumes ? { volumes: ctx.volumes } : {}) });
+    const { checkBindSources } = await import('../engine/volumes/container-mounts.ts');
+    ctx.containers = new ContainerService({
+      store: ctx.store,
+      lifecycles: controllers.containers,
+      engine: ctx.engine,
+      ...(ctx.volumes ? { volumes: ctx.volumes, preflight: checkBindSources } : {}),
+    });
     ctx.onShutdown(() => controllers.stop());
   }
   if (ctx.options.metricsAddr) {

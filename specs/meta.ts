@@ -1,7 +1,7 @@
 // What every kind shares: the API version, object names, labels and metadata, and the quantity
 // fields; schema.ts (Image, Container) and volume.ts (Volume) build on these.
 import { z } from 'zod';
-import { parseMemory } from './quantity.ts';
+import { parseMemory, parseStorage } from './quantity.ts';
 
 export const API_VERSION = 'berth.dev/v1';
 
@@ -33,6 +33,14 @@ export const ObjectMeta = z.strictObject({
 export const memoryQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   try {
     parseMemory(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+export const storageQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  try {
+    parseStorage(v);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
   }

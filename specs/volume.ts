@@ -9,7 +9,7 @@
 // storage limit) is a located error, never silently dropped.
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { API_VERSION, labelMap, memoryQuantity, volumeName } from './meta.ts';
+import { API_VERSION, labelMap, storageQuantity, volumeName } from './meta.ts';
 import { checkTmpfsOptions, splitOptions } from './tmpfs.ts';
 
 /** Docker's local driver options (`--opt type=tmpfs --opt device=tmpfs --opt o=size=64m`). */
@@ -46,7 +46,7 @@ export const VolumeSpec = z.strictObject({
   driver: z.enum(['local']).default('local'),
   driverOpts: DriverOpts.optional(),
   /** From a claim's resources.requests.storage: the volume is made only where this much space is free. */
-  requests: z.strictObject({ storage: memoryQuantity }).optional(),
+  requests: z.strictObject({ storage: storageQuantity }).optional(),
 });
 
 export const VolumeMeta = z.strictObject({ name: volumeName, labels: labelMap.optional(), annotations: labelMap.optional() });
@@ -71,9 +71,9 @@ export const PersistentVolumeClaimObject = z.strictObject({
       accessModes: z.array(z.enum(ACCESS_MODES)).optional(),
       resources: z
         .strictObject({
-          requests: z.strictObject({ storage: memoryQuantity }).optional(),
+          requests: z.strictObject({ storage: storageQuantity }).optional(),
           limits: z
-            .strictObject({ storage: memoryQuantity })
+            .strictObject({ storage: storageQuantity })
             .optional()
             .superRefine((l, ctx) => {
               if (l !== undefined) ctx.addIssue({ code: 'custom', path: ['storage'], message: 'a storage limit cannot be enforced on a local directory; remove it (requests.storage is checked against the free space)' });

@@ -44,6 +44,10 @@ export interface VolumesPort {
   release(id: string): Promise<void>;
 }
 
+function volumesOf(rec: MountsRecord): string[] {
+  return [...new Set(rec.mounts.flatMap((m) => (m.kind === 'volume' && m.volume ? [m.volume] : [])))];
+}
+
 /** Docker's mount order: parents before what is mounted inside them. */
 export function sortMounts<T extends { destination: string }>(mounts: T[]): T[] {
   const depth = (d: string) => d.split('/').filter(Boolean).length;
@@ -108,6 +112,7 @@ export class ContainerVolumes implements VolumesPort {
       for (const [i, { e, request, copy }] of entries.entries()) plans.push(await this.#make(req, e, i, copy, request));
       const record: MountsRecord = { id: req.id, owner: req.owner.name, uid: req.owner.uid, createdAt: new Date().toISOString(), mounts: entries.map((x) => x.e) };
       await writeFileAtomic(join(req.dir, MOUNTS_FILE), JSON.stringify(record, null, 2));
+      this.#volumes.usageChanged(volumesOf(record));
       return sortMounts(plans);
     } finally {
       // Written (or failed, and release() follows): mounts.json speaks for the container now.
@@ -127,8 +132,10 @@ export class ContainerVolumes implements VolumesPort {
 
   async release(id: string): Promise<void> {
     await unstageAll(join(this.#root, 'subpaths', id));
+    const rec = await readMounts(this.#containerDir(id));
     await unlink(join(this.#containerDir(id), MOUNTS_FILE)).catch(() => undefined);
     this.#volumes.unpin(id);
+    if (rec) this.#volumes.usageChanged(volumesOf(rec));
   }
 
   async #make(req: PrepareRequest, e: MountEntry, i: number, copy: boolean, request?: MountRequest): Promise<MountPlan> {
@@ -180,6 +187,17 @@ export class ContainerVolumes implements VolumesPort {
   async #newestOf(owner: string, except: string): Promise<MountsRecord | undefined> {
     const all = (await allMounts(join(this.#root, 'containers'))).filter((r) => r.owner === owner && r.id !== except);
     return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  }
+}
+
+/**
+ * The host paths a spec binds that must be there already (hostPath.type unset, Directory, File…),
+ * checked before a `run` makes its Container object: a missing one is an error then, with nothing made.
+ */
+export async function checkBindSources(name: string, spec: ContainerSpec): Promise<void> {
+  for (const v of spec.volumes ?? []) {
+    const type = v.hostPath?.type;
+    if (v.hostPath && type !== 'DirectoryOrCreate' && type !== 'FileOrCreate') await checkHostPath(v.hostPath.path, type, `container "${name}"`);
   }
 }
 

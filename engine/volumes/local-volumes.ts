@@ -8,7 +8,7 @@ import { lstat, mkdir, readdir, readFile, rm, statfs, unlink } from 'node:fs/pro
 import { join } from 'node:path';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { volumeName } from '../../specs/meta.ts';
-import { parseMemory } from '../../specs/quantity.ts';
+import { parseStorage } from '../../specs/quantity.ts';
 import type { VolumeUser } from '../../specs/api/volumes.ts';
 import { optionsText, sameDriverOpts, type DriverOpts, type VolumeSpec } from '../../specs/volume.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
@@ -58,6 +58,7 @@ export class LocalVolumes {
   readonly #lock = new KeyedLock();
   /** Volumes a container being created holds before its mounts.json says so: container id → names. */
   readonly #pins = new Map<string, { user: VolumeUser; names: Set<string> }>();
+  readonly #listeners = new Set<(names: string[]) => void>();
 
   constructor(o: { root: string; declared?: (name: string) => VolumeDeclaration | undefined }) {
     this.dir = join(o.root, 'volumes');
@@ -164,6 +165,16 @@ export class LocalVolumes {
     return volume;
   }
 
+  /** Calls fn with the names of volumes whose users changed (a container made or removed). */
+  onUsageChange(fn: (names: string[]) => void): () => void {
+    this.#listeners.add(fn);
+    return () => void this.#listeners.delete(fn);
+  }
+
+  usageChanged(names: string[]): void {
+    if (names.length) for (const fn of this.#listeners) fn(names);
+  }
+
   /** Drops a container's pins (its mounts.json, written or removed, now speaks for it). */
   unpin(containerId: string): void {
     this.#pins.delete(containerId);
@@ -265,7 +276,7 @@ export function dockerTime(d: Date): string {
 async function checkCapacity(v: LocalVolume): Promise<void> {
   const want = v.requests?.storage;
   if (want === undefined) return;
-  const bytes = parseMemory(want);
+  const bytes = parseStorage(want);
   const fs = await statfs(v.mountpoint);
   const free = fs.bavail * fs.bsize;
   if (free < bytes) {

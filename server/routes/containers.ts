@@ -56,7 +56,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/v1/containers',
-      handler: async (req) => json(service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }), 201),
+      handler: async (req) => json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }), 201),
     },
     lifecycle(ctx, 'stop'),
     lifecycle(ctx, 'start'),

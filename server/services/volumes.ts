@@ -11,6 +11,7 @@ import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotF
 import { canonicalJSON } from '../../store/canonical.ts';
 import type { Store } from '../../store/store.ts';
 import { API_VERSION, type VolumeResource } from '../../specs/schema.ts';
+import { formatPath, problemsFromIssues } from '../../specs/problems.ts';
 import { VolumeObject } from '../../specs/volume.ts';
 
 /** Docker's `volume ls` filters: values of one key are alternatives, except labels (all must hold). */
@@ -103,9 +104,10 @@ export class VolumeService {
       kind: 'Volume',
       metadata: { name, ...(req.labels && Object.keys(req.labels).length ? { labels: req.labels } : {}) },
       spec: { driver: req.driver ?? 'local', ...(req.driverOpts && Object.keys(req.driverOpts).length ? { driverOpts: req.driverOpts } : {}) },
-    });
+    }, { reportInput: true });
     if (!parsed.success) {
-      throw new InvalidArgumentError(`volume create: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'volume'}: ${i.message}`).join('; ')}`);
+      const problems = problemsFromIssues(parsed.error.issues, VolumeObject);
+      throw new InvalidArgumentError(`volume create: ${problems.map((p) => `${formatPath(p.path) || 'volume'}: ${p.message}`).join('; ')}`);
     }
     const m = parsed.data;
     const existing = this.#store.get('Volume', name) as VolumeResource | undefined;
