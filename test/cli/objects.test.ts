@@ -203,7 +203,7 @@ describe('berth CLI', () => {
     const r = await berth(['schema']);
     assert.equal(r.code, 0);
     const schema = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(schema.$defs), ['Image', 'Container']);
+    assert.deepEqual(Object.keys(schema.$defs), ['Image', 'Container', 'Volume', 'PersistentVolumeClaim']);
     assert.equal(schema.$defs.Container.properties.spec.additionalProperties, false);
     assert.deepEqual(schema.$defs.Container.properties.spec.required, ['image']);
     assert.equal(r.stdout, await readFile(join(REPO, 'docs', 'berth.schema.json'), 'utf8'), 'run `bin/berth schema > docs/berth.schema.json`');
