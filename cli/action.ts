@@ -46,3 +46,6 @@ export function action(fn: (...args: any[]) => Promise<number | void>, opts: { e
     }
   };
 }
+
+/** commander's accumulator for a repeatable option (`-e A -e B`). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];

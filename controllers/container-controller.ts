@@ -2,6 +2,11 @@
 // pure decision (container-reconcile.ts) in between. Every trigger — apply, delete, an Image that
 // became ready, an actor's transition, the periodic resync — only enqueues the name; reconcile()
 // re-reads the object, its image and the engine's containers, decides, and carries the actions out.
+//
+// The store's status is the truth about a container's lifecycle: it is written after every
+// transition of the actor, and an actor is only ever built from it (restoreContext, status.ts).
+// Outside controllers/, a container is seen through view(name) — that same typed status — never
+// through an actor's snapshot.
 import { randomBytes } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import type { ContainerEngine, EngineContainer, ImageEngine } from '../engine/engine.ts';
@@ -15,14 +20,14 @@ import {
   type ContainerAction,
   type ImageAvailability,
 } from './container-reconcile.ts';
-import type { ContainerEvent } from './container-types.ts';
+import type { UserEvent } from './container-types.ts';
 import { errorMessage } from './errors.ts';
 import type { BerthMetrics, ContainerSample } from './metrics.ts';
 import { ImagePuller } from './image-puller.ts';
 import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { containerStatus, phaseOf } from './status.ts';
 import { WorkQueue } from './workqueue.ts';
-import type { ContainerStatus, PersistedLifecycle } from '../specs/api/containers.ts';
+import type { ContainerStatus } from '../specs/api/containers.ts';
 
 export interface ContainerControllerOptions {
   store: ObjectStore;
@@ -38,6 +43,8 @@ export interface ContainerControllerOptions {
 
 interface Entry {
   actor: Actor<ContainerMachine>;
+  /** The status derived from the actor's latest snapshot (what view() returns). */
+  view?: ContainerStatus;
   /** Status last written, to skip identical writes. */
   written?: string;
   lastPhase?: string;
@@ -50,6 +57,8 @@ export class ContainerController {
   readonly #machine: ContainerMachine;
   readonly #actors = new Map<string, Entry>();
   readonly #puller: ImagePuller;
+  /** Who waits on each name (waitFor): told after every transition, spawn and drop of its actor. */
+  readonly #watchers = new Map<string, Set<() => void>>();
   /** Containers in the engine berth did not create: reported, never touched. */
   unknown: EngineContainer[] = [];
 
@@ -116,64 +125,56 @@ export class ContainerController {
     await this.queue.shutdown();
     for (const e of this.#actors.values()) e.actor.stop();
     this.#actors.clear();
-  }
-
-  /** The live status of a Container (the shape written to the store), if it has a lifecycle. */
-  view(name: string): ContainerStatus | undefined {
-    const snap = this.#actors.get(name)?.actor.getSnapshot();
-    return snap && this.#statusOf(name, snap);
-  }
-
-  #statusOf(name: string, snap: ContainerSnapshot): ContainerStatus {
-    const prev = this.#o.store.get('Container', name)?.status.conditions;
-    return containerStatus(phaseOf(snap.value), snap.context, prev, isoTime(this.#o.clock));
+    for (const name of this.#watchers.keys()) this.#notify(name);
   }
 
   /**
-   * Resolves with the status once `done` holds for the container's lifecycle (checked at once and
-   * on every transition); rejects when signal aborts. A container without an actor yet is waited for.
+   * The container's status as its controller sees it now — the same typed status it writes to the
+   * store after every transition; undefined while the controller has no lifecycle for the name.
    */
-  waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined> {
+  view(name: string): ContainerStatus | undefined {
+    return this.#actors.get(name)?.view;
+  }
+
+  /**
+   * Resolves with the view once `done` holds for it (checked at once and after every change of the
+   * container's lifecycle); rejects when signal aborts. A container without a lifecycle yet is waited for.
+   */
+  waitFor(name: string, done: (view: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined> {
     return new Promise((resolve, reject) => {
-      let sub: { unsubscribe(): void } | undefined;
-      let watched: Entry | undefined;
-      const finish = (s: ContainerStatus | undefined) => {
-        cleanup();
-        resolve(s);
-      };
+      const watchers = this.#watchers.get(name) ?? new Set<() => void>();
+      this.#watchers.set(name, watchers);
       const check = () => {
-        const e = this.#actors.get(name);
-        const view = e && this.#statusOf(name, e.actor.getSnapshot());
-        if (done(view)) return finish(view);
-        if (e && e !== watched) {
-          sub?.unsubscribe();
-          watched = e;
-          sub = e.actor.subscribe({ next: () => check(), complete: () => check() });
-        }
+        const view = this.view(name);
+        if (!done(view)) return;
+        cleanup();
+        resolve(view);
       };
-      // Actors come and go (spawn, recreate): look again whenever the queue handles the name.
-      const poll = setInterval(check, 100);
-      poll.unref();
       const onAbort = () => {
         cleanup();
         reject(signal!.reason);
       };
       const cleanup = () => {
-        clearInterval(poll);
-        sub?.unsubscribe();
+        watchers.delete(check);
+        if (watchers.size === 0 && this.#watchers.get(name) === watchers) this.#watchers.delete(name);
         signal?.removeEventListener('abort', onAbort);
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
+      watchers.add(check);
       check();
     });
   }
 
   /** Lifecycle verbs from the API (stop, start, pause, unpause). */
-  send(name: string, event: ContainerEvent): void {
+  send(name: string, event: UserEvent): void {
     const e = this.#actors.get(name);
     if (!e) throw new NotFoundError(`container "${name}" has no lifecycle yet: it is not applied or still being set up; retry in a moment`);
     e.actor.send(event);
+  }
+
+  #notify(name: string): void {
+    for (const w of [...(this.#watchers.get(name) ?? [])]) w();
   }
 
   async reconcile(name: string): Promise<{ requeueAfter?: number }> {
@@ -189,13 +190,13 @@ export class ContainerController {
           image: await this.#imageFor(res.spec.image),
         }
       : undefined;
-    const previous = (res?.status as { lifecycle?: PersistedLifecycle } | undefined)?.lifecycle;
+    const stored = res?.status.lifecycle;
     const decision = reconcileContainer(
       desired,
       {
         ...(entry ? { actor: actorView(entry.actor.getSnapshot()) } : {}),
         containers,
-        ...(previous ? { previous } : {}),
+        ...(stored ? { stored } : {}),
       },
       this.#o.clock.now(),
     );
@@ -205,9 +206,12 @@ export class ContainerController {
 
   async #execute(name: string, a: ContainerAction, res: ContainerResource | undefined): Promise<void> {
     switch (a.type) {
+      case 'pull':
+        this.#puller.pull(a.ref);
+        return;
       case 'spawn': {
         const actor = createActor(this.#machine, {
-          input: { desired: a.desired, ...(a.previous ? { previous: a.previous } : {}), ...(a.adopt ? { adopt: a.adopt } : {}) },
+          input: { desired: a.desired, ...(a.stored ? { stored: a.stored } : {}), ...(a.adopt ? { adopt: a.adopt } : {}) },
           clock: this.#o.clock,
         });
         const entry: Entry = { actor };
@@ -226,6 +230,7 @@ export class ContainerController {
       case 'dropActor':
         this.#actors.get(name)?.actor.stop();
         this.#actors.delete(name);
+        this.#notify(name);
         return;
       case 'removeStray': {
         const grace = res?.spec.terminationGracePeriodSeconds ?? 10;
@@ -240,17 +245,20 @@ export class ContainerController {
     }
   }
 
+  /** After every transition: the view, the store's status (when it changed), the waiters, the queue. */
   #onSnapshot(name: string, entry: Entry, snap: ContainerSnapshot): void {
     const phase = phaseOf(snap.value);
     const res = this.#o.store.get('Container', name);
+    const status = containerStatus(phase, snap.context, res?.status.conditions, isoTime(this.#o.clock));
+    entry.view = status;
     if (res && phase !== 'Removed') {
-      const status = containerStatus(phase, snap.context, res.status.conditions, isoTime(this.#o.clock));
       const key = JSON.stringify({ ...status, conditions: status.conditions.map((c) => ({ ...c, lastTransitionTime: '' })) });
       if (key !== entry.written) {
         entry.written = key;
-        this.#o.store.setStatus({ kind: 'Container', name }, status as unknown as Status);
+        this.#o.store.setStatus({ kind: 'Container', name }, { ...status });
       }
     }
+    if (this.#actors.get(name) === entry) this.#notify(name);
     if (phase !== entry.lastPhase) {
       entry.lastPhase = phase;
       this.queue.add(name);
@@ -267,6 +275,7 @@ export class ContainerController {
     this.#o.events.warning({ kind: 'Container', name, uid: res.metadata.uid }, 'InvalidSpec', errorMessage(err));
   }
 
+  /** Where the image stands; a registry reference that is not there is "missing" (the decision pulls it). */
   async #imageFor(image: string): Promise<ImageAvailability> {
     if (!imageIsObjectName(image)) return this.#puller.availability(image);
     const img = this.#o.store.get('Image', image) as ImageResource | undefined;
@@ -295,6 +304,7 @@ export class ContainerController {
         const phase = phaseOf(snap.value);
         const c = snap.context;
         if (!c.containerID || phase === 'Removed') return;
+        const labels = this.#o.store.get('Container', name)?.metadata.labels;
         const sample: ContainerSample = {
           name,
           image: c.image?.ref ?? c.desired.spec.image,
@@ -302,6 +312,7 @@ export class ContainerController {
           phase,
           restartCount: c.restartCount,
           ...(c.startedAt ? { startTime: Date.parse(c.startedAt) / 1000 } : {}),
+          ...(labels && Object.keys(labels).length ? { labels } : {}),
         };
         if (phase === 'Running' || phase === 'Paused') {
           sample.stats = await this.#o.engine.stats(c.containerID).catch(() => undefined);

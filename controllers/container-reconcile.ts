@@ -1,8 +1,9 @@
 // The pure decision for one Container object: compare what is wanted (the object, its image) with
-// what is (the object's actor, if any, and the engine's containers owned by it) and say what to do.
-// Level-triggered: it is called for every event on the key and on a periodic resync, and returns
-// nothing to do when both sides agree. The executor (container-controller.ts) performs the actions.
-import type { ContainerSpec } from '../specs/schema.ts';
+// what is (the object's actor, if any, the engine's containers owned by it, and the lifecycle the
+// store recorded) and say what to do. Level-triggered: it is called for every event on the key and
+// on a periodic resync, and returns nothing to do when both sides agree. The executor
+// (container-controller.ts) performs the actions — including pulls: a registry image that is not
+// there is pulled because the decision says so, never as a side effect of looking at it.
 import type { EngineContainer, ImageHandle } from '../engine/engine.ts';
 import type { ContainerEvent, DesiredContainer } from './container-types.ts';
 import { specHash } from './hash.ts';
@@ -14,15 +15,12 @@ export const RESYNC_MS = 10_000;
 export type ImageAvailability =
   | { state: 'ready'; image: ImageHandle }
   | { state: 'pending'; reason: string; message?: string }
-  | { state: 'failed'; reason: string; message: string };
+  | { state: 'failed'; reason: string; message: string }
+  /** A registry reference not present, not being pulled, not backing off: to be pulled. */
+  | { state: 'missing'; ref: string };
 
-export interface ContainerDesiredView {
-  name: string;
-  uid: string;
-  generation: number;
-  spec: ContainerSpec;
-  image: ImageAvailability;
-}
+/** The Container object as read from the store (the DesiredContainer before its hash), and its image. */
+export type ContainerDesiredView = Omit<DesiredContainer, 'specHash'> & { image: ImageAvailability };
 
 /** What the actor's snapshot says (for an actor that exists). */
 export interface ActorView {
@@ -41,12 +39,13 @@ export interface ContainerObservedView {
   actor?: ActorView;
   /** Engine containers owned by this object's name. */
   containers: EngineContainer[];
-  /** Lifecycle recorded in status by the previous daemon (restart count, backoff, stop). */
-  previous?: PersistedLifecycle;
+  /** status.lifecycle in the store (restart count, backoff, stop): what an adopting actor continues from. */
+  stored?: PersistedLifecycle;
 }
 
 export type ContainerAction =
-  | { type: 'spawn'; desired: DesiredContainer; adopt?: EngineContainer; previous?: PersistedLifecycle }
+  | { type: 'pull'; ref: string }
+  | { type: 'spawn'; desired: DesiredContainer; adopt?: EngineContainer; stored?: PersistedLifecycle }
   | { type: 'send'; event: ContainerEvent }
   | { type: 'removeStray'; container: EngineContainer; reason: string }
   | { type: 'dropActor' };
@@ -56,11 +55,17 @@ export interface Decision<A> {
   requeueAfter?: number;
 }
 
+/** What a Container waiting for a registry image is told while it is pulled. */
+export function pullingImage(ref: string): ImageAvailability & { state: 'pending' } {
+  return { state: 'pending', reason: 'Pulling', message: `Pulling image "${ref}"` };
+}
+
 /** Phases in which the actor is in the middle of an engine call: containers may be appearing or going. */
 const BUSY: ReadonlySet<ContainerPhase> = new Set(['Creating', 'Restarting', 'Stopping', 'Removing']);
 
 function desiredFor(d: ContainerDesiredView, digest: string | undefined): DesiredContainer {
-  return { name: d.name, uid: d.uid, generation: d.generation, spec: d.spec, specHash: specHash(d.spec, digest) };
+  const { image: _, ...object } = d;
+  return { ...object, specHash: specHash(d.spec, digest) };
 }
 
 /** Newest first, running before stopped: the one to keep when several match. */
@@ -88,7 +93,10 @@ export function reconcileContainer(
     return { actions };
   }
 
-  const readyImage = desired.image.state === 'ready' ? desired.image.image : undefined;
+  // A missing registry image is pulled (IfNotPresent); meanwhile the actor hears that it is pulling.
+  if (desired.image.state === 'missing') actions.push({ type: 'pull', ref: desired.image.ref });
+  const image = desired.image.state === 'missing' ? pullingImage(desired.image.ref) : desired.image;
+  const readyImage = image.state === 'ready' ? image.image : undefined;
 
   // No actor: first sight of the object, or a daemon restart. Adopt what matches; remove the rest.
   if (!actor || actor.phase === 'Removed') {
@@ -111,9 +119,9 @@ export function reconcileContainer(
       type: 'spawn',
       desired: want,
       ...(adopt ? { adopt } : {}),
-      ...(adopt && observed.previous ? { previous: observed.previous } : {}),
+      ...(adopt && observed.stored ? { stored: observed.stored } : {}),
     });
-    if (!adopt) actions.push(...imageNews(desired.image, undefined));
+    if (!adopt) actions.push(...imageNews(image, undefined));
     return { actions, requeueAfter: RESYNC_MS };
   }
 
@@ -128,7 +136,7 @@ export function reconcileContainer(
   if (readyImage && readyImage.digest !== actor.imageDigest) {
     actions.push({ type: 'send', event: { type: 'IMAGE_READY', image: readyImage } });
   } else if (!readyImage && (actor.phase === 'Pending' || actor.phase === 'WaitingForImage')) {
-    actions.push(...imageNews(desired.image, actor.imageWaiting));
+    actions.push(...imageNews(image, actor.imageWaiting));
   }
 
   // Drift: the engine no longer has the actor's container, or it stopped without the watcher noticing.
@@ -151,7 +159,9 @@ export function reconcileContainer(
   return { actions, requeueAfter: RESYNC_MS };
 }
 
-function imageNews(image: ImageAvailability, shown: ActorView['imageWaiting']): ContainerAction[] {
+type KnownImage = Exclude<ImageAvailability, { state: 'missing' }>;
+
+function imageNews(image: KnownImage, shown: ActorView['imageWaiting']): ContainerAction[] {
   if (image.state === 'ready') return [{ type: 'send', event: { type: 'IMAGE_READY', image: image.image } }];
   if (shown && shown.reason === image.reason && shown.message === image.message) return [];
   return [

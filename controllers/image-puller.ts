@@ -1,11 +1,12 @@
 // Registry references used directly by Containers (no Image object): pulled once (IfNotPresent),
 // one pull per reference at a time, failures retried with kubelet's ImagePullBackOff (10 s doubling
-// to 5 min). Availability is answered at once from what is known; a finished pull re-enqueues the
-// containers that wait for it.
+// to 5 min). availability() only looks: it answers at once from what is known, and says "missing"
+// when a pull is due; the reconcile decision then asks for the pull, which the controller's
+// executor starts with pull(). A finished pull re-enqueues the containers that wait for it.
 import type { ImageEngine, ImageHandle } from '../engine/engine.ts';
-import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS } from './backoff.ts';
+import { pullBackoffMs } from './backoff.ts';
 import type { Clock } from './clock.ts';
-import type { ImageAvailability } from './container-reconcile.ts';
+import { pullingImage, type ImageAvailability } from './container-reconcile.ts';
 import { errorMessage } from './errors.ts';
 import type { BerthMetrics } from './metrics.ts';
 
@@ -28,23 +29,22 @@ export class ImagePuller {
     return /[@]|:[^/]+$/.test(ref) ? ref : `${ref}:latest`;
   }
 
+  /** What is known of the image, without side effects. */
   async availability(image: string): Promise<ImageAvailability> {
     const ref = this.normalise(image);
     const local = await this.o.engine.resolveImage(ref);
     if (local) return { state: 'ready', image: local };
-    if (this.#pulls.has(ref)) return { state: 'pending', reason: 'Pulling', message: `Pulling image "${ref}"` };
+    if (this.#pulls.has(ref)) return pullingImage(ref);
     const f = this.#failures.get(ref);
-    if (f) {
-      const wait = Math.min(BACKOFF_INITIAL_MS * 2 ** (f.attempts - 1), BACKOFF_MAX_MS);
-      if (this.o.clock.now() < f.at + wait) {
-        return { state: 'failed', reason: 'ImagePullBackOff', message: `Back-off pulling image "${ref}": ${f.message}` };
-      }
+    if (f && this.o.clock.now() < f.at + pullBackoffMs(f.attempts)) {
+      return { state: 'failed', reason: 'ImagePullBackOff', message: `Back-off pulling image "${ref}": ${f.message}` };
     }
-    this.#start(ref);
-    return { state: 'pending', reason: 'Pulling', message: `Pulling image "${ref}"` };
+    return { state: 'missing', ref };
   }
 
-  #start(ref: string): void {
+  /** Starts pulling ref (normalised), unless a pull of it is already running. */
+  pull(ref: string): void {
+    if (this.#pulls.has(ref)) return;
     const t0 = this.o.clock.now();
     let bytes = 0;
     const p = this.o.engine

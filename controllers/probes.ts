@@ -2,23 +2,17 @@
 // periodSeconds, one check (exec / httpGet / tcpSocket) bounded by timeoutSeconds; the result only
 // changes after successThreshold successes or failureThreshold failures in a row. A liveness
 // probe that fails makes the container be restarted; a readiness probe sets the Ready condition.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
+// The check itself (a process, a socket) is the engine's probe verb (engine/probes.ts); here are
+// the timing, the thresholds and what the results mean.
 import type { ContainerPort, Probe } from '../specs/schema.ts';
-import type { ExecResult } from '../engine/runtime/runtime.ts';
+import type { ProbeCheck, ProbeOutcome } from '../engine/engine.ts';
 import { type Clock } from './clock.ts';
 import { errorMessage } from './errors.ts';
 
-export interface ProbeOutcome {
-  ok: boolean;
-  /** Why it failed, as kubelet reports it (shown in the Unhealthy event). */
-  message?: string;
-}
-
 /** What a probe needs from the container. */
 export interface ProbeTarget {
-  exec(command: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Runs one resolved check (the engine's probe verb for this container). */
+  run(check: ProbeCheck): Promise<ProbeOutcome>;
   /** Address to connect to for httpGet/tcpSocket when the probe names no host. */
   host: string;
   ports: ContainerPort[];
@@ -32,79 +26,38 @@ function resolvePort(port: number | string, ports: ContainerPort[]): number {
   return named.containerPort;
 }
 
-/** Runs one check of the probe. Never rejects. */
-export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeOutcome> {
+/** The check a probe asks for, its named port and default host resolved; undefined without a handler. */
+export function probeCheck(probe: Probe, target: Pick<ProbeTarget, 'host' | 'ports'>): ProbeCheck | undefined {
   const timeoutMs = probe.timeoutSeconds * 1000;
-  try {
-    if (probe.exec) {
-      const res = await target.exec(probe.exec.command, timeoutMs);
-      if (res.exitCode === 0) return { ok: true };
-      const out = Buffer.concat([res.stdout, res.stderr]).toString('utf8').trim().slice(0, 200);
-      return { ok: false, message: `command ${JSON.stringify(probe.exec.command)} exited with ${res.exitCode}${out ? `: ${out}` : ''}` };
-    }
-    if (probe.httpGet) {
-      const g = probe.httpGet;
-      return await httpCheck({
-        https: g.scheme === 'HTTPS',
+  if (probe.exec) return { exec: { command: probe.exec.command }, timeoutMs };
+  if (probe.httpGet) {
+    const g = probe.httpGet;
+    return {
+      httpGet: {
+        scheme: g.scheme,
         host: g.host ?? target.host,
         port: resolvePort(g.port, target.ports),
         path: g.path,
         headers: Object.fromEntries((g.httpHeaders ?? []).map((h) => [h.name, h.value])),
-        timeoutMs,
-      });
-    }
-    if (probe.tcpSocket) {
-      return await tcpCheck(probe.tcpSocket.host ?? target.host, resolvePort(probe.tcpSocket.port, target.ports), timeoutMs);
-    }
-    return { ok: false, message: 'probe has no handler' };
+      },
+      timeoutMs,
+    };
+  }
+  if (probe.tcpSocket) {
+    const t = probe.tcpSocket;
+    return { tcpSocket: { host: t.host ?? target.host, port: resolvePort(t.port, target.ports) }, timeoutMs };
+  }
+  return undefined;
+}
+
+/** Runs one check of the probe. Never rejects. */
+export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeOutcome> {
+  try {
+    const check = probeCheck(probe, target);
+    return check ? await target.run(check) : { ok: false, message: 'probe has no handler' };
   } catch (err) {
     return { ok: false, message: errorMessage(err) };
   }
-}
-
-function httpCheck(o: {
-  https: boolean;
-  host: string;
-  port: number;
-  path: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-}): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    const req = (o.https ? httpsRequest : httpRequest)(
-      {
-        host: o.host,
-        port: o.port,
-        path: o.path,
-        method: 'GET',
-        headers: { 'User-Agent': 'berth-probe/1.0', ...o.headers },
-        timeout: o.timeoutMs,
-        rejectUnauthorized: false, // kubelet does not verify probe certificates either
-      },
-      (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        // kubelet: 200 ≤ code < 400 is a success.
-        resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`Get "http://${o.host}:${o.port}${o.path}": timeout after ${o.timeoutMs} ms`)));
-    req.on('error', (e) => resolve({ ok: false, message: e.message }));
-    req.end();
-  });
-}
-
-function tcpCheck(host: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    const done = (r: ProbeOutcome) => {
-      sock.destroy();
-      resolve(r);
-    };
-    sock.setTimeout(timeoutMs, () => done({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` }));
-    sock.once('connect', () => done({ ok: true }));
-    sock.once('error', (e) => done({ ok: false, message: `dial tcp ${host}:${port}: ${e.message}` }));
-  });
 }
 
 /** The threshold logic, pure: feed each check's outcome, read whether the result flipped. */

@@ -1,9 +1,54 @@
-// The Container status written to the store, derived (purely) from the machine's snapshot: phase,
-// containerID, pid, startedAt, restartCount, state / lastState as kubelet reports them, conditions
-// with reasons, and the lifecycle facts that must survive a daemon restart.
+// The store's status is the one home of a Container's lifecycle. Both ways between it and an actor
+// are here, as pure functions:
+//  - containerStatus(): the status written to the store after every transition, derived from the
+//    machine's snapshot: phase, containerID, pid, startedAt, restartCount, state / lastState as
+//    kubelet reports them, conditions with reasons, and status.lifecycle — the facts that must
+//    survive a daemon restart;
+//  - restoreContext(): an actor's starting context, rebuilt from that status.lifecycle and the
+//    container the engine still has. Nothing else carries lifecycle state from one actor to the next.
 import type { Condition } from '../specs/schema.ts';
-import type { MachineContext } from './container-machine.ts';
-import type { ContainerPhase, ContainerState, ContainerStatus, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
+import type { ContainerPhase, ContainerState, ContainerStatus, ExitInfo, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
+import { terminatedState } from './backoff.ts';
+import type { MachineContext, MachineInput } from './container-types.ts';
+
+/**
+ * A new actor's context: fresh for a new container; for an adopted one (a daemon restart), its
+ * process as the engine reports it and the lifecycle the store recorded (restart count, lastState,
+ * backoff series, a stop by the user). An exit that happened while the daemon was down becomes
+ * lastState, unless the store already recorded that very exit.
+ */
+export function restoreContext({ desired, stored = {}, adopt }: MachineInput): MachineContext {
+  const fresh: MachineContext = {
+    desired,
+    imageCondition: { status: 'Unknown', reason: 'Pending' },
+    pid: 0,
+    restartCount: stored.restartCount ?? 0,
+    ...(stored.lastState ? { lastState: stored.lastState } : {}),
+    ...(stored.backoff ? { backoff: stored.backoff } : {}),
+    backoffDelayMs: 0,
+    ready: false,
+    deleteRequested: false,
+    userStopped: stored.userStopped ?? false,
+  };
+  if (!adopt) return fresh;
+  const found: MachineContext = {
+    ...fresh,
+    containerID: adopt.id,
+    imageCondition: { status: 'True', reason: 'Present' },
+    ...(adopt.startedAt ? { startedAt: adopt.startedAt } : {}),
+    ...(adopt.ipAddress ? { ipAddress: adopt.ipAddress } : {}),
+  };
+  if (adopt.status === 'running' || adopt.status === 'paused') return { ...found, pid: adopt.pid, adopted: 'running' };
+  const exit: ExitInfo = adopt.exit ?? { exitCode: 137, oomKilled: false, finishedAt: adopt.startedAt ?? adopt.createdAt };
+  const known = stored.lastState?.containerID === adopt.id && stored.lastState.finishedAt === exit.finishedAt;
+  return {
+    ...found,
+    adopted: 'exited',
+    lastState: known
+      ? stored.lastState
+      : terminatedState(exit, { containerID: adopt.id, ...(adopt.startedAt ? { startedAt: adopt.startedAt } : {}) }),
+  };
+}
 
 /** The phase shown for a machine state value. */
 export function phaseOf(value: unknown): ContainerPhase {

@@ -15,7 +15,6 @@ export interface ReconcileResult {
 }
 
 export type ResultLabel = 'success' | 'error' | 'requeue_after' | 'terminal';
-export const RESULT_LABELS: readonly ResultLabel[] = ['success', 'error', 'requeue_after', 'terminal'];
 
 export interface QueueObserver {
   depth?(n: number): void;

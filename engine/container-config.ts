@@ -1,6 +1,6 @@
 // How a Container object and its image's config become the process and mounts of an OCI bundle,
-// with Kubernetes' rules (pure: the engine façade reads the image config and the rootfs's passwd
-// files, calls these, and hands the result to the bundle writer):
+// with Kubernetes' rules (pure: bundle-assembly.ts reads the image config and the rootfs's passwd
+// files, calls these, and hands the result to bundle.ts's ociConfig):
 //  - command replaces the image's Entrypoint (and drops its Cmd); args replace Cmd;
 //  - $(VAR) in command/args expands from the container's env, $$(VAR) is a literal $(VAR);
 //  - env: the image's Env, then spec.env overriding by name; PATH and HOSTNAME as Docker sets them;

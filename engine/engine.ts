@@ -1,6 +1,6 @@
 // The narrow engine interface the controllers drive: a few verbs on images and containers.
-// Controllers never touch files or processes; the implementation (container-engine.ts) turns these
-// verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
+// Controllers never touch files or processes; the implementation (berth-engine.ts, BerthEngine)
+// turns these verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, LogOptions } from './runtime/runtime.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
@@ -33,7 +33,7 @@ export interface ContainerOwner {
 }
 
 export interface CreateRequest {
-  /** Unique container id (64 hex characters, as Docker's). */
+  /** Unique container id (64 lowercase hex characters, as Docker's; engine/ids.ts). */
   id: string;
   owner: ContainerOwner;
   spec: ContainerSpec;
@@ -44,6 +44,22 @@ export interface CreateRequest {
 export interface EngineContainer extends RuntimeContainer {
   /** Undefined for containers berth did not create (found in the runtime, never touched). */
   owner?: ContainerOwner;
+}
+
+/**
+ * One check of a liveness/readiness probe, its port and host resolved: a command run inside the
+ * container (exit code 0 is healthy), an HTTP GET (200–399 is healthy), or a TCP connect.
+ */
+export type ProbeCheck = { timeoutMs: number } & (
+  | { exec: { command: string[] } }
+  | { httpGet: { scheme: 'HTTP' | 'HTTPS'; host: string; port: number; path: string; headers: Record<string, string> } }
+  | { tcpSocket: { host: string; port: number } }
+);
+
+export interface ProbeOutcome {
+  ok: boolean;
+  /** Why it failed, as kubelet words it (shown in the Unhealthy event). */
+  message?: string;
 }
 
 export interface ImageEngine {
@@ -78,6 +94,8 @@ export interface ContainerEngine {
   wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
   stats(id: string): Promise<ContainerStats>;
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+  /** Runs one probe check against the container; a failure is an outcome, never a rejection. */
+  probe(id: string, check: ProbeCheck): Promise<ProbeOutcome>;
   logs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
   /** The container's processes (as `docker top` shows them). */
   top(id: string): Promise<ProcessInfo[]>;

@@ -1,9 +1,10 @@
 // Builds the daemon's engine from its parts: the image service (content store, registry client,
 // snapshotter), a Runtime, and optionally the network manager and the builder, each adapted to
-// the narrow port BerthEngine uses (engine/container-engine.ts).
+// the narrow port BerthEngine uses (engine/deps.ts).
 import { join } from 'node:path';
-import { BerthEngine, type BuilderPort, type EngineImage, type NetworkPort } from './container-engine.ts';
-import { ImageService, type ImageRecord } from './images/service.ts';
+import { BerthEngine } from './berth-engine.ts';
+import type { BuilderPort, EngineImage, NetworkPort } from './deps.ts';
+import { ImageService, type ImageRecord, type ImageServiceOptions } from './images/service.ts';
 import { RuncRuntime } from './runtime/runc-runtime.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { ContainerVolumes } from './volumes/container-mounts.ts';
@@ -23,27 +24,40 @@ export function toEngineImage(rec: ImageRecord): EngineImage {
   return { ref: rec.ref, digest: rec.digest, size: rec.size, config: rec.config.config ?? {} };
 }
 
-export async function createRuntime(name: RuntimeName, root: string): Promise<Runtime> {
-  const stateDir = join(root, 'runtime');
+export async function createRuntime(name: RuntimeName, root: string, o: { logMaxBytes?: number } = {}): Promise<Runtime> {
+  const opts = { stateDir: join(root, 'runtime'), ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}) };
   if (name === 'native') {
     const { NativeRuntime } = await import('./runtime/native-runtime.ts');
-    return new NativeRuntime({ stateDir });
+    return new NativeRuntime(opts);
   }
-  return new RuncRuntime({ stateDir });
+  return new RuncRuntime(opts);
 }
 
 export async function createEngine(o: {
   root: string;
   runtime?: RuntimeName | Runtime;
   insecureRegistries?: string[];
+  /** Registry mirrors per registry domain ("docker.io" for Docker Hub), tried in order on pulls. */
+  registryMirrors?: Record<string, string[]>;
+  maxConcurrentDownloads?: number;
+  maxConcurrentUploads?: number;
+  /** Size at which a container's log is rotated (bytes). */
+  logMaxBytes?: number;
+  log?: ImageServiceOptions['log'];
   cgroupParent?: string;
   network?: NetworkPort;
   builder?: (images: ImageService, runtime: Runtime) => BuilderPort;
   /** The Volume object of a name, so that a volume first made by a container's mount has its options. */
   declaredVolume?: (name: string) => VolumeDeclaration | undefined;
 }): Promise<EngineParts> {
-  const images = new ImageService({ root: o.root, registry: { insecure: o.insecureRegistries ?? [] } });
-  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root);
+  const images = new ImageService({
+    root: o.root,
+    registry: { insecure: o.insecureRegistries ?? [], mirrors: o.registryMirrors ?? {} },
+    ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}),
+    ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root, o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {});
   const volumes = new LocalVolumes({ root: o.root, ...(o.declaredVolume ? { declared: o.declaredVolume } : {}) });
   const engine = new BerthEngine({
     root: o.root,
@@ -63,6 +77,7 @@ export async function createEngine(o: {
     snapshots: {
       prepare: async (key, image) => images.prepareRootfs(key, await images.mustResolve(image.digest)),
       remove: (key) => images.snapshots.remove(key),
+      usage: (key) => images.snapshots.usage(key),
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),

@@ -136,13 +136,18 @@ static int process(json_object *p, spec *s, berth_err *err) {
   return 0;
 }
 
+/* A zeroed array with room for each element of a JSON array (and a terminator); n is 0 when a is no array. */
+static void *entries_for(json_object *a, size_t size, size_t *n) {
+  *n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+  return *n ? calloc(*n + 1, size) : NULL;
+}
+
 static int mounts(json_object *m, spec *s, berth_err *err) {
-  if (!m || !json_object_is_type(m, json_type_array)) return 0;
-  size_t n = json_object_array_length(m);
-  s->mounts = calloc(n + 1, sizeof *s->mounts);
+  size_t n;
+  s->mounts = entries_for(m, sizeof *s->mounts, &n);
   for (size_t i = 0; i < n; i++) {
-    json_object *e = json_object_array_get_idx(m, i);
     spec_mount *sm = &s->mounts[s->n_mounts++];
+    json_object *e = json_object_array_get_idx(m, i);
     sm->type = "";
     sm->source = "";
     if (str(e, "destination", &sm->destination, "mounts[]", err) < 0 || str(e, "type", &sm->type, "mounts[]", err) < 0 ||
@@ -155,12 +160,11 @@ static int mounts(json_object *m, spec *s, berth_err *err) {
 }
 
 static int device_rules(json_object *d, spec *s, berth_err *err) {
-  if (!d || !json_object_is_type(d, json_type_array)) return 0;
-  size_t n = json_object_array_length(d);
-  s->devices = calloc(n + 1, sizeof *s->devices);
-  for (size_t i = 0; i < n; i++) {
-    json_object *e = json_object_array_get_idx(d, i);
-    spec_device_rule *r = &s->devices[s->n_devices++];
+  size_t n;
+  if (!(s->devices = entries_for(d, sizeof *s->devices, &n))) return 0;
+  for (; s->n_devices < n; s->n_devices++) {
+    spec_device_rule *r = &s->devices[s->n_devices];
+    json_object *e = json_object_array_get_idx(d, s->n_devices);
     json_object *allow = get(e, "allow");
     r->allow = allow && json_object_get_boolean(allow);
     const char *type = "a";

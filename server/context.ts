@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
+import type { Settings } from './config/settings.ts';
 import type { Logger } from './log.ts';
 
 export interface DaemonOptions {
@@ -23,6 +24,17 @@ export interface DaemonOptions {
   insecureRegistries?: string[];
   /** cgroup parent of the containers (default "berth"). */
   cgroupParent?: string;
+  /** Mirrors tried in order before a registry, per registry domain ("docker.io" for Docker Hub). */
+  registryMirrors?: Record<string, string[]>;
+  /** Layers fetched at once per pull; pushed at once per push. */
+  maxConcurrentDownloads?: number;
+  maxConcurrentUploads?: number;
+  /** Size at which a container's log is rotated (bytes). */
+  logMaxBytes?: number;
+  /** The daemon's labels (key=value), shown by `berth info`. */
+  labels?: string[];
+  /** The settings these options came from (daemon.json, flags), with their sources: `berth info`, reload. */
+  settings?: Settings;
 }
 
 export interface DaemonContext {
@@ -45,6 +57,10 @@ export interface DaemonContext {
   controllers?: Controllers;
   /** Every verb on containers, for any API (server/services/containers.ts); present once the controllers run. */
   containers?: import('./services/containers.ts').ContainerService;
+  /** The watched manifest directories; started in the background, changed by a reload. */
+  watches?: import('./watch.ts').WatchSet;
+  /** How the last reload (SIGHUP) went: `berth info` shows it. */
+  lastReload?: import('./config/reload.ts').ReloadStatus;
   /**
    * Work to run on shutdown, last registered first (close watchers, stop loops...). Services
    * register here when composed; the daemon awaits each in turn on SIGTERM/SIGINT.

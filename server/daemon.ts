@@ -10,8 +10,10 @@ import { EventRecorder } from './events.ts';
 import { startServer, type ApiServer } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { allRoutes } from './routes/index.ts';
-import { DirectoryWatcher } from './watch.ts';
+import { WatchSet } from './watch.ts';
 import { berthVersion } from '../specs/version.ts';
+import { reloadDaemon, type ReloadStatus } from './config/reload.ts';
+import type { Settings } from './config/settings.ts';
 
 export const DEFAULT_ROOT = '/var/lib/berth';
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -21,6 +23,8 @@ export interface Daemon {
   server: ApiServer;
   /** Stops serving, runs the shutdown hooks (last registered first), closes the store. */
   stop(): Promise<void>;
+  /** Re-reads the settings and applies those that can change live, or keeps the running ones (server/config/reload.ts). */
+  reload(read: () => Promise<Settings>): Promise<ReloadStatus>;
 }
 
 /**
@@ -69,6 +73,11 @@ export async function composeDaemon(
       root,
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
+      registryMirrors: options.registryMirrors ?? {},
+      ...(options.maxConcurrentDownloads ? { maxConcurrentDownloads: options.maxConcurrentDownloads } : {}),
+      ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
+      ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
+      log: log.child({ component: 'images' }),
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       network: networkPort(networks),
       declaredVolume: (name) => {
@@ -139,12 +148,10 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
     else ctx.log.warn('no container engine: serving controller metrics only', { url: srv.url });
     ctx.onShutdown(() => srv.close());
   }
-  for (const dir of ctx.options.watch) {
-    const watcher = new DirectoryWatcher(dir, { store: ctx.store, events: ctx.events.for('watch'), log: ctx.log.child({ watch: resolve(dir) }) });
-    ctx.onShutdown(() => watcher.stop());
-    await watcher.start();
-    ctx.log.info('watching for manifests', { dir: watcher.dir });
-  }
+  const watches = new WatchSet({ store: ctx.store, events: ctx.events.for('watch'), log: ctx.log });
+  ctx.watches = watches;
+  ctx.onShutdown(() => watches.stop());
+  await watches.set(ctx.options.watch);
 }
 
 export async function startDaemon(options: DaemonOptions, log: Logger = createLogger(), services: DaemonServices = {}): Promise<Daemon> {
@@ -165,9 +172,12 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
     throw err;
   }
   let stopping: Promise<void> | undefined;
+  let reloading = Promise.resolve() as Promise<unknown>;
   return {
     ctx,
     server,
+    // One reload at a time: a second SIGHUP waits for the first.
+    reload: (read) => (reloading = reloading.catch(() => undefined).then(() => reloadDaemon(ctx, read))) as Promise<ReloadStatus>,
     stop: () =>
       (stopping ??= (async () => {
         await server.close();
@@ -177,17 +187,24 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
   };
 }
 
-/** `berth daemon`: runs in the foreground until SIGTERM or SIGINT. */
-export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const wanted = process.env.BERTH_LOG_LEVEL;
-  const level = wanted === 'debug' || wanted === 'warn' || wanted === 'error' ? wanted : 'info';
-  const log = createLogger({ level });
+/**
+ * `berth daemon`: runs in the foreground until SIGTERM or SIGINT; SIGHUP (`systemctl reload berth`)
+ * re-reads the settings with `reread`.
+ */
+export async function runDaemon(options: DaemonOptions, reread?: () => Promise<Settings>): Promise<void> {
+  const log = createLogger({ level: options.settings?.values['log-level'] ?? 'info' });
   const daemon = await startDaemon(options, log);
+  const onHangup = () => {
+    log.info('reloading the configuration', { signal: 'SIGHUP', file: options.settings?.file });
+    if (reread) void daemon.reload(reread).catch((err) => log.error('configuration reload failed; the running settings are kept', { error: err }));
+  };
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       log.info('stopping', { signal: sig });
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       void daemon.stop().then(resolve);
     };
     process.on('SIGTERM', onSignal);

@@ -21,11 +21,28 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** "host:port" or ":port" means TCP; anything else is a unix socket path. */
-export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } {
+/** "host:port" or ":port" means TCP; "fd://" the socket systemd passes (socket activation); anything else is a unix socket path. */
+export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } | { fd: number } {
+  if (addr === 'fd://') return { fd: activatedSocket() };
   const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^/:]*):(\d+)$/.exec(addr);
   if (m) return { host: (m[1] || '127.0.0.1').replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   return { path: addr };
+}
+
+/**
+ * The listening socket systemd passed (sd_listen_fds(3): fd 3, announced by LISTEN_PID and
+ * LISTEN_FDS, which are then unset so that nothing this process starts takes them for its own).
+ */
+function activatedSocket(): number {
+  const { LISTEN_PID, LISTEN_FDS } = process.env;
+  if (LISTEN_PID !== String(process.pid) || !LISTEN_FDS || Number(LISTEN_FDS) < 1) {
+    throw new InvalidArgumentError('fd:// is the socket systemd passes (berth.socket), and none was passed to this process; start it through systemd, or listen on unix:///path');
+  }
+  if (Number(LISTEN_FDS) > 1) throw new InvalidArgumentError(`systemd passed ${LISTEN_FDS} sockets; berth listens on one (give berth.socket one ListenStream)`);
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return 3;
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -162,12 +179,13 @@ export async function startServer(routes: Route[], listen: string, log: Logger):
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     if ('path' in where) server.listen(where.path, resolve);
+    else if ('fd' in where) server.listen({ fd: where.fd }, resolve);
     else server.listen(where.port, where.host, resolve);
   });
   let address = listen;
   if ('path' in where) {
     await chmod(where.path, 0o660);
-  } else {
+  } else if ('port' in where) {
     const a = server.address();
     if (a && typeof a === 'object') address = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   }

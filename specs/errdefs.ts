@@ -10,33 +10,13 @@ export class BerthError extends Error {
   }
 }
 
-export class NotFoundError extends BerthError {
-  override readonly httpStatus = 404;
-}
-
-export class AlreadyExistsError extends BerthError {
-  override readonly httpStatus = 409;
-}
-
-export class InvalidArgumentError extends BerthError {
-  override readonly httpStatus = 400;
-}
-
-export class FailedPreconditionError extends BerthError {
-  override readonly httpStatus = 412;
-}
-
-export class ConflictError extends BerthError {
-  override readonly httpStatus = 409;
-}
-
-export class UnavailableError extends BerthError {
-  override readonly httpStatus = 503;
-}
-
-export class PermissionDeniedError extends BerthError {
-  override readonly httpStatus = 403;
-}
+export class NotFoundError extends BerthError { override readonly httpStatus = 404; }
+export class AlreadyExistsError extends BerthError { override readonly httpStatus = 409; }
+export class InvalidArgumentError extends BerthError { override readonly httpStatus = 400; }
+export class FailedPreconditionError extends BerthError { override readonly httpStatus = 412; }
+export class ConflictError extends BerthError { override readonly httpStatus = 409; }
+export class UnavailableError extends BerthError { override readonly httpStatus = 503; }
+export class PermissionDeniedError extends BerthError { override readonly httpStatus = 403; }
 
 export const errorClasses = {
   NotFoundError,

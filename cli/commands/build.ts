@@ -1,8 +1,7 @@
 // `berth build`: a Dockerfile build through the daemon.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command): void {
   program

@@ -1,9 +1,8 @@
 // Docker-style verbs on containers: run, ps, logs, exec, stop, start, kill, rm, pause, unpause,
 // inspect, stats, top.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const verbs = () => import('../verbs/containers.ts');
 
 export function register(program: Command): void {

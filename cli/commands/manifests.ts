@@ -1,8 +1,7 @@
 // apply, diff, delete, validate, schema: the verbs that take manifests.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const verbs = () => import('../verbs/manifests.ts');
 
 export function register(program: Command): void {
@@ -17,7 +16,7 @@ export function register(program: Command): void {
     .option('--timeout <duration>', 'give up waiting after this long (exit 1): 90, 30s, 5m', '5m')
     .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string; wait?: boolean; timeout: string }, cmd: Command) => {
       // Checked before anything is applied: a bad flag changes nothing.
-      const timeout = (await import('../duration.ts')).parseDuration(opts.timeout, '--timeout');
+      const timeout = (await import('../../specs/duration.ts')).parseDurationSeconds(opts.timeout, '--timeout');
       const client = await clientFor(cmd);
       const code = await (await verbs()).apply(client, opts.filename, opts);
       if (!opts.wait || opts.dryRun || code !== 0) return code;

@@ -1,8 +1,7 @@
 // `berth network create|ls|inspect|rm`: named bridge networks (CNI); `berth port`.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const verbs = () => import('../verbs/network.ts');
 
 export function register(program: Command): void {

@@ -25,7 +25,10 @@ async function showProgress(events: AsyncIterable<PullEvent & { status: string }
         last = e as unknown as Record<string, unknown>;
         continue;
       }
-      if (multi && e.id !== 'manifest') {
+      if (e.id === 'mirror') {
+        // Which mirror the pull goes through, and why it moves on: said before any layer bar.
+        process.stderr.write(`${e.message ?? e.status}\n`);
+      } else if (multi && e.id !== 'manifest') {
         let b = bars.get(e.id);
         if (!b) bars.set(e.id, (b = multi.create(e.total ?? 0, 0, { id: e.id, status: e.status })));
         if (e.total) b.setTotal(e.total);

@@ -6,7 +6,8 @@ import { posix } from 'node:path';
 import { constants } from 'node:os';
 import { DockerfileError } from './errors.ts';
 import type { Command, CommandForm } from './instructions.ts';
-import { DEFAULT_SHELL, envSet, goQuoteList, parseDuration, type ImageConfig } from './image-config.ts';
+import { DEFAULT_SHELL, envSet, goQuoteList, type ImageConfig } from './image-config.ts';
+import { parseDurationNs } from '../../specs/duration.ts';
 import { expandWord, expandWords, WordError, type Env } from './words.ts';
 
 /** Build args Docker passes to RUN without an ARG declaring them (and keeps out of history). */
@@ -96,33 +97,28 @@ export function expander(ctx: DispatchContext, c: { line: number; col: number; k
   };
 }
 
+/** ENV and LABEL: each NAME=value pair expanded (a blank name is an error) and set in order. */
+function applyPairs(c: Extract<Meta, { keyword: 'ENV' | 'LABEL' }>, ex: ReturnType<typeof expander>, set: (name: string, value: string) => void): string {
+  const parts: string[] = [];
+  for (const [k, v] of c.pairs) {
+    const name = ex.word(k);
+    const value = ex.word(v);
+    if (!name) ex.fail(`${c.keyword} names can not be blank`);
+    set(name, value);
+    parts.push(`${name}=${value}`);
+  }
+  return `${c.keyword} ${parts.join(' ')}`;
+}
+
 /** Applies a config-only instruction; returns the text of its history entry. */
 export function applyMeta(c: Meta, s: StageState, ctx: DispatchContext): string {
   const ex = expander(ctx, c, substitutionEnv(s));
   const cfg = s.image.config;
   switch (c.keyword) {
-    case 'ENV': {
-      const parts: string[] = [];
-      for (const [k, v] of c.pairs) {
-        const name = ex.word(k);
-        const value = ex.word(v);
-        if (!name) ex.fail('ENV names can not be blank');
-        cfg.Env = envSet(cfg.Env ?? [], name, value);
-        parts.push(`${name}=${value}`);
-      }
-      return `ENV ${parts.join(' ')}`;
-    }
-    case 'LABEL': {
-      const parts: string[] = [];
-      for (const [k, v] of c.pairs) {
-        const name = ex.word(k);
-        const value = ex.word(v);
-        if (!name) ex.fail('LABEL names can not be blank');
-        cfg.Labels = { ...(cfg.Labels ?? {}), [name]: value };
-        parts.push(`${name}=${value}`);
-      }
-      return `LABEL ${parts.join(' ')}`;
-    }
+    case 'ENV':
+      return applyPairs(c, ex, (name, value) => (cfg.Env = envSet(cfg.Env ?? [], name, value)));
+    case 'LABEL':
+      return applyPairs(c, ex, (name, value) => (cfg.Labels = { ...(cfg.Labels ?? {}), [name]: value }));
     case 'CMD': {
       cfg.Cmd = argvOf(c.form, s);
       cfg.ArgsEscaped = undefined;
@@ -181,7 +177,7 @@ export function applyMeta(c: Meta, s: StageState, ctx: DispatchContext): string 
         const v = c.flags[flag];
         if (v === undefined) return;
         try {
-          const ns = parseDuration(ex.word(v));
+          const ns = parseDurationNs(ex.word(v));
           if (ns !== 0 && ns < 1e6) ex.fail(`--${flag} cannot be less than 1ms`);
           hc[key] = ns;
         } catch (err) {

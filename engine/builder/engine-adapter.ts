@@ -1,7 +1,7 @@
 // The builder as the container engine uses it for Image objects with spec.build (engine/wire.ts
 // createEngine's `builder` factory): build and tag, and the digest that says when to rebuild.
 import type { ImageSpec } from '../../specs/schema.ts';
-import type { BuilderPort } from '../container-engine.ts';
+import type { BuilderPort } from '../deps.ts';
 import { formatReference, parseReference } from '../images/reference.ts';
 import type { Builder } from './builder.ts';
 

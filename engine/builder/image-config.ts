@@ -21,9 +21,6 @@ export interface ImageConfig extends Omit<StoreImageConfig, 'config'> {
 }
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
-/** Docker's PATH for images that do not set one (a build sets it for RUN when the image has no PATH). */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
 export function scratchImage(): ImageConfig {
   const p = hostPlatform();
   return { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
@@ -39,15 +36,6 @@ export function nopCreatedBy(shell: string[], text: string): string {
   return `${[...shell].join(' ')} #(nop)  ${text}`;
 }
 
-/** Value of NAME in an env list, or undefined. */
-export function envGet(env: string[] | undefined, name: string): string | undefined {
-  for (const e of env ?? []) {
-    const eq = e.indexOf('=');
-    if ((eq < 0 ? e : e.slice(0, eq)) === name) return eq < 0 ? '' : e.slice(eq + 1);
-  }
-  return undefined;
-}
-
 /** Sets NAME=value, replacing it in place if present (Docker keeps the order of first definition). */
 export function envSet(env: string[], name: string, value: string): string[] {
   const out = [...env];
@@ -55,28 +43,4 @@ export function envSet(env: string[], name: string, value: string): string[] {
   if (i >= 0) out[i] = `${name}=${value}`;
   else out.push(`${name}=${value}`);
   return out;
-}
-
-export function envMap(env: string[] | undefined): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of env ?? []) {
-    const eq = e.indexOf('=');
-    m.set(eq < 0 ? e : e.slice(0, eq), eq < 0 ? '' : e.slice(eq + 1));
-  }
-  return m;
-}
-
-/** Go duration text ("30s", "1m30s", "500ms") → nanoseconds. */
-export function parseDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    consumed = re.lastIndex;
-  }
-  if (consumed !== s.length || s.length === 0) throw new Error(`"${s}" is not a duration (e.g. 30s, 1m30s, 500ms)`);
-  return Math.round(total);
 }

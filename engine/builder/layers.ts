@@ -10,6 +10,7 @@ import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
 import { isWhiteout } from './diff.ts';
 
 const exec = promisify(execFile);
@@ -110,7 +111,7 @@ export class LayerStore {
     try {
       await exec('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), target], { cwd: this.#layers });
     } catch (err) {
-      throw new UnavailableError(`cannot mount the build's overlay at ${target}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}; the builder needs root and overlayfs`);
+      throw new UnavailableError(`cannot mount the build's overlay at ${target}: ${commandErrorText(err)}; the builder needs root and overlayfs`);
     }
   }
 

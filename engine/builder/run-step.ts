@@ -8,7 +8,8 @@ import { join, posix } from 'node:path';
 import { ociConfig } from '../bundle.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { resolveUser } from '../container-config.ts';
-import { DEFAULT_PATH } from './image-config.ts';
+// Docker's PATH, set for RUN when the image has none (as for a container).
+import { DEFAULT_PATH } from '../container-config.ts';
 import type { Heredoc } from './lexer.ts';
 import { readInRoot, resolveInRoot } from './rootfs-path.ts';
 import { mkdir } from 'node:fs/promises';

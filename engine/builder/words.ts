@@ -138,42 +138,36 @@ class Lexer {
     return out;
   }
 
-  single(): string {
+  /** A quoted string from its opening quote to its closing one; `piece` reads the inside, a piece at a time. */
+  quoted(quote: "'" | '"', piece: () => string): string {
     this.next();
     let out = '';
-    for (;;) {
-      const ch = this.next();
-      if (ch === undefined) throw new WordError('unexpected end of statement while looking for matching single-quote');
-      if (ch === "'") return out;
-      out += ch;
+    for (let ch = this.peek(); ch !== quote; ch = this.peek()) {
+      if (ch === undefined) throw new WordError(`unexpected end of statement while looking for matching ${quote === "'" ? 'single' : 'double'}-quote`);
+      out += piece();
     }
+    this.next();
+    return out;
   }
 
+  /** '...': every character as it is. */
+  single(): string {
+    return this.quoted("'", () => this.next()!);
+  }
+
+  /** "...": $ substitutions, and the escape keeps its meaning only before ", $ and itself. */
   double(): string {
-    this.next();
-    let out = '';
-    for (;;) {
-      const ch = this.peek();
-      if (ch === undefined) throw new WordError('unexpected end of statement while looking for matching double-quote');
-      if (ch === '"') {
-        this.next();
-        return out;
-      }
-      if (ch === '$') {
-        out += this.dollar();
-        continue;
-      }
+    return this.quoted('"', () => {
+      const ch = this.peek()!;
+      if (ch === '$') return this.dollar();
       this.next();
       if (ch === this.escape) {
         const n = this.peek();
-        if (n === undefined) continue;
-        if (n === '"' || n === '$' || n === this.escape) {
-          out += this.next();
-          continue;
-        }
+        if (n === undefined) return '';
+        if (n === '"' || n === '$' || n === this.escape) return this.next()!;
       }
-      out += ch;
-    }
+      return ch;
+    });
   }
 
   name(): string {

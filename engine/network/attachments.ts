@@ -6,9 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
+import { isRuntimeContainerId } from '../ids.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
-
-export const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 export interface AttachmentRecord {
   id: string;
@@ -40,7 +39,7 @@ export class AttachmentStore {
   }
 
   async read(id: string): Promise<AttachmentRecord | undefined> {
-    if (!CONTAINER_ID.test(id)) return undefined;
+    if (!isRuntimeContainerId(id)) return undefined;
     try {
       return JSON.parse(await readFile(join(this.dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
     } catch (err) {

@@ -1,5 +1,5 @@
-// The NetworkManager as the narrow port BerthEngine uses (engine/container-engine.ts).
-import type { NetworkPort } from '../container-engine.ts';
+// The NetworkManager as the narrow port BerthEngine uses (engine/deps.ts).
+import type { NetworkPort } from '../deps.ts';
 import type { NetworkManager } from './network-manager.ts';
 import { totalNetworkStats } from './netns.ts';
 

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
 import type { NetworkStats } from '../../specs/api/containers.ts';
 
 const run = promisify(execFile);
@@ -19,9 +20,8 @@ async function tool(cmd: string, args: string[]): Promise<string> {
   try {
     return (await run(cmd, args, { encoding: 'utf8' })).stdout;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new UnavailableError(`${cmd} is not installed (it comes with util-linux / iproute2)`);
-    throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr || e.message).trim()}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UnavailableError(`${cmd} is not installed (it comes with util-linux / iproute2)`);
+    throw new Error(`${cmd} ${args.join(' ')}: ${commandErrorText(err)}`, { cause: err });
   }
 }
 

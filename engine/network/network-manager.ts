@@ -18,25 +18,30 @@
 //   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts)
 //   and a guard against what route_localnet opens (localnet.ts).
 //
+// - What an attach means (mode, network, which ports, what is refused) is decided first, on what
+//   was read, by the pure planAttachment() (attach-plan.ts); this file carries the plan out.
+//
 // Layout under root: conf/<name>.conflist, ipam/<network>/ (network-store.ts) · netns/<id>,
 // containers/<id>/{attachment.json, hosts, resolv.conf} (attachments.ts).
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import { ConflictError, InvalidArgumentError, NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
-import { AttachmentStore, CONTAINER_ID, type AttachmentRecord } from './attachments.ts';
+import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
+import { isRuntimeContainerId } from '../ids.ts';
+import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
+import { AttachmentStore, type AttachmentRecord } from './attachments.ts';
 import { Cni, CniError, type CniResult } from './cni.ts';
 import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
 import { guardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
-import { formatPort, holdPorts, portsCollide, type HeldPort } from './ports.ts';
+import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
 import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
 
 const IFNAME = 'eth0';
-const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/;
+
+export type { AttachOptions } from './attach-plan.ts';
 
 export interface NetworkManagerOptions {
   /** <data root>/networks */
@@ -46,16 +51,6 @@ export interface NetworkManagerOptions {
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
-}
-
-export interface AttachOptions {
-  /** none | host | bridge (= berth, the default network) | a network's name */
-  network: string;
-  /** The container's name: what the other members of the network call it. */
-  name: string;
-  ports?: PortMapping[];
-  /** More names for it on the network (e.g. its hostname when it differs). */
-  aliases?: string[];
 }
 
 export interface NetworkAttachment {
@@ -159,56 +154,37 @@ export class NetworkManager {
    * and repairs it (a new namespace and ADD) when its namespace is gone, e.g. after a reboot.
    */
   attach(id: string, o: AttachOptions): Promise<NetworkAttachment> {
-    if (!CONTAINER_ID.test(id)) return Promise.reject(new InvalidArgumentError(`container id "${id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`));
-    // Names go into every member's /etc/hosts: host names only, nothing that could add a line.
-    const bad = [o.name, ...(o.aliases ?? [])].find((n) => !HOST_NAME.test(n));
-    if (bad !== undefined) return Promise.reject(new InvalidArgumentError(`container name "${bad}" cannot be a host name on a network: use letters, digits, "-", "_" and "." (at most 253)`));
+    try {
+      checkAttachRequest(id, o);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#serial(async () => {
-      const mode = o.network === 'host' || o.network === 'none' ? o.network : 'network';
-      const network = mode === 'network' ? canonicalNetwork(o.network) : undefined;
       const existing = await this.#records.read(id);
       if (existing) {
-        const wanted = (mode === 'host' ? [] : (o.ports ?? [])).map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
-        const had = existing.ports.map((p) => `${p.hostIP ?? ''}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`).join(',');
-        const same = existing.mode === mode && existing.network === network && wanted === had;
+        const same = sameAttachment(existing, attachTarget(o));
         if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
         await this.#detach(existing);
       }
-      return this.#attach(id, o, mode, network);
+      const { network } = attachTarget(o);
+      let list = network ? await this.#networks.read(network) : undefined;
+      const plan = planAttachment(id, o, { networkExists: !!list, others: network ? await this.#records.all() : [] });
+      if (plan.createNetwork) {
+        await this.#networks.create(DEFAULT_NETWORK, {});
+        list = await this.#networks.read(DEFAULT_NETWORK);
+        if (!list) throw networkNotFound(o);
+      }
+      return this.#attach(id, o, plan, list);
     });
   }
 
-  async #attach(id: string, o: AttachOptions, mode: AttachmentRecord['mode'], network: string | undefined): Promise<NetworkAttachment> {
-    const ports: PortMapping[] = [];
-    // With the host's network a container's ports are the host's own: nothing to publish.
-    for (const p of mode === 'host' ? [] : (o.ports ?? [])) {
-      ports.push({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
-    }
-    const published = ports.filter((p) => p.hostPort);
-    const v6 = published.find((p) => p.hostIP && isIPv6(p.hostIP));
-    if (v6) throw new InvalidArgumentError(`container "${o.name}": port ${formatPort(v6)}: berth's networks are IPv4 only; publish on an IPv4 address (or leave hostIP out)`);
-    if (published.length && mode !== 'network') {
-      throw new InvalidArgumentError(`container "${o.name}": network "none" cannot publish ports (drop hostPort, or use network: bridge)`);
-    }
-    let list: BerthConfList | undefined;
-    if (network) {
-      list = await this.#networks.read(network);
-      if (!list && network === DEFAULT_NETWORK) {
-        await this.#networks.create(DEFAULT_NETWORK, {});
-        list = await this.#networks.read(network);
-      }
-      if (!list) throw new NotFoundError(`container "${o.name}": network "${o.network}" not found; create it with \`berth network create ${o.network}\``);
-      for (const r of await this.#records.all()) {
-        for (const mine of published) {
-          const theirs = r.ports.find((p) => portsCollide(mine, p));
-          if (theirs && r.id !== id) throw new ConflictError(`container "${o.name}": host port ${formatPort(mine).split('->')[0]}/${mine.protocol.toLowerCase()} is already published by container "${r.name}"; publish another host port`);
-        }
-      }
-    }
+  /** Carries out a plan: holds the ports, then the record, the namespace, CNI ADD and the /etc files. */
+  async #attach(id: string, o: AttachOptions, plan: AttachmentPlan, list: BerthConfList | undefined): Promise<NetworkAttachment> {
+    const { mode, network, ports, published } = plan;
     const held = await holdPorts(published, o.name);
     const dir = this.#records.dir(id);
     const record: AttachmentRecord = {
-      id, name: o.name, aliases: o.aliases?.filter((a) => a !== o.name) ?? [], mode,
+      id, name: o.name, aliases: plan.aliases, mode,
       ...(network ? { network } : {}),
       state: 'adding', ports, createdAt: new Date().toISOString(),
       ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
@@ -265,7 +241,7 @@ export class NetworkManager {
   }
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
-    const portMappings = published.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+    const portMappings = portmapEntries(published);
     const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
     if (portMappings.length && !this.#guarded.has(list.berth.bridge)) {
       await guardLocalnet(list.berth.bridge);
@@ -292,7 +268,7 @@ export class NetworkManager {
 
   /** Undoes attach(): CNI DEL (from the record), the namespace, the held ports, the files. Idempotent. */
   detach(id: string): Promise<void> {
-    if (!CONTAINER_ID.test(id)) return Promise.resolve();
+    if (!isRuntimeContainerId(id)) return Promise.resolve();
     return this.#serial(async () => {
       const r = await this.#records.read(id);
       if (r) return this.#detach(r);
@@ -312,7 +288,7 @@ export class NetworkManager {
       // the container's interface, so DEL runs against a stand-in namespace with that interface.
       const standIn = !netns && r.netnsPath && r.result?.ips?.length ? `${r.netnsPath}.del` : undefined;
       if (standIn) netns = await standInNetns(standIn, IFNAME, r.result!.ips!.map((i) => i.address)).then(() => standIn, () => '');
-      const portMappings = r.ports.filter((p) => p.hostPort).map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+      const portMappings = portmapEntries(r.ports);
       const rt = { containerId: r.id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
       try {
         await this.#cni.delList(r.confList, rt, r.result);

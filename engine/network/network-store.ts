@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commandErrorText } from '../command-error.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { AlreadyExistsError, ConflictError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { isNetworkName, networkConfList, networkInfo, overlaps, parseCidr, parseRoutes, pickSubnet, validateNetworkName, type BerthConfList, type Cidr } from './config.ts';
@@ -70,7 +71,7 @@ export class NetworkStore {
   async delete(list: BerthConfList): Promise<void> {
     await run('ip', ['link', 'delete', list.berth.bridge, 'type', 'bridge']).catch((err: { stderr?: string }) => {
       if (!/Cannot find device|does not exist/i.test(err.stderr ?? '')) {
-        throw new UnavailableError(`network "${list.name}": cannot delete bridge ${list.berth.bridge}: ${(err.stderr ?? '').trim()}`);
+        throw new UnavailableError(`network "${list.name}": cannot delete bridge ${list.berth.bridge}: ${commandErrorText(err)}`);
       }
     });
     await unguardLocalnet(list.berth.bridge);

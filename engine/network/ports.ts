@@ -76,3 +76,10 @@ export async function holdPorts(ports: PortMapping[], owner: string): Promise<He
   }
   return held;
 }
+
+/** The portmap plugin's runtimeConfig.portMappings for the published ports (those with a hostPort). */
+export function portmapEntries(ports: PortMapping[]): Array<{ hostPort: number; containerPort: number; protocol: string; hostIP?: string }> {
+  return ports
+    .filter((p) => p.hostPort)
+    .map((p) => ({ hostPort: p.hostPort!, containerPort: p.containerPort, protocol: p.protocol.toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }));
+}

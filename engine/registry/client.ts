@@ -20,6 +20,17 @@ export interface RegistryOptions {
   attempts?: number;
   /** Bytes per PATCH for chunked uploads (0: monolithic PUT). */
   chunkSize?: number;
+  /**
+   * Mirrors to pull from before the registry itself, per registry domain ("docker.io" for Docker
+   * Hub), as base URLs (https://mirror.example). Pulls only: a push always goes to the registry.
+   */
+  mirrors?: Record<string, string[]>;
+}
+
+/** Where a pull may read a reference from: a mirror (its URL), or the registry itself. */
+export interface PullEndpoint {
+  client: RegistryClient;
+  mirror?: string;
 }
 
 export interface FetchedManifest {
@@ -32,16 +43,46 @@ const ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RegistryClient {
-  readonly #o: RegistryOptions;
+  #o: RegistryOptions;
   readonly #tokens = new TokenCache();
   /** Per registry+repository: the Authorization header that last worked. */
   readonly #auth = new Map<string, string>();
+  /** Set on a mirror's client: every request goes to this base URL, whatever the reference's domain. */
+  readonly #mirror: URL | undefined;
+  readonly #mirrorClients = new Map<string, RegistryClient>();
 
-  constructor(o: RegistryOptions = {}) {
+  constructor(o: RegistryOptions = {}, mirror?: string) {
     this.#o = o;
+    this.#mirror = mirror === undefined ? undefined : new URL(mirror);
+  }
+
+  /** Changes the insecure registries and the mirrors (a daemon's reload); requests under way finish as they started. */
+  configure(o: Pick<RegistryOptions, 'insecure' | 'mirrors'>): void {
+    this.#o = { ...this.#o, ...o };
+    this.#mirrorClients.clear();
+  }
+
+  /**
+   * The mirrors of ref's registry in order, then the registry itself. A mirror has its own
+   * credentials (`berth login <mirror host>`): the registry's are never sent to it.
+   */
+  pullEndpoints(ref: Reference): PullEndpoint[] {
+    const mirrors = this.#mirror ? [] : (this.#o.mirrors?.[ref.domain] ?? []);
+    const out: PullEndpoint[] = mirrors.map((url) => {
+      let client = this.#mirrorClients.get(url);
+      if (!client) this.#mirrorClients.set(url, (client = new RegistryClient(this.#o, url)));
+      return { client, mirror: url };
+    });
+    return [...out, { client: this }];
+  }
+
+  /** The host requests go to, as messages and credentials name it. */
+  #domain(ref: Reference): string {
+    return this.#mirror ? this.#mirror.host : ref.domain;
   }
 
   #base(domain: string): string {
+    if (this.#mirror) return `${this.#mirror.origin}${this.#mirror.pathname.replace(/\/+$/, '')}`;
     const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
     const plain = isLoopbackRegistry(domain) || (this.#o.insecure ?? []).includes(domain);
     return `${plain ? 'http' : 'https'}://${host}`;
@@ -53,9 +94,11 @@ export class RegistryClient {
 
   /** One request with auth (a 401 is answered once with the challenge's credentials) and retries. */
   async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[] } = {}): Promise<Response> {
+    const domain = this.#domain(ref);
+    if (this.#mirror && (init.push || (method !== 'GET' && method !== 'HEAD'))) throw new InvalidArgumentError(`mirror ${domain} is for pulls only; ${method} goes to ${ref.domain}`);
     const url = path.startsWith('http') ? path : `${this.#base(ref.domain)}${path}`;
     const scope = `repository:${ref.path}:${init.push ? 'pull,push' : 'pull'}`;
-    const key = `${ref.domain}|${scope}`;
+    const key = `${domain}|${scope}`;
     const attempts = this.#o.attempts ?? 4;
     let authTried = false;
     for (let attempt = 1; ; attempt++) {
@@ -70,26 +113,26 @@ export class RegistryClient {
           await sleep(100 * 2 ** attempt);
           continue;
         }
-        throw new UnavailableError(`registry ${ref.domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+        throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
       }
       if (res.status === 401 && !authTried) {
         authTried = true;
         await res.body?.cancel();
         const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
-        const creds = this.#creds(ref.domain);
+        const creds = this.#creds(domain);
         if (challenge.scheme === 'bearer') {
           this.#auth.set(key, `Bearer ${await this.#tokens.token(challenge, scope, creds)}`);
         } else if (challenge.scheme === 'basic' && creds) {
           this.#auth.set(key, `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`);
         } else {
-          throw new PermissionDeniedError(`registry ${ref.domain} needs credentials for ${ref.path}: run \`berth login ${ref.domain}\``);
+          throw new PermissionDeniedError(`registry ${domain} needs credentials for ${ref.path}: run \`berth login ${domain}\``);
         }
         attempt--;
         continue;
       }
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
-        throw new PermissionDeniedError(`registry ${ref.domain} refused ${method} on ${ref.path} (${res.status}); check \`berth login ${ref.domain}\``);
+        throw new PermissionDeniedError(`registry ${domain} refused ${method} on ${ref.path} (${res.status}); check \`berth login ${domain}\``);
       }
       if (res.status >= 500 && attempt < attempts) {
         await res.body?.cancel();
@@ -103,21 +146,21 @@ export class RegistryClient {
   async ping(ref: Reference): Promise<void> {
     const res = await this.request(ref, 'GET', '/v2/');
     await res.body?.cancel();
-    if (!res.ok) throw new UnavailableError(`registry ${ref.domain} does not speak the distribution API (GET /v2/ answered ${res.status})`);
+    if (!res.ok) throw new UnavailableError(`registry ${this.#domain(ref)} does not speak the distribution API (GET /v2/ answered ${res.status})`);
   }
 
   async getManifest(ref: Reference, reference = ref.digest ?? ref.tag ?? 'latest'): Promise<FetchedManifest> {
     const res = await this.request(ref, 'GET', `/v2/${ref.path}/manifests/${reference}`, { headers: { accept: ACCEPT } });
     if (res.status === 404) {
       await res.body?.cancel();
-      throw new NotFoundError(`${ref.domain}/${ref.path}:${reference} not found in the registry (check the name and tag)`);
+      throw new NotFoundError(`${this.#domain(ref)}/${ref.path}:${reference} not found in the registry (check the name and tag)`);
     }
     if (!res.ok) throw await httpError(res, `GET manifest ${ref.path}:${reference}`);
     const body = Buffer.from(await res.arrayBuffer());
     const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     if (reference.startsWith('sha256:') && reference !== digest) {
-      throw new InvalidArgumentError(`registry ${ref.domain} served a manifest with digest ${digest} for ${reference}; refused`);
+      throw new InvalidArgumentError(`registry ${this.#domain(ref)} served a manifest with digest ${digest} for ${reference}; refused`);
     }
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (JSON.parse(body.toString()) as { mediaType?: string }).mediaType || '';
     return { mediaType, digest, body };
@@ -144,7 +187,7 @@ export class RegistryClient {
       const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers });
       if (res.status === 404) {
         await res.body?.cancel();
-        throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${ref.domain}`);
+        throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${this.#domain(ref)}`);
       }
       if (!res.ok) throw await httpError(res, `GET blob ${desc.digest}`);
       // A registry that ignores Range sends the whole blob again: start the ingest over.
@@ -163,7 +206,7 @@ export class RegistryClient {
         }
         if (attempt >= attempts) {
           await store.discardIngest(key);
-          throw new UnavailableError(`blob ${desc.digest} from ${ref.domain}: ${(err as Error).message} (after ${attempts} attempts)`);
+          throw new UnavailableError(`blob ${desc.digest} from ${this.#domain(ref)}: ${(err as Error).message} (after ${attempts} attempts)`);
         }
         await sleep(100 * 2 ** attempt);
       }
@@ -214,7 +257,7 @@ export class RegistryClient {
 
   #location(ref: Reference, res: Response): string {
     const loc = res.headers.get('location');
-    if (!loc) throw new UnavailableError(`registry ${ref.domain} sent no upload location`);
+    if (!loc) throw new UnavailableError(`registry ${this.#domain(ref)} sent no upload location`);
     return new URL(loc, this.#base(ref.domain)).toString();
   }
 

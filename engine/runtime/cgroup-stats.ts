@@ -1,69 +1,241 @@
 // Container statistics read straight from its cgroup's files (cgroup v1 or v2, detected at run time),
 // as cAdvisor and the kubelet do: cheaper than asking the runtime (`runc events --stats` costs a
-// process per call, and /metrics reads every container on each scrape).
+// process per call, and /metrics reads every container on each scrape). Both versions fill the same
+// fields, with cAdvisor's conversions (e.g. v1 total_rss and v2 anon are both "rss").
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Stats } from '../../specs/api/containers.ts';
+import type { CgroupStats, Stats } from '../../specs/api/containers.ts';
 
 const ROOT = '/sys/fs/cgroup';
 /** v2 when the unified hierarchy is mounted at the root and has controllers; v1 (or hybrid) otherwise. */
 export const cgroupVersion: 1 | 2 = existsSync(join(ROOT, 'cgroup.controllers')) && !existsSync(join(ROOT, 'memory')) ? 2 : 1;
 
-async function num(path: string): Promise<number | undefined> {
-  try {
-    const t = (await readFile(path, 'utf8')).trim();
-    if (t === 'max') return undefined;
-    const n = Number(t);
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function keyed(path: string): Promise<Map<string, number>> {
-  const m = new Map<string, number>();
-  try {
-    for (const line of (await readFile(path, 'utf8')).split('\n')) {
-      const [k, v] = line.split(' ');
-      if (k && v !== undefined) m.set(k, Number(v));
-    }
-  } catch {
-    // A missing controller reads as empty.
-  }
-  return m;
+export interface CgroupReadOptions {
+  /** Where the hierarchies are mounted (default /sys/fs/cgroup). */
+  root?: string;
+  /** Which layout to read (default: this host's). */
+  version?: 1 | 2;
 }
 
 /** Memory limits at or above this are "unlimited" (v1 writes PAGE_COUNTER_MAX * page size). */
 const UNLIMITED = 2 ** 60;
+/** cpuacct.stat counts in USER_HZ ticks, 100 a second on every Linux architecture. */
+const USER_HZ = 100;
 
-/** Stats of the cgroup at `path` (relative to each hierarchy's root, e.g. "berth/<id>"). */
-export async function readCgroupStats(path: string): Promise<Stats> {
-  const rel = path.replace(/^\/+/, '');
-  if (cgroupVersion === 2) {
-    const dir = join(ROOT, rel);
-    const cpu = await keyed(join(dir, 'cpu.stat'));
-    const mem = await keyed(join(dir, 'memory.stat'));
-    const usage = (await num(join(dir, 'memory.current'))) ?? 0;
-    const limit = (await num(join(dir, 'memory.max'))) ?? 0;
-    return {
-      cpuUsageSeconds: (cpu.get('usage_usec') ?? 0) / 1e6,
-      memoryUsageBytes: usage,
-      memoryWorkingSetBytes: Math.max(0, usage - (mem.get('inactive_file') ?? 0)),
-      memoryLimitBytes: limit >= UNLIMITED ? 0 : limit,
-      pids: (await num(join(dir, 'pids.current'))) ?? 0,
-      readAt: new Date().toISOString(),
-    };
+async function text(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined; // a controller that is not enabled has no files
   }
-  const mem = await keyed(join(ROOT, 'memory', rel, 'memory.stat'));
-  const usage = (await num(join(ROOT, 'memory', rel, 'memory.usage_in_bytes'))) ?? 0;
-  const limit = (await num(join(ROOT, 'memory', rel, 'memory.limit_in_bytes'))) ?? 0;
-  return {
-    cpuUsageSeconds: ((await num(join(ROOT, 'cpuacct', rel, 'cpuacct.usage'))) ?? 0) / 1e9,
-    memoryUsageBytes: usage,
-    memoryWorkingSetBytes: Math.max(0, usage - (mem.get('total_inactive_file') ?? 0)),
-    memoryLimitBytes: limit >= UNLIMITED ? 0 : limit,
-    pids: (await num(join(ROOT, 'pids', rel, 'pids.current'))) ?? 0,
-    readAt: new Date().toISOString(),
+}
+
+async function num(path: string): Promise<number | undefined> {
+  const t = (await text(path))?.trim();
+  if (t === undefined || t === 'max') return undefined;
+  const n = Number(t);
+  return t !== '' && Number.isFinite(n) ? n : undefined;
+}
+
+/** "key value" lines (memory.stat, cpu.stat, memory.events, ...). */
+async function keyed(path: string): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const line of ((await text(path)) ?? '').split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && Number.isFinite(Number(v))) m.set(k, Number(v));
+  }
+  return m;
+}
+
+async function lineCount(path: string): Promise<number> {
+  return ((await text(path)) ?? '').split('\n').filter((l) => l.trim() !== '').length;
+}
+
+const deviceNames = new Map<string, string>();
+
+/** "254:0" → "/dev/vda" (the name the kernel gave the block device); the numbers when it has none. */
+async function deviceName(majMin: string): Promise<string> {
+  let name = deviceNames.get(majMin);
+  if (name === undefined) {
+    const dev = /^DEVNAME=(.+)$/m.exec((await text(`/sys/dev/block/${majMin}/uevent`)) ?? '')?.[1];
+    name = dev ? `/dev/${dev}` : majMin;
+    deviceNames.set(majMin, name);
+  }
+  return name;
+}
+
+type IoRow = CgroupStats['io'][number];
+
+async function named(rows: Map<string, Omit<IoRow, 'device'>>): Promise<IoRow[]> {
+  return Promise.all([...rows].map(async ([majMin, r]) => ({ device: await deviceName(majMin), ...r })));
+}
+
+/** v2 io.stat: "254:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0" per device. */
+export function parseIoStat(t: string): Map<string, Omit<IoRow, 'device'>> {
+  const out = new Map<string, Omit<IoRow, 'device'>>();
+  for (const line of t.split('\n')) {
+    const [dev, ...fields] = line.trim().split(/\s+/);
+    if (!dev || !/^\d+:\d+$/.test(dev)) continue;
+    const f = new Map(fields.map((kv) => kv.split('=') as [string, string]));
+    const n = (k: string) => Number(f.get(k) ?? 0);
+    out.set(dev, { readBytes: n('rbytes'), writeBytes: n('wbytes'), reads: n('rios'), writes: n('wios') });
+  }
+  return out;
+}
+
+/** v1 blkio: "254:0 Read 4096" lines for bytes and for operations, merged per device. */
+export function parseBlkio(bytes: string, ops: string): Map<string, Omit<IoRow, 'device'>> {
+  const out = new Map<string, Omit<IoRow, 'device'>>();
+  const row = (dev: string) => {
+    let r = out.get(dev);
+    if (!r) out.set(dev, (r = { readBytes: 0, writeBytes: 0, reads: 0, writes: 0 }));
+    return r;
   };
+  for (const [t, read, write] of [[bytes, 'readBytes', 'writeBytes'], [ops, 'reads', 'writes']] as const) {
+    for (const line of t.split('\n')) {
+      const [dev, op, v] = line.trim().split(/\s+/);
+      if (!dev || !/^\d+:\d+$/.test(dev) || v === undefined) continue;
+      if (op === 'Read') row(dev)[read] = Number(v);
+      else if (op === 'Write') row(dev)[write] = Number(v);
+    }
+  }
+  return out;
+}
+
+/** cAdvisor's inverse of runc's shares → weight mapping, so v2 reports shares as v1 does. */
+export function weightToShares(weight: number): number {
+  return 2 + Math.floor(((weight - 1) * 262142) / 9999);
+}
+
+/** Stats of the cgroup at `path` (relative to each hierarchy's root, e.g. "/berth/<id>"). */
+export async function readCgroupStats(path: string, o: CgroupReadOptions = {}): Promise<Stats> {
+  const root = o.root ?? ROOT;
+  const rel = path.replace(/^\/+/, '');
+  return (o.version ?? cgroupVersion) === 2 ? readV2(join(root, rel), `/${rel}`) : readV1(root, rel);
+}
+
+/** What each layout reads its own way; the rest is put together alike. */
+interface Read {
+  path: string;
+  cpuSeconds: number;
+  /** nr_periods and nr_throttled, the same keys in v1's and v2's cpu.stat. */
+  cpuStat: Map<string, number>;
+  cpu: Pick<CgroupStats['cpu'], 'userSeconds' | 'systemSeconds' | 'throttledSeconds'>;
+  usage: number | undefined;
+  limit: number | undefined;
+  inactiveFile: number;
+  pids: number | undefined;
+  spec: CgroupStats['spec'];
+  memory: CgroupStats['memory'];
+  processes: number;
+  io: Map<string, Omit<IoRow, 'device'>>;
+}
+
+async function assemble(r: Read): Promise<Stats> {
+  const used = r.usage ?? 0;
+  const max = r.limit ?? 0;
+  return {
+    cpuUsageSeconds: r.cpuSeconds,
+    memoryUsageBytes: used,
+    memoryWorkingSetBytes: Math.max(0, used - r.inactiveFile),
+    memoryLimitBytes: max >= UNLIMITED ? 0 : max,
+    pids: r.pids ?? 0,
+    readAt: new Date().toISOString(),
+    cgroup: {
+      path: r.path,
+      cpu: { ...r.cpu, periods: r.cpuStat.get('nr_periods') ?? 0, throttledPeriods: r.cpuStat.get('nr_throttled') ?? 0 },
+      spec: r.spec,
+      memory: r.memory,
+      processes: r.processes,
+      io: await named(r.io),
+    },
+  };
+}
+
+async function readV2(dir: string, path: string): Promise<Stats> {
+  const f = (name: string) => join(dir, name);
+  const [cpu, mem, events, usage, limit, swap, cpuMax, weight, pids, processes, io] = await Promise.all([
+    keyed(f('cpu.stat')),
+    keyed(f('memory.stat')),
+    keyed(f('memory.events')),
+    num(f('memory.current')),
+    num(f('memory.max')),
+    num(f('memory.swap.current')),
+    text(f('cpu.max')),
+    num(f('cpu.weight')),
+    num(f('pids.current')),
+    lineCount(f('cgroup.procs')),
+    text(f('io.stat')),
+  ]);
+  const [quota, period] = (cpuMax ?? '').trim().split(/\s+/);
+  const s = (k: string) => (cpu.get(k) ?? 0) / 1e6;
+  return assemble({
+    path,
+    cpuSeconds: s('usage_usec'),
+    cpuStat: cpu,
+    cpu: { userSeconds: s('user_usec'), systemSeconds: s('system_usec'), throttledSeconds: s('throttled_usec') },
+    usage,
+    limit,
+    inactiveFile: mem.get('inactive_file') ?? 0,
+    pids,
+    spec: {
+      ...(period && Number.isFinite(Number(period)) ? { cpuPeriodUs: Number(period), cpuQuotaUs: quota === 'max' ? 0 : Number(quota) } : {}),
+      ...(weight !== undefined ? { cpuShares: weightToShares(weight) } : {}),
+    },
+    memory: {
+      rssBytes: mem.get('anon') ?? 0,
+      cacheBytes: mem.get('file') ?? 0,
+      swapBytes: swap ?? 0,
+      mappedFileBytes: mem.get('file_mapped') ?? 0,
+      oomKills: events.get('oom_kill') ?? 0,
+    },
+    processes,
+    io: parseIoStat(io ?? ''),
+  });
+}
+
+async function readV1(root: string, rel: string): Promise<Stats> {
+  const f = (controller: string, name: string) => join(root, controller, rel, name);
+  const [usageNs, cpuacct, cpu, period, quota, shares, mem, usage, limit, oom, pids, processes] = await Promise.all([
+    num(f('cpuacct', 'cpuacct.usage')), keyed(f('cpuacct', 'cpuacct.stat')), keyed(f('cpu', 'cpu.stat')),
+    num(f('cpu', 'cpu.cfs_period_us')), num(f('cpu', 'cpu.cfs_quota_us')), num(f('cpu', 'cpu.shares')),
+    keyed(f('memory', 'memory.stat')), num(f('memory', 'memory.usage_in_bytes')), num(f('memory', 'memory.limit_in_bytes')),
+    keyed(f('memory', 'memory.oom_control')), num(f('pids', 'pids.current')), lineCount(f('pids', 'cgroup.procs')),
+  ]);
+  // runc's order: the BFQ scheduler's counters when it has any, else the throttling layer's (which
+  // sees every request, whatever the device's scheduler).
+  let io = new Map<string, Omit<IoRow, 'device'>>();
+  for (const kind of ['bfq', 'throttle']) {
+    const bytes = (await text(f('blkio', `blkio.${kind}.io_service_bytes_recursive`))) ?? '';
+    io = parseBlkio(bytes, (await text(f('blkio', `blkio.${kind}.io_serviced_recursive`))) ?? '');
+    if (io.size) break;
+  }
+  return assemble({
+    path: `/${rel}`,
+    cpuSeconds: (usageNs ?? 0) / 1e9,
+    cpuStat: cpu,
+    cpu: {
+      userSeconds: (cpuacct.get('user') ?? 0) / USER_HZ,
+      systemSeconds: (cpuacct.get('system') ?? 0) / USER_HZ,
+      throttledSeconds: (cpu.get('throttled_time') ?? 0) / 1e9,
+    },
+    usage,
+    limit,
+    inactiveFile: mem.get('total_inactive_file') ?? 0,
+    pids,
+    spec: {
+      ...(period !== undefined ? { cpuPeriodUs: period, cpuQuotaUs: quota === undefined || quota < 0 ? 0 : quota } : {}),
+      ...(shares !== undefined ? { cpuShares: shares } : {}),
+    },
+    memory: {
+      rssBytes: mem.get('total_rss') ?? 0,
+      cacheBytes: mem.get('total_cache') ?? 0,
+      swapBytes: mem.get('total_swap') ?? 0,
+      mappedFileBytes: mem.get('total_mapped_file') ?? 0,
+      oomKills: oom.get('oom_kill') ?? 0,
+    },
+    processes,
+    io,
+  });
 }

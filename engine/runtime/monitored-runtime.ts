@@ -14,14 +14,15 @@ import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
 import { resolveUser, type ResolvedUser } from '../container-config.ts';
+import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { readCgroupStats } from './cgroup-stats.ts';
 import { readJsonLog } from './json-log.ts';
 import type { ContainerState, ExecOptions, ExecResult, LogOptions, RunOptions, Runtime } from './runtime.ts';
 import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 export const run = promisify(execFile);
-const ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 /** A program of native/build/ in this checkout (from the sources or from dist/). */
 export function nativeBinary(name: string): string {
@@ -85,7 +86,7 @@ export abstract class MonitoredRuntime implements Runtime {
   }
 
   async run(o: RunOptions): Promise<ContainerState> {
-    if (!ID.test(o.id)) throw new InvalidArgumentError(`container id "${o.id}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)`);
+    checkRuntimeContainerId(o.id);
     const p = this.paths(o.id);
     const config = JSON.parse(await readFile(join(o.bundle, 'config.json'), 'utf8').catch((err) => {
       throw new InvalidArgumentError(`bundle ${o.bundle}: cannot read config.json: ${(err as Error).message}`);
@@ -117,13 +118,12 @@ export abstract class MonitoredRuntime implements Runtime {
       await this.remove(meta).catch(() => undefined);
       await rm(p.dir, { recursive: true, force: true });
       if (err instanceof UnavailableError) throw err;
-      const msg = ((err as { stderr?: string }).stderr || (err as Error).message).trim();
-      throw new InvalidArgumentError(`container ${o.id}: ${msg}`);
+      throw new InvalidArgumentError(`container ${o.id}: ${commandErrorText(err)}`);
     }
   }
 
   protected async meta(id: string): Promise<Meta> {
-    if (!ID.test(id)) throw new NotFoundError(`container "${id}" not found in the runtime`);
+    if (!isRuntimeContainerId(id)) throw new NotFoundError(`container "${id}" not found in the runtime`);
     try {
       return JSON.parse(await readFile(this.paths(id).meta, 'utf8')) as Meta;
     } catch (err) {
@@ -180,7 +180,7 @@ export abstract class MonitoredRuntime implements Runtime {
       await this.signal(meta, signal);
     } catch (err) {
       if (await this.#exit(id)) return; // it ended meanwhile
-      throw new InvalidArgumentError(`kill ${id} ${signal}: ${((err as { stderr?: string }).stderr ?? '').trim() || (err as Error).message}`);
+      throw new InvalidArgumentError(`kill ${id} ${signal}: ${commandErrorText(err)}`);
     }
   }
 

@@ -15,7 +15,7 @@ export interface ContainerState {
 }
 
 export interface RunOptions {
-  /** Unique container id: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters. */
+  /** Unique container id: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters (OCI's rule, engine/ids.ts). */
   id: string;
   /** Absolute path of an OCI bundle: config.json and the rootfs it names. */
   bundle: string;

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
+import { filesystemUsage } from './disk-usage.ts';
 import { unpackLayer } from './unpack.ts';
+import type { FsUsage } from '../../specs/api/containers.ts';
 
 const run = promisify(execFile);
 
@@ -119,7 +122,7 @@ export class Snapshotter {
     try {
       await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.rootfs], { cwd: layersDir });
     } catch (err) {
-      throw new UnavailableError(`mount overlay for ${key}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+      throw new UnavailableError(`mount overlay for ${key}: ${commandErrorText(err)}`);
     }
     return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
   }
@@ -136,6 +139,12 @@ export class Snapshotter {
       }
     }
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  /** What the container's writable layer takes of its filesystem; undefined for unknown keys. */
+  async usage(key: string): Promise<FsUsage | undefined> {
+    const p = this.#paths(key);
+    return existsSync(p.upper) ? filesystemUsage(p.upper) : undefined;
   }
 
   async keys(): Promise<string[]> {

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { Unpack } from 'tar';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { commandErrorText } from '../command-error.ts';
 
 export class HostileLayerError extends InvalidArgumentError {}
 
@@ -206,7 +207,7 @@ async function applyWhiteouts(dir: string, whiteouts: string[]): Promise<void> {
   // An opaque root ("o .") means the layer hides everything below: not valid for a whole rootfs.
   const lines = cmds.filter((c) => c !== 'o .');
   await new Promise<void>((resolve, reject) => {
-    const child = execFile(fsutilPath(), [dir], (err, _out, stderr) => (err ? reject(new HostileLayerError(`layer whiteouts: ${stderr.trim() || err.message}`)) : resolve()));
+    const child = execFile(fsutilPath(), [dir], (err, _out, stderr) => (err ? reject(new HostileLayerError(`layer whiteouts: ${commandErrorText({ stderr, message: err.message })}`)) : resolve()));
     child.stdin!.end(lines.join('\n') + '\n');
   });
 }

@@ -20,28 +20,30 @@ function param(q: URLSearchParams | Record<string, unknown> | undefined, name = 
   return v;
 }
 
+/** POST /v1/images/pull|push: body {ref}; NDJSON progress per layer, then the last line `done`. */
+function transfer<T>(
+  ctx: DaemonContext,
+  verb: 'pull' | 'push',
+  run: (images: ImageService, ref: string, on: (e: PullEvent) => void) => Promise<T>,
+  done: (result: T) => unknown,
+): Route {
+  return {
+    method: 'POST',
+    path: `/v1/images/${verb}`,
+    handler: async (req) => {
+      const images = service(ctx);
+      const ref = param(req.body as Record<string, unknown>);
+      return { ndjson: taskStream((on: (e: PullEvent) => void) => run(images, ref, on), done) };
+    },
+  };
+}
+
 export default function routes(ctx: DaemonContext): Route[] {
   return [
     { method: 'GET', path: '/v1/images', handler: async () => json(await service(ctx).list()) },
     { method: 'GET', path: '/v1/images/inspect', handler: async (req) => json(await service(ctx).inspect(param(req.query))) },
-    {
-      method: 'POST',
-      path: '/v1/images/pull',
-      handler: async (req) => {
-        const images = service(ctx);
-        const ref = param(req.body as Record<string, unknown>);
-        return { ndjson: taskStream((on: (e: PullEvent) => void) => images.pull(ref, on), (image) => ({ status: 'done', image })) };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/images/push',
-      handler: async (req) => {
-        const images = service(ctx);
-        const ref = param(req.body as Record<string, unknown>);
-        return { ndjson: taskStream((on: (e: PullEvent) => void) => images.push(ref, on), (digest) => ({ status: 'done', digest })) };
-      },
-    },
+    transfer(ctx, 'pull', (images, ref, on) => images.pull(ref, on), (image) => ({ status: 'done', image })),
+    transfer(ctx, 'push', (images, ref, on) => images.push(ref, on), (digest) => ({ status: 'done', digest })),
     {
       method: 'POST',
       path: '/v1/images/tag',

@@ -1,6 +1,6 @@
 // What the services need from the layers below, narrowed to the verbs they call: the controllers'
 // typed view of each Container's lifecycle, and the engine's verbs on running containers.
-import type { ContainerEvent } from '../../controllers/container-types.ts';
+import type { UserEvent } from '../../controllers/container-types.ts';
 import type { ContainerEngine, EngineContainer } from '../../engine/engine.ts';
 import type { ContainerStatus } from '../../specs/api/containers.ts';
 import type { ContainerSpec } from '../../specs/schema.ts';
@@ -12,7 +12,7 @@ export interface ContainerLifecycles {
   /** Resolves once `done` holds for the container's status (checked at once and on every change). */
   waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined>;
   /** A lifecycle verb (stop, start, pause, unpause) for the container's machine. */
-  send(name: string, event: ContainerEvent): void;
+  send(name: string, event: UserEvent): void;
   /** Containers in the engine berth did not create: reported, never touched. */
   readonly unknown: EngineContainer[];
 }

@@ -23,13 +23,20 @@ export class ImageService {
   readonly #store: ImageStore;
   readonly #containers: Pick<ContainerEngine, 'list'> | undefined;
   readonly #builder: Builder | undefined;
-  readonly #insecure: string[];
+  #insecure: string[];
 
   constructor(o: { store: ImageStore; containers?: Pick<ContainerEngine, 'list'>; builder?: Builder; insecureRegistries?: string[] }) {
     this.#store = o.store;
     this.#containers = o.containers;
     this.#builder = o.builder;
     this.#insecure = o.insecureRegistries ?? [];
+  }
+
+  /** Registry settings a daemon's reload changes: the next pulls, pushes and logins use them. */
+  configure(o: { insecureRegistries: string[]; registryMirrors: Record<string, string[]>; maxConcurrentDownloads?: number; maxConcurrentUploads?: number }): void {
+    this.#insecure = o.insecureRegistries;
+    this.#store.registry.configure({ insecure: o.insecureRegistries, mirrors: o.registryMirrors });
+    this.#store.configure({ ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}), ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}) });
   }
 
   /** Every tag, and the size of their layers counted once. */

@@ -165,11 +165,58 @@ export interface Stats {
   memoryLimitBytes: number;
   pids: number;
   readAt: string;
+  /** What the cgroup's files say beyond the above (absent from runtimes that cannot read them). */
+  cgroup?: CgroupStats;
+}
+
+/** A container's cgroup as cAdvisor reports it; cgroup v1 and v2 files give the same fields. */
+export interface CgroupStats {
+  /** The cgroup's path under the hierarchy root, e.g. "/berth/<id>" (cAdvisor's `id` label). */
+  path: string;
+  cpu: {
+    userSeconds: number;
+    systemSeconds: number;
+    /** CFS enforcement: elapsed periods, those throttled, and the time throttled. */
+    periods: number;
+    throttledPeriods: number;
+    throttledSeconds: number;
+  };
+  /** The limits set on the cgroup; a field is absent when its controller is not enabled. */
+  spec: {
+    cpuPeriodUs?: number;
+    /** 0 when unlimited (as cAdvisor reports it). */
+    cpuQuotaUs?: number;
+    /** cpu.shares (v1), or cpu.weight converted back to shares as cAdvisor does (v2). */
+    cpuShares?: number;
+  };
+  memory: {
+    rssBytes: number;
+    cacheBytes: number;
+    swapBytes: number;
+    mappedFileBytes: number;
+    /** Processes the kernel's OOM killer killed in this cgroup. */
+    oomKills: number;
+  };
+  /** Processes (not threads) in the cgroup. */
+  processes: number;
+  /** Block I/O per device as the io (v2) or blkio (v1) controller counts it. */
+  io: Array<{ device: string; readBytes: number; writeBytes: number; reads: number; writes: number }>;
+}
+
+/** What a container's writable layer takes of the filesystem holding it (cAdvisor's container_fs_*). */
+export interface FsUsage {
+  /** The filesystem's mount source ("/dev/vda"). */
+  device: string;
+  usageBytes: number;
+  limitBytes: number;
+  inodesFree: number;
 }
 
 export interface ContainerStats extends Stats {
   /** Present when the container has its own network namespace. */
   network?: NetworkStats;
+  /** The writable layer (its rootfs's upper directory) and the filesystem holding it. */
+  filesystem?: FsUsage;
 }
 
 /** One process of a container (as `docker top` shows it). */

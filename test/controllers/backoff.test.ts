@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BACKOFF_RESET_MS, backoffMessage, crashLoopBackoff, policyRestarts, terminatedState } from '../../controllers/backoff.ts';
+import {
+  BACKOFF_RESET_MS,
+  backoffMessage,
+  crashLoopBackoff,
+  policyRestarts,
+  pullBackoffMs,
+  restartWait,
+  shouldRestart,
+  terminatedState,
+} from '../../controllers/backoff.ts';
 import type { BackoffState } from '../../specs/api/containers.ts';
 
 describe('CrashLoopBackOff', () => {
@@ -25,6 +34,16 @@ describe('CrashLoopBackOff', () => {
     assert.equal(reset.state.nextDelayMs, 10_000);
   });
 
+  it('the wait runs from the exit: time already spent (a daemon restart) counts, down to none', () => {
+    const series: BackoffState = { nextDelayMs: 40_000, lastExitAt: Date.parse('2026-01-01T00:00:00Z') };
+    const exitAt = '2026-01-01T00:01:00.000Z';
+    const w = restartWait(series, exitAt, Date.parse(exitAt) + 15_000);
+    assert.deepEqual(w, { delayMs: 40_000, remainingMs: 25_000, state: { nextDelayMs: 80_000, lastExitAt: Date.parse(exitAt) } });
+    assert.equal(restartWait(series, exitAt, Date.parse(exitAt) + 90_000).remainingMs, 0);
+    const now = Date.parse(exitAt);
+    assert.deepEqual(restartWait(undefined, undefined, now), { delayMs: 0, remainingMs: 0, state: { nextDelayMs: 10_000, lastExitAt: now } });
+  });
+
   it('words the wait as kubelet does', () => {
     assert.equal(backoffMessage('web', 20_000), 'back-off 20s restarting failed container=web');
     assert.equal(backoffMessage('web', 300_000), 'back-off 5m0s restarting failed container=web');
@@ -42,6 +61,22 @@ describe('restart policy', () => {
         [false, false, false],
       ],
     );
+  });
+});
+
+describe('ImagePullBackOff', () => {
+  it('retries a failed pull after 10 s doubling to a 5 min cap', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 12].map((n) => pullBackoffMs(n) / 1000), [10, 20, 40, 80, 160, 300, 300, 300]);
+  });
+});
+
+describe('shouldRestart', () => {
+  const exited = (exitCode: number) => terminatedState({ exitCode, oomKilled: false, finishedAt: '2026-01-01T00:00:05.000Z' });
+  it('restarts what the policy restarts, never a container the user stopped or one that has not run', () => {
+    assert.equal(shouldRestart('OnFailure', exited(1), false), true);
+    assert.equal(shouldRestart('OnFailure', exited(0), false), false);
+    assert.equal(shouldRestart('Always', exited(143), true), false);
+    assert.equal(shouldRestart('Always', undefined, false), false);
   });
 });
 

@@ -288,7 +288,7 @@ describe('Container machine: adoption after a daemon restart', () => {
       id: 'old', owner: { name: 'web', uid: 'uid-1', generation: 1, specHash: 'hash-1' }, status: 'running' as const, pid: 42,
       createdAt: new Date(T0 - 60_000).toISOString(), startedAt: new Date(T0 - 50_000).toISOString(),
     };
-    const h = harness({}, { adopt, previous: { restartCount: 4, backoff: { nextDelayMs: 80_000, lastExitAt: T0 - 55_000 } } }, (e) => e.plant(adopt));
+    const h = harness({}, { adopt, stored: { restartCount: 4, backoff: { nextDelayMs: 80_000, lastExitAt: T0 - 55_000 } } }, (e) => e.plant(adopt));
     await settle();
     assert.equal(h.phase(), 'Running');
     assert.equal(h.ctx().pid, 42);

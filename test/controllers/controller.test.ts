@@ -57,6 +57,21 @@ describe('ContainerController with the store', () => {
     assert.deepEqual(st.conditions.map((c: any) => `${c.type}=${c.status}`), ['ImageReady=True', 'Started=True', 'Ready=True']);
     assert.deepEqual(t.engine.calls, ['ensureImage registry.test/busybox:1 IfNotPresent', 'create web', 'start web']);
     assert.deepEqual(t.store.listEvents({ name: 'web' }).map((e) => e.reason), ['Created', 'Started']);
+    assert.deepEqual(t.containers.view('web'), st, 'the view is the status in the store');
+  });
+
+  it('waitFor resolves with the typed view once it holds, and rejects on abort', async () => {
+    const t = setup();
+    await t.containers.start();
+    const running = t.containers.waitFor('web', (v) => v?.phase === 'Running');
+    t.container('web', { image: 'registry.test/busybox:1' });
+    await t.converge();
+    const v = await running;
+    assert.equal(v?.containerID, t.status('web').containerID);
+    const ac = new AbortController();
+    const never = t.containers.waitFor('web', (s) => s?.phase === 'Failed', ac.signal);
+    ac.abort(new Error('gave up'));
+    await assert.rejects(never, /gave up/);
   });
 
   it('a killed process is restarted by policy with the right counts; delete removes it', async () => {
@@ -172,8 +187,8 @@ describe('metrics', () => {
     await t.converge();
     const id = t.status('web').containerID;
     const { body } = await t.metrics.expose();
-    const labels = `name="web",image="registry.test/busybox:1",id="${id}"`;
-    assert.match(body, new RegExp(`container_cpu_usage_seconds_total\\{${labels}\\} 0.5`));
+    const labels = `container="web",id="${id}",image="registry.test/busybox:1",name="web"`;
+    assert.match(body, new RegExp(`container_cpu_usage_seconds_total\\{${labels.replace(',id=', ',cpu="total",id=')}\\} 0.5`));
     assert.match(body, new RegExp(`container_memory_working_set_bytes\\{${labels}\\} 2048`));
     assert.match(body, new RegExp(`container_start_time_seconds\\{${labels}\\} ${T0 / 1000}`));
     assert.match(body, /berth_container_state\{name="web",state="Running"\} 1/);

@@ -1,7 +1,8 @@
 // An in-memory engine for the pure unit tests of the controllers' decisions and timing (driven by a
 // SimulatedClock): records every call, lets the test end a container's process, and can be told to
 // fail a verb. The real engine is exercised by the end-to-end tests.
-import type { ContainerEngine, CreateRequest, EngineContainer, ImageEngine, ImageHandle, PullPolicy } from '../../engine/engine.ts';
+import type { ContainerEngine, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy } from '../../engine/engine.ts';
+import { runProbeCheck } from '../../engine/probes.ts';
 import type { ExecOptions, ExecResult, LogOptions } from '../../engine/runtime/runtime.ts';
 import { NotFoundError } from '../../specs/errdefs.ts';
 import type { Clock } from '../../controllers/clock.ts';
@@ -180,6 +181,11 @@ export class FakeEngine implements ContainerEngine, ImageEngine {
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
     this.get(id);
     return this.execResult(id, opts);
+  }
+
+  /** The engine's own checks: exec probes run through this fake's exec (execResult), sockets for real. */
+  probe(id: string, check: ProbeCheck): Promise<ProbeOutcome> {
+    return runProbeCheck(check, (args, timeoutMs) => this.exec(id, { args, timeoutMs }));
   }
 
   /** Log lines the test wants a container to have printed. */

@@ -4,12 +4,16 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SimulatedClock } from 'xstate';
 import { ProbeCounter, runProbe, startProber } from '../../controllers/probes.ts';
+import type { ProbeCheck } from '../../engine/engine.ts';
+import { runProbeCheck, type ProbeExec } from '../../engine/probes.ts';
 import { Probe } from '../../specs/schema.ts';
 import { settle } from './fake-engine.ts';
 
 const noExec = async () => ({ exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) });
+/** The engine's checks (engine/probes.ts) behind the controllers' resolution of ports and host. */
+const engineRun = (exec: ProbeExec) => (check: ProbeCheck) => runProbeCheck(check, exec);
 
-describe('probe checks against real sockets on loopback', () => {
+describe('probe checks (controllers resolve, the engine checks) against real sockets on loopback', () => {
   let http: Server;
   let port = 0;
   before(async () => {
@@ -23,7 +27,7 @@ describe('probe checks against real sockets on loopback', () => {
   after(() => http.close());
 
   it('httpGet: 2xx/3xx succeed, 5xx fails with the status code, a named port resolves', async () => {
-    const target = { exec: noExec, host: '127.0.0.1', ports: [{ name: 'http', containerPort: port, protocol: 'TCP' as const }] };
+    const target = { run: engineRun(noExec), host: '127.0.0.1', ports: [{ name: 'http', containerPort: port, protocol: 'TCP' as const }] };
     assert.deepEqual(await runProbe(Probe.parse({ httpGet: { path: '/healthz', port: 'http' } }), target), { ok: true });
     assert.deepEqual(await runProbe(Probe.parse({ httpGet: { path: '/moved', port } }), target), { ok: true });
     assert.deepEqual(await runProbe(Probe.parse({ httpGet: { path: '/broken', port } }), target), {
@@ -40,7 +44,7 @@ describe('probe checks against real sockets on loopback', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const open = (srv.address() as AddressInfo).port;
     await new Promise<void>((r) => srv.close(() => r()));
-    const target = { exec: noExec, host: '127.0.0.1', ports: [] };
+    const target = { run: engineRun(noExec), host: '127.0.0.1', ports: [] };
     assert.equal((await runProbe(Probe.parse({ tcpSocket: { port } }), target)).ok, true);
     const closed = await runProbe(Probe.parse({ tcpSocket: { port: open } }), target);
     assert.equal(closed.ok, false);
@@ -49,7 +53,7 @@ describe('probe checks against real sockets on loopback', () => {
 
   it('exec: the exit code decides, with the output in the message', async () => {
     const target = {
-      exec: async (cmd: string[], timeoutMs: number) => ({ exitCode: cmd[0] === 'ok' ? 0 : 3, stdout: Buffer.from(`t=${timeoutMs}`), stderr: Buffer.alloc(0) }),
+      run: engineRun(async (cmd, timeoutMs) => ({ exitCode: cmd[0] === 'ok' ? 0 : 3, stdout: Buffer.from(`t=${timeoutMs}`), stderr: Buffer.alloc(0) })),
       host: '127.0.0.1',
       ports: [],
     };

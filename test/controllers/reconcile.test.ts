@@ -51,11 +51,11 @@ describe('reconcileContainer', () => {
       owned('keep'),
       owned('old', { owner: { name: 'web', uid: 'u', generation: 0, specHash: 'other' } }),
     ];
-    const previous = { restartCount: 3 };
-    const d = reconcileContainer(want, { containers, previous }, 0);
+    const stored = { restartCount: 3 };
+    const d = reconcileContainer(want, { containers, stored }, 0);
     const spawn = d.actions.find((a) => a.type === 'spawn');
     assert.equal(spawn?.type === 'spawn' && spawn.adopt?.id, 'keep');
-    assert.deepEqual(spawn?.type === 'spawn' && spawn.previous, previous);
+    assert.deepEqual(spawn?.type === 'spawn' && spawn.stored, stored);
     assert.deepEqual(
       d.actions.filter((a) => a.type === 'removeStray').map((a) => a.type === 'removeStray' && a.container.id).sort(),
       ['dup', 'old'],
@@ -96,6 +96,34 @@ describe('reconcileContainer', () => {
       { type: 'send', event: { type: 'IMAGE_FAILED', reason: 'ImagePullBackOff', message: 'no route' } },
     ]);
     assert.deepEqual(reconcileContainer(pending, { actor: { ...a, imageWaiting: { reason: 'ImagePullBackOff', message: 'no route' } }, containers: [] }, 0).actions, []);
+  });
+
+  it('a missing registry image: the decision pulls it and tells a new actor it is pulling', () => {
+    const missing = { ...want, image: { state: 'missing' as const, ref: 'r/busybox:latest' } };
+    const d = reconcileContainer(missing, { containers: [] }, 0);
+    assert.deepEqual(d.actions.map((a) => a.type), ['pull', 'spawn', 'send']);
+    assert.deepEqual(d.actions[0], { type: 'pull', ref: 'r/busybox:latest' });
+    assert.deepEqual(d.actions[2], { type: 'send', event: { type: 'IMAGE_PENDING', reason: 'Pulling', message: 'Pulling image "r/busybox:latest"' } });
+    const spawn = d.actions[1]!;
+    assert.equal(spawn.type === 'spawn' && spawn.desired.specHash, specHash(spec, undefined), 'no digest yet');
+  });
+
+  it('a missing image is pulled again (e.g. removed locally) without disturbing a running actor; a waiting actor is told once', () => {
+    const missing = { ...want, image: { state: 'missing' as const, ref: 'r/busybox:latest' } };
+    assert.deepEqual(reconcileContainer(missing, { actor: actor(), containers: [owned('c1')] }, 0).actions, [{ type: 'pull', ref: 'r/busybox:latest' }]);
+    const waiting = actor({ phase: 'WaitingForImage', containerID: undefined, imageDigest: undefined, specHash: specHash(spec, undefined) });
+    const shown = { reason: 'Pulling', message: 'Pulling image "r/busybox:latest"' };
+    assert.deepEqual(reconcileContainer(missing, { actor: { ...waiting, imageWaiting: shown }, containers: [] }, 0).actions, [{ type: 'pull', ref: 'r/busybox:latest' }]);
+  });
+
+  it('an image being pulled, or backing off, is not pulled again', () => {
+    for (const image of [
+      { state: 'pending' as const, reason: 'Pulling', message: 'Pulling image "r/busybox:latest"' },
+      { state: 'failed' as const, reason: 'ImagePullBackOff', message: 'Back-off pulling image "r/busybox:latest": refused' },
+    ]) {
+      const d = reconcileContainer({ ...want, image }, { containers: [] }, 0);
+      assert.ok(!d.actions.some((a) => a.type === 'pull'), image.reason);
+    }
   });
 
   it('drift: a container removed behind berth\'s back, or stopped unnoticed', () => {

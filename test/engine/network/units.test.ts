@@ -9,7 +9,6 @@ import { containerResolvConf, hostsFile, rewriteInPlace } from '../../../engine/
 import { parseNetDev, totalNetworkStats } from '../../../engine/network/netns.ts';
 import { formatPort, parsePublish, portsCollide } from '../../../engine/network/ports.ts';
 import { InvalidArgumentError } from '../../../specs/errdefs.ts';
-import { BerthMetrics } from '../../../controllers/metrics.ts';
 
 describe('parsePublish', () => {
   it('reads every form docker run -p accepts', () => {
@@ -122,28 +121,5 @@ describe('namespace files', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('network metrics', () => {
-  it('exports cAdvisor network counters per interface', async () => {
-    const m = new BerthMetrics();
-    const base = { image: 'busybox', phase: 'Running' as const, restartCount: 0 };
-    const stats = { cpuUsageSeconds: 0, memoryUsageBytes: 0, memoryWorkingSetBytes: 0, memoryLimitBytes: 0, pids: 1, readAt: new Date().toISOString() };
-    m.setContainerSource(async () => [
-      { ...base, name: 'web', id: 'a1', stats: { ...stats, network: { rxBytes: 30, txBytes: 7, interfaces: [{ interface: 'eth0', rxBytes: 10, txBytes: 5 }, { interface: 'eth1', rxBytes: 20, txBytes: 2 }] } } },
-      { ...base, name: 'old', id: 'b2', stats: { ...stats, network: { rxBytes: 4, txBytes: 3 } } },
-      { ...base, name: 'hostnet', id: 'c3', stats },
-    ]);
-    const { body } = await m.expose();
-    const lines = body.split('\n').filter((l) => l.startsWith('container_network_'));
-    assert.deepEqual(lines, [
-      'container_network_receive_bytes_total{name="web",image="busybox",id="a1",interface="eth0"} 10',
-      'container_network_receive_bytes_total{name="web",image="busybox",id="a1",interface="eth1"} 20',
-      'container_network_receive_bytes_total{name="old",image="busybox",id="b2",interface="eth0"} 4',
-      'container_network_transmit_bytes_total{name="web",image="busybox",id="a1",interface="eth0"} 5',
-      'container_network_transmit_bytes_total{name="web",image="busybox",id="a1",interface="eth1"} 2',
-      'container_network_transmit_bytes_total{name="old",image="busybox",id="b2",interface="eth0"} 3',
-    ]);
   });
 });

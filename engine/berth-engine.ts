@@ -1,0 +1,288 @@
+// BerthEngine: the Engine the controllers drive (engine.ts), made of the parts below it through the
+// narrow ports of deps.ts — an image service, overlay snapshots, an optional network manager, an
+// optional builder — and a Runtime (native launcher or runc). It serves the image verbs by handing
+// them to those parts, and keeps the containers' bookkeeping:
+//  - on disk, a container is <root>/containers/<id>/: container.json (container-store.ts, its one
+//    writer) and the OCI bundle (bundle-assembly.ts; the rootfs is the snapshot's mount);
+//  - the runtime keeps its own state (pid, exit) under its own directory; list() joins the two, so
+//    containers survive a restart of the daemon and are re-adopted from disk;
+//  - one operation at a time per container: start, stop and remove take the container's lock.
+import { join } from 'node:path';
+import { assembleBundle, type Undo } from './bundle-assembly.ts';
+import { ContainerStore, type ContainerRecord } from './container-store.ts';
+import type { BuilderPort, EngineImage, ImagesPort, NetworkPort, SnapshotsPort } from './deps.ts';
+import type { CreateRequest, Engine, EngineContainer, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy, PullProgress } from './engine.ts';
+import { runProbeCheck } from './probes.ts';
+import { checkBerthContainerId } from './ids.ts';
+import { processesInPidNamespaceOf } from './processes.ts';
+import type { ContainerState, ExecOptions, ExecResult, LogOptions, Runtime } from './runtime/runtime.ts';
+import type { ImageSpec } from '../specs/schema.ts';
+import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
+import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../specs/api/containers.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
+import { LocalVolumes } from './volumes/local-volumes.ts';
+
+export interface BerthEngineOptions {
+  /** Data root: containers/ and volumes/ live under it. */
+  root: string;
+  /** cgroup parent of every container (default "berth"): /sys/fs/cgroup/<controller>/<parent>/<id>. */
+  cgroupParent?: string;
+  runtime: Runtime;
+  images: ImagesPort;
+  snapshots: SnapshotsPort;
+  network?: NetworkPort;
+  builder?: BuilderPort;
+  /** Volumes, binds and tmpfs of containers (default: local volumes under root). */
+  volumes?: VolumesPort;
+}
+
+function handle(img: EngineImage): ImageHandle {
+  return { ref: img.ref, digest: img.digest, ...(img.size !== undefined ? { size: img.size } : {}) };
+}
+
+export class BerthEngine implements Engine {
+  readonly #o: BerthEngineOptions;
+  readonly #store: ContainerStore;
+  /** One start/stop/remove at a time per container. */
+  readonly #lock = new KeyedLock();
+  readonly #volumes: VolumesPort;
+
+  constructor(o: BerthEngineOptions) {
+    this.#o = o;
+    this.#store = new ContainerStore(join(o.root, 'containers'));
+    this.#volumes = o.volumes ?? new ContainerVolumes({ root: o.root, volumes: new LocalVolumes({ root: o.root }) });
+  }
+
+  // ---- images ----
+
+  async ensureImage(ref: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<ImageHandle> {
+    return handle(await this.#o.images.ensure(ref, policy, onProgress));
+  }
+
+  async resolveImage(ref: string): Promise<ImageHandle | undefined> {
+    const img = await this.#o.images.resolve(ref);
+    return img && handle(img);
+  }
+
+  buildImage = async (ref: string, build: NonNullable<ImageSpec['build']>): Promise<ImageHandle> => {
+    if (!this.#o.builder) throw new FailedPreconditionError(`image ${ref}: this daemon has no builder; pull the image instead`);
+    return this.#o.builder.build(ref, build);
+  };
+
+  buildContextDigest = async (build: NonNullable<ImageSpec['build']>): Promise<string> => {
+    if (!this.#o.builder) throw new FailedPreconditionError('this daemon has no builder');
+    return this.#o.builder.contextDigest(build);
+  };
+
+  pushImage = async (ref: string): Promise<void> => {
+    if (!this.#o.images.push) throw new FailedPreconditionError(`image ${ref}: push is not available`);
+    await this.#o.images.push(ref);
+  };
+
+  // ---- containers ----
+
+  async create(req: CreateRequest): Promise<EngineContainer> {
+    checkBerthContainerId(req.id);
+    return this.#store.creating(req.id, async (dir) => {
+      const undo: Undo = [() => this.#store.delete(req.id)];
+      try {
+        const image = await this.#image(req.image);
+        if (!image) throw new NotFoundError(`image ${req.image.ref} (${req.image.digest}) is not in the content store; pull it first`);
+        const bundle = await assembleBundle(req, image, dir, {
+          snapshots: this.#o.snapshots,
+          ...(this.#o.network ? { network: this.#o.network } : {}),
+          volumes: this.#volumes,
+          cgroupParent: this.#o.cgroupParent ?? 'berth',
+        }, undo);
+        const record: ContainerRecord = {
+          id: req.id,
+          owner: req.owner,
+          image: { ref: req.image.ref, digest: image.digest },
+          createdAt: new Date().toISOString(),
+          ...bundle,
+        };
+        // Written last: a directory without container.json is a create that did not finish.
+        await this.#store.write(record);
+        return view(record, undefined);
+      } catch (err) {
+        for (const fn of undo.reverse()) await fn().catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  start(id: string): Promise<EngineContainer> {
+    return this.#locked(id, async () => {
+      let rec = await this.#store.get(id);
+      const existing = await this.#state(id);
+      if (existing && existing.status !== 'stopped') throw new FailedPreconditionError(`container ${id} is already ${existing.status}`);
+      if (existing) await this.#o.runtime.delete(id, { force: true });
+      // The rootfs may have been unmounted (a reboot, a crash): prepare() mounts it again.
+      const image = await this.#image(rec.image);
+      if (image) await this.#o.snapshots.prepare(id, image);
+      await this.#volumes.restore(id);
+      // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
+      // the namespace at the same path (perhaps with another address) when it is not.
+      if (rec.network.mode !== 'host' && this.#o.network) {
+        const net = await this.#o.network.attach(id, { network: rec.network.mode, name: rec.owner.name, ports: rec.network.ports ?? [] });
+        if (net.ipAddress !== rec.network.ipAddress) {
+          rec = { ...rec, network: { ...rec.network, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) } };
+          await this.#store.write(rec);
+        }
+      }
+      const state = await this.#o.runtime.run({ id, bundle: this.#store.dir(id) });
+      if (!rec.started) await this.#store.write({ ...rec, started: true });
+      return view(rec, state);
+    });
+  }
+
+  stop(id: string, opts: { signal?: string; timeoutSeconds: number }): Promise<ExitInfo> {
+    return this.#locked(id, async () => {
+      const rec = await this.#store.get(id);
+      const state = await this.#state(id);
+      if (!state) throw new FailedPreconditionError(`container ${id} was never started`);
+      return this.#o.runtime.stop(id, { signal: opts.signal ?? rec.stopSignal, timeoutSeconds: opts.timeoutSeconds });
+    });
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    await this.#store.get(id);
+    await this.#o.runtime.kill(id, signal);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.#store.get(id);
+    await this.#o.runtime.pause(id);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.#store.get(id);
+    await this.#o.runtime.resume(id);
+  }
+
+  remove(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    return this.#locked(id, async () => {
+      checkBerthContainerId(id);
+      const state = await this.#state(id);
+      if (state && state.status !== 'stopped' && !opts.force) {
+        throw new FailedPreconditionError(`container ${id} is ${state.status}; stop it first or remove it with force`);
+      }
+      if (state) await this.#o.runtime.delete(id, { force: true });
+      await this.#o.network?.detach(id);
+      await this.#o.snapshots.remove(id);
+      await this.#volumes.release(id);
+      await this.#store.delete(id);
+    });
+  }
+
+  async inspect(id: string): Promise<EngineContainer> {
+    const rec = await this.#store.get(id);
+    return view(rec, await this.#state(id));
+  }
+
+  async list(filter?: { name?: string }): Promise<EngineContainer[]> {
+    const ids = await this.#store.ids();
+    const known = new Set(ids);
+    // One object's containers (each reconcile asks): their own states only, not the whole runtime's.
+    const runtimeStates = filter?.name ? undefined : new Map((await this.#o.runtime.list()).map((s) => [s.id, s]));
+    const out: EngineContainer[] = [];
+    for (const id of ids) {
+      const rec = await this.#store.get(id).catch(() => undefined);
+      if (!rec) {
+        // A create that never finished (the daemon died in it): nothing runs from it; clean it up.
+        if (runtimeStates && !runtimeStates.has(id) && !this.#store.pending(id)) await this.#cleanupPartial(id);
+        continue;
+      }
+      if (filter?.name && rec.owner.name !== filter.name) continue;
+      out.push(view(rec, runtimeStates ? runtimeStates.get(id) : await this.#state(id)));
+    }
+    // Containers the runtime runs that berth has no record of: reported, never touched.
+    if (runtimeStates) {
+      for (const [id, s] of runtimeStates) {
+        if (known.has(id)) continue;
+        out.push({ id, status: s.status, pid: s.pid, createdAt: s.createdAt, ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.exit ? { exit: s.exit } : {}) });
+      }
+    }
+    return out;
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
+    await this.#store.get(id);
+    return this.#o.runtime.wait(id, signal);
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    await this.#store.get(id);
+    const s = await this.#o.runtime.stats(id);
+    const net = await this.#o.network?.stats?.(id).catch(() => undefined);
+    const fs = await this.#o.snapshots.usage?.(id).catch(() => undefined);
+    return { ...s, ...(net ? { network: net } : {}), ...(fs ? { filesystem: fs } : {}) };
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
+    await this.#store.get(id);
+    return this.#o.runtime.exec(id, opts);
+  }
+
+  probe(id: string, check: ProbeCheck): Promise<ProbeOutcome> {
+    return runProbeCheck(check, (args, timeoutMs) => this.exec(id, { args, timeoutMs }));
+  }
+
+  async *logs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
+    await this.#store.get(id);
+    if (!(await this.#state(id))) return;
+    yield* this.#o.runtime.logs(id, opts);
+  }
+
+  async top(id: string): Promise<ProcessInfo[]> {
+    await this.#store.get(id);
+    const state = await this.#state(id);
+    if (!state || state.pid <= 0 || state.status === 'stopped') return [];
+    return processesInPidNamespaceOf(state.pid);
+  }
+
+  // ---- internals ----
+
+  /** The image by digest, else by reference (a retag keeps the digest; a re-pull keeps the ref). */
+  async #image(img: { ref: string; digest: string }): Promise<EngineImage | undefined> {
+    return (await this.#o.images.resolve(img.digest)) ?? (await this.#o.images.resolve(img.ref));
+  }
+
+  /** The runtime's state, undefined when it does not know the container (never started, or deleted). */
+  async #state(id: string): Promise<ContainerState | undefined> {
+    try {
+      return await this.#o.runtime.state(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async #cleanupPartial(id: string): Promise<void> {
+    await this.#o.network?.detach(id).catch(() => undefined);
+    await this.#o.snapshots.remove(id).catch(() => undefined);
+    await this.#volumes.release(id).catch(() => undefined);
+    await this.#store.delete(id).catch(() => undefined);
+  }
+
+  /** Runs fn after every earlier start/stop/remove of the container has settled. */
+  #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.#lock.run(id, fn);
+  }
+}
+
+function view(rec: ContainerRecord, s: ContainerState | undefined): EngineContainer {
+  return {
+    id: rec.id,
+    owner: rec.owner,
+    image: rec.image.ref,
+    imageDigest: rec.image.digest,
+    status: s?.status ?? 'created',
+    pid: s && s.status !== 'stopped' ? s.pid : 0,
+    createdAt: rec.createdAt,
+    ...(s?.startedAt ? { startedAt: s.startedAt } : {}),
+    ...(s?.exit ? { exit: s.exit } : {}),
+    ...(rec.network.ipAddress ? { ipAddress: rec.network.ipAddress } : {}),
+  };
+}

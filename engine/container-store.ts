@@ -1,0 +1,97 @@
+// The container records: <root>/containers/<id>/container.json — who owns a container, its image,
+// its network, whether it was started. This store is the one writer of container.json; the engine
+// reads each record once (it changes only through here). The file is written last by a create, so
+// a directory without one is a create that did not finish: in progress (pending here) or left by
+// a daemon that died in it.
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerOwner } from './engine.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
+import { isBerthContainerId } from './ids.ts';
+import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
+import type { PortMapping } from '../specs/api/common.ts';
+
+export interface ContainerRecord {
+  id: string;
+  owner: ContainerOwner;
+  image: { ref: string; digest: string };
+  createdAt: string;
+  stopSignal: string;
+  network: { mode: string; ipAddress?: string; ports?: PortMapping[] };
+  /** Set by start(): the runtime has (or had) a process for this bundle. */
+  started?: boolean;
+}
+
+export class ContainerStore {
+  readonly #root: string;
+  readonly #cache = new Map<string, ContainerRecord>();
+  /** Creates in progress: their directories have no container.json yet and are not leftovers. */
+  readonly #pending = new Set<string>();
+
+  /** root: <data root>/containers */
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** The container's directory: its bundle (config.json) and its /etc files live there too. */
+  dir(id: string): string {
+    return join(this.#root, id);
+  }
+
+  /**
+   * Makes the directory of a new container and runs `fn` in it; until `fn` settles the directory is
+   * a create in progress (see pending). An existing directory is an InvalidArgumentError.
+   */
+  async creating<T>(id: string, fn: (dir: string) => Promise<T>): Promise<T> {
+    await mkdir(this.#root, { recursive: true });
+    this.#pending.add(id);
+    try {
+      try {
+        await mkdir(this.dir(id));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidArgumentError(`container ${id} already exists`);
+        throw err;
+      }
+      return await fn(this.dir(id));
+    } finally {
+      this.#pending.delete(id);
+    }
+  }
+
+  /** A create of `id` is in progress in this process. */
+  pending(id: string): boolean {
+    return this.#pending.has(id);
+  }
+
+  /** The ids of every container directory (finished or not). */
+  async ids(): Promise<string[]> {
+    return (await readdir(this.#root).catch(() => [] as string[])).filter(isBerthContainerId);
+  }
+
+  /** The record of `id`; NotFoundError when there is none. */
+  async get(id: string): Promise<ContainerRecord> {
+    if (!isBerthContainerId(id)) throw new NotFoundError(`container "${id}" not found`);
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
+    try {
+      const rec = JSON.parse(await readFile(join(this.dir(id), 'container.json'), 'utf8')) as ContainerRecord;
+      this.#cache.set(id, rec);
+      return rec;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container ${id} not found`);
+      throw err;
+    }
+  }
+
+  /** Writes (creates or replaces) the record, atomically. */
+  async write(rec: ContainerRecord): Promise<void> {
+    await writeFileAtomic(join(this.dir(rec.id), 'container.json'), JSON.stringify(rec, null, 2));
+    this.#cache.set(rec.id, rec);
+  }
+
+  /** Forgets the record and deletes the container's directory (bundle, /etc files). */
+  async delete(id: string): Promise<void> {
+    this.#cache.delete(id);
+    await rm(this.dir(id), { recursive: true, force: true });
+  }
+}

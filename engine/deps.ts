@@ -1,0 +1,50 @@
+// What the engine (berth-engine.ts) needs from the parts below it, each as the narrowest port: an
+// image service (content store + registry), overlay snapshots (one writable rootfs per container),
+// an optional network manager (CNI) and an optional builder. engine/wire.ts adapts the real
+// services to them (the network and builder adapters live beside those parts); the engine's unit
+// test gives it fakes.
+import type { FsUsage, NetworkStats } from '../specs/api/containers.ts';
+import type { ImageHandle, PullPolicy, PullProgress } from './engine.ts';
+import type { ImageRunConfig } from './container-config.ts';
+import type { ImageSpec } from '../specs/schema.ts';
+import type { PortMapping } from '../specs/api/common.ts';
+
+/** An image as the engine needs it: its handle and the run part of its config. */
+export interface EngineImage extends ImageHandle {
+  config: ImageRunConfig & { ExposedPorts?: Record<string, unknown> };
+}
+
+export interface ImagesPort {
+  ensure(ref: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<EngineImage>;
+  resolve(ref: string): Promise<EngineImage | undefined>;
+  push?(ref: string): Promise<void>;
+}
+
+export interface SnapshotsPort {
+  /** A writable rootfs for the container (mounted; idempotent: mounts it again when it exists). */
+  prepare(key: string, image: EngineImage): Promise<{ rootfs: string }>;
+  /** Unmounts and deletes it; unknown keys are not an error. */
+  remove(key: string): Promise<void>;
+  /** What the writable layer takes of its filesystem (undefined: unknown key). */
+  usage?(key: string): Promise<FsUsage | undefined>;
+}
+
+export interface NetworkAttachment {
+  /** The network namespace to join; undefined for the host's network. */
+  netnsPath?: string;
+  ipAddress?: string;
+  hostsFile?: string;
+  resolvConfFile?: string;
+}
+
+export interface NetworkPort {
+  attach(id: string, o: { network: string; name: string; ports: PortMapping[] }): Promise<NetworkAttachment>;
+  /** Always safe to call (idempotent, also for ids it does not know). */
+  detach(id: string): Promise<void>;
+  stats?(id: string): Promise<NetworkStats | undefined>;
+}
+
+export interface BuilderPort {
+  build(ref: string, build: NonNullable<ImageSpec['build']>): Promise<ImageHandle>;
+  contextDigest(build: NonNullable<ImageSpec['build']>): Promise<string>;
+}
