@@ -7,6 +7,8 @@ import type { BuilderPort, EngineImage, NetworkPort } from './deps.ts';
 import { ImageService, type ImageRecord, type ImageServiceOptions } from './images/service.ts';
 import { RuncRuntime } from './runtime/runc-runtime.ts';
 import type { Runtime } from './runtime/runtime.ts';
+import { ContainerVolumes } from './volumes/container-mounts.ts';
+import { LocalVolumes, type VolumeDeclaration } from './volumes/local-volumes.ts';
 
 export type RuntimeName = 'runc' | 'native';
 
@@ -14,6 +16,8 @@ export interface EngineParts {
   engine: BerthEngine;
   images: ImageService;
   runtime: Runtime;
+  /** Volumes on the host (<root>/volumes): the volume controller and service manage them, containers mount them. */
+  volumes: LocalVolumes;
 }
 
 export function toEngineImage(rec: ImageRecord): EngineImage {
@@ -43,6 +47,8 @@ export async function createEngine(o: {
   cgroupParent?: string;
   network?: NetworkPort;
   builder?: (images: ImageService, runtime: Runtime) => BuilderPort;
+  /** The Volume object of a name, so that a volume first made by a container's mount has its options. */
+  declaredVolume?: (name: string) => VolumeDeclaration | undefined;
 }): Promise<EngineParts> {
   const images = new ImageService({
     root: o.root,
@@ -52,6 +58,7 @@ export async function createEngine(o: {
     ...(o.log ? { log: o.log } : {}),
   });
   const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root, o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {});
+  const volumes = new LocalVolumes({ root: o.root, ...(o.declaredVolume ? { declared: o.declaredVolume } : {}) });
   const engine = new BerthEngine({
     root: o.root,
     runtime,
@@ -74,6 +81,7 @@ export async function createEngine(o: {
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),
+    volumes: new ContainerVolumes({ root: o.root, volumes }),
   });
-  return { engine, images, runtime };
+  return { engine, images, runtime, volumes };
 }

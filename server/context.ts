@@ -53,6 +53,8 @@ export interface DaemonContext {
   images?: import('./services/images.ts').ImageService;
   /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
   networks?: NetworkManager;
+  /** Every verb on volumes, for any API (server/services/volumes.ts); present with an engine. */
+  volumes?: import('./services/volumes.ts').VolumeService;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /** Every verb on containers, for any API (server/services/containers.ts); present once the controllers run. */

@@ -81,6 +81,10 @@ export async function composeDaemon(
       log: log.child({ component: 'images' }),
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       network: networkPort(networks),
+      declaredVolume: (name) => {
+        const r = store.get('Volume', name);
+        return r && r.kind === 'Volume' ? { uid: r.metadata.uid, spec: r.spec, ...(r.metadata.labels ? { labels: r.metadata.labels } : {}) } : undefined;
+      },
       builder: (images, runtime) => {
         // RUN containers under the daemon's cgroup parent, beside its containers.
         builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
@@ -88,6 +92,8 @@ export async function composeDaemon(
       },
     });
     ctx.engine = parts.engine;
+    const { VolumeService } = await import('./services/volumes.ts');
+    ctx.volumes = new VolumeService({ store, host: parts.volumes, sizeOf: (name) => ctx.controllers?.volumes?.sizeOf(name) });
     ctx.images = new ImageService({
       store: parts.images,
       containers: parts.engine,
@@ -122,10 +128,17 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
       events: ctx.events.for('controller'),
       engine: ctx.engine,
       log: ctx.log.child({ component: 'controller' }),
+      ...(ctx.volumes ? { volumes: ctx.volumes.host } : {}),
     });
     ctx.controllers = controllers;
     const { ContainerService } = await import('./services/containers.ts');
-    ctx.containers = new ContainerService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine });
+    const { checkBindSources } = await import('../engine/volumes/container-mounts.ts');
+    ctx.containers = new ContainerService({
+      store: ctx.store,
+      lifecycles: controllers.containers,
+      engine: ctx.engine,
+      ...(ctx.volumes ? { volumes: ctx.volumes, preflight: checkBindSources } : {}),
+    });
     ctx.onShutdown(() => controllers.stop());
   }
   if (ctx.options.metricsAddr) {

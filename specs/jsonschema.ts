@@ -4,13 +4,16 @@
 // Image object) or refer within one (probe port names, volumeMounts to volumes) are the loader's alone.
 import { z } from 'zod';
 import { API_VERSION, kindSchemas } from './schema.ts';
+import { foreignKinds } from './volume.ts';
 
 /** One schema for any berth manifest (anyOf the kinds, told apart by `kind`), or for one kind. */
 export function manifestJsonSchema(kind?: string): Record<string, unknown> {
-  const kinds = kind ? [kind] : Object.keys(kindSchemas);
+  // The whole schema also takes the Kubernetes kinds berth stores as its own (a v1 PersistentVolumeClaim).
+  const kinds = kind ? [kind] : [...Object.keys(kindSchemas), ...Object.keys(foreignKinds)];
   const defs: Record<string, unknown> = {};
   for (const k of kinds) {
-    const schema = kindSchemas[k as keyof typeof kindSchemas];
+    const foreign = (foreignKinds as Record<string, (typeof foreignKinds)[keyof typeof foreignKinds]>)[k];
+    const schema = foreign?.schema ?? kindSchemas[k as keyof typeof kindSchemas];
     // io: 'input' — what a person writes: fields with defaults are optional.
     const js = z.toJSONSchema(schema, {
       io: 'input',
@@ -22,7 +25,8 @@ export function manifestJsonSchema(kind?: string): Record<string, unknown> {
       },
     }) as Record<string, unknown>;
     delete js.$schema;
-    defs[k] = { title: `berth ${k}`, description: `${/^[AEIOU]/.test(k) ? 'An' : 'A'} ${k} object (apiVersion ${API_VERSION}).`, ...js };
+    const what = foreign ? `A Kubernetes ${k} (apiVersion ${foreign.apiVersion}), stored as a ${foreign.kind}.` : `${/^[AEIOU]/.test(k) ? 'An' : 'A'} ${k} object (apiVersion ${API_VERSION}).`;
+    defs[k] = { title: `berth ${k}`, description: what, ...js };
   }
   const base = {
     $schema: 'http://json-schema.org/draft-07/schema#',

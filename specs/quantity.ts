@@ -25,6 +25,11 @@ export function parseMemory(input: string | number): number {
   return v;
 }
 
+/** Bytes of storage (a claim's request), rounded up to a whole byte. */
+export function parseStorage(input: string | number): number {
+  return Math.ceil(parseQuantity(input, 'storage', '1Gi, 500Mi, 10G'));
+}
+
 /** CPUs as a fraction (0.5 = half a CPU); the smallest unit is 1m. */
 export function parseCpu(input: string | number): number {
   const v = parseQuantity(input, 'cpu', '0.5, 500m, 2');

@@ -5,15 +5,8 @@ import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
-import { age, formatJson, formatTable } from '../output.ts';
+import { age, formatJson, formatTable, humanSize as size } from '../output.ts';
 import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
-
-function size(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
-  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
-}
 
 /** Shows per-layer progress: bars on a terminal, one line per layer state otherwise. */
 async function showProgress(events: AsyncIterable<PullEvent & { status: string }>, verb: string): Promise<Record<string, unknown>> {
