@@ -26,11 +26,15 @@ export interface DaemonOptions {
   cgroupParent?: string;
   /** Mirrors tried in order before a registry, per registry domain ("docker.io" for Docker Hub). */
   registryMirrors?: Record<string, string[]>;
+  /** Per-registry TLS files: <certsDir>/<host[:port]>/{ca.crt, client.cert, client.key} (default /etc/berth/certs.d). */
+  certsDir?: string;
   /** Layers fetched at once per pull; pushed at once per push. */
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
   /** Size at which a container's log is rotated (bytes). */
   logMaxBytes?: number;
+  /** Log files kept per container, the current one included (log-opts max-file). */
+  logMaxFiles?: number;
   /** The daemon's labels (key=value), shown by `berth info`. */
   labels?: string[];
   /** The settings these options came from (daemon.json, flags), with their sources: `berth info`, reload. */

@@ -74,9 +74,11 @@ export async function composeDaemon(
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
       registryMirrors: options.registryMirrors ?? {},
+      ...(options.certsDir ? { certsDir: options.certsDir } : {}),
       ...(options.maxConcurrentDownloads ? { maxConcurrentDownloads: options.maxConcurrentDownloads } : {}),
       ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
       ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
+      ...(options.logMaxFiles ? { logMaxFiles: options.logMaxFiles } : {}),
       log: log.child({ component: 'images' }),
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       network: networkPort(networks),
@@ -92,7 +94,9 @@ export async function composeDaemon(
       containers: parts.engine,
       ...(builder ? { builder } : {}),
       insecureRegistries: options.insecureRegistries ?? [],
+      ...(options.certsDir ? { certsDir: options.certsDir } : {}),
     });
+    ctx.onShutdown(() => parts.images.registry.close());
     // Attachments of containers the engine no longer has (removed while the daemon was down, or
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
     const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));

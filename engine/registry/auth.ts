@@ -6,6 +6,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 
+/** fetch, or one bound to a registry's TLS files (client.ts). */
+export type Fetch = (url: URL, init: { headers: Record<string, string> }) => Promise<Response>;
+
 export interface Credentials {
   username: string;
   password: string;
@@ -72,7 +75,7 @@ export function parseChallenge(header: string): Challenge {
 export class TokenCache {
   readonly #tokens = new Map<string, { token: string; expires: number }>();
 
-  async token(challenge: Challenge, scope: string, creds: Credentials | undefined): Promise<string> {
+  async token(challenge: Challenge, scope: string, creds: Credentials | undefined, get: Fetch = fetch): Promise<string> {
     const { realm, service } = challenge.params;
     if (!realm) throw new UnavailableError('the registry asked for a bearer token without naming a realm');
     const key = `${realm}|${service ?? ''}|${scope}|${creds?.username ?? ''}`;
@@ -85,7 +88,7 @@ export class TokenCache {
     if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers });
+      res = await get(url, { headers });
     } catch (err) {
       throw new UnavailableError(`token server ${url.origin}: ${(err as Error).message}`);
     }

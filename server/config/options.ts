@@ -28,9 +28,11 @@ export function optionsFromSettings(settings: Settings): DaemonOptions {
     insecureRegistries: v['insecure-registries'],
     cgroupParent: v['cgroup-parent'],
     registryMirrors: mirrorsOf(v),
+    certsDir: v['certs-dir'],
     maxConcurrentDownloads: v['max-concurrent-downloads'],
     maxConcurrentUploads: v['max-concurrent-uploads'],
     logMaxBytes: parseSize(v['log-opts']['max-size'] ?? '10m')!,
+    logMaxFiles: Number(v['log-opts']['max-file'] ?? '2'),
     labels: v.labels,
     settings,
   };

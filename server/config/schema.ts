@@ -74,7 +74,7 @@ export const configSchema = z
     'log-driver': z.literal('json-file', 'berth writes container logs as json-file; only "json-file" is accepted'),
     'log-opts': z.strictObject({
       'max-size': z.string().superRefine(check((v) => ((parseSize(v) ?? 0) >= 1024 ? undefined : `"${v}" must be a size of at least 1k, such as "10m"`))),
-      'max-file': z.string().superRefine(check((v) => (v === '2' ? undefined : `"${v}": berth keeps the current log and one rotated file, so max-file can only be "2"`))),
+      'max-file': z.string().superRefine(check((v) => (/^[1-9]\d*$/.test(v) && Number(v) <= 100 ? undefined : `"${v}" must be a number of files from "1" to "100", such as "3"`))),
     }).partial(),
     'live-restore': z.boolean().superRefine((v, ctx) => {
       if (!v) ctx.addIssue({ code: 'custom', message: 'containers always outlive the daemon under berth (each has its own monitor); only true is accepted' });
@@ -93,6 +93,8 @@ export const configSchema = z
     runtime: z.enum(['native', 'runc', 'none']),
     /** Mirrors of registries other than Docker Hub (containerd's hosts.toml `[host]` entries). */
     'registry-hosts': z.record(hostPort, z.strictObject({ mirrors: z.array(mirror) })),
+    /** Per-registry TLS files, Docker's certs.d layout: <dir>/<host[:port]>/{ca.crt, client.cert, client.key}. */
+    'certs-dir': absolutePath,
     'docker-socket': notYet("berth does not serve Docker's Engine API yet"),
   })
   .partial();
@@ -111,4 +113,5 @@ export const LIVE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'max-concurrent-uploads',
   'labels',
   'watch',
+  'certs-dir',
 ]);
