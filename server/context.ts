@@ -14,6 +14,8 @@ export interface DaemonOptions {
   root: string;
   /** Unix socket path, or host:port for TCP (tests, debugging). */
   socket: string;
+  /** The group of the unix socket (0660); absent: root's. Socket-activated, systemd sets it (berth.socket). */
+  socketGroup?: import('./http.ts').SocketGroup;
   /** Directories watched for manifests (GitOps). */
   watch: string[];
   /** Where /metrics is served (the metrics endpoint belongs to the controllers' part). */

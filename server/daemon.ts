@@ -149,7 +149,7 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
   const { ctx, shutdown } = await composeDaemon(options, log, services);
   let server: ApiServer;
   try {
-    server = await startServer(allRoutes(ctx), options.socket, log);
+    server = await startServer(allRoutes(ctx), options.socket, log, options.socketGroup ? { group: options.socketGroup } : {});
   } catch (err) {
     await shutdown();
     throw err;

@@ -22,6 +22,7 @@ export function optionsFromSettings(settings: Settings): DaemonOptions {
   return {
     root: v['data-root'],
     socket: listenAddress(v.hosts[0]!),
+    socketGroup: { name: v.group, required: settings.sources.group !== 'default' },
     watch: v.watch,
     ...(v['metrics-addr'] ? { metricsAddr: v['metrics-addr'] } : {}),
     runtime: v.runtime,

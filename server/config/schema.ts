@@ -82,6 +82,7 @@ export const configSchema = z
     'max-concurrent-downloads': count,
     'max-concurrent-uploads': count,
     labels: z.array(z.string().superRefine(check((v) => (LABEL.test(v) ? undefined : `"${v}" must be key=value`)))),
+    group: z.string().superRefine(check((v) => (/^([a-z_][a-z0-9_-]*\$?|\d+)$/i.test(v) ? undefined : `"${v}" must be a group name or id`))),
     'cgroup-parent': z.string().min(1).superRefine(check((v) => (v.split('/').includes('..') ? `"${v}" must not contain ".."` : undefined))),
     'default-ulimits': notYet('containers keep the daemon\'s rlimits'),
     'default-address-pools': notYet('networks take their subnets from 10.213-254.0.0/16'),

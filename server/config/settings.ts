@@ -18,7 +18,7 @@ export interface GivenSettings {
   how: Partial<Record<ConfigKey, string>>;
 }
 
-type Defaulted = 'data-root' | 'hosts' | 'registry-mirrors' | 'registry-hosts' | 'insecure-registries' | 'log-level' | 'log-driver' | 'log-opts' | 'live-restore' | 'max-concurrent-downloads' | 'max-concurrent-uploads' | 'labels' | 'cgroup-parent' | 'watch' | 'runtime' | 'certs-dir';
+type Defaulted = 'data-root' | 'hosts' | 'registry-mirrors' | 'registry-hosts' | 'insecure-registries' | 'log-level' | 'log-driver' | 'log-opts' | 'live-restore' | 'max-concurrent-downloads' | 'max-concurrent-uploads' | 'labels' | 'cgroup-parent' | 'watch' | 'runtime' | 'certs-dir' | 'group';
 export type EffectiveConfig = DaemonConfig & Required<Pick<DaemonConfig, Defaulted>>;
 
 export const DEFAULTS: Required<Pick<DaemonConfig, Defaulted>> = {
@@ -38,6 +38,7 @@ export const DEFAULTS: Required<Pick<DaemonConfig, Defaulted>> = {
   watch: [],
   runtime: 'native',
   'certs-dir': '/etc/berth/certs.d',
+  group: 'berth',
 };
 
 export interface Settings {

@@ -54,6 +54,7 @@ describe('daemon configuration file', () => {
     assert.deepEqual(optionsFromSettings(s), {
       root: '/srv/berth',
       socket: '/run/b.sock',
+      socketGroup: { name: 'berth', required: false },
       watch: ['/etc/berth/manifests'],
       metricsAddr: '127.0.0.1:9323',
       runtime: 'runc',
