@@ -24,8 +24,8 @@ export function toEngineImage(rec: ImageRecord): EngineImage {
   return { ref: rec.ref, digest: rec.digest, size: rec.size, config: rec.config.config ?? {} };
 }
 
-export async function createRuntime(name: RuntimeName, root: string, o: { logMaxBytes?: number } = {}): Promise<Runtime> {
-  const opts = { stateDir: join(root, 'runtime'), ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}) };
+export async function createRuntime(name: RuntimeName, root: string, o: { logMaxBytes?: number; logMaxFiles?: number } = {}): Promise<Runtime> {
+  const opts = { stateDir: join(root, 'runtime'), ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}), ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}) };
   if (name === 'native') {
     const { NativeRuntime } = await import('./runtime/native-runtime.ts');
     return new NativeRuntime(opts);
@@ -39,10 +39,14 @@ export async function createEngine(o: {
   insecureRegistries?: string[];
   /** Registry mirrors per registry domain ("docker.io" for Docker Hub), tried in order on pulls. */
   registryMirrors?: Record<string, string[]>;
+  /** Per-registry TLS files (certs.d), default /etc/berth/certs.d. */
+  certsDir?: string;
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
   /** Size at which a container's log is rotated (bytes). */
   logMaxBytes?: number;
+  /** Log files kept per container, the current one included. */
+  logMaxFiles?: number;
   log?: ImageServiceOptions['log'];
   cgroupParent?: string;
   network?: NetworkPort;
@@ -52,12 +56,13 @@ export async function createEngine(o: {
 }): Promise<EngineParts> {
   const images = new ImageService({
     root: o.root,
-    registry: { insecure: o.insecureRegistries ?? [], mirrors: o.registryMirrors ?? {} },
+    registry: { insecure: o.insecureRegistries ?? [], mirrors: o.registryMirrors ?? {}, ...(o.certsDir ? { certsDir: o.certsDir } : {}) },
     ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}),
     ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
-  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root, o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {});
+  const logs = { ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}), ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}) };
+  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root, logs);
   const volumes = new LocalVolumes({ root: o.root, ...(o.declaredVolume ? { declared: o.declaredVolume } : {}) });
   const engine = new BerthEngine({
     root: o.root,

@@ -14,6 +14,8 @@ export interface DaemonOptions {
   root: string;
   /** Unix socket path, or host:port for TCP (tests, debugging). */
   socket: string;
+  /** The group of the unix socket (0660); absent: root's. Socket-activated, systemd sets it (berth.socket). */
+  socketGroup?: import('./http.ts').SocketGroup;
   /** Directories watched for manifests (GitOps). */
   watch: string[];
   /** Where /metrics is served (the metrics endpoint belongs to the controllers' part). */
@@ -28,11 +30,15 @@ export interface DaemonOptions {
   cniPath?: string[];
   /** Mirrors tried in order before a registry, per registry domain ("docker.io" for Docker Hub). */
   registryMirrors?: Record<string, string[]>;
+  /** Per-registry TLS files: <certsDir>/<host[:port]>/{ca.crt, client.cert, client.key} (default /etc/berth/certs.d). */
+  certsDir?: string;
   /** Layers fetched at once per pull; pushed at once per push. */
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
   /** Size at which a container's log is rotated (bytes). */
   logMaxBytes?: number;
+  /** Log files kept per container, the current one included (log-opts max-file). */
+  logMaxFiles?: number;
   /** The daemon's labels (key=value), shown by `berth info`. */
   labels?: string[];
   /** The settings these options came from (daemon.json, flags), with their sources: `berth info`, reload. */

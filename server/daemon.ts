@@ -75,9 +75,11 @@ export async function composeDaemon(
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
       registryMirrors: options.registryMirrors ?? {},
+      ...(options.certsDir ? { certsDir: options.certsDir } : {}),
       ...(options.maxConcurrentDownloads ? { maxConcurrentDownloads: options.maxConcurrentDownloads } : {}),
       ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
       ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
+      ...(options.logMaxFiles ? { logMaxFiles: options.logMaxFiles } : {}),
       log: log.child({ component: 'images' }),
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       network: networkPort(networks),
@@ -99,7 +101,9 @@ export async function composeDaemon(
       containers: parts.engine,
       ...(builder ? { builder } : {}),
       insecureRegistries: options.insecureRegistries ?? [],
+      ...(options.certsDir ? { certsDir: options.certsDir } : {}),
     });
+    ctx.onShutdown(() => parts.images.registry.close());
     // Attachments of containers the engine no longer has (removed while the daemon was down, or
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
     const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));
@@ -159,7 +163,7 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
   const { ctx, shutdown } = await composeDaemon(options, log, services);
   let server: ApiServer;
   try {
-    server = await startServer(allRoutes(ctx), options.socket, log);
+    server = await startServer(allRoutes(ctx), options.socket, log, options.socketGroup ? { group: options.socketGroup } : {});
   } catch (err) {
     await shutdown();
     throw err;

@@ -1,7 +1,7 @@
 // The API server: node:http on a unix socket (mode 0660) or TCP, routes matched by find-my-way.
 // Handlers return an ApiReply; thrown errdefs errors become their HTTP status and
 // `{error: {kind, message}}`, which the client turns back into the same error class.
-import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, stat, unlink } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -168,7 +168,22 @@ async function prepareUnixSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
-export async function startServer(routes: Route[], listen: string, log: Logger): Promise<ApiServer> {
+/** The unix socket's group (dockerd's --group): a missing group is an error only when it was asked for. */
+export interface SocketGroup {
+  name: string;
+  required: boolean;
+}
+
+async function socketGid(g: SocketGroup, log: Logger): Promise<number | undefined> {
+  const { groupId } = await import('./systemd/groups.ts');
+  const gid = /^\d+$/.test(g.name) ? Number(g.name) : await groupId(g.name);
+  if (gid !== undefined) return gid;
+  if (g.required) throw new InvalidArgumentError(`group "${g.name}" (the API socket's group) does not exist; create it (groupadd --system ${g.name}) or give another`);
+  log.info(`the group ${g.name} does not exist, so the API socket is root's only; \`berth daemon install-service\` creates it for users of berth without sudo`);
+  return undefined;
+}
+
+export async function startServer(routes: Route[], listen: string, log: Logger, o: { group?: SocketGroup } = {}): Promise<ApiServer> {
   const handler = createHandler(routes, log);
   const server: Server = createServer(handler);
   // Streams (events --follow, logs -f) stay open indefinitely.
@@ -176,6 +191,7 @@ export async function startServer(routes: Route[], listen: string, log: Logger):
   server.headersTimeout = 60_000;
   const where = parseListenAddress(listen);
   if ('path' in where) await prepareUnixSocket(where.path);
+  const gid = 'path' in where && o.group ? await socketGid(o.group, log) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     if ('path' in where) server.listen(where.path, resolve);
@@ -185,6 +201,7 @@ export async function startServer(routes: Route[], listen: string, log: Logger):
   let address = listen;
   if ('path' in where) {
     await chmod(where.path, 0o660);
+    if (gid !== undefined) await chown(where.path, process.getuid?.() ?? 0, gid);
   } else if ('port' in where) {
     const a = server.address();
     if (a && typeof a === 'object') address = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;

@@ -2,6 +2,7 @@
 // `daemon`, so the CLI (a thin client of the API) never loads the server and the server never
 // loads the CLI. Flags are parsed with commander, as the CLI's are; settings come from the flags,
 // $BERTH_SOCKET / $BERTH_LOG_LEVEL and the configuration file (server/config/).
+// `berth daemon install-service` installs the systemd units (server/systemd/install.ts).
 import { Command } from 'commander';
 import { addDaemonFlags, givenFromEnv, givenFromFlags, type DaemonFlags } from './config/flags.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.ts';
@@ -10,7 +11,7 @@ import { resolveSettings, type Settings } from './config/settings.ts';
 import { runDaemon } from './daemon.ts';
 
 const program = new Command('berth').option('--socket <path>', 'API socket (or host:port) to listen on').enablePositionalOptions();
-addDaemonFlags(program.command('daemon').description('run the berth daemon in the foreground (logs on stderr; stops on SIGTERM/SIGINT, reloads its configuration on SIGHUP)')).action(
+const daemon = addDaemonFlags(program.command('daemon').description('run the berth daemon in the foreground (logs on stderr; stops on SIGTERM/SIGINT, reloads its configuration on SIGHUP)')).action(
   async (opts: DaemonFlags, cmd: Command) => {
     try {
       const flags = { ...opts, socket: (cmd.optsWithGlobals() as { socket?: string }).socket };
@@ -35,5 +36,20 @@ addDaemonFlags(program.command('daemon').description('run the berth daemon in th
     process.exit(0);
   },
 );
+
+daemon
+  .command('install-service')
+  .description('install berth.service and berth.socket in /etc/systemd/system and create the group berth of the API socket')
+  .option('--prefix <dir>', 'install under DIR instead of / (DIR/etc/systemd/system, DIR/etc/group)')
+  .option('--bin <path>', 'the berth command the unit runs (default: this one)')
+  .action(async (opts: { prefix?: string; bin?: string }) => {
+    try {
+      const { installService } = await import('./systemd/install.ts');
+      await installService(opts);
+    } catch (err) {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  });
 
 await program.parseAsync(process.argv);

@@ -49,7 +49,7 @@ export function register(program: Command): void {
         if (r?.needsRestart?.length) out(`Needs A Restart: ${r.needsRestart.join(', ')}`);
         out('');
         const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-        printTable(['KEY', 'VALUE', 'SOURCE', 'WHERE', 'RELOAD'], info.settings.map((s) => [s.key, show(s.value), s.source, s.where ?? '-', s.live ? 'live' : 'restart']));
+        printTable(['KEY', 'VALUE', 'SOURCE', 'WHERE', 'RELOAD'], info.settings.map((s) => [s.key, show(s.value), s.source, s.where ?? '-', s.live ? 'live' : s.pending !== undefined ? `restart: pending ${show(s.pending)}` : 'restart']));
       }),
     );
 }

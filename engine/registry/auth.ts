@@ -5,6 +5,9 @@
 import { PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 import type { Credentials } from './docker-config.ts';
 
+/** fetch, or one bound to a registry's TLS files (client.ts). */
+export type Fetch = (url: URL, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }) => Promise<Response>;
+
 export interface Challenge {
   scheme: string;
   params: Record<string, string>;
@@ -22,7 +25,7 @@ export function parseChallenge(header: string): Challenge {
 export class TokenCache {
   readonly #tokens = new Map<string, { token: string; expires: number }>();
 
-  async token(challenge: Challenge, scope: string, creds: Credentials | undefined): Promise<string> {
+  async token(challenge: Challenge, scope: string, creds: Credentials | undefined, get: Fetch = fetch): Promise<string> {
     const { realm, service } = challenge.params;
     if (!realm) throw new UnavailableError('the registry asked for a bearer token without naming a realm');
     const key = `${realm}|${service ?? ''}|${scope}|${creds?.username ?? ''}|${creds?.identityToken ?? ''}`;
@@ -34,13 +37,13 @@ export class TokenCache {
       if (creds?.identityToken) {
         // OAuth2 refresh-token grant (distribution's token spec; client_id names the client).
         const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'berth', ...(service ? { service } : {}), ...(scope ? { scope } : {}) });
-        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+        res = await get(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
       } else {
         if (service) url.searchParams.set('service', service);
         if (scope) url.searchParams.set('scope', scope);
         const headers: Record<string, string> = {};
         if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-        res = await fetch(url, { headers });
+        res = await get(url, { headers });
       }
     } catch (err) {
       throw new UnavailableError(`token server ${url.origin}: ${(err as Error).message}`);

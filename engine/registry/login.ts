@@ -16,17 +16,18 @@ export function registryDomain(registry: string): string {
 }
 
 /** Tries and keeps the credentials; `helper` names the credential helper that took them, if one did. */
-export async function login(registry: string, creds: Credentials, o: { insecure?: string[] } = {}): Promise<{ domain: string; helper?: string }> {
+export async function login(registry: string, creds: Credentials, o: { insecure?: string[]; certsDir?: string } = {}): Promise<{ domain: string; helper?: string }> {
   const domain = registryDomain(registry);
   const dir = await mkdtemp(join(tmpdir(), 'berth-login-'));
+  const trial = join(dir, 'config.json');
+  const client = new RegistryClient({ configPath: trial, ...(o.insecure ? { insecure: o.insecure } : {}), ...(o.certsDir ? { certsDir: o.certsDir } : {}) });
   try {
-    const trial = join(dir, 'config.json');
     await storeCredentials(domain, creds, trial);
-    const client = new RegistryClient({ configPath: trial, ...(o.insecure ? { insecure: o.insecure } : {}) });
     const res = await client.request(parseReference(`${registry}/probe`), 'GET', '/v2/');
     await res.body?.cancel();
     if (!res.ok) throw new PermissionDeniedError(`login to ${domain} failed (${res.status}); check the user name and password`);
   } finally {
+    client.close();
     await rm(dir, { recursive: true, force: true });
   }
   const { helper } = await storeCredentials(domain, creds);

@@ -22,6 +22,7 @@ export function optionsFromSettings(settings: Settings): DaemonOptions {
   return {
     root: v['data-root'],
     socket: listenAddress(v.hosts[0]!),
+    socketGroup: { name: v.group, required: settings.sources.group !== 'default' },
     watch: v.watch,
     ...(v['metrics-addr'] ? { metricsAddr: v['metrics-addr'] } : {}),
     runtime: v.runtime,
@@ -29,9 +30,11 @@ export function optionsFromSettings(settings: Settings): DaemonOptions {
     cgroupParent: v['cgroup-parent'],
     ...(v['cni-path'] ? { cniPath: v['cni-path'] } : {}),
     registryMirrors: mirrorsOf(v),
+    certsDir: v['certs-dir'],
     maxConcurrentDownloads: v['max-concurrent-downloads'],
     maxConcurrentUploads: v['max-concurrent-uploads'],
     logMaxBytes: parseSize(v['log-opts']['max-size'] ?? '10m')!,
+    logMaxFiles: Number(v['log-opts']['max-file'] ?? '2'),
     labels: v.labels,
     settings,
   };

@@ -74,7 +74,7 @@ export const configSchema = z
     'log-driver': z.literal('json-file', 'berth writes container logs as json-file; only "json-file" is accepted'),
     'log-opts': z.strictObject({
       'max-size': z.string().superRefine(check((v) => ((parseSize(v) ?? 0) >= 1024 ? undefined : `"${v}" must be a size of at least 1k, such as "10m"`))),
-      'max-file': z.string().superRefine(check((v) => (v === '2' ? undefined : `"${v}": berth keeps the current log and one rotated file, so max-file can only be "2"`))),
+      'max-file': z.string().superRefine(check((v) => (/^[1-9]\d*$/.test(v) && Number(v) <= 100 ? undefined : `"${v}" must be a number of files from "1" to "100", such as "3"`))),
     }).partial(),
     'live-restore': z.boolean().superRefine((v, ctx) => {
       if (!v) ctx.addIssue({ code: 'custom', message: 'containers always outlive the daemon under berth (each has its own monitor); only true is accepted' });
@@ -82,6 +82,7 @@ export const configSchema = z
     'max-concurrent-downloads': count,
     'max-concurrent-uploads': count,
     labels: z.array(z.string().superRefine(check((v) => (LABEL.test(v) ? undefined : `"${v}" must be key=value`)))),
+    group: z.string().superRefine(check((v) => (/^([a-z_][a-z0-9_-]*\$?|\d+)$/i.test(v) ? undefined : `"${v}" must be a group name or id`))),
     'cgroup-parent': z.string().min(1).superRefine(check((v) => (v.split('/').includes('..') ? `"${v}" must not contain ".."` : undefined))),
     'default-ulimits': notYet('containers keep the daemon\'s rlimits'),
     'default-address-pools': notYet('networks take their subnets from 10.213-254.0.0/16'),
@@ -95,6 +96,8 @@ export const configSchema = z
     'cni-path': z.array(absolutePath),
     /** Mirrors of registries other than Docker Hub (containerd's hosts.toml `[host]` entries). */
     'registry-hosts': z.record(hostPort, z.strictObject({ mirrors: z.array(mirror) })),
+    /** Per-registry TLS files, Docker's certs.d layout: <dir>/<host[:port]>/{ca.crt, client.cert, client.key}. */
+    'certs-dir': absolutePath,
     'docker-socket': notYet("berth does not serve Docker's Engine API yet"),
   })
   .partial();
@@ -113,4 +116,5 @@ export const LIVE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'max-concurrent-uploads',
   'labels',
   'watch',
+  'certs-dir',
 ]);

@@ -18,7 +18,7 @@ export interface GivenSettings {
   how: Partial<Record<ConfigKey, string>>;
 }
 
-type Defaulted = 'data-root' | 'hosts' | 'registry-mirrors' | 'registry-hosts' | 'insecure-registries' | 'log-level' | 'log-driver' | 'log-opts' | 'live-restore' | 'max-concurrent-downloads' | 'max-concurrent-uploads' | 'labels' | 'cgroup-parent' | 'watch' | 'runtime';
+type Defaulted = 'data-root' | 'hosts' | 'registry-mirrors' | 'registry-hosts' | 'insecure-registries' | 'log-level' | 'log-driver' | 'log-opts' | 'live-restore' | 'max-concurrent-downloads' | 'max-concurrent-uploads' | 'labels' | 'cgroup-parent' | 'watch' | 'runtime' | 'certs-dir' | 'group';
 export type EffectiveConfig = DaemonConfig & Required<Pick<DaemonConfig, Defaulted>>;
 
 export const DEFAULTS: Required<Pick<DaemonConfig, Defaulted>> = {
@@ -37,6 +37,8 @@ export const DEFAULTS: Required<Pick<DaemonConfig, Defaulted>> = {
   'cgroup-parent': 'berth',
   watch: [],
   runtime: 'native',
+  'certs-dir': '/etc/berth/certs.d',
+  group: 'berth',
 };
 
 export interface Settings {
@@ -47,6 +49,8 @@ export interface Settings {
   where: Record<string, string>;
   /** The configuration file read, if there was one. */
   file?: string;
+  /** Per restart-only key the file changed since the start: the value a restart will apply. */
+  pending?: Partial<Record<ConfigKey, unknown>>;
 }
 
 export interface ResolveInput {
@@ -137,6 +141,25 @@ export function changedKeys(a: Settings, b: Settings): ConfigKey[] {
   return CONFIG_KEYS.filter((k) => !isDeepStrictEqual(a.values[k], b.values[k]));
 }
 
+/**
+ * The settings in force after a reload: `next` (the file read again), except for the keys in
+ * `keep`, which only a restart can change: those stay as `current` has them, and what the file
+ * asks for is kept as pending.
+ */
+export function keepOnReload(current: Settings, next: Settings, keep: ConfigKey[]): Settings {
+  if (!keep.length) return next;
+  const out: Settings = { values: { ...next.values }, sources: { ...next.sources }, where: { ...next.where }, ...(next.file ? { file: next.file } : {}), pending: {} };
+  const values = out.values as Record<string, unknown>;
+  for (const k of keep) {
+    out.pending![k] = next.values[k];
+    values[k] = current.values[k];
+    out.sources[k] = current.sources[k] ?? 'default';
+    if (current.where[k]) out.where[k] = current.where[k]!;
+    else delete out.where[k];
+  }
+  return out;
+}
+
 /** The settings as `berth info` lists them. */
 export function describeSettings(s: Settings): DaemonSetting[] {
   return CONFIG_KEYS.filter((k) => s.values[k] !== undefined).map((k) => ({
@@ -145,5 +168,6 @@ export function describeSettings(s: Settings): DaemonSetting[] {
     source: s.sources[k] ?? 'default',
     ...(s.where[k] ? { where: s.where[k] } : {}),
     live: LIVE_KEYS.has(k),
+    ...(s.pending && k in s.pending ? { pending: s.pending[k] } : {}),
   }));
 }

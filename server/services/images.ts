@@ -25,18 +25,21 @@ export class ImageService {
   readonly #containers: Pick<ContainerEngine, 'list'> | undefined;
   readonly #builder: Builder | undefined;
   #insecure: string[];
+  #certsDir: string | undefined;
 
-  constructor(o: { store: ImageStore; containers?: Pick<ContainerEngine, 'list'>; builder?: Builder; insecureRegistries?: string[] }) {
+  constructor(o: { store: ImageStore; containers?: Pick<ContainerEngine, 'list'>; builder?: Builder; insecureRegistries?: string[]; certsDir?: string }) {
     this.#store = o.store;
     this.#containers = o.containers;
     this.#builder = o.builder;
     this.#insecure = o.insecureRegistries ?? [];
+    this.#certsDir = o.certsDir;
   }
 
   /** Registry settings a daemon's reload changes: the next pulls, pushes and logins use them. */
-  configure(o: { insecureRegistries: string[]; registryMirrors: Record<string, string[]>; maxConcurrentDownloads?: number; maxConcurrentUploads?: number }): void {
+  configure(o: { insecureRegistries: string[]; registryMirrors: Record<string, string[]>; certsDir?: string; maxConcurrentDownloads?: number; maxConcurrentUploads?: number }): void {
     this.#insecure = o.insecureRegistries;
-    this.#store.registry.configure({ insecure: o.insecureRegistries, mirrors: o.registryMirrors });
+    this.#certsDir = o.certsDir ?? this.#certsDir;
+    this.#store.registry.configure({ insecure: o.insecureRegistries, mirrors: o.registryMirrors, ...(o.certsDir ? { certsDir: o.certsDir } : {}) });
     this.#store.configure({ ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}), ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}) });
   }
 
@@ -108,7 +111,7 @@ export class ImageService {
 
   /** Tries the credentials against the registry and keeps them for the daemon's pulls when they work. */
   login(registry: string, creds: { username: string; password: string }): Promise<{ domain: string; helper?: string }> {
-    return login(registry, creds, { insecure: this.#insecure });
+    return login(registry, creds, { insecure: this.#insecure, ...(this.#certsDir ? { certsDir: this.#certsDir } : {}) });
   }
 
   logout(registry: string): Promise<{ domain: string; removed: boolean; warning?: string }> {

@@ -13,13 +13,15 @@ export interface DaemonSetting {
   where?: string;
   /** A reload (SIGHUP) can change it; the others need a restart. */
   live: boolean;
+  /** A restart-only setting the file has changed since the start: the value a restart will apply. */
+  pending?: unknown;
 }
 
 export interface ReloadInfo {
   at: string;
   applied: boolean;
   changed: string[];
-  /** Keys the file changes that only a restart applies. */
+  /** Keys the file changes that only a restart applies (the others were applied). */
   needsRestart?: string[];
   error?: string;
 }

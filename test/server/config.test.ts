@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { givenFromEnv, givenFromFlags } from '../../server/config/flags.ts';
 import { ConfigInvalidError, loadConfigFile, parseConfig } from '../../server/config/load.ts';
 import { optionsFromSettings } from '../../server/config/options.ts';
-import { changedKeys, describeSettings, resolveSettings } from '../../server/config/settings.ts';
+import { changedKeys, describeSettings, keepOnReload, resolveSettings } from '../../server/config/settings.ts';
 import { NotFoundError } from '../../specs/errdefs.ts';
 import { tempDir } from '../fixtures/helpers.ts';
 
@@ -34,7 +34,7 @@ describe('daemon configuration file', () => {
         'insecure-registries': ['registry.lan:5000'],
         'log-level': 'debug',
         'log-driver': 'json-file',
-        'log-opts': { 'max-size': '20m', 'max-file': '2' },
+        'log-opts': { 'max-size': '20m', 'max-file': '5' },
         'live-restore': true,
         'max-concurrent-downloads': 2,
         'max-concurrent-uploads': 7,
@@ -46,6 +46,7 @@ describe('daemon configuration file', () => {
         runtime: 'runc',
         'cni-path': ['/usr/local/lib/cni'],
         'registry-hosts': { 'registry.lan:5000': { mirrors: ['https://cache.lan'] } },
+        'certs-dir': '/srv/berth/certs.d',
       },
       null,
       2,
@@ -54,6 +55,7 @@ describe('daemon configuration file', () => {
     assert.deepEqual(optionsFromSettings(s), {
       root: '/srv/berth',
       socket: '/run/b.sock',
+      socketGroup: { name: 'berth', required: false },
       watch: ['/etc/berth/manifests'],
       metricsAddr: '127.0.0.1:9323',
       runtime: 'runc',
@@ -61,9 +63,11 @@ describe('daemon configuration file', () => {
       cgroupParent: 'berth.slice',
       cniPath: ['/usr/local/lib/cni'],
       registryMirrors: { 'docker.io': ['https://mirror.example', 'http://127.0.0.1:5001'], 'registry.lan:5000': ['https://cache.lan'] },
+      certsDir: '/srv/berth/certs.d',
       maxConcurrentDownloads: 2,
       maxConcurrentUploads: 7,
       logMaxBytes: 20 * 1024 * 1024,
+      logMaxFiles: 5,
       labels: ['site=lab', 'tier=edge'],
       settings: s,
     });
@@ -85,6 +89,8 @@ describe('daemon configuration file', () => {
     assert.equal(s.values['max-concurrent-downloads'], 3);
     assert.equal(s.values['max-concurrent-uploads'], 5);
     assert.equal(s.values.runtime, 'native');
+    assert.equal(s.values['certs-dir'], '/etc/berth/certs.d');
+    assert.deepEqual(s.values['log-opts'], { 'max-size': '10m', 'max-file': '2' });
     assert.ok(describeSettings(s).every((i) => i.source === 'default' && i.where === undefined));
   });
 
@@ -132,10 +138,10 @@ describe('daemon configuration file', () => {
   });
 
   it('refuses what berth cannot apply yet, by name, and accepts it empty', () => {
-    assert.deepEqual(problems('{"dns": ["192.0.2.53"], "bip": "10.1.0.1/16", "log-opts": {"max-file": "3", "labels": "x"}, "hosts": ["tcp://0.0.0.0:2375"]}'), [
+    assert.deepEqual(problems('{"dns": ["192.0.2.53"], "bip": "10.1.0.1/16", "log-opts": {"max-file": "0", "labels": "x"}, "hosts": ["tcp://0.0.0.0:2375"]}'), [
       '1:9: dns: berth cannot apply this setting yet (containers use the host\'s name servers); remove it',
       '1:32: bip: berth cannot apply this setting yet (berth has no default bridge; containers join networks); remove it',
-      '1:72: log-opts.max-file: "3": berth keeps the current log and one rotated file, so max-file can only be "2"',
+      '1:72: log-opts.max-file: "0" must be a number of files from "1" to "100", such as "3"',
       '1:77: log-opts.labels: unknown key "labels" (known fields: max-size, max-file)',
       '1:103: hosts[0]: "tcp://0.0.0.0:2375" is not a loopback address: berth\'s API has no TLS, so it listens on a unix socket or on loopback only',
     ]);
@@ -181,6 +187,12 @@ describe('daemon configuration file', () => {
     const a = resolveSettings({ file: parseConfig(FILE, '{"log-level": "info", "labels": ["a=1"]}') });
     const b = resolveSettings({ file: parseConfig(FILE, '{"labels": ["a=1"], "data-root": "/srv/b", "registry-mirrors": ["https://m.example"]}') });
     assert.deepEqual(changedKeys(a, b), ['data-root', 'registry-mirrors']);
+    // A reload applies registry-mirrors; data-root keeps its running value, the file's pending.
+    const kept = keepOnReload(a, b, ['data-root']);
+    assert.deepEqual([kept.values['data-root'], kept.sources['data-root'], kept.where['data-root']], ['/var/lib/berth', 'default', undefined]);
+    assert.deepEqual(kept.values['registry-mirrors'], ['https://m.example']);
+    assert.deepEqual(describeSettings(kept).find((i) => i.key === 'data-root'), { key: 'data-root', value: '/var/lib/berth', source: 'default', live: false, pending: '/srv/b' });
+    assert.deepEqual(changedKeys(kept, b), ['data-root'], 'the next reload still sees it as needing a restart');
   });
 
   describe('the file on disk', () => {

@@ -2,7 +2,7 @@
 // process), `berth info` showing the settings and their sources, Docker Hub pulls through a
 // mirror (two real registries on 127.0.0.1 stand in for two mirrors; Docker Hub is never
 // contacted), and SIGHUP reloads: live settings applied with a running container untouched,
-// restart-only changes and invalid files refused with the running settings kept.
+// restart-only changes reported as needing a restart, invalid files refused whole.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -119,16 +119,22 @@ describe('berth daemon --config-file: info, mirrors, SIGHUP reload', () => {
     assert.equal(byKey['log-level'], 'debug');
   });
 
-  it('refuses a reload that changes a restart-only setting, keeping every running setting', async () => {
-    await writeFile(file, config({ 'data-root': join(tmp.path, 'other'), 'log-level': 'warn', 'registry-mirrors': [`http://${mirrorB.host}`] }));
+  it('applies the live settings of a reload and reports the restart-only ones as needing a restart', async () => {
+    const other = join(tmp.path, 'other');
+    await writeFile(file, config({ 'log-level': 'debug', 'registry-mirrors': [`http://${mirrorB.host}`], 'data-root': other, 'cgroup-parent': 'elsewhere', labels: ['site=lab', 'tier=edge'] }));
     const r = await hangup();
-    assert.equal(r.applied, false);
-    assert.deepEqual(r.needsRestart, ['data-root']);
-    assert.match(stderr, /ERROR configuration not reloaded; the running settings are kept: data-root cannot change while the daemon runs \(restart it to apply: systemctl restart berth\)\n/);
-    const byKey = Object.fromEntries((await info()).settings.map((s) => [s.key, s.value]));
-    assert.deepEqual([byKey['data-root'], byKey['log-level']], [root, 'debug']);
+    assert.deepEqual(r, { at: r.at, applied: true, changed: ['labels'], needsRestart: ['data-root', 'cgroup-parent'] });
+    assert.match(stderr, /WARN {2}data-root, cgroup-parent changed in the configuration but cannot change while the daemon runs; the running values are kept until a restart \(systemctl restart berth\) needsRestart=data-root,cgroup-parent\n/);
+    const byKey = Object.fromEntries((await info()).settings.map((s) => [s.key, s]));
+    assert.deepEqual(byKey.labels?.value, ['site=lab', 'tier=edge']);
+    assert.deepEqual([byKey['data-root']?.value, byKey['data-root']?.pending], [root, other]);
+    assert.deepEqual([byKey['cgroup-parent']?.value, byKey['cgroup-parent']?.pending], [cgroupParent, 'elsewhere']);
+    assert.equal(byKey['log-level']?.pending, undefined);
     const table = await berth(['info'], { socket });
-    assert.match(table.stdout, /^Needs A Restart: data-root$/m);
+    assert.match(table.stdout, /^Last Reload: \S+ applied \(changed: labels\)$/m);
+    assert.match(table.stdout, /^Needs A Restart: data-root, cgroup-parent$/m);
+    assert.match(table.stdout, new RegExp(`^data-root\\s+${root}\\s+file\\s+\\S+\\s+restart: pending ${other}$`, 'm'));
+    assert.equal((await container('c1'))?.phase, 'Running');
   });
 
   it('refuses an invalid file on reload, naming the place, and keeps running', async () => {
@@ -136,6 +142,9 @@ describe('berth daemon --config-file: info, mirrors, SIGHUP reload', () => {
     const r = await hangup();
     assert.equal(r.applied, false);
     assert.equal(r.error, `${file}:3:23: registry-mirrors: expected a list, got string "x"\n1 problem in ${file}`);
+    assert.match(stderr, /ERROR configuration not reloaded; the running settings are kept: .*daemon\.json:3:23: registry-mirrors: expected a list/);
+    const byKey = Object.fromEntries((await info()).settings.map((s) => [s.key, s.value]));
+    assert.deepEqual([byKey.labels, byKey['registry-mirrors']], [['site=lab', 'tier=edge'], [`http://${mirrorB.host}`]]);
     assert.deepEqual(await client.json('GET', '/v1/ping'), { ok: true });
     assert.equal((await container('c1'))?.phase, 'Running');
   });
