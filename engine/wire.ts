@@ -33,20 +33,26 @@ export async function createRuntime(name: RuntimeName, root: string, o: { logMax
   return new RuncRuntime(opts);
 }
 
-export async function createEngine(o: {
-  root: string;
-  runtime?: RuntimeName | Runtime;
+/** The daemon's settings the engine applies (daemon.json keys; server/context.ts's DaemonOptions has them). */
+export interface EngineSettings {
+  /** Registries (host:port) reached over plain http although they are not on loopback. */
   insecureRegistries?: string[];
-  /** Registry mirrors per registry domain ("docker.io" for Docker Hub), tried in order on pulls. */
+  /** Mirrors tried in order before a registry, per registry domain ("docker.io" for Docker Hub). */
   registryMirrors?: Record<string, string[]>;
-  /** Per-registry TLS files (certs.d), default /etc/berth/certs.d. */
+  /** Per-registry TLS files: <certsDir>/<host[:port]>/{ca.crt, client.cert, client.key} (default /etc/berth/certs.d). */
   certsDir?: string;
+  /** Layers fetched at once per pull; pushed at once per push. */
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
   /** Size at which a container's log is rotated (bytes). */
   logMaxBytes?: number;
-  /** Log files kept per container, the current one included. */
+  /** Log files kept per container, the current one included (log-opts max-file). */
   logMaxFiles?: number;
+}
+
+export async function createEngine(o: EngineSettings & {
+  root: string;
+  runtime?: RuntimeName | Runtime;
   log?: ImageServiceOptions['log'];
   cgroupParent?: string;
   network?: NetworkPort;

@@ -1,6 +1,7 @@
 // What every part of the daemon is handed: the data root, the store, the event recorder, the
 // logger, and the services. Other parts add their service as a field here (images, runtime,
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
+import type { EngineSettings } from '../engine/wire.ts';
 import type { Controllers } from '../controllers/wire.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { NetworkManager } from '../engine/network/network-manager.ts';
@@ -9,7 +10,7 @@ import type { EventRecorder } from './events.ts';
 import type { Settings } from './config/settings.ts';
 import type { Logger } from './log.ts';
 
-export interface DaemonOptions {
+export interface DaemonOptions extends EngineSettings {
   /** Data root: state.db, content/, snapshots/, containers/, runtime/, networks/, volumes/, build/. */
   root: string;
   /** Unix socket path, or host:port for TCP (tests, debugging). */
@@ -28,17 +29,6 @@ export interface DaemonOptions {
   cgroupParent?: string;
   /** Directories to look for CNI plugins in first (--cni-path; else $CNI_PATH), before the usual places. */
   cniPath?: string[];
-  /** Mirrors tried in order before a registry, per registry domain ("docker.io" for Docker Hub). */
-  registryMirrors?: Record<string, string[]>;
-  /** Per-registry TLS files: <certsDir>/<host[:port]>/{ca.crt, client.cert, client.key} (default /etc/berth/certs.d). */
-  certsDir?: string;
-  /** Layers fetched at once per pull; pushed at once per push. */
-  maxConcurrentDownloads?: number;
-  maxConcurrentUploads?: number;
-  /** Size at which a container's log is rotated (bytes). */
-  logMaxBytes?: number;
-  /** Log files kept per container, the current one included (log-opts max-file). */
-  logMaxFiles?: number;
   /** The daemon's labels (key=value), shown by `berth info`. */
   labels?: string[];
   /** The settings these options came from (daemon.json, flags), with their sources: `berth info`, reload. */
