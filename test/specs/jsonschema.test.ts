@@ -40,8 +40,9 @@ describe('berth schema as JSON Schema draft-07', () => {
     const schema = manifestJsonSchema();
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
     assert.equal(ajv.validateSchema(schema), true, ajv.errorsText(ajv.errors));
-    assert.deepEqual(Object.keys(schema.definitions as object), ['Image', 'Container']);
-    for (const kind of ['Image', 'Container']) assert.ok(ajv.compile(manifestJsonSchema(kind)), kind);
+    const kinds = ['Image', 'Container', 'Volume', 'PersistentVolumeClaim'];
+    assert.deepEqual(Object.keys(schema.definitions as object), kinds);
+    for (const kind of kinds) assert.ok(ajv.compile(manifestJsonSchema(kind)), kind);
   });
 
   it('accepts every manifest in manifests/', () => {
