@@ -115,7 +115,7 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
     });
     ctx.controllers = controllers;
     const { ContainerService } = await import('./services/containers.ts');
-    ctx.containers = new ContainerService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine });
+    ctx.containers = new ContainerService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine, ...(ctx.images ? { images: ctx.images } : {}) });
     ctx.onShutdown(() => controllers.stop());
   }
   if (ctx.options.metricsAddr) {

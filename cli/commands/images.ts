@@ -1,6 +1,6 @@
 // Image verbs: pull, push, images, tag, rmi, image prune|inspect|ls, save, load, login, logout.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
 const verbs = () => import('../verbs/images.ts');
 
@@ -22,10 +22,13 @@ export function register(program: Command): void {
   program
     .command('images')
     .description('list images (shared layers counted once in the total)')
-    .option('-o, --output <format>', 'json')
+    .option('-o, --output <format>', 'json (berth\'s summaries, with the total size counting shared layers once)')
     .option('-q, --quiet', 'print only image ids')
     .option('--digests', 'show digests')
-    .action(action(async (opts: { output?: string; quiet?: boolean; digests?: boolean }, cmd: Command) => (await verbs()).images(await clientFor(cmd), opts)));
+    .option('--no-trunc', 'do not shorten image ids')
+    .option('-f, --filter <key=value>', 'dangling=true|false, reference=PATTERN (repeatable)', collect, [])
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .action(action(async (opts, cmd: Command) => (await verbs()).images(await clientFor(cmd), { ...opts, noTrunc: opts.trunc === false })));
 
   program
     .command('tag')
@@ -45,15 +48,19 @@ export function register(program: Command): void {
   image
     .command('ls')
     .description('list images')
-    .option('-o, --output <format>', 'json')
+    .option('-o, --output <format>', 'json (berth\'s summaries, with the total size counting shared layers once)')
     .option('-q, --quiet', 'print only image ids')
     .option('--digests', 'show digests')
-    .action(action(async (opts: { output?: string; quiet?: boolean; digests?: boolean }, cmd: Command) => (await verbs()).images(await clientFor(cmd), opts)));
+    .option('--no-trunc', 'do not shorten image ids')
+    .option('-f, --filter <key=value>', 'dangling=true|false, reference=PATTERN (repeatable)', collect, [])
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .action(action(async (opts, cmd: Command) => (await verbs()).images(await clientFor(cmd), { ...opts, noTrunc: opts.trunc === false })));
   image
     .command('inspect')
-    .description('an image\'s manifest and config, as JSON')
+    .description('images as Docker\'s JSON, or a Go template of each (-f)')
     .argument('<refs...>')
-    .action(action(async (refs: string[], _o, cmd: Command) => (await verbs()).inspect(await clientFor(cmd), refs)));
+    .option('-f, --format <template>', 'a Go template (e.g. \'{{.Id}}\'), or json')
+    .action(action(async (refs: string[], o: { format?: string }, cmd: Command) => (await import('../verbs/inspect.ts')).inspect(await clientFor(cmd), refs, { ...o, type: 'image' })));
   image
     .command('prune')
     .description('delete what no tagged image and no container needs')

@@ -5,15 +5,10 @@ import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
-import { age, formatJson, formatTable } from '../output.ts';
+import { formatJson, humanDuration, humanSize } from '../output.ts';
+import { renderFormat } from '../../specs/gotemplate/format.ts';
 import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
 
-function size(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
-  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
-}
 
 /** Shows per-layer progress: bars on a terminal, one line per layer state otherwise. */
 async function showProgress(events: AsyncIterable<PullEvent & { status: string }>, verb: string): Promise<Record<string, unknown>> {
@@ -62,18 +57,52 @@ export async function push(client: ApiClient, ref: string, o: { quiet?: boolean 
   return 0;
 }
 
-export async function images(client: ApiClient, o: { output?: string; quiet?: boolean; digests?: boolean }): Promise<number> {
-  const { items, totalSize } = await client.json<{ items: ImageSummary[]; totalSize: number }>('GET', '/v1/images');
+export interface ImagesOptions {
+  output?: string;
+  quiet?: boolean;
+  digests?: boolean;
+  noTrunc?: boolean;
+  filter?: string[];
+  format?: string;
+}
+
+const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
+
+/** `images` as Docker prints them (REPOSITORY TAG IMAGE ID CREATED SIZE), -q ids, -f, --format; -o json: berth's summaries and the total with shared layers counted once. */
+export async function images(client: ApiClient, o: ImagesOptions): Promise<number> {
+  const { items: all, totalSize } = await client.json<{ items: ImageSummary[]; totalSize: number }>('GET', '/v1/images');
+  const items = all.filter(imageFilter(o.filter ?? []));
   if (o.output === 'json') return void process.stdout.write(formatJson({ items, totalSize })), 0;
+  const id = (i: ImageSummary) => (o.noTrunc ? i.id : i.id.slice(7, 19));
   if (o.quiet) {
-    for (const id of new Set(items.map((i) => i.id.slice(7, 19)))) process.stdout.write(`${id}\n`);
+    for (const i of new Set(items.map(id))) process.stdout.write(`${i}\n`);
     return 0;
   }
-  const head = ['REPOSITORY', 'TAG', ...(o.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-  const rows = items.map((i) => [i.repository, i.tag, ...(o.digests ? [i.digest] : []), i.id.slice(7, 19), i.created ? `${age(i.created)} ago` : '-', size(i.size)]);
-  process.stdout.write(formatTable(head, rows));
-  process.stdout.write(`${items.length} image${items.length === 1 ? '' : 's'}, ${size(totalSize)} in all (shared layers counted once)\n`);
+  const rows = items.map((i) => ({
+    Repository: i.repository, Tag: i.tag, Digest: i.digest, ID: id(i),
+    CreatedSince: i.created ? `${humanDuration(Date.now() - Date.parse(i.created))} ago` : 'N/A',
+    CreatedAt: i.created ?? '', Size: humanSize(i.size), Containers: 'N/A',
+  }));
+  const table = `table {{.Repository}}\\t{{.Tag}}\\t${o.digests ? '{{.Digest}}\\t' : ''}{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}`;
+  process.stdout.write(renderFormat(o.format, rows, { headers: IMAGE_HEADERS, defaultTable: table }));
   return 0;
+}
+
+/** Docker's image filters: dangling=true|false, reference=PATTERN, label=… (berth keeps no untagged images, so none is dangling). */
+function imageFilter(list: string[]): (i: ImageSummary) => boolean {
+  const tests = list.map((f) => {
+    const [k, v = ''] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (k === 'dangling') {
+      if (v !== 'true' && v !== 'false') throw new InvalidArgumentError(`--filter dangling="${v}" must be true or false`);
+      return (i: ImageSummary) => (i.tag === '<none>') === (v === 'true');
+    }
+    if (k === 'reference') {
+      const re = new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*')}$`);
+      return (i: ImageSummary) => re.test(i.repository) || re.test(`${i.repository}:${i.tag}`);
+    }
+    throw new InvalidArgumentError(`--filter "${f}": images filters are dangling=true|false and reference=PATTERN`);
+  });
+  return (i) => tests.every((t) => t(i));
 }
 
 export async function tag(client: ApiClient, source: string, target: string): Promise<number> {
@@ -95,16 +124,9 @@ export async function rmi(client: ApiClient, refs: string[], o: { force?: boolea
   return code;
 }
 
-export async function inspect(client: ApiClient, refs: string[]): Promise<number> {
-  const out = [];
-  for (const ref of refs) out.push(await client.json('GET', '/v1/images/inspect', { query: { ref } }));
-  process.stdout.write(formatJson(out));
-  return 0;
-}
-
 export async function prune(client: ApiClient): Promise<number> {
   const r = await client.json<{ blobs: number; bytes: number; layers: number }>('POST', '/v1/images/prune');
-  process.stdout.write(`Deleted ${r.blobs} blob${r.blobs === 1 ? '' : 's'} and ${r.layers} unpacked layer${r.layers === 1 ? '' : 's'}\nTotal reclaimed space: ${size(r.bytes)}\n`);
+  process.stdout.write(`Deleted ${r.blobs} blob${r.blobs === 1 ? '' : 's'} and ${r.layers} unpacked layer${r.layers === 1 ? '' : 's'}\nTotal reclaimed space: ${humanSize(r.bytes)}\n`);
   return 0;
 }
 

@@ -42,6 +42,7 @@ export default function routes(ctx: DaemonContext): Route[] {
   return [
     { method: 'GET', path: '/v1/images', handler: async () => json(await service(ctx).list()) },
     { method: 'GET', path: '/v1/images/inspect', handler: async (req) => json(await service(ctx).inspect(param(req.query))) },
+    { method: 'GET', path: '/v1/images/json', handler: async (req) => json(await service(ctx).dockerInspect(param(req.query))) },
     transfer(ctx, 'pull', (images, ref, on) => images.pull(ref, on), (image) => ({ status: 'done', image })),
     transfer(ctx, 'push', (images, ref, on) => images.push(ref, on), (digest) => ({ status: 'done', digest })),
     {

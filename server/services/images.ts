@@ -9,6 +9,8 @@ import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService as ImageStore } from '../../engine/images/service.ts';
 import { login, logout } from '../../engine/registry/login.ts';
 import type { BuildEvent, ImageSummary, PullEvent } from '../../specs/api/images.ts';
+import type { DockerImage } from '../../specs/api/docker.ts';
+import { dockerImage } from '../../specs/docker/inspect.ts';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 
 export interface ImageDetail extends ImageSummary {
@@ -43,6 +45,16 @@ export class ImageService {
   async inspect(ref: string): Promise<ImageDetail> {
     const r = await this.#store.mustResolve(ref);
     return { ...summary(r), ...(r.repoDigest ? { repoDigest: r.repoDigest } : {}), mediaType: r.mediaType, config: r.config, manifest: r.manifest, diffIds: r.diffIds };
+  }
+
+  /** `docker inspect IMAGE`: Docker's shape, every tag of the image in RepoTags. */
+  async dockerInspect(ref: string): Promise<DockerImage> {
+    const r = await this.#store.mustResolve(ref);
+    const tags = (await this.#store.list()).filter((t) => t.digest === r.digest);
+    const names = tags.map((t) => parseReference(t.ref));
+    const repoTags = names.filter((n) => n.tag).map((n) => `${familiarName(n)}:${n.tag}`);
+    const repoDigests = r.repoDigest ? [...new Set(names.map((n) => `${familiarName(n)}@${r.repoDigest}`))] : [];
+    return dockerImage({ id: r.id, repoTags, repoDigests, config: r.config, size: r.size });
   }
 
   async pull(ref: string, onProgress: (e: PullEvent) => void): Promise<ImageSummary> {

@@ -37,7 +37,12 @@ describe('image verbs (CLI → daemon → registry)', () => {
     const ls = await cli(['images']);
     assert.match(ls.stdout, /test\/busybox +v1/);
     assert.match(ls.stdout, /copies\/busybox +2/);
-    assert.match(ls.stdout, /2 images, .* in all \(shared layers counted once\)/);
+    assert.match(ls.stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
+    assert.match(ls.stdout, /copies\/busybox +2 +[0-9a-f]{12} +(\d+ \w+|About an? \w+|Less than a second) ago +[\d.]+[kMG]?B\n/);
+    const ids = (await cli(['images', '-q'])).stdout.trim().split('\n');
+    assert.equal(ids.length, 1, 'both tags are one image');
+    assert.equal((await cli(['images', '--format', '{{.Repository}}:{{.Tag}}', '-f', 'reference=*/copies/*'])).stdout, `${target}\n`);
+    assert.equal((await cli(['images', '-f', 'dangling=true', '-q'])).stdout, '');
     const json = JSON.parse((await cli(['images', '-o', 'json'])).stdout) as { items: Array<{ size: number }>; totalSize: number };
     assert.equal(json.totalSize, json.items[0]!.size, 'the two tags share every layer');
     const push = await cli(['push', target]);
@@ -46,8 +51,12 @@ describe('image verbs (CLI → daemon → registry)', () => {
   });
 
   it('inspect falls back to images; rmi refuses an image a container uses, unless forced', async () => {
-    const insp = JSON.parse((await cli(['inspect', w.image])).stdout) as Array<{ config: { config: { Cmd: string[] } } }>;
-    assert.deepEqual(insp[0]!.config.config.Cmd, ['sh']);
+    const insp = JSON.parse((await cli(['inspect', w.image])).stdout) as Array<{ Id: string; RepoTags: string[]; Config: { Cmd: string[] }; RootFS: { Layers: string[] }; Os: string }>;
+    assert.deepEqual(insp[0]!.Config.Cmd, ['sh']);
+    assert.ok(insp[0]!.RepoTags.includes(w.image.replace(/^docker\.io\//, '')), insp[0]!.RepoTags.join());
+    assert.equal(insp[0]!.Os, 'linux');
+    const f = await cli(['image', 'inspect', '-f', '{{.Id}} {{len .RootFS.Layers}} {{index .Config.Labels "org.example.test"}}', w.image]);
+    assert.deepEqual([f.code, f.stdout], [0, `${insp[0]!.Id} ${insp[0]!.RootFS.Layers.length} yes\n`]);
     await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 0\n'));
     await until('Running', async () => phase(await w.get('user')) === 'Running');
     await cli(['rmi', `${w.registry.host}/copies/busybox:2`]);

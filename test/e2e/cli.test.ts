@@ -27,7 +27,7 @@ describe('container verbs on real containers', () => {
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout.trim(), /^[0-9a-f]{64}$/);
     const ps = await cli(['ps']);
-    assert.match(ps.stdout, /svc .*Up/);
+    assert.match(ps.stdout, /Up .*svc\n/);
     await until('logs', async () => (await cli(['logs', 'svc'])).stdout.includes('hello berth'));
     const ex = await cli(['exec', 'svc', 'sh', '-c', 'echo $((6*7)); exit 3']);
     assert.equal(ex.code, 3);
@@ -41,11 +41,13 @@ describe('container verbs on real containers', () => {
     assert.equal((await cli(['unpause', 'svc'])).code, 0);
     const stop = await cli(['stop', 'svc']);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.match((await cli(['ps', '-a'])).stdout, /svc .*Exited \(0\)/);
+    assert.match((await cli(['ps', '-a'])).stdout, /Exited \(0\) .*svc\n/);
     assert.equal((await cli(['start', 'svc'])).code, 0);
-    assert.match((await cli(['ps'])).stdout, /svc .*Up/);
+    assert.match((await cli(['ps'])).stdout, /Up .*svc\n/);
     const insp = JSON.parse((await cli(['inspect', 'svc'])).stdout);
-    assert.equal((Array.isArray(insp) ? insp[0] : insp).metadata.name, 'svc');
+    assert.deepEqual([insp[0].Name, insp[0].State.Status, insp[0].Config.Env.includes('WHO=berth')], ['/svc', 'running', true]);
+    assert.equal((await cli(['inspect', '-f', '{{.State.Pid}}', 'svc'])).stdout, `${insp[0].State.Pid}\n`);
+    assert.ok(insp[0].State.Pid > 0);
     assert.equal((await cli(['kill', 'svc'])).code, 0);
     const rm = await cli(['rm', '-f', 'svc']);
     assert.equal(rm.code, 0, rm.stderr);
