@@ -10,5 +10,6 @@ import * as manifests from './manifests.ts';
 import * as network from './network.ts';
 import * as objects from './objects.ts';
 import * as run from './run.ts';
+import * as system from './system.ts';
 
-export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, run, containers, images, network, build, daemon];
+export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, run, containers, images, network, build, system, daemon];

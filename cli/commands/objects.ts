@@ -8,7 +8,7 @@ export function register(program: Command): void {
   program
     .command('get')
     .description('list objects (all kinds, one kind, or one object)')
-    .argument('[kind]', 'container, image, ... (plural and short names work)')
+    .argument('[kind]', 'container, image, ... (plural and short names work), or KIND/NAME')
     .argument('[name]', 'one object')
     .option('-o, --output <format>', 'wide, json, yaml or name')
     .option('-l, --selector <labels>', 'label selector: app=web,tier!=db')
@@ -19,9 +19,9 @@ export function register(program: Command): void {
   program
     .command('describe')
     .description('show one object in detail: spec, status, conditions, recent events')
-    .argument('<kind>')
-    .argument('<name>')
-    .action(action(async (kind: string, name: string, _opts: unknown, cmd: Command) => (await verbs()).describe(await clientFor(cmd), kind, name)));
+    .argument('<kind>', 'KIND, or KIND/NAME')
+    .argument('[name]')
+    .action(action(async (kind: string, name: string | undefined, _opts: unknown, cmd: Command) => (await verbs()).describe(await clientFor(cmd), kind, name)));
 
   program
     .command('events')

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { formatJson, humanDuration, humanSize } from '../output.ts';
 import { renderFormat } from '../../specs/gotemplate/format.ts';
-import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
+import type { HistoryEntry, ImageSummary, PullEvent } from '../../specs/api/images.ts';
 
 
 /** Shows per-layer progress: bars on a terminal, one line per layer state otherwise. */
@@ -124,20 +124,27 @@ export async function rmi(client: ApiClient, refs: string[], o: { force?: boolea
   return code;
 }
 
-export async function prune(client: ApiClient): Promise<number> {
-  const r = await client.json<{ blobs: number; bytes: number; layers: number }>('POST', '/v1/images/prune');
+export async function prune(client: ApiClient, o: { all?: boolean } = {}): Promise<number> {
+  const r = await client.json<{ blobs: number; bytes: number; layers: number; untagged: string[] }>('POST', '/v1/images/prune', { query: { all: !!o.all } });
+  for (const u of r.untagged) process.stdout.write(`untagged: ${u}\n`);
   process.stdout.write(`Deleted ${r.blobs} blob${r.blobs === 1 ? '' : 's'} and ${r.layers} unpacked layer${r.layers === 1 ? '' : 's'}\nTotal reclaimed space: ${humanSize(r.bytes)}\n`);
   return 0;
 }
 
-export async function save(client: ApiClient, refs: string[], o: { output: string; format: string }): Promise<number> {
+/** `save`: to -o FILE, or to stdout (as Docker's, not to a terminal). */
+export async function save(client: ApiClient, refs: string[], o: { output?: string; format: string }): Promise<number> {
   if (o.format !== 'docker-archive' && o.format !== 'oci-archive') throw new InvalidArgumentError(`--format "${o.format}" must be docker-archive or oci-archive`);
+  if (o.output === undefined && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal: use -o FILE or redirect stdout');
   const res = await client.download('GET', '/v1/images/save', { query: { ref: refs, format: o.format } });
   if ((res.statusCode ?? 500) >= 400) {
     const chunks: Buffer[] = [];
     for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { error?: { message?: string } };
     throw new InvalidArgumentError(body.error?.message ?? `save failed (${res.statusCode})`);
+  }
+  if (o.output === undefined) {
+    await pipeline(res, process.stdout);
+    return 0;
   }
   // Written aside and renamed: a failed save never leaves a truncated archive under the name.
   const tmp = `${o.output}.tmp-${process.pid}`;
@@ -151,8 +158,10 @@ export async function save(client: ApiClient, refs: string[], o: { output: strin
   return 0;
 }
 
-export async function load(client: ApiClient, input: string): Promise<number> {
-  const r = await client.upload<{ loaded: string[] }>('POST', '/v1/images/load', createReadStream(input), { contentType: 'application/x-tar' });
+/** `load`: from -i FILE, or from stdin (as Docker's). */
+export async function load(client: ApiClient, input: string | undefined): Promise<number> {
+  if (input === undefined && process.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is a terminal: use -i FILE or redirect stdin');
+  const r = await client.upload<{ loaded: string[] }>('POST', '/v1/images/load', input === undefined ? process.stdin : createReadStream(input), { contentType: 'application/x-tar' });
   for (const ref of r.loaded) process.stdout.write(`Loaded image: ${ref}\n`);
   return 0;
 }
@@ -176,5 +185,26 @@ export async function login(client: ApiClient, registry: string, o: { username?:
 export async function logout(client: ApiClient, registry: string): Promise<number> {
   const r = await client.json<{ domain: string; removed: boolean }>('DELETE', '/v1/auth', { query: { registry } });
   process.stdout.write(r.removed ? `Removing login credentials for ${r.domain}\n` : `Not logged in to ${r.domain}\n`);
+  return 0;
+}
+
+/** `history`: Docker's columns (IMAGE CREATED CREATED BY SIZE COMMENT), -q, -H=false, --no-trunc, --format. */
+export async function history(client: ApiClient, ref: string, o: { quiet?: boolean; human?: boolean; noTrunc?: boolean; format?: string }): Promise<number> {
+  const { items } = await client.json<{ items: HistoryEntry[] }>('GET', '/v1/images/history', { query: { ref } });
+  const id = (h: HistoryEntry) => (h.id === '<missing>' || o.noTrunc ? h.id : h.id.slice(7, 19));
+  if (o.quiet) return void process.stdout.write(items.map((h) => `${id(h)}\n`).join('')), 0;
+  const human = o.human !== false;
+  const by = (s: string) => (o.noTrunc || [...s].length <= 45 ? s : `${[...s].slice(0, 44).join('')}…`);
+  const rows = items.map((h) => ({
+    ID: id(h),
+    CreatedSince: h.created ? (human ? `${humanDuration(Date.now() - Date.parse(h.created))} ago` : h.created) : 'N/A',
+    CreatedAt: h.created ?? '',
+    CreatedBy: by(h.createdBy),
+    Size: human ? humanSize(h.size) : String(h.size),
+    Comment: h.comment,
+    Tags: h.tags.join(', '),
+  }));
+  const headers = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT', Tags: 'TAGS' };
+  process.stdout.write(renderFormat(o.format, rows, { headers, defaultTable: 'table {{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}' }));
   return 0;
 }

@@ -1,6 +1,7 @@
 // Verbs that read objects and events: get, describe, events. Thin: call the API, print.
 import type { Resource } from '../../specs/schema.ts';
-import { resolveKind } from '../../specs/kinds.ts';
+import { kindAndName, resolveKind } from '../../specs/kinds.ts';
+import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatTable, formatYaml, parseFormat, printData, type OutputFormat } from '../output.ts';
 import type { BerthEvent } from '../../specs/api/events.ts';
@@ -54,7 +55,9 @@ function printResources(items: Resource[], format: OutputFormat, allKinds: boole
 
 export async function get(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean }): Promise<number> {
   const format = parseFormat(opts.output);
-  const kind = kindWord ? resolveKind(kindWord) : undefined;
+  const named = kindWord ? kindAndName(kindWord, name) : undefined;
+  const kind = named?.kind;
+  name = named?.name;
   if (kind && name) {
     const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
     if (format === 'json' || format === 'yaml') await printData(format, r);
@@ -96,8 +99,9 @@ function indent(text: string, by = '  '): string {
   return text.trimEnd().split('\n').map((l) => by + l).join('\n') + '\n';
 }
 
-export async function describe(client: ApiClient, kindWord: string, name: string): Promise<number> {
-  const kind = resolveKind(kindWord);
+export async function describe(client: ApiClient, kindWord: string, nameArg: string | undefined): Promise<number> {
+  const { kind, name } = kindAndName(kindWord, nameArg);
+  if (!name) throw new InvalidArgumentError('describe needs KIND NAME or KIND/NAME (e.g. container/web)');
   const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
   const { items: events } = await client.json<{ items: BerthEvent[] }>('GET', '/v1/events', { query: { kind, name, limit: 20 } });
   const m = r.metadata;

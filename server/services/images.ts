@@ -8,7 +8,7 @@ import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/
 import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService as ImageStore } from '../../engine/images/service.ts';
 import { login, logout } from '../../engine/registry/login.ts';
-import type { BuildEvent, ImageSummary, PullEvent } from '../../specs/api/images.ts';
+import type { BuildEvent, HistoryEntry, ImageSummary, PullEvent } from '../../specs/api/images.ts';
 import type { DockerImage } from '../../specs/api/docker.ts';
 import { dockerImage } from '../../specs/docker/inspect.ts';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
@@ -57,6 +57,25 @@ export class ImageService {
     return dockerImage({ id: r.id, repoTags, repoDigests, config: r.config, size: r.size });
   }
 
+  /** `docker history`: the config's history, each step with the size of the layer it made, newest first. */
+  async history(ref: string): Promise<HistoryEntry[]> {
+    const r = await this.#store.mustResolve(ref);
+    type Step = NonNullable<typeof r.config.history>[number];
+    const steps: Step[] = r.config.history ?? r.layers.map(() => ({}));
+    let layer = 0;
+    const out = steps.map((h) => ({
+      id: '<missing>',
+      ...(h.created ? { created: h.created } : {}),
+      createdBy: h.created_by ?? '',
+      size: h.empty_layer ? 0 : (r.layers[layer++]?.size ?? 0),
+      comment: h.comment ?? '',
+      tags: [] as string[],
+    }));
+    out.reverse();
+    if (out[0]) Object.assign(out[0], { id: r.id, tags: [`${familiarName(parseReference(r.ref))}:${parseReference(r.ref).tag ?? 'latest'}`] });
+    return out;
+  }
+
   async pull(ref: string, onProgress: (e: PullEvent) => void): Promise<ImageSummary> {
     return summary(await this.#store.pull(ref, onProgress, { unpack: true }));
   }
@@ -86,13 +105,18 @@ export class ImageService {
   }
 
   /** Removes untagged images and unused layers; layers under containers' root filesystems stay. */
-  async prune(): Promise<Awaited<ReturnType<ImageStore['prune']>>> {
+  async prune(o: { all?: boolean } = {}): Promise<Awaited<ReturnType<ImageStore['prune']>> & { untagged: string[] }> {
     const keep = new Set<string>();
+    const used = new Set<string>();
     for (const c of (await this.#containers?.list()) ?? []) {
       const r = c.imageDigest ? await this.#store.resolve(c.imageDigest) : undefined;
+      if (c.imageDigest) used.add(c.imageDigest);
       for (const id of r?.chainIds ?? []) keep.add(id);
     }
-    return this.#store.prune({ keepChainIds: keep });
+    // -a (Docker's `image prune -a`): every image no container uses goes, tags and all.
+    const untagged: string[] = [];
+    if (o.all) for (const r of await this.#store.list()) if (!used.has(r.digest)) untagged.push(...(await this.#store.untag(r.ref)));
+    return { ...(await this.#store.prune({ keepChainIds: keep })), untagged };
   }
 
   save(refs: string[], format: string): Promise<Readable> {

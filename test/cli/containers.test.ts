@@ -121,6 +121,28 @@ describe('container verbs (CLI → API → controllers)', () => {
     assert.match(missing.stderr, /no container named "nope"/);
   });
 
+  it('management groups and kubectl forms: container ls|inspect|prune, system df|info, get/describe/delete KIND/NAME, apply --dry-run', async () => {
+    assert.equal((await run(['run', '-d', '--name', 'grp', 'registry.test/busybox:1', 'sleep', '1000'])).code, 0);
+    assert.match((await run(['container', 'ls'])).stdout, /Up .*grp\n/);
+    assert.equal((await run(['container', 'inspect', '-f', '{{.Name}}', 'grp'])).stdout, '/grp\n');
+    assert.match((await run(['get', 'container/grp'])).stdout, /grp/);
+    assert.match((await run(['describe', 'container/grp'])).stdout, /grp/);
+    assert.match((await run(['get', 'container/grp', 'extra'])).stderr, /give either KIND\/NAME or KIND NAME/);
+    assert.match((await run(['system', 'df'])).stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+/);
+    assert.match((await run(['system', 'info'])).stdout, /Containers: \d+\n  Running: \d+/);
+    const file = join(tmp.path, 'dry.yaml');
+    await writeFile(file, 'apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: dry}\nspec: {image: "registry.test/busybox:1"}\n');
+    assert.equal((await run(['apply', '--dry-run=client', '-f', file])).stdout, 'container/dry created (dry run)\n');
+    assert.equal((await run(['apply', '--dry-run=server', '-f', file])).stdout, 'container/dry created (dry run)\n');
+    assert.match((await run(['apply', '--dry-run=maybe', '-f', file])).stderr, /--dry-run "maybe" must be client or server/);
+    assert.equal((await run(['get', 'container/dry'])).code, 1, 'nothing was applied');
+    assert.equal((await run(['stop', 'grp'])).code, 0);
+    const pr = await run(['container', 'prune', '-f']);
+    assert.match(pr.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n/);
+    assert.doesNotMatch((await run(['ps', '-a'])).stdout, /grp/);
+    assert.equal((await run(['container', 'prune'], )).stdout, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ', 'not confirmed: nothing done');
+  });
+
   it('apply --wait: exit 0 once Ready; exit 1 when an object fails', async () => {
     const file = join(tmp.path, 'app.yaml');
     await writeFile(file, 'apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: app}\nspec: {image: "registry.test/busybox:1", command: [sleep, "100"]}\n');

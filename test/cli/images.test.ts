@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { berth } from '../fixtures/helpers.ts';
+import { BERTH, berth } from '../fixtures/helpers.ts';
 import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
@@ -85,6 +85,23 @@ describe('image verbs (CLI → daemon → registry)', () => {
     assert.equal(l2.code, 0, l2.stderr);
     const ls = (await cli(['images'])).stdout;
     assert.match(ls, /loaded\/app +7/);
+    // On stdout and stdin, as `docker save IMG > f.tar` and `docker load < f.tar`.
+    const piped = join(w.dir, 'piped.tar');
+    const sh = (line: string) => execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { ...process.env, BERTH_SOCKET: w.socket } });
+    sh(`${BERTH} save ${w.image} > ${piped}`);
+    assert.equal((JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${piped}`], { encoding: 'utf8' })) as { Layers: string[] }).Layers.length, 3);
+    assert.match(sh(`${BERTH} load < ${piped}`), /^Loaded image: /);
+  });
+
+  it('history: the build steps, newest first, with Docker\'s columns', async () => {
+    const h = await cli(['history', w.image]);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12}\s+/);
+    const q = (await cli(['image', 'history', '-q', w.image])).stdout.trim().split('\n');
+    assert.match(q[0]!, /^[0-9a-f]{12}$/);
+    assert.ok(q.slice(1).every((l) => l === '<missing>'));
+    const sizes = (await cli(['history', '-H=false', '--format', '{{.Size}}', w.image])).stdout.trim().split('\n').map(Number);
+    assert.ok(sizes.every((n) => Number.isInteger(n)) && sizes.some((n) => n > 0), sizes.join());
   });
 
   it('prune deletes what nothing needs, keeping what a container runs on', async () => {
