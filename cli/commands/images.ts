@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('-H, --human [bool]', 'sizes and dates for people (default true; -H=false: bytes and RFC 3339)')
     .option('--no-trunc', 'do not shorten the output')
     .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
-    .action(action(async (ref: string, o, cmd: Command) => (await verbs()).history(await clientFor(cmd), ref, { ...o, human: o.human !== 'false', noTrunc: o.trunc === false })));
+    .action(action(async (ref: string, o, cmd: Command) => (await verbs()).history(await clientFor(cmd), ref, { ...o, human: !/^=?false$/.test(String(o.human)), noTrunc: o.trunc === false })));
 
   program
     .command('rmi')

@@ -1,7 +1,8 @@
 // The image verbs through the compiled CLI and a real daemon: pull, images, tag, push, inspect,
 // rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,10 +88,11 @@ describe('image verbs (CLI → daemon → registry)', () => {
     assert.match(ls, /loaded\/app +7/);
     // On stdout and stdin, as `docker save IMG > f.tar` and `docker load < f.tar`.
     const piped = join(w.dir, 'piped.tar');
-    const sh = (line: string) => execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { ...process.env, BERTH_SOCKET: w.socket } });
-    sh(`${BERTH} save ${w.image} > ${piped}`);
+    // Asynchronously: the daemon serving them runs in this process.
+    const sh = async (line: string) => (await promisify(execFile)('sh', ['-c', line], { encoding: 'utf8', env: { ...process.env, BERTH_SOCKET: w.socket } })).stdout;
+    await sh(`${BERTH} save loaded/app:7 > ${piped}`);
     assert.equal((JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${piped}`], { encoding: 'utf8' })) as { Layers: string[] }).Layers.length, 3);
-    assert.match(sh(`${BERTH} load < ${piped}`), /^Loaded image: /);
+    assert.equal(await sh(`${BERTH} load < ${piped}`), 'Loaded image: docker.io/loaded/app:7\n');
   });
 
   it('history: the build steps, newest first, with Docker\'s columns', async () => {
