@@ -86,7 +86,10 @@ export function register(program: Command): void {
     .description('live CPU, memory and pids of containers')
     .argument('[names...]')
     .option('--no-stream', 'print once and exit')
-    .action(action(async (names: string[], opts: { stream: boolean }, cmd: Command) => (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream })));
+    .option('--no-trunc', 'do not shorten ids')
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .action(action(async (names: string[], opts: { stream: boolean; trunc: boolean; format?: string }, cmd: Command) =>
+      (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream, noTrunc: !opts.trunc, ...(opts.format ? { format: opts.format } : {}) })));
 
   program
     .command('top')

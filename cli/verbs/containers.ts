@@ -4,8 +4,10 @@ import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { printLog } from './run.ts';
 import type { Resource } from '../../specs/schema.ts';
 import type { ApiClient } from '../client.ts';
-import { age, formatJson, formatTable } from '../output.ts';
-import type { ContainerSummary, LogEntry, ProcessInfo, Stats, WaitResult } from '../../specs/api/containers.ts';
+import { age, formatJson, formatTable, humanSize } from '../output.ts';
+import type { ContainerStats, ContainerSummary, LogEntry, ProcessInfo, WaitResult } from '../../specs/api/containers.ts';
+import { totalmem } from 'node:os';
+import { renderFormat } from '../../specs/gotemplate/format.ts';
 import { parseDurationNs } from '../../specs/duration.ts';
 
 /** Docker's time arguments (--since, --until): RFC 3339 (or a date), a Unix time, or a Go duration before now. */
@@ -71,31 +73,45 @@ export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pau
   return failed ? 1 : 0;
 }
 
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB'];
+/** go-units' BytesSize: binary units, four significant digits ("1.523MiB", "32MiB"), as docker stats prints memory. */
+function bytesSize(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   while (n >= 1024 && i < u.length - 1) (n /= 1024), i++;
-  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
+  return `${Number(n.toPrecision(4))}${u[i]}`;
 }
 
-export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean }): Promise<number> {
+const STATS_HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+const STATS_TABLE = 'table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}';
+
+/** `stats` with Docker's columns and --format; CPU % from two reads (a second apart for --no-stream, as Docker's). */
+export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean; format?: string; noTrunc?: boolean }): Promise<number> {
   const targets = names.length ? names : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers')).items.filter((s) => s.managed).map((s) => s.name);
   const prev = new Map<string, { cpu: number; at: number }>();
   const once = async () => {
     const rows = [];
     for (const n of targets) {
-      const s = await client.json<Stats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
+      const s = await client.json<ContainerStats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
       if (!s) continue;
       const at = Date.parse(s.readAt);
       const p = prev.get(n);
-      const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : undefined;
+      const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : 0;
       prev.set(n, { cpu: s.cpuUsageSeconds, at });
-      rows.push([s.id.slice(0, 12), n, cpu === undefined ? '--' : `${cpu.toFixed(2)}%`, `${bytes(s.memoryUsageBytes)} / ${s.memoryLimitBytes ? bytes(s.memoryLimitBytes) : 'unlimited'}`, s.pids]);
+      const limit = s.memoryLimitBytes || totalmem();
+      const io = (s.cgroup?.io ?? []).reduce((t, d) => ({ r: t.r + d.readBytes, w: t.w + d.writeBytes }), { r: 0, w: 0 });
+      rows.push({
+        ID: o.noTrunc ? s.id : s.id.slice(0, 12), Container: n, Name: n,
+        CPUPerc: `${cpu.toFixed(2)}%`,
+        MemUsage: `${bytesSize(s.memoryWorkingSetBytes)} / ${bytesSize(limit)}`,
+        MemPerc: `${((s.memoryWorkingSetBytes / limit) * 100).toFixed(2)}%`,
+        NetIO: s.network ? `${humanSize(s.network.rxBytes)} / ${humanSize(s.network.txBytes)}` : '0B / 0B',
+        BlockIO: `${humanSize(io.r)} / ${humanSize(io.w)}`,
+        PIDs: s.pids,
+      });
     }
-    return formatTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'PIDS'], rows);
+    return renderFormat(o.format, rows, { headers: STATS_HEADERS, defaultTable: STATS_TABLE });
   };
   if (o.noStream) {
-    // Two reads a second apart, so that CPU % means something (as docker stats --no-stream does).
     await once();
     await new Promise((r) => setTimeout(r, 1000));
     process.stdout.write(await once());
