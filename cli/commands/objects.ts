@@ -1,6 +1,6 @@
 // get, describe, events: the verbs that read objects and what happened to them.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
 const verbs = () => import('../verbs/objects.ts');
 
@@ -30,7 +30,10 @@ export function register(program: Command): void {
     .argument('[name]')
     .option('--follow', 'keep printing events as they are recorded')
     .option('--limit <n>', 'only the newest N events')
+    .option('--since <time>', 'only events since a time (RFC 3339, a Unix time, or 10m: ago)')
+    .option('--until <time>', 'only events until a time')
+    .option('-f, --filter <key=value>', 'type=container|image, container=NAME, image=NAME, event=REASON (repeatable)', collect, [])
     .option('-o, --output <format>', 'json or yaml')
-    .action(action(async (kind: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string }, cmd: Command) =>
+    .action(action(async (kind: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string; since?: string; until?: string; filter?: string[] }, cmd: Command) =>
       (await verbs()).events(await clientFor(cmd), kind, name, opts)));
 }

@@ -109,6 +109,11 @@ describe('container verbs (CLI → API → controllers)', () => {
     assert.equal((await run(['run', '-d', '--name', 'five', 'registry.test/busybox:1', 'sh', '-c', 'echo x; exit 5'])).code, 0);
     assert.deepEqual(await run(['wait', 'five']), { code: 0, stdout: '5\n', stderr: '' });
     assert.match((await run(['wait', 'nobody'])).stderr, /no container named "nobody"/);
+    const ev = (await run(['events', '-o', 'json', '--since', '10m', '--filter', 'container=five', '--filter', 'event=Started', '--filter', 'event=Exited'])).stdout;
+    const items = (JSON.parse(ev) as { items: Array<{ reason: string; involvedObject: { name: string } }> }).items;
+    assert.ok(items.length >= 2 && items.every((e) => e.involvedObject.name === 'five' && ['Started', 'Exited'].includes(e.reason)), ev);
+    assert.equal((await run(['events', '--until', '2000-01-01T00:00:00Z', '--filter', 'type=container'])).stderr, 'No events found.\n');
+    assert.match((await run(['events', '--filter', 'colour=red'])).stderr, /--filter "colour=red": use type=container\|image/);
   });
 
   it('rm refuses a running container without -f, and says so', async () => {
