@@ -23,5 +23,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // The same answer commander would give, without loading it and every command module.
   process.stdout.write(`${version()}\n`);
 } else {
-  await (await buildProgram()).parseAsync(process.argv);
+  const { rewriteGroups } = await import('./groups.ts');
+  await (await buildProgram()).parseAsync([...process.argv.slice(0, 2), ...rewriteGroups(args)]);
 }

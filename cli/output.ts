@@ -48,10 +48,34 @@ export function age(iso: string | undefined, now: Date = new Date()): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-/** Bytes in decimal units, as Docker prints sizes: 0B, 512B, 1.5kB, 12.3MB. */
-export function humanSize(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
+/** JSON as the docker CLI prints it (inspect): four-space indent, and <, >, & escaped as Go's encoder does. */
+export function formatDockerJson(value: unknown): string {
+  return JSON.stringify(value, null, 4).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) + '\n';
+}
+
+/** go-units' HumanDuration, as Docker words how long ago or for how long: "5 seconds", "About an hour". */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.floor(ms / 3_600_000 + 0.5);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
+}
+
+/** go-units' HumanSizeWithPrecision(size, 3), as Docker prints image sizes: "4.26MB", "123kB". */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let i = 0;
-  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
-  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
+  let n = bytes;
+  while (n >= 1000 && i < units.length - 1) (n /= 1000), i++;
+  return `${Number(n.toPrecision(3))}${units[i]}`;
 }

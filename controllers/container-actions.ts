@@ -63,6 +63,7 @@ export function containerActions(deps: Pick<MachineDeps, 'clock' | 'record'>) {
         pid: c.pid,
         startedAt: c.startedAt ?? isoTime(deps.clock),
         ...(c.ipAddress ? { ipAddress: c.ipAddress } : {}),
+        ...(c.ports ? { ports: c.ports } : {}),
         waiting: undefined,
         failure: undefined,
       };
@@ -79,6 +80,8 @@ export function containerActions(deps: Pick<MachineDeps, 'clock' | 'record'>) {
     assignExit: update(({ context, event }) => ended(event.type === 'EXITED' ? event.exit : undefined, context)),
     assignStopExit: update(({ context, event }) => ended(outputOf<ExitInfo | undefined>(event), context)),
     markUserStopped: update(() => ({ userStopped: true })),
+    assignStopTimeout: update(({ event }) => ({ stopTimeoutSeconds: event.type === 'USER_STOP' ? event.timeoutSeconds : undefined })),
+    clearStopTimeout: update(() => ({ stopTimeoutSeconds: undefined })),
     clearUserStopped: update(() => ({ userStopped: false, backoff: undefined })),
     assignReady: update(({ event }) => (event.type === 'READY_CHANGED' ? { ready: event.ready, readyMessage: event.message } : {})),
     clearReady: update(() => ({ ready: false, readyMessage: undefined })),
@@ -91,7 +94,7 @@ export function containerActions(deps: Pick<MachineDeps, 'clock' | 'record'>) {
       };
     }),
     countRestart: update(({ context }) => ({ restartCount: context.restartCount + 1, waiting: undefined })),
-    forgetContainer: update(() => ({ containerID: undefined, pid: 0, startedAt: undefined, ipAddress: undefined })),
+    forgetContainer: update(() => ({ containerID: undefined, pid: 0, startedAt: undefined, ipAddress: undefined, ports: undefined })),
     /** After removal for a spec change: a fresh container for the new spec (counts start over). */
     applyPendingDesired: update(({ context }) => ({
       desired: context.pendingDesired ?? context.desired,
@@ -113,6 +116,12 @@ export function containerActions(deps: Pick<MachineDeps, 'clock' | 'record'>) {
       }
     },
     eventStarted: record('Normal', 'Started', (c) => `Started container ${c.desired.name}`),
+    /** Each new reason to wait for the image (the decision sends only changes): pulling, an Image object not there or not ready, a failure. */
+    eventImageWaiting: ({ context, event }: Args) => {
+      if (event.type !== 'IMAGE_PENDING' && event.type !== 'IMAGE_FAILED') return;
+      const type = event.type === 'IMAGE_FAILED' ? 'Warning' : 'Normal';
+      deps.record(context.desired.name, context.desired.uid, type, event.reason, event.message ?? `Waiting for image "${context.desired.spec.image}" (${event.reason})`);
+    },
     eventStartFailed: record('Warning', 'Failed', (c) => `Error: ${c.lastState?.message ?? c.failure?.message ?? 'start failed'}`),
     eventBackOffIfWaiting: ({ context: c }: Args) => {
       if (c.backoffDelayMs > 0) {

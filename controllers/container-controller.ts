@@ -187,7 +187,7 @@ export class ContainerController {
           uid: res.metadata.uid,
           generation: res.metadata.generation,
           spec: res.spec,
-          image: await this.#imageFor(res.spec.image),
+          image: await this.#imageFor(res.spec.image, res.spec.imagePullPolicy ?? 'IfNotPresent', Date.parse(res.metadata.creationTimestamp)),
         }
       : undefined;
     const stored = res?.status.lifecycle;
@@ -207,7 +207,11 @@ export class ContainerController {
   async #execute(name: string, a: ContainerAction, res: ContainerResource | undefined): Promise<void> {
     switch (a.type) {
       case 'pull':
-        this.#puller.pull(a.ref);
+        this.#puller.pull(a.ref, a.always ? 'Always' : 'IfNotPresent');
+        return;
+      case 'deleteObject':
+        this.#log.info('removing container: it has exited and asked for autoRemove', { container: name });
+        this.#o.store.delete('Container', name);
         return;
       case 'spawn': {
         const actor = createActor(this.#machine, {
@@ -276,14 +280,14 @@ export class ContainerController {
   }
 
   /** Where the image stands; a registry reference that is not there is "missing" (the decision pulls it). */
-  async #imageFor(image: string): Promise<ImageAvailability> {
-    if (!imageIsObjectName(image)) return this.#puller.availability(image);
+  async #imageFor(image: string, policy: 'IfNotPresent' | 'Always' | 'Never', since: number): Promise<ImageAvailability> {
+    if (!imageIsObjectName(image)) return this.#puller.availability(image, policy, since);
     const img = this.#o.store.get('Image', image) as ImageResource | undefined;
     if (!img) {
       return {
         state: 'pending',
         reason: 'ImageNotFound',
-        message: `no Image object named "${image}": apply one, or use a registry reference such as "${image}:latest"`,
+        message: `Waiting for image "${image}": there is no Image object of that name yet; apply one (the name is never tried as a registry reference: for that write "${image}:latest")`,
       };
     }
     const st = img.status as Status & { digest?: string; reason?: string; message?: string };
@@ -292,7 +296,8 @@ export class ContainerController {
       return { state: 'ready', image: { ref: img.spec.ref, digest: st.digest } };
     }
     if (st.phase === 'Failed') return { state: 'failed', reason: st.reason ?? 'ErrImage', message: st.message ?? `Image "${image}" failed` };
-    return { state: 'pending', reason: st.phase === 'Building' ? 'ImageBuilding' : 'ImagePulling', message: `waiting for Image "${image}"` };
+    const doing = st.phase === 'Building' ? 'building' : 'pulling';
+    return { state: 'pending', reason: st.phase === 'Building' ? 'ImageBuilding' : 'ImagePulling', message: `Waiting for image "${image}" (${doing} ${img.spec.ref})` };
   }
 
   /** One sample per container with a process, for /metrics. */

@@ -12,6 +12,7 @@
 // from the store's status (restoreContext in status.ts).
 import { setup, type SnapshotFrom } from 'xstate';
 import { shouldRestart } from './backoff.ts';
+import { restartRule } from '../specs/docker/restart.ts';
 import { containerActions } from './container-actions.ts';
 import { containerActors } from './container-actors.ts';
 import type { ContainerEvent, MachineContext, MachineDeps, MachineInput } from './container-types.ts';
@@ -56,8 +57,11 @@ export function createContainerMachine(deps: MachineDeps) {
       adoptedExited: ({ context }) => context.adopted === 'exited',
       deleteRequested: ({ context }) => context.deleteRequested,
       specChangePending: ({ context }) => context.pendingDesired !== undefined,
-      /** The restart policy restarts this exit, and the user did not stop it. */
-      shouldRestart: ({ context }) => shouldRestart(context.desired.spec.restartPolicy, context.lastState, context.userStopped),
+      /** The restart policy restarts this exit, the user did not stop it, and on-failure:N has restarts left. */
+      shouldRestart: ({ context }) => {
+        const rule = restartRule(context.desired.spec);
+        return shouldRestart(rule.policy, context.lastState, context.userStopped) && (rule.maxRestarts === undefined || context.restartCount < rule.maxRestarts);
+      },
       noBackoffWait: ({ context }) => context.backoffDelayMs <= 0,
       /** A stop by the user or the liveness probe keeps the container (Exited); others remove it. */
       stopKeepsContainer: ({ context }) => context.stopIntent === 'user' || context.stopIntent === 'liveness',
@@ -92,8 +96,8 @@ export function createContainerMachine(deps: MachineDeps) {
           // Nothing exists yet: a new spec is simply taken over.
           DESIRED: { actions: 'assignDesired' },
           IMAGE_READY: { target: 'Creating', actions: 'assignImage' },
-          IMAGE_PENDING: { target: 'WaitingForImage', actions: 'assignImageWaiting' },
-          IMAGE_FAILED: { target: 'WaitingForImage', actions: 'assignImageWaiting' },
+          IMAGE_PENDING: { target: 'WaitingForImage', actions: ['assignImageWaiting', 'eventImageWaiting'] },
+          IMAGE_FAILED: { target: 'WaitingForImage', actions: ['assignImageWaiting', 'eventImageWaiting'] },
         },
       },
       WaitingForImage: {
@@ -101,8 +105,8 @@ export function createContainerMachine(deps: MachineDeps) {
         on: {
           DESIRED: { actions: 'assignDesired' },
           IMAGE_READY: { target: 'Creating', actions: 'assignImage' },
-          IMAGE_PENDING: { actions: 'assignImageWaiting' },
-          IMAGE_FAILED: { actions: 'assignImageWaiting' },
+          IMAGE_PENDING: { actions: ['assignImageWaiting', 'eventImageWaiting'] },
+          IMAGE_FAILED: { actions: ['assignImageWaiting', 'eventImageWaiting'] },
         },
       },
       Creating: {
@@ -117,7 +121,7 @@ export function createContainerMachine(deps: MachineDeps) {
           EXITED: { target: 'Exited', actions: ['assignExit', 'eventExited'] },
           CONTAINER_GONE: { target: 'Exited', actions: ['assignExit', 'forgetContainer', 'eventExited'] },
           LIVENESS_FAILED: { target: 'Stopping', actions: { type: 'setStopIntent', params: { intent: 'liveness' } } },
-          USER_STOP: { target: 'Stopping', actions: { type: 'setStopIntent', params: { intent: 'user' } } },
+          USER_STOP: { target: 'Stopping', actions: [{ type: 'setStopIntent', params: { intent: 'user' } }, 'assignStopTimeout'] },
           READY_CHANGED: { actions: 'assignReady' },
         },
         states: {
@@ -165,10 +169,10 @@ export function createContainerMachine(deps: MachineDeps) {
           input: ({ context }) => ({
             ...(context.containerID ? { id: context.containerID } : {}),
             ...(context.desired.spec.stopSignal ? { signal: context.desired.spec.stopSignal } : {}),
-            timeoutSeconds: context.desired.spec.terminationGracePeriodSeconds,
+            timeoutSeconds: context.stopTimeoutSeconds ?? context.desired.spec.terminationGracePeriodSeconds,
           }),
           onDone: [
-            { guard: 'stopByUser', target: 'Exited', actions: ['assignStopExit', 'markUserStopped', 'eventExited'] },
+            { guard: 'stopByUser', target: 'Exited', actions: ['assignStopExit', 'markUserStopped', 'clearStopTimeout', 'eventExited'] },
             { guard: 'stopKeepsContainer', target: 'Exited', actions: ['assignStopExit', 'eventExited'] },
             { target: 'Removing', actions: 'assignStopExit' },
           ],

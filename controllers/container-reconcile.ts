@@ -17,7 +17,7 @@ export type ImageAvailability =
   | { state: 'pending'; reason: string; message?: string }
   | { state: 'failed'; reason: string; message: string }
   /** A registry reference not present, not being pulled, not backing off: to be pulled. */
-  | { state: 'missing'; ref: string };
+  | { state: 'missing'; ref: string; always?: boolean };
 
 /** The Container object as read from the store (the DesiredContainer before its hash), and its image. */
 export type ContainerDesiredView = Omit<DesiredContainer, 'specHash'> & { image: ImageAvailability };
@@ -44,7 +44,9 @@ export interface ContainerObservedView {
 }
 
 export type ContainerAction =
-  | { type: 'pull'; ref: string }
+  | { type: 'pull'; ref: string; always?: boolean }
+  /** autoRemove (Docker's --rm): the object goes once its container has exited. */
+  | { type: 'deleteObject' }
   | { type: 'spawn'; desired: DesiredContainer; adopt?: EngineContainer; stored?: PersistedLifecycle }
   | { type: 'send'; event: ContainerEvent }
   | { type: 'removeStray'; container: EngineContainer; reason: string }
@@ -94,7 +96,7 @@ export function reconcileContainer(
   }
 
   // A missing registry image is pulled (IfNotPresent); meanwhile the actor hears that it is pulling.
-  if (desired.image.state === 'missing') actions.push({ type: 'pull', ref: desired.image.ref });
+  if (desired.image.state === 'missing') actions.push({ type: 'pull', ref: desired.image.ref, ...(desired.image.always ? { always: true } : {}) });
   const image = desired.image.state === 'missing' ? pullingImage(desired.image.ref) : desired.image;
   const readyImage = image.state === 'ready' ? image.image : undefined;
 
@@ -126,6 +128,7 @@ export function reconcileContainer(
   }
 
   // The actor exists: tell it what changed.
+  if (desired.spec.autoRemove && actor.phase === 'Exited' && !actor.deleteRequested) return { actions: [{ type: 'deleteObject' }] };
   const digest = readyImage?.digest ?? actor.imageDigest;
   const want = desiredFor(desired, digest);
   if (want.specHash !== actor.specHash && want.specHash !== actor.pendingSpecHash) {

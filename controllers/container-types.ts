@@ -4,6 +4,7 @@ import type { ContainerSpec } from '../specs/schema.ts';
 import type { ContainerEngine, EngineContainer, ImageHandle } from '../engine/engine.ts';
 import type { BackoffState, ExitInfo, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
 import type { Clock } from './clock.ts';
+import type { PortMapping } from '../specs/api/common.ts';
 
 /** What the Container object asks for, with the hash that decides whether to recreate. */
 export interface DesiredContainer {
@@ -18,7 +19,8 @@ export interface DesiredContainer {
 export type StopIntent = 'recreate' | 'delete' | 'user' | 'liveness';
 
 /** The lifecycle verbs the API may send (stop, start, pause, unpause). */
-export type UserEvent = { type: 'USER_STOP' } | { type: 'USER_START' } | { type: 'PAUSE' } | { type: 'UNPAUSE' };
+/** USER_STOP's timeoutSeconds: this stop's grace period instead of the spec's (`stop -t`). */
+export type UserEvent = { type: 'USER_STOP'; timeoutSeconds?: number } | { type: 'USER_START' } | { type: 'PAUSE' } | { type: 'UNPAUSE' };
 
 export type ContainerEvent =
   | UserEvent
@@ -72,6 +74,7 @@ export interface MachineContext {
   pid: number;
   startedAt?: string;
   ipAddress?: string;
+  ports?: PortMapping[];
   restartCount: number;
   lastState?: TerminatedState;
   backoff?: BackoffState;
@@ -82,6 +85,8 @@ export interface MachineContext {
   /** Why the container is not running, when it is waiting (kubelet's waiting.reason). */
   waiting?: { reason: string; message?: string };
   stopIntent?: StopIntent;
+  /** The grace period a user's stop asked for (`stop -t`), for this stop only. */
+  stopTimeoutSeconds?: number;
   /** A spec change received while busy: applied by recreating. */
   pendingDesired?: DesiredContainer;
   deleteRequested: boolean;

@@ -6,6 +6,8 @@ export interface ObjectStore {
   get(kind: string, name: string): Resource | undefined;
   list(kind?: string): Resource[];
   setStatus(ref: { kind: string; name: string }, status: Status): unknown;
+  /** Deletes an object (a Container with autoRemove, once exited). */
+  delete(kind: string, name: string): unknown;
 }
 
 export interface EventTargetRef {

@@ -9,6 +9,7 @@
 import type { Condition } from '../specs/schema.ts';
 import type { ContainerPhase, ContainerState, ContainerStatus, ExitInfo, PersistedLifecycle, TerminatedState } from '../specs/api/containers.ts';
 import { terminatedState } from './backoff.ts';
+import { restartRule } from '../specs/docker/restart.ts';
 import type { MachineContext, MachineInput } from './container-types.ts';
 
 /**
@@ -28,7 +29,8 @@ export function restoreContext({ desired, stored = {}, adopt }: MachineInput): M
     backoffDelayMs: 0,
     ready: false,
     deleteRequested: false,
-    userStopped: stored.userStopped ?? false,
+    // A daemon restart forgets a user's stop under Docker's `always` (not `unless-stopped`).
+    userStopped: (stored.userStopped ?? false) && !restartRule(desired.spec).startAfterDaemonRestart,
   };
   if (!adopt) return fresh;
   const found: MachineContext = {
@@ -37,6 +39,7 @@ export function restoreContext({ desired, stored = {}, adopt }: MachineInput): M
     imageCondition: { status: 'True', reason: 'Present' },
     ...(adopt.startedAt ? { startedAt: adopt.startedAt } : {}),
     ...(adopt.ipAddress ? { ipAddress: adopt.ipAddress } : {}),
+    ...(adopt.ports ? { ports: adopt.ports } : {}),
   };
   if (adopt.status === 'running' || adopt.status === 'paused') return { ...found, pid: adopt.pid, adopted: 'running' };
   const exit: ExitInfo = adopt.exit ?? { exitCode: 137, oomKilled: false, finishedAt: adopt.startedAt ?? adopt.createdAt };
@@ -137,6 +140,7 @@ export function containerStatus(
     out.imageID = c.image.digest;
   }
   if (c.ipAddress) out.ipAddress = c.ipAddress;
+  if (c.ports?.length) out.ports = c.ports;
   if (c.lastState) out.lastState = { terminated: c.lastState };
   if ('waiting' in state) {
     out.reason = state.waiting.reason;

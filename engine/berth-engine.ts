@@ -125,7 +125,8 @@ export class BerthEngine implements Engine {
       // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
       // the namespace at the same path (perhaps with another address) when it is not.
       if (rec.network.mode !== 'host' && this.#o.network) {
-        const net = await this.#o.network.attach(id, { network: rec.network.mode, name: rec.owner.name, ports: rec.network.ports ?? [] });
+        const { mode, ports, aliases, extraHosts } = rec.network;
+        const net = await this.#o.network.attach(id, { network: mode, name: rec.owner.name, ports: ports ?? [], ...(aliases ? { aliases } : {}), ...(extraHosts ? { extraHosts } : {}) });
         if (net.ipAddress !== rec.network.ipAddress) {
           rec = { ...rec, network: { ...rec.network, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) } };
           await this.#store.write(rec);
@@ -284,5 +285,6 @@ function view(rec: ContainerRecord, s: ContainerState | undefined): EngineContai
     ...(s?.startedAt ? { startedAt: s.startedAt } : {}),
     ...(s?.exit ? { exit: s.exit } : {}),
     ...(rec.network.ipAddress ? { ipAddress: rec.network.ipAddress } : {}),
+    ...(rec.network.ports?.length ? { ports: rec.network.ports } : {}),
   };
 }

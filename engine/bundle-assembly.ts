@@ -13,6 +13,8 @@ import { writeFileAtomic } from './fs-atomic.ts';
 import { readInside } from './runtime/monitored-runtime.ts';
 import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
+import type { ContainerRecord } from './container-store.ts';
+import { initBinary, INIT_PATH } from './init.ts';
 
 /** Undo steps of a create, run last first when it fails. */
 export type Undo = Array<() => Promise<unknown>>;
@@ -29,7 +31,7 @@ export interface AssemblyParts {
 /** What the container record keeps of an assembled bundle. */
 export interface AssembledBundle {
   stopSignal: string;
-  network: { mode: string; ipAddress?: string; ports?: PortMapping[] };
+  network: ContainerRecord['network'];
 }
 
 export async function assembleBundle(req: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
@@ -50,10 +52,17 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
 
   const mode = networkMode(req.spec);
-  const ports = portMappings(req.spec);
+  const ports = portMappings(req.spec, image.config.ExposedPorts);
+  const aliases = run.hostname !== req.owner.name ? [run.hostname] : [];
+  const extraHosts = (req.spec.hostAliases ?? []).map((h) => ({ ip: h.ip, names: h.hostnames }));
   if (mode !== 'host' && parts.network) undo.push(() => parts.network!.detach(req.id));
-  const net = await attachNetwork(parts.network, req.id, { mode, name: req.owner.name, ports });
-  const etcFiles = await writeEtcFiles(dir, run.hostname, net);
+  const net = await attachNetwork(parts.network, req.id, { mode, name: req.owner.name, ports, aliases, extraHosts });
+  const etcFiles = await writeEtcFiles(dir, run.hostname, net, extraHosts);
+  if (req.spec.init) {
+    // Docker's --init: the init bind-mounted read-only, the command its arguments.
+    mounts.unshift({ destination: INIT_PATH, type: "bind", source: await initBinary(), options: ["rbind", "ro"] });
+    run.args = [INIT_PATH, '--', ...run.args];
+  }
   const config = ociConfig({
     run: { ...run, mounts },
     user,
@@ -71,6 +80,12 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return {
     stopSignal: run.stopSignal,
-    network: { mode, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}), ...(ports.length ? { ports } : {}) },
+    network: {
+      mode,
+      ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}),
+      ...((net.ports ?? ports).length ? { ports: net.ports ?? ports } : {}),
+      ...(aliases.length ? { aliases } : {}),
+      ...(extraHosts.length ? { extraHosts } : {}),
+    },
   };
 }

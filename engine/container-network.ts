@@ -5,36 +5,50 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleOptions } from './bundle.ts';
-import type { NetworkAttachment, NetworkPort } from './deps.ts';
+import type { AttachRequest, NetworkAttachment, NetworkPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
 import { FailedPreconditionError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
-/** host (no namespace of its own) unless the spec publishes ports or names a network. */
+/** host (no namespace of its own) unless the spec publishes ports (or -P) or names a network. */
 export function networkMode(spec: CreateRequest['spec']): string {
   if (spec.network) return spec.network;
-  return spec.ports && spec.ports.length > 0 ? 'bridge' : 'host';
+  return (spec.ports && spec.ports.length > 0) || spec.publishAllPorts ? 'bridge' : 'host';
 }
 
-/** The spec's ports as the network part takes them. */
-export function portMappings(spec: CreateRequest['spec']): PortMapping[] {
-  return (spec.ports ?? []).map((p) => ({
+/**
+ * The spec's ports as the network part takes them; with publishAllPorts (-P), also every port the
+ * image exposes ("80/tcp") that the spec does not publish, on a free host port (hostPort 0).
+ */
+export function portMappings(spec: CreateRequest['spec'], exposed: Record<string, unknown> = {}): PortMapping[] {
+  const ports: PortMapping[] = (spec.ports ?? []).map((p) => ({
     containerPort: p.containerPort,
     ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
     ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
     protocol: p.protocol,
   }));
+  if (!spec.publishAllPorts) return ports;
+  for (const key of Object.keys(exposed)) {
+    const m = /^(\d+)(?:\/(tcp|udp))?$/i.exec(key);
+    if (!m) continue;
+    const p: PortMapping = { containerPort: Number(m[1]), protocol: m[2]?.toLowerCase() === 'udp' ? 'UDP' : 'TCP' };
+    const i = ports.findIndex((q) => q.containerPort === p.containerPort && q.protocol === p.protocol);
+    if (i < 0) ports.push({ ...p, hostPort: 0 });
+    else if (ports[i]!.hostPort === undefined) ports[i] = { ...ports[i]!, hostPort: 0 };
+  }
+  return ports;
 }
 
 /** Attaches the container unless it uses the host's network; a network without a NetworkPort is an error. */
-export async function attachNetwork(port: NetworkPort | undefined, id: string, o: { mode: string; name: string; ports: PortMapping[] }): Promise<NetworkAttachment> {
+export async function attachNetwork(port: NetworkPort | undefined, id: string, o: Omit<AttachRequest, 'network'> & { mode: string }): Promise<NetworkAttachment> {
   if (o.mode === 'host') return {};
   if (!port) throw new FailedPreconditionError(`container "${o.name}": network "${o.mode}" needs the network manager, which this daemon does not have`);
-  return port.attach(id, { network: o.mode, name: o.name, ports: o.ports });
+  const { mode, ...rest } = o;
+  return port.attach(id, { network: mode, ...rest });
 }
 
 /** Writes the container's /etc files into its directory `dir` (those the network does not provide). */
-export async function writeEtcFiles(dir: string, hostname: string, net: NetworkAttachment): Promise<BundleOptions['etcFiles']> {
+export async function writeEtcFiles(dir: string, hostname: string, net: NetworkAttachment, extraHosts: AttachRequest['extraHosts'] = []): Promise<BundleOptions['etcFiles']> {
   const hostnameFile = join(dir, 'hostname');
   await writeFile(hostnameFile, `${hostname}\n`);
   let hosts = net.hostsFile;
@@ -43,7 +57,8 @@ export async function writeEtcFiles(dir: string, hostname: string, net: NetworkA
     // The host's network: the host's name service files, copied so the container cannot edit them.
     hosts = join(dir, 'hosts');
     resolvConf = join(dir, 'resolv.conf');
-    await writeFile(hosts, await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n::1\tlocalhost\n'));
+    const own = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n::1\tlocalhost\n');
+    await writeFile(hosts, own.replace(/\n?$/, '\n') + extraHosts.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join(''));
     await writeFile(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   }
   return { hostname: hostnameFile, ...(hosts ? { hosts } : {}), ...(resolvConf ? { resolvConf } : {}) };

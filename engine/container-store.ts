@@ -17,7 +17,8 @@ export interface ContainerRecord {
   image: { ref: string; digest: string };
   createdAt: string;
   stopSignal: string;
-  network: { mode: string; ipAddress?: string; ports?: PortMapping[] };
+  /** ports as published (free host ports picked); aliases and extraHosts as the network was asked. */
+  network: { mode: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
   /** Set by start(): the runtime has (or had) a process for this bundle. */
   started?: boolean;
 }

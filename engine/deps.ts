@@ -35,10 +35,21 @@ export interface NetworkAttachment {
   ipAddress?: string;
   hostsFile?: string;
   resolvConfFile?: string;
+  /** The ports as published: a free host port picked for each hostPort 0. */
+  ports?: PortMapping[];
+}
+
+/** What a container asks of its network: its names, the ports to publish, extra /etc/hosts lines. */
+export interface AttachRequest {
+  network: string;
+  name: string;
+  ports: PortMapping[];
+  aliases?: string[];
+  extraHosts?: Array<{ ip: string; names: string[] }>;
 }
 
 export interface NetworkPort {
-  attach(id: string, o: { network: string; name: string; ports: PortMapping[] }): Promise<NetworkAttachment>;
+  attach(id: string, o: AttachRequest): Promise<NetworkAttachment>;
   /** Always safe to call (idempotent, also for ids it does not know). */
   detach(id: string): Promise<void>;
   stats?(id: string): Promise<NetworkStats | undefined>;

@@ -142,6 +142,7 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
       lifecycles: controllers.containers,
       engine: ctx.engine,
       ...(ctx.volumes ? { volumes: ctx.volumes, preflight: checkBindSources } : {}),
+      ...(ctx.images ? { images: ctx.images } : {}),
     });
     ctx.onShutdown(() => controllers.stop());
   }

@@ -30,3 +30,13 @@ export function resolveKind(word: string): string {
     `unknown kind "${word}"${guess ? `; did you mean "${guess}"?` : ''} (kinds: ${knownKinds().join(', ')})`,
   );
 }
+
+/** kubectl's forms: `KIND NAME` or `KIND/NAME` (as `apply` prints objects); the canonical kind and the name. */
+export function kindAndName(kindWord: string, name: string | undefined): { kind: string; name: string | undefined } {
+  const slash = kindWord.indexOf('/');
+  if (slash < 0) return { kind: resolveKind(kindWord), name };
+  if (name !== undefined) throw new InvalidArgumentError(`give either KIND/NAME or KIND NAME, not "${kindWord}" and "${name}"`);
+  const n = kindWord.slice(slash + 1);
+  if (!n) throw new InvalidArgumentError(`"${kindWord}" names no object: write KIND/NAME (e.g. container/web)`);
+  return { kind: resolveKind(kindWord.slice(0, slash)), name: n };
+}

@@ -6,6 +6,8 @@ import type { VolumeStatus } from './api/volumes.ts';
 import { API_VERSION, cpuQuantity, memoryQuantity, name, ObjectMeta, volumeName } from './meta.ts';
 import { checkTmpfsOptions } from './tmpfs.ts';
 import { VolumeObject, type VolumeSpec } from './volume.ts';
+import { dockerContainerFields } from './docker/fields.ts';
+import { kubeRestartOf } from './docker/restart.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -51,7 +53,8 @@ export const EnvVar = z.strictObject({ name: z.string().min(1), value: z.string(
 export const ContainerPort = z.strictObject({
   name: z.string().optional(),
   containerPort: port,
-  hostPort: port.optional(),
+  /** 0: a free host port, picked when the container is created (Docker's `-p 80`). */
+  hostPort: z.number().int().min(0).max(65535).optional(),
   hostIP: z.string().optional(),
   protocol: z
     .string()
@@ -192,7 +195,15 @@ export const ContainerSpec = z.strictObject({
   readOnlyRootFilesystem: z.boolean().default(false),
   stopSignal: z.string().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+  ...dockerContainerFields,
 }).superRefine((spec, ctx) => {
+  if (spec.dockerRestartPolicy && kubeRestartOf(spec.dockerRestartPolicy) !== spec.restartPolicy) {
+    const want = kubeRestartOf(spec.dockerRestartPolicy);
+    ctx.addIssue({ code: 'custom', path: ['restartPolicy'], message: `must be ${want} with dockerRestartPolicy "${spec.dockerRestartPolicy.name}" (set restartPolicy: ${want})` });
+  }
+  if (spec.autoRemove && spec.restartPolicy !== 'Never') {
+    ctx.addIssue({ code: 'custom', path: ['autoRemove'], message: 'a container removed when it exits cannot be restarted: set restartPolicy: Never, or drop autoRemove' });
+  }
   // References inside one spec: each is checked here so the error points at the reference.
   const volumes = new Set<string>();
   spec.volumes?.forEach((v, i) => {

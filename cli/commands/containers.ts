@@ -1,4 +1,4 @@
-// Docker-style verbs on containers: run, ps, logs, exec, stop, start, kill, rm, pause, unpause,
+// Docker-style verbs on containers (run and create: run.ts): ps, logs, exec, stop, start, kill, rm, pause, unpause,
 // inspect, stats, top.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
@@ -7,36 +7,17 @@ const verbs = () => import('../verbs/containers.ts');
 
 export function register(program: Command): void {
   program
-    .command('run')
-    .description('run a command in a new container (a one-off Container object, restartPolicy Never)')
-    .argument('<image>', 'image reference (registry/name:tag) or an Image object name')
-    .argument('[command...]', 'the command and its arguments (default: the image\'s)')
-    .option('--name <name>', 'name of the container (default: run-<random>)')
-    .option('-d, --detach', 'run in the background and print the container id')
-    .option('--rm', 'remove the container when it exits')
-    .option('-e, --env <NAME=VALUE>', 'set an environment variable (repeatable)', collect, [])
-    .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable)', collect, [])
-    .option('--network <name>', 'none, host, bridge (the default network berth) or a network\'s name')
-    .option('-v, --volume <[src:]dest[:opts]>', 'bind a host path (made if missing), mount a named volume (opts: ro, nocopy), or an anonymous volume at dest (repeatable)', collect, [])
-    .option('--mount <type=…,source=…,target=…>', 'a bind (must exist), volume or tmpfs mount, Docker\'s keys (repeatable)', collect, [])
-    .option('--tmpfs <dest[:opts]>', 'a tmpfs at dest (opts: size=64m, mode=1777, exec, …) (repeatable)', collect, [])
-    .option('--volumes-from <container[:ro|rw]>', 'mount the volumes and binds of another container (repeatable)', collect, [])
-    .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g)')
-    .option('--cpus <n>', 'CPU limit (e.g. 0.5)')
-    .option('-w, --workdir <dir>', 'working directory inside the container')
-    .option('-u, --user <user>', 'user[:group] to run as')
-    .option('--entrypoint <cmd>', 'override the image\'s entrypoint')
-    .option('--restart <policy>', 'Always, OnFailure or Never', 'Never')
-    .passThroughOptions()
-    .action(action(async (image: string, command: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, command, opts)));
-
-  program
     .command('ps')
     .description('list containers (running ones; -a: all)')
     .option('-a, --all', 'show all containers, also stopped ones')
-    .option('-q, --quiet', 'only names')
-    .option('-o, --output <format>', 'json')
-    .action(action(async (opts, cmd: Command) => (await verbs()).ps(await clientFor(cmd), opts)));
+    .option('-q, --quiet', 'only ids')
+    .option('-f, --filter <key=value>', 'status=, name=, id=, label=, ancestor=, exited= (repeatable)', collect, [])
+    .option('-n, --last <n>', 'the n containers created last (all states)')
+    .option('-l, --latest', 'the container created last (all states)')
+    .option('--no-trunc', 'do not shorten ids and commands')
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .option('-o, --output <format>', 'json (berth\'s own summaries)')
+    .action(action(async (opts, cmd: Command) => (await import('../verbs/ps.ts')).ps(await clientFor(cmd), { ...opts, noTrunc: opts.trunc === false })));
 
   program
     .command('logs')
@@ -45,7 +26,16 @@ export function register(program: Command): void {
     .option('-f, --follow', 'keep printing until the container exits')
     .option('-n, --tail <n>', 'only the last N lines ("all" for everything)')
     .option('-t, --timestamps', 'prefix each line with its time')
+    .option('--since <time>', 'only lines since a time (2026-01-02T15:04:05Z, a Unix time, or 10m: ago)')
+    .option('--until <time>', 'only lines before a time (same forms)')
+    .option('--details', 'show the extra attributes logged with each line (berth logs none)')
     .action(action(async (name: string, opts, cmd: Command) => (await verbs()).logs(await clientFor(cmd), name, opts)));
+
+  program
+    .command('wait')
+    .description('wait until containers stop; print each one\'s exit code')
+    .argument('<names...>')
+    .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).wait(await clientFor(cmd), names)));
 
   program
     .command('exec')
@@ -64,11 +54,9 @@ export function register(program: Command): void {
     ['pause', 'freeze every process of containers'],
     ['unpause', 'thaw paused containers'],
   ] as const) {
-    program
-      .command(verb)
-      .description(what)
-      .argument('<names...>')
-      .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names)));
+    const c = program.command(verb).description(what).argument('<names...>');
+    if (verb === 'stop') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
+    c.action(action(async (names: string[], opts: { time?: string }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names, opts)));
   }
 
   program
@@ -88,16 +76,21 @@ export function register(program: Command): void {
 
   program
     .command('inspect')
-    .description('everything about containers (or images), as JSON')
-    .argument('<names...>')
-    .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).inspect(await clientFor(cmd), names)));
+    .description('containers (or images) as Docker\'s JSON, or a Go template of each (-f)')
+    .argument('<names...>', 'container names or ids, image references or ids')
+    .option('-f, --format <template>', 'a Go template (e.g. \'{{.State.Pid}}\'), or json')
+    .option('--type <type>', 'container or image (default: a container if one has the name, else an image)')
+    .action(action(async (names: string[], o: { format?: string; type?: string }, cmd: Command) => (await import('../verbs/inspect.ts')).inspect(await clientFor(cmd), names, o)));
 
   program
     .command('stats')
     .description('live CPU, memory and pids of containers')
     .argument('[names...]')
     .option('--no-stream', 'print once and exit')
-    .action(action(async (names: string[], opts: { stream: boolean }, cmd: Command) => (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream })));
+    .option('--no-trunc', 'do not shorten ids')
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .action(action(async (names: string[], opts: { stream: boolean; trunc: boolean; format?: string }, cmd: Command) =>
+      (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream, noTrunc: !opts.trunc, ...(opts.format ? { format: opts.format } : {}) })));
 
   program
     .command('top')

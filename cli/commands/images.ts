@@ -1,6 +1,6 @@
-// Image verbs: pull, push, images, tag, rmi, image prune|inspect|ls, save, load, login, logout.
+// Image verbs: pull, push, images, tag, rmi, image prune, save, load, login, logout.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
 const verbs = () => import('../verbs/images.ts');
 
@@ -22,10 +22,13 @@ export function register(program: Command): void {
   program
     .command('images')
     .description('list images (shared layers counted once in the total)')
-    .option('-o, --output <format>', 'json')
+    .option('-o, --output <format>', 'json (berth\'s summaries, with the total size counting shared layers once)')
     .option('-q, --quiet', 'print only image ids')
     .option('--digests', 'show digests')
-    .action(action(async (opts: { output?: string; quiet?: boolean; digests?: boolean }, cmd: Command) => (await verbs()).images(await clientFor(cmd), opts)));
+    .option('--no-trunc', 'do not shorten image ids')
+    .option('-f, --filter <key=value>', 'dangling=true|false, reference=PATTERN (repeatable)', collect, [])
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .action(action(async (opts, cmd: Command) => (await verbs()).images(await clientFor(cmd), { ...opts, noTrunc: opts.trunc === false })));
 
   program
     .command('tag')
@@ -35,43 +38,44 @@ export function register(program: Command): void {
     .action(action(async (source: string, target: string, _o, cmd: Command) => (await verbs()).tag(await clientFor(cmd), source, target)));
 
   program
+    .command('history')
+    .description('the steps an image was built by, newest first, with the size of each layer')
+    .argument('<image>')
+    .option('-q, --quiet', 'only ids')
+    .option('-H, --human [bool]', 'sizes and dates for people (default true; -H=false: bytes and RFC 3339)')
+    .option('--no-trunc', 'do not shorten the output')
+    .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
+    .action(action(async (ref: string, o, cmd: Command) => (await verbs()).history(await clientFor(cmd), ref, { ...o, human: !/^=?false$/.test(String(o.human)), noTrunc: o.trunc === false })));
+
+  program
     .command('rmi')
     .description('remove image tags (the content goes at the next `image prune`)')
     .argument('<refs...>')
     .option('-f, --force', 'even when a container uses it')
     .action(action(async (refs: string[], opts: { force?: boolean }, cmd: Command) => (await verbs()).rmi(await clientFor(cmd), refs, opts)));
 
-  const image = program.command('image').description('manage images');
-  image
-    .command('ls')
-    .description('list images')
-    .option('-o, --output <format>', 'json')
-    .option('-q, --quiet', 'print only image ids')
-    .option('--digests', 'show digests')
-    .action(action(async (opts: { output?: string; quiet?: boolean; digests?: boolean }, cmd: Command) => (await verbs()).images(await clientFor(cmd), opts)));
-  image
-    .command('inspect')
-    .description('an image\'s manifest and config, as JSON')
-    .argument('<refs...>')
-    .action(action(async (refs: string[], _o, cmd: Command) => (await verbs()).inspect(await clientFor(cmd), refs)));
+  // `image ls|rm|inspect|tag|pull|push|save|load|build` are the top-level verbs (cli/groups.ts).
+  const image = program.command('image').description('manage images: ls, rm, inspect, tag, pull, push, save, load, build (the verbs of those names), prune');
   image
     .command('prune')
     .description('delete what no tagged image and no container needs')
-    .action(action(async (_o, cmd: Command) => (await verbs()).prune(await clientFor(cmd))));
+    .option('-a, --all', 'also every image no container uses')
+    .option('-f, --force', 'do not ask (berth never asks)')
+    .action(action(async (o: { all?: boolean }, cmd: Command) => (await verbs()).prune(await clientFor(cmd), o)));
 
   program
     .command('save')
     .description('write images to a tar archive')
     .argument('<refs...>')
-    .requiredOption('-o, --output <file>', 'the archive to write')
+    .option('-o, --output <file>', 'the archive to write (default: stdout)')
     .option('--format <format>', 'docker-archive (what docker load reads) or oci-archive', 'docker-archive')
-    .action(action(async (refs: string[], opts: { output: string; format: string }, cmd: Command) => (await verbs()).save(await clientFor(cmd), refs, opts)));
+    .action(action(async (refs: string[], opts: { output?: string; format: string }, cmd: Command) => (await verbs()).save(await clientFor(cmd), refs, opts)));
 
   program
     .command('load')
     .description('read images from a tar archive (docker-archive or oci-archive)')
-    .requiredOption('-i, --input <file>', 'the archive')
-    .action(action(async (opts: { input: string }, cmd: Command) => (await verbs()).load(await clientFor(cmd), opts.input)));
+    .option('-i, --input <file>', 'the archive (default: stdin)')
+    .action(action(async (opts: { input?: string }, cmd: Command) => (await verbs()).load(await clientFor(cmd), opts.input)));
 
   program
     .command('login')

@@ -9,12 +9,12 @@ export function register(program: Command): void {
     .command('apply')
     .description('create or update the objects in manifests (nothing is applied if any document is invalid)')
     .requiredOption('-f, --filename <path>', 'a manifest file, a directory (recursive), or - for stdin (repeatable)', collect, [])
-    .option('--dry-run', 'validate and show what would change, without changing anything')
+    .option('--dry-run [strategy]', 'show what would change, changing nothing: server (the daemon checks; the default) or client (checked here)')
     .option('--prune', 'also delete objects previously applied from these files/directories that they no longer define')
     .option('-o, --output <format>', 'json')
     .option('--wait', 'then wait until every applied object is Ready (or Failed: exit 1)')
     .option('--timeout <duration>', 'give up waiting after this long (exit 1): 90, 30s, 5m', '5m')
-    .action(action(async (opts: { filename: string[]; dryRun?: boolean; prune?: boolean; output?: string; wait?: boolean; timeout: string }, cmd: Command) => {
+    .action(action(async (opts: { filename: string[]; dryRun?: boolean | string; prune?: boolean; output?: string; wait?: boolean; timeout: string }, cmd: Command) => {
       // Checked before anything is applied: a bad flag changes nothing.
       const timeout = (await import('../../specs/duration.ts')).parseDurationSeconds(opts.timeout, '--timeout');
       const client = await clientFor(cmd);
@@ -45,10 +45,11 @@ export function register(program: Command): void {
         if (kind) throw new InvalidArgumentError('give either -f PATH or KIND NAME, not both');
         return v.deleteFromFiles(await clientFor(cmd), opts.filename, opts);
       }
-      if (!kind || names.length === 0) throw new InvalidArgumentError('delete needs KIND NAME... (e.g. `berth delete container web`) or -f PATH');
-      const { resolveKind } = await import('../../specs/kinds.ts');
-      const k = resolveKind(kind);
-      return v.deleteRefs(await clientFor(cmd), names.map((name) => ({ kind: k, name })), opts);
+      if (!kind || (names.length === 0 && !kind.includes('/'))) throw new InvalidArgumentError('delete needs KIND NAME... (e.g. `berth delete container web`) or -f PATH');
+      const { kindAndName } = await import('../../specs/kinds.ts');
+      // kubectl's forms: `delete container web db`, `delete container/web`.
+      const refs = kind.includes('/') ? [kindAndName(kind, undefined), ...names.map((n) => kindAndName(n, undefined))] : names.map((n) => kindAndName(kind, n));
+      return v.deleteRefs(await clientFor(cmd), refs.map((r) => ({ kind: r.kind, name: r.name! })), opts);
     }));
 
   program

@@ -1,6 +1,6 @@
 // get, describe, events: the verbs that read objects and what happened to them.
 import type { Command } from 'commander';
-import { action, clientFor } from '../action.ts';
+import { action, clientFor, collect } from '../action.ts';
 
 const verbs = () => import('../verbs/objects.ts');
 
@@ -8,7 +8,7 @@ export function register(program: Command): void {
   program
     .command('get')
     .description('list objects (all kinds, one kind, or one object)')
-    .argument('[kind]', 'container, image, ... (plural and short names work)')
+    .argument('[kind]', 'container, image, ... (plural and short names work), or KIND/NAME')
     .argument('[name]', 'one object')
     .option('-o, --output <format>', 'wide, json, yaml or name')
     .option('-l, --selector <labels>', 'label selector: app=web,tier!=db')
@@ -19,9 +19,9 @@ export function register(program: Command): void {
   program
     .command('describe')
     .description('show one object in detail: spec, status, conditions, recent events')
-    .argument('<kind>')
-    .argument('<name>')
-    .action(action(async (kind: string, name: string, _opts: unknown, cmd: Command) => (await verbs()).describe(await clientFor(cmd), kind, name)));
+    .argument('<kind>', 'KIND, or KIND/NAME')
+    .argument('[name]')
+    .action(action(async (kind: string, name: string | undefined, _opts: unknown, cmd: Command) => (await verbs()).describe(await clientFor(cmd), kind, name)));
 
   program
     .command('events')
@@ -30,7 +30,10 @@ export function register(program: Command): void {
     .argument('[name]')
     .option('--follow', 'keep printing events as they are recorded')
     .option('--limit <n>', 'only the newest N events')
+    .option('--since <time>', 'only events since a time (RFC 3339, a Unix time, or 10m: ago)')
+    .option('--until <time>', 'only events until a time')
+    .option('-f, --filter <key=value>', 'type=container|image, container=NAME, image=NAME, event=REASON (repeatable)', collect, [])
     .option('-o, --output <format>', 'json or yaml')
-    .action(action(async (kind: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string }, cmd: Command) =>
+    .action(action(async (kind: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string; since?: string; until?: string; filter?: string[] }, cmd: Command) =>
       (await verbs()).events(await clientFor(cmd), kind, name, opts)));
 }

@@ -1,150 +1,51 @@
-// The Docker-style verbs: run, ps, logs, exec, stop, start, kill, rm, pause, unpause, inspect,
-// stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
-import { parsePublish } from '../../specs/ports.ts';
-import { mountSpec, type MountSpec } from '../../specs/mounts.ts';
-import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
+// The Docker-style verbs (run: run.ts, ps: ps.ts, inspect: inspect.ts): logs, wait, exec, stop,
+// start, kill, rm, pause, unpause, stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
+import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { printLog } from './run.ts';
 import type { Resource } from '../../specs/schema.ts';
 import type { ApiClient } from '../client.ts';
-import { age, formatJson, formatTable } from '../output.ts';
-import type { ContainerSummary, LogEntry, ProcessInfo, Stats } from '../../specs/api/containers.ts';
+import { age, formatJson, formatTable, humanSize } from '../output.ts';
+import type { ContainerStats, ContainerSummary, LogEntry, ProcessInfo, WaitResult } from '../../specs/api/containers.ts';
+import { totalmem } from 'node:os';
+import { renderFormat } from '../../specs/gotemplate/format.ts';
+import { parseDurationNs } from '../../specs/duration.ts';
 
-export interface RunOptions {
-  name?: string;
-  detach?: boolean;
-  rm?: boolean;
-  env?: string[];
-  publish?: string[];
-  network?: string;
-  volume?: string[];
-  mount?: string[];
-  tmpfs?: string[];
-  volumesFrom?: string[];
-  memory?: string;
-  cpus?: string;
-  workdir?: string;
-  user?: string;
-  entrypoint?: string;
-  restart?: string;
+/** Docker's time arguments (--since, --until): RFC 3339 (or a date), a Unix time, or a Go duration before now. */
+export function dockerTime(text: string, flag: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return now - parseDurationNs(text) / 1e6;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`${flag} "${text}" is not a time: give 2026-01-02T15:04:05Z, a Unix time (1767366245), or a duration before now (10m)`);
+  return t;
 }
 
-/** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity; Kubernetes' own ("64Mi") pass as they are. */
-export function dockerMemory(v: string): string {
-  if (/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)$/.test(v.trim())) return v.trim();
-  const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`--memory "${v}" is not a size (e.g. 64m, 1g, or 64Mi)`);
-  const unit = m[2]!.toLowerCase();
-  return unit === '' || unit === 'b' ? m[1]! : `${m[1]}${{ k: 'Ki', m: 'Mi', g: 'Gi' }[unit]}`;
-}
-
-/** A Container spec from `run` arguments, as Docker reads them. */
-export function runSpec(image: string, cmd: string[], o: RunOptions, mounts: MountSpec = mountSpec(o)): Record<string, unknown> {
-  const spec: Record<string, unknown> = { image, restartPolicy: o.restart ?? 'Never' };
-  if (o.entrypoint !== undefined) {
-    spec.command = [o.entrypoint];
-    if (cmd.length) spec.args = cmd;
-  } else if (cmd.length) {
-    spec.command = cmd; // docker run IMAGE CMD keeps the image's entrypoint only when it has one; busybox-style images have none
-  }
-  if (o.env?.length) {
-    spec.env = o.env.map((kv) => {
-      const i = kv.indexOf('=');
-      if (i <= 0) {
-        const fromHost = process.env[kv];
-        if (fromHost === undefined) throw new InvalidArgumentError(`-e "${kv}": give NAME=VALUE, or the name of a variable set in this shell`);
-        return { name: kv, value: fromHost };
-      }
-      return { name: kv.slice(0, i), value: kv.slice(i + 1) };
-    });
-  }
-  if (o.publish?.length) spec.ports = o.publish.map(parsePublish);
-  if (o.network) spec.network = o.network;
-  if (mounts.volumes.length) {
-    spec.volumes = mounts.volumes;
-    spec.volumeMounts = mounts.volumeMounts;
-  }
-  if (mounts.anonymousVolumes.length) spec.anonymousVolumes = mounts.anonymousVolumes;
-  if (mounts.volumesFrom.length) spec.volumesFrom = mounts.volumesFrom;
-  const limits: Record<string, string> = {};
-  if (o.memory) limits.memory = dockerMemory(o.memory);
-  if (o.cpus) limits.cpu = o.cpus;
-  if (Object.keys(limits).length) spec.resources = { limits };
-  if (o.workdir) spec.workingDir = o.workdir;
-  if (o.user) spec.user = o.user;
-  return spec;
-}
-
-function printLog(e: LogEntry, timestamps: boolean): void {
-  const out = e.stream === 'stderr' ? process.stderr : process.stdout;
-  out.write(timestamps ? `${e.time} ${e.log}` : e.log);
-}
-
-export async function run(client: ApiClient, image: string, cmd: string[], o: RunOptions): Promise<number> {
-  if (o.rm && o.detach) throw new InvalidArgumentError('--rm and -d cannot be used together (a detached container is removed with `berth rm`)');
-  const mounts = mountSpec(o);
-  const spec = runSpec(image, cmd, o, mounts);
-  // `--mount type=volume,…,volume-opt=…`: the volume is made with those options first (Docker's way).
-  for (const v of mounts.create) await client.json('POST', '/v1/volumes', { body: v });
-  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body: { ...(o.name ? { name: o.name } : {}), spec } });
-  const ac = new AbortController();
-  const onSignal = () => void client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined);
-  try {
-    if (o.detach) {
-      const c = await waitStarted(client, name);
-      process.stdout.write(`${c.id}\n`);
-      return 0;
-    }
-    process.on('SIGINT', onSignal);
-    await waitStarted(client, name);
-    for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: true }, signal: ac.signal })) printLog(e, false);
-    const res = await client.json<{ exitCode: number; phase: string }>('GET', `/v1/containers/${name}/wait`);
-    return res.exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    // --rm takes the container's anonymous volumes with it, as Docker's does.
-    if (o.rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true, volumes: true } }).catch(() => undefined);
-  }
-}
-
-/** Waits until the container has a process (or ended / failed before getting one): the daemon answers when it has. */
-async function waitStarted(client: ApiClient, name: string): Promise<{ id: string }> {
-  const r = await client.json<{ phase: string; id?: string }>('GET', `/v1/containers/${name}/wait`, { query: { condition: 'started' } });
-  if (r.phase === 'Failed' || r.phase === 'Removed' || !r.id) {
-    const c = await client.json<Resource & { summary: ContainerSummary }>('GET', `/v1/containers/${name}`).catch(() => undefined);
-    const st = (c?.status ?? {}) as { reason?: string; message?: string };
-    throw new UnavailableError(`container "${name}" failed to start: ${st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
-  }
-  return { id: r.id };
-}
-
-function statusText(s: ContainerSummary): string {
-  if (!s.managed) return `${s.phase} (not created by berth)`;
-  if (s.phase === 'Running') return `Up ${age(s.startedAt)}${s.restartCount ? ` (restarts: ${s.restartCount})` : ''}`;
-  if (s.phase === 'Paused') return `Up ${age(s.startedAt)} (Paused)`;
-  if (s.exitCode !== undefined) return `Exited (${s.exitCode}) ${age(s.finishedAt)} ago`;
-  return s.phase;
-}
-
-export async function ps(client: ApiClient, o: { all?: boolean; quiet?: boolean; output?: string }): Promise<number> {
-  const { items } = await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers', { query: { all: !!o.all } });
-  if (o.output === 'json') return void process.stdout.write(formatJson(items)), 0;
-  if (o.quiet) {
-    for (const s of items) process.stdout.write(`${s.managed ? s.name : s.id}\n`);
-    return 0;
-  }
-  process.stdout.write(
-    formatTable(
-      ['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS'],
-      items.map((s) => [s.id?.slice(0, 12) ?? '-', s.name || '-', s.image || '-', s.command.length ? JSON.stringify(s.command.join(' ')) : '-', `${age(s.created)} ago`, statusText(s), s.ports.join(', ') || '-']),
-    ),
-  );
-  return 0;
-}
-
-export async function logs(client: ApiClient, name: string, o: { follow?: boolean; tail?: string; timestamps?: boolean }): Promise<number> {
+export async function logs(client: ApiClient, name: string, o: { follow?: boolean; tail?: string; timestamps?: boolean; since?: string; until?: string; details?: boolean }): Promise<number> {
+  const since = o.since !== undefined ? dockerTime(o.since, '--since') : undefined;
+  const until = o.until !== undefined ? dockerTime(o.until, '--until') : undefined;
   for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: !!o.follow, ...(o.tail ? { tail: o.tail } : {}) } })) {
+    const t = Date.parse(e.time);
+    if (since !== undefined && t < since) continue;
+    if (until !== undefined && t >= until) {
+      if (o.follow) break;
+      continue;
+    }
     printLog(e, !!o.timestamps);
   }
   return 0;
+}
+
+/** `wait`: each container's exit code once it has stopped, one per line. */
+export async function wait(client: ApiClient, names: string[]): Promise<number> {
+  let failed = 0;
+  for (const name of names) {
+    try {
+      process.stdout.write(`${(await client.json<WaitResult>('GET', `/v1/containers/${encodeURIComponent(name)}/wait`)).exitCode ?? 0}\n`);
+    } catch (err) {
+      failed++;
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
 }
 
 export async function exec(client: ApiClient, name: string, args: string[], o: { env?: string[]; user?: string; workdir?: string }): Promise<number> {
@@ -157,12 +58,12 @@ export async function exec(client: ApiClient, name: string, args: string[], o: {
 }
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
-export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; volumes?: boolean } = {}): Promise<number> {
+export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
       if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
-      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: verb === 'kill' && o.signal ? { signal: o.signal } : {} });
+      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...(verb === 'stop' && o.time !== undefined ? { t: o.time } : {}) } });
       process.stdout.write(`${name}\n`);
     } catch (err) {
       failed++;
@@ -172,51 +73,45 @@ export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pau
   return failed ? 1 : 0;
 }
 
-export async function inspect(client: ApiClient, names: string[]): Promise<number> {
-  const out = [];
-  for (const n of names) {
-    // A container by that name, else an image (as `docker inspect` looks in both).
-    try {
-      out.push(await client.json('GET', `/v1/containers/${encodeURIComponent(n)}`));
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      try {
-        out.push(await client.json('GET', '/v1/images/inspect', { query: { ref: n } }));
-      } catch (imageErr) {
-        if (imageErr instanceof NotFoundError || imageErr instanceof InvalidArgumentError) throw new NotFoundError(`no container or image named "${n}"`);
-        throw imageErr;
-      }
-    }
-  }
-  process.stdout.write(formatJson(out));
-  return 0;
-}
-
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB'];
+/** go-units' BytesSize: binary units, four significant digits ("1.523MiB", "32MiB"), as docker stats prints memory. */
+function bytesSize(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   while (n >= 1024 && i < u.length - 1) (n /= 1024), i++;
-  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
+  return `${Number(n.toPrecision(4))}${u[i]}`;
 }
 
-export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean }): Promise<number> {
+const STATS_HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+const STATS_TABLE = 'table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}';
+
+/** `stats` with Docker's columns and --format; CPU % from two reads (a second apart for --no-stream, as Docker's). */
+export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean; format?: string; noTrunc?: boolean }): Promise<number> {
   const targets = names.length ? names : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers')).items.filter((s) => s.managed).map((s) => s.name);
   const prev = new Map<string, { cpu: number; at: number }>();
   const once = async () => {
     const rows = [];
     for (const n of targets) {
-      const s = await client.json<Stats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
+      const s = await client.json<ContainerStats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
       if (!s) continue;
       const at = Date.parse(s.readAt);
       const p = prev.get(n);
-      const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : undefined;
+      const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : 0;
       prev.set(n, { cpu: s.cpuUsageSeconds, at });
-      rows.push([s.id.slice(0, 12), n, cpu === undefined ? '--' : `${cpu.toFixed(2)}%`, `${bytes(s.memoryUsageBytes)} / ${s.memoryLimitBytes ? bytes(s.memoryLimitBytes) : 'unlimited'}`, s.pids]);
+      const limit = s.memoryLimitBytes || totalmem();
+      const io = (s.cgroup?.io ?? []).reduce((t, d) => ({ r: t.r + d.readBytes, w: t.w + d.writeBytes }), { r: 0, w: 0 });
+      rows.push({
+        ID: o.noTrunc ? s.id : s.id.slice(0, 12), Container: n, Name: n,
+        CPUPerc: `${cpu.toFixed(2)}%`,
+        MemUsage: `${bytesSize(s.memoryWorkingSetBytes)} / ${bytesSize(limit)}`,
+        MemPerc: `${((s.memoryWorkingSetBytes / limit) * 100).toFixed(2)}%`,
+        NetIO: s.network ? `${humanSize(s.network.rxBytes)} / ${humanSize(s.network.txBytes)}` : '0B / 0B',
+        BlockIO: `${humanSize(io.r)} / ${humanSize(io.w)}`,
+        PIDs: s.pids,
+      });
     }
-    return formatTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'PIDS'], rows);
+    return renderFormat(o.format, rows, { headers: STATS_HEADERS, defaultTable: STATS_TABLE });
   };
   if (o.noStream) {
-    // Two reads a second apart, so that CPU % means something (as docker stats --no-stream does).
     await once();
     await new Promise((r) => setTimeout(r, 1000));
     process.stdout.write(await once());

@@ -5,8 +5,10 @@ import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
-import { age, formatJson, formatTable, humanSize as size } from '../output.ts';
-import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
+import { formatJson, humanDuration, humanSize } from '../output.ts';
+import { renderFormat } from '../../specs/gotemplate/format.ts';
+import type { HistoryEntry, ImageSummary, PullEvent } from '../../specs/api/images.ts';
+
 
 /** Shows per-layer progress: bars on a terminal, one line per layer state otherwise. */
 async function showProgress(events: AsyncIterable<PullEvent & { status: string }>, verb: string): Promise<Record<string, unknown>> {
@@ -58,18 +60,52 @@ export async function push(client: ApiClient, ref: string, o: { quiet?: boolean 
   return 0;
 }
 
-export async function images(client: ApiClient, o: { output?: string; quiet?: boolean; digests?: boolean }): Promise<number> {
-  const { items, totalSize } = await client.json<{ items: ImageSummary[]; totalSize: number }>('GET', '/v1/images');
+export interface ImagesOptions {
+  output?: string;
+  quiet?: boolean;
+  digests?: boolean;
+  noTrunc?: boolean;
+  filter?: string[];
+  format?: string;
+}
+
+const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
+
+/** `images` as Docker prints them (REPOSITORY TAG IMAGE ID CREATED SIZE), -q ids, -f, --format; -o json: berth's summaries and the total with shared layers counted once. */
+export async function images(client: ApiClient, o: ImagesOptions): Promise<number> {
+  const { items: all, totalSize } = await client.json<{ items: ImageSummary[]; totalSize: number }>('GET', '/v1/images');
+  const items = all.filter(imageFilter(o.filter ?? []));
   if (o.output === 'json') return void process.stdout.write(formatJson({ items, totalSize })), 0;
+  const id = (i: ImageSummary) => (o.noTrunc ? i.id : i.id.slice(7, 19));
   if (o.quiet) {
-    for (const id of new Set(items.map((i) => i.id.slice(7, 19)))) process.stdout.write(`${id}\n`);
+    for (const i of new Set(items.map(id))) process.stdout.write(`${i}\n`);
     return 0;
   }
-  const head = ['REPOSITORY', 'TAG', ...(o.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-  const rows = items.map((i) => [i.repository, i.tag, ...(o.digests ? [i.digest] : []), i.id.slice(7, 19), i.created ? `${age(i.created)} ago` : '-', size(i.size)]);
-  process.stdout.write(formatTable(head, rows));
-  process.stdout.write(`${items.length} image${items.length === 1 ? '' : 's'}, ${size(totalSize)} in all (shared layers counted once)\n`);
+  const rows = items.map((i) => ({
+    Repository: i.repository, Tag: i.tag, Digest: i.digest, ID: id(i),
+    CreatedSince: i.created ? `${humanDuration(Date.now() - Date.parse(i.created))} ago` : 'N/A',
+    CreatedAt: i.created ?? '', Size: humanSize(i.size), Containers: 'N/A',
+  }));
+  const table = `table {{.Repository}}\\t{{.Tag}}\\t${o.digests ? '{{.Digest}}\\t' : ''}{{.ID}}\\t{{.CreatedSince}}\\t{{.Size}}`;
+  process.stdout.write(renderFormat(o.format, rows, { headers: IMAGE_HEADERS, defaultTable: table }));
   return 0;
+}
+
+/** Docker's image filters: dangling=true|false, reference=PATTERN, label=… (berth keeps no untagged images, so none is dangling). */
+function imageFilter(list: string[]): (i: ImageSummary) => boolean {
+  const tests = list.map((f) => {
+    const [k, v = ''] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (k === 'dangling') {
+      if (v !== 'true' && v !== 'false') throw new InvalidArgumentError(`--filter dangling="${v}" must be true or false`);
+      return (i: ImageSummary) => (i.tag === '<none>') === (v === 'true');
+    }
+    if (k === 'reference') {
+      const re = new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*')}$`);
+      return (i: ImageSummary) => re.test(i.repository) || re.test(`${i.repository}:${i.tag}`);
+    }
+    throw new InvalidArgumentError(`--filter "${f}": images filters are dangling=true|false and reference=PATTERN`);
+  });
+  return (i) => tests.every((t) => t(i));
 }
 
 export async function tag(client: ApiClient, source: string, target: string): Promise<number> {
@@ -91,27 +127,27 @@ export async function rmi(client: ApiClient, refs: string[], o: { force?: boolea
   return code;
 }
 
-export async function inspect(client: ApiClient, refs: string[]): Promise<number> {
-  const out = [];
-  for (const ref of refs) out.push(await client.json('GET', '/v1/images/inspect', { query: { ref } }));
-  process.stdout.write(formatJson(out));
+export async function prune(client: ApiClient, o: { all?: boolean } = {}): Promise<number> {
+  const r = await client.json<{ blobs: number; bytes: number; layers: number; untagged: string[] }>('POST', '/v1/images/prune', { query: { all: !!o.all } });
+  for (const u of r.untagged) process.stdout.write(`untagged: ${u}\n`);
+  process.stdout.write(`Deleted ${r.blobs} blob${r.blobs === 1 ? '' : 's'} and ${r.layers} unpacked layer${r.layers === 1 ? '' : 's'}\nTotal reclaimed space: ${humanSize(r.bytes)}\n`);
   return 0;
 }
 
-export async function prune(client: ApiClient): Promise<number> {
-  const r = await client.json<{ blobs: number; bytes: number; layers: number }>('POST', '/v1/images/prune');
-  process.stdout.write(`Deleted ${r.blobs} blob${r.blobs === 1 ? '' : 's'} and ${r.layers} unpacked layer${r.layers === 1 ? '' : 's'}\nTotal reclaimed space: ${size(r.bytes)}\n`);
-  return 0;
-}
-
-export async function save(client: ApiClient, refs: string[], o: { output: string; format: string }): Promise<number> {
+/** `save`: to -o FILE, or to stdout (as Docker's, not to a terminal). */
+export async function save(client: ApiClient, refs: string[], o: { output?: string; format: string }): Promise<number> {
   if (o.format !== 'docker-archive' && o.format !== 'oci-archive') throw new InvalidArgumentError(`--format "${o.format}" must be docker-archive or oci-archive`);
+  if (o.output === undefined && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal: use -o FILE or redirect stdout');
   const res = await client.download('GET', '/v1/images/save', { query: { ref: refs, format: o.format } });
   if ((res.statusCode ?? 500) >= 400) {
     const chunks: Buffer[] = [];
     for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { error?: { message?: string } };
     throw new InvalidArgumentError(body.error?.message ?? `save failed (${res.statusCode})`);
+  }
+  if (o.output === undefined) {
+    await pipeline(res, process.stdout);
+    return 0;
   }
   // Written aside and renamed: a failed save never leaves a truncated archive under the name.
   const tmp = `${o.output}.tmp-${process.pid}`;
@@ -125,8 +161,10 @@ export async function save(client: ApiClient, refs: string[], o: { output: strin
   return 0;
 }
 
-export async function load(client: ApiClient, input: string): Promise<number> {
-  const r = await client.upload<{ loaded: string[] }>('POST', '/v1/images/load', createReadStream(input), { contentType: 'application/x-tar' });
+/** `load`: from -i FILE, or from stdin (as Docker's). */
+export async function load(client: ApiClient, input: string | undefined): Promise<number> {
+  if (input === undefined && process.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is a terminal: use -i FILE or redirect stdin');
+  const r = await client.upload<{ loaded: string[] }>('POST', '/v1/images/load', input === undefined ? process.stdin : createReadStream(input), { contentType: 'application/x-tar' });
   for (const ref of r.loaded) process.stdout.write(`Loaded image: ${ref}\n`);
   return 0;
 }
@@ -153,5 +191,26 @@ export async function logout(client: ApiClient, registry: string): Promise<numbe
   const r = await client.json<{ domain: string; removed: boolean; warning?: string }>('DELETE', '/v1/auth', { query: { registry } });
   process.stdout.write(r.removed ? `Removing login credentials for ${r.domain}\n` : `Not logged in to ${r.domain}\n`);
   if (r.warning) process.stderr.write(`WARNING: ${r.warning}\n`);
+  return 0;
+}
+
+/** `history`: Docker's columns (IMAGE CREATED CREATED BY SIZE COMMENT), -q, -H=false, --no-trunc, --format. */
+export async function history(client: ApiClient, ref: string, o: { quiet?: boolean; human?: boolean; noTrunc?: boolean; format?: string }): Promise<number> {
+  const { items } = await client.json<{ items: HistoryEntry[] }>('GET', '/v1/images/history', { query: { ref } });
+  const id = (h: HistoryEntry) => (h.id === '<missing>' || o.noTrunc ? h.id : h.id.slice(7, 19));
+  if (o.quiet) return void process.stdout.write(items.map((h) => `${id(h)}\n`).join('')), 0;
+  const human = o.human !== false;
+  const by = (s: string) => (o.noTrunc || [...s].length <= 45 ? s : `${[...s].slice(0, 44).join('')}…`);
+  const rows = items.map((h) => ({
+    ID: id(h),
+    CreatedSince: h.created ? (human ? `${humanDuration(Date.now() - Date.parse(h.created))} ago` : h.created) : 'N/A',
+    CreatedAt: h.created ?? '',
+    CreatedBy: by(h.createdBy),
+    Size: human ? humanSize(h.size) : String(h.size),
+    Comment: h.comment,
+    Tags: h.tags.join(', '),
+  }));
+  const headers = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT', Tags: 'TAGS' };
+  process.stdout.write(renderFormat(o.format, rows, { headers, defaultTable: 'table {{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}' }));
   return 0;
 }

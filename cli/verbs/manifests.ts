@@ -35,9 +35,13 @@ const ref = (kind: string, name: string) => `${kind.toLowerCase()}/${name}`;
 /** What the last apply() applied (for `apply --wait`). */
 export let lastApplied: Array<{ kind: string; name: string }> = [];
 
-export async function apply(client: ApiClient, paths: string[], opts: { dryRun?: boolean; prune?: boolean; output?: string }): Promise<number> {
+export async function apply(client: ApiClient, paths: string[], opts: { dryRun?: boolean | string; prune?: boolean; output?: string }): Promise<number> {
   const files = requirePaths(paths, 'apply');
   const documents = await readManifestInputs(files);
+  if (opts.dryRun !== undefined && opts.dryRun !== true && opts.dryRun !== 'server' && opts.dryRun !== 'client') {
+    throw new InvalidArgumentError(`--dry-run "${opts.dryRun}" must be client or server`);
+  }
+  if (opts.dryRun === 'client') return applyClientDryRun(client, documents);
   const out = await client.json<ApplyOutcome>('POST', '/v1/apply', {
     body: { documents, dryRun: !!opts.dryRun, ...(opts.prune ? { prune: pruneScopeOf(files) } : {}) },
   });
@@ -48,6 +52,21 @@ export async function apply(client: ApiClient, paths: string[], opts: { dryRun?:
   }
   const suffix = out.dryRun ? ' (dry run)' : '';
   for (const r of out.results) process.stdout.write(`${ref(r.kind, r.name)} ${r.action}${suffix}\n`);
+  return 0;
+}
+
+/**
+ * `apply --dry-run=client`: the manifests checked here (file:line:col), then each object said
+ * created or configured by whether the daemon has it; nothing is sent to be stored.
+ */
+async function applyClientDryRun(client: ApiClient, documents: ManifestInput[]): Promise<number> {
+  const { objects, errors } = loadManifests(documents);
+  if (errors.length) throw new ManifestInvalidError(errors);
+  for (const o of objects) {
+    const { kind, metadata } = o.manifest;
+    const exists = await client.json('GET', `/v1/objects/${kind}/${encodeURIComponent(metadata.name)}`).then(() => true, () => false);
+    process.stdout.write(`${ref(kind, metadata.name)} ${exists ? 'configured' : 'created'} (dry run)\n`);
+  }
   return 0;
 }
 

@@ -70,8 +70,9 @@ interface SpecPort {
 
 /** `docker port`: `80/tcp -> 0.0.0.0:8080` per published port; with PORT, only its host address. */
 export async function port(client: ApiClient, name: string, which: string | undefined): Promise<number> {
-  const c = await client.json<{ spec: { ports?: SpecPort[] } }>('GET', `/v1/containers/${encodeURIComponent(name)}`);
-  const published = (c.spec.ports ?? []).filter((p) => p.hostPort);
+  const c = await client.json<{ spec: { ports?: SpecPort[] }; status: { ports?: SpecPort[] } }>('GET', `/v1/containers/${encodeURIComponent(name)}`);
+  // As published (a free host port picked for `-p 80`), else as the spec asks.
+  const published = (c.status.ports ?? c.spec.ports ?? []).filter((p) => p.hostPort);
   if (which === undefined) {
     process.stdout.write(published.map((p) => `${p.containerPort}/${p.protocol.toLowerCase()} -> ${formatPort({ ...p, protocol: p.protocol as 'TCP' | 'UDP' }).split('->')[0]}\n`).join(''));
     return 0;

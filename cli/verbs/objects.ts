@@ -1,6 +1,8 @@
 // Verbs that read objects and events: get, describe, events. Thin: call the API, print.
 import type { Resource } from '../../specs/schema.ts';
-import { resolveKind } from '../../specs/kinds.ts';
+import { kindAndName, resolveKind } from '../../specs/kinds.ts';
+import { InvalidArgumentError } from '../../specs/errdefs.ts';
+import { dockerTime } from './containers.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatTable, formatYaml, parseFormat, printData, type OutputFormat } from '../output.ts';
 import type { BerthEvent } from '../../specs/api/events.ts';
@@ -64,7 +66,9 @@ function printResources(items: Resource[], format: OutputFormat, allKinds: boole
 
 export async function get(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean }): Promise<number> {
   const format = parseFormat(opts.output);
-  const kind = kindWord ? resolveKind(kindWord) : undefined;
+  const named = kindWord ? kindAndName(kindWord, name) : undefined;
+  const kind = named?.kind;
+  name = named?.name;
   if (kind && name) {
     const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
     if (format === 'json' || format === 'yaml') await printData(format, r);
@@ -106,8 +110,9 @@ function indent(text: string, by = '  '): string {
   return text.trimEnd().split('\n').map((l) => by + l).join('\n') + '\n';
 }
 
-export async function describe(client: ApiClient, kindWord: string, name: string): Promise<number> {
-  const kind = resolveKind(kindWord);
+export async function describe(client: ApiClient, kindWord: string, nameArg: string | undefined): Promise<number> {
+  const { kind, name } = kindAndName(kindWord, nameArg);
+  if (!name) throw new InvalidArgumentError('describe needs KIND NAME or KIND/NAME (e.g. container/web)');
   const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
   const { items: events } = await client.json<{ items: BerthEvent[] }>('GET', '/v1/events', { query: { kind, name, limit: 20 } });
   const m = r.metadata;
@@ -134,12 +139,41 @@ export async function describe(client: ApiClient, kindWord: string, name: string
 const eventHeaders = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
 const eventRow = (e: BerthEvent): Row => [eventAge(e), e.type, e.reason, `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`, e.message.split('\n')[0]];
 
-export async function events(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string }): Promise<number> {
+/**
+ * Docker's event filters and times: --since/--until (RFC 3339, a Unix time, or a duration before
+ * now) and --filter type=container|image, container=NAME, image=NAME, event=REASON (keys AND-ed,
+ * the values of one key OR-ed).
+ */
+function eventFilter(opts: { since?: string; until?: string; filter?: string[] }): (e: BerthEvent) => boolean {
+  const since = opts.since !== undefined ? dockerTime(opts.since, '--since') : undefined;
+  const until = opts.until !== undefined ? dockerTime(opts.until, '--until') : undefined;
+  const by = new Map<string, string[]>();
+  for (const f of opts.filter ?? []) {
+    const i = f.indexOf('=');
+    const k = f.slice(0, i);
+    if (i <= 0 || !['type', 'container', 'image', 'event'].includes(k)) throw new InvalidArgumentError(`--filter "${f}": use type=container|image, container=NAME, image=NAME or event=REASON`);
+    by.set(k, [...(by.get(k) ?? []), f.slice(i + 1)]);
+  }
+  const test: Record<string, (e: BerthEvent, v: string) => boolean> = {
+    type: (e, v) => e.involvedObject.kind.toLowerCase() === v.toLowerCase(),
+    container: (e, v) => e.involvedObject.kind === 'Container' && e.involvedObject.name === v,
+    image: (e, v) => e.involvedObject.kind === 'Image' && e.involvedObject.name === v,
+    event: (e, v) => e.reason.toLowerCase() === v.toLowerCase(),
+  };
+  return (e) => {
+    const t = Date.parse(e.lastTimestamp);
+    if ((since !== undefined && t < since) || (until !== undefined && t > until)) return false;
+    return [...by].every(([k, vs]) => vs.some((v) => test[k]!(e, v)));
+  };
+}
+
+export async function events(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { follow?: boolean; output?: string; limit?: string; since?: string; until?: string; filter?: string[] }): Promise<number> {
   const format = parseFormat(opts.output, ['table', 'json', 'yaml']);
   const kind = kindWord ? (kindWord.toLowerCase() === 'manifest' ? 'Manifest' : resolveKind(kindWord)) : undefined;
+  const keep = eventFilter(opts);
   const query = { kind, name, limit: opts.limit ?? (opts.follow ? 20 : undefined) };
   if (!opts.follow) {
-    const { items } = await client.json<{ items: BerthEvent[] }>('GET', '/v1/events', { query });
+    const items = (await client.json<{ items: BerthEvent[] }>('GET', '/v1/events', { query })).items.filter(keep);
     if (format === 'json' || format === 'yaml') await printData(format, { items });
     else if (items.length === 0) process.stderr.write('No events found.\n');
     else process.stdout.write(formatTable(eventHeaders, items.map(eventRow)));
@@ -148,6 +182,7 @@ export async function events(client: ApiClient, kindWord: string | undefined, na
   const widths = [22, 8, 20, 30];
   if (format === 'table') process.stdout.write(eventHeaders.map((h, i) => h.padEnd(widths[i] ?? 0)).join(' ').trimEnd() + '\n');
   for await (const e of client.stream<BerthEvent>('GET', '/v1/events', { query: { ...query, follow: true } })) {
+    if (!keep(e)) continue;
     if (format === 'table') process.stdout.write(eventRow(e).map((c, i) => String(c).padEnd(widths[i] ?? 0)).join(' ').trimEnd() + '\n');
     else process.stdout.write(JSON.stringify(e) + '\n');
   }

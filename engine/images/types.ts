@@ -1,5 +1,6 @@
 // OCI image-spec and Docker schema 2 documents, as far as berth reads and writes them.
 import type { Descriptor } from '../../specs/api/images.ts';
+import type { ImageConfigView } from '../../specs/docker/inspect.ts';
 export const MediaTypes = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -46,20 +47,8 @@ export interface ImageConfig {
   architecture: string;
   os: string;
   variant?: string;
-  config?: {
-    User?: string;
-    ExposedPorts?: Record<string, object>;
-    Env?: string[];
-    Entrypoint?: string[] | null;
-    Cmd?: string[] | null;
-    Volumes?: Record<string, object>;
-    WorkingDir?: string;
-    Labels?: Record<string, string>;
-    StopSignal?: string;
-    Healthcheck?: HealthConfig;
-    Shell?: string[];
-    OnBuild?: string[] | null;
-  };
+  /** What a container is made from (the part inspect shows, specs/docker/inspect.ts), and the builder's extras. */
+  config?: ImageConfigView & { Healthcheck?: HealthConfig; Shell?: string[] };
   rootfs: { type: 'layers'; diff_ids: string[] };
   history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean; author?: string }>;
 }

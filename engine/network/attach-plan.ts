@@ -27,6 +27,8 @@ export interface AttachOptions {
   ports?: PortMapping[];
   /** More names for it on the network (e.g. its hostname when it differs). */
   aliases?: string[];
+  /** Lines of its own /etc/hosts besides the network's (Kubernetes' hostAliases, Docker's --add-host). */
+  extraHosts?: Array<{ ip: string; names: string[] }>;
 }
 
 /** Where a request puts the container: the mode, the network's canonical name, the ports as kept. */
@@ -63,7 +65,7 @@ export function checkAttachRequest(id: string, o: AttachOptions): void {
 export function attachTarget(o: AttachOptions): AttachTarget {
   const mode = o.network === 'host' || o.network === 'none' ? o.network : 'network';
   const ports = (mode === 'host' ? [] : (o.ports ?? [])).map(
-    (p): PortMapping => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }),
+    (p): PortMapping => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}), ...(p.hostIP ? { hostIP: p.hostIP } : {}) }),
   );
   return { mode, ...(mode === 'network' ? { network: canonicalNetwork(o.network) } : {}), ports };
 }
@@ -82,7 +84,8 @@ export function networkNotFound(o: AttachOptions): NotFoundError {
 export function planAttachment(id: string, o: AttachOptions, ctx: AttachContext): AttachmentPlan {
   checkAttachRequest(id, o);
   const target = attachTarget(o);
-  const published = target.ports.filter((p) => p.hostPort);
+  // hostPort 0: a free port, picked when it is bound.
+  const published = target.ports.filter((p) => p.hostPort !== undefined);
   const v6 = published.find((p) => p.hostIP && isIPv6(p.hostIP));
   if (v6) throw new InvalidArgumentError(`container "${o.name}": port ${formatPort(v6)}: berth's networks are IPv4 only; publish on an IPv4 address (or leave hostIP out)`);
   if (published.length && target.mode !== 'network') {

@@ -21,7 +21,10 @@ export interface AttachmentRecord {
   netnsPath?: string;
   confList?: CniConfList;
   result?: CniResult;
+  /** As published: a free host port picked for hostPort 0 is recorded here. */
   ports: PortMapping[];
+  /** Lines added to its /etc/hosts (hostAliases). */
+  extraHosts?: Array<{ ip: string; names: string[] }>;
   ipAddress?: string;
   gateway?: string;
   createdAt: string;

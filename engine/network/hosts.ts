@@ -17,9 +17,11 @@ export interface HostsEntry {
   names: string[];
 }
 
-export function hostsFile(self: HostsEntry | undefined, peers: HostsEntry[], network: string): string {
+/** The container's /etc/hosts: loopback, its own address, `extra` (hostAliases), then its peers on the network. */
+export function hostsFile(self: HostsEntry | undefined, peers: HostsEntry[], network: string, extra: HostsEntry[] = []): string {
   const body = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   if (self) body.push(`${self.ip}\t${self.names.join(' ')}`);
+  for (const e of extra) body.push(`${e.ip}\t${e.names.join(' ')}`);
   if (peers.length) {
     body.push(`# containers on network ${network}, kept current by berth`);
     for (const p of [...peers].sort((a, b) => a.names[0]!.localeCompare(b.names[0]!))) body.push(`${p.ip}\t${p.names.join(' ')}`);

@@ -180,11 +180,16 @@ export class NetworkManager {
 
   /** Carries out a plan: holds the ports, then the record, the namespace, CNI ADD and the /etc files. */
   async #attach(id: string, o: AttachOptions, plan: AttachmentPlan, list: BerthConfList | undefined): Promise<NetworkAttachment> {
-    const { mode, network, ports, published } = plan;
-    const held = await holdPorts(published, o.name);
+    const { mode, network } = plan;
+    const held = await holdPorts(plan.published, o.name);
+    // The ports as bound: a free host port picked for hostPort 0 replaces it.
+    const bound = new Map(plan.published.map((p, i) => [p, held[i]!.hostPort]));
+    const ports = plan.ports.map((p) => (bound.has(p) ? { ...p, hostPort: bound.get(p)! } : p));
+    const published = ports.filter((p) => p.hostPort !== undefined);
     const dir = this.#records.dir(id);
     const record: AttachmentRecord = {
       id, name: o.name, aliases: plan.aliases, mode,
+      ...(o.extraHosts?.length ? { extraHosts: o.extraHosts } : {}),
       ...(network ? { network } : {}),
       state: 'adding', ports, createdAt: new Date().toISOString(),
       ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
@@ -260,7 +265,7 @@ export class NetworkManager {
       if (r.mode === 'host') continue;
       const self = entry(r);
       const peers = members.filter((m) => m.id !== r.id).map(entry).filter((e): e is HostsEntry => !!e);
-      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode)).catch((err) =>
+      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode, r.extraHosts)).catch((err) =>
         this.#o.log?.warn('cannot update /etc/hosts of a container', { id: r.id, error: String(err) }),
       );
     }
@@ -316,7 +321,7 @@ export class NetworkManager {
       for (const r of await this.#records.all()) {
         if (live.has(r.id)) {
           if (!this.#held.has(r.id) && r.state === 'ready') {
-            await holdPorts(r.ports.filter((p) => p.hostPort), r.name).then(
+            await holdPorts(r.ports.filter((p) => p.hostPort !== undefined), r.name).then(
               (h) => this.#held.set(r.id, h),
               (err) => this.#o.log?.warn('cannot hold the published ports of a container again', { id: r.id, error: String(err) }),
             );

@@ -28,7 +28,8 @@ export function portsCollide(a: PortMapping, b: PortMapping): boolean {
   return any(a.hostIP) || any(b.hostIP) || a.hostIP === b.hostIP;
 }
 
-export type HeldPort = { close(): void };
+/** A host port the daemon holds; `hostPort` is the one bound (a free one when 0 was asked). */
+export type HeldPort = { hostPort: number; close(): void };
 
 function describe(p: PortMapping): string {
   return `${p.hostIP ?? '0.0.0.0'}:${p.hostPort}/${p.protocol.toLowerCase()}`;
@@ -52,7 +53,7 @@ export async function holdPort(p: PortMapping, owner: string): Promise<HeldPort>
     sock.removeAllListeners('error');
     sock.on('error', () => undefined);
     sock.unref();
-    return { close: () => sock.close() };
+    return { hostPort: sock.address().port, close: () => sock.close() };
   }
   const srv: Server = createServer((c) => c.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -62,14 +63,14 @@ export async function holdPort(p: PortMapping, owner: string): Promise<HeldPort>
   srv.removeAllListeners('error');
   srv.on('error', () => undefined);
   srv.unref();
-  return { close: () => void srv.close() };
+  return { hostPort: (srv.address() as { port: number }).port, close: () => void srv.close() };
 }
 
-/** Holds every published port of a container, all or none. */
+/** Holds every published port of a container (hostPort 0: a free one), all or none; `held[i]` is `ports[i]`'s. */
 export async function holdPorts(ports: PortMapping[], owner: string): Promise<HeldPort[]> {
   const held: HeldPort[] = [];
   try {
-    for (const p of ports) if (p.hostPort) held.push(await holdPort(p, owner));
+    for (const p of ports) if (p.hostPort !== undefined) held.push(await holdPort(p, owner));
   } catch (err) {
     for (const h of held) h.close();
     throw err;

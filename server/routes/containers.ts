@@ -40,6 +40,11 @@ function lifecycle(ctx: DaemonContext, verb: 'stop' | 'start' | 'pause' | 'unpau
     path: `/v1/containers/:name/${verb}`,
     handler: async (req: ApiRequest) => {
       const name = req.params.name!;
+      const t = req.query.get('t');
+      if (verb === 'stop' && t !== null) {
+        if (!/^\d+$/.test(t)) throw new InvalidArgumentError(`stop -t "${t}" must be a whole number of seconds`);
+        return json({ name, phase: await service(ctx).stop(name, req.signal, { timeoutSeconds: Number(t) }) });
+      }
       return json({ name, phase: await service(ctx)[verb](name, req.signal) });
     },
   };
@@ -53,6 +58,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       handler: async (req) => json({ items: service(ctx).list({ all: queryFlag(req.query, 'all') }) }),
     },
     { method: 'GET', path: '/v1/containers/:name', handler: async (req) => json(await service(ctx).inspect(req.params.name!)) },
+    { method: 'GET', path: '/v1/containers/:name/json', handler: async (req) => json(await service(ctx).dockerInspect(req.params.name!)) },
     {
       method: 'POST',
       path: '/v1/containers',

@@ -42,6 +42,8 @@ export default function routes(ctx: DaemonContext): Route[] {
   return [
     { method: 'GET', path: '/v1/images', handler: async () => json(await service(ctx).list()) },
     { method: 'GET', path: '/v1/images/inspect', handler: async (req) => json(await service(ctx).inspect(param(req.query))) },
+    { method: 'GET', path: '/v1/images/json', handler: async (req) => json(await service(ctx).dockerInspect(param(req.query))) },
+    { method: 'GET', path: '/v1/images/history', handler: async (req) => json({ items: await service(ctx).history(param(req.query)) }) },
     transfer(ctx, 'pull', (images, ref, on) => images.pull(ref, on), (image) => ({ status: 'done', image })),
     transfer(ctx, 'push', (images, ref, on) => images.push(ref, on), (digest) => ({ status: 'done', digest })),
     {
@@ -57,7 +59,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/v1/images',
       handler: async (req) => json({ untagged: await service(ctx).remove(param(req.query), { force: queryFlag(req.query, 'force') }) }),
     },
-    { method: 'POST', path: '/v1/images/prune', handler: async () => json(await service(ctx).prune()) },
+    { method: 'POST', path: '/v1/images/prune', handler: async (req) => json(await service(ctx).prune({ all: queryFlag(req.query, 'all') })) },
     {
       method: 'GET',
       path: '/v1/images/save',

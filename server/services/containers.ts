@@ -17,10 +17,13 @@ import type {
 import type { EngineContainer } from '../../engine/engine.ts';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { formatPort } from '../../specs/ports.ts';
-import { API_VERSION, ContainerObject, type ContainerResource } from '../../specs/schema.ts';
+import { API_VERSION, ContainerObject, imageIsObjectName, type ContainerResource } from '../../specs/schema.ts';
 import type { Store } from '../../store/store.ts';
-import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, ContainerRuntimeVerbs } from './deps.ts';
+import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, ContainerRuntimeVerbs, ImageConfigs } from './deps.ts';
 import { followUntilExit } from './logs.ts';
+import { resolveContainer } from './lookup.ts';
+import type { DockerContainer } from '../../specs/api/docker.ts';
+import { dockerContainer, dockerStateOf } from '../../specs/docker/inspect.ts';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
 const ENDED: ContainerPhase[] = ['Exited', 'Failed', 'Removed'];
@@ -46,13 +49,15 @@ export class ContainerService {
   readonly #engine: ContainerRuntimeVerbs;
   readonly #volumes: AnonymousVolumes | undefined;
   readonly #preflight: ContainerPreflight | undefined;
+  readonly #images: ImageConfigs | undefined;
 
-  constructor(o: { store: Store; lifecycles: ContainerLifecycles; engine: ContainerRuntimeVerbs; volumes?: AnonymousVolumes; preflight?: ContainerPreflight }) {
+  constructor(o: { store: Store; lifecycles: ContainerLifecycles; engine: ContainerRuntimeVerbs; volumes?: AnonymousVolumes; preflight?: ContainerPreflight; images?: ImageConfigs }) {
     this.#store = o.store;
     this.#lifecycles = o.lifecycles;
     this.#engine = o.engine;
     this.#volumes = o.volumes;
     this.#preflight = o.preflight;
+    this.#images = o.images;
   }
 
   /** `ps`: running (and paused) containers, or all with `all`; foreign ones are listed, unmanaged. */
@@ -65,10 +70,19 @@ export class ContainerService {
   }
 
   async inspect(name: string): Promise<ContainerDetail> {
+    name = this.resolve(name);
     const r = this.#get(name);
     const id = this.#status(r).containerID;
     const runtime = id ? await this.#engine.inspect(id).catch(() => null) : null;
-    return { ...r, summary: this.#summary(r), runtime: runtime && withoutOwner(runtime) };
+    return { ...r, status: { ...r.status, ...this.#status(r) }, summary: this.#summary(r), runtime: runtime && withoutOwner(runtime) };
+  }
+
+  /** `docker inspect CONTAINER`: the object, its status and its image's config in Docker's shape. */
+  async dockerInspect(name: string): Promise<DockerContainer> {
+    const d = await this.inspect(name);
+    const ref = d.status.imageID ?? d.status.image;
+    const image = ref ? await this.#images?.inspect(ref).catch(() => undefined) : undefined;
+    return dockerContainer({ object: d, status: d.status, runtime: d.runtime, ...(image ? { image: { id: image.id, config: image.config.config ?? {} } } : {}) });
   }
 
   /** `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random name. */
@@ -81,7 +95,7 @@ export class ContainerService {
       apiVersion: API_VERSION,
       kind: 'Container',
       metadata: { name, labels: { 'berth.dev/run': 'true', ...(req.labels ?? {}) } },
-      spec: req.spec,
+      spec: this.#dockerImage(req.spec),
     });
     if (!parsed.success) {
       throw new InvalidArgumentError(`run: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
@@ -92,25 +106,29 @@ export class ContainerService {
   }
 
   /** Stops the container and keeps it stopped (the reconcile loop knows it was the user). */
-  async stop(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+  async stop(name: string, signal?: AbortSignal, o: { timeoutSeconds?: number } = {}): Promise<ContainerPhase> {
+    name = this.resolve(name);
     this.#get(name);
-    this.#lifecycles.send(name, { type: 'USER_STOP' });
+    this.#lifecycles.send(name, { type: 'USER_STOP', ...(o.timeoutSeconds !== undefined ? { timeoutSeconds: o.timeoutSeconds } : {}) });
     return this.#settle(name, ENDED, signal);
   }
 
   async start(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    name = this.resolve(name);
     this.#get(name);
     this.#lifecycles.send(name, { type: 'USER_START' });
     return this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
   }
 
   async pause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    name = this.resolve(name);
     this.#runningID(name);
     this.#lifecycles.send(name, { type: 'PAUSE' });
     return this.#settle(name, ['Paused', 'Exited'], signal);
   }
 
   async unpause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
+    name = this.resolve(name);
     this.#runningID(name);
     this.#lifecycles.send(name, { type: 'UNPAUSE' });
     return this.#settle(name, ['Running', 'Exited'], signal);
@@ -118,21 +136,34 @@ export class ContainerService {
 
   /** Sends a signal (a name with or without SIG, or a number) to the container's process. */
   async kill(name: string, signal = 'SIGKILL'): Promise<void> {
+    name = this.resolve(name);
     if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/.test(signal)) throw new InvalidArgumentError(`signal "${signal}" is not a signal name or number (e.g. SIGTERM, KILL, 9)`);
     await this.#engine.kill(this.#runningID(name), /^\d+$/.test(signal) || signal.startsWith('SIG') ? signal : `SIG${signal}`);
   }
 
   /**
-   * Deletes the object and waits until its container is gone; a running one only with force. With
-   * volumes (`rm -v`), then removes its anonymous volumes that no other container uses; says which.
+   * Deletes the object and waits until its container is gone; a running one only with force, which
+   * kills it (SIGKILL, as `docker rm -f`) once its lifecycle is stopping it, instead of waiting the
+   * grace period. With volumes (`rm -v`), then removes its anonymous volumes that no other container
+   * uses; says which.
    */
   async remove(name: string, o: { force?: boolean; volumes?: boolean } = {}, signal?: AbortSignal): Promise<string[]> {
+    name = this.resolve(name);
     const r = this.#get(name);
-    const phase = this.#status(r).phase ?? 'Pending';
-    if (!o.force && (phase === 'Running' || phase === 'Paused')) {
+    const st = this.#status(r);
+    const phase = st.phase ?? 'Pending';
+    const live = phase === 'Running' || phase === 'Paused';
+    if (!o.force && live) {
       throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}: stop it first, or force the removal with \`berth rm -f ${name}\``);
     }
     this.#store.delete('Container', name);
+    if (live && st.containerID) {
+      const id = st.containerID;
+      void this.#lifecycles
+        .waitFor(name, (s) => s === undefined || !['Running', 'Paused'].includes(s.phase), signal)
+        .then((s) => (s?.phase === 'Stopping' ? this.#engine.kill(id, 'SIGKILL') : undefined))
+        .catch(() => undefined);
+    }
     await this.#lifecycles.waitFor(name, (s) => s === undefined || s.phase === 'Removed', signal);
     return o.volumes && this.#volumes ? this.#volumes.removeAnonymousOf(r.metadata.uid) : [];
   }
@@ -142,6 +173,7 @@ export class ContainerService {
    * process or failed before getting one, so that `run` can follow its output without polling.
    */
   async wait(name: string, o: { condition?: 'started' | 'exited' } = {}, signal?: AbortSignal): Promise<WaitResult> {
+    name = this.resolve(name);
     this.#get(name);
     const started = o.condition === 'started';
     const until: ContainerPhase[] = started ? ['Running', 'Paused', 'Exited', 'BackOff', 'Failed', 'Removed'] : ENDED;
@@ -161,22 +193,26 @@ export class ContainerService {
 
   /** The container's output; with follow, until its process ends (or the caller goes away). */
   logs(name: string, o: { follow?: boolean; tail?: number }, signal: AbortSignal): AsyncIterable<LogEntry> {
+    name = this.resolve(name);
     return followUntilExit(this.#engine, this.#anyID(name), { follow: o.follow ?? false, ...(o.tail !== undefined ? { tail: o.tail } : {}), signal });
   }
 
   async exec(name: string, req: ExecRequest): Promise<ExecOutput> {
+    name = this.resolve(name);
     if (req.args.length === 0) throw new InvalidArgumentError('exec needs a command');
     const res = await this.#engine.exec(this.#runningID(name), req);
     return { exitCode: res.exitCode, ...(res.signal ? { signal: res.signal } : {}), stdout: res.stdout.toString('base64'), stderr: res.stderr.toString('base64') };
   }
 
   async stats(name: string): Promise<ContainerStats & { name: string; id: string }> {
+    name = this.resolve(name);
     const id = this.#runningID(name);
     return { name, id, ...(await this.#engine.stats(id)) };
   }
 
   /** Stats every second until the caller goes away. */
   async *statsStream(name: string, signal: AbortSignal): AsyncIterable<ContainerStats & { name: string; id: string }> {
+    name = this.resolve(name);
     while (!signal.aborted) {
       yield await this.stats(name);
       await new Promise((r) => setTimeout(r, 1000));
@@ -184,7 +220,23 @@ export class ContainerService {
   }
 
   async top(name: string): Promise<ProcessInfo[]> {
+    name = this.resolve(name);
     return this.#engine.top(this.#runningID(name));
+  }
+
+  /**
+   * Docker's image words: a bare name ("busybox") is an Image object's name when one exists, else
+   * a registry reference ("busybox:latest", as `docker run busybox` pulls).
+   */
+  #dockerImage(spec: unknown): unknown {
+    const s = spec as { image?: unknown } | undefined;
+    if (typeof s?.image !== 'string' || !s.image || !imageIsObjectName(s.image) || this.#store.get('Image', s.image)) return spec;
+    return { ...s, image: `${s.image}:latest` };
+  }
+
+  /** A container's name from its name, its id or a unique prefix of its id (as Docker takes them). */
+  resolve(ref: string): string {
+    return resolveContainer(this.#store.list('Container') as ContainerResource[], ref, (r) => this.#status(r).containerID).metadata.name;
   }
 
   #get(name: string): ContainerResource {
@@ -234,8 +286,14 @@ export class ContainerService {
       restartCount: st.restartCount ?? 0,
       ...(term && !LIVE.has(phase) ? { exitCode: term.exitCode, finishedAt: term.finishedAt } : {}),
       ...(st.startedAt ? { startedAt: st.startedAt } : {}),
-      ports: (r.spec.ports ?? []).map(formatPort),
+      // As published (free host ports picked) once it has a container; as asked before.
+      ports: (st.ports ?? r.spec.ports ?? []).map(formatPort),
       managed: true,
+      ...(r.metadata.labels ? { labels: r.metadata.labels } : {}),
+      ...(r.spec.readinessProbe && (phase === 'Running' || phase === 'Paused')
+        ? { health: st.ready ? 'healthy' : st.conditions?.find((c) => c.type === 'Ready')?.message ? 'unhealthy' : 'starting' }
+        : {}),
+      state: dockerStateOf(phase),
     };
   }
 }

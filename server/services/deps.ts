@@ -4,6 +4,7 @@ import type { UserEvent } from '../../controllers/container-types.ts';
 import type { ContainerEngine, EngineContainer } from '../../engine/engine.ts';
 import type { ContainerStatus } from '../../specs/api/containers.ts';
 import type { ContainerSpec } from '../../specs/schema.ts';
+import type { ImageConfigView } from '../../specs/docker/inspect.ts';
 
 /** The Container controller as the services see it: typed status, never an actor's snapshot. */
 export interface ContainerLifecycles {
@@ -15,6 +16,11 @@ export interface ContainerLifecycles {
   send(name: string, event: UserEvent): void;
   /** Containers in the engine berth did not create: reported, never touched. */
   readonly unknown: EngineContainer[];
+}
+
+/** The image store as the container service reads it: an image's id and config (for inspect). */
+export interface ImageConfigs {
+  inspect(ref: string): Promise<{ id: string; config: { config?: ImageConfigView } }>;
 }
 
 export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'>;

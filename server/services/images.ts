@@ -9,7 +9,9 @@ import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService as ImageStore } from '../../engine/images/service.ts';
 import { platformName } from '../../engine/images/types.ts';
 import { login, logout } from '../../engine/registry/login.ts';
-import type { BuildEvent, ImageSummary, PullEvent } from '../../specs/api/images.ts';
+import type { BuildEvent, HistoryEntry, ImageSummary, PullEvent } from '../../specs/api/images.ts';
+import type { DockerImage } from '../../specs/api/docker.ts';
+import { dockerImage } from '../../specs/docker/inspect.ts';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 
 export interface ImageDetail extends ImageSummary {
@@ -56,6 +58,35 @@ export class ImageService {
     return { ...summary(r), ...(r.repoDigest ? { repoDigest: r.repoDigest } : {}), mediaType: r.mediaType, config: r.config, manifest: r.manifest, diffIds: r.diffIds };
   }
 
+  /** `docker inspect IMAGE`: Docker's shape, every tag of the image in RepoTags. */
+  async dockerInspect(ref: string): Promise<DockerImage> {
+    const r = await this.#store.mustResolve(ref);
+    const tags = (await this.#store.list()).filter((t) => t.digest === r.digest);
+    const names = tags.map((t) => parseReference(t.ref));
+    const repoTags = names.filter((n) => n.tag).map((n) => `${familiarName(n)}:${n.tag}`);
+    const repoDigests = r.repoDigest ? [...new Set(names.map((n) => `${familiarName(n)}@${r.repoDigest}`))] : [];
+    return dockerImage({ id: r.id, repoTags, repoDigests, config: r.config, size: r.size });
+  }
+
+  /** `docker history`: the config's history, each step with the size of the layer it made, newest first. */
+  async history(ref: string): Promise<HistoryEntry[]> {
+    const r = await this.#store.mustResolve(ref);
+    type Step = NonNullable<typeof r.config.history>[number];
+    const steps: Step[] = r.config.history ?? r.layers.map(() => ({}));
+    let layer = 0;
+    const out = steps.map((h) => ({
+      id: '<missing>',
+      ...(h.created ? { created: h.created } : {}),
+      createdBy: h.created_by ?? '',
+      size: h.empty_layer ? 0 : (r.layers[layer++]?.size ?? 0),
+      comment: h.comment ?? '',
+      tags: [] as string[],
+    }));
+    out.reverse();
+    if (out[0]) Object.assign(out[0], { id: r.id, tags: [`${familiarName(parseReference(r.ref))}:${parseReference(r.ref).tag ?? 'latest'}`] });
+    return out;
+  }
+
   async pull(ref: string, onProgress: (e: PullEvent) => void): Promise<ImageSummary> {
     return summary(await this.#store.pull(ref, onProgress, { unpack: true }));
   }
@@ -85,13 +116,18 @@ export class ImageService {
   }
 
   /** Removes untagged images and unused layers; layers under containers' root filesystems stay. */
-  async prune(): Promise<Awaited<ReturnType<ImageStore['prune']>>> {
+  async prune(o: { all?: boolean } = {}): Promise<Awaited<ReturnType<ImageStore['prune']>> & { untagged: string[] }> {
     const keep = new Set<string>();
+    const used = new Set<string>();
     for (const c of (await this.#containers?.list()) ?? []) {
       const r = c.imageDigest ? await this.#store.resolve(c.imageDigest) : undefined;
+      if (c.imageDigest) used.add(c.imageDigest);
       for (const id of r?.chainIds ?? []) keep.add(id);
     }
-    return this.#store.prune({ keepChainIds: keep });
+    // -a (Docker's `image prune -a`): every image no container uses goes, tags and all.
+    const untagged: string[] = [];
+    if (o.all) for (const r of await this.#store.list()) if (!used.has(r.digest)) untagged.push(...(await this.#store.untag(r.ref)));
+    return { ...(await this.#store.prune({ keepChainIds: keep })), untagged };
   }
 
   save(refs: string[], format: string): Promise<Readable> {

@@ -1,6 +1,7 @@
 // Containers as the API shows them: the typed status the controllers write to the store (kubelet's
 // ContainerStatus shapes), what `ps` lists, what `inspect`, `logs`, `stats` and `top` return.
 import type { Condition, ContainerResource } from '../schema.ts';
+import type { PortMapping } from './common.ts';
 
 /** Where a Container object is in its lifecycle (status.phase); "Paused" is Running, frozen. */
 export type ContainerPhase =
@@ -77,6 +78,8 @@ export interface ContainerStatus {
   image?: string;
   imageID?: string;
   ipAddress?: string;
+  /** The ports as published, free host ports picked (hostPort 0, -P) filled in. */
+  ports?: PortMapping[];
   state: ContainerState;
   lastState?: { terminated: TerminatedState };
   conditions: Condition[];
@@ -101,6 +104,11 @@ export interface ContainerSummary {
   ports: string[];
   /** False for containers found in the runtime that berth did not create. */
   managed: boolean;
+  labels?: Record<string, string>;
+  /** With a readiness probe (Docker's health check): its state while running. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Docker's State.Status (created, running, paused, restarting, removing, exited). */
+  state?: string;
 }
 
 /** What `inspect` returns for a Container object: the object, its summary, and the runtime's view. */
@@ -139,6 +147,8 @@ export interface RuntimeContainer {
   image?: string;
   imageDigest?: string;
   ipAddress?: string;
+  /** Its ports as the network published them (free host ports picked). */
+  ports?: PortMapping[];
 }
 
 /** One line (or chunk) of a container's output. */

@@ -24,6 +24,18 @@ export interface ImageSummary {
   layers: string[];
 }
 
+/** One line of `history`: a step of the image's build, newest first (Docker's ImageHistory). */
+export interface HistoryEntry {
+  /** The image's id on the newest entry, "<missing>" on the others (as Docker shows layers of pulled images). */
+  id: string;
+  created?: string;
+  createdBy: string;
+  /** Bytes of the layer the step made (0 for a step that made none). */
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
 /** One step of a pull or push, per layer (or the manifest). */
 export interface PullEvent {
   /** Short layer id (12 hex), "manifest", or "mirror" (which registry mirror a pull goes through). */

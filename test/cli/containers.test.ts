@@ -53,34 +53,67 @@ describe('container verbs (CLI → API → controllers)', () => {
     const id = r.stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);
     const ps = await run(['ps']);
-    assert.match(ps.stdout, new RegExp(`${id.slice(0, 12)}\\s+web\\s+registry.test/busybox:1\\s+"sleep 1000"\\s+\\S+ ago\\s+Up `));
+    assert.match(ps.stdout, /^CONTAINER ID   IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
+    assert.match(ps.stdout, new RegExp(`\\n${id.slice(0, 12)}   registry.test/busybox:1   "sleep 1000"\\s+.+ ago\\s+Up .+\\s+web\\n`));
+    assert.equal((await run(['ps', '-q'])).stdout, `${id.slice(0, 12)}\n`);
+    assert.equal((await run(['ps', '-q', '--no-trunc'])).stdout, `${id}\n`);
+    assert.equal((await run(['ps', '--format', '{{.Names}} {{.Command}} {{.State}} {{.Label "berth.dev/run"}}'])).stdout, 'web "sleep 1000" running true\n');
+    assert.equal((await run(['ps', '-a', '-f', 'name=^we', '-f', 'status=running', '--format', 'table {{.Names}}\\t{{.Image}}'])).stdout, 'NAMES     IMAGE\nweb       registry.test/busybox:1\n');
+    assert.equal((await run(['ps', '-a', '-f', 'label=berth.dev/run=true', '-f', 'ancestor=registry.test/busybox:1', '-q'])).stdout.trim().split('\n').length, 1);
+    assert.match((await run(['ps', '-f', 'colour=red'])).stderr, /--filter "colour" is not a filter ps knows/);
     const ex = await run(['exec', 'web', 'echo', 'hi']);
     assert.deepEqual([ex.code, ex.stdout], [0, 'echo hi\n']);
     assert.equal((await run(['exec', 'web', 'false'])).code, 1);
     engine.logLines.set(id, [1, 2, 3].map((i) => ({ stream: 'stdout' as const, time: `2026-01-01T00:00:0${i}.000000000Z`, log: `line ${i}\n` })));
     assert.equal((await run(['logs', 'web', '--tail', '2'])).stdout, 'line 2\nline 3\n');
     assert.equal((await run(['logs', '-t', 'web', '--tail', '1'])).stdout, '2026-01-01T00:00:03.000000000Z line 3\n');
+    assert.equal((await run(['logs', '--since', '2026-01-01T00:00:02Z', 'web'])).stdout, 'line 2\nline 3\n');
+    assert.equal((await run(['logs', '--until', '2026-01-01T00:00:02Z', '--details', 'web'])).stdout, 'line 1\n');
+    assert.match((await run(['logs', '--since', 'yesterday-ish', 'web'])).stderr, /--since "yesterday-ish" is not a time/);
     assert.match((await run(['top', 'web'])).stdout, /^UID\s+PID\s+PPID\s+TIME\s+CMD\nroot\s+\d+\s+1\s+00:00:00\s+sleep 1000\n$/);
+    // Docker's shape, and Go templates on it; an id prefix names the container too.
     const [info] = JSON.parse((await run(['inspect', 'web'])).stdout);
-    assert.equal(info.spec.resources.limits.memory, '64Mi');
-    assert.deepEqual(info.spec.env, [{ name: 'A', value: '1' }]);
-    assert.equal(info.summary.phase, 'Running');
+    assert.deepEqual([info.Id, info.Name, info.State.Status, info.State.Running, info.HostConfig.Memory], [id, '/web', 'running', true, 64 * 1024 * 1024]);
+    assert.ok(info.Config.Env.includes('A=1'));
+    assert.deepEqual([info.Path, info.Args, info.Config.Cmd, info.HostConfig.RestartPolicy], ['sleep', ['1000'], ['sleep', '1000'], { Name: 'no', MaximumRetryCount: 0 }]);
+    const f = await run(['inspect', '-f', '{{.Name}} {{.State.Pid}} {{json .Config.Cmd}} {{upper .State.Status}}', id.slice(0, 8)]);
+    assert.deepEqual([f.code, f.stdout], [0, `/web ${info.State.Pid} ["sleep","1000"] RUNNING\n`]);
+    const bad = await run(['inspect', '-f', '{{.State.Pidd}}', 'web']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /can't evaluate field Pidd in type struct \(did you mean \.Pid\?\)/);
+    const missing = await run(['inspect', 'web', 'nothing-here']);
+    assert.equal(missing.code, 1);
+    assert.equal(JSON.parse(missing.stdout).length, 1);
+    assert.match(missing.stderr, /No such object: nothing-here/);
   });
 
   it('stop keeps it stopped (even restartPolicy Always), start runs it again; pause/unpause; kill', async () => {
-    assert.equal((await run(['run', '-d', '--restart', 'Always', '--name', 'svc', 'registry.test/busybox:1', 'sleep', '1000'])).code, 0);
-    assert.deepEqual((await run(['stop', 'svc'])).stdout, 'svc\n');
-    assert.match((await run(['ps', '-a'])).stdout, /svc .*Exited \(143\)/);
+    assert.equal((await run(['run', '-d', '--restart', 'always', '--name', 'svc', 'registry.test/busybox:1', 'sleep', '1000'])).code, 0);
+    assert.deepEqual((await run(['stop', '-t', '0', 'svc'])).stdout, 'svc\n');
+    assert.ok(engine.calls.some((c) => /^stop \S+ SIGTERM 0$/.test(c)), engine.calls.join(', '));
+    assert.match((await run(['ps', '-a'])).stdout, /Exited \(143\) .* ago .*svc\n/);
     assert.doesNotMatch((await run(['ps'])).stdout, /svc/);
     assert.equal((await run(['start', 'svc'])).code, 0);
-    assert.match((await run(['ps'])).stdout, /svc .*Up /);
+    assert.match((await run(['ps'])).stdout, /Up .*svc\n/);
     assert.equal((await run(['pause', 'svc'])).code, 0);
-    assert.match((await run(['ps'])).stdout, /svc .*\(Paused\)/);
+    assert.match((await run(['ps'])).stdout, /Up .* \(Paused\) .*svc\n/);
     assert.equal((await run(['unpause', 'svc'])).code, 0);
     assert.equal((await run(['kill', 'svc'])).code, 0);
     // Always: the killed process comes back, counted.
-    for (let i = 0; i < 100 && !/restarts: 1/.test((await run(['ps'])).stdout); i++);
-    assert.match((await run(['ps'])).stdout, /svc .*Up .*\(restarts: 1\)/);
+    const restarts = async () => (await run(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'svc'])).stdout;
+    for (let i = 0; i < 100 && (await restarts()) !== '1 running\n'; i++);
+    assert.equal(await restarts(), '1 running\n');
+  });
+
+  it('wait prints exit codes', async () => {
+    assert.equal((await run(['run', '-d', '--name', 'five', 'registry.test/busybox:1', 'sh', '-c', 'echo x; exit 5'])).code, 0);
+    assert.deepEqual(await run(['wait', 'five']), { code: 0, stdout: '5\n', stderr: '' });
+    assert.match((await run(['wait', 'nobody'])).stderr, /no container named "nobody"/);
+    const ev = (await run(['events', '-o', 'json', '--since', '10m', '--filter', 'container=five', '--filter', 'event=Started', '--filter', 'event=Exited'])).stdout;
+    const items = (JSON.parse(ev) as { items: Array<{ reason: string; involvedObject: { name: string } }> }).items;
+    assert.ok(items.length >= 2 && items.every((e) => e.involvedObject.name === 'five' && ['Started', 'Exited'].includes(e.reason)), ev);
+    assert.equal((await run(['events', '--until', '2000-01-01T00:00:00Z', '--filter', 'type=container'])).stderr, 'No events found.\n');
+    assert.match((await run(['events', '--filter', 'colour=red'])).stderr, /--filter "colour=red": use type=container\|image/);
   });
 
   it('rm refuses a running container without -f, and says so', async () => {
@@ -91,6 +124,28 @@ describe('container verbs (CLI → API → controllers)', () => {
     assert.doesNotMatch((await run(['ps', '-a'])).stdout, /\bweb\b/);
     const missing = await run(['logs', 'nope']);
     assert.match(missing.stderr, /no container named "nope"/);
+  });
+
+  it('management groups and kubectl forms: container ls|inspect|prune, system df|info, get/describe/delete KIND/NAME, apply --dry-run', async () => {
+    assert.equal((await run(['run', '-d', '--name', 'grp', 'registry.test/busybox:1', 'sleep', '1000'])).code, 0);
+    assert.match((await run(['container', 'ls'])).stdout, /Up .*grp\n/);
+    assert.equal((await run(['container', 'inspect', '-f', '{{.Name}}', 'grp'])).stdout, '/grp\n');
+    assert.match((await run(['get', 'container/grp'])).stdout, /grp/);
+    assert.match((await run(['describe', 'container/grp'])).stdout, /grp/);
+    assert.match((await run(['get', 'container/grp', 'extra'])).stderr, /give either KIND\/NAME or KIND NAME/);
+    assert.match((await run(['system', 'df'])).stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+/);
+    assert.match((await run(['system', 'info'])).stdout, /Containers: \d+\n  Running: \d+/);
+    const file = join(tmp.path, 'dry.yaml');
+    await writeFile(file, 'apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: dry}\nspec: {image: "registry.test/busybox:1"}\n');
+    assert.equal((await run(['apply', '--dry-run=client', '-f', file])).stdout, 'container/dry created (dry run)\n');
+    assert.equal((await run(['apply', '--dry-run=server', '-f', file])).stdout, 'container/dry created (dry run)\n');
+    assert.match((await run(['apply', '--dry-run=maybe', '-f', file])).stderr, /--dry-run "maybe" must be client or server/);
+    assert.equal((await run(['get', 'container/dry'])).code, 1, 'nothing was applied');
+    assert.equal((await run(['stop', 'grp'])).code, 0);
+    const pr = await run(['container', 'prune', '-f']);
+    assert.match(pr.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n/);
+    assert.doesNotMatch((await run(['ps', '-a'])).stdout, /grp/);
+    assert.equal((await run(['container', 'prune'], )).stdout, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ', 'not confirmed: nothing done');
   });
 
   it('apply --wait: exit 0 once Ready; exit 1 when an object fails', async () => {

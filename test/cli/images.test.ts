@@ -2,11 +2,12 @@
 // rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout (to the
 // config file, and to a credential helper).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { berth } from '../fixtures/helpers.ts';
+import { BERTH, berth } from '../fixtures/helpers.ts';
 import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
 import { installCredentialHelper } from '../fixtures/cred-helper.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../fixtures/images.ts';
@@ -39,8 +40,13 @@ describe('image verbs (CLI → daemon → registry)', () => {
     const ls = await cli(['images']);
     assert.match(ls.stdout, /test\/busybox +v1/);
     assert.match(ls.stdout, /copies\/busybox +2/);
-    assert.match(ls.stdout, /2 images, .* in all \(shared layers counted once\)/);
-    const json = JSON.parse((await cli(['images', '-o', 'json'])).stdout) as { items: Array<{ size: number; platform: string }>; totalSize: number };
+    assert.match(ls.stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
+    assert.match(ls.stdout, /copies\/busybox +2 +[0-9a-f]{12} +(\d+ \w+|About an? \w+|Less than a second) ago +[\d.]+[kMG]?B\n/);
+    const ids = (await cli(['images', '-q'])).stdout.trim().split('\n');
+    assert.equal(ids.length, 1, 'both tags are one image');
+    assert.equal((await cli(['images', '--format', '{{.Repository}}:{{.Tag}}', '-f', 'reference=*/copies/*'])).stdout, `${target}\n`);
+    assert.equal((await cli(['images', '-f', 'dangling=true', '-q'])).stdout, '');
+    const json = JSON.parse((await cli(["images", "-o", "json"])).stdout) as { items: Array<{ size: number; platform: string }>; totalSize: number };
     assert.equal(json.totalSize, json.items[0]!.size, 'the two tags share every layer');
     // OCI's names (Debian's for amd64 and arm64 are the same), not Node's x64.
     assert.equal(json.items[0]!.platform, `linux/${execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim()}`);
@@ -50,8 +56,12 @@ describe('image verbs (CLI → daemon → registry)', () => {
   });
 
   it('inspect falls back to images; rmi refuses an image a container uses, unless forced', async () => {
-    const insp = JSON.parse((await cli(['inspect', w.image])).stdout) as Array<{ config: { config: { Cmd: string[] } } }>;
-    assert.deepEqual(insp[0]!.config.config.Cmd, ['sh']);
+    const insp = JSON.parse((await cli(['inspect', w.image])).stdout) as Array<{ Id: string; RepoTags: string[]; Config: { Cmd: string[] }; RootFS: { Layers: string[] }; Os: string }>;
+    assert.deepEqual(insp[0]!.Config.Cmd, ['sh']);
+    assert.ok(insp[0]!.RepoTags.includes(w.image.replace(/^docker\.io\//, '')), insp[0]!.RepoTags.join());
+    assert.equal(insp[0]!.Os, 'linux');
+    const f = await cli(['image', 'inspect', '-f', '{{.Id}} {{len .RootFS.Layers}} {{index .Config.Labels "org.example.test"}}', w.image]);
+    assert.deepEqual([f.code, f.stdout], [0, `${insp[0]!.Id} ${insp[0]!.RootFS.Layers.length} yes\n`]);
     await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 0\n'));
     await until('Running', async () => phase(await w.get('user')) === 'Running');
     await cli(['rmi', `${w.registry.host}/copies/busybox:2`]);
@@ -83,6 +93,24 @@ describe('image verbs (CLI → daemon → registry)', () => {
     assert.ok(l2.stdout.includes(`Loaded image: ${w.image}\n`), `the full name, from io.containerd.image.name: ${l2.stdout}`);
     const ls = (await cli(['images'])).stdout;
     assert.match(ls, /loaded\/app +7/);
+    // On stdout and stdin, as `docker save IMG > f.tar` and `docker load < f.tar`.
+    const piped = join(w.dir, 'piped.tar');
+    // Asynchronously: the daemon serving them runs in this process.
+    const sh = async (line: string) => (await promisify(execFile)('sh', ['-c', line], { encoding: 'utf8', env: { ...process.env, BERTH_SOCKET: w.socket } })).stdout;
+    await sh(`${BERTH} save loaded/app:7 > ${piped}`);
+    assert.equal((JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${piped}`], { encoding: 'utf8' })) as { Layers: string[] }).Layers.length, 3);
+    assert.equal(await sh(`${BERTH} load < ${piped}`), 'Loaded image: docker.io/loaded/app:7\n');
+  });
+
+  it('history: the build steps, newest first, with Docker\'s columns', async () => {
+    const h = await cli(['history', w.image]);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12}\s+/);
+    const q = (await cli(['image', 'history', '-q', w.image])).stdout.trim().split('\n');
+    assert.match(q[0]!, /^[0-9a-f]{12}$/);
+    assert.ok(q.slice(1).every((l) => l === '<missing>'));
+    const sizes = (await cli(['history', '-H=false', '--format', '{{.Size}}', w.image])).stdout.trim().split('\n').map(Number);
+    assert.ok(sizes.every((n) => Number.isInteger(n)) && sizes.some((n) => n > 0), sizes.join());
   });
 
   it('prune deletes what nothing needs, keeping what a container runs on', async () => {

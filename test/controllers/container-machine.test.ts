@@ -32,7 +32,7 @@ describe('Container machine: creation', () => {
       ],
     );
     assert.deepEqual(h.engine.calls, ['create web', 'start web']);
-    assert.deepEqual(h.events, ['Normal Created: Created container web', 'Normal Started: Started container web']);
+    assert.deepEqual(h.events, ['Normal Pulling: Pulling image "x"', 'Normal Created: Created container web', 'Normal Started: Started container web']);
   });
 
   it('a start failure is a StartError exit (exit code 128), restarted by policy', async () => {

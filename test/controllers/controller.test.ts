@@ -56,7 +56,7 @@ describe('ContainerController with the store', () => {
     assert.match(st.containerID, /^id1/);
     assert.deepEqual(st.conditions.map((c: any) => `${c.type}=${c.status}`), ['ImageReady=True', 'Started=True', 'Ready=True']);
     assert.deepEqual(t.engine.calls, ['ensureImage registry.test/busybox:1 IfNotPresent', 'create web', 'start web']);
-    assert.deepEqual(t.store.listEvents({ name: 'web' }).map((e) => e.reason), ['Created', 'Started']);
+    assert.deepEqual(t.store.listEvents({ name: 'web' }).map((e) => e.reason), ['Pulling', 'Created', 'Started']);
     assert.deepEqual(t.containers.view('web'), st, 'the view is the status in the store');
   });
 
@@ -148,6 +148,9 @@ describe('ContainerController with the store', () => {
     await t.converge();
     assert.equal(t.status('app').phase, 'WaitingForImage');
     assert.equal(t.status('app').reason, 'ImageNotFound');
+    // It waits for the Image object and says so; its name is never tried as a registry reference.
+    assert.match(t.store.listEvents({ name: 'app' }).map((e) => e.message).join('\n'), /^Waiting for image "tools": there is no Image object/m);
+    assert.ok(!t.engine.calls.some((c) => c.startsWith('ensureImage tools')), t.engine.calls.join(', '));
     t.store.put(ImageObject.parse({ apiVersion: 'berth.dev/v1', kind: 'Image', metadata: { name: 'tools' }, spec: { ref: 'registry.test/tools:1', pull: { policy: 'IfNotPresent' } } }), 'file:/t.yaml');
     await t.converge();
     const img = t.store.get('Image', 'tools')!.status as Record<string, any>;
@@ -155,6 +158,7 @@ describe('ContainerController with the store', () => {
     assert.match(img.digest, /^sha256:/);
     assert.equal(t.status('app').phase, 'Running');
     assert.deepEqual(t.store.listEvents({ kind: 'Image' }).map((e) => e.reason), ['Pulling', 'Pulled']);
+    assert.deepEqual(t.engine.calls.filter((c) => c.startsWith('ensureImage')).map((c) => c.split(' ')[1]), ['registry.test/tools:1']);
   });
 
   it('an image pull failure shows ImagePullBackOff and is retried', async () => {

@@ -72,10 +72,10 @@ export function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' });
 }
 
-/** GET http://host:port/: the body of a 200 answer, undefined for anything else (not listening yet...). */
-export function httpGet(host: string, port: number): Promise<string | undefined> {
+/** GET http://host:port/path: the body of a 200 answer, undefined for anything else (not listening yet...). */
+export function httpGet(host: string, port: number, path = '/'): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path: '/', timeout: 2000 }, (res) => {
+    const req = request({ host, port, path, timeout: 2000 }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));

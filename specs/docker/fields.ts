@@ -1,0 +1,38 @@
+// The ContainerSpec fields that carry what `berth run` says in Docker's words and Kubernetes has no
+// field for (or has at the Pod level): Docker's restart policy as given, --init, -P, --rm (-d),
+// --add-host, --pull. Each keeps Docker's meaning in the object; specs/docker/run.ts is the one
+// place that fills them from Docker's flags, and specs/docker/restart.ts reads the restart rule.
+import { z } from 'zod';
+
+export const DOCKER_RESTART_NAMES = ['no', 'always', 'on-failure', 'unless-stopped'] as const;
+export type DockerRestartName = (typeof DOCKER_RESTART_NAMES)[number];
+
+/** Docker's HostConfig.RestartPolicy, kept as `run --restart` / `update --restart` gave it. */
+export const DockerRestartPolicy = z.strictObject({
+  name: z.enum(DOCKER_RESTART_NAMES),
+  /** on-failure only: restarts after this many (0: no limit). */
+  maximumRetryCount: z.number().int().min(0).default(0),
+});
+
+/** Kubernetes' HostAlias (a Pod field): lines added to the container's /etc/hosts (Docker's --add-host). */
+export const HostAlias = z.strictObject({
+  ip: z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' }),
+  hostnames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?$/, 'must be a host name')).min(1),
+});
+
+export const dockerContainerFields = {
+  /** Kubernetes' imagePullPolicy for a registry reference (default IfNotPresent); Docker's --pull. */
+  imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).optional(),
+  hostAliases: z.array(HostAlias).optional(),
+  /** Docker's --init: a small init (tini) is PID 1, reaps zombies and forwards signals to the command. */
+  init: z.boolean().optional(),
+  /** Docker's -P: every port the image EXPOSEs is published on a free host port. */
+  publishAllPorts: z.boolean().optional(),
+  /** Docker's --rm: the object is deleted once its container has exited (needs restartPolicy Never). */
+  autoRemove: z.boolean().optional(),
+  /** Docker's --restart as given; when set, restartPolicy must be its Kubernetes equivalent. */
+  dockerRestartPolicy: DockerRestartPolicy.optional(),
+};
+
+export type DockerRestartPolicy = z.output<typeof DockerRestartPolicy>;
+export type HostAlias = z.output<typeof HostAlias>;
