@@ -10,7 +10,7 @@ import { attachNetwork, networkMode, portMappings, writeEtcFiles } from './conta
 import type { EngineImage, NetworkPort, SnapshotsPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
-import { readInside } from './runtime/monitored-runtime.ts';
+import { readInside, STDIN_ANNOTATION } from './runtime/monitored-runtime.ts';
 import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import type { ContainerRecord } from './container-store.ts';
@@ -75,6 +75,8 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
       'dev.berth.container.uid': req.owner.uid,
       'dev.berth.image.ref': image.ref,
       'dev.berth.image.digest': image.digest,
+      // The monitor keeps its stdin open for attach (there is no OCI field for it).
+      ...(req.spec.stdin ? { [STDIN_ANNOTATION]: 'true' } : {}),
     },
   });
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));

@@ -120,7 +120,7 @@ export function ociConfig(o: BundleOptions): OciConfig {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: run.terminal ?? false,
       user: { uid: o.user.uid, gid: o.user.gid, ...(o.user.additionalGids.length ? { additionalGids: o.user.additionalGids } : {}) },
       args: run.args,
       env: run.env,

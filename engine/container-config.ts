@@ -40,6 +40,8 @@ export interface ContainerRunConfig {
   /** As written ("1000", "1000:1000", "nobody"); resolveUser() turns it into ids. */
   user: string;
   hostname: string;
+  /** The process runs on a terminal (spec.tty). */
+  terminal?: boolean;
   stopSignal: string;
   readonlyRootfs: boolean;
   mounts: MountPlan[];
@@ -88,6 +90,8 @@ export function containerRunConfig(o: { name: string; spec: ContainerSpec; image
   const env = envMap(image.Env ?? []);
   if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
   env.set('HOSTNAME', hostname);
+  // On a terminal, a TERM its programs understand, as Docker sets it.
+  if (spec.tty && !env.has('TERM')) env.set('TERM', 'xterm');
   for (const e of spec.env ?? []) env.set(e.name, expandVars(e.value, env));
 
   const entrypoint = spec.command ?? image.Entrypoint ?? [];
@@ -116,6 +120,7 @@ export function containerRunConfig(o: { name: string; spec: ContainerSpec; image
     cwd: spec.workingDir ?? (image.WorkingDir || '/'),
     user: spec.user ?? (image.User || ''),
     hostname,
+    terminal: spec.tty ?? false,
     stopSignal: spec.stopSignal ?? (image.StopSignal || 'SIGTERM'),
     readonlyRootfs: spec.readOnlyRootFilesystem,
     mountRequests,

@@ -1,12 +1,13 @@
 /* berth-run: berth's OCI launcher. It runs the bundles runc runs, for what berth supports of the
  * runtime spec, with runc's semantics — in one process and one clone, which is why it is faster.
  *
- *   berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE]
+ *   berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE] [--console-socket PATH]
  *       creates the container and execs its process; exits 0 once the process runs (its pid in
  *       FILE). The init is cloned with CLONE_PARENT: it is the child of whoever started berth-run
- *       (berth-monitor, a subreaper, which waits for it and records its exit).
+ *       (berth-monitor, a subreaper, which waits for it and records its exit). With process.terminal
+ *       the init makes a pty in the container and sends its master on --console-socket (runc's way).
  *   berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID]
- *                  [--additional-gid GID]... -- ARGS...
+ *                  [--additional-gid GID]... [--tty --console-socket PATH] -- ARGS...
  *       runs ARGS in the container of init PID (its namespaces and cgroup, the config's
  *       capabilities and limits); exits with the process's code (128+signal when killed).
  * Errors: one JSON line {"level":"error","msg":...} in --log (as runc writes them), else stderr. */
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "console.h"
 #include "error.h"
 #include "mounts.h"
 #include "ns.h"
@@ -86,10 +88,11 @@ static int init_setup(const spec *s, int gofd, const int *tasks, size_t n_tasks,
   return 0;
 }
 
-/* Never returns: execs the container's process, or reports why not on errfd. */
-static void init_child(const spec *s, int errfd, int gofd, const int *tasks, size_t n_tasks, bool cgroupns) {
+/* Never returns: execs the container's process (on a terminal of its own when console >= 0), or
+ * reports why not on errfd. */
+static void init_child(const spec *s, int errfd, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, int console) {
   berth_err err = {{0}};
-  if (init_setup(s, gofd, tasks, n_tasks, cgroupns, &err) == 0) process_exec(s, &err);
+  if (init_setup(s, gofd, tasks, n_tasks, cgroupns, &err) == 0 && (console < 0 || console_setup(console, s->uid, &err) == 0)) process_exec(s, &err);
   if (write(errfd, err.msg, strlen(err.msg)) < 0) _exit(2);
   _exit(1);
 }
@@ -106,20 +109,25 @@ static int write_pid_file(const char *path, pid_t pid, berth_err *err) {
 }
 
 static int cmd_run(int argc, char **argv) {
-  static const struct option opts[] = {{"bundle", 1, 0, 'b'}, {"id", 1, 0, 'i'}, {"pid-file", 1, 0, 'p'}, {"log", 1, 0, 'l'}, {0, 0, 0, 0}};
-  const char *bundle = NULL, *id = NULL, *pid_file = NULL;
+  static const struct option opts[] = {{"bundle", 1, 0, 'b'}, {"id", 1, 0, 'i'}, {"pid-file", 1, 0, 'p'}, {"log", 1, 0, 'l'}, {"console-socket", 1, 0, 'k'}, {0, 0, 0, 0}};
+  const char *bundle = NULL, *id = NULL, *pid_file = NULL, *console_path = NULL;
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'b') bundle = optarg;
     else if (c == 'i') id = optarg;
     else if (c == 'p') pid_file = optarg;
     else if (c == 'l') log_path = optarg;
+    else if (c == 'k') console_path = optarg;
     else return 2;
   }
   if (!bundle || !id || !pid_file) return fprintf(stderr, "usage: berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE]\n"), 2;
   berth_err err = {{0}};
   spec s;
   if (spec_load(&s, bundle, &err) < 0) return report(err.msg);
+  if (s.terminal && !console_path) return report("config.json: process.terminal needs --console-socket (where the terminal's master goes)");
+  /* Connected on the host, used by the init once inside the container. */
+  cleanup_fd int console = s.terminal ? console_connect(console_path, &err) : -1;
+  if (s.terminal && console < 0) return report(err.msg);
   /* The sealed copy matters when container processes can see this one: a joined pid namespace (or
    * none). In a new one, the init is alone until it has exec'd the container's process. */
   bool new_pid_ns = false;
@@ -142,7 +150,7 @@ static int cmd_run(int argc, char **argv) {
   if (pid == 0) {
     close(errp[0]);
     close(gop[1]);
-    init_child(&s, errp[1], gop[0], tasks, (size_t)n_tasks, flags & CLONE_NEWCGROUP);
+    init_child(&s, errp[1], gop[0], tasks, (size_t)n_tasks, flags & CLONE_NEWCGROUP, console);
   }
   close(errp[1]);
   close(gop[0]);
@@ -167,9 +175,11 @@ static int cmd_run(int argc, char **argv) {
 }
 
 /* exec's overrides of the config's process: argv, env additions, cwd, user. */
-static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, berth_err *err) {
+static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, const char **console, berth_err *err) {
   static const struct option opts[] = {{"pid", 1, 0, 'p'},  {"bundle", 1, 0, 'b'}, {"cwd", 1, 0, 'c'}, {"env", 1, 0, 'e'},
-                                       {"user", 1, 0, 'u'}, {"additional-gid", 1, 0, 'g'}, {0, 0, 0, 0}};
+                                       {"user", 1, 0, 'u'}, {"additional-gid", 1, 0, 'g'}, {"tty", 0, 0, 't'},
+                                       {"console-socket", 1, 0, 'k'}, {0, 0, 0, 0}};
+  bool tty = false;
   const char *bundle = NULL, *cwd = NULL, *user = NULL;
   static const char *env[256];
   static gid_t gids[64];
@@ -182,10 +192,13 @@ static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, berth_err 
     else if (c == 'e' && n_env < 255) env[n_env++] = optarg;
     else if (c == 'u') user = optarg;
     else if (c == 'g' && n_gids < 64) gids[n_gids++] = (gid_t)atoi(optarg);
+    else if (c == 't') tty = true;
+    else if (c == 'k') *console = optarg;
     else return berth_failx(err, "exec: bad option");
   }
   if (!bundle || *pid <= 0 || optind >= argc)
     return berth_failx(err, "usage: berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID] -- ARGS...");
+  if (tty != (*console != NULL)) return berth_failx(err, "exec: --tty and --console-socket go together");
   if (spec_load(s, bundle, err) < 0) return -1;
   s->args = (const char **)argv + optind;
   s->n_args = (size_t)(argc - optind);
@@ -224,7 +237,11 @@ static int cmd_exec(int argc, char **argv) {
   berth_err err = {{0}};
   spec s;
   pid_t pid = 0;
-  if (exec_overrides(&s, argc, argv, &pid, &err) < 0) return report(err.msg), 126;
+  const char *console_path = NULL;
+  if (exec_overrides(&s, argc, argv, &pid, &console_path, &err) < 0) return report(err.msg), 126;
+  /* Connected on the host, before entering the container's mount namespace. */
+  cleanup_fd int console = console_path ? console_connect(console_path, &err) : -1;
+  if (console_path && console < 0) return report(err.msg), 126;
   if (s.cgroups_path && cgroup_join(s.cgroups_path, &err) < 0) return report(err.msg), 126;
   if (ns_enter(pid, &err) < 0) return report(err.msg), 126;
   int errp[2];
@@ -233,11 +250,15 @@ static int cmd_exec(int argc, char **argv) {
   if (exec_child < 0) return berth_fail(&err, "fork"), report(err.msg), 126;
   if (exec_child == 0) {
     close(errp[0]);
-    process_exec(&s, &err);
+    /* A terminal of its own: a new session, the pty made in the container's devpts. */
+    if (console >= 0 && setsid() < 0) berth_fail(&err, "setsid");
+    else if (console < 0 || console_setup(console, s.uid, &err) == 0) process_exec(&s, &err);
     if (write(errp[1], err.msg, strlen(err.msg)) < 0) _exit(2);
     _exit(127);
   }
   close(errp[1]);
+  if (console >= 0) close(console);
+  console = -1;
   struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
   int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);

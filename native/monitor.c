@@ -2,7 +2,9 @@
  * an OCI runtime (`runc create` + `runc start`, as conmon does), and then outlives the daemon:
  *  - it is a child subreaper, so the container's init is re-parented to it and it can wait for it and
  *    learn its real exit status (a foreground `runc run` would also delete the container at exit);
- *  - it holds the container's stdout/stderr pipes and writes them to a JSON-lines log (logfile.c);
+ *  - it holds the container's stdout/stderr pipes, or the master of its terminal (--terminal), and its
+ *    stdin (--stdin), writes the output to a JSON-lines log (logfile.c) and serves the streams on
+ *    the attach socket of --socket-dir (relay.c), so `berth attach` works across daemon restarts;
  *  - when the container ends it writes an exit file atomically (temp + rename) with the exit
  *    code, signal, OOM kill and time, which the TypeScript side waits for (inotify or polling).
  * The parent process returns once the container runs: exit 0 and "PID MONITOR_PID\n" on stdout, or exit 1 and
@@ -21,18 +23,22 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "console.h"
 #include "error.h"
 #include "logfile.h"
+#include "relay.h"
 
 typedef struct {
-  const char *id, *bundle, *runc, *runc_root, *launcher, *log, *exit_file, *pid_file, *runtime_log, *cgroup;
+  const char *id, *bundle, *runc, *runc_root, *launcher, *log, *exit_file, *pid_file, *runtime_log, *cgroup, *socket_dir;
   off_t log_max;
   int log_files;
+  bool terminal, stdin_open;
 } options;
 
 static int usage(void) {
   fprintf(stderr, "usage: berth-monitor --id ID --bundle DIR --runc PATH --runc-root DIR --log FILE --exit-file FILE "
                   "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N]\n"
+                  "       [--socket-dir DIR (attach.sock there)] [--terminal] [--stdin]\n"
                   "   or: berth-monitor --launcher PATH (berth-run instead of --runc/--runc-root) ...\n");
   return 2;
 }
@@ -42,7 +48,7 @@ static int parse(int argc, char **argv, options *o) {
       {"id", 1, 0, 'i'},       {"bundle", 1, 0, 'b'},   {"runc", 1, 0, 'r'},         {"runc-root", 1, 0, 'R'},
       {"log", 1, 0, 'l'},      {"exit-file", 1, 0, 'e'}, {"pid-file", 1, 0, 'p'},    {"runtime-log", 1, 0, 'L'},
       {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {"launcher", 1, 0, 'x'},
-      {"log-max-files", 1, 0, 'n'}, {0, 0, 0, 0}};
+      {"log-max-files", 1, 0, 'n'}, {"socket-dir", 1, 0, 's'}, {"terminal", 0, 0, 't'}, {"stdin", 0, 0, 'I'}, {0, 0, 0, 0}};
   memset(o, 0, sizeof *o);
   o->log_max = 10 * 1024 * 1024;
   o->log_files = 2;
@@ -61,15 +67,21 @@ static int parse(int argc, char **argv, options *o) {
     case 'm': o->log_max = atoll(optarg); break;
     case 'n': o->log_files = atoi(optarg); break;
     case 'x': o->launcher = optarg; break;
+    case 's': o->socket_dir = optarg; break;
+    case 't': o->terminal = true; break;
+    case 'I': o->stdin_open = true; break;
     default: return -1;
     }
   }
   if (!o->id || !o->bundle || (!o->launcher && (!o->runc || !o->runc_root)) || !o->log || !o->exit_file || !o->pid_file || !o->runtime_log) return -1;
+  if ((o->terminal || o->stdin_open) && !o->socket_dir) return -1;
   return 0;
 }
 
-/* Runs the runtime with stdin /dev/null and stdout/stderr on the given fds; returns its wait status. */
-static int run_runtime(char *const argv[], int out, int errfd, berth_err *err) {
+/* Runs the runtime with stdin `in` (-1: /dev/null) and stdout/stderr on the given fds; returns its
+ * wait status. With a console socket (console >= 0), takes the terminal the runtime sends on it
+ * meanwhile (into *master). */
+static int run_runtime(char *const argv[], int in, int out, int errfd, int console, int *master, berth_err *err) {
   pid_t pid = fork();
   if (pid < 0) return berth_fail(err, "fork '%s'", argv[0]);
   if (pid == 0) {
@@ -78,15 +90,30 @@ static int run_runtime(char *const argv[], int out, int errfd, berth_err *err) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    int null = open("/dev/null", O_RDONLY);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0) _exit(127);
+    if (in < 0) in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0) _exit(127);
     execv(argv[0], argv);
     _exit(127);
   }
   int status;
-  while (waitpid(pid, &status, 0) < 0) {
+  for (;;) {
+    if (console >= 0 && *master < 0) {
+      /* The runtime connects while it runs; it may also fail before it does. */
+      struct pollfd p = {console, POLLIN, 0};
+      if (poll(&p, 1, 10) > 0) {
+        *master = console_receive(console, err);
+        if (*master < 0) return kill(pid, SIGKILL), waitpid(pid, &status, 0), -1;
+      }
+      pid_t w = waitpid(pid, &status, WNOHANG);
+      if (w == pid) break;
+      if (w < 0 && errno != EINTR) return berth_fail(err, "waitpid '%s'", argv[0]);
+      continue;
+    }
+    if (waitpid(pid, &status, 0) == pid) break;
     if (errno != EINTR) return berth_fail(err, "waitpid '%s'", argv[0]);
   }
+  if (console >= 0 && *master < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return berth_failx(err, "'%s' started the container without passing its terminal on the console socket", argv[0]);
   return status;
 }
 
@@ -165,20 +192,63 @@ static int write_exit(const options *o, int status, long oom_before, berth_err *
   return 0;
 }
 
-/* Copies what is readable on fd to the log; returns 0 at end of file, 1 if more may come, -1 on error. */
-static int pump(int fd, const char *stream, logfile *log, berth_err *err) {
+/* Copies what is readable on fd to the log and the attached clients; returns 0 at end of file, 1 if
+ * more may come, -1 on error. A terminal's master reads EIO once no process holds its slave: its end. */
+static int pump(int fd, int stream, logfile *log, relay *r, berth_err *err) {
   char buf[16384];
   ssize_t n = read(fd, buf, sizeof buf);
-  if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 1 : berth_fail(err, "read %s", stream);
+  if (n < 0 && errno == EIO) return 0;
+  if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 1 : berth_fail(err, "read %s", stream == FRAME_STDOUT ? "stdout" : "stderr");
   if (n == 0) return 0;
-  return logfile_write(log, stream, buf, (size_t)n, err) < 0 ? -1 : 1;
+  relay_output(r, stream, buf, (size_t)n);
+  return logfile_write(log, stream == FRAME_STDOUT ? "stdout" : "stderr", buf, (size_t)n, err) < 0 ? -1 : 1;
+}
+
+/* Creates the container through the runtime (and starts it, with runc): its pid, or -1 with the
+ * reason in err. The container's output goes to out/errp (or the terminal, into *master). */
+static int start_container(const options *o, int in, int out[2], int errp[2], int *master, berth_err *err) {
+  /* The console socket's path is given through /proc (the state dir's path may be longer than a
+   * socket address holds); the runtime connects to it before it enters the container. */
+  char console_path[64];
+  snprintf(console_path, sizeof console_path, "/proc/%d/cwd/console.sock", (int)getpid());
+  cleanup_fd int console = o->terminal ? console_listen("console.sock", err) : -1;
+  if (o->terminal && console < 0) return -1;
+  /* With berth's launcher one step creates the container and execs its process; its init is cloned
+   * as our child (CLONE_PARENT), so there is no `start` and nothing to delete on failure. */
+  char *launch[] = {(char *)o->launcher, "run", "--bundle", (char *)o->bundle, "--id", (char *)o->id, "--pid-file", (char *)o->pid_file,
+                    "--log", (char *)o->runtime_log, o->terminal ? "--console-socket" : NULL, console_path, NULL};
+  char *create[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
+                    "create", "--bundle", (char *)o->bundle, "--pid-file", (char *)o->pid_file, o->terminal ? "--console-socket" : (char *)o->id,
+                    o->terminal ? console_path : NULL, (char *)o->id, NULL};
+  int st = run_runtime(o->launcher ? launch : create, in, out[1], errp[1], console, master, err);
+  close(out[1]);
+  close(errp[1]);
+  if (o->terminal) unlink("console.sock");
+  if (st < 0) return -1;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    runtime_error(o->runtime_log, err->msg, sizeof err->msg);
+    return -1;
+  }
+  int pid = read_pid(o->pid_file, err);
+  if (pid < 0 || o->launcher) return pid;
+  char *start[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
+                   "start", (char *)o->id, NULL};
+  cleanup_fd int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  st = run_runtime(start, -1, null, null, -1, NULL, err);
+  if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    if (st >= 0) runtime_error(o->runtime_log, err->msg, sizeof err->msg);
+    kill(pid, SIGKILL);
+    return -1;
+  }
+  return pid;
 }
 
 /* The monitor proper: runs in its own session after the parent has returned. */
 static int monitor(const options *o, int ready) {
   berth_err err = {{0}};
-  int out[2], errp[2];
+  int out[2], errp[2], in[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) return dprintf(ready, "error pipe: %s\n", strerror(errno)), 1;
+  if (o->stdin_open && !o->terminal && pipe2(in, O_CLOEXEC) < 0) return dprintf(ready, "error pipe: %s\n", strerror(errno)), 1;
   logfile log;
   if (logfile_open(&log, o->log, o->log_max, o->log_files, &err) < 0) return dprintf(ready, "error %s\n", err.msg), 1;
 
@@ -190,64 +260,54 @@ static int monitor(const options *o, int ready) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return dprintf(ready, "error signalfd: %s\n", strerror(errno)), 1;
 
-  /* With berth's launcher one step creates the container and execs its process; its init is cloned
-   * as our child (CLONE_PARENT), so there is no `start` and nothing to delete on failure. */
-  char *launch[] = {(char *)o->launcher, "run", "--bundle", (char *)o->bundle, "--id", (char *)o->id, "--pid-file", (char *)o->pid_file,
-                    "--log", (char *)o->runtime_log, NULL};
-  char *create[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
-                    "create", "--bundle", (char *)o->bundle, "--pid-file", (char *)o->pid_file, (char *)o->id, NULL};
-  int st = run_runtime(o->launcher ? launch : create, out[1], errp[1], &err);
-  close(out[1]);
-  close(errp[1]);
-  if (st < 0) return dprintf(ready, "error %s\n", err.msg), 1;
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    char msg[2048];
-    runtime_error(o->runtime_log, msg, sizeof msg);
-    return dprintf(ready, "error %s\n", msg), 1;
-  }
-  int pid = read_pid(o->pid_file, &err);
+  int master = -1;
+  int pid = start_container(o, in[0], out, errp, &master, &err);
+  if (in[0] >= 0) close(in[0]);
   if (pid < 0) return dprintf(ready, "error %s\n", err.msg), 1;
   long oom_before = oom_kills(o->cgroup);
-
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (!o->launcher) {
-    char *start[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
-                     "start", (char *)o->id, NULL};
-    st = run_runtime(start, null, null, &err);
-    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-      char msg[2048];
-      if (st < 0) snprintf(msg, sizeof msg, "%s", err.msg);
-      else runtime_error(o->runtime_log, msg, sizeof msg);
-      kill(pid, SIGKILL);
-      return dprintf(ready, "error %s\n", msg), 1;
-    }
+  /* The attach socket exists before the daemon learns that the container runs. */
+  int listen_fd = -1;
+  if (o->socket_dir && (listen_fd = console_listen("attach.sock", &err)) < 0) {
+    kill(pid, SIGKILL);
+    return dprintf(ready, "error %s\n", err.msg), 1;
   }
+  relay clients;
+  relay_init(&clients, listen_fd, o->terminal ? master : in[1], master, o->terminal || o->stdin_open);
+
   dprintf(ready, "ok %d %d\n", pid, (int)getpid());
   close(ready);
   /* From here on nobody reads our own stdio. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   dup2(null, 0);
   dup2(null, 1);
   dup2(null, 2);
 
-  fcntl(out[0], F_SETFL, O_NONBLOCK);
-  fcntl(errp[0], F_SETFL, O_NONBLOCK);
-  struct pollfd fds[3] = {{out[0], POLLIN, 0}, {errp[0], POLLIN, 0}, {sfd, POLLIN, 0}};
+  /* The output: the terminal's master, or the stdout and stderr pipes. */
+  int src[2] = {o->terminal ? master : out[0], o->terminal ? -1 : errp[0]};
+  if (o->terminal) close(out[0]), close(errp[0]);
+  int open_streams = o->terminal ? 1 : 2;
+  for (int i = 0; i < 2; i++) if (src[i] >= 0) fcntl(src[i], F_SETFL, fcntl(src[i], F_GETFL) | O_NONBLOCK);
   int status = 0;
   bool exited = false;
-  int open_streams = 2;
-  /* Until init has exited and both streams are at end of file (or a second has passed since the
+  /* Until init has exited and every stream is at end of file (or a second has passed since the
    * exit: a process that escaped the pid namespace's end cannot keep us forever). */
-  int drain_ms = -1;
-  while (!exited || (open_streams > 0 && drain_ms != 0)) {
-    int n = poll(fds, 3, exited ? 1000 : -1);
+  while (!exited || open_streams > 0) {
+    struct pollfd fds[3 + 2 + RELAY_MAX_CLIENTS];
+    fds[0] = (struct pollfd){src[0], POLLIN, 0};
+    fds[1] = (struct pollfd){src[1], POLLIN, 0};
+    fds[2] = (struct pollfd){sfd, POLLIN, 0};
+    size_t n_relay = relay_pollfds(&clients, fds + 3, 2 + RELAY_MAX_CLIENTS);
+    int n = poll(fds, 3 + n_relay, exited ? 1000 : -1);
     if (n < 0 && errno != EINTR) break;
     if (n == 0 && exited) break;
+    if (n <= 0) continue;
     for (int i = 0; i < 2; i++) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      int r = pump(fds[i].fd, i == 0 ? "stdout" : "stderr", &log, &err);
+      if (src[i] < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int r = pump(src[i], i == 0 ? FRAME_STDOUT : FRAME_STDERR, &log, &clients, &err);
       if (r <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
+        /* The terminal's master stays open for resizes until the end. */
+        if (src[i] != master) close(src[i]);
+        src[i] = -1;
         open_streams--;
       }
     }
@@ -264,8 +324,12 @@ static int monitor(const options *o, int ready) {
         }
       }
     }
+    relay_handle(&clients, fds + 3, n_relay);
   }
   if (write_exit(o, status, oom_before, &err) < 0) return 1;
+  /* The attached clients see the end of their stream once the exit is recorded. */
+  if (o->socket_dir) unlink("attach.sock");
+  relay_close(&clients);
   return 0;
 }
 
@@ -303,7 +367,11 @@ int main(int argc, char **argv) {
     dprintf(ready[1], "error prctl PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
     return 1;
   }
-  /* The monitor must not keep the daemon's cwd (a mount point) busy. */
-  if (chdir("/") < 0) return 1;
+  /* The monitor must not keep the daemon's cwd (a mount point) busy; its sockets are in its state
+   * directory, named relative to it (a socket's address holds 108 bytes, the path may be longer). */
+  if (chdir(o.socket_dir ? o.socket_dir : "/") < 0) {
+    dprintf(ready[1], "error chdir '%s': %s\n", o.socket_dir, strerror(errno));
+    return 1;
+  }
   return monitor(&o, ready[1]);
 }

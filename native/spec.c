@@ -103,7 +103,8 @@ static int process(json_object *p, spec *s, berth_err *err) {
   if (str(p, "cwd", &s->cwd, "process", err) < 0) return -1;
   if (s->cwd[0] != '/') return berth_failx(err, "config.json: process.cwd '%s' must be an absolute path", s->cwd);
   json_object *t = get(p, "terminal");
-  if (t && json_object_get_boolean(t)) return berth_failx(err, "config.json: process.terminal is not supported by berth's launcher");
+  /* A pty made in the container, its master sent on --console-socket (launcher.c, console.c). */
+  s->terminal = t && json_object_get_boolean(t);
   json_object *u = get(p, "user");
   int64_t uid = 0, gid = 0;
   if (i64(u, "uid", &uid, "process.user", err) < 0 || i64(u, "gid", &gid, "process.user", err) < 0) return -1;

@@ -41,6 +41,7 @@ typedef struct {
   const char **env; /* NULL-terminated */
   size_t n_env;
   const char *cwd;
+  bool terminal;
   uid_t uid;
   gid_t gid;
   gid_t *additional_gids;

@@ -195,6 +195,12 @@ export const ContainerSpec = z.strictObject({
   readOnlyRootFilesystem: z.boolean().default(false),
   stopSignal: z.string().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+  /** Kubernetes' `tty`: the process runs on a terminal of its own (Docker's -t); `berth attach` reaches it. */
+  tty: z.boolean().optional(),
+  /** Kubernetes' `stdin`: the process's stdin stays open for `berth attach` (Docker's -i). */
+  stdin: z.boolean().optional(),
+  /** Kubernetes' `stdinOnce`: stdin is closed when the first attached client closes it (Docker's `run -i`). */
+  stdinOnce: z.boolean().optional(),
   ...dockerContainerFields,
 }).superRefine((spec, ctx) => {
   if (spec.dockerRestartPolicy && kubeRestartOf(spec.dockerRestartPolicy) !== spec.restartPolicy) {

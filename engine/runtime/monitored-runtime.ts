@@ -19,7 +19,9 @@ import { resolveUser, type ResolvedUser } from '../container-config.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { readCgroupStats } from './cgroup-stats.ts';
 import { readJsonLog } from './json-log.ts';
-import type { ContainerState, ExecOptions, ExecResult, LogOptions, RunOptions, Runtime } from './runtime.ts';
+import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOptions, RunOptions, Runtime } from './runtime.ts';
+import { attachMonitor, startExec } from './sessions.ts';
+import type { ExecSession, StdioSession } from './stdio.ts';
 import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 export const run = promisify(execFile);
@@ -48,7 +50,14 @@ export interface Meta {
   monitorPid?: number;
   /** cgroupsPath of the bundle's config: where stats and OOM kills are read. */
   cgroup?: string;
+  /** The process runs on a terminal (process.terminal), whose master the monitor holds. */
+  tty?: boolean;
+  /** Its stdin is kept open by the monitor (annotation dev.berth.stdin). */
+  stdin?: boolean;
 }
+
+/** The bundle annotation that keeps a container's stdin open (Kubernetes' `stdin`, Docker's -i). */
+export const STDIN_ANNOTATION = 'dev.berth.stdin';
 
 export type ContainerPaths = ReturnType<MonitoredRuntime['paths']>;
 /** What the runtime itself says of a live container; undefined: it does not know it (ended). */
@@ -77,8 +86,12 @@ export abstract class MonitoredRuntime implements Runtime {
   protected abstract signal(meta: Meta, signal: string): Promise<void>;
   protected abstract freeze(meta: Meta): Promise<void>;
   protected abstract thaw(meta: Meta): Promise<void>;
-  /** The command that runs an exec'd process in the container, its stdio being the caller's. */
-  protected abstract execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]>;
+  /**
+   * The command that runs an exec'd process in the container, its stdio being the caller's; with
+   * tty, on a terminal of its own sent to @CONSOLE@ (berth-exectty's). `detached`: the command
+   * exits once the process runs, its pid in @PIDFILE@.
+   */
+  protected abstract execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined, tty?: boolean): Promise<[string, string[], { detached: boolean }?]>;
   /** Removes what the runtime keeps of an ended container (its record, its cgroup). */
   protected abstract remove(meta: Meta): Promise<void>;
 
@@ -92,7 +105,7 @@ export abstract class MonitoredRuntime implements Runtime {
     const p = this.paths(o.id);
     const config = JSON.parse(await readFile(join(o.bundle, 'config.json'), 'utf8').catch((err) => {
       throw new InvalidArgumentError(`bundle ${o.bundle}: cannot read config.json: ${(err as Error).message}`);
-    })) as { linux?: { cgroupsPath?: string } };
+    })) as { linux?: { cgroupsPath?: string }; process?: { terminal?: boolean }; annotations?: Record<string, string> };
     await mkdir(this.dir, { recursive: true });
     try {
       await mkdir(p.dir, { mode: 0o700 });
@@ -100,13 +113,20 @@ export abstract class MonitoredRuntime implements Runtime {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
       throw err;
     }
-    const meta: Meta = { id: o.id, bundle: o.bundle, createdAt: new Date().toISOString(), ...(config.linux?.cgroupsPath ? { cgroup: config.linux.cgroupsPath } : {}) };
+    const tty = config.process?.terminal === true;
+    const stdin = config.annotations?.[STDIN_ANNOTATION] === 'true';
+    const meta: Meta = {
+      id: o.id, bundle: o.bundle, createdAt: new Date().toISOString(), ...(config.linux?.cgroupsPath ? { cgroup: config.linux.cgroupsPath } : {}),
+      ...(tty ? { tty } : {}), ...(stdin ? { stdin } : {}),
+    };
     await writeFile(p.meta, JSON.stringify(meta));
     try {
       const args = [
         '--id', o.id, '--bundle', o.bundle, ...(await this.runtimeArgs(meta)),
         '--log', p.log, '--exit-file', p.exit, '--pid-file', p.pid, '--runtime-log', p.runtimeLog,
         '--log-max-size', String(this.#logMax), '--log-max-files', String(this.#logFiles), ...(meta.cgroup ? ['--cgroup', meta.cgroup.replace(/^\/+/, '')] : []),
+        // The attach socket (and the terminal's console socket) live in the state directory.
+        '--socket-dir', p.dir, ...(tty ? ['--terminal'] : []), ...(stdin ? ['--stdin'] : []),
       ];
       const { stdout } = await run(monitorPath(), args);
       const [pid, monitorPid] = stdout.trim().split(' ').map(Number);
@@ -221,12 +241,7 @@ export abstract class MonitoredRuntime implements Runtime {
     const meta = await this.meta(id);
     const s = await this.#stateOf(meta);
     if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
-    let user: ResolvedUser | undefined;
-    if (o.user) {
-      const rootfs = await rootfsOf(meta.bundle);
-      user = resolveUser(o.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
-    }
-    const [cmd, args] = await this.execCommand(meta, o, user);
+    const [cmd, args] = await this.execCommand(meta, o, await this.#execUser(meta, o));
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -242,6 +257,26 @@ export abstract class MonitoredRuntime implements Runtime {
     if (timedOut) return { exitCode: 137, signal: 'SIGKILL', stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
     const exitCode = code ?? 128 + (sig ? constants.signals[sig] : 0);
     return { exitCode, ...(exitCode > 128 && exitCode < 160 ? { signal: signalName(exitCode - 128) } : {}), stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  }
+
+  async attach(id: string, o: { replay?: boolean } = {}): Promise<StdioSession> {
+    const meta = await this.meta(id);
+    if ((await this.#stateOf(meta)).status === 'stopped') throw new FailedPreconditionError(`container ${id} is not running; attach needs it running`);
+    return attachMonitor(id, this.paths(id).dir, { tty: meta.tty === true, ...(o.replay ? { replay: true } : {}) });
+  }
+
+  async execSession(id: string, o: ExecSessionOptions): Promise<ExecSession> {
+    const meta = await this.meta(id);
+    const s = await this.#stateOf(meta);
+    if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
+    const [cmd, args, how] = await this.execCommand(meta, o, await this.#execUser(meta, o), o.tty);
+    return startExec({ cmd, args, tty: o.tty, detached: how?.detached ?? false, dir: this.paths(id).dir, exectty: nativeBinary('berth-exectty') });
+  }
+
+  async #execUser(meta: Meta, o: ExecOptions): Promise<ResolvedUser | undefined> {
+    if (!o.user) return undefined;
+    const rootfs = await rootfsOf(meta.bundle);
+    return resolveUser(o.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
   }
 
   async stats(id: string): Promise<Stats> {

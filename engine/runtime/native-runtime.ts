@@ -97,8 +97,8 @@ export class NativeRuntime extends MonitoredRuntime {
     await this.#setFrozen(meta, false);
   }
 
-  protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]> {
-    const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle];
+  protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined, tty = false): Promise<[string, string[]]> {
+    const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle, ...(tty ? ['--tty', '--console-socket', '@CONSOLE@'] : [])];
     for (const e of o.env ?? []) args.push('--env', e);
     if (o.cwd) args.push('--cwd', o.cwd);
     if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gid', String(g)]));

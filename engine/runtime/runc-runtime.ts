@@ -90,12 +90,14 @@ export class RuncRuntime extends MonitoredRuntime {
     await this.#runcRun('resume', meta.id);
   }
 
-  protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]> {
-    const args = ['--root', this.#runcRoot, 'exec'];
+  protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined, tty = false): Promise<[string, string[], { detached: boolean }]> {
+    // On a terminal, runc sends the pty's master to the console socket only when detached (else it
+    // relays the terminal itself, on its own): the process is then berth-exectty's, a subreaper.
+    const args = ['--root', this.#runcRoot, 'exec', ...(tty ? ['--detach', '--tty', '--console-socket', '@CONSOLE@', '--pid-file', '@PIDFILE@'] : [])];
     for (const e of o.env ?? []) args.push('--env', e);
     if (o.cwd) args.push('--cwd', o.cwd);
     if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gids', String(g)]));
-    return [await this.#runcPath(), [...args, meta.id, ...o.args]];
+    return [await this.#runcPath(), [...args, meta.id, ...o.args], { detached: tty }];
   }
 
   protected async remove(meta: Meta): Promise<void> {

@@ -2,6 +2,7 @@
 // NativeRuntime (berth's C launcher + monitor, native/) and RuncRuntime (the runc binary), which
 // are checked against each other by one shared conformance suite (test/runtime/conformance.ts).
 import type { ExitInfo, LogEntry, ProcessState, Stats } from '../../specs/api/containers.ts';
+import type { ExecSession, StdioSession } from './stdio.ts';
 
 export interface ContainerState {
   id: string;
@@ -31,6 +32,11 @@ export interface ExecOptions {
   timeoutMs?: number;
 }
 
+/** An exec whose streams are held open (exec -i, -t): on a terminal of its own with tty. */
+export interface ExecSessionOptions extends Omit<ExecOptions, 'timeoutMs'> {
+  tty: boolean;
+}
+
 export interface ExecResult {
   exitCode: number;
   signal?: string;
@@ -58,6 +64,10 @@ export interface Runtime {
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+  /** The running container's streams, from its monitor (replay: its output since it started, once). */
+  attach(id: string, opts?: { replay?: boolean }): Promise<StdioSession>;
+  /** Starts a process in the running container with its streams held open. */
+  execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession>;
   stats(id: string): Promise<Stats>;
   /** Resolves when the container's process has ended (at once if it already has). */
   wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;

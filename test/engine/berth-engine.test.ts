@@ -77,6 +77,15 @@ class FakeRuntime implements Runtime {
     this.#get(id);
     return { exitCode: 0, stdout: Buffer.from('out'), stderr: Buffer.alloc(0) };
   }
+  // Streams are the monitored runtimes' (test/engine/runtime/); this engine test has no process.
+  async attach(id: string): Promise<never> {
+    this.#get(id);
+    throw new FailedPreconditionError(`the fake runtime has no streams for ${id}`);
+  }
+  async execSession(id: string): Promise<never> {
+    this.#get(id);
+    throw new FailedPreconditionError(`the fake runtime has no streams for ${id}`);
+  }
   async stats(id: string): Promise<Stats> {
     this.#get(id);
     return { cpuUsageSeconds: 1, memoryUsageBytes: 2, memoryWorkingSetBytes: 2, memoryLimitBytes: 0, pids: 1, readAt: 't3' };

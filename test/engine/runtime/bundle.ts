@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ociConfig } from '../../../engine/bundle.ts';
 import type { ContainerRunConfig } from '../../../engine/container-config.ts';
+import { STDIN_ANNOTATION } from '../../../engine/runtime/monitored-runtime.ts';
 import { makeBusyboxRootfs } from '../../fixtures/rootfs.ts';
 
 export interface BundleSpec extends Partial<ContainerRunConfig> {
@@ -14,6 +15,8 @@ export interface BundleSpec extends Partial<ContainerRunConfig> {
   hostNetwork?: boolean;
   /** Join this network namespace (as the engine does with the network manager's). */
   netnsPath?: string;
+  /** Keep its stdin open (the annotation the engine writes for spec.stdin). */
+  stdin?: boolean;
 }
 
 /** A shared read-only busybox rootfs per suite, one bundle directory per container. */
@@ -29,6 +32,7 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     readonlyRootfs: s.readonlyRootfs ?? true,
     mounts: s.mounts ?? [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
     resources: s.resources ?? {},
+    ...(s.terminal ? { terminal: true } : {}),
   };
   const config = ociConfig({
     run,
@@ -36,7 +40,7 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     rootfs,
     ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
     etcFiles: {},
-    annotations: { 'dev.berth.test': 'conformance' },
+    annotations: { 'dev.berth.test': 'conformance', ...(s.stdin ? { [STDIN_ANNOTATION]: 'true' } : {}) },
     cgroupsPath: `/${cgroupParent}/${id}`,
   });
   // A new, empty network namespace unless the test wants the host's (the engine adds a path).
