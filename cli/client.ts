@@ -2,6 +2,7 @@
 // requests, NDJSON streams, raw uploads and downloads; API errors come back as the same errdefs
 // classes the daemon threw, so verbs check them by class.
 import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { BerthError, errorFromJSON, UnavailableError } from '../specs/errdefs.ts';
 
@@ -60,16 +61,7 @@ export class ApiClient {
     if (Buffer.isBuffer(payload)) headers['content-length'] = String(payload.length);
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({ ...this.#target, method, path: path + queryString(opts.query), headers, signal: opts.signal }, resolve);
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPIPE', 'ECONNRESET'].includes(err.code ?? '')) {
-          reject(
-            new UnavailableError(
-              `cannot reach the berth daemon at ${this.address}: is \`berth daemon\` running? (${err.code}; set --socket or BERTH_SOCKET)`,
-              { cause: err },
-            ),
-          );
-        } else reject(err);
-      });
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.#unreachable(err)));
       if (payload instanceof Readable) payload.pipe(req);
       else req.end(payload);
     });
@@ -84,6 +76,38 @@ export class ApiClient {
       throw body?.error ? errorFromJSON(body.error) : new BerthError(`daemon answered ${res.statusCode}: ${text.slice(0, 500)}`);
     }
     return res;
+  }
+
+  /**
+   * A stream route (attach, exec start): the request upgraded to a raw connection (`Upgrade: tcp`,
+   * Docker's hijack); resolves with the connection and its content type, or throws the API's error.
+   */
+  async upgrade(method: string, path: string, opts: { query?: Query } = {}): Promise<{ socket: Socket; contentType: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ ...this.#target, method, path: path + queryString(opts.query), headers: { connection: 'Upgrade', upgrade: 'tcp' } });
+      req.on('upgrade', (res, socket, head) => {
+        if (head.length) socket.unshift(head);
+        resolve({ socket, contentType: String(res.headers['content-type'] ?? '') });
+      });
+      req.on('response', (res) => {
+        void readAll(res).then((body) => {
+          let e: { error?: { kind?: string; message?: string } } | undefined;
+          try {
+            e = JSON.parse(body.toString('utf8'));
+          } catch {
+            // not one of ours
+          }
+          reject(e?.error ? errorFromJSON(e.error) : new BerthError(`daemon answered ${res.statusCode} to an upgrade: ${body.toString('utf8').slice(0, 500)}`));
+        }, reject);
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.#unreachable(err)));
+      req.end();
+    });
+  }
+
+  #unreachable(err: NodeJS.ErrnoException): Error {
+    if (!['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPIPE', 'ECONNRESET'].includes(err.code ?? '')) return err;
+    return new UnavailableError(`cannot reach the berth daemon at ${this.address}: is \`berth daemon\` running? (${err.code}; set --socket or BERTH_SOCKET)`, { cause: err });
   }
 
   /** A JSON request; resolves with the parsed reply (undefined for an empty one). */

@@ -15,7 +15,8 @@ import type { CreateRequest, Engine, EngineContainer, ImageHandle, ProbeCheck, P
 import { runProbeCheck } from './probes.ts';
 import { checkBerthContainerId } from './ids.ts';
 import { processesInPidNamespaceOf } from './processes.ts';
-import type { ContainerState, ExecOptions, ExecResult, LogOptions, Runtime } from './runtime/runtime.ts';
+import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOptions, Runtime } from './runtime/runtime.ts';
+import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { ImageSpec } from '../specs/schema.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../specs/api/containers.ts';
@@ -224,6 +225,16 @@ export class BerthEngine implements Engine {
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
     await this.#store.get(id);
     return this.#o.runtime.exec(id, opts);
+  }
+
+  async attach(id: string, opts: { replay?: boolean } = {}): Promise<StdioSession> {
+    await this.#store.get(id);
+    return this.#o.runtime.attach(id, opts);
+  }
+
+  async execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession> {
+    await this.#store.get(id);
+    return this.#o.runtime.execSession(id, opts);
   }
 
   probe(id: string, check: ProbeCheck): Promise<ProbeOutcome> {

@@ -2,7 +2,8 @@
 // Controllers never touch files or processes; the implementation (berth-engine.ts, BerthEngine)
 // turns these verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
-import type { ExecOptions, ExecResult, LogOptions } from './runtime/runtime.ts';
+import type { ExecOptions, ExecResult, ExecSessionOptions, LogOptions } from './runtime/runtime.ts';
+import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
@@ -101,5 +102,13 @@ export interface ContainerEngine {
   top(id: string): Promise<ProcessInfo[]>;
 }
 
-export interface Engine extends ImageEngine, ContainerEngine {}
+/** The streams of running containers and of exec'd processes (attach, run -it, exec -it). */
+export interface ContainerStreams {
+  /** The running container's streams (replay: its output since it started, once). */
+  attach(id: string, opts?: { replay?: boolean }): Promise<StdioSession>;
+  /** Starts a process in the running container with its streams held open. */
+  execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession>;
+}
+
+export interface Engine extends ImageEngine, ContainerEngine, ContainerStreams {}
 

@@ -1,7 +1,7 @@
 // The shape of an API route. Each domain has a module `server/routes/<domain>.ts` whose default
 // export turns the daemon context into its routes; server/routes/index.ts lists the modules.
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { DaemonContext } from './context.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -27,7 +27,16 @@ export type ApiReply =
   | { status?: number; json: unknown }
   | { status?: number; ndjson: AsyncIterable<unknown> }
   | { status?: number; contentType?: string; headers?: Record<string, string>; body: Buffer | Readable | AsyncIterable<Uint8Array> }
-  | { status: 204 };
+  | { status: 204 }
+  /** A stream route (attach, exec start): the connection, once upgraded (server/streams/upgrade.ts). */
+  | { hijack: HijackReply };
+
+export interface HijackReply {
+  /** Docker's application/vnd.docker.raw-stream (a terminal) or …multiplexed-stream. */
+  contentType: string;
+  /** Serves the streams on the upgraded connection; resolves when they end. */
+  serve(socket: Duplex): Promise<void>;
+}
 
 export interface Route {
   method: HttpMethod;

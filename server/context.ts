@@ -55,6 +55,8 @@ export interface DaemonContext {
   controllers?: Controllers;
   /** Every verb on containers, for any API (server/services/containers.ts); present once the controllers run. */
   containers?: import('./services/containers.ts').ContainerService;
+  /** Attach, resize and exec sessions (server/services/attach.ts); present once the controllers run. */
+  streams?: import('./services/attach.ts').StreamService;
   /** The watched manifest directories; started in the background, changed by a reload. */
   watches?: import('./watch.ts').WatchSet;
   /** How the last reload (SIGHUP) went: `berth info` shows it. */

@@ -144,6 +144,8 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
       ...(ctx.volumes ? { volumes: ctx.volumes, preflight: checkBindSources } : {}),
       ...(ctx.images ? { images: ctx.images } : {}),
     });
+    const { StreamService } = await import('./services/attach.ts');
+    ctx.streams = new StreamService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine });
     ctx.onShutdown(() => controllers.stop());
   }
   if (ctx.options.metricsAddr) {

@@ -11,6 +11,7 @@ import Router from 'find-my-way';
 import { BerthError, errorToJSON, InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/errdefs.ts';
 import type { ApiReply, ApiRequest, Route } from './api.ts';
 import type { Logger } from './log.ts';
+import { createUpgradeHandler } from './streams/upgrade.ts';
 
 /** JSON bodies above this are refused; uploads (rawBody routes) stream and have no such limit. */
 const MAX_JSON_BODY = 64 * 1024 * 1024;
@@ -103,12 +104,15 @@ async function sendReply(res: ServerResponse, reply: ApiReply, signal: AbortSign
     await pipeline(reply.body instanceof Readable ? reply.body : Readable.from(reply.body), res);
     return;
   }
+  if ('hijack' in reply) {
+    throw new InvalidArgumentError('this route streams over an upgraded connection: send it with "Connection: Upgrade" and "Upgrade: tcp"');
+  }
   res.writeHead(reply.status);
   res.end();
 }
 
-/** Builds the request handler for a set of routes (exported for tests that mount it themselves). */
-export function createHandler(routes: Route[], log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+/** The routes matched by method and path: the route and its path parameters, or NotFound. */
+function routeFinder(routes: Route[]): (method: string, path: string) => { route: Route; params: Record<string, string> } {
   const router = Router({ ignoreTrailingSlash: true });
   for (const r of routes) {
     try {
@@ -117,6 +121,18 @@ export function createHandler(routes: Route[], log: Logger): (req: IncomingMessa
       throw new Error(`route ${r.method} ${r.path} conflicts with another: ${(e as Error).message}`);
     }
   }
+  return (method, path) => {
+    const found = router.find(method as 'GET', path);
+    if (!found) throw new NotFoundError(`no API route ${method} ${path}; see docs/api.md for the routes`);
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
+    return { route: found.store as Route, params };
+  };
+}
+
+/** Builds the request handler for a set of routes (exported for tests that mount it themselves). */
+export function createHandler(routes: Route[], log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  const find = routeFinder(routes);
   return (req, res) => {
     const ac = new AbortController();
     // 'close' on the response fires when it ended or the connection dropped; only the latter aborts.
@@ -127,11 +143,7 @@ export function createHandler(routes: Route[], log: Logger): (req: IncomingMessa
     const started = Date.now();
     void (async () => {
       try {
-        const found = router.find(req.method as 'GET', url.pathname);
-        if (!found) throw new NotFoundError(`no API route ${req.method} ${url.pathname}; see docs/api.md for the routes`);
-        const route = found.store as Route;
-        const params: Record<string, string> = {};
-        for (const [k, v] of Object.entries(found.params)) if (v !== undefined) params[k] = v;
+        const { route, params } = find(req.method ?? 'GET', url.pathname);
         const body = route.rawBody ? undefined : await readJsonBody(req);
         const apiReq: ApiRequest = { params, query: url.searchParams, body, raw: req, signal: ac.signal };
         await sendReply(res, await route.handler(apiReq), ac.signal);
@@ -186,6 +198,8 @@ async function socketGid(g: SocketGroup, log: Logger): Promise<number | undefine
 export async function startServer(routes: Route[], listen: string, log: Logger, o: { group?: SocketGroup } = {}): Promise<ApiServer> {
   const handler = createHandler(routes, log);
   const server: Server = createServer(handler);
+  // Streams (attach, exec start) upgrade the connection, as Docker's hijack does.
+  server.on('upgrade', createUpgradeHandler(routeFinder(routes), log));
   // Streams (events --follow, logs -f) stay open indefinitely.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

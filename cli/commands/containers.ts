@@ -45,8 +45,14 @@ export function register(program: Command): void {
     .option('-e, --env <NAME=VALUE>', 'environment variable (repeatable)', collect, [])
     .option('-u, --user <user>', 'user[:group]')
     .option('-w, --workdir <dir>', 'working directory')
+    .option('-i, --interactive', 'keep stdin open: this terminal\'s input goes to the process')
+    .option('-t, --tty', 'run the process on a terminal of its own')
+    .option('--detach-keys <keys>', 'the keys that detach from the process (default ctrl-p,ctrl-q)')
     .passThroughOptions()
-    .action(action(async (name: string, command: string[], opts, cmd: Command) => (await verbs()).exec(await clientFor(cmd), name, command, opts)));
+    .action(action(async (name: string, command: string[], opts, cmd: Command) =>
+      opts.interactive || opts.tty
+        ? (await import('../verbs/attach.ts')).execAttached(await clientFor(cmd), name, command, opts)
+        : (await verbs()).exec(await clientFor(cmd), name, command, opts)));
 
   for (const [verb, what] of [
     ['stop', 'stop containers (with their stop signal and grace period); they stay stopped until `start`'],

@@ -2,6 +2,7 @@
 // `register(program: Command)`; it imports only types statically and loads its work lazily in the
 // action (`await import(...)`), because all modules are loaded on every start. Add yours here.
 import type { Command } from 'commander';
+import * as attach from './attach.ts';
 import * as build from './build.ts';
 import * as containers from './containers.ts';
 import * as daemon from './daemon.ts';
@@ -13,4 +14,4 @@ import * as run from './run.ts';
 import * as system from './system.ts';
 import * as volumes from './volumes.ts';
 
-export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, run, containers, images, network, volumes, build, system, daemon];
+export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, run, containers, attach, images, network, volumes, build, system, daemon];

@@ -11,6 +11,8 @@ function containerFlags(c: Command): Command {
     .argument('[args...]', 'arguments: they replace the image\'s CMD (its ENTRYPOINT stays)')
     .helpOption('--help', 'display help for command')
     .option('--name <name>', 'name of the container (default: run-<random>)')
+    .option('-i, --interactive', 'keep stdin open (attached: this terminal\'s input goes to it)')
+    .option('-t, --tty', 'run the process on a terminal of its own')
     .option('--rm', 'remove the container when it exits (with -d too)')
     .option('-e, --env <NAME=VALUE>', 'set an environment variable; NAME alone takes this shell\'s value (repeatable)', collect, [])
     .option('--env-file <file>', 'read NAME=VALUE lines from a file (repeatable)', collect, [])
@@ -45,5 +47,6 @@ function containerFlags(c: Command): Command {
 export function register(program: Command): void {
   containerFlags(program.command('run').description('run a command in a new container'))
     .option('-d, --detach', 'run in the background and print the container id')
+    .option('--detach-keys <keys>', 'the keys that detach from the container (default ctrl-p,ctrl-q)')
     .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, args, opts)));
 }

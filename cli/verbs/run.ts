@@ -8,6 +8,7 @@ import type { ApiClient } from '../client.ts';
 
 export interface RunCliOptions extends Omit<DockerRunOptions, 'envFiles'> {
   envFile?: string[];
+  detachKeys?: string;
 }
 
 /** The request for POST /v1/containers: --env-file files are read here, on the client, as Docker's. */
@@ -29,6 +30,8 @@ export function printLog(e: LogEntry, timestamps: boolean): void {
 }
 
 export async function run(client: ApiClient, image: string, args: string[], o: RunCliOptions): Promise<number> {
+  const attached = !o.detach && (o.interactive || o.tty);
+  if (attached) (await import('./attach.ts')).checkTty(!!o.interactive, !!o.tty);
   const { volumesToCreate, ...body } = await runRequest(image, args, o);
   // `--mount type=volume,…,volume-opt=…`: the volume is made with those options first (Docker's way).
   for (const v of volumesToCreate ?? []) await client.json('POST', '/v1/volumes', { body: v });
@@ -46,6 +49,14 @@ export async function run(client: ApiClient, image: string, args: string[], o: R
   process.on('SIGINT', onSignal);
   try {
     await waitStarted(client, name, o.rm);
+    if (attached) {
+      // Detached from (the detach keys): it keeps running, and --rm is then the daemon's (autoRemove).
+      if ((await (await import('./attach.ts')).runAttached(client, name, { interactive: !!o.interactive, ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) })) === 'detached') {
+        o = { ...o, rm: false };
+        return 0;
+      }
+      return (await exited).exitCode ?? 125;
+    }
     for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: true } })) printLog(e, false);
     return (await exited).exitCode ?? 125;
   } finally {

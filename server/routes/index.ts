@@ -8,10 +8,11 @@ import events from './events.ts';
 import images from './images.ts';
 import networks from './networks.ts';
 import objects from './objects.ts';
+import streams from './streams.ts';
 import system from './system.ts';
 import volumes from './volumes.ts';
 
-export const routeModules: RouteModule[] = [system, objects, events, containers, images, networks, volumes, build];
+export const routeModules: RouteModule[] = [system, objects, events, containers, streams, images, networks, volumes, build];
 
 export function allRoutes(ctx: DaemonContext): Route[] {
   return routeModules.flatMap((m) => m(ctx));

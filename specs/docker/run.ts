@@ -15,6 +15,10 @@ export interface DockerRunOptions extends MountFlags {
   rm?: boolean;
   /** With rm: the daemon removes it once exited (autoRemove); in the foreground the client does, after reading its output. */
   detach?: boolean;
+  /** -i: stdin kept open (Kubernetes' stdin); attached (no -d), closed when the client's ends (stdinOnce). */
+  interactive?: boolean;
+  /** -t: a terminal (Kubernetes' tty). */
+  tty?: boolean;
   env?: string[];
   /** The --env-file files, read by the client: their name (for errors) and text. */
   envFiles?: Array<{ file: string; text: string }>;
@@ -154,7 +158,11 @@ export function dockerRunRequest(image: string, args: string[], o: DockerRunOpti
   if (o.user) spec.user = o.user;
   if (o.hostname) spec.hostname = o.hostname;
   if (o.init) spec.init = true;
-  if (o.rm && o.detach) spec.autoRemove = true;
+  if (o.tty) spec.tty = true;
+  if (o.interactive) spec.stdin = true;
+  if (o.interactive && !o.detach) spec.stdinOnce = true;
+  // With -d, or attached to a terminal one may detach from, --rm is the daemon's once it has exited.
+  if (o.rm && (o.detach || o.interactive || o.tty)) spec.autoRemove = true;
   if (o.addHost?.length) spec.hostAliases = hostAliases(o.addHost);
   if (o.stopSignal) spec.stopSignal = o.stopSignal;
   if (o.stopTimeout !== undefined) {

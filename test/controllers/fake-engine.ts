@@ -1,10 +1,10 @@
 // An in-memory engine for the pure unit tests of the controllers' decisions and timing (driven by a
 // SimulatedClock): records every call, lets the test end a container's process, and can be told to
 // fail a verb. The real engine is exercised by the end-to-end tests.
-import type { ContainerEngine, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy } from '../../engine/engine.ts';
+import type { ContainerEngine, ContainerStreams, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy } from '../../engine/engine.ts';
 import { runProbeCheck } from '../../engine/probes.ts';
 import type { ExecOptions, ExecResult, LogOptions } from '../../engine/runtime/runtime.ts';
-import { NotFoundError } from '../../specs/errdefs.ts';
+import { FailedPreconditionError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Clock } from '../../controllers/clock.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../../specs/api/containers.ts';
 
@@ -13,7 +13,7 @@ interface Fake extends EngineContainer {
   starts: number;
 }
 
-export class FakeEngine implements ContainerEngine, ImageEngine {
+export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngine {
   readonly containers = new Map<string, Fake>();
   readonly specs = new Map<string, CreateRequest['spec']>();
   readonly images = new Map<string, ImageHandle>();
@@ -181,6 +181,17 @@ export class FakeEngine implements ContainerEngine, ImageEngine {
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
     this.get(id);
     return this.execResult(id, opts);
+  }
+
+  // No process runs here, so there are no streams: the real ones are checked in test/engine/runtime/streams.ts.
+  async attach(id: string): Promise<never> {
+    this.get(id);
+    throw new FailedPreconditionError(`the fake engine runs no process for ${id}: no streams`);
+  }
+
+  async execSession(id: string): Promise<never> {
+    this.get(id);
+    throw new FailedPreconditionError(`the fake engine runs no process for ${id}: no streams`);
   }
 
   /** The engine's own checks: exec probes run through this fake's exec (execResult), sockets for real. */
