@@ -36,7 +36,9 @@ export async function attach(client: ApiClient, name: string, o: { stdin?: boole
   const stdin = o.stdin !== false && spec.stdin === true;
   checkTty(stdin, spec.tty === true);
   const target = c.metadata.name;
-  const exited = client.json<WaitResult>('GET', `/v1/containers/${target}/wait`);
+  // Its exit is waited for from the start: once it has ended, it may be gone (--rm).
+  const ac = new AbortController();
+  const exited = client.json<WaitResult>('GET', `/v1/containers/${target}/wait`, { signal: ac.signal });
   exited.catch(() => undefined);
   const end = await streamAttached(client, {
     path: `/v1/containers/${target}/attach`,
@@ -46,6 +48,7 @@ export async function attach(client: ApiClient, name: string, o: { stdin?: boole
     detachKeys: keys.bytes,
   });
   if (end === 'detached') {
+    ac.abort();
     process.stderr.write('read escape sequence\n');
     return 1;
   }

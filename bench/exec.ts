@@ -1,0 +1,94 @@
+// `npm run bench -- exec [rounds]`: `berth exec NAME true` against `docker exec NAME true` (the private
+// dockerd of bench/dockerd.ts), both through their CLIs on a running busybox container; and one
+// keystroke's round trip through an attached terminal — typed into `berth attach` / `docker attach`
+// running on a pseudo-terminal (util-linux `script`), until the container's terminal echoes it back.
+// The last line is the exec figure.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { cleanupRoot } from '../test/e2e/helpers.ts';
+import { spawnDaemon } from '../test/e2e/terminal-harness.ts';
+import { BERTH } from '../test/fixtures/helpers.ts';
+import { buildLayoutImage, pushToRegistry } from '../test/fixtures/images.ts';
+import { startRegistry } from '../test/fixtures/registry.ts';
+import { startDockerd } from './dockerd.ts';
+import { interleave, median, report } from './lib.ts';
+
+const run = promisify(execFile);
+
+/** A command on a pseudo-terminal; `roundTrip()` types one key and times until the screen shows it. */
+function keyboard(cmd: string): { roundTrip(key: string): Promise<number>; ready(text: string): Promise<void>; close(): void } {
+  const child = spawn('script', ['-q', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, SHELL: '/bin/sh' } });
+  let screen = '';
+  let wake: (() => void) | undefined;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString();
+    wake?.();
+  });
+  const seen = async (text: string, from: number) => {
+    const limit = Date.now() + 20_000;
+    while (!screen.slice(from).includes(text)) {
+      if (Date.now() > limit || child.exitCode !== null) throw new Error(`${cmd}: never showed ${JSON.stringify(text)}: ${JSON.stringify(screen.slice(-300))}`);
+      await new Promise<void>((r) => ((wake = r), setTimeout(r, 100)));
+    }
+  };
+  return {
+    async ready(text) {
+      await seen(text, 0);
+    },
+    async roundTrip(key) {
+      const from = screen.length;
+      const t0 = performance.now();
+      child.stdin.write(key);
+      await seen(key, from);
+      return performance.now() - t0;
+    },
+    close: () => child.kill('SIGKILL'),
+  };
+}
+
+export default async function bench(args: string[]): Promise<void> {
+  const rounds = Number(args[0] ?? 30);
+  const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-exec-'));
+  const registry = await startRegistry();
+  const image = `${registry.host}/bench/busybox:1`;
+  pushToRegistry(buildLayoutImage(join(tmp, 'src')).layout, image);
+  const dockerd = await startDockerd({ insecureRegistries: [registry.host] });
+  const root = join(tmp, 'root');
+  const socket = join(tmp, 'berth.sock');
+  const cgroupParent = `berth-bench-${randomBytes(3).toString('hex')}`;
+  const daemon = await spawnDaemon({ root, socket, dir: tmp, cgroupParent, runtime: 'native' });
+  const berth = (a: string[]) => run(process.execPath, [BERTH, ...a], { env: { ...process.env, BERTH_SOCKET: socket } });
+  const keyboards: Array<{ close(): void }> = [];
+  try {
+    await berth(['run', '-d', '--name', 'bx', image, 'sleep', '600']);
+    await dockerd.docker(['run', '-d', '--name', 'dx', image, 'sleep', '600']);
+    const exec = await interleave(rounds, { berth: () => berth(['exec', 'bx', 'true']), docker: () => dockerd.docker(['exec', 'dx', 'true']) }, { warmup: 2 });
+
+    // A terminal whose line discipline echoes each key: cat reads lines, the echo comes at once.
+    await berth(['run', '-itd', '--name', 'bt', image, 'cat']);
+    await dockerd.docker(['run', '-itd', '--name', 'dt', image, 'cat']);
+    const mine = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bt`);
+    const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
+    keyboards.push(mine, theirs);
+    // Attached once a typed key comes back.
+    await mine.roundTrip('#');
+    await theirs.roundTrip('#');
+    const keys = 'abcdefghijklmnopqrstuvwxyz';
+    let k = 0;
+    const key = await interleave(rounds, { berth: () => mine.roundTrip(keys[k++ % 26]!), docker: () => theirs.roundTrip(keys[k++ % 26]!) }, { warmup: 2 });
+    report('exec-keystroke', median(key.berth!), 'docker', median(key.docker!), 'ms');
+    report('exec', median(exec.berth!), 'docker', median(exec.docker!), 'ms');
+  } finally {
+    for (const kb of keyboards) kb.close();
+    await daemon.stop().catch(() => undefined);
+    await dockerd.stop();
+    await cleanupRoot(root, cgroupParent);
+    await registry.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

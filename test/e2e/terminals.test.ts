@@ -1,0 +1,117 @@
+// Terminals and stdin end to end: the compiled CLI on a real pseudo-terminal (util-linux `script`)
+// against a `berth daemon` process with berth's native runtime — a shell typed into through
+// `run -it` and `exec -it`, the window's size followed, attach / detach / attach again, attach
+// after a daemon restart, the terminal's modes restored when the daemon is SIGKILLed mid-session,
+// and stdin piped through `run -i`.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { berth } from '../fixtures/helpers.ts';
+import { insidePrivateNetns } from '../engine/network/harness.ts';
+import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess } from './terminal-harness.ts';
+import { until, world, type World } from './helpers.ts';
+
+if (insidePrivateNetns(import.meta.url)) {
+  describe('terminals and stdin through the CLI', { timeout: 600_000 }, () => {
+    let w: World;
+    let daemon: DaemonProcess;
+    const start = async () => (daemon = await spawnDaemon({ root: w.root, socket: w.socket, dir: w.dir, cgroupParent: w.cgroupParent, runtime: 'native' }));
+    const cli = (args: string[], input?: string) => berth(args, { socket: w.socket, ...(input !== undefined ? { input } : {}) });
+    const ok = async (args: string[]) => {
+      const r = await cli(args);
+      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const term = (args: string[], after?: string) => onTerminal(args, { socket: w.socket, dir: w.dir, ...(after ? { after } : {}) });
+    before(async () => {
+      w = await world();
+      await start();
+    });
+    after(async () => {
+      closeTerminals();
+      await daemon?.stop().catch(() => undefined);
+      await w?.teardown();
+    });
+
+    it('run -it: a shell typed into, the window size followed, `exit 3` is the exit code', async () => {
+      const t = term(['run', '-it', '--rm', '--name', 'shell', w.image, 'sh']);
+      await t.see(' # ');
+      t.type('echo $((6*7))\r');
+      await t.see(/\n42\n/);
+      await t.resize(40, 100);
+      const mark = t.screen.length;
+      t.type('stty size\r');
+      await t.see(/\n40 100\n/, mark);
+      t.type('exit 3\r');
+      assert.equal(await t.exited, 3, t.screen);
+      await until('--rm', async () => !(await ok(['ps', '-a'])).includes('shell'));
+    });
+
+    it('exec -it: a shell in a running container, its own terminal size, its exit code', async () => {
+      await ok(['run', '-d', '--name', 'box', w.image, 'sleep', '600']);
+      const t = term(['exec', '-it', 'box', 'sh']);
+      await t.see(' # ');
+      await t.resize(21, 77);
+      t.type('stty size; echo in-$(hostname)\r');
+      await t.see(/\n21 77\nin-box\n/);
+      t.type('exit 3\r');
+      assert.equal(await t.exited, 3, t.screen);
+      await ok(['rm', '-f', 'box']);
+    });
+
+    it('run -i with stdin piped: `echo hi | berth run -i --rm IMG cat` prints hi; -it without a terminal is refused', async () => {
+      const r = await cli(['run', '-i', '--rm', w.image, 'cat'], 'hi\n');
+      assert.deepEqual([r.code, r.stdout], [0, 'hi\n'], r.stderr);
+      const e = await cli(['exec', '-i', 'nothere', 'cat'], '');
+      assert.equal(e.code, 1);
+      const t = await cli(['run', '-it', '--rm', w.image, 'sh'], 'exit\n');
+      assert.equal(t.code, 1);
+      assert.match(t.stderr, /the input device is not a TTY/);
+    });
+
+    it('attach to a container started with -itd, detach with ctrl-p ctrl-q (it keeps running), attach again', async () => {
+      assert.match(await ok(['run', '-itd', '--name', 'att', w.image, 'sh']), /^[0-9a-f]{64}\n$/);
+      const first = term(['attach', 'att']);
+      first.type('echo at$((2+3))\r');
+      await first.see(/\nat5\n/);
+      first.type('\x10\x11');
+      assert.equal(await first.exited, 1);
+      assert.match(first.screen, /read escape sequence/);
+      assert.match(await ok(['ps']), /att/);
+      const second = term(['attach', '--detach-keys', 'ctrl-x,x', 'att']);
+      second.type('echo again$((1+2))\r');
+      await second.see(/\nagain3\n/);
+      second.type('exit 7\r');
+      assert.equal(await second.exited, 7, second.screen);
+      // What the terminal showed is the container's log too.
+      assert.match(await ok(['logs', 'att']), /again3/);
+      await ok(['rm', 'att']);
+    });
+
+    it('attaches after a daemon restart: berth-monitor holds the terminal meanwhile', async () => {
+      await ok(['run', '-itd', '--name', 'kept', w.image, 'sh']);
+      await daemon.stop('SIGTERM');
+      await start();
+      const t = term(['attach', 'kept']);
+      t.type('echo back$((4+4))\r');
+      await t.see(/\nback8\n/);
+      t.type('\x10\x11');
+      assert.equal(await t.exited, 1);
+      await ok(['rm', '-f', 'kept']);
+    });
+
+    it('restores the terminal\'s modes when the daemon is SIGKILLed mid-session', async () => {
+      await ok(['run', '-itd', '--name', 'orphan', w.image, 'sh']);
+      const t = term(['attach', 'orphan'], 'echo MODES; stty -a');
+      t.type('echo k$((1+1))\r');
+      await t.see(/\nk2\n/);
+      assert.match(await t.settings(), /-icanon/, 'raw while attached');
+      await daemon.stop('SIGKILL');
+      assert.notEqual(await t.exited, 0);
+      const modes = t.screen.slice(t.screen.indexOf('MODES'));
+      assert.match(modes, /[ \n]icanon[ \n]/, modes);
+      assert.match(modes, /[ \n]echo[ \n]/, modes);
+      await start();
+      await ok(['rm', '-f', 'orphan']);
+    });
+  });
+}
