@@ -1,14 +1,14 @@
 // `npm run bench -- exec [rounds]`: `berth exec NAME true` against `docker exec NAME true` (the private
 // dockerd of bench/dockerd.ts), both through their CLIs on a running busybox container; and one
-// keystroke's round trip through an attached terminal — typed into `berth attach` / `docker attach`
-// running on a pseudo-terminal (util-linux `script`), until the container's terminal echoes it back.
+// keystroke's round trip through an attached terminal — a lowercase letter typed into `berth attach` /
+// `docker attach` running on a pseudo-terminal (util-linux `script`), until the container's `tr`
+// (its terminal raw, no echo) has sent it back in uppercase: a local echo cannot pass for it.
 // The last line is the exec figure.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { cleanupRoot } from '../test/e2e/helpers.ts';
 import { spawnDaemon } from '../test/e2e/terminal-harness.ts';
@@ -20,8 +20,8 @@ import { interleave, median, report } from './lib.ts';
 
 const run = promisify(execFile);
 
-/** A command on a pseudo-terminal; `roundTrip()` types one key and times until the screen shows it. */
-function keyboard(cmd: string): { roundTrip(key: string): Promise<number>; ready(text: string): Promise<void>; close(): void } {
+/** A command on a pseudo-terminal; `roundTrip()` types one key and waits until the screen shows `back`. */
+function keyboard(cmd: string): { roundTrip(key: string, back: string): Promise<void>; close(): void } {
   const child = spawn('script', ['-q', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, SHELL: '/bin/sh' } });
   let screen = '';
   let wake: (() => void) | undefined;
@@ -37,15 +37,10 @@ function keyboard(cmd: string): { roundTrip(key: string): Promise<number>; ready
     }
   };
   return {
-    async ready(text) {
-      await seen(text, 0);
-    },
-    async roundTrip(key) {
+    async roundTrip(key, back) {
       const from = screen.length;
-      const t0 = performance.now();
       child.stdin.write(key);
-      await seen(key, from);
-      return performance.now() - t0;
+      await seen(back, from);
     },
     close: () => child.kill('SIGKILL'),
   };
@@ -69,18 +64,24 @@ export default async function bench(args: string[]): Promise<void> {
     await dockerd.docker(['run', '-d', '--name', 'dx', image, 'sleep', '600']);
     const exec = await interleave(rounds, { berth: () => berth(['exec', 'bx', 'true']), docker: () => dockerd.docker(['exec', 'dx', 'true']) }, { warmup: 2 });
 
-    // A terminal whose line discipline echoes each key: cat reads lines, the echo comes at once.
-    await berth(['run', '-itd', '--name', 'bt', image, 'cat']);
-    await dockerd.docker(['run', '-itd', '--name', 'dt', image, 'cat']);
+    // Each key comes back at once, changed: the terminal raw and without echo, tr unbuffered.
+    const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
+    await berth(['run', '-itd', '--name', 'bt', image, ...upper]);
+    await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
     const mine = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
     keyboards.push(mine, theirs);
     // Attached once a typed key comes back.
-    await mine.roundTrip('#');
-    await theirs.roundTrip('#');
+    await mine.roundTrip('z', 'Z');
+    await theirs.roundTrip('z', 'Z');
     const keys = 'abcdefghijklmnopqrstuvwxyz';
     let k = 0;
-    const key = await interleave(rounds, { berth: () => mine.roundTrip(keys[k++ % 26]!), docker: () => theirs.roundTrip(keys[k++ % 26]!) }, { warmup: 2 });
+    const next = () => keys[k++ % 26]!;
+    const typed = (kb: typeof mine) => () => {
+      const c = next();
+      return kb.roundTrip(c, c.toUpperCase());
+    };
+    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs) }, { warmup: 2 });
     report('exec-keystroke', median(key.berth!), 'docker', median(key.docker!), 'ms');
     report('exec', median(exec.berth!), 'docker', median(exec.docker!), 'ms');
   } finally {

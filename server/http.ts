@@ -199,7 +199,8 @@ export async function startServer(routes: Route[], listen: string, log: Logger, 
   const handler = createHandler(routes, log);
   const server: Server = createServer(handler);
   // Streams (attach, exec start) upgrade the connection, as Docker's hijack does.
-  server.on('upgrade', createUpgradeHandler(routeFinder(routes), log));
+  const upgrades = createUpgradeHandler(routeFinder(routes), log);
+  server.on('upgrade', upgrades.handle);
   // Streams (events --follow, logs -f) stay open indefinitely.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -227,6 +228,7 @@ export async function startServer(routes: Route[], listen: string, log: Logger, 
         server.close(() => resolve());
         // Open streams would hold close() forever.
         server.closeAllConnections();
+        upgrades.closeAll();
       }).then(async () => {
         if ('path' in where) await unlink(where.path).catch(() => {});
       }),

@@ -1,7 +1,7 @@
 // The Docker-style verbs (run: run.ts, ps: ps.ts, inspect: inspect.ts): logs, wait, exec, stop,
 // start, kill, rm, pause, unpause, stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import { printLog } from './run.ts';
+import { printLog } from '../print-log.ts';
 import type { Resource } from '../../specs/schema.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable, humanSize } from '../output.ts';

@@ -5,6 +5,7 @@ import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { dockerRunRequest, type DockerRunOptions } from '../../specs/docker/run.ts';
 import type { ContainerDetail, LogEntry, WaitResult } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
+import { printLog } from '../print-log.ts';
 
 export interface RunCliOptions extends Omit<DockerRunOptions, 'envFiles'> {
   envFile?: string[];
@@ -24,10 +25,7 @@ export async function runRequest(image: string, args: string[], o: RunCliOptions
   return dockerRunRequest(image, args, { ...o, envFiles }, process.env);
 }
 
-export function printLog(e: LogEntry, timestamps: boolean): void {
-  const out = e.stream === 'stderr' ? process.stderr : process.stdout;
-  out.write(timestamps ? `${e.time} ${e.log}` : e.log);
-}
+export { printLog };
 
 export async function run(client: ApiClient, image: string, args: string[], o: RunCliOptions): Promise<number> {
   const attached = !o.detach && (o.interactive || o.tty);

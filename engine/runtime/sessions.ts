@@ -27,7 +27,8 @@ export async function attachMonitor(id: string, dir: string, o: { tty: boolean; 
     }).catch((err: NodeJS.ErrnoException) => {
       throw new FailedPreconditionError(`container ${id} is not running (its monitor does not answer: ${err.code ?? err.message}); attach needs it running`);
     });
-    return new FrameSession({ tty: o.tty, input: socket, output: socket, close: () => socket.destroy(), ...(o.replay ? { replay: true } : {}) });
+    // Closed by ending it: what was sent (a resize) still reaches the monitor, which then hangs up.
+    return new FrameSession({ tty: o.tty, input: socket, output: socket, close: () => socket.end(), ...(o.replay ? { replay: true } : {}) });
   } finally {
     closeSync(dirfd);
   }

@@ -47,10 +47,13 @@ class OutputQueue {
   #ended = 0;
   #wake: (() => void) | undefined;
 
+  #stopped = false;
+
   constructor(sources: Readable[], take: (src: Readable, chunk: Buffer) => OutputChunk[]) {
     this.#sources = sources;
     for (const s of sources) {
       s.on('data', (chunk: Buffer) => {
+        if (this.#stopped) return;
         this.#items.push(...take(s, chunk));
         if (this.#items.length > 64) for (const x of this.#sources) x.pause();
         this.#wake?.();
@@ -63,6 +66,15 @@ class OutputQueue {
       s.once('error', () => s.destroy());
       s.once('close', () => s.readableEnded || end());
     }
+  }
+
+  /** Nobody takes the output any more: what still comes is read and dropped, and the iteration ends. */
+  stop(): void {
+    this.#stopped = true;
+    this.#items.length = 0;
+    this.#ended = this.#sources.length;
+    for (const s of this.#sources) if (!s.destroyed) s.resume();
+    this.#wake?.();
   }
 
   async *iterate(): AsyncIterable<OutputChunk> {
@@ -122,6 +134,7 @@ export class FrameSession implements StdioSession {
   }
 
   close(): void {
+    this.#queue.stop();
     this.#closeAll();
   }
 }
@@ -177,8 +190,7 @@ export class PipeSession implements ExecSession {
   }
 
   close(): void {
+    this.#queue.stop();
     this.#child.stdin?.end();
-    this.#child.stdout?.destroy();
-    this.#child.stderr?.destroy();
   }
 }

@@ -15,8 +15,15 @@ function httpError(socket: Duplex, err: unknown): void {
   socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-export function createUpgradeHandler(find: FindRoute, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  return (req, socket, head) => {
+/**
+ * The upgrade handler, and the connections it holds: the HTTP server's close() neither counts nor
+ * ends an upgraded connection, so the daemon ends them itself when it stops.
+ */
+export function createUpgradeHandler(find: FindRoute, log: Logger): { handle: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; closeAll(): void } {
+  const open = new Set<Duplex>();
+  const handle = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const ac = new AbortController();
     socket.once('close', () => ac.abort());
     socket.on('error', () => undefined);
@@ -35,6 +42,13 @@ export function createUpgradeHandler(find: FindRoute, log: Logger): (req: Incomi
         if (socket.writable) httpError(socket, err);
       }
     })();
+  };
+  return {
+    handle,
+    closeAll: () => {
+      for (const s of open) s.destroy();
+      open.clear();
+    },
   };
 }
 
