@@ -22,6 +22,11 @@ export interface Terminal {
   readonly exited: Promise<number>;
   /** Sets the terminal's size, as a window resize does (the CLI gets SIGWINCH). */
   resize(rows: number, cols: number): Promise<void>;
+  /**
+   * Resizes the terminal and asks the shell attached to it (`stty size`) until the new size has
+   * reached it: the size travels as a request of its own, which may arrive after the next keys.
+   */
+  resizeSeen(rows: number, cols: number): Promise<void>;
   /** The terminal's settings (stty -a) now. */
   settings(): Promise<string>;
   kill(): void;
@@ -57,20 +62,32 @@ export function onTerminal(args: string[], o: { socket: string; dir: string; aft
       s.stdout.on('data', (d: Buffer) => (out += d.toString()));
       s.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`stty ${args.join(' ')} failed`))));
     }));
+  const see = (want: string | RegExp, from = 0) =>
+    until(`${want} on the terminal`, () => {
+      // The CLI's raw mode keeps the terminal's ONLCR (libuv's raw mode does), so lines may end \r\r\n.
+      const s = screen.slice(from).replace(/\r+\n/g, '\n');
+      return (typeof want === 'string' ? s.includes(want) : want.test(s)) && s;
+    });
+  const resize = async (rows: number, cols: number) => void (await stty(['rows', String(rows), 'cols', String(cols)]));
   return {
     get screen() {
       return screen;
     },
     pty,
     type: (text) => void child.stdin!.write(text),
-    see: (want, from = 0) =>
-      until(`${want} on the terminal, which shows ${JSON.stringify(screen.slice(from))}`, () => {
-        // The CLI's raw mode keeps the terminal's ONLCR (libuv's raw mode does), so lines may end \r\r\n.
-        const s = screen.slice(from).replace(/\r+\n/g, '\n');
-        return (typeof want === 'string' ? s.includes(want) : want.test(s)) && s;
-      }),
+    see,
     exited,
-    resize: async (rows, cols) => void (await stty(['rows', String(rows), 'cols', String(cols)])),
+    resize,
+    async resizeSeen(rows, cols) {
+      await resize(rows, cols);
+      for (let i = 0; ; i++) {
+        const mark = screen.length;
+        this.type('stty size\r');
+        const answer = await see(/\n(\d+ \d+|stty: .*)\n/, mark);
+        if (answer.includes(`\n${rows} ${cols}\n`)) return;
+        if (i === 50) throw new Error(`the size ${rows} ${cols} never reached the shell: ${JSON.stringify(answer)}`);
+      }
+    },
     settings: () => stty(['-a']),
     kill: () => child.kill('SIGKILL'),
   };

@@ -40,10 +40,7 @@ if (insidePrivateNetns(import.meta.url)) {
       await t.see(' # ');
       t.type('echo $((6*7))\r');
       await t.see(/\n42\n/);
-      await t.resize(40, 100);
-      const mark = t.screen.length;
-      t.type('stty size\r');
-      await t.see(/\n40 100\n/, mark);
+      await t.resizeSeen(40, 100);
       t.type('exit 3\r');
       assert.equal(await t.exited, 3, t.screen);
       await until('--rm', async () => !(await ok(['ps', '-a'])).includes('shell'));
@@ -53,9 +50,9 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['run', '-d', '--name', 'box', w.image, 'sleep', '600']);
       const t = term(['exec', '-it', 'box', 'sh']);
       await t.see(' # ');
-      await t.resize(21, 77);
-      t.type('stty size; echo in-$(hostname)\r');
-      await t.see(/\n21 77\nin-box\n/);
+      await t.resizeSeen(21, 77);
+      t.type('echo in-$(hostname)\r');
+      await t.see(/\nin-box\n/);
       t.type('exit 3\r');
       assert.equal(await t.exited, 3, t.screen);
       await ok(['rm', '-f', 'box']);
