@@ -10,10 +10,12 @@ import type { CreateRequest } from './engine.ts';
 import { FailedPreconditionError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
-/** host (no namespace of its own) unless the spec publishes ports or names a network. */
+/**
+ * The spec's network, or the default network (`bridge`, as Docker's default and Kubernetes' pod
+ * network): a namespace of its own for every container; the host's only when asked for.
+ */
 export function networkMode(spec: CreateRequest['spec']): string {
-  if (spec.network) return spec.network;
-  return spec.ports && spec.ports.length > 0 ? 'bridge' : 'host';
+  return spec.network ?? 'bridge';
 }
 
 /** The spec's ports as the network part takes them. */

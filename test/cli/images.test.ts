@@ -48,7 +48,7 @@ describe('image verbs (CLI → daemon → registry)', () => {
   it('inspect falls back to images; rmi refuses an image a container uses, unless forced', async () => {
     const insp = JSON.parse((await cli(['inspect', w.image])).stdout) as Array<{ config: { config: { Cmd: string[] } } }>;
     assert.deepEqual(insp[0]!.config.config.Cmd, ['sh']);
-    await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 0\n'));
+    await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  network: host\n  terminationGracePeriodSeconds: 0\n'));
     await until('Running', async () => phase(await w.get('user')) === 'Running');
     await cli(['rmi', `${w.registry.host}/copies/busybox:2`]);
     const refused = await cli(['rmi', w.image]);
