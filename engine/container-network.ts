@@ -2,11 +2,12 @@
 // publishes, its attachment through the NetworkPort (CNI; the host's network needs none), and the
 // /etc files bind-mounted into it (/etc/hostname always; /etc/hosts and /etc/resolv.conf the
 // network's, or copies of the host's with the host's network).
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleOptions } from './bundle.ts';
 import type { NetworkAttachment, NetworkPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
 import { FailedPreconditionError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
@@ -38,15 +39,15 @@ export async function attachNetwork(port: NetworkPort | undefined, id: string, o
 /** Writes the container's /etc files into its directory `dir` (those the network does not provide). */
 export async function writeEtcFiles(dir: string, hostname: string, net: NetworkAttachment): Promise<BundleOptions['etcFiles']> {
   const hostnameFile = join(dir, 'hostname');
-  await writeFile(hostnameFile, `${hostname}\n`);
+  await writeFileAtomic(hostnameFile, `${hostname}\n`);
   let hosts = net.hostsFile;
   let resolvConf = net.resolvConfFile;
   if (!net.netnsPath) {
     // The host's network: the host's name service files, copied so the container cannot edit them.
     hosts = join(dir, 'hosts');
     resolvConf = join(dir, 'resolv.conf');
-    await writeFile(hosts, await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n::1\tlocalhost\n'));
-    await writeFile(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    await writeFileAtomic(hosts, await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n::1\tlocalhost\n'));
+    await writeFileAtomic(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   }
   return { hostname: hostnameFile, ...(hosts ? { hosts } : {}), ...(resolvConf ? { resolvConf } : {}) };
 }

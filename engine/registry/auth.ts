@@ -1,10 +1,11 @@
 // Registry credentials and tokens: `auths` of ~/.docker/config.json (or $DOCKER_CONFIG/config.json),
 // written by `berth login` as by `docker login`, and the bearer-token flow of the distribution spec
 // (a 401 names a realm, service and scope; the token is cached until it expires).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
+import { writeFileAtomicSync } from '../fs-atomic.ts';
 
 export interface Credentials {
   username: string;
@@ -50,8 +51,7 @@ export function writeCredentials(domain: string, creds: Credentials | undefined,
   for (const k of authKey(domain)) delete config.auths[k];
   if (creds) config.auths[key] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') };
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(`${path}.tmp`, JSON.stringify(config, null, '\t') + '\n', { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicSync(path, JSON.stringify(config, null, '\t') + '\n', { mode: 0o600 });
   return had;
 }
 

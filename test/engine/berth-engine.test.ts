@@ -197,7 +197,7 @@ describe('BerthEngine on fakes of its ports', () => {
   describe('create', () => {
     it('writes the bundle and the record; a spec without network joins the default network', async () => {
       const c = await w.engine.create(request(1));
-      assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt, ipAddress: '10.88.0.2' });
+      assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt, ipAddress: '10.88.0.2', stopTimeoutSeconds: 30 });
       assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge']);
       const rec = record(1);
       assert.deepEqual([rec.stopSignal, rec.network, rec.started], ['SIGQUIT', { mode: 'bridge', ipAddress: '10.88.0.2' }, undefined]);
@@ -388,6 +388,21 @@ describe('BerthEngine on fakes of its ports', () => {
       g.open();
       await creating;
       assert.deepEqual((await w.engine.list()).map((c) => c.id), [idOf(8)]);
+    });
+
+    it('ends and removes a container whose record cannot be read (torn by a crash), not one it can', async () => {
+      await w.engine.create(request(1));
+      await w.engine.start(idOf(1));
+      await w.engine.create(request(2, { terminationGracePeriodSeconds: 3 }));
+      await w.engine.start(idOf(2));
+      writeFileSync(join(dir(1), 'container.json'), '{"id": "');
+      const bare = new BerthEngine({ root: w.root, runtime: w.runtime, images: { ensure: async () => IMAGE, resolve: async () => IMAGE }, snapshots: { prepare: async () => ({ rootfs: '' }), remove: async () => void w.calls.push('snapshots.remove') } });
+      w.calls.length = 0;
+      const left = await bare.list();
+      assert.deepEqual(left.map((c) => [c.id, c.status, c.stopTimeoutSeconds]), [[idOf(2), 'running', 3]]);
+      assert.deepEqual(w.calls, ['runtime.delete 1', 'snapshots.remove']);
+      assert.equal(existsSync(dir(1)), false);
+      assert.equal(w.runtime.states.has(idOf(1)), false);
     });
   });
 
