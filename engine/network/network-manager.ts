@@ -30,8 +30,9 @@ import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
 import { AttachmentStore, type AttachmentRecord } from './attachments.ts';
 import { Cni, CniError, type CniResult } from './cni.ts';
-import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
+import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
+import { ensureForwarding } from './forwarding.ts';
 import { guardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
@@ -77,6 +78,8 @@ export class NetworkManager {
   #netnsDirReady: Promise<void> | undefined;
   /** Bridges whose localnet guard this manager has checked (localnet.ts). */
   readonly #guarded = new Set<string>();
+  /** Networks whose masquerade and FORWARD rules this manager has checked (forwarding.ts). */
+  readonly #forwarding = new Set<string>();
 
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
@@ -126,6 +129,7 @@ export class NetworkManager {
       }
       await this.#networks.delete(list);
       this.#guarded.delete(list.berth.bridge);
+      this.#forwarding.delete(list.name);
     });
   }
 
@@ -188,7 +192,8 @@ export class NetworkManager {
       ...(network ? { network } : {}),
       state: 'adding', ports, createdAt: new Date().toISOString(),
       ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
-      ...(list ? { confList: list } : {}),
+      // Without a published port, portmap has nothing to do: left out of ADD, and so of DEL.
+      ...(list ? { confList: published.length ? list : { ...list, plugins: list.plugins.filter((p) => p.type !== 'portmap') } } : {}),
     };
     try {
       await mkdir(dir, { recursive: true });
@@ -203,15 +208,8 @@ export class NetworkManager {
         await rm(record.netnsPath, { force: true });
         await createNetns(record.netnsPath);
       }
-      // Loopback and the network's list touch different interfaces: they run side by side.
-      const loopback = record.netnsPath
-        ? this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' })
-        : Promise.resolve(undefined);
-      const added = list && record.netnsPath ? this.#addNetwork(id, list, record.netnsPath, published) : Promise.resolve(undefined);
-      const [lo, net] = await Promise.allSettled([loopback, added]);
-      if (net.status === 'fulfilled' && net.value) record.result = net.value;
-      if (lo.status === 'rejected') throw lo.reason;
-      if (net.status === 'rejected') throw net.reason;
+      // The namespace came with its loopback up (createNetns); the network's plugins add eth0.
+      if (record.confList && record.netnsPath) record.result = await this.#addNetwork(id, record.confList as BerthConfList, record.netnsPath, published);
       if (record.result) {
         const result = record.result;
         const sandboxIf = result.interfaces?.findIndex((i) => i.sandbox) ?? -1;
@@ -242,6 +240,10 @@ export class NetworkManager {
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
     const portMappings = portmapEntries(published);
+    if (!this.#forwarding.has(list.name)) {
+      await ensureForwarding(list);
+      this.#forwarding.add(list.name);
+    }
     const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
     if (portMappings.length && !this.#guarded.has(list.berth.bridge)) {
       await guardLocalnet(list.berth.bridge);
@@ -306,7 +308,8 @@ export class NetworkManager {
 
   /**
    * After a (re)start of the daemon: detaches every container not in `liveIds` (DEL, namespace,
-   * files), removes namespaces without a record, and holds the ports of the live ones again.
+   * files), removes namespaces without a record, holds the ports of the live ones again and
+   * rewrites their /etc/hosts.
    * Returns the ids it cleaned up.
    */
   gc(liveIds: Iterable<string>): Promise<string[]> {
@@ -338,6 +341,14 @@ export class NetworkManager {
           else await rm(this.#records.dir(id), { recursive: true, force: true });
           if (!cleaned.includes(id)) cleaned.push(id);
         }
+      }
+      // A crash in the middle of a rewrite may have cut a member's /etc/hosts: each is made whole.
+      const refreshed = new Set<string>();
+      for (const r of await this.#records.all()) {
+        const key = r.mode === 'network' ? `network ${r.network}` : r.id;
+        if (!live.has(r.id) || r.state !== 'ready' || r.mode === 'host' || refreshed.has(key)) continue;
+        refreshed.add(key);
+        await this.#refreshHosts(r);
       }
       return cleaned;
     });
