@@ -38,6 +38,9 @@ export async function createEngine(o: {
   builder?: (images: ImageService, runtime: Runtime) => BuilderPort;
 }): Promise<EngineParts> {
   const images = new ImageService({ root: o.root, registry: { insecure: o.insecureRegistries ?? [] } });
+  // One daemon per root: what a crash left half-written, and nothing can finish, goes now.
+  await images.content.removeStaleIngests();
+  await images.snapshots.removeStale();
   const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root);
   const engine = new BerthEngine({
     root: o.root,

@@ -149,6 +149,13 @@ export class ContentStore {
     return (await stat(join(this.root, 'ingest', ingestKey)).catch(() => undefined))?.size ?? 0;
   }
 
+  /** Ingests a crash left that nothing can resume (unkeyed ones); a pull's are kept for its retry. Only at start-up. */
+  async removeStaleIngests(): Promise<void> {
+    for (const name of await readdir(join(this.root, 'ingest')).catch(() => [] as string[])) {
+      if (!name.startsWith('pull-')) await rm(join(this.root, 'ingest', name), { force: true });
+    }
+  }
+
   async discardIngest(ingestKey: string): Promise<void> {
     await rm(join(this.root, 'ingest', ingestKey), { force: true });
   }
