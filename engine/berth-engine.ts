@@ -19,6 +19,9 @@ import type { ContainerState, ExecOptions, ExecResult, LogOptions, Runtime } fro
 import type { ImageSpec } from '../specs/schema.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../specs/api/containers.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
+import { LocalVolumes } from './volumes/local-volumes.ts';
 
 export interface BerthEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */
@@ -30,6 +33,8 @@ export interface BerthEngineOptions {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
   builder?: BuilderPort;
+  /** Volumes, binds and tmpfs of containers (default: local volumes under root). */
+  volumes?: VolumesPort;
 }
 
 function handle(img: EngineImage): ImageHandle {
@@ -39,12 +44,14 @@ function handle(img: EngineImage): ImageHandle {
 export class BerthEngine implements Engine {
   readonly #o: BerthEngineOptions;
   readonly #store: ContainerStore;
-  /** The tail of each container's queue of start/stop/remove. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** One start/stop/remove at a time per container. */
+  readonly #lock = new KeyedLock();
+  readonly #volumes: VolumesPort;
 
   constructor(o: BerthEngineOptions) {
     this.#o = o;
     this.#store = new ContainerStore(join(o.root, 'containers'));
+    this.#volumes = o.volumes ?? new ContainerVolumes({ root: o.root, volumes: new LocalVolumes({ root: o.root }) });
   }
 
   // ---- images ----
@@ -85,7 +92,7 @@ export class BerthEngine implements Engine {
         const bundle = await assembleBundle(req, image, dir, {
           snapshots: this.#o.snapshots,
           ...(this.#o.network ? { network: this.#o.network } : {}),
-          volumesDir: join(this.#o.root, 'volumes'),
+          volumes: this.#volumes,
           cgroupParent: this.#o.cgroupParent ?? 'berth',
         }, undo);
         const record: ContainerRecord = {
@@ -115,6 +122,7 @@ export class BerthEngine implements Engine {
       // The rootfs may have been unmounted (a reboot, a crash): prepare() mounts it again.
       const image = await this.#image(rec.image);
       if (image) await this.#o.snapshots.prepare(id, image);
+      await this.#volumes.restore(id);
       // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
       // the namespace at the same path (perhaps with another address) when it is not.
       if (rec.network.mode !== 'host' && this.#o.network) {
@@ -164,6 +172,7 @@ export class BerthEngine implements Engine {
       if (state) await this.#o.runtime.delete(id, { force: true });
       await this.#o.network?.detach(id);
       await this.#o.snapshots.remove(id);
+      await this.#volumes.release(id);
       await this.#store.delete(id);
     });
   }
@@ -258,19 +267,13 @@ export class BerthEngine implements Engine {
   async #cleanupPartial(id: string): Promise<void> {
     await this.#o.network?.detach(id).catch(() => undefined);
     await this.#o.snapshots.remove(id).catch(() => undefined);
+    await this.#volumes.release(id).catch(() => undefined);
     await this.#store.delete(id).catch(() => undefined);
   }
 
   /** Runs fn after every earlier start/stop/remove of the container has settled. */
   #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.#locks.set(id, settled);
-    void settled.then(() => {
-      if (this.#locks.get(id) === settled) this.#locks.delete(id);
-    });
-    return next;
+    return this.#lock.run(id, fn);
   }
 }
 

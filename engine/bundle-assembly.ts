@@ -1,9 +1,8 @@
 // Bundle assembly: a create request and its image become an OCI bundle in the container's
-// directory — the run config (container-config.ts, Kubernetes' rules), the volumes' directories,
-// the rootfs (a snapshot), the user resolved in that rootfs, the network and the /etc files
+// directory — the run config (container-config.ts, Kubernetes' rules), the rootfs (a snapshot),
+// the mounts (volumes/container-mounts.ts), the user resolved in that rootfs, the network and the /etc files
 // (container-network.ts), and config.json (bundle.ts, Docker's defaults). Each step that leaves
 // something outside the directory registers its undo first, so a failed create removes it all.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ociConfig } from './bundle.ts';
 import { containerRunConfig, resolveUser } from './container-config.ts';
@@ -12,6 +11,7 @@ import type { EngineImage, NetworkPort, SnapshotsPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { readInside } from './runtime/monitored-runtime.ts';
+import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
 /** Undo steps of a create, run last first when it fails. */
@@ -20,8 +20,8 @@ export type Undo = Array<() => Promise<unknown>>;
 export interface AssemblyParts {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
-  /** <data root>/volumes: where persistentVolumeClaims live. */
-  volumesDir: string;
+  /** Volumes, binds and tmpfs of the container. */
+  volumes: VolumesPort;
   /** cgroup parent of every container: /sys/fs/cgroup/<controller>/<parent>/<id>. */
   cgroupParent: string;
 }
@@ -33,10 +33,20 @@ export interface AssembledBundle {
 }
 
 export async function assembleBundle(req: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
-  const run = containerRunConfig({ name: req.owner.name, spec: req.spec, image: image.config, containerDir: dir, volumesDir: parts.volumesDir });
-  for (const d of run.ensureDirs) await mkdir(d, { recursive: true });
+  const run = containerRunConfig({ name: req.owner.name, spec: req.spec, image: image.config });
   undo.push(() => parts.snapshots.remove(req.id));
   const { rootfs } = await parts.snapshots.prepare(req.id, image);
+  undo.push(() => parts.volumes.release(req.id));
+  const mounts = await parts.volumes.prepare({
+    id: req.id,
+    dir,
+    owner: req.owner,
+    requests: run.mountRequests,
+    volumesFrom: req.spec.volumesFrom,
+    // The image's VOLUMEs and the spec's (`-v /path`): an anonymous volume each, unless mounted otherwise.
+    anonymous: [...Object.keys(image.config.Volumes ?? {}), ...(req.spec.anonymousVolumes ?? [])],
+    rootfs,
+  });
   const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
 
   const mode = networkMode(req.spec);
@@ -45,7 +55,7 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   const net = await attachNetwork(parts.network, req.id, { mode, name: req.owner.name, ports });
   const etcFiles = await writeEtcFiles(dir, run.hostname, net);
   const config = ociConfig({
-    run,
+    run: { ...run, mounts },
     user,
     rootfs,
     ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),

@@ -30,7 +30,7 @@ import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../
 import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
 import { attachmentView, AttachmentStore, type AttachmentRecord, type NetworkAttachment } from './attachments.ts';
-import { Cni, CniError, type CniResult } from './cni.ts';
+import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
 import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
@@ -39,6 +39,8 @@ import { guardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
 import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
+import type { PortMapping } from '../../specs/api/common.ts';
+import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
 
 /** An attach between its two steps under the manager's lock. */
 interface Joining {
@@ -48,17 +50,14 @@ interface Joining {
   /** The network (or mode) as the error names it. */
   label: string;
 }
-import type { PortMapping } from '../../specs/api/common.ts';
-import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
-
 
 export type { AttachOptions } from './attach-plan.ts';
 
 export interface NetworkManagerOptions {
   /** <data root>/networks */
   root: string;
-  /** Where the CNI plugins are (default /usr/lib/cni, Debian's containernetworking-plugins). */
-  cniBinDir?: string;
+  /** The directories CNI plugins are looked for in, in order (default: cniSearchPath(): $CNI_PATH, then the usual places). */
+  cniPath?: string[];
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
@@ -83,7 +82,7 @@ export class NetworkManager {
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
     this.root = o.root;
-    this.#cni = new Cni(o.cniBinDir ?? '/usr/lib/cni');
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath());
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }

@@ -29,7 +29,6 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     readonlyRootfs: s.readonlyRootfs ?? true,
     mounts: s.mounts ?? [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
     resources: s.resources ?? {},
-    ensureDirs: [],
   };
   const config = ociConfig({
     run,
