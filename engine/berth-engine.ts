@@ -100,6 +100,7 @@ export class BerthEngine implements Engine {
           owner: req.owner,
           image: { ref: req.image.ref, digest: image.digest },
           createdAt: new Date().toISOString(),
+          stopTimeoutSeconds: req.spec.terminationGracePeriodSeconds,
           ...bundle,
         };
         // Written last: a directory without container.json is a create that did not finish.
@@ -191,8 +192,12 @@ export class BerthEngine implements Engine {
     for (const id of ids) {
       const rec = await this.#store.get(id).catch(() => undefined);
       if (!rec) {
-        // A create that never finished (the daemon died in it): nothing runs from it; clean it up.
-        if (runtimeStates && !runtimeStates.has(id) && !this.#store.pending(id)) await this.#cleanupPartial(id);
+        // A create that never finished (the daemon died in it), or a record that cannot be read:
+        // whatever runs from it is ended and what it holds is removed.
+        if (runtimeStates && !this.#store.pending(id)) {
+          if (runtimeStates.has(id)) await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
+          await this.#cleanupPartial(id);
+        }
         continue;
       }
       if (filter?.name && rec.owner.name !== filter.name) continue;
@@ -286,5 +291,6 @@ function view(rec: ContainerRecord, s: ContainerState | undefined): EngineContai
     ...(s?.exit ? { exit: s.exit } : {}),
     ...(rec.network.ipAddress ? { ipAddress: rec.network.ipAddress } : {}),
     ...(rec.network.ports?.length ? { ports: rec.network.ports } : {}),
+    ...(rec.stopTimeoutSeconds !== undefined ? { stopTimeoutSeconds: rec.stopTimeoutSeconds } : {}),
   };
 }

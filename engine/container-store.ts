@@ -17,6 +17,8 @@ export interface ContainerRecord {
   image: { ref: string; digest: string };
   createdAt: string;
   stopSignal: string;
+  /** The spec's terminationGracePeriodSeconds (absent in records older than it). */
+  stopTimeoutSeconds?: number;
   /** ports as published (free host ports picked); aliases and extraHosts as the network was asked. */
   network: { mode: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
   /** Set by start(): the runtime has (or had) a process for this bundle. */
@@ -79,7 +81,9 @@ export class ContainerStore {
       this.#cache.set(id, rec);
       return rec;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container ${id} not found`);
+      // A record that cannot be parsed is no record: the engine treats the directory as a create
+      // that did not finish and removes what it holds (berth-engine.ts list()).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) throw new NotFoundError(`container ${id} not found`);
       throw err;
     }
   }

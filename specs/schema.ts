@@ -161,9 +161,10 @@ export const ContainerSpec = z.strictObject({
   hostname: z.string().optional(),
   ports: z.array(ContainerPort).optional(),
   /**
-   * The network to join: `bridge` (the default network, also chosen when ports are declared),
-   * `host` (the host's network stack), `none` (loopback only), or a network made with
-   * `berth network create NAME`. Unset: host, or bridge when the spec declares ports.
+   * The network to join: `bridge` (the default network `berth`: a network namespace of its own,
+   * as Docker's default bridge and Kubernetes' pod network), `host` (the host's network stack,
+   * only when asked for), `none` (a namespace with loopback only), or a network made with
+   * `berth network create NAME`. Unset: bridge.
    */
   network: z
     .string()

@@ -4,10 +4,11 @@
 // <root>/build/cache by (parent step, config, instruction after substitution, source content):
 // an unchanged step reuses its layer without mounting anything, so an unchanged rebuild costs a
 // parse, a stat walk of the sources and one image commit.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { BuildContext, FileHashCache } from './context.ts';
 import { parseDockerfile, type Dockerfile, type Stage } from './dockerfile.ts';
@@ -269,10 +270,7 @@ export class Builder {
   }
 
   async #cachePut(key: string, r: CacheRecord): Promise<void> {
-    const p = join(this.#buildRoot, 'cache', `${key}.json`);
-    const tmp = `${p}.${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, JSON.stringify(r));
-    await rename(tmp, p);
+    await writeFileAtomic(join(this.#buildRoot, 'cache', `${key}.json`), JSON.stringify(r));
   }
 
   /** Removes the build cache (records, unpacked layers, leftovers). */

@@ -6,19 +6,18 @@
 // State, under stateDir: containers/<id>/ (monitored-runtime.ts) — nothing else; the cgroup path
 // comes from the bundle's config (default /berth/<id>, as the launcher chooses).
 import { existsSync } from 'node:fs';
-import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { cgroupVersion } from './cgroup-stats.ts';
+import { removeCgroup } from './cgroup-teardown.ts';
 import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
 import type { ExecOptions } from './runtime.ts';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-/** The v1 controllers the launcher makes a directory in (native/cgroup.c). */
-const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'devices'];
 
 export interface NativeRuntimeOptions {
   /** Where this runtime keeps its state (e.g. <data root>/runtime). */
@@ -105,23 +104,8 @@ export class NativeRuntime extends MonitoredRuntime {
     return [nativeBinary('berth-run'), [...args, '--', ...o.args]];
   }
 
-  /** Removes the container's cgroup (every v1 controller's directory, or the v2 one). */
+  /** Removes the container's cgroups, killing whatever still runs in them (cgroup-teardown.ts). */
   protected async remove(meta: Meta): Promise<void> {
-    const cg = this.#cgroup(meta);
-    const dirs = cgroupVersion === 2 ? [join(CGROUP_ROOT, cg)] : V1_CONTROLLERS.map((c) => join(CGROUP_ROOT, c, cg));
-    // The init is gone; its last children may still be on their way out of the cgroup.
-    await Promise.all(dirs.map(async (dir) => {
-      for (let i = 0; ; i++) {
-        try {
-          await rmdir(dir);
-          break;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') break;
-          if (code !== 'EBUSY' || i >= 100) throw new UnavailableError(`delete ${meta.id}: remove cgroup ${dir}: ${(err as Error).message}`);
-          await sleep(10);
-        }
-      }
-    }));
+    await removeCgroup(this.#cgroup(meta));
   }
 }

@@ -151,6 +151,13 @@ export class Snapshotter {
     return readdir(join(this.root, 'containers')).catch(() => []);
   }
 
+  /** Layers a crash left half unpacked (never under their id: they are unpacked aside). Only at start-up. */
+  async removeStale(): Promise<void> {
+    for (const name of await readdir(join(this.root, 'layers')).catch(() => [] as string[])) {
+      if (name.startsWith('.tmp-')) await rm(join(this.root, 'layers', name), { recursive: true, force: true });
+    }
+  }
+
   /** Layer directories no longer used by any of `keepChainIds`. */
   async pruneLayers(keepChainIds: Set<string>): Promise<number> {
     let n = 0;
