@@ -1,11 +1,15 @@
 // Bundle assembly: a create request and its image become an OCI bundle in the container's
-// directory — the run config (container-config.ts, Kubernetes' rules), the volumes' directories,
-// the rootfs (a snapshot), the user resolved in that rootfs, the network and the /etc files
-// (container-network.ts), and config.json (bundle.ts, Docker's defaults). Each step that leaves
-// something outside the directory registers its undo first, so a failed create removes it all.
-import { mkdir } from 'node:fs/promises';
+// directory — the run config (container-config.ts, Kubernetes' rules), the user namespace's IDs
+// (hostUsers: false), the volumes' directories, the rootfs (a snapshot, idmapped for a user
+// namespace), the user resolved in that rootfs, the security plan (security/), the network and the
+// /etc files (container-network.ts), and config.json (bundle.ts, Docker's defaults). Each step that
+// leaves something outside the directory registers its undo first, so a failed create removes it all.
+import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ociConfig } from './bundle.ts';
+import { hostDevices, securityPlan } from './security/security-plan.ts';
+import { mountSysfs, unmountSysfs, type UsernsMapping } from './security/userns.ts';
+import { FailedPreconditionError, InvalidArgumentError } from '../specs/errdefs.ts';
 import { containerRunConfig, resolveUser } from './container-config.ts';
 import { attachNetwork, networkMode, portMappings, writeEtcFiles } from './container-network.ts';
 import type { EngineImage, NetworkPort, SnapshotsPort } from './deps.ts';
@@ -24,35 +28,59 @@ export interface AssemblyParts {
   volumesDir: string;
   /** cgroup parent of every container: /sys/fs/cgroup/<controller>/<parent>/<id>. */
   cgroupParent: string;
+  /** The IDs of a user namespace of its own for container `id` (hostUsers: false). */
+  userns?: (id: string) => Promise<UsernsMapping>;
 }
 
 /** What the container record keeps of an assembled bundle. */
 export interface AssembledBundle {
   stopSignal: string;
   network: { mode: string; ipAddress?: string; ports?: PortMapping[] };
+  userns?: UsernsMapping;
 }
 
 export async function assembleBundle(req: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
-  const run = containerRunConfig({ name: req.owner.name, spec: req.spec, image: image.config, containerDir: dir, volumesDir: parts.volumesDir });
-  for (const d of run.ensureDirs) await mkdir(d, { recursive: true });
+  const name = req.owner.name;
+  const run = containerRunConfig({ name, spec: req.spec, image: image.config, containerDir: dir, volumesDir: parts.volumesDir });
+  const sc = req.spec.securityContext;
+  let userns: UsernsMapping | undefined;
+  if (req.spec.hostUsers === false) {
+    if (!parts.userns) throw new FailedPreconditionError(`container "${name}": hostUsers: false needs user namespaces, which this daemon was not given`);
+    userns = await parts.userns(req.id);
+  }
+  for (const d of run.ensureDirs) {
+    // A directory made for this container belongs to its root (in a user namespace, not the host's).
+    if ((await mkdir(d, { recursive: true })) !== undefined && userns) await chown(d, userns.uid, userns.gid);
+  }
   undo.push(() => parts.snapshots.remove(req.id));
-  const { rootfs } = await parts.snapshots.prepare(req.id, image);
+  const { rootfs } = await parts.snapshots.prepare(req.id, image, userns);
   const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
-
+  if (sc?.runAsNonRoot && user.uid === 0) {
+    throw new InvalidArgumentError(
+      `container "${name}": securityContext.runAsNonRoot is true, but it would run as root (user "${run.user || 'root'}" of the image or spec); ` +
+        'set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root',
+    );
+  }
   const mode = networkMode(req.spec);
+  const security = securityPlan({ name, sc, uid: user.uid, networkMode: mode });
+
   const ports = portMappings(req.spec);
   if (mode !== 'host' && parts.network) undo.push(() => parts.network!.detach(req.id));
-  const net = await attachNetwork(parts.network, req.id, { mode, name: req.owner.name, ports });
+  const net = await attachNetwork(parts.network, req.id, { mode, name, ports });
   const etcFiles = await writeEtcFiles(dir, run.hostname, net);
+  if (userns) undo.push(() => unmountSysfs(dir));
   const config = ociConfig({
     run,
     user,
     rootfs,
     ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
     etcFiles,
+    security,
+    ...(userns ? { userns, sysfsSource: await mountSysfs(dir, net.netnsPath) } : {}),
+    ...(security.privileged ? { devices: await hostDevices() } : {}),
     cgroupsPath: `/${parts.cgroupParent}/${req.id}`,
     annotations: {
-      'dev.berth.container.name': req.owner.name,
+      'dev.berth.container.name': name,
       'dev.berth.container.uid': req.owner.uid,
       'dev.berth.image.ref': image.ref,
       'dev.berth.image.digest': image.digest,
@@ -62,5 +90,6 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   return {
     stopSignal: run.stopSignal,
     network: { mode, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}), ...(ports.length ? { ports } : {}) },
+    ...(userns ? { userns } : {}),
   };
 }

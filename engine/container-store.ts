@@ -10,6 +10,7 @@ import { writeFileAtomic } from './fs-atomic.ts';
 import { isBerthContainerId } from './ids.ts';
 import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
+import type { UsernsMapping } from './security/userns.ts';
 
 export interface ContainerRecord {
   id: string;
@@ -18,6 +19,8 @@ export interface ContainerRecord {
   createdAt: string;
   stopSignal: string;
   network: { mode: string; ipAddress?: string; ports?: PortMapping[] };
+  /** hostUsers: false: the host IDs of the container's root (its rootfs is mapped to them). */
+  userns?: UsernsMapping;
   /** Set by start(): the runtime has (or had) a process for this bundle. */
   started?: boolean;
 }

@@ -13,6 +13,10 @@ import type { LogEntry } from '../../../specs/api/containers.ts';
 
 export interface Harness {
   rt: Runtime;
+  /** The suite's busybox rootfs (shared, read-only in containers). */
+  readonly rootfs: string;
+  /** The suite's scratch directory. */
+  readonly tmp: string;
   start(s: BundleSpec): Promise<string>;
   logs(id: string): Promise<LogEntry[]>;
   stdout(id: string): Promise<string>;
@@ -42,6 +46,12 @@ export function harness(factory: (stateDir: string) => Runtime): Harness & { set
   const ids: string[] = [];
   const h = {
     rt: undefined as unknown as Runtime,
+    get rootfs() {
+      return rootfs;
+    },
+    get tmp() {
+      return tmp;
+    },
     setup() {
       tmp = mkdtempSync(join(tmpdir(), 'berth-rt-'));
       rootfs = makeBusyboxRootfs(join(tmp, 'rootfs'));

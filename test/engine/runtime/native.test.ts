@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NativeRuntime } from '../../../engine/runtime/native-runtime.ts';
+import { securityConformance } from './security.ts';
 import { conformance, harness } from './conformance.ts';
 
 conformance('native', (stateDir) => new NativeRuntime({ stateDir }));
+securityConformance('native', (stateDir) => new NativeRuntime({ stateDir }));
 
 describe('NativeRuntime: namespaces given by path', () => {
   const h = harness((stateDir) => new NativeRuntime({ stateDir }));
