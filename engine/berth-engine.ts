@@ -90,6 +90,7 @@ export class BerthEngine implements Engine {
         const bundle = await assembleBundle(req, image, dir, {
           snapshots: this.#o.snapshots,
           ...(this.#o.network ? { network: this.#o.network } : {}),
+          dataRoot: this.#o.root,
           volumesDir: join(this.#o.root, 'volumes'),
           cgroupParent: this.#o.cgroupParent ?? 'berth',
           userns: async (id) => this.#userns.allocate(id, await this.#usernsInUse()),

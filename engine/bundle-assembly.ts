@@ -8,7 +8,7 @@ import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ociConfig } from './bundle.ts';
 import { hostDevices, securityPlan } from './security/security-plan.ts';
-import { mountSysfs, unmountSysfs, type UsernsMapping } from './security/userns.ts';
+import { ensureReachable, mountSysfs, unmountSysfs, type UsernsMapping } from './security/userns.ts';
 import { FailedPreconditionError, InvalidArgumentError } from '../specs/errdefs.ts';
 import { containerRunConfig, resolveUser } from './container-config.ts';
 import { attachNetwork, networkMode, portMappings, writeEtcFiles } from './container-network.ts';
@@ -24,7 +24,8 @@ export type Undo = Array<() => Promise<unknown>>;
 export interface AssemblyParts {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
-  /** <data root>/volumes: where persistentVolumeClaims live. */
+  /** The data root; <data root>/volumes: where persistentVolumeClaims live. */
+  dataRoot: string;
   volumesDir: string;
   /** cgroup parent of every container: /sys/fs/cgroup/<controller>/<parent>/<id>. */
   cgroupParent: string;
@@ -54,6 +55,7 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   }
   undo.push(() => parts.snapshots.remove(req.id));
   const { rootfs } = await parts.snapshots.prepare(req.id, image, userns);
+  if (userns) for (const p of [rootfs, dir, ...run.ensureDirs]) await ensureReachable(p, parts.dataRoot);
   const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
   if (sc?.runAsNonRoot && user.uid === 0) {
     throw new InvalidArgumentError(

@@ -24,6 +24,14 @@ export function register(program: Command): void {
     .option('-u, --user <user>', 'user[:group] to run as')
     .option('--entrypoint <cmd>', 'override the image\'s entrypoint')
     .option('--restart <policy>', 'Always, OnFailure or Never', 'Never')
+    .option('--cap-add <cap>', 'add a capability (NET_ADMIN…, ALL; repeatable)', collect, [])
+    .option('--cap-drop <cap>', 'drop a capability (repeatable; ALL drops every one)', collect, [])
+    .option('--privileged', 'every capability and host device, no seccomp, no masked paths')
+    .option('--security-opt <opt>', 'seccomp=unconfined|PROFILE.json, no-new-privileges[=true|false] (repeatable)', collect, [])
+    .option('--read-only', 'mount the root filesystem read-only')
+    .option('--sysctl <name=value>', 'set a namespaced sysctl (repeatable)', collect, [])
+    .option('--pids-limit <n>', 'most processes at once (-1: unlimited; default 2048)')
+    .option('--userns <mode>', 'auto: a user namespace of its own, root unprivileged on the host; host (default)')
     .passThroughOptions()
     .action(action(async (image: string, command: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, command, opts)));
 

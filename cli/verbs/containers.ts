@@ -1,5 +1,6 @@
 // The Docker-style verbs: run, ps, logs, exec, stop, start, kill, rm, pause, unpause, inspect,
 // stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
+import { resolve } from 'node:path';
 import { parsePublish } from '../../specs/ports.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { Resource } from '../../specs/schema.ts';
@@ -21,6 +22,43 @@ export interface RunOptions {
   user?: string;
   entrypoint?: string;
   restart?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  securityOpt?: string[];
+  readOnly?: boolean;
+  sysctl?: string[];
+  pidsLimit?: string;
+  userns?: string;
+}
+
+/** Docker's security flags as a Kubernetes securityContext (and hostUsers), validated by the daemon. */
+export function securitySpec(o: RunOptions): { securityContext?: Record<string, unknown>; hostUsers?: boolean } {
+  const sc: Record<string, unknown> = {};
+  if (o.capAdd?.length || o.capDrop?.length) sc.capabilities = { ...(o.capAdd?.length ? { add: o.capAdd } : {}), ...(o.capDrop?.length ? { drop: o.capDrop } : {}) };
+  if (o.privileged) sc.privileged = true;
+  if (o.readOnly) sc.readOnlyRootFilesystem = true;
+  for (const opt of o.securityOpt ?? []) {
+    // Docker takes "key=value" and, of old, "key:value".
+    const m = /^([a-z-]+)(?:[=:](.*))?$/.exec(opt);
+    const [key, value] = [m?.[1], m?.[2]];
+    if (key === 'seccomp' && value) {
+      sc.seccompProfile = value === 'unconfined' ? { type: 'Unconfined' } : value === 'default' || value === 'builtin' ? { type: 'RuntimeDefault' } : { type: 'Localhost', localhostProfile: resolve(value) };
+    } else if (key === 'no-new-privileges' && (value === undefined || value === 'true' || value === 'false')) {
+      sc.allowPrivilegeEscalation = value === 'false';
+    } else {
+      throw new InvalidArgumentError(`--security-opt "${opt}": berth takes seccomp=unconfined, seccomp=PROFILE.json and no-new-privileges[=true|false]`);
+    }
+  }
+  if (o.sysctl?.length) {
+    sc.sysctls = o.sysctl.map((kv) => {
+      const i = kv.indexOf('=');
+      if (i <= 0) throw new InvalidArgumentError(`--sysctl "${kv}": give NAME=VALUE (e.g. net.ipv4.ip_unprivileged_port_start=80)`);
+      return { name: kv.slice(0, i), value: kv.slice(i + 1) };
+    });
+  }
+  if (o.userns !== undefined && o.userns !== 'auto' && o.userns !== 'host') throw new InvalidArgumentError(`--userns "${o.userns}": auto or host`);
+  return { ...(Object.keys(sc).length ? { securityContext: sc } : {}), ...(o.userns === 'auto' ? { hostUsers: false } : {}) };
 }
 
 /** Docker's "64m", "1g", "512k", "100" (bytes) → a Kubernetes quantity; Kubernetes' own ("64Mi") pass as they are. */
@@ -71,13 +109,18 @@ export function runSpec(image: string, cmd: string[], o: RunOptions): Record<str
     spec.volumes = volumes;
     spec.volumeMounts = mounts;
   }
-  const limits: Record<string, string> = {};
+  const limits: Record<string, string | number> = {};
   if (o.memory) limits.memory = dockerMemory(o.memory);
   if (o.cpus) limits.cpu = o.cpus;
+  if (o.pidsLimit !== undefined) {
+    // Docker: 0 or -1 is unlimited.
+    if (!/^-?\d+$/.test(o.pidsLimit)) throw new InvalidArgumentError(`--pids-limit "${o.pidsLimit}" is not a number (-1: unlimited)`);
+    limits.pids = Number(o.pidsLimit) <= 0 ? -1 : Number(o.pidsLimit);
+  }
   if (Object.keys(limits).length) spec.resources = { limits };
   if (o.workdir) spec.workingDir = o.workdir;
   if (o.user) spec.user = o.user;
-  return spec;
+  return { ...spec, ...securitySpec(o) };
 }
 
 function printLog(e: LogEntry, timestamps: boolean): void {

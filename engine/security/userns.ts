@@ -4,8 +4,8 @@
 // container's root is the first ID of its slice: nobody on the host. The slices in use are those
 // of the containers on disk (the engine says which); one allocator per daemon hands them out.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
@@ -149,5 +149,27 @@ export async function unmountSysfs(dir: string): Promise<void> {
   const target = join(dir, 'sys');
   for (let i = 0; i < 8 && (await isMounted(target)); i++) {
     await run('umount', [target]).catch(() => run('umount', ['-l', target]));
+  }
+}
+
+/**
+ * A container in a user namespace reaches its rootfs and bundle as an unprivileged host uid: every
+ * directory on the way needs search permission for others. Those of the data root are the
+ * daemon's, given it (o+x, no listing: Docker's data root is 0711 under userns-remap); one above
+ * the data root without it is an error that names it.
+ */
+export async function ensureReachable(path: string, dataRootIn: string): Promise<void> {
+  const dataRoot = resolve(dataRootIn);
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join('/')}`;
+    const st = await stat(dir);
+    if (!st.isDirectory() || st.mode & 0o001) continue;
+    if (dir === dataRoot || dir.startsWith(`${dataRoot}/`)) await chmod(dir, (st.mode & 0o7777) | 0o001);
+    else {
+      throw new FailedPreconditionError(
+        `hostUsers: false: the container's root, an unprivileged host uid, cannot reach ${path}: ${dir} is not searchable by others; chmod o+x ${dir}`,
+      );
+    }
   }
 }

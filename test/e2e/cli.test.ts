@@ -1,20 +1,14 @@
 // The Docker-style verbs through the compiled CLI against a daemon running real containers (runc).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { berth } from '../fixtures/helpers.ts';
-import { until, world, type World } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { suiteWorld, until } from './helpers.ts';
 
 describe('container verbs on real containers', () => {
-  let w: World;
-  const cli = (args: string[]) => berth(args, { socket: w.socket });
-  before(async () => {
-    w = await world();
-    await w.start();
-  });
-  after(async () => w?.teardown());
+  const s = suiteWorld();
+  const cli = s.cli;
 
   it('run --rm streams the output and exits with the container\'s code', async () => {
-    const r = await cli(['run', '--rm', w.image, 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    const r = await cli(['run', '--rm', s.w.image, 'sh', '-c', 'echo out; echo err >&2; exit 7']);
     assert.equal(r.code, 7, r.stderr);
     assert.equal(r.stdout, 'out\n');
     assert.match(r.stderr, /err/);
@@ -23,7 +17,7 @@ describe('container verbs on real containers', () => {
   });
 
   it('run -d, ps, logs, exec, stats, top, pause/unpause, stop/start, kill, rm', async () => {
-    const d = await cli(['run', '-d', '--name', 'svc', '-e', 'WHO=berth', '-m', '32Mi', w.image, 'sh', '-c', "trap 'exit 0' TERM; echo hello $WHO; while true; do sleep 0.2; done"]);
+    const d = await cli(['run', '-d', '--name', 'svc', '-e', 'WHO=berth', '-m', '32Mi', s.w.image, 'sh', '-c', "trap 'exit 0' TERM; echo hello $WHO; while true; do sleep 0.2; done"]);
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout.trim(), /^[0-9a-f]{64}$/);
     const ps = await cli(['ps']);
@@ -53,10 +47,10 @@ describe('container verbs on real containers', () => {
   });
 
   it('names what went wrong: an image that does not exist, a command that is not there', async () => {
-    const missing = await cli(['run', '--rm', `${w.registry.host}/nope/nothing:1`, 'true']);
+    const missing = await cli(['run', '--rm', `${s.w.registry.host}/nope/nothing:1`, 'true']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /not found|nothing/);
-    const nocmd = await cli(['run', '--rm', w.image, '/bin/does-not-exist']);
+    const nocmd = await cli(['run', '--rm', s.w.image, '/bin/does-not-exist']);
     assert.notEqual(nocmd.code, 0);
     assert.match(nocmd.stderr, /does-not-exist/);
   });
