@@ -28,19 +28,22 @@ static int action(json_object *o, const char *key, const char *errno_key, uint32
   if (jstr(o, key, &name, where, err) < 0 || ji64(o, errno_key, &ret, where, err) < 0) return -1;
   if (!name) return berth_failx(err, "config.json: %s.%s is missing", where, key);
   if (ret > 0xffff) return berth_failx(err, "config.json: %s.%s %lld is not an errno", where, errno_key, (long long)ret);
-  bool with_ret = strcmp(name, "SCMP_ACT_ERRNO") == 0 || strcmp(name, "SCMP_ACT_TRACE") == 0;
-  if (ret >= 0 && !with_ret) return berth_failx(err, "config.json: %s.%s is only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not %s", where, errno_key, name);
   uint16_t e = ret >= 0 ? (uint16_t)ret : EPERM; /* the runtime spec's default errno */
-  if (strcmp(name, "SCMP_ACT_ALLOW") == 0) *out = SCMP_ACT_ALLOW;
-  else if (strcmp(name, "SCMP_ACT_ERRNO") == 0) *out = SCMP_ACT_ERRNO(e);
+  bool with_ret = true;
+  if (strcmp(name, "SCMP_ACT_ERRNO") == 0) *out = SCMP_ACT_ERRNO(e);
   else if (strcmp(name, "SCMP_ACT_TRACE") == 0) *out = SCMP_ACT_TRACE(e);
-  else if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0) *out = SCMP_ACT_KILL_THREAD;
-  else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0) *out = SCMP_ACT_KILL_PROCESS;
-  else if (strcmp(name, "SCMP_ACT_TRAP") == 0) *out = SCMP_ACT_TRAP;
-  else if (strcmp(name, "SCMP_ACT_LOG") == 0) *out = SCMP_ACT_LOG;
-  else if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
-    return berth_failx(err, "config.json: %s.%s SCMP_ACT_NOTIFY needs a seccomp agent, which berth's launcher does not support", where, key);
-  else return berth_failx(err, "config.json: %s.%s '%s' is not a seccomp action", where, key, name);
+  else {
+    with_ret = false;
+    if (strcmp(name, "SCMP_ACT_ALLOW") == 0) *out = SCMP_ACT_ALLOW;
+    else if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0) *out = SCMP_ACT_KILL_THREAD;
+    else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0) *out = SCMP_ACT_KILL_PROCESS;
+    else if (strcmp(name, "SCMP_ACT_TRAP") == 0) *out = SCMP_ACT_TRAP;
+    else if (strcmp(name, "SCMP_ACT_LOG") == 0) *out = SCMP_ACT_LOG;
+    else if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
+      return berth_failx(err, "config.json: %s.%s SCMP_ACT_NOTIFY needs a seccomp agent, which berth's launcher does not support", where, key);
+    else return berth_failx(err, "config.json: %s.%s '%s' is not a seccomp action", where, key, name);
+  }
+  if (ret >= 0 && !with_ret) return berth_failx(err, "config.json: %s.%s is only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not %s", where, errno_key, name);
   return 0;
 }
 

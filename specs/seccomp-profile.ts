@@ -4,6 +4,7 @@
 // capability, architecture and kernel version. Parsed strictly: a field berth does not know is an
 // error (a typo would otherwise loosen nothing and tighten nothing, silently).
 import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPath, problemsFromIssues } from './problems.ts';
 
@@ -55,10 +56,25 @@ export const SeccompProfile = z.strictObject({
 export type SeccompProfile = z.output<typeof SeccompProfile>;
 export type SeccompRule = z.output<typeof SeccompRule>;
 
-/** "line L, column C" of a character offset in text. */
+/** "L:C" of a character offset in text. */
 function lineCol(text: string, offset: number): string {
   const before = text.slice(0, offset).split('\n');
   return `${before.length}:${before[before.length - 1]!.length + 1}`;
+}
+
+/**
+ * Where JSON.parse stopped: its message says so for some errors ("at position N"), not for others
+ * ("Unexpected token '}', ... is not valid JSON"); then the yaml parser (JSON's syntax is YAML's
+ * flow syntax) locates the same mistake.
+ */
+function errorAt(text: string, message: string): string | undefined {
+  const pos = /position (\d+)/.exec(message);
+  if (pos) return lineCol(text, Number(pos[1]));
+  const lc = new LineCounter();
+  const e = parseDocument(text, { lineCounter: lc, prettyErrors: false }).errors[0];
+  if (!e) return undefined;
+  const { line, col } = lc.linePos(e.pos[0]);
+  return `${line}:${col}`;
 }
 
 /**
@@ -70,9 +86,9 @@ export function parseSeccompProfile(text: string, file: string): { profile: Secc
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    return { error: `${file}${pos ? `:${lineCol(text, Number(pos[1]))}` : ''}: not a seccomp profile: the JSON does not parse (${msg})` };
+    const msg = (e as Error).message.replace(/\s+/g, ' ');
+    const at = errorAt(text, msg);
+    return { error: `${file}${at ? `:${at}` : ''}: not a seccomp profile: the JSON does not parse (${msg})` };
   }
   const r = SeccompProfile.safeParse(value, { reportInput: true });
   if (r.success) return { profile: r.data };

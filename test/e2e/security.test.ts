@@ -117,6 +117,7 @@ for (const runtime of ['runc', 'native'] as const) {
       chmodSync(data, 0o777);
       await apply(w, containerManifest('userns', w.image, `  command: [sh, -c, "id -u > /data/id; touch /data/made; echo x > /etc/written; echo ready; sleep 300"]
   hostUsers: false
+  terminationGracePeriodSeconds: 1
   network: none
   volumes: [{name: data, hostPath: {path: ${data}}}]
   volumeMounts: [{name: data, mountPath: /data}]

@@ -22,6 +22,8 @@ export interface BundleSpec extends Partial<ContainerRunConfig> {
   /** A user namespace of its own; `rootfs` then is the idmapped rootfs made for it. */
   userns?: UsernsMapping;
   rootfs?: string;
+  /** A sysfs bound on /sys (what the engine gives a user namespace joining a network namespace it does not own). */
+  sysfsSource?: string;
   /** Device nodes (a privileged container's). */
   devices?: OciDevice[];
 }
@@ -48,6 +50,7 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     rootfs: s.rootfs ?? rootfs,
     security: securityPlan({ name: id, sc: s.securityContext, uid, networkMode: s.hostNetwork ? 'host' : 'private' }),
     ...(s.userns ? { userns: s.userns } : {}),
+    ...(s.sysfsSource ? { sysfsSource: s.sysfsSource } : {}),
     ...(s.devices ? { devices: s.devices } : {}),
     ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
     etcFiles: {},

@@ -4,13 +4,13 @@
 // map the same user namespace — the same bundle, the same result.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nativeBinary } from '../../../engine/runtime/monitored-runtime.ts';
 import type { Runtime } from '../../../engine/runtime/runtime.ts';
 import { MASKED_PATHS, hostDevices } from '../../../engine/security/security-plan.ts';
-import { USERNS_SIZE } from '../../../engine/security/userns.ts';
+import { USERNS_SIZE, mountSysfs, unmountSysfs } from '../../../engine/security/userns.ts';
 import { harness } from './conformance.ts';
 import type { BundleSpec } from './bundle.ts';
 
@@ -127,15 +127,23 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
       const uid = 1_500_000_000 + Math.floor(Math.random() * 1000) * USERNS_SIZE;
       const dir = join(h.tmp, `userns-${uid}`);
       for (const d of ['upper', 'work', 'rootfs', 'data']) mkdirSync(join(dir, d), { recursive: true });
+      // A network namespace made beforehand and joined by path, as the network manager's: the user
+      // namespace does not own it, so the engine's sysfs of it is bound on /sys.
+      writeFileSync(join(dir, 'net'), '');
+      execFileSync('unshare', [`--net=${join(dir, 'net')}`, 'true']);
+      const sysfs = await mountSysfs(dir, join(dir, 'net'));
       // The container's root must be able to reach its rootfs (as Docker's data root is 0711 with userns-remap).
       chmodSync(h.tmp, 0o711);
       chownSync(join(dir, 'data'), uid, uid);
       execFileSync(nativeBinary('berth-overlay'), ['--target', join(dir, 'rootfs'), '--upper', join(dir, 'upper'), '--work', join(dir, 'work'), '--uid', String(uid), '--gid', String(uid), '--size', String(USERNS_SIZE), h.rootfs]);
       try {
         const id = await h.start({
-          args: ['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map; grep CapEff /proc/self/status; echo x > /made-in-rootfs && touch /data/made-in-bind && echo ready; sleep 30'],
+          args: ['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map; grep CapEff /proc/self/status; ls /sys/class/net; echo x > /made-in-rootfs && touch /data/made-in-bind && echo ready; sleep 30'],
           userns: { uid, gid: uid, size: USERNS_SIZE },
           rootfs: join(dir, 'rootfs'),
+          hostNetwork: true,
+          netnsPath: join(dir, 'net'),
+          sysfsSource: sysfs,
           mounts: [{ destination: '/data', type: 'bind', source: join(dir, 'data'), options: ['rbind', 'rw'] }, { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
         });
         let out = '';
@@ -143,18 +151,26 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
           out += e.log;
           if (out.includes('ready') || e.stream === 'stderr') break;
         }
-        const [u, g, map, caps] = out.trim().split('\n');
+        const [u, g, map, caps, nets] = out.trim().split('\n');
         assert.equal(u, '0');
         assert.equal(g, '0');
         assert.deepEqual(map!.trim().split(/\s+/), ['0', String(uid), String(USERNS_SIZE)]);
         assert.equal(caps, `CapEff:\t${DOCKER_DEFAULT_CAPS}`);
+        assert.equal(nets, 'lo', '/sys shows the joined network namespace (only its loopback), not the host\'s');
         const pid = (await h.rt.state(id)).pid;
         assert.equal(statSync(`/proc/${pid}`).uid, uid, 'the process is owned by the unmapped uid on the host');
         assert.equal(statSync(join(dir, 'upper', 'made-in-rootfs')).uid, uid, 'a file written in the rootfs');
         assert.equal(statSync(join(dir, 'data', 'made-in-bind')).uid, uid, 'a file made on a bind mount');
+        const ex = await h.rt.exec(id, { args: ['sh', '-c', 'id -u; cat /proc/self/uid_map'] });
+        assert.equal(ex.exitCode, 0, ex.stderr.toString());
+        const [exUid, exMap] = ex.stdout.toString().trim().split('\n');
+        assert.equal(exUid, '0', 'exec joins the user namespace');
+        assert.deepEqual(exMap!.trim().split(/\s+/), ['0', String(uid), String(USERNS_SIZE)]);
         await h.rt.stop(id, { timeoutSeconds: 0 });
       } finally {
+        await unmountSysfs(dir);
         execFileSync('umount', ['-l', join(dir, 'rootfs')]);
+        execFileSync('umount', [join(dir, 'net')]);
       }
     });
   });
