@@ -4,7 +4,7 @@
 // hostUsers: false on both runtimes — its root an unmapped ID range on the host, checked from the
 // host (the owner of its processes and of what it writes).
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_PIDS_LIMIT } from '../../engine/security/security-plan.ts';
@@ -35,6 +35,10 @@ describe('run: Docker\'s security flags, berth\'s defaults, bad input', () => {
     const r = await cli(['run', '--rm', '--network', 'none', w.image, 'sh', '-c', STATUS]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fields(r.stdout), { CapBnd: '00000000a80425fb', NoNewPrivs: '1', Seccomp: '2' });
+    const ns = ['pid', 'ipc', 'mnt', 'uts', 'net'];
+    const inside = await cli(['run', '--rm', '--network', 'none', w.image, 'readlink', ...ns.map((n) => `/proc/self/ns/${n}`)]);
+    const host = ns.map((n) => readlinkSync(`/proc/self/ns/${n}`));
+    inside.stdout.trim().split('\n').forEach((link, i) => assert.notEqual(link, host[i], `${ns[i]} namespace of its own`));
     const d = await cli(['run', '-d', '--name', 'limits', '--network', 'none', w.image, 'sleep', '60']);
     assert.equal(d.code, 0, d.stderr);
     assert.equal(pidsMax(w, d.stdout.trim()), String(DEFAULT_PIDS_LIMIT));
