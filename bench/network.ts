@@ -102,7 +102,7 @@ export default async function bench(args: string[]): Promise<void> {
       const bundle = join(tmp, 'bundles', id);
       mkdirSync(bundle, { recursive: true });
       const config = ociConfig({
-        run: { args: HTTPD, env: ['PATH=/bin'], cwd: '/', user: '', hostname: id, stopSignal: 'SIGTERM', readonlyRootfs: true, mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] }], resources: {}, ensureDirs: [] },
+        run: { args: HTTPD, env: ['PATH=/bin'], cwd: '/', user: '', hostname: id, stopSignal: 'SIGTERM', readonlyRootfs: true, mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] }], resources: {} },
         user: { uid: 0, gid: 0, additionalGids: [] },
         rootfs,
         netnsPath: att.netnsPath!,

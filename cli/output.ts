@@ -47,3 +47,11 @@ export function age(iso: string | undefined, now: Date = new Date()): string {
   if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+/** Bytes in decimal units, as Docker prints sizes: 0B, 512B, 1.5kB, 12.3MB. */
+export function humanSize(n: number): string {
+  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
+  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
+}

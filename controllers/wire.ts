@@ -7,11 +7,14 @@ import { realClock, type Clock } from './clock.ts';
 import { ContainerController } from './container-controller.ts';
 import { ImageController } from './image-controller.ts';
 import { BerthMetrics } from './metrics.ts';
+import { VolumeController, type VolumeHost } from './volume-controller.ts';
 import type { ControllerLog, EventSink, ObjectStore } from './deps.ts';
 
 export interface Controllers {
   containers: ContainerController;
   images: ImageController;
+  /** Present when the engine has volumes on the host. */
+  volumes?: VolumeController;
   metrics: BerthMetrics;
   /** Stops the loops; containers keep running under their monitors (re-adopted next start). */
   stop(): Promise<void>;
@@ -23,6 +26,8 @@ export async function startControllers(o: {
   engine: Engine;
   log: ControllerLog;
   clock?: Clock;
+  /** The volumes on the host (engine/volumes), for the Volume controller. */
+  volumes?: VolumeHost;
 }): Promise<Controllers> {
   const clock = o.clock ?? realClock;
   const metrics = new BerthMetrics();
@@ -43,20 +48,25 @@ export async function startControllers(o: {
       }
     },
   });
+  const volumes = o.volumes && new VolumeController({ store: o.store, events: o.events, volumes: o.volumes, clock, metrics, log: o.log });
   const unsubscribe = o.store.feed.onObject((ch) => {
     if (ch.type === 'status') return; // our own writes
     if (ch.kind === 'Container') containers.enqueue(ch.name);
     else if (ch.kind === 'Image') images.enqueue(ch.name);
+    else if (ch.kind === 'Volume') volumes?.enqueue(ch.name);
   });
   images.start();
+  await volumes?.start();
   await containers.start();
   return {
     containers,
     images,
+    ...(volumes ? { volumes } : {}),
     metrics,
     async stop() {
       unsubscribe();
       await images.stop();
+      await volumes?.stop();
       await containers.stop();
     },
   };

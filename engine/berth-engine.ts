@@ -20,6 +20,9 @@ import type { ContainerState, ExecOptions, ExecResult, LogOptions, Runtime } fro
 import type { ImageSpec } from '../specs/schema.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../specs/api/containers.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
+import { LocalVolumes } from './volumes/local-volumes.ts';
 
 export interface BerthEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */
@@ -31,6 +34,8 @@ export interface BerthEngineOptions {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
   builder?: BuilderPort;
+  /** Volumes, binds and tmpfs of containers (default: local volumes under root). */
+  volumes?: VolumesPort;
   /** Where berth's subordinate ID ranges are (default /etc/subuid, /etc/subgid). */
   userns?: UsernsOptions;
 }
@@ -42,13 +47,15 @@ function handle(img: EngineImage): ImageHandle {
 export class BerthEngine implements Engine {
   readonly #o: BerthEngineOptions;
   readonly #store: ContainerStore;
-  /** The tail of each container's queue of start/stop/remove. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** One start/stop/remove at a time per container. */
+  readonly #lock = new KeyedLock();
+  readonly #volumes: VolumesPort;
   readonly #userns: UsernsAllocator;
 
   constructor(o: BerthEngineOptions) {
     this.#o = o;
     this.#store = new ContainerStore(join(o.root, 'containers'));
+    this.#volumes = o.volumes ?? new ContainerVolumes({ root: o.root, volumes: new LocalVolumes({ root: o.root }) });
     this.#userns = new UsernsAllocator(o.userns);
   }
 
@@ -91,7 +98,7 @@ export class BerthEngine implements Engine {
           snapshots: this.#o.snapshots,
           ...(this.#o.network ? { network: this.#o.network } : {}),
           dataRoot: this.#o.root,
-          volumesDir: join(this.#o.root, 'volumes'),
+          volumes: this.#volumes,
           cgroupParent: this.#o.cgroupParent ?? 'berth',
           userns: async (id) => this.#userns.allocate(id, await this.#usernsInUse()),
         }, undo);
@@ -123,6 +130,7 @@ export class BerthEngine implements Engine {
       // The rootfs may have been unmounted (a reboot, a crash): prepare() mounts it again.
       const image = await this.#image(rec.image);
       if (image) await this.#o.snapshots.prepare(id, image, rec.userns);
+      await this.#volumes.restore(id);
       let netnsPath: string | undefined;
       // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
       // the namespace at the same path (perhaps with another address) when it is not.
@@ -176,6 +184,7 @@ export class BerthEngine implements Engine {
       await this.#o.network?.detach(id);
       await unmountSysfs(this.#store.dir(id));
       await this.#o.snapshots.remove(id);
+      await this.#volumes.release(id);
       await this.#store.delete(id);
     });
   }
@@ -267,6 +276,7 @@ export class BerthEngine implements Engine {
     await this.#o.network?.detach(id).catch(() => undefined);
     await unmountSysfs(this.#store.dir(id)).catch(() => undefined);
     await this.#o.snapshots.remove(id).catch(() => undefined);
+    await this.#volumes.release(id).catch(() => undefined);
     await this.#store.delete(id).catch(() => undefined);
   }
 
@@ -282,14 +292,7 @@ export class BerthEngine implements Engine {
 
   /** Runs fn after every earlier start/stop/remove of the container has settled. */
   #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.#locks.set(id, settled);
-    void settled.then(() => {
-      if (this.#locks.get(id) === settled) this.#locks.delete(id);
-    });
-    return next;
+    return this.#lock.run(id, fn);
   }
 }
 

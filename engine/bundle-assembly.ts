@@ -1,10 +1,11 @@
 // Bundle assembly: a create request and its image become an OCI bundle in the container's
 // directory — the run config (container-config.ts, Kubernetes' rules), the user namespace's IDs
-// (hostUsers: false), the volumes' directories, the rootfs (a snapshot, idmapped for a user
-// namespace), the user resolved in that rootfs, the security plan (security/), the network and the
-// /etc files (container-network.ts), and config.json (bundle.ts, Docker's defaults). Each step that
-// leaves something outside the directory registers its undo first, so a failed create removes it all.
-import { chown, mkdir } from 'node:fs/promises';
+// (hostUsers: false), the rootfs (a snapshot, idmapped for a user namespace), the mounts
+// (volumes/container-mounts.ts), the user resolved in that rootfs, the security plan (security/),
+// the network and the /etc files (container-network.ts), and config.json (bundle.ts, Docker's
+// defaults). Each step that leaves something outside the directory registers its undo first, so a
+// failed create removes it all.
+import { chown, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ociConfig } from './bundle.ts';
 import { hostDevices, securityPlan } from './security/security-plan.ts';
@@ -16,6 +17,7 @@ import type { EngineImage, NetworkPort, SnapshotsPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { readInside } from './runtime/monitored-runtime.ts';
+import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
 /** Undo steps of a create, run last first when it fails. */
@@ -24,9 +26,10 @@ export type Undo = Array<() => Promise<unknown>>;
 export interface AssemblyParts {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
-  /** The data root; <data root>/volumes: where persistentVolumeClaims live. */
+  /** The data root: in a user namespace, the container's root must be able to reach what is under it. */
   dataRoot: string;
-  volumesDir: string;
+  /** Volumes, binds and tmpfs of the container. */
+  volumes: VolumesPort;
   /** cgroup parent of every container: /sys/fs/cgroup/<controller>/<parent>/<id>. */
   cgroupParent: string;
   /** The IDs of a user namespace of its own for container `id` (hostUsers: false). */
@@ -42,20 +45,27 @@ export interface AssembledBundle {
 
 export async function assembleBundle(req: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
   const name = req.owner.name;
-  const run = containerRunConfig({ name, spec: req.spec, image: image.config, containerDir: dir, volumesDir: parts.volumesDir });
+  const run = containerRunConfig({ name, spec: req.spec, image: image.config });
   const sc = req.spec.securityContext;
   let userns: UsernsMapping | undefined;
   if (req.spec.hostUsers === false) {
     if (!parts.userns) throw new FailedPreconditionError(`container "${name}": hostUsers: false needs user namespaces, which this daemon was not given`);
     userns = await parts.userns(req.id);
   }
-  for (const d of run.ensureDirs) {
-    // A directory made for this container belongs to its root (in a user namespace, not the host's).
-    if ((await mkdir(d, { recursive: true })) !== undefined && userns) await chown(d, userns.uid, userns.gid);
-  }
   undo.push(() => parts.snapshots.remove(req.id));
   const { rootfs } = await parts.snapshots.prepare(req.id, image, userns);
-  if (userns) for (const p of [rootfs, dir, ...run.ensureDirs]) await ensureReachable(p, parts.dataRoot);
+  undo.push(() => parts.volumes.release(req.id));
+  const mounts = await parts.volumes.prepare({
+    id: req.id,
+    dir,
+    owner: req.owner,
+    requests: run.mountRequests,
+    volumesFrom: req.spec.volumesFrom,
+    // The image's VOLUMEs and the spec's (`-v /path`): an anonymous volume each, unless mounted otherwise.
+    anonymous: [...Object.keys(image.config.Volumes ?? {}), ...(req.spec.anonymousVolumes ?? [])],
+    rootfs,
+  });
+  if (userns) await giveToUserns(userns, [rootfs, dir], mounts, parts.dataRoot);
   const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
   if (sc?.runAsNonRoot && user.uid === 0) {
     throw new InvalidArgumentError(
@@ -72,7 +82,7 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   const etcFiles = await writeEtcFiles(dir, run.hostname, net);
   if (userns) undo.push(() => unmountSysfs(dir));
   const config = ociConfig({
-    run,
+    run: { ...run, mounts },
     user,
     rootfs,
     ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
@@ -94,4 +104,20 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
     network: { mode, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}), ...(ports.length ? { ports } : {}) },
     ...(userns ? { userns } : {}),
   };
+}
+
+/**
+ * In a user namespace the container's root is an unprivileged host uid: it must reach its rootfs,
+ * bundle and volumes (security/userns.ts ensureReachable), and a volume directory berth made empty
+ * for it (an emptyDir, a new named volume) becomes its own. A hostPath, or a volume with content,
+ * is used as it is.
+ */
+async function giveToUserns(userns: UsernsMapping, paths: string[], mounts: Array<{ type: string; source: string }>, dataRoot: string): Promise<void> {
+  const root = `${dataRoot.replace(/\/+$/, '')}/`;
+  const made = mounts.filter((m) => m.type === 'bind' && m.source.startsWith(root)).map((m) => m.source);
+  for (const p of [...paths, ...made]) await ensureReachable(p, dataRoot);
+  for (const source of made) {
+    const st = await stat(source);
+    if (st.isDirectory() && st.uid === 0 && (await readdir(source)).length === 0) await chown(source, userns.uid, userns.gid);
+  }
 }

@@ -7,12 +7,14 @@
 //  - workingDir / user / stop signal: the spec's, else the image's, else /, root, SIGTERM;
 //    securityContext.runAsUser / runAsGroup override the user and group;
 //  - a pids limit always: the spec's, else berth's default (-1: none);
-//  - volumes: hostPath → bind, emptyDir → a directory of the container (medium Memory → tmpfs,
-//    sizeLimit its size), persistentVolumeClaim → <root>/volumes/<claimName>.
-import { isAbsolute, join, normalize } from 'node:path';
+//  - volumeMounts: each a mount request (hostPath, emptyDir, emptyDir Memory, a named volume),
+//    checked here; engine/volumes/ turns them into the bundle's mounts (that needs the host: made
+//    directories, named volumes, subPaths resolved inside their volume, the image's VOLUMEs).
+import { isAbsolute, normalize } from 'node:path';
 import type { ContainerSpec } from '../specs/schema.ts';
 import { InvalidArgumentError } from '../specs/errdefs.ts';
 import { parseCpu, parseMemory } from '../specs/quantity.ts';
+import { mergeTmpfsOptions } from '../specs/tmpfs.ts';
 import { DEFAULT_PIDS_LIMIT } from './security/security-plan.ts';
 
 /** The part of an OCI image config (config.config) a container is made from. */
@@ -23,6 +25,8 @@ export interface ImageRunConfig {
   WorkingDir?: string;
   User?: string;
   StopSignal?: string;
+  /** The image's VOLUMEs: each path not mounted otherwise gets an anonymous volume. */
+  Volumes?: Record<string, unknown> | null;
 }
 
 export interface MountPlan {
@@ -43,9 +47,22 @@ export interface ContainerRunConfig {
   readonlyRootfs: boolean;
   mounts: MountPlan[];
   resources: { memoryBytes?: number; cpuQuota?: number; cpuPeriod?: number; pidsLimit?: number };
-  /** Host directories to create before running (emptyDir, persistentVolumeClaim). */
-  ensureDirs: string[];
 }
+
+/** What one volumeMount asks for, before the host is looked at. */
+export type MountRequest = { destination: string; readOnly: boolean } & (
+  | { kind: 'bind'; hostPath: string; hostType?: string; subPath?: string }
+  /** An emptyDir on disk: a directory of the container named after the volume. */
+  | { kind: 'emptyDir'; volume: string; subPath?: string }
+  | { kind: 'tmpfs'; options: string[] }
+  | { kind: 'volume'; volume: string; subPath?: string; noCopy: boolean }
+);
+
+/** A container's run config with its mounts still requests (engine/volumes/ makes them mounts). */
+export type ContainerRunPlan = Omit<ContainerRunConfig, 'mounts'> & { mountRequests: MountRequest[] };
+
+/** A tmpfs of a container: Docker's and Kubernetes' defaults, then what the spec adds. */
+export const TMPFS_DEFAULTS = ['nosuid', 'nodev', 'mode=1777'];
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const CPU_PERIOD_US = 100_000;
@@ -67,15 +84,7 @@ function envMap(list: string[]): Map<string, string> {
   return m;
 }
 
-export function containerRunConfig(o: {
-  name: string;
-  spec: ContainerSpec;
-  image: ImageRunConfig;
-  /** The container's own directory (<root>/containers/<id>): emptyDir volumes live under it. */
-  containerDir: string;
-  /** <root>/volumes: named volumes (persistentVolumeClaim) live under it. */
-  volumesDir: string;
-}): ContainerRunConfig {
+export function containerRunConfig(o: { name: string; spec: ContainerSpec; image: ImageRunConfig }): ContainerRunPlan {
   const { spec, image, name } = o;
   const hostname = spec.hostname ?? name;
 
@@ -93,42 +102,7 @@ export function containerRunConfig(o: {
     );
   }
 
-  const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
-  const mounts: MountPlan[] = [];
-  const ensureDirs: string[] = [];
-  const seen = new Set<string>();
-  for (const vm of spec.volumeMounts ?? []) {
-    const v = volumes.get(vm.name);
-    if (!v) {
-      throw new InvalidArgumentError(`container "${name}": volumeMounts "${vm.name}" names no volume in spec.volumes; add {name: ${vm.name}, emptyDir: {}} or similar`);
-    }
-    const dest = normalize(vm.mountPath).replace(/(.)\/+$/, '$1');
-    if (seen.has(dest)) throw new InvalidArgumentError(`container "${name}": two volumeMounts at ${dest}; each mountPath must be different`);
-    seen.add(dest);
-    const sub = (base: string) => {
-      if (!vm.subPath) return base;
-      const p = normalize(vm.subPath);
-      if (isAbsolute(p) || p === '..' || p.startsWith('../')) {
-        throw new InvalidArgumentError(`container "${name}": subPath "${vm.subPath}" of volumeMount "${vm.name}" must be a relative path inside the volume`);
-      }
-      return join(base, p);
-    };
-    if (v.hostPath) {
-      mounts.push({ destination: dest, type: 'bind', source: sub(v.hostPath.path), options: ['rbind', vm.readOnly ? 'ro' : 'rw'] });
-    } else if (v.emptyDir && v.emptyDir.medium === 'Memory') {
-      const size = v.emptyDir.sizeLimit !== undefined ? [`size=${parseMemory(v.emptyDir.sizeLimit)}`] : [];
-      mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...size, ...(vm.readOnly ? ['ro'] : [])] });
-    } else if (v.emptyDir) {
-      const dir = join(o.containerDir, 'volumes', v.name);
-      ensureDirs.push(sub(dir));
-      mounts.push({ destination: dest, type: 'bind', source: sub(dir), options: ['rbind', vm.readOnly ? 'ro' : 'rw'] });
-    } else if (v.persistentVolumeClaim) {
-      const dir = join(o.volumesDir, v.persistentVolumeClaim.claimName);
-      ensureDirs.push(sub(dir));
-      const ro = vm.readOnly || v.persistentVolumeClaim.readOnly;
-      mounts.push({ destination: dest, type: 'bind', source: sub(dir), options: ['rbind', ro ? 'ro' : 'rw'] });
-    }
-  }
+  const mountRequests = mountRequestsOf(name, spec);
 
   const limits = spec.resources?.limits;
   const resources: ContainerRunConfig['resources'] = {};
@@ -153,10 +127,45 @@ export function containerRunConfig(o: {
     hostname,
     stopSignal: spec.stopSignal ?? (image.StopSignal || 'SIGTERM'),
     readonlyRootfs: spec.readOnlyRootFilesystem || sc?.readOnlyRootFilesystem === true,
-    mounts,
+    mountRequests,
     resources,
-    ensureDirs,
   };
+}
+
+/** The volumeMounts as requests, in spec order; a mount of no volume, a repeated path or a subPath leaving the volume is invalid. */
+export function mountRequestsOf(name: string, spec: ContainerSpec): MountRequest[] {
+  const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+  const out: MountRequest[] = [];
+  const seen = new Set<string>();
+  for (const vm of spec.volumeMounts ?? []) {
+    const v = volumes.get(vm.name);
+    if (!v) {
+      throw new InvalidArgumentError(`container "${name}": volumeMounts "${vm.name}" names no volume in spec.volumes; add {name: ${vm.name}, emptyDir: {}} or similar`);
+    }
+    const destination = normalize(vm.mountPath).replace(/(.)\/+$/, '$1');
+    if (seen.has(destination)) throw new InvalidArgumentError(`container "${name}": two volumeMounts at ${destination}; each mountPath must be different`);
+    seen.add(destination);
+    let subPath: string | undefined;
+    if (vm.subPath) {
+      subPath = normalize(vm.subPath);
+      if (isAbsolute(subPath) || subPath === '..' || subPath.startsWith('../')) {
+        throw new InvalidArgumentError(`container "${name}": subPath "${vm.subPath}" of volumeMount "${vm.name}" must be a relative path inside the volume`);
+      }
+    }
+    const sub = subPath !== undefined && subPath !== '.' ? { subPath } : {};
+    const base = { destination, readOnly: vm.readOnly };
+    if (v.hostPath) {
+      out.push({ ...base, kind: 'bind', hostPath: v.hostPath.path, ...(v.hostPath.type ? { hostType: v.hostPath.type } : {}), ...sub });
+    } else if (v.emptyDir && v.emptyDir.medium === 'Memory') {
+      const size = v.emptyDir.sizeLimit !== undefined ? [`size=${parseMemory(v.emptyDir.sizeLimit)}`] : [];
+      out.push({ ...base, kind: 'tmpfs', options: mergeTmpfsOptions(TMPFS_DEFAULTS, size, v.emptyDir.mountOptions ?? [], vm.readOnly ? ['ro'] : []) });
+    } else if (v.emptyDir) {
+      out.push({ ...base, kind: 'emptyDir', volume: v.name, ...sub });
+    } else if (v.persistentVolumeClaim) {
+      out.push({ ...base, readOnly: vm.readOnly || v.persistentVolumeClaim.readOnly, kind: 'volume', volume: v.persistentVolumeClaim.claimName, noCopy: vm.noCopy ?? false, ...sub });
+    }
+  }
+  return out;
 }
 
 export interface ResolvedUser {

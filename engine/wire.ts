@@ -4,9 +4,11 @@
 import { join } from 'node:path';
 import { BerthEngine } from './berth-engine.ts';
 import type { BuilderPort, EngineImage, NetworkPort } from './deps.ts';
-import { ImageService, type ImageRecord } from './images/service.ts';
+import { ImageService, type ImageRecord, type ImageServiceOptions } from './images/service.ts';
 import { RuncRuntime } from './runtime/runc-runtime.ts';
 import type { Runtime } from './runtime/runtime.ts';
+import { ContainerVolumes } from './volumes/container-mounts.ts';
+import { LocalVolumes, type VolumeDeclaration } from './volumes/local-volumes.ts';
 
 export type RuntimeName = 'runc' | 'native';
 
@@ -14,31 +16,60 @@ export interface EngineParts {
   engine: BerthEngine;
   images: ImageService;
   runtime: Runtime;
+  /** Volumes on the host (<root>/volumes): the volume controller and service manage them, containers mount them. */
+  volumes: LocalVolumes;
 }
 
 export function toEngineImage(rec: ImageRecord): EngineImage {
   return { ref: rec.ref, digest: rec.digest, size: rec.size, config: rec.config.config ?? {} };
 }
 
-export async function createRuntime(name: RuntimeName, root: string): Promise<Runtime> {
-  const stateDir = join(root, 'runtime');
+export async function createRuntime(name: RuntimeName, root: string, o: { logMaxBytes?: number; logMaxFiles?: number } = {}): Promise<Runtime> {
+  const opts = { stateDir: join(root, 'runtime'), ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}), ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}) };
   if (name === 'native') {
     const { NativeRuntime } = await import('./runtime/native-runtime.ts');
-    return new NativeRuntime({ stateDir });
+    return new NativeRuntime(opts);
   }
-  return new RuncRuntime({ stateDir });
+  return new RuncRuntime(opts);
 }
 
-export async function createEngine(o: {
+/** The daemon's settings the engine applies (daemon.json keys; server/context.ts's DaemonOptions has them). */
+export interface EngineSettings {
+  /** Registries (host:port) reached over plain http although they are not on loopback. */
+  insecureRegistries?: string[];
+  /** Mirrors tried in order before a registry, per registry domain ("docker.io" for Docker Hub). */
+  registryMirrors?: Record<string, string[]>;
+  /** Per-registry TLS files: <certsDir>/<host[:port]>/{ca.crt, client.cert, client.key} (default /etc/berth/certs.d). */
+  certsDir?: string;
+  /** Layers fetched at once per pull; pushed at once per push. */
+  maxConcurrentDownloads?: number;
+  maxConcurrentUploads?: number;
+  /** Size at which a container's log is rotated (bytes). */
+  logMaxBytes?: number;
+  /** Log files kept per container, the current one included (log-opts max-file). */
+  logMaxFiles?: number;
+}
+
+export async function createEngine(o: EngineSettings & {
   root: string;
   runtime?: RuntimeName | Runtime;
-  insecureRegistries?: string[];
+  log?: ImageServiceOptions['log'];
   cgroupParent?: string;
   network?: NetworkPort;
   builder?: (images: ImageService, runtime: Runtime) => BuilderPort;
+  /** The Volume object of a name, so that a volume first made by a container's mount has its options. */
+  declaredVolume?: (name: string) => VolumeDeclaration | undefined;
 }): Promise<EngineParts> {
-  const images = new ImageService({ root: o.root, registry: { insecure: o.insecureRegistries ?? [] } });
-  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root);
+  const images = new ImageService({
+    root: o.root,
+    registry: { insecure: o.insecureRegistries ?? [], mirrors: o.registryMirrors ?? {}, ...(o.certsDir ? { certsDir: o.certsDir } : {}) },
+    ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}),
+    ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  const logs = { ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}), ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}) };
+  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root, logs);
+  const volumes = new LocalVolumes({ root: o.root, ...(o.declaredVolume ? { declared: o.declaredVolume } : {}) });
   const engine = new BerthEngine({
     root: o.root,
     runtime,
@@ -61,6 +92,7 @@ export async function createEngine(o: {
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),
+    volumes: new ContainerVolumes({ root: o.root, volumes }),
   });
-  return { engine, images, runtime };
+  return { engine, images, runtime, volumes };
 }

@@ -16,9 +16,11 @@ void rfc3339nano(char *out, size_t n) {
   snprintf(out, n, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
-int logfile_open(logfile *l, const char *path, off_t max_size, berth_err *err) {
-  snprintf(l->path, sizeof l->path, "%s", path);
+int logfile_open(logfile *l, const char *path, off_t max_size, int max_files, berth_err *err) {
+  /* rotate() reopens l->path itself: copying a string onto itself is undefined (it came out empty). */
+  if (path != l->path) snprintf(l->path, sizeof l->path, "%s", path);
   l->max_size = max_size;
+  l->max_files = max_files < 1 ? 1 : max_files;
   l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (l->fd < 0) return berth_fail(err, "open '%s'", path);
   struct stat st;
@@ -28,11 +30,23 @@ int logfile_open(logfile *l, const char *path, off_t max_size, berth_err *err) {
 }
 
 static int rotate(logfile *l, berth_err *err) {
-  char old[4200];
-  snprintf(old, sizeof old, "%s.1", l->path);
-  if (rename(l->path, old) < 0) return berth_fail(err, "rename '%s'", l->path);
+  if (l->max_files == 1) {
+    /* Nothing kept: the log starts over (O_APPEND writes at the new end). */
+    if (ftruncate(l->fd, 0) < 0) return berth_fail(err, "truncate '%s'", l->path);
+    l->size = 0;
+    return 0;
+  }
+  char from[4200], to[4200];
+  /* log.(n-2) → log.(n-1) (replacing the oldest) … log.1 → log.2; a gap (a file not there yet) is skipped. */
+  for (int i = l->max_files - 1; i > 1; i--) {
+    snprintf(from, sizeof from, "%s.%d", l->path, i - 1);
+    snprintf(to, sizeof to, "%s.%d", l->path, i);
+    if (rename(from, to) < 0 && errno != ENOENT) return berth_fail(err, "rename '%s'", from);
+  }
+  snprintf(to, sizeof to, "%s.1", l->path);
+  if (rename(l->path, to) < 0) return berth_fail(err, "rename '%s'", l->path);
   close(l->fd);
-  return logfile_open(l, l->path, l->max_size, err);
+  return logfile_open(l, l->path, l->max_size, l->max_files, err);
 }
 
 /* JSON string escaping of raw bytes: control characters escaped, other bytes passed through (the

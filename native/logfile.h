@@ -1,5 +1,6 @@
 /* The container's log: one JSON line per chunk read from its stdout or stderr, as Docker's
- * json-file driver writes it ({"log","stream","time"}), with size rotation (log → log.1). */
+ * json-file driver writes it ({"log","stream","time"}), with size rotation as Docker's max-size/max-file: log → log.1 → log.2 …,
+ * max_files in all (the current one included), the oldest dropped. */
 #ifndef BERTH_LOGFILE_H
 #define BERTH_LOGFILE_H
 #include <stddef.h>
@@ -11,9 +12,10 @@ typedef struct {
   int fd;
   off_t size;
   off_t max_size; /* 0: never rotate */
+  int max_files;  /* files kept, the current one included; 1: the log starts over */
 } logfile;
 
-int logfile_open(logfile *l, const char *path, off_t max_size, berth_err *err);
+int logfile_open(logfile *l, const char *path, off_t max_size, int max_files, berth_err *err);
 /* Appends one entry; rotates first when the file has reached max_size. */
 int logfile_write(logfile *l, const char *stream, const char *buf, size_t len, berth_err *err);
 /* RFC 3339 with nanoseconds, UTC: 2026-11-22T23:47:01.123456789Z (out: at least 40 bytes). */

@@ -27,11 +27,12 @@
 typedef struct {
   const char *id, *bundle, *runc, *runc_root, *launcher, *log, *exit_file, *pid_file, *runtime_log, *cgroup;
   off_t log_max;
+  int log_files;
 } options;
 
 static int usage(void) {
   fprintf(stderr, "usage: berth-monitor --id ID --bundle DIR --runc PATH --runc-root DIR --log FILE --exit-file FILE "
-                  "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES]\n"
+                  "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N]\n"
                   "   or: berth-monitor --launcher PATH (berth-run instead of --runc/--runc-root) ...\n");
   return 2;
 }
@@ -40,9 +41,11 @@ static int parse(int argc, char **argv, options *o) {
   static const struct option longopts[] = {
       {"id", 1, 0, 'i'},       {"bundle", 1, 0, 'b'},   {"runc", 1, 0, 'r'},         {"runc-root", 1, 0, 'R'},
       {"log", 1, 0, 'l'},      {"exit-file", 1, 0, 'e'}, {"pid-file", 1, 0, 'p'},    {"runtime-log", 1, 0, 'L'},
-      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {"launcher", 1, 0, 'x'}, {0, 0, 0, 0}};
+      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {"launcher", 1, 0, 'x'},
+      {"log-max-files", 1, 0, 'n'}, {0, 0, 0, 0}};
   memset(o, 0, sizeof *o);
   o->log_max = 10 * 1024 * 1024;
+  o->log_files = 2;
   int c;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
@@ -56,6 +59,7 @@ static int parse(int argc, char **argv, options *o) {
     case 'L': o->runtime_log = optarg; break;
     case 'c': o->cgroup = optarg; break;
     case 'm': o->log_max = atoll(optarg); break;
+    case 'n': o->log_files = atoi(optarg); break;
     case 'x': o->launcher = optarg; break;
     default: return -1;
     }
@@ -176,7 +180,7 @@ static int monitor(const options *o, int ready) {
   int out[2], errp[2];
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) return dprintf(ready, "error pipe: %s\n", strerror(errno)), 1;
   logfile log;
-  if (logfile_open(&log, o->log, o->log_max, &err) < 0) return dprintf(ready, "error %s\n", err.msg), 1;
+  if (logfile_open(&log, o->log, o->log_max, o->log_files, &err) < 0) return dprintf(ready, "error %s\n", err.msg), 1;
 
   /* Children's exits arrive on a signalfd; the pipes are read without blocking. */
   sigset_t mask;

@@ -1,18 +1,22 @@
 // What every part of the daemon is handed: the data root, the store, the event recorder, the
 // logger, and the services. Other parts add their service as a field here (images, runtime,
 // network, builder, controllers...) and build it in server/daemon.ts's composeDaemon().
+import type { EngineSettings } from '../engine/wire.ts';
 import type { Controllers } from '../controllers/wire.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
+import type { Settings } from './config/settings.ts';
 import type { Logger } from './log.ts';
 
-export interface DaemonOptions {
+export interface DaemonOptions extends EngineSettings {
   /** Data root: state.db, content/, snapshots/, containers/, runtime/, networks/, volumes/, build/. */
   root: string;
   /** Unix socket path, or host:port for TCP (tests, debugging). */
   socket: string;
+  /** The group of the unix socket (0660); absent: root's. Socket-activated, systemd sets it (berth.socket). */
+  socketGroup?: import('./http.ts').SocketGroup;
   /** Directories watched for manifests (GitOps). */
   watch: string[];
   /** Where /metrics is served (the metrics endpoint belongs to the controllers' part). */
@@ -23,6 +27,12 @@ export interface DaemonOptions {
   insecureRegistries?: string[];
   /** cgroup parent of the containers (default "berth"). */
   cgroupParent?: string;
+  /** Directories to look for CNI plugins in first (--cni-path; else $CNI_PATH), before the usual places. */
+  cniPath?: string[];
+  /** The daemon's labels (key=value), shown by `berth info`. */
+  labels?: string[];
+  /** The settings these options came from (daemon.json, flags), with their sources: `berth info`, reload. */
+  settings?: Settings;
 }
 
 export interface DaemonContext {
@@ -39,10 +49,16 @@ export interface DaemonContext {
   images?: import('./services/images.ts').ImageService;
   /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
   networks?: NetworkManager;
+  /** Every verb on volumes, for any API (server/services/volumes.ts); present with an engine. */
+  volumes?: import('./services/volumes.ts').VolumeService;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */
   controllers?: Controllers;
   /** Every verb on containers, for any API (server/services/containers.ts); present once the controllers run. */
   containers?: import('./services/containers.ts').ContainerService;
+  /** The watched manifest directories; started in the background, changed by a reload. */
+  watches?: import('./watch.ts').WatchSet;
+  /** How the last reload (SIGHUP) went: `berth info` shows it. */
+  lastReload?: import('./config/reload.ts').ReloadStatus;
   /**
    * Work to run on shutdown, last registered first (close watchers, stop loops...). Services
    * register here when composed; the daemon awaits each in turn on SIGTERM/SIGINT.

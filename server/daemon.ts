@@ -3,6 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import { networkPort } from '../engine/network/engine-adapter.ts';
+import { cniSearchPath } from '../engine/network/cni.ts';
 import { NetworkManager } from '../engine/network/network-manager.ts';
 import { Store } from '../store/store.ts';
 import type { DaemonContext, DaemonOptions } from './context.ts';
@@ -10,8 +11,10 @@ import { EventRecorder } from './events.ts';
 import { startServer, type ApiServer } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { allRoutes } from './routes/index.ts';
-import { DirectoryWatcher } from './watch.ts';
+import { WatchSet } from './watch.ts';
 import { berthVersion } from '../specs/version.ts';
+import { reloadDaemon, type ReloadStatus } from './config/reload.ts';
+import type { Settings } from './config/settings.ts';
 
 export const DEFAULT_ROOT = '/var/lib/berth';
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -21,6 +24,8 @@ export interface Daemon {
   server: ApiServer;
   /** Stops serving, runs the shutdown hooks (last registered first), closes the store. */
   stop(): Promise<void>;
+  /** Re-reads the settings and applies those that can change live, or keeps the running ones (server/config/reload.ts). */
+  reload(read: () => Promise<Settings>): Promise<ReloadStatus>;
 }
 
 /**
@@ -55,7 +60,7 @@ export async function composeDaemon(
   // Services are added here, e.g. ctx.images = new ImageService(...); ctx.onShutdown(() => ...).
   // Cheap to build (it touches nothing until used). The engine attaches containers through this
   // same instance; once the engine knows its containers, gc() undoes what a crash left behind.
-  const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), log: log.child({ component: 'network' }) });
+  const networks = services.networks ?? new NetworkManager({ root: join(root, 'networks'), cniPath: cniSearchPath(options.cniPath), log: log.child({ component: 'network' }) });
   ctx.networks = networks;
   hooks.push(() => networks.close());
   if (services.engine) ctx.engine = services.engine;
@@ -69,8 +74,19 @@ export async function composeDaemon(
       root,
       runtime: options.runtime,
       insecureRegistries: options.insecureRegistries ?? [],
+      registryMirrors: options.registryMirrors ?? {},
+      ...(options.certsDir ? { certsDir: options.certsDir } : {}),
+      ...(options.maxConcurrentDownloads ? { maxConcurrentDownloads: options.maxConcurrentDownloads } : {}),
+      ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
+      ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
+      ...(options.logMaxFiles ? { logMaxFiles: options.logMaxFiles } : {}),
+      log: log.child({ component: 'images' }),
       ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
       network: networkPort(networks),
+      declaredVolume: (name) => {
+        const r = store.get('Volume', name);
+        return r && r.kind === 'Volume' ? { uid: r.metadata.uid, spec: r.spec, ...(r.metadata.labels ? { labels: r.metadata.labels } : {}) } : undefined;
+      },
       builder: (images, runtime) => {
         // RUN containers under the daemon's cgroup parent, beside its containers.
         builder = new Builder(images, runtime, { root, cgroupParent: `${options.cgroupParent ?? 'berth'}/build` });
@@ -78,12 +94,16 @@ export async function composeDaemon(
       },
     });
     ctx.engine = parts.engine;
+    const { VolumeService } = await import('./services/volumes.ts');
+    ctx.volumes = new VolumeService({ store, host: parts.volumes, sizeOf: (name) => ctx.controllers?.volumes?.sizeOf(name) });
     ctx.images = new ImageService({
       store: parts.images,
       containers: parts.engine,
       ...(builder ? { builder } : {}),
       insecureRegistries: options.insecureRegistries ?? [],
+      ...(options.certsDir ? { certsDir: options.certsDir } : {}),
     });
+    ctx.onShutdown(() => parts.images.registry.close());
     // Attachments of containers the engine no longer has (removed while the daemon was down, or
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
     const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));
@@ -112,10 +132,17 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
       events: ctx.events.for('controller'),
       engine: ctx.engine,
       log: ctx.log.child({ component: 'controller' }),
+      ...(ctx.volumes ? { volumes: ctx.volumes.host } : {}),
     });
     ctx.controllers = controllers;
     const { ContainerService } = await import('./services/containers.ts');
-    ctx.containers = new ContainerService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine });
+    const { checkBindSources } = await import('../engine/volumes/container-mounts.ts');
+    ctx.containers = new ContainerService({
+      store: ctx.store,
+      lifecycles: controllers.containers,
+      engine: ctx.engine,
+      ...(ctx.volumes ? { volumes: ctx.volumes, preflight: checkBindSources } : {}),
+    });
     ctx.onShutdown(() => controllers.stop());
   }
   if (ctx.options.metricsAddr) {
@@ -126,19 +153,17 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
     else ctx.log.warn('no container engine: serving controller metrics only', { url: srv.url });
     ctx.onShutdown(() => srv.close());
   }
-  for (const dir of ctx.options.watch) {
-    const watcher = new DirectoryWatcher(dir, { store: ctx.store, events: ctx.events.for('watch'), log: ctx.log.child({ watch: resolve(dir) }) });
-    ctx.onShutdown(() => watcher.stop());
-    await watcher.start();
-    ctx.log.info('watching for manifests', { dir: watcher.dir });
-  }
+  const watches = new WatchSet({ store: ctx.store, events: ctx.events.for('watch'), log: ctx.log });
+  ctx.watches = watches;
+  ctx.onShutdown(() => watches.stop());
+  await watches.set(ctx.options.watch);
 }
 
 export async function startDaemon(options: DaemonOptions, log: Logger = createLogger(), services: DaemonServices = {}): Promise<Daemon> {
   const { ctx, shutdown } = await composeDaemon(options, log, services);
   let server: ApiServer;
   try {
-    server = await startServer(allRoutes(ctx), options.socket, log);
+    server = await startServer(allRoutes(ctx), options.socket, log, options.socketGroup ? { group: options.socketGroup } : {});
   } catch (err) {
     await shutdown();
     throw err;
@@ -152,9 +177,12 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
     throw err;
   }
   let stopping: Promise<void> | undefined;
+  let reloading = Promise.resolve() as Promise<unknown>;
   return {
     ctx,
     server,
+    // One reload at a time: a second SIGHUP waits for the first.
+    reload: (read) => (reloading = reloading.catch(() => undefined).then(() => reloadDaemon(ctx, read))) as Promise<ReloadStatus>,
     stop: () =>
       (stopping ??= (async () => {
         await server.close();
@@ -164,17 +192,24 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
   };
 }
 
-/** `berth daemon`: runs in the foreground until SIGTERM or SIGINT. */
-export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const wanted = process.env.BERTH_LOG_LEVEL;
-  const level = wanted === 'debug' || wanted === 'warn' || wanted === 'error' ? wanted : 'info';
-  const log = createLogger({ level });
+/**
+ * `berth daemon`: runs in the foreground until SIGTERM or SIGINT; SIGHUP (`systemctl reload berth`)
+ * re-reads the settings with `reread`.
+ */
+export async function runDaemon(options: DaemonOptions, reread?: () => Promise<Settings>): Promise<void> {
+  const log = createLogger({ level: options.settings?.values['log-level'] ?? 'info' });
   const daemon = await startDaemon(options, log);
+  const onHangup = () => {
+    log.info('reloading the configuration', { signal: 'SIGHUP', file: options.settings?.file });
+    if (reread) void daemon.reload(reread).catch((err) => log.error('configuration reload failed; the running settings are kept', { error: err }));
+  };
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       log.info('stopping', { signal: sig });
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       void daemon.stop().then(resolve);
     };
     process.on('SIGTERM', onSignal);

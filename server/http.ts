@@ -1,7 +1,7 @@
 // The API server: node:http on a unix socket (mode 0660) or TCP, routes matched by find-my-way.
 // Handlers return an ApiReply; thrown errdefs errors become their HTTP status and
 // `{error: {kind, message}}`, which the client turns back into the same error class.
-import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, stat, unlink } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -21,11 +21,28 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** "host:port" or ":port" means TCP; anything else is a unix socket path. */
-export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } {
+/** "host:port" or ":port" means TCP; "fd://" the socket systemd passes (socket activation); anything else is a unix socket path. */
+export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } | { fd: number } {
+  if (addr === 'fd://') return { fd: activatedSocket() };
   const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^/:]*):(\d+)$/.exec(addr);
   if (m) return { host: (m[1] || '127.0.0.1').replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   return { path: addr };
+}
+
+/**
+ * The listening socket systemd passed (sd_listen_fds(3): fd 3, announced by LISTEN_PID and
+ * LISTEN_FDS, which are then unset so that nothing this process starts takes them for its own).
+ */
+function activatedSocket(): number {
+  const { LISTEN_PID, LISTEN_FDS } = process.env;
+  if (LISTEN_PID !== String(process.pid) || !LISTEN_FDS || Number(LISTEN_FDS) < 1) {
+    throw new InvalidArgumentError('fd:// is the socket systemd passes (berth.socket), and none was passed to this process; start it through systemd, or listen on unix:///path');
+  }
+  if (Number(LISTEN_FDS) > 1) throw new InvalidArgumentError(`systemd passed ${LISTEN_FDS} sockets; berth listens on one (give berth.socket one ListenStream)`);
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return 3;
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -151,7 +168,22 @@ async function prepareUnixSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
-export async function startServer(routes: Route[], listen: string, log: Logger): Promise<ApiServer> {
+/** The unix socket's group (dockerd's --group): a missing group is an error only when it was asked for. */
+export interface SocketGroup {
+  name: string;
+  required: boolean;
+}
+
+async function socketGid(g: SocketGroup, log: Logger): Promise<number | undefined> {
+  const { groupId } = await import('./systemd/groups.ts');
+  const gid = /^\d+$/.test(g.name) ? Number(g.name) : await groupId(g.name);
+  if (gid !== undefined) return gid;
+  if (g.required) throw new InvalidArgumentError(`group "${g.name}" (the API socket's group) does not exist; create it (groupadd --system ${g.name}) or give another`);
+  log.info(`the group ${g.name} does not exist, so the API socket is root's only; \`berth daemon install-service\` creates it for users of berth without sudo`);
+  return undefined;
+}
+
+export async function startServer(routes: Route[], listen: string, log: Logger, o: { group?: SocketGroup } = {}): Promise<ApiServer> {
   const handler = createHandler(routes, log);
   const server: Server = createServer(handler);
   // Streams (events --follow, logs -f) stay open indefinitely.
@@ -159,15 +191,18 @@ export async function startServer(routes: Route[], listen: string, log: Logger):
   server.headersTimeout = 60_000;
   const where = parseListenAddress(listen);
   if ('path' in where) await prepareUnixSocket(where.path);
+  const gid = 'path' in where && o.group ? await socketGid(o.group, log) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     if ('path' in where) server.listen(where.path, resolve);
+    else if ('fd' in where) server.listen({ fd: where.fd }, resolve);
     else server.listen(where.port, where.host, resolve);
   });
   let address = listen;
   if ('path' in where) {
     await chmod(where.path, 0o660);
-  } else {
+    if (gid !== undefined) await chown(where.path, process.getuid?.() ?? 0, gid);
+  } else if ('port' in where) {
     const a = server.address();
     if (a && typeof a === 'object') address = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   }

@@ -13,6 +13,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every record (e.g. {component: 'watch'}). */
   child(fields: LogFields): Logger;
+  /** Changes the level of this logger, its parent and all their children (a daemon's reload). */
+  setLevel(level: LogLevel): void;
 }
 
 function formatValue(v: unknown): string {
@@ -23,12 +25,13 @@ function formatValue(v: unknown): string {
 
 export function createLogger(
   opts: { level?: LogLevel; write?: (line: string) => void; fields?: LogFields } = {},
+  /** The level every logger of one family shares. */
+  shared: { min: number } = { min: ORDER[opts.level ?? 'info'] },
 ): Logger {
-  const min = ORDER[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
   const base = opts.fields ?? {};
   const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
-    if (ORDER[level] < min) return;
+    if (ORDER[level] < shared.min) return;
     const all = { ...base, ...fields };
     const kv = Object.entries(all)
       .filter(([, v]) => v !== undefined)
@@ -41,6 +44,7 @@ export function createLogger(
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...opts, fields: { ...base, ...fields } }),
+    child: (fields) => createLogger({ ...opts, fields: { ...base, ...fields } }, shared),
+    setLevel: (level) => void (shared.min = ORDER[level]),
   };
 }

@@ -184,3 +184,50 @@ export class DirectoryWatcher {
     }
   }
 }
+
+/** The watched directories of a daemon, changed as a whole (a reload). */
+export class WatchSet {
+  readonly #watchers = new Map<string, DirectoryWatcher>();
+  readonly #opts: WatchOptions;
+
+  constructor(opts: WatchOptions) {
+    this.#opts = opts;
+  }
+
+  get dirs(): string[] {
+    return [...this.#watchers.keys()];
+  }
+
+  /**
+   * Watches exactly `dirs`: new ones start first, and if one cannot (not a directory), those just
+   * started stop again and nothing changes; then the ones no longer wanted stop.
+   */
+  async set(dirs: string[]): Promise<void> {
+    const wanted = new Set(dirs.map((d) => resolve(d)));
+    const started: DirectoryWatcher[] = [];
+    try {
+      for (const dir of wanted) {
+        if (this.#watchers.has(dir)) continue;
+        const w = new DirectoryWatcher(dir, { ...this.#opts, log: this.#opts.log.child({ watch: dir }) });
+        await w.start();
+        started.push(w);
+        this.#opts.log.info('watching for manifests', { dir });
+      }
+    } catch (err) {
+      await Promise.all(started.map((w) => w.stop()));
+      throw err;
+    }
+    for (const w of started) this.#watchers.set(w.dir, w);
+    for (const [dir, w] of this.#watchers) {
+      if (wanted.has(dir)) continue;
+      this.#watchers.delete(dir);
+      await w.stop();
+      this.#opts.log.info('stopped watching for manifests (its objects stay)', { dir });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
+    this.#watchers.clear();
+  }
+}

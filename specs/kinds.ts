@@ -4,7 +4,15 @@ import { kindSchemas } from './schema.ts';
 import { closest } from './suggest.ts';
 
 /** Short names, as kubectl has "po" and "svc". A part that adds a kind may add its own here. */
-export const KIND_SHORT_NAMES: Record<string, string> = { img: 'Image', ctr: 'Container' };
+export const KIND_SHORT_NAMES: Record<string, string> = {
+  img: 'Image',
+  ctr: 'Container',
+  vol: 'Volume',
+  // Kubernetes' claims are stored as Volumes: `delete -f claim.yaml` and `get pvc` find them.
+  pvc: 'Volume',
+  persistentvolumeclaim: 'Volume',
+  persistentvolumeclaims: 'Volume',
+};
 
 export function knownKinds(): string[] {
   return Object.keys(kindSchemas);

@@ -9,6 +9,7 @@ import { formatPath, problemsFromIssues, type PathSegment, type Problem } from '
 import { API_VERSION, imageIsObjectName, kindSchemas, type Manifest } from './schema.ts';
 import { readSeccompProfile } from './seccomp-profile.ts';
 import { closest, didYouMean } from './suggest.ts';
+import { foreignKinds } from './volume.ts';
 import type { Location } from './api/common.ts';
 
 export interface ManifestInput {
@@ -21,6 +22,8 @@ export interface ManifestInput {
 
 export interface ManifestError extends Location {
   message: string;
+  /** The field the problem is about, as a path into the document, when it is one field's. */
+  path?: PathSegment[];
 }
 
 export interface LoadedObject extends Location {
@@ -53,7 +56,14 @@ export function formatManifestError(e: ManifestError): string {
   return `${e.file}:${e.line}:${e.col}: ${e.message}`;
 }
 
-const kindNames = (): string[] => Object.keys(kindSchemas);
+const kindNames = (): string[] => [...Object.keys(kindSchemas), ...Object.keys(foreignKinds)];
+
+/** The kind a document is stored as (a v1 PersistentVolumeClaim is a Volume), if berth knows it. */
+function storedKind(kind: unknown): string | undefined {
+  if (typeof kind !== 'string') return undefined;
+  if (kind in kindSchemas) return kind;
+  return (foreignKinds as Record<string, { kind: string }>)[kind]?.kind;
+}
 
 function keyOf(node: unknown): string | undefined {
   if (isScalar(node)) return String(node.value);
@@ -177,27 +187,31 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
       errors.push({
         ...locate(d.lc, d.input.file, offsetAt(d.doc, p.path, p.onKey ?? false)),
         message: `${prefix}${p.path.length ? `${formatPath(p.path)}: ` : ''}${p.message}`,
+        ...(p.path.length ? { path: p.path } : {}),
       });
     const { kind, apiVersion } = d.value;
     if (kind === undefined) {
       add({ path: [], message: `missing required field "kind" (one of ${kindNames().join(', ')})` }, '');
       continue;
     }
-    if (typeof kind !== 'string' || !(kind in kindSchemas)) {
+    if (storedKind(kind) === undefined) {
       const hint = typeof kind === 'string' ? didYouMean(kind, kindNames()) : '';
       add({ path: ['kind'], message: `unknown kind ${JSON.stringify(kind)}${hint || ` (berth knows ${kindNames().join(', ')})`}` }, '');
       continue;
     }
-    const prefix = whoOf(d.value, kind);
+    const prefix = whoOf(d.value, kind as string);
     const problems: Problem[] = [];
-    if (apiVersion === undefined) problems.push({ path: [], message: `missing required field "apiVersion" (use "${API_VERSION}")` });
-    else if (apiVersion !== API_VERSION) problems.push({ path: ['apiVersion'], message: `apiVersion ${JSON.stringify(apiVersion)} is not supported; use "${API_VERSION}"` });
-    const schema = kindSchemas[kind as keyof typeof kindSchemas];
-    const result = schema.safeParse({ ...d.value, apiVersion: API_VERSION }, { reportInput: true });
+    const foreign = (foreignKinds as Record<string, (typeof foreignKinds)[keyof typeof foreignKinds]>)[kind as string];
+    const version = foreign?.apiVersion ?? API_VERSION;
+    if (apiVersion === undefined) problems.push({ path: [], message: `missing required field "apiVersion" (use "${version}")` });
+    else if (apiVersion !== version) problems.push({ path: ['apiVersion'], message: `apiVersion ${JSON.stringify(apiVersion)} is not supported${foreign ? ` for ${kind as string}` : ''}; use "${version}"` });
+    const schema = foreign?.schema ?? kindSchemas[kind as keyof typeof kindSchemas];
+    const result = schema.safeParse({ ...d.value, apiVersion: version }, { reportInput: true });
     if (!result.success) problems.push(...problemsFromIssues(result.error.issues, schema));
     for (const p of problems) add(p, prefix);
     if (result.success && problems.length === 0) {
-      const manifest = resolvePaths(result.data as Manifest, d.input.baseDir ?? dirname(d.input.file));
+      const m = foreign ? foreign.convert(result.data as Parameters<typeof foreign.convert>[0]) : (result.data as unknown as Manifest);
+      const manifest = resolvePaths(m, d.input.baseDir ?? dirname(d.input.file));
       const bad = profileProblem(manifest);
       if (bad) add(bad, prefix);
       else d.manifest = manifest;
@@ -206,7 +220,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
 
   // Cross-document checks, on every document whose kind is known (also those with other
   // problems: all problems are reported at once); only fully valid documents become objects.
-  const checked = docs.filter((d) => typeof d.value.kind === 'string' && d.value.kind in kindSchemas);
+  const checked = docs.filter((d) => storedKind(d.value.kind) !== undefined);
   const seen = new Map<string, Location>();
   const images = new Set(opts.knownImages ?? []);
   for (const d of checked) {
@@ -215,7 +229,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
   }
   const objects: LoadedObject[] = [];
   for (const d of checked) {
-    const kind = d.value.kind as string;
+    const kind = storedKind(d.value.kind)!;
     const name = nameOf(d.value);
     const at = (path: PathSegment[]) => locate(d.lc, d.input.file, offsetAt(d.doc, path, false));
     const here = at([]);
@@ -223,7 +237,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
     if (name) {
       const first = seen.get(`${kind}/${name}`);
       if (first) {
-        errors.push({ ...at(['metadata', 'name']), message: `${kind} "${name}": metadata.name: duplicate: already defined at ${first.file}:${first.line}:${first.col}` });
+        errors.push({ ...at(['metadata', 'name']), path: ['metadata', 'name'], message: `${d.value.kind as string} "${name}": metadata.name: duplicate: ${d.value.kind === kind ? '' : `${kind} "${name}" `}already defined at ${first.file}:${first.line}:${first.col}` });
         ok = false;
       } else seen.set(`${kind}/${name}`, here);
     }
@@ -231,8 +245,9 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
     if (typeof image === 'string' && image && imageIsObjectName(image) && !images.has(image)) {
       errors.push({
         ...at(['spec', 'image']),
+        path: ['spec', 'image'],
         message:
-          `${whoOf(d.value, kind)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
+          `${whoOf(d.value, d.value.kind as string)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
           `define one (kind: Image) or use a registry reference such as "${image}:latest"`,
       });
       ok = false;

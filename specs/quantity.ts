@@ -3,7 +3,7 @@ import { InvalidArgumentError } from './errdefs.ts';
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, m: 1e-3 };
-const QUANTITY = /^([+]?[0-9]+(?:\.[0-9]*)?|[+]?\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)|[eE]([+-]?[0-9]+))?$/;
+export const QUANTITY = /^([+]?[0-9]+(?:\.[0-9]*)?|[+]?\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)|[eE]([+-]?[0-9]+))?$/;
 
 function parseQuantity(input: string | number, what: string, example: string): number {
   if (typeof input === 'number') {
@@ -23,6 +23,11 @@ export function parseMemory(input: string | number): number {
   const v = Math.ceil(parseQuantity(input, 'memory', '64Mi, 1Gi, 500M'));
   if (v < 4096 && v !== 0) throw new InvalidArgumentError(`memory ${JSON.stringify(input)} is below 4KiB; use a unit, e.g. 64Mi`);
   return v;
+}
+
+/** Bytes of storage (a claim's request), rounded up to a whole byte. */
+export function parseStorage(input: string | number): number {
+  return Math.ceil(parseQuantity(input, 'storage', '1Gi, 500Mi, 10G'));
 }
 
 /** CPUs as a fraction (0.5 = half a CPU); the smallest unit is 1m. */

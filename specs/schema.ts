@@ -3,42 +3,17 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ContainerStatus } from './api/containers.ts';
-import { parseCpu, parseMemory } from './quantity.ts';
+import type { VolumeStatus } from './api/volumes.ts';
+import { API_VERSION, cpuQuantity, memoryQuantity, name, ObjectMeta, volumeName } from './meta.ts';
+import { checkTmpfsOptions } from './tmpfs.ts';
+import { VolumeObject, type VolumeSpec } from './volume.ts';
 import { SecurityContext, securityIssues } from './security.ts';
 
-export const API_VERSION = 'berth.dev/v1';
+export { API_VERSION, ObjectMeta };
 
-/** DNS-1123 label: container names become hostnames and DNS names on networks. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** JSON Schema for "exactly one of these keys", which zod writes as a refinement JSON Schema cannot carry. */
+const exactlyOneOf = (...keys: string[]) => ({ oneOf: keys.map((k) => ({ required: [k] })) });
 
-const name = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(DNS_LABEL, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit');
-
-const labelMap = z.record(z.string(), z.string());
-
-export const ObjectMeta = z.strictObject({
-  name,
-  labels: labelMap.optional(),
-  annotations: labelMap.optional(),
-});
-
-const memoryQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  try {
-    parseMemory(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
-
-const cpuQuantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  try {
-    parseCpu(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
 
 const port = z.number().int().min(1).max(65535);
 const portRef = z.union([port, z.string().min(1)]);
@@ -68,7 +43,8 @@ export const ImageSpec = z
         message: 'exactly one of "pull" or "build" must be set (pull: {policy: IfNotPresent} fetches ref; build: {context: DIR} builds it)',
       });
     }
-  });
+  })
+  .meta(exactlyOneOf('pull', 'build'));
 
 // ---------- Container ----------
 
@@ -89,16 +65,36 @@ export const ContainerPort = z.strictObject({
 export const Volume = z
   .strictObject({
     name,
-    /** A directory or file of the host, bind-mounted. */
-    hostPath: z.strictObject({ path: z.string().startsWith('/', 'must be an absolute path') }).optional(),
-    /** Scratch space that lives as long as the container; medium Memory makes it a tmpfs. */
-    emptyDir: z
-      .strictObject({ medium: z.enum(['', 'Memory']).default(''), sizeLimit: memoryQuantity.optional() })
+    /**
+     * A directory or file of the host, bind-mounted. type (Kubernetes'): unset, the path must exist;
+     * DirectoryOrCreate makes a missing directory (Docker's `-v /host:/path`); Directory, File,
+     * FileOrCreate, Socket check what is there.
+     */
+    hostPath: z
+      .strictObject({
+        path: z.string().startsWith('/', 'must be an absolute path'),
+        type: z.enum(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']).optional(),
+      })
       .optional(),
-    /** A berth named volume (Docker's `-v name:/path`), created on first use, kept until removed. */
-    persistentVolumeClaim: z.strictObject({ claimName: name, readOnly: z.boolean().default(false) }).optional(),
+    /**
+     * Scratch space that lives as long as the container; medium Memory makes it a tmpfs of at most
+     * sizeLimit, with extra tmpfs mountOptions (berth's; Docker's `--tmpfs /run:exec,mode=755`).
+     */
+    emptyDir: z
+      .strictObject({ medium: z.enum(['', 'Memory']).default(''), sizeLimit: memoryQuantity.optional(), mountOptions: z.array(z.string()).optional() })
+      .optional(),
+    /** A named volume (a Volume object, or Docker's `-v name:/path`, created on first use), kept until removed. */
+    persistentVolumeClaim: z.strictObject({ claimName: volumeName, readOnly: z.boolean().default(false) }).optional(),
   })
   .superRefine((v, ctx) => {
+    if (v.emptyDir?.mountOptions) {
+      if (v.emptyDir.medium !== 'Memory') ctx.addIssue({ code: 'custom', path: ['emptyDir', 'mountOptions'], message: 'mountOptions are tmpfs options: they need medium: Memory' });
+      try {
+        checkTmpfsOptions(v.emptyDir.mountOptions, 'mountOptions');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['emptyDir', 'mountOptions'], message: (e as Error).message.replace(/^mountOptions: /, '') });
+      }
+    }
     const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim].filter((x) => x !== undefined).length;
     if (n !== 1) {
       ctx.addIssue({
@@ -106,13 +102,20 @@ export const Volume = z
         message: `volume "${v.name}" must have exactly one of hostPath, emptyDir or persistentVolumeClaim`,
       });
     }
-  });
+  })
+  .meta(exactlyOneOf('hostPath', 'emptyDir', 'persistentVolumeClaim'));
 
 export const VolumeMount = z.strictObject({
   name,
   mountPath: z.string().startsWith('/', 'must be an absolute path'),
   readOnly: z.boolean().default(false),
-  subPath: z.string().optional(),
+  /** A path inside the volume, mounted instead of its root (made when missing; links never lead out of the volume). */
+  subPath: z
+    .string()
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the volume, without ".."')
+    .optional(),
+  /** Docker's `nocopy`: an empty volume is not filled with what the image has at mountPath. */
+  noCopy: z.boolean().optional(),
 });
 
 const probeDefaults = {
@@ -141,7 +144,8 @@ export const Probe = z
   .superRefine((p, ctx) => {
     const n = [p.exec, p.httpGet, p.tcpSocket].filter((x) => x !== undefined).length;
     if (n !== 1) ctx.addIssue({ code: 'custom', message: 'a probe needs exactly one of exec, httpGet or tcpSocket' });
-  });
+  })
+  .meta(exactlyOneOf('exec', 'httpGet', 'tcpSocket'));
 
 export const RestartPolicy = z.enum(['Always', 'OnFailure', 'Never']);
 
@@ -166,6 +170,13 @@ export const ContainerSpec = z.strictObject({
     .optional(),
   volumes: z.array(Volume).optional(),
   volumeMounts: z.array(VolumeMount).optional(),
+  /**
+   * Paths that get an anonymous volume each, as an image's VOLUME does (Docker's `-v /path`): kept
+   * when the container goes, removed by `rm -v` or `volume prune`.
+   */
+  anonymousVolumes: z.array(z.string().startsWith('/', 'must be an absolute path')).optional(),
+  /** Docker's `--volumes-from`: the volumes and binds of these Containers, at the same paths (readOnly: all read-only). */
+  volumesFrom: z.array(z.strictObject({ name, readOnly: z.boolean().optional() })).optional(),
   resources: z
     .strictObject({
       limits: z
@@ -260,9 +271,9 @@ export const ContainerObject = z.strictObject({
   spec: ContainerSpec,
 });
 
-export const KINDS = ['Image', 'Container'] as const;
+export const KINDS = ['Image', 'Container', 'Volume'] as const;
 export type Kind = (typeof KINDS)[number];
-export const kindSchemas = { Image: ImageObject, Container: ContainerObject } as const;
+export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject } as const;
 
 export type ImageSpec = z.output<typeof ImageSpec>;
 export type ContainerSpec = z.output<typeof ContainerSpec>;
@@ -303,7 +314,15 @@ export interface ContainerResource {
   status: Status & Partial<ContainerStatus>;
 }
 
-export type Resource = ImageResource | ContainerResource;
+export interface VolumeResource {
+  apiVersion: typeof API_VERSION;
+  kind: 'Volume';
+  metadata: StoredMeta;
+  spec: VolumeSpec;
+  status: Status & Partial<VolumeStatus>;
+}
+
+export type Resource = ImageResource | ContainerResource | VolumeResource;
 
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
@@ -311,7 +330,7 @@ export function imageIsObjectName(image: string): boolean {
 }
 
 /** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
-export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject>;
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject>;
 
 /** Identifies one object: kinds are unique by name. */
 export interface ObjectRef {

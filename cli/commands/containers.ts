@@ -17,7 +17,10 @@ export function register(program: Command): void {
     .option('-e, --env <NAME=VALUE>', 'set an environment variable (repeatable)', collect, [])
     .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable)', collect, [])
     .option('--network <name>', 'none, host, bridge (the default network berth) or a network\'s name')
-    .option('-v, --volume <src:dest[:ro]>', 'bind a host path or a named volume (repeatable)', collect, [])
+    .option('-v, --volume <[src:]dest[:opts]>', 'bind a host path (made if missing), mount a named volume (opts: ro, nocopy), or an anonymous volume at dest (repeatable)', collect, [])
+    .option('--mount <type=…,source=…,target=…>', 'a bind (must exist), volume or tmpfs mount, Docker\'s keys (repeatable)', collect, [])
+    .option('--tmpfs <dest[:opts]>', 'a tmpfs at dest (opts: size=64m, mode=1777, exec, …) (repeatable)', collect, [])
+    .option('--volumes-from <container[:ro|rw]>', 'mount the volumes and binds of another container (repeatable)', collect, [])
     .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g)')
     .option('--cpus <n>', 'CPU limit (e.g. 0.5)')
     .option('-w, --workdir <dir>', 'working directory inside the container')
@@ -88,7 +91,8 @@ export function register(program: Command): void {
     .description('remove containers (their Container objects)')
     .argument('<names...>')
     .option('-f, --force', 'stop running containers first')
-    .action(action(async (names: string[], opts: { force?: boolean }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), 'rm', names, opts)));
+    .option('-v, --volumes', 'also remove their anonymous volumes (named volumes always stay)')
+    .action(action(async (names: string[], opts: { force?: boolean; volumes?: boolean }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), 'rm', names, opts)));
 
   program
     .command('inspect')

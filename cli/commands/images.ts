@@ -75,7 +75,7 @@ export function register(program: Command): void {
 
   program
     .command('login')
-    .description('check credentials for a registry and have the daemon keep them (in its ~/.docker/config.json)')
+    .description('check credentials for a registry and have the daemon keep them (in the credential helper its ~/.docker/config.json names, else in that file)')
     .argument('<registry>', 'host[:port]')
     .option('-u, --username <user>')
     .option('-p, --password <password>', 'prefer --password-stdin')
@@ -88,7 +88,7 @@ export function register(program: Command): void {
 
   program
     .command('logout')
-    .description('forget the credentials of a registry')
+    .description('forget the credentials of a registry (in the credential helper too)')
     .argument('<registry>')
     .action(action(async (registry: string, _opts: unknown, cmd: Command) => (await verbs()).logout(await clientFor(cmd), registry)));
 }

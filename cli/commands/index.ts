@@ -9,5 +9,6 @@ import * as images from './images.ts';
 import * as manifests from './manifests.ts';
 import * as network from './network.ts';
 import * as objects from './objects.ts';
+import * as volumes from './volumes.ts';
 
-export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, containers, images, network, build, daemon];
+export const commandModules: Array<{ register(program: Command): void }> = [manifests, objects, containers, images, network, volumes, build, daemon];

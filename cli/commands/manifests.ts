@@ -60,7 +60,7 @@ export function register(program: Command): void {
 
   program
     .command('schema')
-    .description('print the JSON Schema of manifests (for editors: yaml-language-server)')
+    .description('print the JSON Schema (draft-07) of manifests (for editors: yaml-language-server)')
     .argument('[kind]', 'only this kind')
     .option('-o, --output <format>', 'json (default) or yaml')
     .action(action(async (kind: string | undefined, opts: { output?: string }) => (await verbs()).schema(kind, opts)));

@@ -2,6 +2,7 @@
 // stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
 import { resolve } from 'node:path';
 import { parsePublish } from '../../specs/ports.ts';
+import { mountSpec, type MountSpec } from '../../specs/mounts.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { Resource } from '../../specs/schema.ts';
 import type { ApiClient } from '../client.ts';
@@ -16,6 +17,9 @@ export interface RunOptions {
   publish?: string[];
   network?: string;
   volume?: string[];
+  mount?: string[];
+  tmpfs?: string[];
+  volumesFrom?: string[];
   memory?: string;
   cpus?: string;
   workdir?: string;
@@ -71,7 +75,7 @@ export function dockerMemory(v: string): string {
 }
 
 /** A Container spec from `run` arguments, as Docker reads them. */
-export function runSpec(image: string, cmd: string[], o: RunOptions): Record<string, unknown> {
+export function runSpec(image: string, cmd: string[], o: RunOptions, mounts: MountSpec = mountSpec(o)): Record<string, unknown> {
   const spec: Record<string, unknown> = { image, restartPolicy: o.restart ?? 'Never' };
   if (o.entrypoint !== undefined) {
     spec.command = [o.entrypoint];
@@ -92,23 +96,12 @@ export function runSpec(image: string, cmd: string[], o: RunOptions): Record<str
   }
   if (o.publish?.length) spec.ports = o.publish.map(parsePublish);
   if (o.network) spec.network = o.network;
-  if (o.volume?.length) {
-    const volumes: unknown[] = [];
-    const mounts: unknown[] = [];
-    o.volume.forEach((v, i) => {
-      const parts = v.split(':');
-      if (parts.length < 2 || parts.length > 3 || !parts[1]!.startsWith('/')) {
-        throw new InvalidArgumentError(`-v "${v}" is not SOURCE:/CONTAINER/PATH[:ro] (SOURCE: an absolute host path or a volume name)`);
-      }
-      const [src, dest, mode] = parts as [string, string, string | undefined];
-      if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new InvalidArgumentError(`-v "${v}": the mode must be ro or rw`);
-      const name = src.startsWith('/') ? `vol-${i}` : src;
-      volumes.push(src.startsWith('/') ? { name, hostPath: { path: src } } : { name, persistentVolumeClaim: { claimName: src } });
-      mounts.push({ name, mountPath: dest, readOnly: mode === 'ro' });
-    });
-    spec.volumes = volumes;
-    spec.volumeMounts = mounts;
+  if (mounts.volumes.length) {
+    spec.volumes = mounts.volumes;
+    spec.volumeMounts = mounts.volumeMounts;
   }
+  if (mounts.anonymousVolumes.length) spec.anonymousVolumes = mounts.anonymousVolumes;
+  if (mounts.volumesFrom.length) spec.volumesFrom = mounts.volumesFrom;
   const limits: Record<string, string | number> = {};
   if (o.memory) limits.memory = dockerMemory(o.memory);
   if (o.cpus) limits.cpu = o.cpus;
@@ -130,7 +123,11 @@ function printLog(e: LogEntry, timestamps: boolean): void {
 
 export async function run(client: ApiClient, image: string, cmd: string[], o: RunOptions): Promise<number> {
   if (o.rm && o.detach) throw new InvalidArgumentError('--rm and -d cannot be used together (a detached container is removed with `berth rm`)');
-  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body: { ...(o.name ? { name: o.name } : {}), spec: runSpec(image, cmd, o) } });
+  const mounts = mountSpec(o);
+  const spec = runSpec(image, cmd, o, mounts);
+  // `--mount type=volume,…,volume-opt=…`: the volume is made with those options first (Docker's way).
+  for (const v of mounts.create) await client.json('POST', '/v1/volumes', { body: v });
+  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body: { ...(o.name ? { name: o.name } : {}), spec } });
   const ac = new AbortController();
   const onSignal = () => void client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined);
   try {
@@ -146,7 +143,8 @@ export async function run(client: ApiClient, image: string, cmd: string[], o: Ru
     return res.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
-    if (o.rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true } }).catch(() => undefined);
+    // --rm takes the container's anonymous volumes with it, as Docker's does.
+    if (o.rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true, volumes: true } }).catch(() => undefined);
   }
 }
 
@@ -202,11 +200,11 @@ export async function exec(client: ApiClient, name: string, args: string[], o: {
 }
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
-export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string } = {}): Promise<number> {
+export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; volumes?: boolean } = {}): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
-      if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force } });
+      if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
       else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: verb === 'kill' && o.signal ? { signal: o.signal } : {} });
       process.stdout.write(`${name}\n`);
     } catch (err) {

@@ -5,15 +5,8 @@ import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
-import { age, formatJson, formatTable } from '../output.ts';
+import { age, formatJson, formatTable, humanSize as size } from '../output.ts';
 import type { ImageSummary, PullEvent } from '../../specs/api/images.ts';
-
-function size(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
-  return `${n.toFixed(i ? 1 : 0)}${u[i]}`;
-}
 
 /** Shows per-layer progress: bars on a terminal, one line per layer state otherwise. */
 async function showProgress(events: AsyncIterable<PullEvent & { status: string }>, verb: string): Promise<Record<string, unknown>> {
@@ -32,7 +25,10 @@ async function showProgress(events: AsyncIterable<PullEvent & { status: string }
         last = e as unknown as Record<string, unknown>;
         continue;
       }
-      if (multi && e.id !== 'manifest') {
+      if (e.id === 'mirror') {
+        // Which mirror the pull goes through, and why it moves on: said before any layer bar.
+        process.stderr.write(`${e.message ?? e.status}\n`);
+      } else if (multi && e.id !== 'manifest') {
         let b = bars.get(e.id);
         if (!b) bars.set(e.id, (b = multi.create(e.total ?? 0, 0, { id: e.id, status: e.status })));
         if (e.total) b.setTotal(e.total);
@@ -146,13 +142,16 @@ export async function login(client: ApiClient, registry: string, o: { username?:
   if (!o.username) throw new InvalidArgumentError('login needs a user name: -u USER');
   const password = o.passwordStdin ? await readStdin() : o.password;
   if (!password) throw new InvalidArgumentError('login needs a password: --password-stdin (or -p)');
-  const r = await client.json<{ status: string }>('POST', '/v1/auth', { body: { registry, username: o.username, password } });
+  const r = await client.json<{ status: string; helper?: string }>('POST', '/v1/auth', { body: { registry, username: o.username, password } });
+  // As docker login says it when no credential helper (credsStore, credHelpers) took the password.
+  if (!r.helper) process.stderr.write("WARNING! Your password will be stored unencrypted in the daemon's docker config.json.\nConfigure a credential helper to remove this warning.\n");
   process.stdout.write(`${r.status}\n`);
   return 0;
 }
 
 export async function logout(client: ApiClient, registry: string): Promise<number> {
-  const r = await client.json<{ domain: string; removed: boolean }>('DELETE', '/v1/auth', { query: { registry } });
+  const r = await client.json<{ domain: string; removed: boolean; warning?: string }>('DELETE', '/v1/auth', { query: { registry } });
   process.stdout.write(r.removed ? `Removing login credentials for ${r.domain}\n` : `Not logged in to ${r.domain}\n`);
+  if (r.warning) process.stderr.write(`WARNING: ${r.warning}\n`);
   return 0;
 }

@@ -36,6 +36,16 @@ function columnsFor(kind: string, wide: boolean): Columns {
       },
     };
   }
+  if (kind === 'Volume') {
+    return {
+      headers: ['NAME', 'DRIVER', 'PHASE', 'USED BY', ...tailHeaders],
+      row: (r) => {
+        const s = r.spec as { driver: string; driverOpts?: { type?: string } };
+        const used = (r.status as { usedBy?: string[] } | undefined)?.usedBy ?? [];
+        return [r.metadata.name, s.driverOpts?.type ? `${s.driver} (${s.driverOpts.type})` : s.driver, dash(r.status?.phase), used.join(',') || '-', ...tail(r)];
+      },
+    };
+  }
   return { headers: ['NAME', 'PHASE', ...tailHeaders], row: (r) => [r.metadata.name, dash(r.status?.phase), ...tail(r)] };
 }
 

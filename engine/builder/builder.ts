@@ -13,7 +13,7 @@ import { BuildContext, FileHashCache } from './context.ts';
 import { parseDockerfile, type Dockerfile, type Stage } from './dockerfile.ts';
 import { DockerfileError } from './errors.ts';
 import { scratchImage, nopCreatedBy, type ImageConfig } from './image-config.ts';
-import { hostPlatform } from '../images/types.ts';
+import { hostPlatform, platformName } from '../images/types.ts';
 import { applyMeta, expander, isMetaCommand, shellOf, substitutionEnv, type DispatchContext, type StageState } from './dispatch.ts';
 import { parseCommand, type Command } from './instructions.ts';
 import { lex } from './lexer.ts';
@@ -308,7 +308,7 @@ function isPredefined(k: string): boolean {
 /** BuildKit's automatic platform ARGs: in the global scope, and in a stage once it declares them. */
 function platformArgs(): Array<[string, string]> {
   const p = hostPlatform();
-  const platform = `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+  const platform = platformName(p);
   const out: Array<[string, string]> = [];
   for (const side of ['TARGET', 'BUILD']) out.push([`${side}PLATFORM`, platform], [`${side}OS`, p.os], [`${side}ARCH`, p.architecture], [`${side}VARIANT`, p.variant ?? '']);
   return out;

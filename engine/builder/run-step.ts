@@ -80,7 +80,6 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
       readonlyRootfs: false,
       mounts,
       resources: {},
-      ensureDirs: [],
     },
     user,
     rootfs: o.rootfs,

@@ -14,8 +14,7 @@ import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Index } from '../images/types.ts';
 import { MediaTypes } from '../images/types.ts';
 import type { Descriptor } from '../../specs/api/images.ts';
-
-export const REF_ANNOTATION = 'org.opencontainers.image.ref.name';
+import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION, IMAGE_NAME_ANNOTATION } from './names.ts';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 
 export class DigestMismatchError extends InvalidArgumentError {}
@@ -179,11 +178,15 @@ export class ContentStore {
     return next;
   }
 
-  /** Points `ref` at the manifest `desc` (replacing what the ref named before). */
+  /**
+   * Points `ref` (a normalised reference) at the manifest `desc`, replacing what the ref named
+   * before; named as names.ts says (the tag in ref.name, the whole reference beside it).
+   */
   setRef(ref: string, desc: Descriptor): Promise<void> {
     return this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((d) => d.annotations?.[REF_ANNOTATION] !== ref);
-      index.manifests.push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...(desc.annotations ?? {}), [REF_ANNOTATION]: ref } });
+      index.manifests = index.manifests.filter((d) => imageNameOf(d) !== ref);
+      const { [REF_NAME_ANNOTATION]: _r, [IMAGE_NAME_ANNOTATION]: _i, ...others } = desc.annotations ?? {};
+      index.manifests.push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...others, ...nameAnnotations(ref) } });
     });
   }
 
@@ -191,7 +194,7 @@ export class ContentStore {
     let removed = false;
     return this.updateIndex((index) => {
       const before = index.manifests.length;
-      index.manifests = index.manifests.filter((d) => d.annotations?.[REF_ANNOTATION] !== ref);
+      index.manifests = index.manifests.filter((d) => imageNameOf(d) !== ref);
       removed = index.manifests.length < before;
     }).then(() => removed);
   }

@@ -14,8 +14,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { TarWriter } from '../content/tar-writer.ts';
+import { compressionOf, type Compression } from '../snapshots/decompress.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import { REF_ANNOTATION } from '../content/store.ts';
+import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION } from '../content/names.ts';
 import { familiarName, normalizeReference, parseReference } from './reference.ts';
 import type { ImageRecord, ImageService } from './service.ts';
 import { MediaTypes, type ImageConfig, type Index, type Manifest } from './types.ts';
@@ -24,6 +25,7 @@ import type { Descriptor } from '../../specs/api/images.ts';
 export type ArchiveFormat = 'docker-archive' | 'oci-archive';
 
 const hex = (d: string) => d.replace(/^sha256:/, '');
+const LAYER_TYPES: Record<Compression, string> = { gzip: MediaTypes.ociLayerGzip, zstd: MediaTypes.ociLayerZstd, none: MediaTypes.ociLayer };
 
 /** The archive of `refs`, as a stream (written to a temporary file first, removed once read). */
 export async function saveImages(images: ImageService, refs: string[], format: ArchiveFormat): Promise<Readable> {
@@ -44,7 +46,7 @@ export async function saveImages(images: ImageService, refs: string[], format: A
       await file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
       const index: Index = { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
       for (const rec of recs) {
-        index.manifests.push({ mediaType: rec.mediaType, digest: rec.digest, size: (await images.content.size(rec.digest)) ?? 0, annotations: { [REF_ANNOTATION]: rec.ref } });
+        index.manifests.push({ mediaType: rec.mediaType, digest: rec.digest, size: (await images.content.size(rec.digest)) ?? 0, annotations: nameAnnotations(rec.ref) });
       }
       await file('index.json', Buffer.from(JSON.stringify(index)));
       for (const rec of recs) {
@@ -120,7 +122,8 @@ async function loadOci(images: ImageService, files: Map<string, Buffer>): Promis
   };
   const loaded: string[] = [];
   for (const desc of index.manifests ?? []) {
-    const ref = desc.annotations?.[REF_ANNOTATION];
+    // containerd's full name, else ref.name (a whole reference, or a bare tag read as Docker reads a name).
+    const ref = imageNameOf(desc) ?? desc.annotations?.[REF_NAME_ANNOTATION];
     const manifest = JSON.parse(blob(desc.digest).toString()) as Manifest;
     if (!manifest.config || !Array.isArray(manifest.layers)) continue;
     for (const l of manifest.layers) await putVerified(images, blob(l.digest), l.digest);
@@ -153,14 +156,14 @@ async function loadDocker(images: ImageService, files: Map<string, Buffer>): Pro
     for (const [i, path] of m.Layers.entries()) {
       const bytes = files.get(path);
       if (!bytes) throw new NotFoundError(`load: layer ${path} named by manifest.json is not in the archive`);
-      const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
+      const compression = compressionOf(bytes);
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
       // An uncompressed layer's digest is its diff_id: it must be the config's.
-      if (!gz && config.rootfs?.diff_ids?.[i] && config.rootfs.diff_ids[i] !== digest) {
+      if (compression === 'none' && config.rootfs?.diff_ids?.[i] && config.rootfs.diff_ids[i] !== digest) {
         throw new InvalidArgumentError(`load: layer ${path} is not the image's layer ${i + 1} (diff_id ${config.rootfs.diff_ids[i]})`);
       }
       await images.content.put(bytes);
-      layers.push({ mediaType: gz ? MediaTypes.ociLayerGzip : MediaTypes.ociLayer, digest, size: bytes.length });
+      layers.push({ mediaType: LAYER_TYPES[compression], digest, size: bytes.length });
     }
     const tags = (m.RepoTags ?? []).map((t) => refName(t));
     const rec = await images.commit({ config, configBytes, layers, refs: tags });

@@ -5,11 +5,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import { ContentStore, REF_ANNOTATION } from '../content/store.ts';
+import { imageNameOf, nameAnnotations } from '../content/names.ts';
+import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
+import { runWorkers, throughMirrors } from '../registry/mirrors.ts';
 import { chainIds, Snapshotter, type Snapshot, type RootfsIdmap } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
-import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, selectPlatform, type ImageConfig, type Index, type Manifest } from './types.ts';
+import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, hostPlatform, platformName, selectPlatform, type ImageConfig, type Index, type Manifest } from './types.ts';
 import type { Descriptor, PullEvent } from '../../specs/api/images.ts';
 
 export interface ImageRecord {
@@ -35,6 +37,16 @@ export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
 const REPO_DIGEST = 'dev.berth.repo.digest';
 
+export interface ImageServiceOptions {
+  root: string;
+  registry?: RegistryOptions;
+  /** Layers fetched at once per pull (default 4). */
+  concurrency?: number;
+  /** Blobs pushed at once per push (default 5). */
+  uploads?: number;
+  log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+}
+
 interface UnpackPlan {
   diffIds: string[];
   chainIds: string[];
@@ -46,14 +58,24 @@ export class ImageService {
   readonly content: ContentStore;
   readonly snapshots: Snapshotter;
   readonly registry: RegistryClient;
-  readonly #concurrency: number;
+  #concurrency: number;
+  #uploads: number;
+  readonly #log: ImageServiceOptions['log'];
   readonly #parsed = new Map<string, { manifest: Manifest; config: ImageConfig }>();
 
-  constructor(o: { root: string; registry?: RegistryOptions; concurrency?: number }) {
+  constructor(o: ImageServiceOptions) {
     this.content = new ContentStore(join(o.root, 'content'));
     this.snapshots = new Snapshotter(join(o.root, 'snapshots'));
     this.registry = new RegistryClient(o.registry);
     this.#concurrency = o.concurrency ?? 4;
+    this.#uploads = o.uploads ?? 5;
+    this.#log = o.log;
+  }
+
+  /** Changes how many layers move at once (a daemon's reload); pulls and pushes under way keep theirs. */
+  configure(o: { concurrency?: number; uploads?: number }): void {
+    this.#concurrency = o.concurrency ?? this.#concurrency;
+    this.#uploads = o.uploads ?? this.#uploads;
   }
 
   async #record(desc: Descriptor): Promise<ImageRecord> {
@@ -67,7 +89,7 @@ export class ImageService {
     const { manifest, config } = parsed;
     const diffIds = config.rootfs?.diff_ids ?? [];
     return {
-      ref: desc.annotations?.[REF_ANNOTATION] ?? '',
+      ref: imageNameOf(desc) ?? '',
       digest: desc.digest,
       ...(desc.annotations?.[REPO_DIGEST] ? { repoDigest: desc.annotations[REPO_DIGEST] } : {}),
       mediaType: desc.mediaType,
@@ -85,7 +107,7 @@ export class ImageService {
   async list(): Promise<ImageRecord[]> {
     const out: ImageRecord[] = [];
     for (const d of this.content.index().manifests) {
-      if (!d.annotations?.[REF_ANNOTATION]) continue;
+      if (!imageNameOf(d)) continue;
       out.push(await this.#record(d));
     }
     return out;
@@ -109,7 +131,7 @@ export class ImageService {
     } catch {
       return undefined;
     }
-    const d = entries.find((e) => e.annotations?.[REF_ANNOTATION] === ref);
+    const d = entries.find((e) => imageNameOf(e) === ref);
     if (d) return this.#record(d);
     // name@digest: the content may be stored under another tag of the same repository.
     const r = parseReference(refOrId);
@@ -143,8 +165,12 @@ export class ImageService {
    */
   async pull(input: string, onProgress?: (e: PullEvent) => void, o: { unpack?: boolean } = {}): Promise<ImageRecord> {
     const ref = parseReference(input);
+    return throughMirrors(this.registry, ref, (client) => this.#pullFrom(client, ref, input, onProgress, o), { ...(onProgress ? { onProgress } : {}), ...(this.#log ? { log: this.#log } : {}) });
+  }
+
+  async #pullFrom(registry: RegistryClient, ref: Reference, input: string, onProgress: ((e: PullEvent) => void) | undefined, o: { unpack?: boolean }): Promise<ImageRecord> {
     onProgress?.({ id: 'manifest', status: 'resolving' });
-    const top = await this.registry.getManifest(ref);
+    const top = await registry.getManifest(ref);
     let manifestBody = top.body;
     let manifestType = top.mediaType;
     let manifestDigest = top.digest;
@@ -152,10 +178,10 @@ export class ImageService {
       const index = JSON.parse(top.body.toString()) as Index;
       const desc = selectPlatform(index);
       if (!desc) {
-        const have = index.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
-        throw new NotFoundError(`${input} has no image for this platform (linux/${process.arch}); it has ${have}`);
+        const have = index.manifests.map((m) => (m.platform ? platformName(m.platform) : 'no platform')).join(', ');
+        throw new NotFoundError(`${input} has no image for this platform (${platformName(hostPlatform())}); it has ${have}`);
       }
-      const m = await this.registry.getManifest(ref, desc.digest);
+      const m = await registry.getManifest(ref, desc.digest);
       manifestBody = m.body;
       manifestType = m.mediaType || desc.mediaType;
       manifestDigest = m.digest;
@@ -165,7 +191,7 @@ export class ImageService {
     }
     const manifest = JSON.parse(manifestBody.toString()) as Manifest;
     if (!manifest.config || !Array.isArray(manifest.layers)) throw new InvalidArgumentError(`${input}: the manifest has no config or layers`);
-    await this.registry.fetchBlob(ref, manifest.config, this.content);
+    await registry.fetchBlob(ref, manifest.config, this.content);
     let unpack: UnpackPlan | undefined;
     if (o.unpack) {
       const config = await this.content.readJson<ImageConfig>(manifest.config.digest);
@@ -173,7 +199,13 @@ export class ImageService {
       if (diffIds.length !== manifest.layers.length) throw new InvalidArgumentError(`${input}: ${manifest.layers.length} layers but ${diffIds.length} diff_ids in its config`);
       unpack = { diffIds, chainIds: chainIds(diffIds), pending: [] };
     }
-    await this.#fetchLayers(ref, manifest.layers, onProgress, unpack);
+    try {
+      await this.#fetchLayers(registry, ref, manifest.layers, onProgress, unpack);
+    } catch (err) {
+      // Nothing of this attempt left running (another endpoint may be tried next).
+      if (unpack) await Promise.allSettled(unpack.pending);
+      throw err;
+    }
     if (unpack) await Promise.all(unpack.pending);
     // Manifest last: an image is in the store only once everything it names is.
     await this.content.put(manifestBody, { digest: manifestDigest });
@@ -187,7 +219,7 @@ export class ImageService {
    * its bytes as they arrive (a tee into the unpacker, with backpressure), or from the file when it
    * was already here or its download had to start over or resume.
    */
-  async #fetchLayers(ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void, plan?: UnpackPlan): Promise<void> {
+  async #fetchLayers(registry: RegistryClient, ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void, plan?: UnpackPlan): Promise<void> {
     const queue = layers.map((l, i) => ({ l, i }));
     let failed = false;
     const fromFile = (i: number) => {
@@ -236,7 +268,7 @@ export class ImageService {
           };
         }
         try {
-          await this.registry.fetchBlob(
+          await registry.fetchBlob(
             ref,
             l,
             this.content,
@@ -263,19 +295,20 @@ export class ImageService {
         }
       }
     };
-    // Every worker is let finish (no download left writing after we return), then the first error.
-    const results = await Promise.allSettled(Array.from({ length: Math.min(this.#concurrency, layers.length) }, worker));
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw rejected.reason;
+    await runWorkers(Math.min(this.#concurrency, layers.length), worker);
   }
 
   async push(input: string, onProgress?: (e: PullEvent) => void): Promise<string> {
     const rec = await this.mustResolve(input);
     const ref = parseReference(input);
-    for (const desc of [...rec.layers, rec.manifest.config]) {
-      const how = await this.registry.pushBlob(ref, desc, this.content);
-      onProgress?.({ id: desc.digest.slice(7, 19), status: how === 'uploaded' ? 'pushed' : how === 'mounted' ? 'mounted' : 'exists', total: desc.size });
-    }
+    const queue = [...rec.layers, rec.manifest.config];
+    const worker = async () => {
+      for (let desc = queue.shift(); desc; desc = queue.shift()) {
+        const how = await this.registry.pushBlob(ref, desc, this.content);
+        onProgress?.({ id: desc.digest.slice(7, 19), status: how === 'uploaded' ? 'pushed' : how === 'mounted' ? 'mounted' : 'exists', total: desc.size });
+      }
+    };
+    await runWorkers(Math.min(this.#uploads, queue.length), worker);
     const body = await this.content.read(rec.digest);
     await this.registry.putManifest(ref, ref.digest ?? ref.tag ?? 'latest', body, rec.mediaType);
     return rec.digest;
@@ -311,7 +344,7 @@ export class ImageService {
     const body = Buffer.from(JSON.stringify(manifest));
     const m = await this.content.put(body);
     for (const r of o.refs) await this.content.setRef(formatReference(parseReference(r)), { mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size });
-    return this.#record({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size, annotations: o.refs[0] ? { [REF_ANNOTATION]: formatReference(parseReference(o.refs[0])) } : {} });
+    return this.#record({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size, annotations: o.refs[0] ? nameAnnotations(formatReference(parseReference(o.refs[0]))) : {} });
   }
 
   /** The layer directories of an image, unpacked if needed (bottom first). */

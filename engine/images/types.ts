@@ -64,10 +64,24 @@ export interface ImageConfig {
   history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean; author?: string }>;
 }
 
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** Node's process.arch in OCI (GOARCH) terms: the one place where x64 becomes amd64. */
+const OCI_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' };
+
 /** This host's platform in OCI terms. */
-export function hostPlatform(): { os: string; architecture: string; variant?: string } {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+export function hostPlatform(): Platform {
+  const arch = OCI_ARCH[process.arch] ?? process.arch;
   return { os: 'linux', architecture: arch, ...(arch === 'arm64' ? { variant: 'v8' } : {}) };
+}
+
+/** "linux/amd64", "linux/arm64/v8": how Docker, containerd and skopeo write a platform. */
+export function platformName(p: Platform): string {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 }
 
 /** The manifest of an index for this host; attestation manifests (platform unknown/unknown) are skipped. */

@@ -1,4 +1,5 @@
-// Calling CNI plugins as the CNI spec (1.0) says: the plugin binary is found in CNI_PATH, run with
+// Calling CNI plugins as the CNI spec (1.0) says: the plugin binary is found in CNI_PATH (a list of
+// directories, searched in order: cniSearchPath() below), run with
 // CNI_COMMAND / CNI_CONTAINERID / CNI_NETNS / CNI_IFNAME / CNI_PATH in its environment and its
 // network configuration on stdin; it answers a result (ADD) or nothing (DEL, CHECK) on stdout, or
 // an error object {code, msg, details} with a non-zero exit.
@@ -9,7 +10,7 @@
 // goes to the plugins that declare the capability, as `runtimeConfig`.
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { UnavailableError } from '../../specs/errdefs.ts';
 
 export interface CniPluginConf {
@@ -57,18 +58,40 @@ export class CniError extends Error {
 
 const PLUGIN_TIMEOUT_MS = 60_000;
 
+/** Where plugins are usually installed: the CNI convention, Debian's containernetworking-plugins, Fedora's. */
+export const DEFAULT_CNI_DIRS = ['/opt/cni/bin', '/usr/lib/cni', '/usr/libexec/cni'];
+
+/**
+ * The directories to look for plugins in, first to last: those given (berth daemon --cni-path), else
+ * those of $CNI_PATH (colon-separated, as libcni reads it); then the usual places. Duplicates dropped.
+ */
+export function cniSearchPath(given?: string[], env: string | undefined = process.env.CNI_PATH): string[] {
+  const first = given?.length ? given : (env ?? '').split(delimiter);
+  return [...new Set([...first, ...DEFAULT_CNI_DIRS].map((d) => d.trim()).filter(Boolean))];
+}
+
 export class Cni {
-  constructor(readonly binDir: string) {}
+  /** The directories searched for plugins, in order; also the CNI_PATH plugins are given. */
+  readonly binDirs: string[];
+
+  constructor(binDirs: string[]) {
+    this.binDirs = binDirs;
+  }
 
   async #binary(type: string): Promise<string> {
     if (!/^[a-zA-Z0-9_.-]+$/.test(type)) throw new UnavailableError(`CNI plugin type "${type}" is not a plain name`);
-    const path = join(this.binDir, type);
-    try {
-      await access(path, constants.X_OK);
-    } catch {
-      throw new UnavailableError(`CNI plugin "${type}" is not installed in ${this.binDir} (apt-get install containernetworking-plugins, or set cniBinDir)`);
+    for (const dir of this.binDirs) {
+      const path = join(dir, type);
+      try {
+        await access(path, constants.X_OK);
+        return path;
+      } catch {
+        // not in this directory
+      }
     }
-    return path;
+    throw new UnavailableError(
+      `CNI plugin "${type}" is not installed: looked in ${this.binDirs.join(', ')}. Install the plugins (Debian: apt-get install containernetworking-plugins) or say where they are with \`berth daemon --cni-path DIR\` or CNI_PATH`,
+    );
   }
 
   /** One plugin invocation; resolves to its parsed stdout (undefined when it printed nothing). */
@@ -80,7 +103,7 @@ export class Cni {
       CNI_CONTAINERID: rt.containerId,
       CNI_NETNS: rt.netns,
       CNI_IFNAME: rt.ifName,
-      CNI_PATH: this.binDir,
+      CNI_PATH: this.binDirs.join(delimiter),
     };
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: PLUGIN_TIMEOUT_MS });

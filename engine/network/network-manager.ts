@@ -29,7 +29,7 @@ import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../
 import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
 import { AttachmentStore, type AttachmentRecord } from './attachments.ts';
-import { Cni, CniError, type CniResult } from './cni.ts';
+import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
 import { guardLocalnet } from './localnet.ts';
@@ -46,8 +46,8 @@ export type { AttachOptions } from './attach-plan.ts';
 export interface NetworkManagerOptions {
   /** <data root>/networks */
   root: string;
-  /** Where the CNI plugins are (default /usr/lib/cni, Debian's containernetworking-plugins). */
-  cniBinDir?: string;
+  /** The directories CNI plugins are looked for in, in order (default: cniSearchPath(): $CNI_PATH, then the usual places). */
+  cniPath?: string[];
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
@@ -81,7 +81,7 @@ export class NetworkManager {
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
     this.root = o.root;
-    this.#cni = new Cni(o.cniBinDir ?? '/usr/lib/cni');
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath());
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }

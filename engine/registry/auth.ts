@@ -1,59 +1,12 @@
-// Registry credentials and tokens: `auths` of ~/.docker/config.json (or $DOCKER_CONFIG/config.json),
-// written by `berth login` as by `docker login`, and the bearer-token flow of the distribution spec
-// (a 401 names a realm, service and scope; the token is cached until it expires).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+// The bearer-token flow of the distribution spec: a 401 names a realm, service and scope; the token
+// server is asked with the registry's credentials (docker-config.ts) — a user and password by GET
+// with basic auth, an identity token by the OAuth2 refresh-token POST, as Docker does — and the
+// token is cached until it expires.
 import { PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
+import type { Credentials } from './docker-config.ts';
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
-export function dockerConfigPath(): string {
-  return join(process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
-}
-
-function authKey(domain: string): string[] {
-  return domain === 'docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [domain, `https://${domain}`, `http://${domain}`];
-}
-
-export function readCredentials(domain: string, path = dockerConfigPath()): Credentials | undefined {
-  if (!existsSync(path)) return undefined;
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
-  try {
-    config = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  for (const k of authKey(domain)) {
-    const a = config.auths?.[k];
-    if (!a) continue;
-    if (a.username && a.password) return { username: a.username, password: a.password };
-    if (a.auth) {
-      const text = Buffer.from(a.auth, 'base64').toString('utf8');
-      const i = text.indexOf(':');
-      if (i > 0) return { username: text.slice(0, i), password: text.slice(i + 1) };
-    }
-  }
-  return undefined;
-}
-
-/** Stores (or, with undefined, removes) the credentials of a registry, keeping the rest of the file. */
-export function writeCredentials(domain: string, creds: Credentials | undefined, path = dockerConfigPath()): boolean {
-  let config: { auths?: Record<string, unknown>; [k: string]: unknown } = {};
-  if (existsSync(path)) config = JSON.parse(readFileSync(path, 'utf8'));
-  config.auths ??= {};
-  const key = authKey(domain)[0]!;
-  const had = authKey(domain).some((k) => k in config.auths!);
-  for (const k of authKey(domain)) delete config.auths[k];
-  if (creds) config.auths[key] = { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(`${path}.tmp`, JSON.stringify(config, null, '\t') + '\n', { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
-  return had;
-}
+/** fetch, or one bound to a registry's TLS files (client.ts). */
+export type Fetch = (url: URL, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }) => Promise<Response>;
 
 export interface Challenge {
   scheme: string;
@@ -72,25 +25,31 @@ export function parseChallenge(header: string): Challenge {
 export class TokenCache {
   readonly #tokens = new Map<string, { token: string; expires: number }>();
 
-  async token(challenge: Challenge, scope: string, creds: Credentials | undefined): Promise<string> {
+  async token(challenge: Challenge, scope: string, creds: Credentials | undefined, get: Fetch = fetch): Promise<string> {
     const { realm, service } = challenge.params;
     if (!realm) throw new UnavailableError('the registry asked for a bearer token without naming a realm');
-    const key = `${realm}|${service ?? ''}|${scope}|${creds?.username ?? ''}`;
+    const key = `${realm}|${service ?? ''}|${scope}|${creds?.username ?? ''}|${creds?.identityToken ?? ''}`;
     const cached = this.#tokens.get(key);
     if (cached && cached.expires > Date.now()) return cached.token;
     const url = new URL(realm);
-    if (service) url.searchParams.set('service', service);
-    if (scope) url.searchParams.set('scope', scope);
-    const headers: Record<string, string> = {};
-    if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers });
+      if (creds?.identityToken) {
+        // OAuth2 refresh-token grant (distribution's token spec; client_id names the client).
+        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'berth', ...(service ? { service } : {}), ...(scope ? { scope } : {}) });
+        res = await get(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      } else {
+        if (service) url.searchParams.set('service', service);
+        if (scope) url.searchParams.set('scope', scope);
+        const headers: Record<string, string> = {};
+        if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+        res = await get(url, { headers });
+      }
     } catch (err) {
       throw new UnavailableError(`token server ${url.origin}: ${(err as Error).message}`);
     }
     if (res.status === 401 || res.status === 403) {
-      throw new PermissionDeniedError(`token server ${url.origin} refused ${creds ? `user "${creds.username}"` : 'anonymous access'} for ${scope}; check \`berth login\``);
+      throw new PermissionDeniedError(`token server ${url.origin} refused ${creds ? (creds.identityToken ? 'the identity token' : `user "${creds.username}"`) : 'anonymous access'} for ${scope}; check \`berth login\``);
     }
     if (!res.ok) throw new UnavailableError(`token server ${url.origin} answered ${res.status}`);
     const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };

@@ -1,14 +1,18 @@
 // An OCI distribution client (the spec's pull and push flows): ping, bearer or basic auth,
 // manifests by tag or digest, blobs fetched with verification and resumed with Range after a
 // dropped connection, 5xx retried, pushes with existence checks (HEAD), cross-repository mounts,
-// monolithic or chunked uploads. https, except for loopback registries and those marked insecure.
+// monolithic or chunked uploads. https, except for loopback registries and those marked insecure
+// that have no certs.d entry (tls.ts: a host's own CA and client certificate).
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ContentStore } from '../content/store.ts';
 import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
 import { INDEX_TYPES, MANIFEST_TYPES } from '../images/types.ts';
-import { parseChallenge, readCredentials, TokenCache, type Credentials } from './auth.ts';
+import { fetch, type Agent } from 'undici';
+import { parseChallenge, TokenCache, type Fetch } from './auth.ts';
+import { readCredentials, type Credentials } from './docker-config.ts';
+import { handshakeAlert, RegistryTls, tlsFailureHint, type HostTls } from './tls.ts';
 import type { Descriptor } from '../../specs/api/images.ts';
 
 export interface RegistryOptions {
@@ -20,6 +24,19 @@ export interface RegistryOptions {
   attempts?: number;
   /** Bytes per PATCH for chunked uploads (0: monolithic PUT). */
   chunkSize?: number;
+  /**
+   * Mirrors to pull from before the registry itself, per registry domain ("docker.io" for Docker
+   * Hub), as base URLs (https://mirror.example). Pulls only: a push always goes to the registry.
+   */
+  mirrors?: Record<string, string[]>;
+  /** Per-host TLS files: <certsDir>/<host[:port]>/{*.crt, client.cert, client.key} (default /etc/berth/certs.d). */
+  certsDir?: string;
+}
+
+/** Where a pull may read a reference from: a mirror (its URL), or the registry itself. */
+export interface PullEndpoint {
+  client: RegistryClient;
+  mirror?: string;
 }
 
 export interface FetchedManifest {
@@ -32,30 +49,82 @@ const ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RegistryClient {
-  readonly #o: RegistryOptions;
+  #o: RegistryOptions;
   readonly #tokens = new TokenCache();
   /** Per registry+repository: the Authorization header that last worked. */
   readonly #auth = new Map<string, string>();
+  /** Set on a mirror's client: every request goes to this base URL, whatever the reference's domain. */
+  readonly #mirror: URL | undefined;
+  readonly #mirrorClients = new Map<string, RegistryClient>();
+  /** Shared with the mirrors' clients. */
+  readonly #tls: RegistryTls;
 
-  constructor(o: RegistryOptions = {}) {
+  constructor(o: RegistryOptions = {}, mirror?: string, tls?: RegistryTls) {
     this.#o = o;
+    this.#mirror = mirror === undefined ? undefined : new URL(mirror);
+    this.#tls = tls ?? new RegistryTls(o.certsDir);
   }
 
-  #base(domain: string): string {
-    const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
-    const plain = isLoopbackRegistry(domain) || (this.#o.insecure ?? []).includes(domain);
-    return `${plain ? 'http' : 'https'}://${host}`;
+  /** Changes the insecure registries, the mirrors, the certs.d directory (a daemon's reload); requests under way finish as they started. */
+  configure(o: Pick<RegistryOptions, 'insecure' | 'mirrors' | 'certsDir'>): void {
+    this.#o = { ...this.#o, ...o };
+    if (o.certsDir) this.#tls.setDir(o.certsDir);
+    this.#mirrorClients.clear();
   }
 
-  #creds(domain: string): Credentials | undefined {
+  /** Closes the connections kept for hosts with their own TLS files. */
+  close(): void {
+    this.#tls.close();
+  }
+
+  /**
+   * The mirrors of ref's registry in order, then the registry itself. A mirror has its own
+   * credentials (`berth login <mirror host>`): the registry's are never sent to it.
+   */
+  pullEndpoints(ref: Reference): PullEndpoint[] {
+    const mirrors = this.#mirror ? [] : (this.#o.mirrors?.[ref.domain] ?? []);
+    const out: PullEndpoint[] = mirrors.map((url) => {
+      let client = this.#mirrorClients.get(url);
+      if (!client) this.#mirrorClients.set(url, (client = new RegistryClient(this.#o, url, this.#tls)));
+      return { client, mirror: url };
+    });
+    return [...out, { client: this }];
+  }
+
+  /** The host requests go to, as messages and credentials name it. */
+  #domain(ref: Reference): string {
+    return this.#mirror ? this.#mirror.host : ref.domain;
+  }
+
+  /**
+   * Where requests for `domain` go, and the dispatcher carrying the host's TLS files. A registry
+   * with a certs.d entry is reached over https even on loopback or when marked insecure.
+   */
+  async #endpoint(domain: string): Promise<{ base: string; host: string; files?: HostTls; agent?: Agent }> {
+    const mirror = this.#mirror;
+    const host = mirror ? mirror.host : domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+    const base = mirror ? `${mirror.origin}${mirror.pathname.replace(/\/+$/, '')}` : `https://${host}`;
+    if (mirror?.protocol === 'http:') return { base, host };
+    const files = await this.#tls.files(host);
+    if (!mirror && !files && (isLoopbackRegistry(domain) || (this.#o.insecure ?? []).includes(domain))) return { base: `http://${host}`, host };
+    return { base, host, ...(files ? { files, agent: this.#tls.agent(host, files) } : {}) };
+  }
+
+  #creds(domain: string): Promise<Credentials | undefined> {
     return readCredentials(domain, this.#o.configPath);
   }
 
   /** One request with auth (a 401 is answered once with the challenge's credentials) and retries. */
   async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[] } = {}): Promise<Response> {
-    const url = path.startsWith('http') ? path : `${this.#base(ref.domain)}${path}`;
+    const domain = this.#domain(ref);
+    if (this.#mirror && (init.push || (method !== 'GET' && method !== 'HEAD'))) throw new InvalidArgumentError(`mirror ${domain} is for pulls only; ${method} goes to ${ref.domain}`);
+    const endpoint = await this.#endpoint(ref.domain);
+    const url = path.startsWith('http') ? path : `${endpoint.base}${path}`;
+    const dispatcher = endpoint.agent ? { dispatcher: endpoint.agent } : {};
+    // The token server is reached the way the registry is (Docker's auth transport is the registry's).
+    const get: Fetch = (u, i) => fetch(u, { ...i, ...dispatcher }) as unknown as Promise<Response>;
     const scope = `repository:${ref.path}:${init.push ? 'pull,push' : 'pull'}`;
-    const key = `${ref.domain}|${scope}`;
+    const key = `${domain}|${scope}`;
     const attempts = this.#o.attempts ?? 4;
     let authTried = false;
     for (let attempt = 1; ; attempt++) {
@@ -64,32 +133,44 @@ export class RegistryClient {
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
-        res = await fetch(url, { method, headers, ...(init.body ? { body: init.body as unknown as Blob } : {}), redirect: "follow" });
+        res = (await fetch(url, { method, headers, ...(init.body ? { body: init.body } : {}), redirect: 'follow', ...dispatcher })) as unknown as Response;
       } catch (err) {
+        let cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+        if (url.startsWith('https:') && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET')) cause = (await handshakeAlert(new URL(url), endpoint.files)) ?? cause;
+        const hint = tlsFailureHint(cause, endpoint.host, this.#tls.dir);
+        if (hint) throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${hint}`);
         if (attempt < attempts) {
           await sleep(100 * 2 ** attempt);
           continue;
         }
-        throw new UnavailableError(`registry ${ref.domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+        throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      }
+      if (res.status === 400 && url.startsWith('http:') && !this.#mirror && /HTTP request to an HTTPS server/.test(await res.clone().text())) {
+        await res.body?.cancel();
+        throw new UnavailableError(
+          `registry ${domain} speaks https, and was reached over plain http (as a loopback or insecure registry is unless it has a certs.d entry): create ${this.#tls.dir}/${endpoint.host}/ holding its CA as ca.crt`,
+        );
       }
       if (res.status === 401 && !authTried) {
         authTried = true;
         await res.body?.cancel();
         const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
-        const creds = this.#creds(ref.domain);
+        const creds = await this.#creds(domain);
         if (challenge.scheme === 'bearer') {
-          this.#auth.set(key, `Bearer ${await this.#tokens.token(challenge, scope, creds)}`);
+          this.#auth.set(key, `Bearer ${await this.#tokens.token(challenge, scope, creds, get)}`);
+        } else if (challenge.scheme === 'basic' && creds?.identityToken) {
+          throw new PermissionDeniedError(`registry ${domain} asks for a user and password, but its credentials are an identity token, which only a token server takes; run \`berth login ${domain}\``);
         } else if (challenge.scheme === 'basic' && creds) {
           this.#auth.set(key, `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`);
         } else {
-          throw new PermissionDeniedError(`registry ${ref.domain} needs credentials for ${ref.path}: run \`berth login ${ref.domain}\``);
+          throw new PermissionDeniedError(`registry ${domain} needs credentials for ${ref.path}: run \`berth login ${domain}\``);
         }
         attempt--;
         continue;
       }
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
-        throw new PermissionDeniedError(`registry ${ref.domain} refused ${method} on ${ref.path} (${res.status}); check \`berth login ${ref.domain}\``);
+        throw new PermissionDeniedError(`registry ${domain} refused ${method} on ${ref.path} (${res.status}); check \`berth login ${domain}\``);
       }
       if (res.status >= 500 && attempt < attempts) {
         await res.body?.cancel();
@@ -103,21 +184,21 @@ export class RegistryClient {
   async ping(ref: Reference): Promise<void> {
     const res = await this.request(ref, 'GET', '/v2/');
     await res.body?.cancel();
-    if (!res.ok) throw new UnavailableError(`registry ${ref.domain} does not speak the distribution API (GET /v2/ answered ${res.status})`);
+    if (!res.ok) throw new UnavailableError(`registry ${this.#domain(ref)} does not speak the distribution API (GET /v2/ answered ${res.status})`);
   }
 
   async getManifest(ref: Reference, reference = ref.digest ?? ref.tag ?? 'latest'): Promise<FetchedManifest> {
     const res = await this.request(ref, 'GET', `/v2/${ref.path}/manifests/${reference}`, { headers: { accept: ACCEPT } });
     if (res.status === 404) {
       await res.body?.cancel();
-      throw new NotFoundError(`${ref.domain}/${ref.path}:${reference} not found in the registry (check the name and tag)`);
+      throw new NotFoundError(`${this.#domain(ref)}/${ref.path}:${reference} not found in the registry (check the name and tag)`);
     }
     if (!res.ok) throw await httpError(res, `GET manifest ${ref.path}:${reference}`);
     const body = Buffer.from(await res.arrayBuffer());
     const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     if (reference.startsWith('sha256:') && reference !== digest) {
-      throw new InvalidArgumentError(`registry ${ref.domain} served a manifest with digest ${digest} for ${reference}; refused`);
+      throw new InvalidArgumentError(`registry ${this.#domain(ref)} served a manifest with digest ${digest} for ${reference}; refused`);
     }
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (JSON.parse(body.toString()) as { mediaType?: string }).mediaType || '';
     return { mediaType, digest, body };
@@ -144,7 +225,7 @@ export class RegistryClient {
       const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers });
       if (res.status === 404) {
         await res.body?.cancel();
-        throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${ref.domain}`);
+        throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${this.#domain(ref)}`);
       }
       if (!res.ok) throw await httpError(res, `GET blob ${desc.digest}`);
       // A registry that ignores Range sends the whole blob again: start the ingest over.
@@ -163,7 +244,7 @@ export class RegistryClient {
         }
         if (attempt >= attempts) {
           await store.discardIngest(key);
-          throw new UnavailableError(`blob ${desc.digest} from ${ref.domain}: ${(err as Error).message} (after ${attempts} attempts)`);
+          throw new UnavailableError(`blob ${desc.digest} from ${this.#domain(ref)}: ${(err as Error).message} (after ${attempts} attempts)`);
         }
         await sleep(100 * 2 ** attempt);
       }
@@ -184,7 +265,7 @@ export class RegistryClient {
     await res.body?.cancel();
     if (res.status === 201 && mount) return 'mounted';
     if (res.status !== 202) throw await httpError(res, `start upload of ${desc.digest}`);
-    let location = this.#location(ref, res);
+    let location = await this.#location(ref, res);
     const data = await store.read(desc.digest);
     const chunk = this.#o.chunkSize ?? 0;
     if (chunk > 0 && data.length > chunk) {
@@ -197,7 +278,7 @@ export class RegistryClient {
         });
         await res.body?.cancel();
         if (res.status !== 202) throw await httpError(res, `upload chunk of ${desc.digest}`);
-        location = this.#location(ref, res);
+        location = await this.#location(ref, res);
       }
       res = await this.request(ref, 'PUT', withDigest(location, desc.digest), { push: true, headers: { 'content-length': '0' } });
     } else {
@@ -212,10 +293,10 @@ export class RegistryClient {
     return 'uploaded';
   }
 
-  #location(ref: Reference, res: Response): string {
+  async #location(ref: Reference, res: Response): Promise<string> {
     const loc = res.headers.get('location');
-    if (!loc) throw new UnavailableError(`registry ${ref.domain} sent no upload location`);
-    return new URL(loc, this.#base(ref.domain)).toString();
+    if (!loc) throw new UnavailableError(`registry ${this.#domain(ref)} sent no upload location`);
+    return new URL(loc, (await this.#endpoint(ref.domain)).base).toString();
   }
 
   async putManifest(ref: Reference, reference: string, body: Buffer, mediaType: string): Promise<string> {

@@ -1,12 +1,13 @@
 // `login` and `logout` as the daemon does them for `berth login` (Docker's CLI asks its daemon the
 // same way, POST /auth): the credentials are tried against the registry's /v2/ with a trial config
-// file, and only kept (in the daemon's ~/.docker/config.json, which its pulls read) when they work.
+// file, and only kept when they work: in the credential helper the daemon's ~/.docker/config.json
+// names for the registry (credHelpers, credsStore), else in that file (docker-config.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionDeniedError } from '../../specs/errdefs.ts';
 import { parseReference } from '../images/reference.ts';
-import { writeCredentials, type Credentials } from './auth.ts';
+import { eraseCredentials, storeCredentials, type Credentials } from './docker-config.ts';
 import { RegistryClient } from './client.ts';
 
 /** The registry's domain as references name it ("docker.io" for Docker Hub and its aliases). */
@@ -14,25 +15,28 @@ export function registryDomain(registry: string): string {
   return parseReference(`${registry}/probe`).domain;
 }
 
-export async function login(registry: string, creds: Credentials, o: { insecure?: string[] } = {}): Promise<{ domain: string }> {
+/** Tries and keeps the credentials; `helper` names the credential helper that took them, if one did. */
+export async function login(registry: string, creds: Credentials, o: { insecure?: string[]; certsDir?: string } = {}): Promise<{ domain: string; helper?: string }> {
   const domain = registryDomain(registry);
   const dir = await mkdtemp(join(tmpdir(), 'berth-login-'));
+  const trial = join(dir, 'config.json');
+  const client = new RegistryClient({ configPath: trial, ...(o.insecure ? { insecure: o.insecure } : {}), ...(o.certsDir ? { certsDir: o.certsDir } : {}) });
   try {
-    const trial = join(dir, 'config.json');
-    writeCredentials(domain, creds, trial);
-    const client = new RegistryClient({ configPath: trial, ...(o.insecure ? { insecure: o.insecure } : {}) });
+    await storeCredentials(domain, creds, trial);
     const res = await client.request(parseReference(`${registry}/probe`), 'GET', '/v2/');
     await res.body?.cancel();
     if (!res.ok) throw new PermissionDeniedError(`login to ${domain} failed (${res.status}); check the user name and password`);
   } finally {
+    client.close();
     await rm(dir, { recursive: true, force: true });
   }
-  writeCredentials(domain, creds);
-  return { domain };
+  const { helper } = await storeCredentials(domain, creds);
+  return { domain, ...(helper ? { helper } : {}) };
 }
 
-/** Forgets the registry's credentials; says whether there were any. */
-export function logout(registry: string): { domain: string; removed: boolean } {
+/** Forgets the registry's credentials (in its helper too); says whether there were any, and why a helper could not erase. */
+export async function logout(registry: string): Promise<{ domain: string; removed: boolean; warning?: string }> {
   const domain = registryDomain(registry);
-  return { domain, removed: writeCredentials(domain, undefined) };
+  const { had, warning } = await eraseCredentials(domain);
+  return { domain, removed: had, ...(warning ? { warning } : {}) };
 }

@@ -1,5 +1,6 @@
 // Reading a container's log as the monitor writes it (native/logfile.c): one JSON line per chunk,
-// {"log","stream","time"} as Docker's json-file driver, rotated to <file>.1 at a size limit.
+// {"log","stream","time"} as Docker's json-file driver, rotated at a size limit to <file>.1, the
+// older ones to <file>.2 … (log-opts max-file), or started over when no rotated file is kept.
 import { open, readFile, stat } from 'node:fs/promises';
 import type { LogOptions } from './runtime.ts';
 import type { LogEntry } from '../../specs/api/containers.ts';
@@ -24,17 +25,28 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** The entries of the rotated files, oldest first (<file>.N … <file>.1), each file read on its own. */
+async function rotatedEntries(file: string): Promise<LogEntry[]> {
+  const texts: string[] = [];
+  for (let k = 1; ; k++) {
+    const text = await readFile(`${file}.${k}`, 'utf8').catch(() => undefined);
+    if (text === undefined) break;
+    texts.unshift(text);
+  }
+  return texts.flatMap(parseLines);
+}
+
 /**
- * The entries of `file` (and its rotated predecessor), the last `tail` of them if asked; with
+ * The entries of `file` (and its rotated predecessors), the last `tail` of them if asked; with
  * `follow`, then every entry appended until `signal` aborts or `done()` says the writer has ended
  * and everything it wrote has been read.
  */
 export async function* readJsonLog(file: string, opts: LogOptions & { done?: () => Promise<boolean> } = {}): AsyncIterable<LogEntry> {
-  const older = await readFile(`${file}.1`, 'utf8').catch(() => '');
+  const older = await rotatedEntries(file);
   const current = await readFile(file).catch(() => Buffer.alloc(0));
   // Only whole lines: a partial last line is read again once it is complete.
   const end = current.lastIndexOf(0x0a) + 1;
-  let entries = [...parseLines(older), ...parseLines(current.subarray(0, end).toString('utf8'))];
+  let entries = [...older, ...parseLines(current.subarray(0, end).toString('utf8'))];
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
   yield* entries;
   if (!opts.follow) return;
@@ -49,6 +61,8 @@ export async function* readJsonLog(file: string, opts: LogOptions & { done?: () 
       ino = st.ino;
       offset = 0;
     }
+    // Started over in place (max-file 1): read it from its start.
+    if (st && st.size < offset) offset = 0;
     if (st && st.size > offset) {
       const fh = await open(file, 'r');
       try {

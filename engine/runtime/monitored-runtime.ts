@@ -58,10 +58,12 @@ export abstract class MonitoredRuntime implements Runtime {
   abstract readonly name: string;
   protected readonly dir: string;
   readonly #logMax: number;
+  readonly #logFiles: number;
 
-  constructor(o: { stateDir: string; logMaxBytes?: number }) {
+  constructor(o: { stateDir: string; logMaxBytes?: number; logMaxFiles?: number }) {
     this.dir = join(o.stateDir, 'containers');
     this.#logMax = o.logMaxBytes ?? 10 * 1024 * 1024;
+    this.#logFiles = o.logMaxFiles ?? 2;
   }
 
   /** The monitor's arguments that choose and configure the runtime (e.g. --runc/--runc-root). */
@@ -104,7 +106,7 @@ export abstract class MonitoredRuntime implements Runtime {
       const args = [
         '--id', o.id, '--bundle', o.bundle, ...(await this.runtimeArgs(meta)),
         '--log', p.log, '--exit-file', p.exit, '--pid-file', p.pid, '--runtime-log', p.runtimeLog,
-        '--log-max-size', String(this.#logMax), ...(meta.cgroup ? ['--cgroup', meta.cgroup.replace(/^\/+/, '')] : []),
+        '--log-max-size', String(this.#logMax), '--log-max-files', String(this.#logFiles), ...(meta.cgroup ? ['--cgroup', meta.cgroup.replace(/^\/+/, '')] : []),
       ];
       const { stdout } = await run(monitorPath(), args);
       const [pid, monitorPid] = stdout.trim().split(' ').map(Number);

@@ -25,6 +25,8 @@ export interface NativeRuntimeOptions {
   stateDir: string;
   /** Log size at which it is rotated (bytes; default 10 MiB). */
   logMaxBytes?: number;
+  /** Log files kept, the current one included (default 2: one rotated file). */
+  logMaxFiles?: number;
 }
 
 /** `berth-run exec`: a process in the namespaces and cgroup of the container's init, with its config's limits. */

@@ -21,6 +21,8 @@ export interface RuncRuntimeOptions {
   runc?: string;
   /** Log size at which it is rotated (bytes; default 10 MiB). */
   logMaxBytes?: number;
+  /** Log files kept, the current one included (default 2: one rotated file). */
+  logMaxFiles?: number;
 }
 
 export class RuncRuntime extends MonitoredRuntime {

@@ -1,4 +1,4 @@
-// Unpacking a layer tar (gzip or plain; zstd where Node's zlib has it) into a directory that serves
+// Unpacking a layer tar (plain, gzip or zstd: decompress.ts) into a directory that serves
 // as an overlayfs lower layer. Layers are hostile input, so:
 //  - node-tar extracts with its path protections on (no absolute paths, no "..", never through a
 //    symlink, hard links only inside the directory);
@@ -14,13 +14,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { lchown, lstat, lutimes, mkdir, open, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import * as zlib from 'node:zlib';
 import { Unpack } from 'tar';
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { decompressorFor } from './decompress.ts';
 
 export class HostileLayerError extends InvalidArgumentError {}
 
@@ -68,19 +68,6 @@ async function peek(stream: Readable, n: number): Promise<Buffer> {
   const all = Buffer.concat(got);
   if (all.length) stream.unshift(all);
   return all.subarray(0, n);
-}
-
-/** Chooses the decompressor from the first bytes of the blob. */
-function decompressorFor(head: Buffer, file: string): Transform | undefined {
-  if (head.length < 4) return undefined;
-  // Large output chunks: zlib's default 16 KiB makes the whole pipeline crawl (measured: 3× slower).
-  if (head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip({ chunkSize: 1 << 20 });
-  if (head.readUInt32LE(0) === 0xfd2fb528) {
-    const z = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
-    if (!z) throw new FailedPreconditionError(`layer ${file} is zstd-compressed, which this Node.js (${process.version}) cannot decompress; use Node.js 22.15 or later, or a gzip image`);
-    return z();
-  }
-  return undefined;
 }
 
 interface PendingLink {
@@ -150,8 +137,8 @@ export async function unpackLayer(blob: string, dir: string, expectedDiffId?: st
   // From the blob file, or from the bytes as they are downloaded (the same bytes, streamed).
   const head = stream ? await peek(stream, 4) : await readHead(blob);
   const source: Readable = stream ?? createReadStream(blob, { highWaterMark: 1 << 20 });
-  const dec = decompressorFor(head, blob);
-  const streams: Array<Readable | Transform> = [source];
+  const dec = decompressorFor(head);
+  const streams: Array<Readable | Duplex> = [source];
   if (dec) streams.push(dec);
   try {
     await pipeline([...streams, tap, unpack] as unknown as [Readable, ...Transform[]]);

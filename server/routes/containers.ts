@@ -56,7 +56,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/v1/containers',
-      handler: async (req) => json(service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }), 201),
+      handler: async (req) => json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }), 201),
     },
     lifecycle(ctx, 'stop'),
     lifecycle(ctx, 'start'),
@@ -74,8 +74,8 @@ export default function routes(ctx: DaemonContext): Route[] {
       method: 'DELETE',
       path: '/v1/containers/:name',
       handler: async (req) => {
-        await service(ctx).remove(req.params.name!, { force: queryFlag(req.query, 'force') }, req.signal);
-        return json({ name: req.params.name });
+        const volumes = await service(ctx).remove(req.params.name!, { force: queryFlag(req.query, 'force'), volumes: queryFlag(req.query, 'volumes') }, req.signal);
+        return json({ name: req.params.name, ...(volumes.length ? { volumes } : {}) });
       },
     },
     {

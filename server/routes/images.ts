@@ -77,6 +77,6 @@ export default function routes(ctx: DaemonContext): Route[] {
         return json({ status: 'Login Succeeded', ...(await service(ctx).login(registry, creds)) });
       },
     },
-    { method: 'DELETE', path: '/v1/auth', handler: async (req) => json(service(ctx).logout(param(req.query, 'registry', 'the registry'))) },
+    { method: 'DELETE', path: '/v1/auth', handler: async (req) => json(await service(ctx).logout(param(req.query, 'registry', 'the registry'))) },
   ];
 }

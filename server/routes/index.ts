@@ -9,8 +9,9 @@ import images from './images.ts';
 import networks from './networks.ts';
 import objects from './objects.ts';
 import system from './system.ts';
+import volumes from './volumes.ts';
 
-export const routeModules: RouteModule[] = [system, objects, events, containers, images, networks, build];
+export const routeModules: RouteModule[] = [system, objects, events, containers, images, networks, volumes, build];
 
 export function allRoutes(ctx: DaemonContext): Route[] {
   return routeModules.flatMap((m) => m(ctx));

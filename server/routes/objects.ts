@@ -126,6 +126,8 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/v1/objects/:kind/:name',
       handler: async (req) => {
         const kind = resolveKind(req.params.kind!);
+        // A volume in use is never removed (its controller would delete its data).
+        if (kind === 'Volume') await ctx.volumes?.assertUnused([req.params.name!]);
         const r = ctx.store.transaction(() => {
           const gone = ctx.store.delete(kind, req.params.name!);
           ctx.events.for('apply').normal({ kind, name: gone.metadata.name, uid: gone.metadata.uid }, 'Deleted', 'deleted through the API');
@@ -144,6 +146,7 @@ export default function routes(ctx: DaemonContext): Route[] {
           throw new InvalidArgumentError('body.objects must be a list of {kind, name}');
         }
         const refs = (objs as Array<{ kind: string; name: string }>).map((o) => ({ kind: resolveKind(o.kind), name: o.name }));
+        await ctx.volumes?.assertUnused(refs.filter((r) => r.kind === 'Volume').map((r) => r.name));
         const results = ctx.store.transaction(() =>
           refs.map((ref) => {
             const existing = ctx.store.get(ref.kind, ref.name);

@@ -21,7 +21,7 @@ import { formatPort } from '../../specs/ports.ts';
 import { API_VERSION, ContainerObject, type ContainerResource } from '../../specs/schema.ts';
 import { readSeccompProfile } from '../../specs/seccomp-profile.ts';
 import type { Store } from '../../store/store.ts';
-import type { ContainerLifecycles, ContainerRuntimeVerbs } from './deps.ts';
+import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, ContainerRuntimeVerbs } from './deps.ts';
 import { followUntilExit } from './logs.ts';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
@@ -46,11 +46,15 @@ export class ContainerService {
   readonly #store: Store;
   readonly #lifecycles: ContainerLifecycles;
   readonly #engine: ContainerRuntimeVerbs;
+  readonly #volumes: AnonymousVolumes | undefined;
+  readonly #preflight: ContainerPreflight | undefined;
 
-  constructor(o: { store: Store; lifecycles: ContainerLifecycles; engine: ContainerRuntimeVerbs }) {
+  constructor(o: { store: Store; lifecycles: ContainerLifecycles; engine: ContainerRuntimeVerbs; volumes?: AnonymousVolumes; preflight?: ContainerPreflight }) {
     this.#store = o.store;
     this.#lifecycles = o.lifecycles;
     this.#engine = o.engine;
+    this.#volumes = o.volumes;
+    this.#preflight = o.preflight;
   }
 
   /** `ps`: running (and paused) containers, or all with `all`; foreign ones are listed, unmanaged. */
@@ -70,7 +74,7 @@ export class ContainerService {
   }
 
   /** `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random name. */
-  create(req: RunRequest): { name: string } {
+  async create(req: RunRequest): Promise<{ name: string }> {
     const name = req.name ?? `run-${randomBytes(4).toString('hex')}`;
     if (this.#store.get('Container', name)) {
       throw new FailedPreconditionError(`a container named "${name}" already exists; remove it (\`berth rm -f ${name}\`) or choose another --name`);
@@ -90,6 +94,7 @@ export class ContainerService {
       const read = readSeccompProfile(profile);
       if ('error' in read) throw new InvalidArgumentError(`run: ${read.error}`);
     }
+    await this.#preflight?.(name, parsed.data.spec);
     this.#store.put(parsed.data, 'cli:run');
     return { name };
   }
@@ -125,14 +130,19 @@ export class ContainerService {
     await this.#engine.kill(this.#runningID(name), /^\d+$/.test(signal) || signal.startsWith('SIG') ? signal : `SIG${signal}`);
   }
 
-  /** Deletes the object and waits until its container is gone; a running one only with force. */
-  async remove(name: string, o: { force?: boolean } = {}, signal?: AbortSignal): Promise<void> {
-    const phase = this.#status(this.#get(name)).phase ?? 'Pending';
+  /**
+   * Deletes the object and waits until its container is gone; a running one only with force. With
+   * volumes (`rm -v`), then removes its anonymous volumes that no other container uses; says which.
+   */
+  async remove(name: string, o: { force?: boolean; volumes?: boolean } = {}, signal?: AbortSignal): Promise<string[]> {
+    const r = this.#get(name);
+    const phase = this.#status(r).phase ?? 'Pending';
     if (!o.force && (phase === 'Running' || phase === 'Paused')) {
       throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}: stop it first, or force the removal with \`berth rm -f ${name}\``);
     }
     this.#store.delete('Container', name);
     await this.#lifecycles.waitFor(name, (s) => s === undefined || s.phase === 'Removed', signal);
+    return o.volumes && this.#volumes ? this.#volumes.removeAnonymousOf(r.metadata.uid) : [];
   }
 
   /**

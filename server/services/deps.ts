@@ -3,6 +3,7 @@
 import type { UserEvent } from '../../controllers/container-types.ts';
 import type { ContainerEngine, EngineContainer } from '../../engine/engine.ts';
 import type { ContainerStatus } from '../../specs/api/containers.ts';
+import type { ContainerSpec } from '../../specs/schema.ts';
 
 /** The Container controller as the services see it: typed status, never an actor's snapshot. */
 export interface ContainerLifecycles {
@@ -17,3 +18,12 @@ export interface ContainerLifecycles {
 }
 
 export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'>;
+
+/** The volume service as `rm -v` needs it. */
+export interface AnonymousVolumes {
+  /** Removes the anonymous volumes made for a Container object (by uid) that no container uses; their names. */
+  removeAnonymousOf(ownerUid: string): Promise<string[]>;
+}
+
+/** Checks on the host a `run` makes before its Container object (a bind source that must exist). */
+export type ContainerPreflight = (name: string, spec: ContainerSpec) => Promise<void>;

@@ -7,6 +7,7 @@ import type { ContainerEngine } from '../../engine/engine.ts';
 import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/archive.ts';
 import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService as ImageStore } from '../../engine/images/service.ts';
+import { platformName } from '../../engine/images/types.ts';
 import { login, logout } from '../../engine/registry/login.ts';
 import type { BuildEvent, ImageSummary, PullEvent } from '../../specs/api/images.ts';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
@@ -23,13 +24,23 @@ export class ImageService {
   readonly #store: ImageStore;
   readonly #containers: Pick<ContainerEngine, 'list'> | undefined;
   readonly #builder: Builder | undefined;
-  readonly #insecure: string[];
+  #insecure: string[];
+  #certsDir: string | undefined;
 
-  constructor(o: { store: ImageStore; containers?: Pick<ContainerEngine, 'list'>; builder?: Builder; insecureRegistries?: string[] }) {
+  constructor(o: { store: ImageStore; containers?: Pick<ContainerEngine, 'list'>; builder?: Builder; insecureRegistries?: string[]; certsDir?: string }) {
     this.#store = o.store;
     this.#containers = o.containers;
     this.#builder = o.builder;
     this.#insecure = o.insecureRegistries ?? [];
+    this.#certsDir = o.certsDir;
+  }
+
+  /** Registry settings a daemon's reload changes: the next pulls, pushes and logins use them. */
+  configure(o: { insecureRegistries: string[]; registryMirrors: Record<string, string[]>; certsDir?: string; maxConcurrentDownloads?: number; maxConcurrentUploads?: number }): void {
+    this.#insecure = o.insecureRegistries;
+    this.#certsDir = o.certsDir ?? this.#certsDir;
+    this.#store.registry.configure({ insecure: o.insecureRegistries, mirrors: o.registryMirrors, ...(o.certsDir ? { certsDir: o.certsDir } : {}) });
+    this.#store.configure({ ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}), ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}) });
   }
 
   /** Every tag, and the size of their layers counted once. */
@@ -99,11 +110,11 @@ export class ImageService {
   }
 
   /** Tries the credentials against the registry and keeps them for the daemon's pulls when they work. */
-  login(registry: string, creds: { username: string; password: string }): Promise<{ domain: string }> {
-    return login(registry, creds, { insecure: this.#insecure });
+  login(registry: string, creds: { username: string; password: string }): Promise<{ domain: string; helper?: string }> {
+    return login(registry, creds, { insecure: this.#insecure, ...(this.#certsDir ? { certsDir: this.#certsDir } : {}) });
   }
 
-  logout(registry: string): { domain: string; removed: boolean } {
+  logout(registry: string): Promise<{ domain: string; removed: boolean; warning?: string }> {
     return logout(registry);
   }
 }
@@ -118,6 +129,7 @@ function summary(r: ImageRecord): ImageSummary {
     id: r.id,
     size: r.size,
     ...(r.config.created ? { created: r.config.created } : {}),
+    platform: platformName({ os: r.config.os || 'unknown', architecture: r.config.architecture || 'unknown', ...(r.config.variant ? { variant: r.config.variant } : {}) }),
     layers: r.layers.map((l) => l.digest),
   };
 }

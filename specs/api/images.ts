@@ -19,16 +19,20 @@ export interface ImageSummary {
   id: string;
   size: number;
   created?: string;
+  /** OCI platform of its config, e.g. linux/amd64. */
+  platform: string;
   layers: string[];
 }
 
 /** One step of a pull or push, per layer (or the manifest). */
 export interface PullEvent {
-  /** Short layer id (12 hex) or "manifest". */
+  /** Short layer id (12 hex), "manifest", or "mirror" (which registry mirror a pull goes through). */
   id: string;
-  status: 'resolving' | 'exists' | 'downloading' | 'done' | 'pushed' | 'mounted';
+  status: 'resolving' | 'exists' | 'downloading' | 'done' | 'pushed' | 'mounted' | 'mirror' | 'fallback';
   current?: number;
   total?: number;
+  /** For "mirror" and "fallback": which mirror, and why the pull moves on from it. */
+  message?: string;
 }
 
 /** The image a build produced. */

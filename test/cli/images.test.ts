@@ -1,12 +1,14 @@
 // The image verbs through the compiled CLI and a real daemon: pull, images, tag, push, inspect,
-// rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout.
+// rmi, prune, save/load in both archive formats (cross-checked with skopeo), login/logout (to the
+// config file, and to a credential helper).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berth } from '../fixtures/helpers.ts';
 import { apply, containerManifest, phase, until, world, type World } from '../e2e/helpers.ts';
+import { installCredentialHelper } from '../fixtures/cred-helper.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 
@@ -38,8 +40,10 @@ describe('image verbs (CLI → daemon → registry)', () => {
     assert.match(ls.stdout, /test\/busybox +v1/);
     assert.match(ls.stdout, /copies\/busybox +2/);
     assert.match(ls.stdout, /2 images, .* in all \(shared layers counted once\)/);
-    const json = JSON.parse((await cli(['images', '-o', 'json'])).stdout) as { items: Array<{ size: number }>; totalSize: number };
+    const json = JSON.parse((await cli(['images', '-o', 'json'])).stdout) as { items: Array<{ size: number; platform: string }>; totalSize: number };
     assert.equal(json.totalSize, json.items[0]!.size, 'the two tags share every layer');
+    // OCI's names (Debian's for amd64 and arm64 are the same), not Node's x64.
+    assert.equal(json.items[0]!.platform, `linux/${execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim()}`);
     const push = await cli(['push', target]);
     assert.equal(push.code, 0, push.stderr);
     assert.equal(skopeoDigest(target), skopeoDigest(w.image));
@@ -64,16 +68,19 @@ describe('image verbs (CLI → daemon → registry)', () => {
     const fromDocker = JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${dockerTar}`], { encoding: 'utf8' })) as { Layers: string[]; Env: string[] };
     assert.equal(fromDocker.Layers.length, 3);
     assert.ok(fromDocker.Env.includes('GREETING=hello'));
-    const fromOci = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${ociTar}:${w.image}`], { encoding: 'utf8' })) as { Digest: string };
+    // The OCI layout names the image as the image spec and containerd do: the tag in ref.name.
+    const tag = w.image.slice(w.image.lastIndexOf(':') + 1);
+    const fromOci = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${ociTar}:${tag}`], { encoding: 'utf8' })) as { Digest: string };
     assert.equal(fromOci.Digest, skopeoDigest(w.image));
     // A fresh name through a skopeo-made docker archive, loaded by berth.
     const skopeoTar = join(w.dir, 'skopeo.tar');
-    execFileSync('skopeo', ['copy', '--quiet', `oci-archive:${ociTar}:${w.image}`, `docker-archive:${skopeoTar}:loaded/app:7`]);
+    execFileSync('skopeo', ['copy', '--quiet', `oci-archive:${ociTar}:${tag}`, `docker-archive:${skopeoTar}:loaded/app:7`]);
     const l1 = await cli(['load', '-i', skopeoTar]);
     assert.equal(l1.code, 0, l1.stderr);
     assert.match(l1.stdout, /Loaded image: docker\.io\/loaded\/app:7/);
     const l2 = await cli(['load', '-i', ociTar]);
     assert.equal(l2.code, 0, l2.stderr);
+    assert.ok(l2.stdout.includes(`Loaded image: ${w.image}\n`), `the full name, from io.containerd.image.name: ${l2.stdout}`);
     const ls = (await cli(['images'])).stdout;
     assert.match(ls, /loaded\/app +7/);
   });
@@ -104,6 +111,28 @@ describe('image verbs (CLI → daemon → registry)', () => {
       assert.equal((await cli(['pull', `${reg.host}/private/app:1`])).code, 0);
       assert.match((await cli(['logout', reg.host])).stdout, /Removing login credentials/);
     } finally {
+      await reg?.stop();
+    }
+  });
+
+  it('with a credsStore, login hands the credentials to the helper (no warning) and logout erases them there', async () => {
+    const creds = { username: 'eve', password: 'in-the-helper' };
+    const helper = installCredentialHelper(join(w.dir, 'helper'));
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry({ htpasswd: creds });
+      pushToRegistry(buildLayoutImage(join(w.dir, 'helper-src')).layout, `${reg.host}/private/app:1`, creds);
+      writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: helper.name }));
+      const login = await cli(['login', '-u', 'eve', '--password-stdin', reg.host], 'in-the-helper\n');
+      assert.equal(login.code, 0, login.stderr);
+      assert.doesNotMatch(login.stderr, /unencrypted/);
+      assert.equal(helper.stored()[reg.host]?.Secret, 'in-the-helper');
+      assert.ok(!readFileSync(join(dockerConfig, 'config.json'), 'utf8').includes('in-the-helper'));
+      assert.equal((await cli(['pull', `${reg.host}/private/app:1`])).code, 0);
+      assert.match((await cli(['logout', reg.host])).stdout, /Removing login credentials/);
+      assert.equal(helper.stored()[reg.host], undefined);
+    } finally {
+      helper.remove();
       await reg?.stop();
     }
   });

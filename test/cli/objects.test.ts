@@ -203,13 +203,13 @@ describe('berth CLI', () => {
     const r = await berth(['schema']);
     assert.equal(r.code, 0);
     const schema = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(schema.$defs), ['Image', 'Container']);
-    assert.equal(schema.$defs.Container.properties.spec.additionalProperties, false);
-    assert.deepEqual(schema.$defs.Container.properties.spec.required, ['image']);
+    assert.deepEqual(Object.keys(schema.definitions), ['Image', 'Container', 'Volume', 'PersistentVolumeClaim']);
+    assert.equal(schema.definitions.Container.properties.spec.additionalProperties, false);
+    assert.deepEqual(schema.definitions.Container.properties.spec.required, ['image']);
     assert.equal(r.stdout, await readFile(join(REPO, 'docs', 'berth.schema.json'), 'utf8'), 'run `bin/berth schema > docs/berth.schema.json`');
     const one = JSON.parse((await berth(['schema', 'ctr'])).stdout);
     assert.equal(one.properties.kind.const, 'Container');
-    assert.match((await berth(['schema', '-o', 'yaml'])).stdout, /^\$schema: https:\/\/json-schema.org\/draft\/2020-12\/schema\n/);
+    assert.match((await berth(['schema', '-o', 'yaml'])).stdout, /^\$schema: http:\/\/json-schema.org\/draft-07\/schema#\n/);
   });
 
   it('version shows client and daemon', async () => {

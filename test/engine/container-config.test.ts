@@ -6,7 +6,7 @@ import { ContainerSpec } from '../../specs/schema.ts';
 
 const image: ImageRunConfig = { Env: ['PATH=/bin', 'GREETING=hi'], Entrypoint: ['/entry'], Cmd: ['--serve'], WorkingDir: '/app', User: '1000', StopSignal: 'SIGQUIT' };
 const cfg = (spec: Record<string, unknown>, img = image) =>
-  containerRunConfig({ name: 'web', spec: ContainerSpec.parse({ image: 'x/y', ...spec }), image: img, containerDir: '/r/containers/abc', volumesDir: '/r/volumes' });
+  containerRunConfig({ name: 'web', spec: ContainerSpec.parse({ image: 'x/y', ...spec }), image: img });
 
 describe('command and args as Kubernetes maps them', () => {
   it('neither: Entrypoint + Cmd', () => assert.deepEqual(cfg({}).args, ['/entry', '--serve']));
@@ -39,37 +39,43 @@ describe('env, workingDir, user, hostname, stop signal', () => {
 });
 
 describe('volumes and resources', () => {
-  it('hostPath bind, emptyDir directory, emptyDir Memory tmpfs with its size, persistentVolumeClaim', () => {
+  it('hostPath bind, emptyDir directory, emptyDir Memory tmpfs with its size and options, persistentVolumeClaim', () => {
     const c = cfg({
       volumes: [
         { name: 'host', hostPath: { path: '/etc/hosts-dir' } },
+        { name: 'made', hostPath: { path: '/srv/made', type: 'DirectoryOrCreate' } },
         { name: 'scratch', emptyDir: {} },
         { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
-        { name: 'data', persistentVolumeClaim: { claimName: 'pgdata' } },
+        { name: 'run', emptyDir: { medium: 'Memory', mountOptions: ['noexec', 'mode=755', 'exec'] } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'pg_data', readOnly: true } },
       ],
       volumeMounts: [
         { name: 'host', mountPath: '/h', readOnly: true },
+        { name: 'made', mountPath: '/made/' },
         { name: 'scratch', mountPath: '/tmp/s' },
         { name: 'mem', mountPath: '/m' },
-        { name: 'data', mountPath: '/var/lib/pg', subPath: 'v1' },
+        { name: 'run', mountPath: '/run', readOnly: true },
+        { name: 'data', mountPath: '/var/lib/pg', subPath: 'v1/./x', noCopy: true },
       ],
       readOnlyRootFilesystem: true,
       resources: { limits: { memory: '128Mi', cpu: '500m', pids: 64 } },
     });
-    assert.deepEqual(c.mounts, [
-      { destination: '/h', type: 'bind', source: '/etc/hosts-dir', options: ['rbind', 'ro'] },
-      { destination: '/tmp/s', type: 'bind', source: '/r/containers/abc/volumes/scratch', options: ['rbind', 'rw'] },
-      { destination: '/m', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${64 * 2 ** 20}`] },
-      { destination: '/var/lib/pg', type: 'bind', source: '/r/volumes/pgdata/v1', options: ['rbind', 'rw'] },
+    assert.deepEqual(c.mountRequests, [
+      { destination: '/h', readOnly: true, kind: 'bind', hostPath: '/etc/hosts-dir' },
+      { destination: '/made', readOnly: false, kind: 'bind', hostPath: '/srv/made', hostType: 'DirectoryOrCreate' },
+      { destination: '/tmp/s', readOnly: false, kind: 'emptyDir', volume: 'scratch' },
+      { destination: '/m', readOnly: false, kind: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${64 * 2 ** 20}`] },
+      // Docker's merge: a later flag of a pair and a later key=value win.
+      { destination: '/run', readOnly: true, kind: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755', 'exec', 'ro'] },
+      { destination: '/var/lib/pg', readOnly: true, kind: 'volume', volume: 'pg_data', noCopy: true, subPath: 'v1/x' },
     ]);
-    assert.deepEqual(c.ensureDirs, ['/r/containers/abc/volumes/scratch', '/r/volumes/pgdata/v1']);
     assert.deepEqual(c.resources, { memoryBytes: 128 * 2 ** 20, cpuPeriod: 100_000, cpuQuota: 50_000, pidsLimit: 64 });
     assert.equal(c.readonlyRootfs, true);
   });
   it('a mount of an unknown volume, a duplicate mountPath, or a subPath escaping the volume are invalid', () => {
     // (The manifest schema reports this too; the engine does not rely on it.)
     const spec = { ...ContainerSpec.parse({ image: 'x/y' }), volumeMounts: [{ name: 'nope', mountPath: '/x', readOnly: false }] };
-    assert.throws(() => containerRunConfig({ name: 'web', spec, image, containerDir: '/c', volumesDir: '/v' }), /names no volume/);
+    assert.throws(() => containerRunConfig({ name: 'web', spec, image }), /names no volume/);
     const vols = [{ name: 'a', emptyDir: {} }];
     assert.throws(() => cfg({ volumes: vols, volumeMounts: [{ name: 'a', mountPath: '/x' }, { name: 'a', mountPath: '/x/' }] }), /two volumeMounts/);
     assert.throws(() => cfg({ volumes: vols, volumeMounts: [{ name: 'a', mountPath: '/x', subPath: '../../etc' }] }), /inside the volume/);

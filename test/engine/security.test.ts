@@ -88,7 +88,7 @@ describe('the security plan of a securityContext', () => {
 
 describe('runAsUser, runAsGroup, read-only root and the pids limit in the run config', () => {
   const cfg = (spec: Record<string, unknown>) =>
-    containerRunConfig({ name: 'web', spec: ContainerSpec.parse({ image: 'x/y', command: ['true'], ...spec }), image: { User: 'app' }, containerDir: '/r/c', volumesDir: '/r/v' });
+    containerRunConfig({ name: 'web', spec: ContainerSpec.parse({ image: 'x/y', command: ['true'], ...spec }), image: { User: 'app' } });
   it('runAsUser replaces the user, runAsGroup the group', () => {
     assert.equal(cfg({}).user, 'app');
     assert.equal(cfg({ securityContext: { runAsUser: 1001 } }).user, '1001');

@@ -1,36 +1,17 @@
 // Pull and push against Debian's docker-registry, cross-checked with skopeo and umoci.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImageService } from '../../../engine/images/service.ts';
-import { writeCredentials } from '../../../engine/registry/auth.ts';
+import { storeCredentials } from '../../../engine/registry/docker-config.ts';
 import { NotFoundError, PermissionDeniedError } from '../../../specs/errdefs.ts';
 import { buildLayoutImage, pushToRegistry, skopeoDigest } from '../../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.ts';
+import { tree } from '../../fixtures/rootfs.ts';
 import type { PullEvent } from '../../../specs/api/images.ts';
-
-/** path → type/mode/size/link of every entry under dir (what two unpackings must agree on). */
-export function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      const rel = relative(dir, p);
-      if (st.isSymbolicLink()) out.set(rel, `link ${readlinkSync(p)}`);
-      else if (st.isDirectory()) {
-        out.set(rel, `dir ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`);
-        walk(p);
-      } else if (st.isCharacterDevice() && st.rdev === 0) out.set(rel, 'whiteout');
-      else out.set(rel, `file ${(st.mode & 0o7777).toString(8)} ${st.size} ${st.uid}:${st.gid}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('images: pull and push with a real registry', () => {
   let reg: TestRegistry;
@@ -68,14 +49,19 @@ describe('images: pull and push with a real registry', () => {
     assert.ok(again.filter((e) => e.id !== 'manifest').every((e) => e.status === 'exists'));
   });
 
-  it('stores an OCI layout that skopeo and umoci read', async () => {
+  it('stores an OCI layout that skopeo and umoci read, named as the image spec and containerd name it', async () => {
     const rec = (await svc.resolve(`${reg.host}/test/busybox:v1`))!;
     const content = join(tmp, 'root', 'content');
-    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${content}:${rec.ref}`], { encoding: 'utf8' })) as { Digest: string; Layers: string[] };
+    const entry = (JSON.parse(readFileSync(join(content, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; annotations: Record<string, string> }> }).manifests.find((m) => m.digest === rec.digest)!;
+    assert.equal(entry.annotations['org.opencontainers.image.ref.name'], 'v1');
+    assert.equal(entry.annotations['io.containerd.image.name'], `${reg.host}/test/busybox:v1`);
+    // What skopeo and umoci users type: the layout and the tag.
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${content}:v1`], { encoding: 'utf8' })) as { Digest: string; Layers: string[]; Architecture: string };
     assert.equal(inspected.Digest, rec.digest);
     const out = join(tmp, 'copied');
-    execFileSync('skopeo', ['copy', '--quiet', `oci:${content}:${rec.ref}`, `oci:${out}:copy`]);
+    execFileSync('skopeo', ['copy', '--quiet', `oci:${content}:v1`, `oci:${out}:copy`]);
     execFileSync('umoci', ['stat', '--image', `${out}:copy`]);
+    assert.match(execFileSync('umoci', ['ls', '--layout', content], { encoding: 'utf8' }), /^v1$/m);
   });
 
   it('gives a container rootfs equal to what umoci unpacks, whiteouts applied', async () => {
@@ -139,7 +125,7 @@ describe('images: registry with basic auth', () => {
     const configPath = join(tmp, 'docker', 'config.json');
     const svc = new ImageService({ root: join(tmp, 'root'), registry: { configPath } });
     await assert.rejects(svc.pull(`${reg.host}/private/app:1`), (e: Error) => e instanceof PermissionDeniedError && /berth login/.test(e.message));
-    writeCredentials(reg.host, creds, configPath);
+    await storeCredentials(reg.host, creds, configPath);
     const rec = await svc.pull(`${reg.host}/private/app:1`);
     assert.equal(rec.digest, skopeoDigest(`${reg.host}/private/app:1`, creds));
     assert.equal(JSON.parse(readFileSync(configPath, 'utf8')).auths[reg.host].auth, Buffer.from('alice:s3cret').toString('base64'));

@@ -142,7 +142,6 @@ export function containers(): Containers {
           readonlyRootfs: true,
           mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
           resources: {},
-          ensureDirs: [],
         },
         user: { uid: 0, gid: 0, additionalGids: [] },
         rootfs,

@@ -169,10 +169,10 @@ if (insidePrivateNetns(import.meta.url)) {
       await nets.detach(`m${process.pid}-p3`);
     });
 
-    it('undoes a failed ADD: a missing plugin is an UnavailableError and leaves nothing', async () => {
-      const broken = new NetworkManager({ root, cniBinDir: join(tmp, 'no-plugins') });
+    it('undoes a failed ADD: a missing plugin is an UnavailableError that says where it looked, and leaves nothing', async () => {
+      const broken = new NetworkManager({ root, cniPath: [join(tmp, 'no-plugins'), join(tmp, 'nor-here')] });
       const id = `m${process.pid}-broken`;
-      await assert.rejects(broken.attach(id, { network: 'bridge', name: 'broken' }), (e: Error) => e instanceof UnavailableError && /not installed/.test(e.message));
+      await assert.rejects(broken.attach(id, { network: 'bridge', name: 'broken' }), (e: Error) => e instanceof UnavailableError && e.message.includes(`is not installed: looked in ${join(tmp, 'no-plugins')}, ${join(tmp, 'nor-here')}.`));
       assertNothingLeft(root, [id], []);
     });
 

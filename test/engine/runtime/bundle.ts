@@ -41,7 +41,6 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     readonlyRootfs: s.readonlyRootfs ?? !s.userns,
     mounts: s.mounts ?? [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
     resources: s.resources ?? {},
-    ensureDirs: [],
   };
   const uid = s.uid ?? 0;
   const config = ociConfig({
