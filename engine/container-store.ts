@@ -10,6 +10,7 @@ import { writeFileAtomic } from './fs-atomic.ts';
 import { isBerthContainerId } from './ids.ts';
 import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
+import type { UsernsMapping } from './security/userns.ts';
 
 export interface ContainerRecord {
   id: string;
@@ -21,6 +22,8 @@ export interface ContainerRecord {
   stopTimeoutSeconds?: number;
   /** ports as published (free host ports picked); aliases and extraHosts as the network was asked. */
   network: { mode: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
+  /** hostUsers: false: the host IDs of the container's root (its rootfs is mapped to them). */
+  userns?: UsernsMapping;
   /** Set by start(): the runtime has (or had) a process for this bundle. */
   started?: boolean;
 }

@@ -89,7 +89,7 @@ export async function createEngine(o: EngineSettings & {
       push: async (ref) => void (await images.push(ref)),
     },
     snapshots: {
-      prepare: async (key, image) => images.prepareRootfs(key, await images.mustResolve(image.digest)),
+      prepare: async (key, image, idmap) => images.prepareRootfs(key, await images.mustResolve(image.digest), idmap),
       remove: (key) => images.snapshots.remove(key),
       usage: (key) => images.snapshots.usage(key),
     },

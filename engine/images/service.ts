@@ -9,7 +9,7 @@ import { imageNameOf, nameAnnotations } from '../content/names.ts';
 import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
 import { runWorkers, throughMirrors } from '../registry/mirrors.ts';
-import { chainIds, Snapshotter, type Snapshot } from '../snapshots/snapshotter.ts';
+import { chainIds, Snapshotter, type Snapshot, type RootfsIdmap } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
 import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, hostPlatform, platformName, selectPlatform, type ImageConfig, type Index, type Manifest } from './types.ts';
 import type { Descriptor, PullEvent } from '../../specs/api/images.ts';
@@ -354,8 +354,8 @@ export class ImageService {
   }
 
   /** A container's writable rootfs over the image (mounted; idempotent). */
-  async prepareRootfs(key: string, rec: ImageRecord): Promise<Snapshot> {
-    return this.snapshots.prepare(key, await this.layerDirs(rec));
+  async prepareRootfs(key: string, rec: ImageRecord, idmap?: RootfsIdmap): Promise<Snapshot> {
+    return this.snapshots.prepare(key, await this.layerDirs(rec), idmap);
   }
 
   /**

@@ -28,6 +28,15 @@ export interface NativeRuntimeOptions {
   logMaxFiles?: number;
 }
 
+/** `berth-run exec`: a process in the namespaces and cgroup of the container's init, with its config's limits. */
+export function launcherExec(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): [string, string[]] {
+  const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle];
+  for (const e of o.env ?? []) args.push('--env', e);
+  if (o.cwd) args.push('--cwd', o.cwd);
+  if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gid', String(g)]));
+  return [nativeBinary('berth-run'), [...args, '--', ...o.args]];
+}
+
 export class NativeRuntime extends MonitoredRuntime {
   readonly name = 'native';
 
@@ -97,11 +106,7 @@ export class NativeRuntime extends MonitoredRuntime {
   }
 
   protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]> {
-    const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle];
-    for (const e of o.env ?? []) args.push('--env', e);
-    if (o.cwd) args.push('--cwd', o.cwd);
-    if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gid', String(g)]));
-    return [nativeBinary('berth-run'), [...args, '--', ...o.args]];
+    return launcherExec(meta, o, user);
   }
 
   /** Removes the container's cgroups, killing whatever still runs in them (cgroup-teardown.ts). */

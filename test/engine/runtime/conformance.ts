@@ -13,6 +13,10 @@ import type { LogEntry } from '../../../specs/api/containers.ts';
 
 export interface Harness {
   rt: Runtime;
+  /** The suite's busybox rootfs (shared, read-only in containers). */
+  readonly rootfs: string;
+  /** The suite's scratch directory. */
+  readonly tmp: string;
   start(s: BundleSpec): Promise<string>;
   logs(id: string): Promise<LogEntry[]>;
   stdout(id: string): Promise<string>;
@@ -48,6 +52,12 @@ export function harness(factory: (stateDir: string) => Runtime): Harness & { sta
     },
     /** The bundle directory of a container started by start(). */
     bundle: (id: string) => join(tmp, 'bundles', id),
+    get rootfs() {
+      return rootfs;
+    },
+    get tmp() {
+      return tmp;
+    },
     setup() {
       tmp = mkdtempSync(join(tmpdir(), 'berth-rt-'));
       rootfs = makeBusyboxRootfs(join(tmp, 'rootfs'));
