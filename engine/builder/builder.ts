@@ -23,6 +23,7 @@ import type { ImageService } from '../images/service.ts';
 import { ImageServicePort } from './image-store-adapter.ts';
 import type { BaseImage, BuildImageStore } from './deps.ts';
 import { doLayerStep, layerStepKey, type LayerStepPlan } from './steps.ts';
+import { BUILD_CONTAINER_PREFIX } from './run-step.ts';
 
 export { StepFailedError } from './steps.ts';
 import { expandWord } from './words.ts';
@@ -106,7 +107,7 @@ export class Builder {
 
   async build(o: BuildOptions, onProgress: (e: BuildEvent) => void = () => undefined): Promise<BuildResult> {
     if (o.tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag (-t NAME[:TAG])');
-    await (this.#recovered ??= this.layers.cleanWork());
+    await this.recover();
     const ctx = await BuildContext.open(o.context, this.#hashes);
     const { text, name } = await this.#readDockerfile(ctx.root, o.dockerfile);
     const df = parseDockerfile(text, name);
@@ -271,6 +272,20 @@ export class Builder {
 
   async #cachePut(key: string, r: CacheRecord): Promise<void> {
     await writeFileAtomic(join(this.#buildRoot, 'cache', `${key}.json`), JSON.stringify(r));
+  }
+
+  /**
+   * What a daemon killed mid-build left: RUN steps' containers (their runtime records, and whatever
+   * still runs in them) and the steps' work directories. Once, before the first build; the daemon
+   * starts it when it starts.
+   */
+  recover(): Promise<void> {
+    return (this.#recovered ??= (async () => {
+      for (const c of await this.#runtime.list()) {
+        if (c.id.startsWith(BUILD_CONTAINER_PREFIX)) await this.#runtime.delete(c.id, { force: true }).catch(() => undefined);
+      }
+      await this.layers.cleanWork();
+    })());
   }
 
   /** Removes the build cache (records, unpacked layers, leftovers). */
