@@ -243,6 +243,8 @@ export class ImageService {
         let pt: PassThrough | undefined;
         if (plan && !existsSync(this.snapshots.layerDir(plan.chainIds[i]!))) {
           const stream = new PassThrough();
+          // Its error (a restart) is the unpacker's to see; never an uncaught one when the unpacker has not started reading.
+          stream.on('error', () => undefined);
           pt = stream;
           streamed = this.snapshots.ensureLayer(plan.chainIds[i]!, { blob: this.content.blobPath(l.digest), diffId: plan.diffIds[i]!, stream });
           streamed.catch(() => undefined);
@@ -263,7 +265,8 @@ export class ImageService {
             },
             restart: () => {
               broken = true;
-              stream.destroy();
+              // An error, so that the unpacker ends (and cleans up) whether or not it has read yet; the layer is unpacked from the stored blob.
+              stream.destroy(new Error('the download started over; the layer is unpacked from the stored blob'));
             },
           };
         }
