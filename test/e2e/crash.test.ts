@@ -34,7 +34,7 @@ interface Item {
   phase: string;
 }
 
-if (insidePrivateNetns(import.meta.url)) {
+if (insidePrivateNetns(import.meta.url, { timeout: 3_600_000 })) {
   describe('daemon killed at random moments of apply and delete', { timeout: 3_600_000 }, () => {
     let w: World;
     let d: DaemonProcess;
