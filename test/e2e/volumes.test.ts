@@ -20,8 +20,8 @@ const IMAGE = 'localhost/volumes-test:1';
 /** A process that stays up and ends at once on SIGTERM (pid 1 ignores what it does not trap). */
 const STAY = ['sh', '-c', 'trap "exit 0" TERM; sleep 600 & wait'];
 
-if (insidePrivateNetns(import.meta.url)) {
-  describe('volumes with real containers', { timeout: 300_000 }, () => {
+if (insidePrivateNetns(import.meta.url, { timeout: 1_200_000 })) {
+  describe('volumes with real containers', { timeout: 1_200_000 }, () => {
     let dir: string;
     let root: string;
     let socket: string;
