@@ -82,7 +82,7 @@ export const SecurityContext = z.strictObject({
   runAsGroup: z.number().int().min(0).max(4294967294).optional(),
   /** Refuse to start when the process would run as uid 0 (the image's user, or runAsUser). */
   runAsNonRoot: z.boolean().optional(),
-  /** false (berth's default) sets no_new_privs: setuid binaries and file capabilities give nothing. */
+  /** false sets no_new_privs: setuid binaries and file capabilities give nothing (unset: not set, as Docker and Kubernetes). */
   allowPrivilegeEscalation: z.boolean().optional(),
   readOnlyRootFilesystem: z.boolean().optional(),
   seccompProfile: SeccompProfileRef.optional(),

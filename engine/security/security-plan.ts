@@ -1,6 +1,6 @@
 // What a Container's securityContext makes of its OCI config, with Docker's defaults where it says
-// nothing: the capability sets (Docker's 14, add/drop, ALL), no_new_privs (berth sets it unless
-// allowPrivilegeEscalation), the seccomp profile resolved for those capabilities, Docker's masked
+// nothing: the capability sets (Docker's 14, add/drop, ALL), no_new_privs (set only when
+// allowPrivilegeEscalation is false, as Docker and Kubernetes), the seccomp profile resolved for those capabilities, Docker's masked
 // and read-only paths, the sysctls, and what `privileged` lifts. Pure but for reading a Localhost
 // profile; bundle.ts writes the result.
 import { readFileSync } from 'node:fs';
@@ -105,7 +105,7 @@ export function securityPlan(o: {
   return {
     privileged,
     capabilities: { bounding: caps, effective: held, permitted: held },
-    noNewPrivileges: !privileged && sc?.allowPrivilegeEscalation !== true,
+    noNewPrivileges: !privileged && sc?.allowPrivilegeEscalation === false,
     ...(seccomp ? { seccomp } : {}),
     maskedPaths: privileged ? [] : MASKED_PATHS,
     readonlyPaths: privileged ? [] : READONLY_PATHS,

@@ -29,12 +29,14 @@ describe('run: Docker\'s security flags, berth\'s defaults, bad input', () => {
   const s = suiteWorld();
   const cli = s.cli;
 
-  it('no options: the default seccomp profile, Docker\'s capabilities, no_new_privs, a pids limit', async () => {
+  it('no options: the default seccomp profile, Docker\'s capabilities, no_new_privs off (as Docker), a pids limit; --security-opt no-new-privileges sets it', async () => {
 
     const w = s.w;
     const r = await cli(['run', '--rm', '--network', 'none', w.image, 'sh', '-c', STATUS]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(fields(r.stdout), { CapBnd: '00000000a80425fb', NoNewPrivs: '1', Seccomp: '2' });
+    assert.deepEqual(fields(r.stdout), { CapBnd: '00000000a80425fb', NoNewPrivs: '0', Seccomp: '2' });
+    const nnp = await cli(['run', '--rm', '--network', 'none', '--security-opt', 'no-new-privileges', w.image, 'sh', '-c', STATUS]);
+    assert.deepEqual(fields(nnp.stdout), { CapBnd: '00000000a80425fb', NoNewPrivs: '1', Seccomp: '2' }, nnp.stderr);
     const ns = ['pid', 'ipc', 'mnt', 'uts', 'net'];
     const inside = await cli(['run', '--rm', '--network', 'none', w.image, 'readlink', ...ns.map((n) => `/proc/self/ns/${n}`)]);
     const host = ns.map((n) => readlinkSync(`/proc/self/ns/${n}`));

@@ -67,9 +67,9 @@ describe('the default seccomp profile, resolved', () => {
 describe('the security plan of a securityContext', () => {
   const plan = (sc: Parameters<typeof securityPlan>[0]['sc'], o: { uid?: number; networkMode?: string } = {}) =>
     securityPlan({ name: 'web', sc, uid: o.uid ?? 0, networkMode: o.networkMode ?? 'bridge', host: AMD64 });
-  it('by default: seccomp, no_new_privs, Docker\'s masks; a non-root process holds no capability', () => {
+  it('by default: seccomp, Docker\'s masks, no_new_privs off (as Docker and Kubernetes); a non-root process holds no capability', () => {
     const p = plan(undefined);
-    assert.ok(p.seccomp && p.noNewPrivileges && p.maskedPaths === MASKED_PATHS && !p.privileged);
+    assert.ok(p.seccomp && !p.noNewPrivileges && p.maskedPaths === MASKED_PATHS && !p.privileged);
     assert.deepEqual(plan(undefined, { uid: 1000 }).capabilities.effective, []);
     assert.ok(MASKED_PATHS.includes('/sys/devices/virtual/powercap') && MASKED_PATHS.includes('/proc/kcore'));
   });
@@ -79,6 +79,7 @@ describe('the security plan of a securityContext', () => {
     assert.equal(p.seccomp, undefined);
     assert.deepEqual([p.maskedPaths, p.readonlyPaths, p.noNewPrivileges], [[], [], false]);
     assert.equal(plan({ allowPrivilegeEscalation: true }).noNewPrivileges, false);
+    assert.equal(plan({ allowPrivilegeEscalation: false }).noNewPrivileges, true);
   });
   it('sysctls: a map; a network one with the host\'s network refused', () => {
     assert.deepEqual(plan({ sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }] }).sysctl, { 'kernel.shm_rmid_forced': '1' });

@@ -47,11 +47,11 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
       return { status, calls: results };
     }
 
-    it('RuntimeDefault (no securityContext): seccomp on, unshare/keyctl/mount/bpf fail with EPERM, no_new_privs, Docker\'s capabilities', async () => {
+    it('RuntimeDefault (no securityContext): seccomp on, unshare/keyctl/mount/bpf fail with EPERM, no_new_privs off (as Docker), Docker\'s capabilities', async () => {
       const r = await probe({});
       assert.equal(r.status.Seccomp, '2', 'a seccomp filter is installed');
       assert.deepEqual(r.calls, { unshare: 'EPERM', keyctl: 'EPERM', mount: 'EPERM', bpf: 'EPERM' });
-      assert.equal(r.status.NoNewPrivs, '1');
+      assert.equal(r.status.NoNewPrivs, '0');
       assert.equal(r.status.CapBnd, DOCKER_DEFAULT_CAPS);
       assert.equal(r.status.CapEff, DOCKER_DEFAULT_CAPS);
     });
@@ -69,7 +69,7 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
       assert.equal(r.status.CapBnd, (BigInt(`0x${DOCKER_DEFAULT_CAPS}`) | (1n << 21n)).toString(16).padStart(16, '0'));
     });
 
-    it('capabilities: drop ALL + add one; a non-root user holds none; allowPrivilegeEscalation lifts no_new_privs', async () => {
+    it('capabilities: drop ALL + add one; a non-root user holds none; allowPrivilegeEscalation: false sets no_new_privs', async () => {
       const one = await probe({ securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }, ['chroot']);
       assert.equal(one.status.CapBnd, '0000000000000400');
       assert.equal(one.status.CapEff, '0000000000000400');
@@ -81,6 +81,9 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
       const esc = await probe({ securityContext: { allowPrivilegeEscalation: true } }, []);
       assert.equal(esc.status.NoNewPrivs, '0');
       assert.equal(esc.status.Seccomp, '2', 'the filter is installed without no_new_privs too');
+      const nnp = await probe({ securityContext: { allowPrivilegeEscalation: false } }, []);
+      assert.equal(nnp.status.NoNewPrivs, '1');
+      assert.equal(nnp.status.Seccomp, '2');
     });
 
     it('masks Docker\'s paths (those this kernel has) and keeps /proc/sys read-only', async () => {
