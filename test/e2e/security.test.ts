@@ -95,14 +95,14 @@ describe('run: Docker\'s security flags, berth\'s defaults, bad input', () => {
 
     const w = s.w;
     await assert.rejects(apply(w, containerManifest('badcap', w.image, '  securityContext:\n    capabilities: {drop: [NET_RAWW]}\n')), /test-0\.yaml:8:27: Container "badcap": spec\.securityContext\.capabilities\.drop\[0\]: unknown capability "NET_RAWW"/);
-    await apply(w, containerManifest('rootimg', w.image, '  command: [sleep, "60"]\n  securityContext: {runAsNonRoot: true}\n'));
+    await apply(w, containerManifest('rootimg', w.image, '  command: [sleep, "60"]\n  network: none\n  securityContext: {runAsNonRoot: true}\n'));
     const failed = await until('rootimg Failed', async () => {
       const o = await w.get('rootimg');
       return phase(o) === 'Failed' && o.status!;
     });
     assert.equal(failed.reason, 'CreateContainerConfigError');
     assert.match(String(failed.message), /runAsNonRoot is true, but it would run as root .*set securityContext\.runAsUser to a non-zero uid/);
-    await apply(w, containerManifest('nonroot', w.image, '  command: [sh, -c, "id -u; sleep 60"]\n  securityContext: {runAsNonRoot: true, runAsUser: 1000}\n'));
+    await apply(w, containerManifest('nonroot', w.image, '  command: [sh, -c, "id -u; sleep 60"]\n  network: none\n  securityContext: {runAsNonRoot: true, runAsUser: 1000}\n'));
     await until('nonroot Running', async () => phase(await w.get('nonroot')) === 'Running');
     const ex = await w.client.json<{ stdout: string }>('POST', '/v1/containers/nonroot/exec', { body: { args: ['id', '-u'] } });
     assert.equal(Buffer.from(ex.stdout, 'base64').toString(), '1000\n');
