@@ -9,15 +9,15 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
-import { resolveUser, type ResolvedUser } from '../container-config.ts';
+import type { ResolvedUser } from '../container-config.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { removeCgroup } from './cgroup-teardown.ts';
@@ -26,6 +26,9 @@ import { readCgroupStats } from './cgroup-stats.ts';
 import { readJsonLog } from './json-log.ts';
 import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOptions, RunOptions, Runtime } from './runtime.ts';
 import { attachMonitor, startExec } from './sessions.ts';
+import { execUser } from './exec-user.ts';
+
+export { readInside } from './exec-user.ts';
 import type { ExecSession, StdioSession } from './stdio.ts';
 import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
@@ -254,7 +257,7 @@ export abstract class MonitoredRuntime implements Runtime {
     const meta = await this.meta(id);
     const s = await this.#stateOf(meta);
     if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
-    const [cmd, args] = await this.execCommand(meta, o, await this.#execUser(meta, o));
+    const [cmd, args] = await this.execCommand(meta, o, await execUser(meta.bundle, o.user));
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -282,14 +285,8 @@ export abstract class MonitoredRuntime implements Runtime {
     const meta = await this.meta(id);
     const s = await this.#stateOf(meta);
     if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
-    const [cmd, args, how] = await this.execCommand(meta, o, await this.#execUser(meta, o), o.tty);
+    const [cmd, args, how] = await this.execCommand(meta, o, await execUser(meta.bundle, o.user), o.tty);
     return startExec({ cmd, args, tty: o.tty, detached: how?.detached ?? false, dir: this.paths(id).dir, exectty: nativeBinary('berth-exectty') });
-  }
-
-  async #execUser(meta: Meta, o: ExecOptions): Promise<ResolvedUser | undefined> {
-    if (!o.user) return undefined;
-    const rootfs = await rootfsOf(meta.bundle);
-    return resolveUser(o.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
   }
 
   async stats(id: string): Promise<Stats> {
@@ -390,24 +387,4 @@ export abstract class MonitoredRuntime implements Runtime {
 export function signalName(n: number): string {
   for (const [name, v] of Object.entries(constants.signals)) if (v === n) return name;
   return `SIG${n}`;
-}
-
-async function rootfsOf(bundle: string): Promise<string> {
-  const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { root?: { path?: string } };
-  const p = config.root?.path ?? 'rootfs';
-  return isAbsolute(p) ? p : join(bundle, p);
-}
-
-/**
- * A file of a rootfs (e.g. "etc/passwd"), read only when every component is reached without a
- * symlink (a link could point at the host's file); '' when it is not there or not safe to read.
- */
-export async function readInside(rootfs: string, rel: string): Promise<string> {
-  let cur = rootfs;
-  for (const part of rel.split('/')) {
-    cur = join(cur, part);
-    const st = await lstat(cur).catch(() => undefined);
-    if (!st || st.isSymbolicLink()) return '';
-  }
-  return readFile(cur, 'utf8').catch(() => '');
 }
