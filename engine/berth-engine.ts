@@ -18,7 +18,9 @@ import { processesInPidNamespaceOf } from './processes.ts';
 import type { ContainerState, ExecOptions, ExecResult, LogOptions, Runtime } from './runtime/runtime.ts';
 import type { ImageSpec } from '../specs/schema.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
-import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../specs/api/containers.ts';
+import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo } from '../specs/api/containers.ts';
+import type { Readable } from 'node:stream';
+import * as files from './container-files.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
 import { LocalVolumes } from './volumes/local-volumes.ts';
@@ -243,7 +245,37 @@ export class BerthEngine implements Engine {
     return processesInPidNamespaceOf(state.pid);
   }
 
+  // ---- files (cp) ----
+
+  async statPath(id: string, path: string): Promise<PathStat> {
+    return files.statPath(await this.#filesRoot(id), path, await this.#nameOf(id));
+  }
+
+  async archivePath(id: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }> {
+    const a = await files.archivePath(await this.#filesRoot(id), path, await this.#nameOf(id));
+    a.done.catch((err: unknown) => a.tar.destroy(err instanceof Error ? err : new Error(String(err))));
+    return a;
+  }
+
+  async extractArchive(id: string, dir: string, tar: Readable, o: { keepOwner?: boolean } = {}): Promise<void> {
+    return files.extractArchive(await this.#filesRoot(id), dir, tar, await this.#nameOf(id), o);
+  }
+
   // ---- internals ----
+
+  async #nameOf(id: string): Promise<string> {
+    return (await this.#store.get(id)).owner.name;
+  }
+
+  /** A running (or paused) container's files through its process; a created or stopped one's through its rootfs, mounted again if need be. */
+  async #filesRoot(id: string): Promise<files.FilesRoot> {
+    const rec = await this.#store.get(id);
+    const state = await this.#state(id);
+    if (state && state.status !== 'stopped' && state.pid > 0) return { pid: state.pid };
+    const image = await this.#image(rec.image);
+    if (!image) throw new NotFoundError(`image ${rec.image.ref} of container ${rec.owner.name} is no longer in the content store; its rootfs cannot be mounted`);
+    return { rootfs: (await this.#o.snapshots.prepare(id, image)).rootfs };
+  }
 
   /** The image by digest, else by reference (a retag keeps the digest; a re-pull keeps the ref). */
   async #image(img: { ref: string; digest: string }): Promise<EngineImage | undefined> {

@@ -3,7 +3,8 @@
 // turns these verbs into image pulls, overlay snapshots, OCI bundles and Runtime calls.
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, LogOptions } from './runtime/runtime.ts';
-import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
+import type { Readable } from 'node:stream';
+import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -101,5 +102,15 @@ export interface ContainerEngine {
   top(id: string): Promise<ProcessInfo[]>;
 }
 
-export interface Engine extends ImageEngine, ContainerEngine {}
+/** The verbs on a container's files and layers (`cp`, `commit`): for the services, not the controllers. */
+export interface ContainerFilesEngine {
+  /** `cp`: a path inside the container's root (running or not), never resolved on the host. */
+  statPath(id: string, path: string): Promise<PathStat>;
+  /** `cp` out: the path as a tar stream (done settles when the tar is complete, or failed). */
+  archivePath(id: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }>;
+  /** `cp` in: a tar stream extracted into a directory of the container, owned by its root unless keepOwner (`cp -a`). */
+  extractArchive(id: string, dir: string, tar: Readable, o?: { keepOwner?: boolean }): Promise<void>;
+}
+
+export interface Engine extends ImageEngine, ContainerEngine, ContainerFilesEngine {}
 

@@ -1,5 +1,5 @@
 // Docker-style verbs on containers (run and create: run.ts): ps, logs, exec, stop, start, kill, rm, pause, unpause,
-// inspect, stats, top.
+// inspect, stats, top, cp.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
 
@@ -91,6 +91,17 @@ export function register(program: Command): void {
     .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
     .action(action(async (names: string[], opts: { stream: boolean; trunc: boolean; format?: string }, cmd: Command) =>
       (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream, noTrunc: !opts.trunc, ...(opts.format ? { format: opts.format } : {}) })));
+
+  program
+    .command('cp')
+    .description('copy files between a container and the host (CONTAINER:PATH; - is a tar stream on stdin/stdout)')
+    .argument('<src>', 'CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)')
+    .argument('<dest>', 'CONTAINER:DEST_PATH, a host path, or - (a tar on stdout)')
+    .option('-a, --archive', 'keep the files\' uid and gid')
+    .option('-L, --follow-link', 'follow a symlink given as the host source')
+    .option('-q, --quiet', 'no progress line (there is none unless stderr is a terminal)')
+    .action(action(async (src: string, dest: string, o: { archive?: boolean; followLink?: boolean; quiet?: boolean }, cmd: Command) =>
+      (await import('../verbs/cp.ts')).cp(await clientFor(cmd), src, dest, o)));
 
   program
     .command('top')

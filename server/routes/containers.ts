@@ -1,5 +1,5 @@
 // berth's REST routes on containers: ps, inspect, run, stop, start, pause, unpause, kill, rm, wait,
-// logs, exec, stats, top. Each one translates HTTP to a call of the container service
+// logs, exec, stats, top, and cp's stat and archive. Each one translates HTTP to a call of the container service
 // (server/services/containers.ts) and its answer back; no decision is made here.
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type ApiRequest, type Route } from '../api.ts';
@@ -18,6 +18,12 @@ function tailParam(q: URLSearchParams): number | undefined {
   if (tail === null || tail === 'all') return undefined;
   if (!/^\d+$/.test(tail)) throw new InvalidArgumentError(`--tail "${tail}" must be a number of lines or "all"`);
   return Number(tail);
+}
+
+function pathParam(q: URLSearchParams): string {
+  const path = q.get('path');
+  if (!path) throw new InvalidArgumentError('a path in the container is needed (?path=/etc/hosts)');
+  return path;
 }
 
 function execBody(body: unknown): { args: string[]; env?: string[]; user?: string; cwd?: string } {
@@ -108,6 +114,24 @@ export default function routes(ctx: DaemonContext): Route[] {
         if (!queryFlag(req.query, 'stream')) return json(await containers.stats(name));
         await containers.stats(name); // a container that is not running is an error before the stream starts
         return { ndjson: containers.statsStream(name, req.signal) };
+      },
+    },
+    { method: 'GET', path: '/v1/containers/:name/stat', handler: async (req) => json(await service(ctx).statPath(req.params.name!, pathParam(req.query))) },
+    {
+      method: 'GET',
+      path: '/v1/containers/:name/archive',
+      handler: async (req) => {
+        const { stat, tar } = await service(ctx).getArchive(req.params.name!, pathParam(req.query));
+        return { contentType: 'application/x-tar', headers: { 'x-berth-path-stat': Buffer.from(JSON.stringify(stat)).toString('base64') }, body: tar };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/containers/:name/archive',
+      rawBody: true,
+      handler: async (req) => {
+        await service(ctx).putArchive(req.params.name!, pathParam(req.query), req.raw, { keepOwner: queryFlag(req.query, 'copyUIDGID') });
+        return json({ name: req.params.name });
       },
     },
     { method: 'GET', path: '/v1/containers/:name/top', handler: async (req) => json({ processes: await service(ctx).top(req.params.name!) }) },

@@ -3,6 +3,7 @@
 // lifecycle, as typed status) and the engine (the running process). Routes only translate HTTP to
 // these calls, so two APIs cannot drift apart.
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type {
   ContainerDetail,
   ContainerPhase,
@@ -11,6 +12,7 @@ import type {
   ContainerSummary,
   ExecOutput,
   LogEntry,
+  PathStat,
   ProcessInfo,
   WaitResult,
 } from '../../specs/api/containers.ts';
@@ -222,6 +224,26 @@ export class ContainerService {
   async top(name: string): Promise<ProcessInfo[]> {
     name = this.resolve(name);
     return this.#engine.top(this.#runningID(name));
+  }
+
+  /** `cp`: a path in the container (running, paused, created or stopped), resolved inside its root. */
+  async statPath(name: string, path: string): Promise<PathStat> {
+    return this.#engine.statPath(this.engineID(name), path);
+  }
+
+  /** `cp CONTAINER:PATH -`: the path as a tar stream, with its stat (Docker's GET /archive). */
+  async getArchive(name: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }> {
+    return this.#engine.archivePath(this.engineID(name), path);
+  }
+
+  /** `cp - CONTAINER:DIR`: a tar stream extracted into the directory DIR (Docker's PUT /archive). */
+  async putArchive(name: string, dir: string, tar: Readable, o: { keepOwner?: boolean } = {}): Promise<void> {
+    return this.#engine.extractArchive(this.engineID(name), dir, tar, o);
+  }
+
+  /** The engine's id of a container (any state once created), or NotFound / FailedPrecondition saying why there is none. */
+  engineID(name: string): string {
+    return this.#anyID(this.resolve(name));
   }
 
   /**

@@ -240,3 +240,16 @@ export interface ProcessInfo {
   /** Command line. */
   cmd: string;
 }
+
+/** A path in a container as `cp` sees it (Docker's X-Docker-Container-Path-Stat): lstat's answer. */
+export interface PathStat {
+  /** The base name. */
+  name: string;
+  size: number;
+  /** st_mode: file type and permission bits. */
+  mode: number;
+  /** RFC 3339. */
+  mtime: string;
+  /** A symlink's target, else "". */
+  linkTarget: string;
+}
