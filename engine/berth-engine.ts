@@ -7,7 +7,9 @@
 //  - the runtime keeps its own state (pid, exit) under its own directory; list() joins the two, so
 //    containers survive a restart of the daemon and are re-adopted from disk;
 //  - one operation at a time per container: start, stop and remove take the container's lock.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeUpperLayer } from './container-layer.ts';
 import { assembleBundle, type Undo } from './bundle-assembly.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import type { BuilderPort, EngineImage, ImagesPort, NetworkPort, SnapshotsPort } from './deps.ts';
@@ -259,6 +261,19 @@ export class BerthEngine implements Engine {
 
   async extractArchive(id: string, dir: string, tar: Readable, o: { keepOwner?: boolean } = {}): Promise<void> {
     return files.extractArchive(await this.#filesRoot(id), dir, tar, await this.#nameOf(id), o);
+  }
+
+  async diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }> {
+    const rec = await this.#store.get(id);
+    if (!this.#o.snapshots.upper) throw new FailedPreconditionError(`container ${rec.owner.name}: this engine's snapshots cannot be committed`);
+    const pause = o.pause && (await this.#state(id))?.status === 'running';
+    if (pause) await this.#o.runtime.pause(id);
+    try {
+      const config = JSON.parse(await readFile(join(this.#store.dir(id), 'config.json'), 'utf8')) as { mounts?: Array<{ destination: string }> };
+      return await writeUpperLayer(this.#o.snapshots.upper(id), o.out, (config.mounts ?? []).map((m) => m.destination));
+    } finally {
+      if (pause) await this.#o.runtime.resume(id);
+    }
   }
 
   // ---- internals ----

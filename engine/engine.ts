@@ -110,6 +110,8 @@ export interface ContainerFilesEngine {
   archivePath(id: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }>;
   /** `cp` in: a tar stream extracted into a directory of the container, owned by its root unless keepOwner (`cp -a`). */
   extractArchive(id: string, dir: string, tar: Readable, o?: { keepOwner?: boolean }): Promise<void>;
+  /** `commit`: the container's writable layer written as a layer tar to `out` (paused meanwhile when running and asked); its diff id. */
+  diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }>;
 }
 
 export interface Engine extends ImageEngine, ContainerEngine, ContainerFilesEngine {}

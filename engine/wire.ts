@@ -89,6 +89,7 @@ export async function createEngine(o: EngineSettings & {
       prepare: async (key, image) => images.prepareRootfs(key, await images.mustResolve(image.digest)),
       remove: (key) => images.snapshots.remove(key),
       usage: (key) => images.snapshots.usage(key),
+      upper: (key) => images.snapshots.upperDir(key),
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),

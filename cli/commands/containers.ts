@@ -1,5 +1,5 @@
 // Docker-style verbs on containers (run and create: run.ts): ps, logs, exec, stop, start, kill, rm, pause, unpause,
-// inspect, stats, top, cp.
+// inspect, stats, top, cp, commit.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
 
@@ -102,6 +102,18 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress line (there is none unless stderr is a terminal)')
     .action(action(async (src: string, dest: string, o: { archive?: boolean; followLink?: boolean; quiet?: boolean }, cmd: Command) =>
       (await import('../verbs/cp.ts')).cp(await clientFor(cmd), src, dest, o)));
+
+  program
+    .command('commit')
+    .description('create a new image from a container\'s changes (prints its id)')
+    .argument('<container>')
+    .argument('[reference]', 'REPOSITORY[:TAG] (none: an untagged image)')
+    .option('-a, --author <author>', 'author (e.g. "Jane <jane@example.com>")')
+    .option('-c, --change <instruction>', 'a Dockerfile instruction to apply: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, … (repeatable)', collect, [])
+    .option('-m, --message <message>', 'commit message')
+    .option('-p, --pause [bool]', 'pause the container during the commit (default true; --pause=false)', 'true')
+    .action(action(async (container: string, reference: string | undefined, o: { author?: string; change: string[]; message?: string; pause: string | boolean }, cmd: Command) =>
+      (await verbs()).commit(await clientFor(cmd), container, reference, o)));
 
   program
     .command('top')

@@ -124,6 +124,15 @@ export async function stats(client: ApiClient, names: string[], o: { noStream?: 
   }
 }
 
+/** `commit`: prints the new image's id, as Docker's. */
+export async function commit(client: ApiClient, name: string, reference: string | undefined, o: { author?: string; change: string[]; message?: string; pause: string | boolean }): Promise<number> {
+  const pause = o.pause === true || o.pause === 'true' ? true : o.pause === 'false' ? false : undefined;
+  if (pause === undefined) throw new InvalidArgumentError(`--pause "${String(o.pause)}" must be true or false`);
+  const body = { ...(reference ? { reference } : {}), ...(o.author ? { author: o.author } : {}), ...(o.message ? { message: o.message } : {}), changes: o.change, pause };
+  process.stdout.write(`${(await client.json<{ id: string }>('POST', `/v1/containers/${encodeURIComponent(name)}/commit`, { body })).id}\n`);
+  return 0;
+}
+
 export async function top(client: ApiClient, name: string): Promise<number> {
   const { processes } = await client.json<{ processes: ProcessInfo[] }>('GET', `/v1/containers/${name}/top`);
   const t = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(Math.floor(s) % 60).padStart(2, '0')}`;

@@ -104,7 +104,7 @@ export class Builder {
   }
 
   async build(o: BuildOptions, onProgress: (e: BuildEvent) => void = () => undefined): Promise<BuildResult> {
-    if (o.tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag (-t NAME[:TAG])');
+    // Without tags the image is kept untagged (dangling, `<none>`), as `docker build .` keeps it.
     await (this.#recovered ??= this.layers.cleanWork());
     const ctx = await BuildContext.open(o.context, this.#hashes);
     const { text, name } = await this.#readDockerfile(ctx.root, o.dockerfile);

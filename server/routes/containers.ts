@@ -5,6 +5,7 @@ import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import type { ContainerService } from '../services/containers.ts';
+import type { CommitOptions } from '../services/commit.ts';
 
 function service(ctx: DaemonContext): ContainerService {
   if (!ctx.containers) {
@@ -24,6 +25,13 @@ function pathParam(q: URLSearchParams): string {
   const path = q.get('path');
   if (!path) throw new InvalidArgumentError('a path in the container is needed (?path=/etc/hosts)');
   return path;
+}
+
+function commitBody(body: unknown): CommitOptions {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof b[k] === 'string' && b[k] ? { [k]: b[k] as string } : {});
+  if (b.changes !== undefined && !(Array.isArray(b.changes) && b.changes.every((c) => typeof c === 'string'))) throw new InvalidArgumentError('commit: body.changes must be a list of strings');
+  return { ...str('reference'), ...str('message'), ...str('author'), ...(b.changes ? { changes: b.changes as string[] } : {}), ...(b.pause === false ? { pause: false } : {}) };
 }
 
 function execBody(body: unknown): { args: string[]; env?: string[]; user?: string; cwd?: string } {
@@ -132,6 +140,14 @@ export default function routes(ctx: DaemonContext): Route[] {
       handler: async (req) => {
         await service(ctx).putArchive(req.params.name!, pathParam(req.query), req.raw, { keepOwner: queryFlag(req.query, 'copyUIDGID') });
         return json({ name: req.params.name });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/containers/:name/commit',
+      handler: async (req) => {
+        if (!ctx.images || !ctx.engine) throw new UnavailableError('this daemon has no image store; start it with a container runtime');
+        return json(await ctx.images.commit({ containers: service(ctx), engine: ctx.engine }, req.params.name!, commitBody(req.body)), 201);
       },
     },
     { method: 'GET', path: '/v1/containers/:name/top', handler: async (req) => json({ processes: await service(ctx).top(req.params.name!) }) },

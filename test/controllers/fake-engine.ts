@@ -208,6 +208,7 @@ export class FakeEngine implements ContainerEngine, ImageEngine, ContainerFilesE
   }
   archivePath = this.statPath;
   extractArchive = this.statPath;
+  diffLayer = this.statPath;
 }
 
 /** Lets pending promise callbacks run (engine calls resolve in microtasks). */
