@@ -53,9 +53,10 @@ export function register(program: Command): void {
     ['start', 'start stopped containers'],
     ['pause', 'freeze every process of containers'],
     ['unpause', 'thaw paused containers'],
+    ['restart', 'stop containers (when running), then start them'],
   ] as const) {
     const c = program.command(verb).description(what).argument('<names...>');
-    if (verb === 'stop') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
+    if (verb === 'stop' || verb === 'restart') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
     c.action(action(async (names: string[], opts: { time?: string }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names, opts)));
   }
 

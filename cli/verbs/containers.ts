@@ -58,12 +58,12 @@ export async function exec(client: ApiClient, name: string, args: string[], o: {
 }
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
-export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
+export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'restart' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
       if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
-      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...(verb === 'stop' && o.time !== undefined ? { t: o.time } : {}) } });
+      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...((verb === 'stop' || verb === 'restart') && o.time !== undefined ? { t: o.time } : {}) } });
       process.stdout.write(`${name}\n`);
     } catch (err) {
       failed++;

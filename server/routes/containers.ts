@@ -48,16 +48,16 @@ function execBody(body: unknown): { args: string[]; env?: string[]; user?: strin
 }
 
 /** A POST /v1/containers/:name/<verb> that answers with the phase the container settled in. */
-function lifecycle(ctx: DaemonContext, verb: 'stop' | 'start' | 'pause' | 'unpause'): Route {
+function lifecycle(ctx: DaemonContext, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'restart'): Route {
   return {
     method: 'POST',
     path: `/v1/containers/:name/${verb}`,
     handler: async (req: ApiRequest) => {
       const name = req.params.name!;
       const t = req.query.get('t');
-      if (verb === 'stop' && t !== null) {
-        if (!/^\d+$/.test(t)) throw new InvalidArgumentError(`stop -t "${t}" must be a whole number of seconds`);
-        return json({ name, phase: await service(ctx).stop(name, req.signal, { timeoutSeconds: Number(t) }) });
+      if ((verb === 'stop' || verb === 'restart') && t !== null) {
+        if (!/^\d+$/.test(t)) throw new InvalidArgumentError(`${verb} -t "${t}" must be a whole number of seconds`);
+        return json({ name, phase: await service(ctx)[verb](name, req.signal, { timeoutSeconds: Number(t) }) });
       }
       return json({ name, phase: await service(ctx)[verb](name, req.signal) });
     },
@@ -82,6 +82,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     lifecycle(ctx, 'start'),
     lifecycle(ctx, 'pause'),
     lifecycle(ctx, 'unpause'),
+    lifecycle(ctx, 'restart'),
     {
       method: 'POST',
       path: '/v1/containers/:name/kill',

@@ -122,6 +122,14 @@ export class ContainerService {
     return this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
   }
 
+  /** `restart`: a stop (with this stop's grace period, `-t`), then a start. */
+  async restart(name: string, signal?: AbortSignal, o: { timeoutSeconds?: number } = {}): Promise<ContainerPhase> {
+    name = this.resolve(name);
+    const phase = this.#status(this.#get(name)).phase;
+    if (phase === 'Running' || phase === 'Paused' || phase === 'BackOff') await this.stop(name, signal, o);
+    return this.start(name, signal);
+  }
+
   async pause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
     name = this.resolve(name);
     this.#runningID(name);
