@@ -46,4 +46,6 @@ export function register(program: Command): void {
   containerFlags(program.command('run').description('run a command in a new container'))
     .option('-d, --detach', 'run in the background and print the container id')
     .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, args, opts)));
+  containerFlags(program.command('create').description('create a new container without starting it (prints its id; `berth start` starts it)'))
+    .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).create(await clientFor(cmd), image, args, opts)));
 }

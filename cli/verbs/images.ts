@@ -50,13 +50,17 @@ async function showProgress(events: AsyncIterable<PullEvent & { status: string }
 export async function pull(client: ApiClient, ref: string, o: { quiet?: boolean }): Promise<number> {
   const res = await showProgress(client.stream('POST', '/v1/images/pull', { body: { ref } }), 'pull');
   const image = res.image as ImageSummary;
-  process.stdout.write(o.quiet ? `${image.digest}\n` : `Digest: ${image.digest}\nPulled ${image.ref}\n`);
+  // Docker's last lines: the digest, the status, the reference pulled.
+  process.stdout.write(o.quiet ? `${image.digest}\n` : `Digest: ${image.digest}\nStatus: Downloaded newer image for ${image.ref}\n${image.ref}\n`);
   return 0;
 }
 
 export async function push(client: ApiClient, ref: string, o: { quiet?: boolean }): Promise<number> {
   const res = await showProgress(client.stream('POST', '/v1/images/push', { body: { ref } }), 'push');
-  process.stdout.write(o.quiet ? `${res.digest}\n` : `Pushed ${ref}: digest ${res.digest}\n`);
+  // Docker's last line: "TAG: digest: sha256:… size: N".
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  const tag = last.includes('@') ? last.slice(last.indexOf('@') + 1) : last.includes(':') ? last.slice(last.indexOf(':') + 1) : 'latest';
+  process.stdout.write(o.quiet ? `${res.digest}\n` : `${tag}: digest: ${res.digest} size: ${res.size ?? 0}\n`);
   return 0;
 }
 

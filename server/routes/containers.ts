@@ -76,7 +76,8 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/v1/containers',
-      handler: async (req) => json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }), 201),
+      handler: async (req) =>
+        json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }, { start: req.query.get('start') !== 'false', signal: req.signal }), 201),
     },
     lifecycle(ctx, 'stop'),
     lifecycle(ctx, 'start'),

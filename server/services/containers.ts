@@ -25,6 +25,7 @@ import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, Contain
 import { followUntilExit } from './logs.ts';
 import { resolveContainer } from './lookup.ts';
 import type { DockerContainer } from '../../specs/api/docker.ts';
+import { HOLD_START } from '../../specs/api/containers.ts';
 import { dockerContainer, dockerStateOf } from '../../specs/docker/inspect.ts';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
@@ -87,8 +88,12 @@ export class ContainerService {
     return dockerContainer({ object: d, status: d.status, runtime: d.runtime, ...(image ? { image: { id: image.id, config: image.config.config ?? {} } } : {}) });
   }
 
-  /** `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random name. */
-  async create(req: RunRequest): Promise<{ name: string }> {
+  /**
+   * `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random
+   * name. With start false (`create`), it is annotated to wait for `start`, and the answer comes once
+   * the container is made (its image pulled), with its id.
+   */
+  async create(req: RunRequest, o: { start?: boolean; signal?: AbortSignal } = {}): Promise<{ name: string; id?: string }> {
     const name = req.name ?? `run-${randomBytes(4).toString('hex')}`;
     if (this.#store.get('Container', name)) {
       throw new FailedPreconditionError(`a container named "${name}" already exists; remove it (\`berth rm -f ${name}\`) or choose another --name`);
@@ -96,7 +101,7 @@ export class ContainerService {
     const parsed = ContainerObject.safeParse({
       apiVersion: API_VERSION,
       kind: 'Container',
-      metadata: { name, labels: { 'berth.dev/run': 'true', ...(req.labels ?? {}) } },
+      metadata: { name, labels: { 'berth.dev/run': 'true', ...(req.labels ?? {}) }, ...(o.start === false ? { annotations: { [HOLD_START]: 'manual' } } : {}) },
       spec: this.#dockerImage(req.spec),
     });
     if (!parsed.success) {
@@ -104,7 +109,14 @@ export class ContainerService {
     }
     await this.#preflight?.(name, parsed.data.spec);
     this.#store.put(parsed.data, 'cli:run');
-    return { name };
+    if (o.start !== false) return { name };
+    const s = await this.#lifecycles.waitFor(
+      name,
+      (v) => v !== undefined && (v.phase === 'Created' || v.phase === 'Failed' || IMAGE_FAILURES.has(('waiting' in v.state && v.state.waiting.reason) || '')),
+      o.signal,
+    );
+    if (!s?.containerID || s.phase !== 'Created') throw new FailedPreconditionError(`container "${name}" could not be created: ${s?.message ?? s?.reason ?? 'see `berth describe container ' + name + '`'}`);
+    return { name, id: s.containerID };
   }
 
   /** Stops the container and keeps it stopped (the reconcile loop knows it was the user). */
@@ -117,7 +129,12 @@ export class ContainerService {
 
   async start(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
     name = this.resolve(name);
-    this.#get(name);
+    const r = this.#get(name);
+    // A `create`d container: from now on it starts as any other (a recreate after a change too).
+    if (r.metadata.annotations?.[HOLD_START]) {
+      const { [HOLD_START]: _, ...annotations } = r.metadata.annotations;
+      this.#store.put({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name, ...(r.metadata.labels ? { labels: r.metadata.labels } : {}), annotations }, spec: r.spec } as Parameters<Store['put']>[0], r.metadata.source ?? 'cli:run');
+    }
     this.#lifecycles.send(name, { type: 'USER_START' });
     return this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
   }

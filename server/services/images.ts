@@ -93,9 +93,10 @@ export class ImageService {
     return summary(await this.#store.pull(ref, onProgress, { unpack: true }));
   }
 
-  /** Pushes the image; resolves with the manifest digest the registry holds. */
-  push(ref: string, onProgress: (e: PullEvent) => void): Promise<string> {
-    return this.#store.push(ref, onProgress);
+  /** Pushes the image; resolves with the manifest digest the registry holds and the manifest's size (Docker's last push line). */
+  async push(ref: string, onProgress: (e: PullEvent) => void): Promise<{ digest: string; size: number }> {
+    const digest = await this.#store.push(ref, onProgress);
+    return { digest, size: (await this.#store.content.size(digest)) ?? 0 };
   }
 
   async tag(source: string, target: string): Promise<ImageSummary> {

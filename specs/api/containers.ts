@@ -8,6 +8,8 @@ export type ContainerPhase =
   | 'Pending'
   | 'WaitingForImage'
   | 'Creating'
+  /** Made but not started (`berth create`): waits for `berth start`. */
+  | 'Created'
   | 'Running'
   | 'Paused'
   | 'Exited'
@@ -253,3 +255,6 @@ export interface PathStat {
   /** A symlink's target, else "". */
   linkTarget: string;
 }
+
+/** `berth create`'s annotation (value "manual"): the container is made, and started only by `berth start`. */
+export const HOLD_START = 'berth.dev/start';
