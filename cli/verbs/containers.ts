@@ -136,7 +136,16 @@ export async function commit(client: ApiClient, name: string, reference: string 
 export async function top(client: ApiClient, name: string): Promise<number> {
   const { processes } = await client.json<{ processes: ProcessInfo[] }>('GET', `/v1/containers/${name}/top`);
   const t = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(Math.floor(s) % 60).padStart(2, '0')}`;
-  process.stdout.write(formatTable(['UID', 'PID', 'PPID', 'TIME', 'CMD'], processes.map((p) => [p.user, p.pid, p.ppid, t(p.cpuSeconds), p.cmd])));
+  // `ps -ef`'s columns, as docker top shows them: C is the CPU use over the process's life (%),
+  // STIME its start (HH:MM today, else "Mon DD").
+  const now = Date.now();
+  const c = (p: ProcessInfo) => (p.startedAt ? Math.floor((p.cpuSeconds * 100000) / Math.max(1, now - Date.parse(p.startedAt))) : 0);
+  const stime = (p: ProcessInfo) => {
+    if (!p.startedAt) return '-';
+    const d = new Date(p.startedAt);
+    return now - d.getTime() < 86_400_000 ? `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}` : d.toLocaleString('en-US', { month: 'short', day: '2-digit' }).replace(' ', '');
+  };
+  process.stdout.write(formatTable(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], processes.map((p) => [p.user, p.pid, p.ppid, c(p), stime(p), p.tty ?? '?', t(p.cpuSeconds), p.cmd])));
   return 0;
 }
 

@@ -241,6 +241,10 @@ export interface ProcessInfo {
   cpuSeconds: number;
   /** Command line. */
   cmd: string;
+  /** When it started (RFC 3339). */
+  startedAt?: string;
+  /** Its terminal ("pts/0"), or "?" for none, as ps shows it. */
+  tty?: string;
 }
 
 /** A path in a container as `cp` sees it (Docker's X-Docker-Container-Path-Stat): lstat's answer. */
