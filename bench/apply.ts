@@ -1,11 +1,14 @@
 // `npm run bench -- apply [rounds]`: what the reconcile loop costs against Docker on this host.
 //  1. apply 50 busybox `sleep` containers until all are Running — berth (`berth apply` + waiting on
-//     the API) vs `docker-compose up -d` of the same 50 services (network_mode none: no devices);
+//     the API) vs `docker-compose up -d` of the same 50 services;
 //  2. `berth run --rm IMAGE true` vs `docker run --rm IMAGE true`;
 //  3. the daemons' resident memory with 100 containers running: berth's daemon vs dockerd+containerd
 //     (per-container monitors and shims are not counted on either side).
-// berth uses its native runtime, Docker runc; both pull the same image from a loopback docker-registry beforehand; all
-// timings are interleaved. The last line compares the apply times.
+// Each container on its engine's default bridge network (a namespace, a veth, an address): berth's
+// `berth`, a bridge network `bench` for compose's services, `docker run`'s `bridge` — so both run inside a network
+// namespace made for the bench. berth uses its native runtime, Docker runc; both pull the same image
+// from a loopback docker-registry beforehand; all timings are interleaved. The last line compares
+// the apply times.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,7 @@ import { buildLayoutImage, pushToRegistry } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { cleanupRoot } from '../test/e2e/helpers.ts';
 import { startDockerd } from './dockerd.ts';
-import { interleave, median, report, rssKiB } from './lib.ts';
+import { insidePrivateNetns, interleave, median, report, rssKiB } from './lib.ts';
 
 const run = promisify(execFile);
 const N = 50;
@@ -33,12 +36,13 @@ async function until(what: string, check: () => Promise<boolean>, limitMs = 300_
 }
 
 export default async function bench(args: string[]): Promise<void> {
+  if (!insidePrivateNetns('apply', args)) return;
   const rounds = Number(args[0] ?? 3);
   const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-apply-'));
   const registry = await startRegistry();
   const image = `${registry.host}/bench/busybox:1`;
   pushToRegistry(buildLayoutImage(join(tmp, 'src')).layout, image);
-  const dockerd = await startDockerd({ insecureRegistries: [registry.host] });
+  const dockerd = await startDockerd({ insecureRegistries: [registry.host], bridge: true });
   const root = join(tmp, 'root');
   const socket = join(tmp, 'berth.sock');
   const cgroupParent = `berth-bench-${process.pid}`;
@@ -54,6 +58,9 @@ export default async function bench(args: string[]): Promise<void> {
       // Without `berth pull` (older builds), the first apply pulls.
     });
     await dockerd.docker(['pull', '-q', image]);
+    // The services' bridge network, made once as berth's default network is (compose would make and
+    // remove one each round, and its removal races the containers' endpoints).
+    await dockerd.docker(['network', 'create', 'bench']);
 
     const manifests = join(tmp, 'apply.yaml');
     writeFileSync(
@@ -63,9 +70,10 @@ export default async function bench(args: string[]): Promise<void> {
     const compose = join(tmp, 'docker-compose.yml');
     writeFileSync(
       compose,
-      `version: "2.4"\nservices:\n${Array.from({ length: N }, (_, i) => `  s${i}:\n    image: ${image}\n    command: [sleep, "3600"]\n    network_mode: none\n    stop_grace_period: 0s\n`).join('')}`,
+      `version: "2.4"\nnetworks:\n  default:\n    external: {name: bench}\nservices:\n${Array.from({ length: N }, (_, i) => `  s${i}:\n    image: ${image}\n    command: [sleep, "3600"]\n    stop_grace_period: 0s\n`).join('')}`,
     );
-    const composeEnv = { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}` };
+    // compose gives up on a request after 60 s by default: too short for 50 containers on a busy host.
+    const composeEnv = { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '600' };
     const allRunning = async (n: number) => {
       const items = (await client.json<{ items: Array<{ phase: string }> }>('GET', '/v1/containers')).items;
       return items.filter((i) => i.phase === 'Running').length === n;
@@ -94,7 +102,7 @@ export default async function bench(args: string[]): Promise<void> {
       Math.max(5, rounds * 3),
       {
         berth: () => run(process.execPath, [BERTH, 'run', '--rm', image, 'true'], { env }),
-        docker: () => dockerd.docker(['run', '--rm', '--network', 'none', image, 'true']),
+        docker: () => dockerd.docker(['run', '--rm', image, 'true']),
       },
       { warmup: 1 },
     );
