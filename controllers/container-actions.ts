@@ -3,6 +3,7 @@
 // only refers to them by name.
 import { assign, type ActionArgs, type ParameterizedObject } from 'xstate';
 import type { ExitInfo } from '../specs/api/containers.ts';
+import type { EngineContainer } from '../engine/engine.ts';
 import { backoffMessage, restartWait, terminatedState } from './backoff.ts';
 import { isoTime } from './clock.ts';
 import type { StartOutput } from './container-actors.ts';
@@ -110,6 +111,8 @@ export function containerActions(deps: Pick<MachineDeps, 'clock' | 'record'>) {
       waiting: undefined,
     })),
 
+    assignCreated: update(({ event }) => ({ containerID: outputOf<EngineContainer>(event).id, waiting: undefined, failure: undefined })),
+    eventCreated: record('Normal', 'Created', (c) => `Created container ${c.desired.name}`),
     eventCreatedIfNew: ({ context, event }: Args) => {
       if (outputOf<StartOutput>(event).created) {
         deps.record(context.desired.name, context.desired.uid, 'Normal', 'Created', `Created container ${context.desired.name}`);

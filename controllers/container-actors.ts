@@ -40,6 +40,12 @@ export function containerActors(deps: MachineDeps) {
         throw Object.assign(err instanceof Error ? err : new Error(String(err)), { containerID: id });
       }
     }),
+    /** `berth create`: the container made (rootfs, bundle, network) but not started. */
+    createContainer: fromPromise<EngineContainer, { context: MachineContext }>(async ({ input: { context } }) => {
+      if (!context.image) throw new Error(`container "${context.desired.name}" has no image to create from`);
+      const { name, uid, generation, specHash, spec } = context.desired;
+      return deps.engine.create({ id: deps.newContainerID(), owner: { name, uid, generation, specHash }, spec, image: context.image });
+    }),
     /** Stops the process (signal, grace period, SIGKILL); a container already gone has no exit to report. */
     stopContainer: fromPromise<ExitInfo | undefined, StopInput>(async ({ input }) => {
       if (!input.id) return undefined;

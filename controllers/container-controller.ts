@@ -27,7 +27,7 @@ import { ImagePuller } from './image-puller.ts';
 import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { containerStatus, phaseOf } from './status.ts';
 import { WorkQueue } from './workqueue.ts';
-import type { ContainerStatus } from '../specs/api/containers.ts';
+import { HOLD_START, type ContainerStatus } from '../specs/api/containers.ts';
 
 export interface ContainerControllerOptions {
   store: ObjectStore;
@@ -187,6 +187,7 @@ export class ContainerController {
           uid: res.metadata.uid,
           generation: res.metadata.generation,
           spec: res.spec,
+          ...(res.metadata.annotations?.[HOLD_START] === 'manual' ? { holdStart: true } : {}),
           image: await this.#imageFor(res.spec.image, res.spec.imagePullPolicy ?? 'IfNotPresent', Date.parse(res.metadata.creationTimestamp)),
         }
       : undefined;

@@ -55,6 +55,9 @@ export function createContainerMachine(deps: MachineDeps) {
     guards: {
       adoptedRunning: ({ context }) => context.adopted === 'running',
       adoptedExited: ({ context }) => context.adopted === 'exited',
+      adoptedCreated: ({ context }) => context.adopted === 'created',
+      /** `berth create`: made, not started, until the user's start. */
+      holdsStart: ({ context }) => context.desired.holdStart === true && context.containerID === undefined,
       deleteRequested: ({ context }) => context.deleteRequested,
       specChangePending: ({ context }) => context.pendingDesired !== undefined,
       /** The restart policy restarts this exit, the user did not stop it, and on-failure:N has restarts left. */
@@ -90,12 +93,16 @@ export function createContainerMachine(deps: MachineDeps) {
         always: [
           { guard: 'adoptedRunning', target: 'Running', actions: 'clearAdopted' },
           { guard: 'adoptedExited', target: 'Exited', actions: 'clearAdopted' },
+          { guard: 'adoptedCreated', target: 'Created', actions: 'clearAdopted' },
           ...interrupted('Removing'),
         ],
         on: {
           // Nothing exists yet: a new spec is simply taken over.
           DESIRED: { actions: 'assignDesired' },
-          IMAGE_READY: { target: 'Creating', actions: 'assignImage' },
+          IMAGE_READY: [
+            { guard: 'holdsStart', target: 'Preparing', actions: 'assignImage' },
+            { target: 'Creating', actions: 'assignImage' },
+          ],
           IMAGE_PENDING: { target: 'WaitingForImage', actions: ['assignImageWaiting', 'eventImageWaiting'] },
           IMAGE_FAILED: { target: 'WaitingForImage', actions: ['assignImageWaiting', 'eventImageWaiting'] },
         },
@@ -104,13 +111,35 @@ export function createContainerMachine(deps: MachineDeps) {
         always: [...interrupted('Removing')],
         on: {
           DESIRED: { actions: 'assignDesired' },
-          IMAGE_READY: { target: 'Creating', actions: 'assignImage' },
+          IMAGE_READY: [
+            { guard: 'holdsStart', target: 'Preparing', actions: 'assignImage' },
+            { target: 'Creating', actions: 'assignImage' },
+          ],
           IMAGE_PENDING: { actions: ['assignImageWaiting', 'eventImageWaiting'] },
           IMAGE_FAILED: { actions: ['assignImageWaiting', 'eventImageWaiting'] },
         },
       },
       Creating: {
         invoke: startInvoke(['assignStarted', 'eventCreatedIfNew', 'eventStarted']),
+      },
+      // `berth create`: made without a process; `berth start` (USER_START) starts it (Creating
+      // finds its container and only starts it).
+      Preparing: {
+        invoke: {
+          src: 'createContainer',
+          input: ({ context }) => ({ context }),
+          onDone: { target: 'Created', actions: ['assignCreated', 'eventCreated'] },
+          onError: [
+            { guard: 'errorIsTerminal', target: 'Failed', actions: ['assignFailure', 'eventStartFailed'] },
+            { target: 'Failed', actions: ['assignFailure', 'eventStartFailed'] },
+          ],
+        },
+      },
+      Created: {
+        always: [...interrupted('Removing')],
+        on: {
+          USER_START: { target: 'Creating', actions: 'clearUserStopped' },
+        },
       },
       Running: {
         initial: 'Active',

@@ -14,6 +14,8 @@ export interface DesiredContainer {
   spec: ContainerSpec;
   /** Hash of spec + resolved image digest (see specHash()). */
   specHash: string;
+  /** Made by `berth create` (annotation berth.dev/start: manual): created, then started only by `berth start`. */
+  holdStart?: boolean;
 }
 
 export type StopIntent = 'recreate' | 'delete' | 'user' | 'liveness';
@@ -93,5 +95,5 @@ export interface MachineContext {
   userStopped: boolean;
   failure?: { reason: string; message: string };
   /** How the adopted container was found at spawn (cleared once used). */
-  adopted?: 'running' | 'exited';
+  adopted?: 'running' | 'exited' | 'created';
 }

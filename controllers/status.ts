@@ -42,6 +42,8 @@ export function restoreContext({ desired, stored = {}, adopt }: MachineInput): M
     ...(adopt.ports ? { ports: adopt.ports } : {}),
   };
   if (adopt.status === 'running' || adopt.status === 'paused') return { ...found, pid: adopt.pid, adopted: 'running' };
+  // `berth create`d and never started: still waiting for its start.
+  if (adopt.status === 'created' && desired.holdStart && !stored.lastState) return { ...found, adopted: 'created' };
   const exit: ExitInfo = adopt.exit ?? { exitCode: 137, oomKilled: false, finishedAt: adopt.startedAt ?? adopt.createdAt };
   const known = stored.lastState?.containerID === adopt.id && stored.lastState.finishedAt === exit.finishedAt;
   return {
@@ -55,7 +57,7 @@ export function restoreContext({ desired, stored = {}, adopt }: MachineInput): M
 
 /** The phase shown for a machine state value. */
 export function phaseOf(value: unknown): ContainerPhase {
-  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value) as ContainerPhase;
+  if (typeof value === 'string') return (value === 'RemoveBackoff' ? 'Removing' : value === 'Preparing' ? 'Creating' : value) as ContainerPhase;
   const running = (value as { Running?: string }).Running;
   return running === 'Paused' || running === 'Resuming' ? 'Paused' : 'Running';
 }

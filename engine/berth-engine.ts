@@ -7,7 +7,9 @@
 //  - the runtime keeps its own state (pid, exit) under its own directory; list() joins the two, so
 //    containers survive a restart of the daemon and are re-adopted from disk;
 //  - one operation at a time per container: start, stop and remove take the container's lock.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeUpperLayer } from './container-layer.ts';
 import { assembleBundle, type Undo } from './bundle-assembly.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import type { BuilderPort, EngineImage, ImagesPort, NetworkPort, SnapshotsPort } from './deps.ts';
@@ -20,7 +22,9 @@ import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOp
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { ImageSpec } from '../specs/schema.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
-import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../specs/api/containers.ts';
+import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo } from '../specs/api/containers.ts';
+import type { Readable } from 'node:stream';
+import * as files from './container-files.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
 import { LocalVolumes } from './volumes/local-volumes.ts';
@@ -272,7 +276,50 @@ export class BerthEngine implements Engine {
     return processesInPidNamespaceOf(state.pid);
   }
 
+  // ---- files (cp) ----
+
+  async statPath(id: string, path: string): Promise<PathStat> {
+    return files.statPath(await this.#filesRoot(id), path, await this.#nameOf(id));
+  }
+
+  async archivePath(id: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }> {
+    const a = await files.archivePath(await this.#filesRoot(id), path, await this.#nameOf(id));
+    a.done.catch((err: unknown) => a.tar.destroy(err instanceof Error ? err : new Error(String(err))));
+    return a;
+  }
+
+  async extractArchive(id: string, dir: string, tar: Readable, o: { keepOwner?: boolean } = {}): Promise<void> {
+    return files.extractArchive(await this.#filesRoot(id), dir, tar, await this.#nameOf(id), o);
+  }
+
+  async diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }> {
+    const rec = await this.#store.get(id);
+    if (!this.#o.snapshots.upper) throw new FailedPreconditionError(`container ${rec.owner.name}: this engine's snapshots cannot be committed`);
+    const pause = o.pause && (await this.#state(id))?.status === 'running';
+    if (pause) await this.#o.runtime.pause(id);
+    try {
+      const config = JSON.parse(await readFile(join(this.#store.dir(id), 'config.json'), 'utf8')) as { mounts?: Array<{ destination: string }> };
+      return await writeUpperLayer(this.#o.snapshots.upper(id), o.out, (config.mounts ?? []).map((m) => m.destination));
+    } finally {
+      if (pause) await this.#o.runtime.resume(id);
+    }
+  }
+
   // ---- internals ----
+
+  async #nameOf(id: string): Promise<string> {
+    return (await this.#store.get(id)).owner.name;
+  }
+
+  /** A running (or paused) container's files through its process; a created or stopped one's through its rootfs, mounted again if need be. */
+  async #filesRoot(id: string): Promise<files.FilesRoot> {
+    const rec = await this.#store.get(id);
+    const state = await this.#state(id);
+    if (state && state.status !== 'stopped' && state.pid > 0) return { pid: state.pid };
+    const image = await this.#image(rec.image);
+    if (!image) throw new NotFoundError(`image ${rec.image.ref} of container ${rec.owner.name} is no longer in the content store; its rootfs cannot be mounted`);
+    return { rootfs: (await this.#o.snapshots.prepare(id, image)).rootfs };
+  }
 
   /** The image by digest, else by reference (a retag keeps the digest; a re-pull keeps the ref). */
   async #image(img: { ref: string; digest: string }): Promise<EngineImage | undefined> {

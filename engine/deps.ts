@@ -28,6 +28,8 @@ export interface SnapshotsPort {
   prepare(key: string, image: EngineImage, idmap?: { uid: number; gid: number; size: number }): Promise<{ rootfs: string }>;
   /** Unmounts and deletes it; unknown keys are not an error. */
   remove(key: string): Promise<void>;
+  /** The writable (upper) directory of the overlay (for `commit`). */
+  upper?(key: string): string;
   /** What the writable layer takes of its filesystem (undefined: unknown key). */
   usage?(key: string): Promise<FsUsage | undefined>;
 }

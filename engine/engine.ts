@@ -4,7 +4,8 @@
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, ExecSessionOptions, LogOptions } from './runtime/runtime.ts';
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
-import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
+import type { Readable } from 'node:stream';
+import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -112,5 +113,18 @@ export interface ContainerStreams {
   execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession>;
 }
 
-export interface Engine extends ImageEngine, ContainerEngine, ContainerStreams {}
+
+/** The verbs on a container's files and layers (`cp`, `commit`): for the services, not the controllers. */
+export interface ContainerFilesEngine {
+  /** `cp`: a path inside the container's root (running or not), never resolved on the host. */
+  statPath(id: string, path: string): Promise<PathStat>;
+  /** `cp` out: the path as a tar stream (done settles when the tar is complete, or failed). */
+  archivePath(id: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }>;
+  /** `cp` in: a tar stream extracted into a directory of the container, owned by its root unless keepOwner (`cp -a`). */
+  extractArchive(id: string, dir: string, tar: Readable, o?: { keepOwner?: boolean }): Promise<void>;
+  /** `commit`: the container's writable layer written as a layer tar to `out` (paused meanwhile when running and asked); its diff id. */
+  diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }>;
+}
+
+export interface Engine extends ImageEngine, ContainerEngine, ContainerStreams, ContainerFilesEngine {}
 

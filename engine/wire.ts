@@ -92,6 +92,7 @@ export async function createEngine(o: EngineSettings & {
       prepare: async (key, image, idmap) => images.prepareRootfs(key, await images.mustResolve(image.digest), idmap),
       remove: (key) => images.snapshots.remove(key),
       usage: (key) => images.snapshots.usage(key),
+      upper: (key) => images.snapshots.upperDir(key),
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),

@@ -1,7 +1,8 @@
 /* berth-fsutil ROOT: what Node cannot do to an unpacked layer, read as commands from stdin, one per
  * line, each path relative to ROOT:
  *   w PATH   an overlay whiteout at PATH (a 0/0 character device), replacing what is there;
- *   o PATH   mark the directory PATH opaque (xattr trusted.overlay.opaque = "y").
+ *   o PATH   mark the directory PATH opaque (xattr trusted.overlay.opaque = "y");
+ *   q PATH   print "y" if the directory PATH is opaque, else "n" (a container's upper dir, for commit).
  * Layers are hostile: every path is walked one component at a time from ROOT with O_NOFOLLOW, so a
  * symlink in the layer ("etc -> /etc") can never make us write outside it. Exit 1 on the first error. */
 #define _GNU_SOURCE
@@ -59,6 +60,20 @@ static int opaque(int root, char *rel, berth_err *err) {
   return 0;
 }
 
+/* Prints "y" when the directory PATH is opaque, else "n" (one answer per query, in order). */
+static int query_opaque(int root, char *rel, berth_err *err) {
+  char *base;
+  cleanup_fd int dir = open_parent(root, rel, &base, err);
+  if (dir < 0) return -1;
+  cleanup_fd int target = openat(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0) return berth_fail(err, "open '%s'", base);
+  char v[4] = "";
+  ssize_t n = fgetxattr(target, "trusted.overlay.opaque", v, sizeof v);
+  if (n < 0 && errno != ENODATA) return berth_fail(err, "getxattr '%s'", base);
+  printf("%s\n", n == 1 && v[0] == 'y' ? "y" : "n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: berth-fsutil ROOT < commands\n");
@@ -78,7 +93,10 @@ int main(int argc, char **argv) {
     if (line[n - 1] == '\n') line[--n] = 0;
     if (n < 3 || line[1] != ' ') continue;
     char *path = line + 2;
-    int r = line[0] == 'w' ? whiteout(root, path, &err) : line[0] == 'o' ? opaque(root, path, &err) : berth_failx(&err, "unknown command '%c'", line[0]);
+    int r = line[0] == 'w'   ? whiteout(root, path, &err)
+            : line[0] == 'o' ? opaque(root, path, &err)
+            : line[0] == 'q' ? query_opaque(root, path, &err)
+                             : berth_failx(&err, "unknown command '%c'", line[0]);
     if (r < 0) {
       fprintf(stderr, "%s: %s\n", path, err.msg);
       return 1;

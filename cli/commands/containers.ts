@@ -1,5 +1,5 @@
 // Docker-style verbs on containers (run and create: run.ts): ps, logs, exec, stop, start, kill, rm, pause, unpause,
-// inspect, stats, top.
+// inspect, stats, top, cp, commit.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
 
@@ -59,9 +59,10 @@ export function register(program: Command): void {
     ['start', 'start stopped containers'],
     ['pause', 'freeze every process of containers'],
     ['unpause', 'thaw paused containers'],
+    ['restart', 'stop containers (when running), then start them'],
   ] as const) {
     const c = program.command(verb).description(what).argument('<names...>');
-    if (verb === 'stop') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
+    if (verb === 'stop' || verb === 'restart') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
     c.action(action(async (names: string[], opts: { time?: string }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names, opts)));
   }
 
@@ -97,6 +98,29 @@ export function register(program: Command): void {
     .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
     .action(action(async (names: string[], opts: { stream: boolean; trunc: boolean; format?: string }, cmd: Command) =>
       (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream, noTrunc: !opts.trunc, ...(opts.format ? { format: opts.format } : {}) })));
+
+  program
+    .command('cp')
+    .description('copy files between a container and the host (CONTAINER:PATH; - is a tar stream on stdin/stdout)')
+    .argument('<src>', 'CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)')
+    .argument('<dest>', 'CONTAINER:DEST_PATH, a host path, or - (a tar on stdout)')
+    .option('-a, --archive', 'keep the files\' uid and gid')
+    .option('-L, --follow-link', 'follow a symlink given as the host source')
+    .option('-q, --quiet', 'no progress line (there is none unless stderr is a terminal)')
+    .action(action(async (src: string, dest: string, o: { archive?: boolean; followLink?: boolean; quiet?: boolean }, cmd: Command) =>
+      (await import('../verbs/cp.ts')).cp(await clientFor(cmd), src, dest, o)));
+
+  program
+    .command('commit')
+    .description('create a new image from a container\'s changes (prints its id)')
+    .argument('<container>')
+    .argument('[reference]', 'REPOSITORY[:TAG] (none: an untagged image)')
+    .option('-a, --author <author>', 'author (e.g. "Jane <jane@example.com>")')
+    .option('-c, --change <instruction>', 'a Dockerfile instruction to apply: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, … (repeatable)', collect, [])
+    .option('-m, --message <message>', 'commit message')
+    .option('-p, --pause [bool]', 'pause the container during the commit (default true; --pause=false)', 'true')
+    .action(action(async (container: string, reference: string | undefined, o: { author?: string; change: string[]; message?: string; pause: string | boolean }, cmd: Command) =>
+      (await verbs()).commit(await clientFor(cmd), container, reference, o)));
 
   program
     .command('top')

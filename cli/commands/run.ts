@@ -57,4 +57,6 @@ export function register(program: Command): void {
     .option('-d, --detach', 'run in the background and print the container id')
     .option('--detach-keys <keys>', 'the keys that detach from the container (default ctrl-p,ctrl-q)')
     .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, args, opts)));
+  containerFlags(program.command('create').description('create a new container without starting it (prints its id; `berth start` starts it)'))
+    .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).create(await clientFor(cmd), image, args, opts)));
 }

@@ -20,7 +20,6 @@ export interface BuildCliOptions {
 }
 
 export async function build(client: ApiClient, contextArg: string, o: BuildCliOptions): Promise<number> {
-  if (o.tag.length === 0) throw new InvalidArgumentError('name the image with -t NAME[:TAG]');
   const context = resolve(contextArg);
   if (!existsSync(context)) throw new InvalidArgumentError(`build context ${contextArg} does not exist`);
   const local = !/^(?:tcp:\/\/)?[^/]*:\d+$/.test(client.address);

@@ -58,12 +58,12 @@ export async function exec(client: ApiClient, name: string, args: string[], o: {
 }
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
-export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
+export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'restart' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
       if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
-      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...(verb === 'stop' && o.time !== undefined ? { t: o.time } : {}) } });
+      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...((verb === 'stop' || verb === 'restart') && o.time !== undefined ? { t: o.time } : {}) } });
       process.stdout.write(`${name}\n`);
     } catch (err) {
       failed++;
@@ -124,10 +124,28 @@ export async function stats(client: ApiClient, names: string[], o: { noStream?: 
   }
 }
 
+/** `commit`: prints the new image's id, as Docker's. */
+export async function commit(client: ApiClient, name: string, reference: string | undefined, o: { author?: string; change: string[]; message?: string; pause: string | boolean }): Promise<number> {
+  const pause = o.pause === true || o.pause === 'true' ? true : o.pause === 'false' ? false : undefined;
+  if (pause === undefined) throw new InvalidArgumentError(`--pause "${String(o.pause)}" must be true or false`);
+  const body = { ...(reference ? { reference } : {}), ...(o.author ? { author: o.author } : {}), ...(o.message ? { message: o.message } : {}), changes: o.change, pause };
+  process.stdout.write(`${(await client.json<{ id: string }>('POST', `/v1/containers/${encodeURIComponent(name)}/commit`, { body })).id}\n`);
+  return 0;
+}
+
 export async function top(client: ApiClient, name: string): Promise<number> {
   const { processes } = await client.json<{ processes: ProcessInfo[] }>('GET', `/v1/containers/${name}/top`);
   const t = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(Math.floor(s) % 60).padStart(2, '0')}`;
-  process.stdout.write(formatTable(['UID', 'PID', 'PPID', 'TIME', 'CMD'], processes.map((p) => [p.user, p.pid, p.ppid, t(p.cpuSeconds), p.cmd])));
+  // `ps -ef`'s columns, as docker top shows them: C is the CPU use over the process's life (%),
+  // STIME its start (HH:MM today, else "Mon DD").
+  const now = Date.now();
+  const c = (p: ProcessInfo) => (p.startedAt ? Math.floor((p.cpuSeconds * 100000) / Math.max(1, now - Date.parse(p.startedAt))) : 0);
+  const stime = (p: ProcessInfo) => {
+    if (!p.startedAt) return '-';
+    const d = new Date(p.startedAt);
+    return now - d.getTime() < 86_400_000 ? `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}` : d.toLocaleString('en-US', { month: 'short', day: '2-digit' }).replace(' ', '');
+  };
+  process.stdout.write(formatTable(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], processes.map((p) => [p.user, p.pid, p.ppid, c(p), stime(p), p.tty ?? '?', t(p.cpuSeconds), p.cmd])));
   return 0;
 }
 

@@ -50,13 +50,17 @@ async function showProgress(events: AsyncIterable<PullEvent & { status: string }
 export async function pull(client: ApiClient, ref: string, o: { quiet?: boolean }): Promise<number> {
   const res = await showProgress(client.stream('POST', '/v1/images/pull', { body: { ref } }), 'pull');
   const image = res.image as ImageSummary;
-  process.stdout.write(o.quiet ? `${image.digest}\n` : `Digest: ${image.digest}\nPulled ${image.ref}\n`);
+  // Docker's last lines: the digest, the status, the reference pulled.
+  process.stdout.write(o.quiet ? `${image.digest}\n` : `Digest: ${image.digest}\nStatus: Downloaded newer image for ${image.ref}\n${image.ref}\n`);
   return 0;
 }
 
 export async function push(client: ApiClient, ref: string, o: { quiet?: boolean }): Promise<number> {
   const res = await showProgress(client.stream('POST', '/v1/images/push', { body: { ref } }), 'push');
-  process.stdout.write(o.quiet ? `${res.digest}\n` : `Pushed ${ref}: digest ${res.digest}\n`);
+  // Docker's last line: "TAG: digest: sha256:… size: N".
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  const tag = last.includes('@') ? last.slice(last.indexOf('@') + 1) : last.includes(':') ? last.slice(last.indexOf(':') + 1) : 'latest';
+  process.stdout.write(o.quiet ? `${res.digest}\n` : `${tag}: digest: ${res.digest} size: ${res.size ?? 0}\n`);
   return 0;
 }
 
@@ -91,7 +95,7 @@ export async function images(client: ApiClient, o: ImagesOptions): Promise<numbe
   return 0;
 }
 
-/** Docker's image filters: dangling=true|false, reference=PATTERN, label=… (berth keeps no untagged images, so none is dangling). */
+/** Docker's image filters: dangling=true|false (untagged images, `<none>`), reference=PATTERN. */
 function imageFilter(list: string[]): (i: ImageSummary) => boolean {
   const tests = list.map((f) => {
     const [k, v = ''] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
@@ -118,7 +122,7 @@ export async function rmi(client: ApiClient, refs: string[], o: { force?: boolea
   for (const ref of refs) {
     try {
       const r = await client.json<{ untagged: string[] }>('DELETE', '/v1/images', { query: { ref, force: !!o.force } });
-      for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
+      for (const u of r.untagged) process.stdout.write(u.startsWith('sha256:') ? `Deleted: ${u}\n` : `Untagged: ${u}\n`);
     } catch (err) {
       process.stderr.write(`error: ${(err as Error).message}\n`);
       code = 1;
@@ -129,8 +133,9 @@ export async function rmi(client: ApiClient, refs: string[], o: { force?: boolea
 
 export async function prune(client: ApiClient, o: { all?: boolean } = {}): Promise<number> {
   const r = await client.json<{ blobs: number; bytes: number; layers: number; untagged: string[] }>('POST', '/v1/images/prune', { query: { all: !!o.all } });
-  for (const u of r.untagged) process.stdout.write(`untagged: ${u}\n`);
-  process.stdout.write(`Deleted ${r.blobs} blob${r.blobs === 1 ? '' : 's'} and ${r.layers} unpacked layer${r.layers === 1 ? '' : 's'}\nTotal reclaimed space: ${humanSize(r.bytes)}\n`);
+  // Docker's report: the tags taken away and the untagged images deleted, then the space.
+  if (r.untagged.length) process.stdout.write(`Deleted Images:\n${r.untagged.map((u) => (u.startsWith('sha256:') ? `deleted: ${u}` : `untagged: ${u}`)).join('\n')}\n\n`);
+  process.stdout.write(`Total reclaimed space: ${humanSize(r.bytes)}\n`);
   return 0;
 }
 

@@ -66,6 +66,15 @@ export async function run(client: ApiClient, image: string, args: string[], o: R
   }
 }
 
+/** `create`: the container made, not started (Docker's Created state); prints its id. */
+export async function create(client: ApiClient, image: string, args: string[], o: RunCliOptions): Promise<number> {
+  const { volumesToCreate, ...body } = await runRequest(image, args, o);
+  for (const v of volumesToCreate ?? []) await client.json('POST', '/v1/volumes', { body: v });
+  const { id } = await client.json<{ name: string; id: string }>('POST', '/v1/containers', { body, query: { start: 'false' } });
+  process.stdout.write(`${id}\n`);
+  return 0;
+}
+
 /**
  * Waits until the container has a process (or ended / failed before getting one): the daemon
  * answers when it has. A container that never started is removed when --rm asked for it.

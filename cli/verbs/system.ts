@@ -51,7 +51,7 @@ export async function systemPrune(client: ApiClient, o: { all?: boolean; force?:
   const gone = await removeStopped(client);
   const r = await client.json<{ bytes: number; untagged: string[] }>('POST', '/v1/images/prune', { query: { all: !!o.all } });
   if (gone.length) process.stdout.write(`Deleted Containers:\n${gone.join('\n')}\n\n`);
-  if (r.untagged.length) process.stdout.write(`Deleted Images:\n${r.untagged.map((u) => `untagged: ${u}`).join('\n')}\n\n`);
+  if (r.untagged.length) process.stdout.write(`Deleted Images:\n${r.untagged.map((u) => (u.startsWith('sha256:') ? `deleted: ${u}` : `untagged: ${u}`)).join('\n')}\n\n`);
   process.stdout.write(`Total reclaimed space: ${humanSize(r.bytes)}\n`);
   return 0;
 }

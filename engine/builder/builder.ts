@@ -106,7 +106,7 @@ export class Builder {
   }
 
   async build(o: BuildOptions, onProgress: (e: BuildEvent) => void = () => undefined): Promise<BuildResult> {
-    if (o.tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag (-t NAME[:TAG])');
+    // Without tags the image is kept untagged (dangling, `<none>`), as `docker build .` keeps it.
     await this.recover();
     const ctx = await BuildContext.open(o.context, this.#hashes);
     const { text, name } = await this.#readDockerfile(ctx.root, o.dockerfile);

@@ -191,10 +191,29 @@ export class ContentStore {
    */
   setRef(ref: string, desc: Descriptor): Promise<void> {
     return this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((d) => imageNameOf(d) !== ref);
+      // A tag given to an untagged (dangling) image takes the place of its unnamed entry.
+      index.manifests = index.manifests.filter((d) => imageNameOf(d) !== ref && (imageNameOf(d) !== undefined || d.digest !== desc.digest));
       const { [REF_NAME_ANNOTATION]: _r, [IMAGE_NAME_ANNOTATION]: _i, ...others } = desc.annotations ?? {};
       index.manifests.push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...others, ...nameAnnotations(ref) } });
     });
+  }
+
+  /** Keeps a manifest that no reference names (Docker's dangling image: `<none>`), unless one already does. */
+  addUnnamed(desc: Descriptor): Promise<void> {
+    return this.updateIndex((index) => {
+      if (index.manifests.some((d) => d.digest === desc.digest)) return;
+      index.manifests.push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size });
+    });
+  }
+
+  /** Drops the unnamed entry of a manifest (a dangling image removed); true when there was one. */
+  removeUnnamed(digest: string): Promise<boolean> {
+    let removed = false;
+    return this.updateIndex((index) => {
+      const before = index.manifests.length;
+      index.manifests = index.manifests.filter((d) => imageNameOf(d) !== undefined || d.digest !== digest);
+      removed = index.manifests.length < before;
+    }).then(() => removed);
   }
 
   removeRef(ref: string): Promise<boolean> {

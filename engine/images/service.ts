@@ -103,11 +103,11 @@ export class ImageService {
     };
   }
 
-  /** Every tagged image. */
-  async list(): Promise<ImageRecord[]> {
+  /** Every tagged image; with dangling, also the untagged ones (ref ""), as `docker images` lists them. */
+  async list(o: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
     const out: ImageRecord[] = [];
     for (const d of this.content.index().manifests) {
-      if (!imageNameOf(d)) continue;
+      if (!imageNameOf(d) && !(o.dangling && MANIFEST_TYPES.includes(d.mediaType))) continue;
       out.push(await this.#record(d));
     }
     return out;
@@ -330,10 +330,12 @@ export class ImageService {
     const byId = /^(sha256:)?[a-f0-9]{12,64}$/.test(refOrId);
     const refs = byId ? (await this.list()).filter((r) => r.digest === rec.digest).map((r) => r.ref) : [rec.ref];
     for (const r of refs) await this.content.removeRef(r);
+    // An untagged image named by its id: its unnamed entry goes (its content at the next prune).
+    if (byId && (await this.content.removeUnnamed(rec.digest))) refs.push(rec.id);
     return refs;
   }
 
-  /** Stores a new image (the builder's result) and tags it. */
+  /** Stores a new image (the builder's or commit's result) and tags it; without refs it is kept untagged (dangling). */
   async commit(o: { config: ImageConfig; layers: Descriptor[]; refs: string[]; configBytes?: Buffer }): Promise<ImageRecord> {
     for (const l of o.layers) if (!this.content.has(l.digest)) throw new NotFoundError(`layer ${l.digest} is not in the content store`);
     // The config's own bytes when given (a loaded image keeps its id), else its JSON.
@@ -347,6 +349,7 @@ export class ImageService {
     const body = Buffer.from(JSON.stringify(manifest));
     const m = await this.content.put(body);
     for (const r of o.refs) await this.content.setRef(formatReference(parseReference(r)), { mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size });
+    if (o.refs.length === 0) await this.content.addUnnamed({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size });
     return this.#record({ mediaType: MediaTypes.ociManifest, digest: m.digest, size: m.size, annotations: o.refs[0] ? nameAnnotations(formatReference(parseReference(o.refs[0]))) : {} });
   }
 

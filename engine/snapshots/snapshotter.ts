@@ -100,6 +100,11 @@ export class Snapshotter {
     return p;
   }
 
+  /** The container's writable (upper) directory: what `commit` turns into a layer. */
+  upperDir(key: string): string {
+    return this.#paths(key).upper;
+  }
+
   #paths(key: string) {
     if (!KEY.test(key)) throw new InvalidArgumentError(`snapshot key "${key}" must match ${KEY}`);
     const d = join(this.root, 'containers', key);

@@ -46,7 +46,6 @@ export default function routes(ctx: DaemonContext): Route[] {
         if (!images) throw new UnavailableError('this daemon has no builder (it runs without a container runtime); start it with --runtime runc or native');
         const q = req.query;
         const tags = q.getAll('t');
-        if (tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag: ?t=NAME[:TAG]');
         const network = q.get('network') ?? 'default';
         if (!['default', 'none', 'host'].includes(network)) throw new InvalidArgumentError(`network "${network}" must be default, none or host`);
         const local = q.get('context');

@@ -1,10 +1,11 @@
 // berth's REST routes on containers: ps, inspect, run, stop, start, pause, unpause, kill, rm, wait,
-// logs, exec, stats, top. Each one translates HTTP to a call of the container service
+// logs, exec, stats, top, and cp's stat and archive. Each one translates HTTP to a call of the container service
 // (server/services/containers.ts) and its answer back; no decision is made here.
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import type { ContainerService } from '../services/containers.ts';
+import type { CommitOptions } from '../services/commit.ts';
 
 function service(ctx: DaemonContext): ContainerService {
   if (!ctx.containers) {
@@ -22,6 +23,19 @@ function tailParam(q: URLSearchParams): number | undefined {
   return Number(tail);
 }
 
+function pathParam(q: URLSearchParams): string {
+  const path = q.get('path');
+  if (!path) throw new InvalidArgumentError('a path in the container is needed (?path=/etc/hosts)');
+  return path;
+}
+
+function commitBody(body: unknown): CommitOptions {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof b[k] === 'string' && b[k] ? { [k]: b[k] as string } : {});
+  if (b.changes !== undefined && !(Array.isArray(b.changes) && b.changes.every((c) => typeof c === 'string'))) throw new InvalidArgumentError('commit: body.changes must be a list of strings');
+  return { ...str('reference'), ...str('message'), ...str('author'), ...(b.changes ? { changes: b.changes as string[] } : {}), ...(b.pause === false ? { pause: false } : {}) };
+}
+
 function execBody(body: unknown): { args: string[]; env?: string[]; user?: string; cwd?: string } {
   const b = (body ?? {}) as { args?: unknown; env?: unknown; user?: unknown; cwd?: unknown };
   if (!Array.isArray(b.args) || b.args.length === 0 || !b.args.every((a) => typeof a === 'string')) {
@@ -36,16 +50,16 @@ function execBody(body: unknown): { args: string[]; env?: string[]; user?: strin
 }
 
 /** A POST /v1/containers/:name/<verb> that answers with the phase the container settled in. */
-function lifecycle(ctx: DaemonContext, verb: 'stop' | 'start' | 'pause' | 'unpause'): Route {
+function lifecycle(ctx: DaemonContext, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'restart'): Route {
   return {
     method: 'POST',
     path: `/v1/containers/:name/${verb}`,
     handler: async (req: ApiRequest) => {
       const name = req.params.name!;
       const t = req.query.get('t');
-      if (verb === 'stop' && t !== null) {
-        if (!/^\d+$/.test(t)) throw new InvalidArgumentError(`stop -t "${t}" must be a whole number of seconds`);
-        return json({ name, phase: await service(ctx).stop(name, req.signal, { timeoutSeconds: Number(t) }) });
+      if ((verb === 'stop' || verb === 'restart') && t !== null) {
+        if (!/^\d+$/.test(t)) throw new InvalidArgumentError(`${verb} -t "${t}" must be a whole number of seconds`);
+        return json({ name, phase: await service(ctx)[verb](name, req.signal, { timeoutSeconds: Number(t) }) });
       }
       return json({ name, phase: await service(ctx)[verb](name, req.signal) });
     },
@@ -64,12 +78,14 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/v1/containers',
-      handler: async (req) => json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }), 201),
+      handler: async (req) =>
+        json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }, { start: req.query.get('start') !== 'false', signal: req.signal }), 201),
     },
     lifecycle(ctx, 'stop'),
     lifecycle(ctx, 'start'),
     lifecycle(ctx, 'pause'),
     lifecycle(ctx, 'unpause'),
+    lifecycle(ctx, 'restart'),
     {
       method: 'POST',
       path: '/v1/containers/:name/kill',
@@ -110,6 +126,32 @@ export default function routes(ctx: DaemonContext): Route[] {
         if (!queryFlag(req.query, 'stream')) return json(await containers.stats(name));
         await containers.stats(name); // a container that is not running is an error before the stream starts
         return { ndjson: containers.statsStream(name, req.signal) };
+      },
+    },
+    { method: 'GET', path: '/v1/containers/:name/stat', handler: async (req) => json(await service(ctx).statPath(req.params.name!, pathParam(req.query))) },
+    {
+      method: 'GET',
+      path: '/v1/containers/:name/archive',
+      handler: async (req) => {
+        const { stat, tar } = await service(ctx).getArchive(req.params.name!, pathParam(req.query));
+        return { contentType: 'application/x-tar', headers: { 'x-berth-path-stat': Buffer.from(JSON.stringify(stat)).toString('base64') }, body: tar };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/containers/:name/archive',
+      rawBody: true,
+      handler: async (req) => {
+        await service(ctx).putArchive(req.params.name!, pathParam(req.query), req.raw, { keepOwner: queryFlag(req.query, 'copyUIDGID') });
+        return json({ name: req.params.name });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/containers/:name/commit',
+      handler: async (req) => {
+        if (!ctx.images || !ctx.engine) throw new UnavailableError('this daemon has no image store; start it with a container runtime');
+        return json(await ctx.images.commit({ containers: service(ctx), engine: ctx.engine }, req.params.name!, commitBody(req.body)), 201);
       },
     },
     { method: 'GET', path: '/v1/containers/:name/top', handler: async (req) => json({ processes: await service(ctx).top(req.params.name!) }) },

@@ -45,7 +45,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     { method: 'GET', path: '/v1/images/json', handler: async (req) => json(await service(ctx).dockerInspect(param(req.query))) },
     { method: 'GET', path: '/v1/images/history', handler: async (req) => json({ items: await service(ctx).history(param(req.query)) }) },
     transfer(ctx, 'pull', (images, ref, on) => images.pull(ref, on), (image) => ({ status: 'done', image })),
-    transfer(ctx, 'push', (images, ref, on) => images.push(ref, on), (digest) => ({ status: 'done', digest })),
+    transfer(ctx, 'push', (images, ref, on) => images.push(ref, on), (pushed) => ({ status: 'done', ...pushed })),
     {
       method: 'POST',
       path: '/v1/images/tag',

@@ -3,6 +3,7 @@
 // lifecycle, as typed status) and the engine (the running process). Routes only translate HTTP to
 // these calls, so two APIs cannot drift apart.
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { isAbsolute } from 'node:path';
 import type {
   ContainerDetail,
@@ -12,6 +13,7 @@ import type {
   ContainerSummary,
   ExecOutput,
   LogEntry,
+  PathStat,
   ProcessInfo,
   WaitResult,
 } from '../../specs/api/containers.ts';
@@ -25,6 +27,7 @@ import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, Contain
 import { followUntilExit } from './logs.ts';
 import { resolveContainer } from './lookup.ts';
 import type { DockerContainer } from '../../specs/api/docker.ts';
+import { HOLD_START } from '../../specs/api/containers.ts';
 import { dockerContainer, dockerStateOf } from '../../specs/docker/inspect.ts';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
@@ -87,8 +90,12 @@ export class ContainerService {
     return dockerContainer({ object: d, status: d.status, runtime: d.runtime, ...(image ? { image: { id: image.id, config: image.config.config ?? {} } } : {}) });
   }
 
-  /** `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random name. */
-  async create(req: RunRequest): Promise<{ name: string }> {
+  /**
+   * `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random
+   * name. With start false (`create`), it is annotated to wait for `start`, and the answer comes once
+   * the container is made (its image pulled), with its id.
+   */
+  async create(req: RunRequest, o: { start?: boolean; signal?: AbortSignal } = {}): Promise<{ name: string; id?: string }> {
     const name = req.name ?? `run-${randomBytes(4).toString('hex')}`;
     if (this.#store.get('Container', name)) {
       throw new FailedPreconditionError(`a container named "${name}" already exists; remove it (\`berth rm -f ${name}\`) or choose another --name`);
@@ -96,7 +103,7 @@ export class ContainerService {
     const parsed = ContainerObject.safeParse({
       apiVersion: API_VERSION,
       kind: 'Container',
-      metadata: { name, labels: { 'berth.dev/run': 'true', ...(req.labels ?? {}) } },
+      metadata: { name, labels: { 'berth.dev/run': 'true', ...(req.labels ?? {}) }, ...(o.start === false ? { annotations: { [HOLD_START]: 'manual' } } : {}) },
       spec: this.#dockerImage(req.spec),
     });
     if (!parsed.success) {
@@ -110,7 +117,14 @@ export class ContainerService {
     }
     await this.#preflight?.(name, parsed.data.spec);
     this.#store.put(parsed.data, 'cli:run');
-    return { name };
+    if (o.start !== false) return { name };
+    const s = await this.#lifecycles.waitFor(
+      name,
+      (v) => v !== undefined && (v.phase === 'Created' || v.phase === 'Failed' || IMAGE_FAILURES.has(('waiting' in v.state && v.state.waiting.reason) || '')),
+      o.signal,
+    );
+    if (!s?.containerID || s.phase !== 'Created') throw new FailedPreconditionError(`container "${name}" could not be created: ${s?.message ?? s?.reason ?? 'see `berth describe container ' + name + '`'}`);
+    return { name, id: s.containerID };
   }
 
   /** Stops the container and keeps it stopped (the reconcile loop knows it was the user). */
@@ -123,9 +137,22 @@ export class ContainerService {
 
   async start(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
     name = this.resolve(name);
-    this.#get(name);
+    const r = this.#get(name);
+    // A `create`d container: from now on it starts as any other (a recreate after a change too).
+    if (r.metadata.annotations?.[HOLD_START]) {
+      const { [HOLD_START]: _, ...annotations } = r.metadata.annotations;
+      this.#store.put({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name, ...(r.metadata.labels ? { labels: r.metadata.labels } : {}), annotations }, spec: r.spec } as Parameters<Store['put']>[0], r.metadata.source ?? 'cli:run');
+    }
     this.#lifecycles.send(name, { type: 'USER_START' });
     return this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
+  }
+
+  /** `restart`: a stop (with this stop's grace period, `-t`), then a start. */
+  async restart(name: string, signal?: AbortSignal, o: { timeoutSeconds?: number } = {}): Promise<ContainerPhase> {
+    name = this.resolve(name);
+    const phase = this.#status(this.#get(name)).phase;
+    if (phase === 'Running' || phase === 'Paused' || phase === 'BackOff') await this.stop(name, signal, o);
+    return this.start(name, signal);
   }
 
   async pause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
@@ -230,6 +257,26 @@ export class ContainerService {
   async top(name: string): Promise<ProcessInfo[]> {
     name = this.resolve(name);
     return this.#engine.top(this.#runningID(name));
+  }
+
+  /** `cp`: a path in the container (running, paused, created or stopped), resolved inside its root. */
+  async statPath(name: string, path: string): Promise<PathStat> {
+    return this.#engine.statPath(this.engineID(name), path);
+  }
+
+  /** `cp CONTAINER:PATH -`: the path as a tar stream, with its stat (Docker's GET /archive). */
+  async getArchive(name: string, path: string): Promise<{ stat: PathStat; tar: Readable; done: Promise<void> }> {
+    return this.#engine.archivePath(this.engineID(name), path);
+  }
+
+  /** `cp - CONTAINER:DIR`: a tar stream extracted into the directory DIR (Docker's PUT /archive). */
+  async putArchive(name: string, dir: string, tar: Readable, o: { keepOwner?: boolean } = {}): Promise<void> {
+    return this.#engine.extractArchive(this.engineID(name), dir, tar, o);
+  }
+
+  /** The engine's id of a container (any state once created), or NotFound / FailedPrecondition saying why there is none. */
+  engineID(name: string): string {
+    return this.#anyID(this.resolve(name));
   }
 
   /**

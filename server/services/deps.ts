@@ -1,7 +1,7 @@
 // What the services need from the layers below, narrowed to the verbs they call: the controllers'
 // typed view of each Container's lifecycle, and the engine's verbs on running containers.
 import type { UserEvent } from '../../controllers/container-types.ts';
-import type { ContainerEngine, EngineContainer } from '../../engine/engine.ts';
+import type { ContainerEngine, ContainerFilesEngine, EngineContainer } from '../../engine/engine.ts';
 import type { ContainerStatus } from '../../specs/api/containers.ts';
 import type { ContainerSpec } from '../../specs/schema.ts';
 import type { ImageConfigView } from '../../specs/docker/inspect.ts';
@@ -23,7 +23,7 @@ export interface ImageConfigs {
   inspect(ref: string): Promise<{ id: string; config: { config?: ImageConfigView } }>;
 }
 
-export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'>;
+export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'> & ContainerFilesEngine;
 
 /** The volume service as `rm -v` needs it. */
 export interface AnonymousVolumes {

@@ -3,7 +3,9 @@
 // over the engine's image store, the builder and the engine's containers (whose images stay).
 import type { Readable } from 'node:stream';
 import type { Builder, BuildOptions } from '../../engine/builder/builder.ts';
-import type { ContainerEngine } from '../../engine/engine.ts';
+import type { ContainerEngine, ContainerFilesEngine } from '../../engine/engine.ts';
+import { commitContainer, type CommitOptions } from './commit.ts';
+import type { ContainerService } from './containers.ts';
 import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/archive.ts';
 import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService as ImageStore } from '../../engine/images/service.ts';
@@ -45,9 +47,9 @@ export class ImageService {
     this.#store.configure({ ...(o.maxConcurrentDownloads ? { concurrency: o.maxConcurrentDownloads } : {}), ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}) });
   }
 
-  /** Every tag, and the size of their layers counted once. */
+  /** Every tag and every untagged (dangling) image, and the size of their layers counted once. */
   async list(): Promise<{ items: ImageSummary[]; totalSize: number }> {
-    const all = await this.#store.list();
+    const all = await this.#store.list({ dangling: true });
     const unique = new Map<string, number>();
     for (const r of all) for (const l of r.layers) unique.set(l.digest, l.size);
     return { items: all.map(summary), totalSize: [...unique.values()].reduce((a, b) => a + b, 0) };
@@ -62,7 +64,7 @@ export class ImageService {
   async dockerInspect(ref: string): Promise<DockerImage> {
     const r = await this.#store.mustResolve(ref);
     const tags = (await this.#store.list()).filter((t) => t.digest === r.digest);
-    const names = tags.map((t) => parseReference(t.ref));
+    const names = tags.filter((t) => t.ref).map((t) => parseReference(t.ref));
     const repoTags = names.filter((n) => n.tag).map((n) => `${familiarName(n)}:${n.tag}`);
     const repoDigests = r.repoDigest ? [...new Set(names.map((n) => `${familiarName(n)}@${r.repoDigest}`))] : [];
     return dockerImage({ id: r.id, repoTags, repoDigests, config: r.config, size: r.size });
@@ -83,7 +85,7 @@ export class ImageService {
       tags: [] as string[],
     }));
     out.reverse();
-    if (out[0]) Object.assign(out[0], { id: r.id, tags: [`${familiarName(parseReference(r.ref))}:${parseReference(r.ref).tag ?? 'latest'}`] });
+    if (out[0]) Object.assign(out[0], { id: r.id, tags: r.ref ? [`${familiarName(parseReference(r.ref))}:${parseReference(r.ref).tag ?? 'latest'}`] : [] });
     return out;
   }
 
@@ -91,9 +93,10 @@ export class ImageService {
     return summary(await this.#store.pull(ref, onProgress, { unpack: true }));
   }
 
-  /** Pushes the image; resolves with the manifest digest the registry holds. */
-  push(ref: string, onProgress: (e: PullEvent) => void): Promise<string> {
-    return this.#store.push(ref, onProgress);
+  /** Pushes the image; resolves with the manifest digest the registry holds and the manifest's size (Docker's last push line). */
+  async push(ref: string, onProgress: (e: PullEvent) => void): Promise<{ digest: string; size: number }> {
+    const digest = await this.#store.push(ref, onProgress);
+    return { digest, size: (await this.#store.content.size(digest)) ?? 0 };
   }
 
   async tag(source: string, target: string): Promise<ImageSummary> {
@@ -124,9 +127,14 @@ export class ImageService {
       if (c.imageDigest) used.add(c.imageDigest);
       for (const id of r?.chainIds ?? []) keep.add(id);
     }
-    // -a (Docker's `image prune -a`): every image no container uses goes, tags and all.
+    // Dangling (untagged) images no container uses go; with -a (Docker's `image prune -a`) every
+    // image no container uses, tags and all.
     const untagged: string[] = [];
-    if (o.all) for (const r of await this.#store.list()) if (!used.has(r.digest)) untagged.push(...(await this.#store.untag(r.ref)));
+    for (const r of await this.#store.list({ dangling: true })) {
+      if (used.has(r.digest)) continue;
+      if (!r.ref) untagged.push(...(await this.#store.untag(r.id)));
+      else if (o.all) untagged.push(...(await this.#store.untag(r.ref)));
+    }
     return { ...(await this.#store.prune({ keepChainIds: keep })), untagged };
   }
 
@@ -137,6 +145,11 @@ export class ImageService {
 
   load(archive: Readable): ReturnType<typeof loadImages> {
     return loadImages(this.#store, archive);
+  }
+
+  /** `commit`: a container's writable layer as a new image (server/services/commit.ts); its id. */
+  commit(from: { containers: ContainerService; engine: Pick<ContainerFilesEngine, 'diffLayer'> }, name: string, o: CommitOptions): Promise<{ id: string }> {
+    return commitContainer({ ...from, images: this.#store }, name, o);
   }
 
   /** A Dockerfile build, its progress pushed as it happens. */
@@ -156,11 +169,11 @@ export class ImageService {
 }
 
 function summary(r: ImageRecord): ImageSummary {
-  const ref = parseReference(r.ref);
+  const ref = r.ref ? parseReference(r.ref) : undefined;
   return {
     ref: r.ref,
-    repository: familiarName(ref),
-    tag: ref.tag ?? '<none>',
+    repository: ref ? familiarName(ref) : '<none>',
+    tag: ref?.tag ?? '<none>',
     digest: r.digest,
     id: r.id,
     size: r.size,

@@ -8,6 +8,8 @@ export type ContainerPhase =
   | 'Pending'
   | 'WaitingForImage'
   | 'Creating'
+  /** Made but not started (`berth create`): waits for `berth start`. */
+  | 'Created'
   | 'Running'
   | 'Paused'
   | 'Exited'
@@ -239,4 +241,24 @@ export interface ProcessInfo {
   cpuSeconds: number;
   /** Command line. */
   cmd: string;
+  /** When it started (RFC 3339). */
+  startedAt?: string;
+  /** Its terminal ("pts/0"), or "?" for none, as ps shows it. */
+  tty?: string;
 }
+
+/** A path in a container as `cp` sees it (Docker's X-Docker-Container-Path-Stat): lstat's answer. */
+export interface PathStat {
+  /** The base name. */
+  name: string;
+  size: number;
+  /** st_mode: file type and permission bits. */
+  mode: number;
+  /** RFC 3339. */
+  mtime: string;
+  /** A symlink's target, else "". */
+  linkTarget: string;
+}
+
+/** `berth create`'s annotation (value "manual"): the container is made, and started only by `berth start`. */
+export const HOLD_START = 'berth.dev/start';

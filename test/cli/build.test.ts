@@ -69,9 +69,17 @@ describe('berth build (CLI → API → builder)', () => {
     assert.match(r.stderr, /error: Failing\.Dockerfile:4:1: RUN .*: the command returned a non-zero code: 42/);
   });
 
+  it('without -t the image is kept untagged (<none>), as Docker keeps it', async () => {
+    const untagged = await run(['build', ctx]);
+    assert.equal(untagged.code, 0, untagged.stderr);
+    const id = /^Successfully built ([0-9a-f]{12})$/m.exec(untagged.stdout)?.[1];
+    assert.ok(id, untagged.stdout);
+    assert.doesNotMatch(untagged.stdout, /Successfully tagged/);
+    assert.match((await run(['images', '-f', 'dangling=true'])).stdout, new RegExp(`^<none>\\s+<none>\\s+${id}\\s`, 'm'));
+    assert.match((await run(['build', '-q', ctx])).stdout, new RegExp(`^sha256:${id}[0-9a-f]{52}\n$`));
+  });
+
   it('bad input is refused with a clear message', async () => {
-    const noTag = await run(['build', ctx]);
-    assert.match(noTag.stderr, /-t NAME\[:TAG\]/);
     const bad = await run(['build', '-t', 'x:1', join(tmp.path, 'nope')]);
     assert.match(bad.stderr, /does not exist/);
   });

@@ -70,7 +70,7 @@ describe('container verbs (CLI → API → controllers)', () => {
     assert.equal((await run(['logs', '--since', '2026-01-01T00:00:02Z', 'web'])).stdout, 'line 2\nline 3\n');
     assert.equal((await run(['logs', '--until', '2026-01-01T00:00:02Z', '--details', 'web'])).stdout, 'line 1\n');
     assert.match((await run(['logs', '--since', 'yesterday-ish', 'web'])).stderr, /--since "yesterday-ish" is not a time/);
-    assert.match((await run(['top', 'web'])).stdout, /^UID\s+PID\s+PPID\s+TIME\s+CMD\nroot\s+\d+\s+1\s+00:00:00\s+sleep 1000\n$/);
+    assert.match((await run(['top', 'web'])).stdout, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD\nroot\s+\d+\s+1\s+0\s+-\s+\?\s+00:00:00\s+sleep 1000\n$/);
     // Docker's shape, and Go templates on it; an id prefix names the container too.
     const [info] = JSON.parse((await run(['inspect', 'web'])).stdout);
     assert.deepEqual([info.Id, info.Name, info.State.Status, info.State.Running, info.HostConfig.Memory], [id, '/web', 'running', true, 64 * 1024 * 1024]);

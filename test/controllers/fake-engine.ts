@@ -1,10 +1,10 @@
 // An in-memory engine for the pure unit tests of the controllers' decisions and timing (driven by a
 // SimulatedClock): records every call, lets the test end a container's process, and can be told to
 // fail a verb. The real engine is exercised by the end-to-end tests.
-import type { ContainerEngine, ContainerStreams, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy } from '../../engine/engine.ts';
+import type { ContainerEngine, ContainerFilesEngine, ContainerStreams, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy } from '../../engine/engine.ts';
 import { runProbeCheck } from '../../engine/probes.ts';
 import type { ExecOptions, ExecResult, LogOptions } from '../../engine/runtime/runtime.ts';
-import { FailedPreconditionError, NotFoundError } from '../../specs/errdefs.ts';
+import { FailedPreconditionError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import type { Clock } from '../../controllers/clock.ts';
 import type { ContainerStats, ExitInfo, LogEntry, ProcessInfo } from '../../specs/api/containers.ts';
 
@@ -13,7 +13,7 @@ interface Fake extends EngineContainer {
   starts: number;
 }
 
-export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngine {
+export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngine, ContainerFilesEngine {
   readonly containers = new Map<string, Fake>();
   readonly specs = new Map<string, CreateRequest['spec']>();
   readonly images = new Map<string, ImageHandle>();
@@ -212,6 +212,14 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
     const c = this.get(id);
     return c.status === 'running' ? [{ pid: c.pid, ppid: 1, user: 'root', cpuSeconds: 0, cmd: 'sleep 1000' }] : [];
   }
+
+  // A fake has no files: `cp` and `commit` are tested against the real engine (test/e2e).
+  async statPath(): Promise<never> {
+    throw new UnavailableError('the fake engine has no container files');
+  }
+  archivePath = this.statPath;
+  extractArchive = this.statPath;
+  diffLayer = this.statPath;
 }
 
 /** Lets pending promise callbacks run (engine calls resolve in microtasks). */

@@ -91,7 +91,7 @@ describe('berth daemon --config-file: info, mirrors, SIGHUP reload', () => {
     const r = await berth(['pull', 'busybox'], { socket });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`pulling through mirror http://${mirrorA.host}`));
-    assert.equal(r.stdout, `Digest: ${skopeoDigest(`${mirrorA.host}/library/busybox:latest`)}\nPulled docker.io/library/busybox:latest\n`);
+    assert.equal(r.stdout, `Digest: ${skopeoDigest(`${mirrorA.host}/library/busybox:latest`)}\nStatus: Downloaded newer image for docker.io/library/busybox:latest\ndocker.io/library/busybox:latest\n`);
     const images = await berth(['images'], { socket });
     assert.match(images.stdout, /^busybox\s+latest\s/m);
   });
