@@ -1,6 +1,7 @@
-// The `berth` command. Start-up is kept cheap: `--version` answers before anything else loads;
-// otherwise only commander and the command modules' register() functions load here, and each
-// action imports its work lazily.
+// The `berth` command, bundled into dist/cli.cjs (bin/cli-bundle.cjs). bin/berth answers
+// `--version` itself; here only commander and the command modules' register() functions load, and
+// each action imports its work lazily (in the bundle, a lazy import is a module not evaluated until
+// the verb needs it).
 import type { Command } from 'commander';
 import { berthVersion as version } from '../specs/version.ts';
 
@@ -18,11 +19,13 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-  // The same answer commander would give, without loading it and every command module.
-  process.stdout.write(`${version()}\n`);
-} else {
+async function main(args: string[]): Promise<void> {
   const { rewriteGroups } = await import('./groups.ts');
   await (await buildProgram()).parseAsync([...process.argv.slice(0, 2), ...rewriteGroups(args)]);
 }
+
+// No top-level await: the bundle is a CommonJS script (V8's code cache takes only scripts).
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
