@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { dockerRunRequest, type DockerRunOptions } from '../../specs/docker/run.ts';
-import type { ContainerDetail, LogEntry, WaitResult } from '../../specs/api/containers.ts';
+import type { LogEntry, RunEvent } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 
 export interface RunCliOptions extends Omit<DockerRunOptions, 'envFiles'> {
@@ -32,42 +32,22 @@ export async function run(client: ApiClient, image: string, args: string[], o: R
   const { volumesToCreate, ...body } = await runRequest(image, args, o);
   // `--mount type=volume,…,volume-opt=…`: the volume is made with those options first (Docker's way).
   for (const v of volumesToCreate ?? []) await client.json('POST', '/v1/volumes', { body: v });
-  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body });
-  if (o.detach) {
-    process.stdout.write(`${(await waitStarted(client, name, o.rm)).id}\n`);
-    return 0;
-  }
-  // The exit is waited for from the start: with --rm the daemon removes the container once it has
-  // exited, so asking afterwards could find nothing.
-  const ac = new AbortController();
-  const exited = client.json<WaitResult>('GET', `/v1/containers/${name}/wait`, { signal: ac.signal });
-  exited.catch(() => undefined);
-  const onSignal = () => void client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined);
+  // One request: the daemon creates the container, answers once it started, streams its output and
+  // ends with its exit code — after removing it for --rm in the foreground (with -d the spec says so).
+  let name: string | undefined;
+  const onSignal = () => void (name && client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined));
   process.on('SIGINT', onSignal);
   try {
-    await waitStarted(client, name, o.rm);
-    for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: true } })) printLog(e, false);
-    return (await exited).exitCode ?? 125;
+    for await (const e of client.stream<RunEvent>('POST', '/v1/containers/run', { body, query: { detach: o.detach, rm: o.rm && !o.detach } })) {
+      if (e.type === 'started') {
+        name = e.name;
+        if (o.detach) process.stdout.write(`${e.id}\n`);
+      } else if (e.type === 'log') printLog(e, false);
+      else if (e.type === 'exit') return e.exitCode ?? 125;
+    }
+    if (o.detach) return 0;
+    throw new UnavailableError(`the daemon ended \`run\` of container "${name ?? body.name ?? '?'}" before its exit code: see \`berth describe container ${name ?? body.name ?? ''}\``);
   } finally {
-    ac.abort();
     process.off('SIGINT', onSignal);
-    // --rm in the foreground: removed once its output and exit code are read (with -d the daemon does it).
-    // --rm takes the container's anonymous volumes with it, as Docker's does.
-    if (o.rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true, volumes: true } }).catch(() => undefined);
   }
-}
-
-/**
- * Waits until the container has a process (or ended / failed before getting one): the daemon
- * answers when it has. A container that never started is removed when --rm asked for it.
- */
-export async function waitStarted(client: ApiClient, name: string, rm?: boolean): Promise<{ id: string }> {
-  const r = await client.json<WaitResult>('GET', `/v1/containers/${name}/wait`, { query: { condition: 'started' } });
-  if (r.phase === 'Failed' || r.phase === 'Removed' || !r.id) {
-    const c = await client.json<ContainerDetail>('GET', `/v1/containers/${name}`).catch(() => undefined);
-    const st = c?.status ?? {};
-    if (rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true } }).catch(() => undefined);
-    throw new UnavailableError(`container "${name}" failed to start: ${st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
-  }
-  return { id: r.id };
 }
