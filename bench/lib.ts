@@ -1,5 +1,5 @@
 // Shared helpers for benchmarks: timing, medians, interleaving and the final comparison line.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export function median(xs: number[]): number {
@@ -49,4 +49,13 @@ export function rssKiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** The benches in bench/ (every module but the shared ones), sorted. */
+export function benchNames(dir: string): string[] {
+  const shared = ['run', 'lib', 'fleet', 'plot', 'dockerd'];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !shared.includes(f.slice(0, -3)))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
