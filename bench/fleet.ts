@@ -100,7 +100,8 @@ export async function startFleet(prefix: string): Promise<Fleet> {
     tmp,
     image,
     dockerd,
-    composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}` },
+    // compose's 60 s HTTP timeout is too short for hundreds of containers on a loaded host.
+    composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '900' },
     berth: { pid: daemon.pid!, socket, env, client, metricsUrl: `http://${metricsAddr}/metrics`, root },
     running: () => count(false),
     all: () => count(true),

@@ -67,12 +67,13 @@ export default async function bench(args: string[]): Promise<void> {
           `RSS berth ${row.berthRssMiB.toFixed(1)} MiB, dockerd+containerd ${row.dockerRssMiB.toFixed(1)} MiB; monitor ${row.monitorRssKiB.toFixed(0)} KiB each (${monitors.length}); ` +
           `/metrics ${row.metricsMs.toFixed(1)} ms, docker stats ${statsMs.toFixed(0)} ms`,
       );
+      // Written after every N, so that a run cut short still leaves its figures and plot.
+      writeFileSync(join(HERE, 'scale.json'), JSON.stringify({ idleRssMiB: { berth: idle.berth / 1024, docker: idle.docker / 1024 }, rows }, null, 2) + '\n');
+      await writeScalePlot(rows, join(HERE, 'scale.svg'));
       await run('docker-compose', ['-p', 'scale', '-f', compose, 'down', '-t', '0'], { env: composeEnv, maxBuffer: 1 << 26 });
       await run(process.execPath, [BERTH, 'delete', '-f', manifests], { env });
       await until('all removed', async () => (await fleet.all()) === 0);
     }
-    writeFileSync(join(HERE, 'scale.json'), JSON.stringify({ idleRssMiB: { berth: idle.berth / 1024, docker: idle.docker / 1024 }, rows }, null, 2) + '\n');
-    await writeScalePlot(rows, join(HERE, 'scale.svg'));
     const first = rows[0]!;
     const last = rows[rows.length - 1]!;
     const perContainer = (a: number, b: number) => ((b - a) * 1024) / (last.n - first.n);

@@ -12,11 +12,10 @@ const path = require('node:path');
 
 const repo = path.join(__dirname, '..');
 const BUNDLE = path.join(repo, 'dist', 'cli.cjs');
-const INPUTS = `${BUNDLE}.inputs.json`;
 const CACHE = `${BUNDLE}.v8cache`;
 
-/** Builds dist/cli.cjs; returns its text. `write: false` builds in memory (a read-only checkout). */
-function build({ write = true } = {}) {
+/** Builds dist/cli.cjs (or `outfile`); returns its text. `write: false` builds in memory (a read-only checkout). */
+function build({ write = true, outfile = BUNDLE } = {}) {
   const esbuild = require('esbuild');
   const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
   const bundled = new Set(['commander']);
@@ -36,18 +35,18 @@ function build({ write = true } = {}) {
     // specs/version.ts finds package.json next to the code: dist/ is one level down, as specs/ is.
     define: { 'import.meta.url': '__berthBundleUrl' },
     banner: { js: "var __berthBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    outfile: BUNDLE,
+    outfile,
     metafile: true,
     write: false,
     logLevel: 'warning',
   });
   const text = result.outputFiles[0].text;
   if (write) {
-    fs.mkdirSync(path.dirname(BUNDLE), { recursive: true });
+    fs.mkdirSync(path.dirname(outfile), { recursive: true });
     const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
-    writeAtomic(BUNDLE, text);
-    writeAtomic(INPUTS, JSON.stringify(inputs));
-    fs.rmSync(CACHE, { force: true });
+    writeAtomic(outfile, text);
+    writeAtomic(`${outfile}.inputs.json`, JSON.stringify(inputs));
+    fs.rmSync(`${outfile}.v8cache`, { force: true });
   }
   return text;
 }
@@ -59,16 +58,16 @@ function writeAtomic(file, data) {
 }
 
 /** Why the bundle must be (re)built, or undefined when it is current. */
-function staleness() {
+function staleness(bundle = BUNDLE) {
   let built;
   try {
-    built = fs.statSync(BUNDLE).mtimeMs;
+    built = fs.statSync(bundle).mtimeMs;
   } catch {
     return 'missing';
   }
   let inputs;
   try {
-    inputs = JSON.parse(fs.readFileSync(INPUTS, 'utf8'));
+    inputs = JSON.parse(fs.readFileSync(`${bundle}.inputs.json`, 'utf8'));
   } catch {
     return 'its list of sources is missing';
   }
@@ -143,7 +142,7 @@ function stampOf() {
   return Buffer.from(`berth-cli ${st.size} ${st.mtimeMs} ${process.version}\n`);
 }
 
-module.exports = { build, run, BUNDLE };
+module.exports = { build, run, staleness, BUNDLE };
 
 if (require.main === module) {
   build();
