@@ -1,19 +1,21 @@
 // `npm run bench -- apply [rounds]`: what the reconcile loop costs against Docker on this host.
 //  1. apply 50 busybox `sleep` containers until all are Running — berth (`berth apply` + waiting on
-//     the API) vs `docker-compose up -d` of the same 50 services (network_mode none: no devices);
+//     the API) vs `docker-compose up -d` of the same 50 services;
 //  2. `berth run --rm IMAGE true` vs `docker run --rm IMAGE true`;
 //  3. the daemons' resident memory with 100 containers running: berth's daemon vs dockerd+containerd
 //     (per-container monitors and shims are not counted on either side).
-// berth uses its native runtime, Docker runc; both pull the same image from a loopback docker-registry beforehand
-// (bench/fleet.ts); all timings are interleaved. The last line compares the apply times.
+// Each engine's containers on its default bridge network, inside a network namespace made for the
+// bench. berth uses its native runtime, Docker runc; both pull the same image from a loopback
+// docker-registry beforehand (bench/fleet.ts); all timings are interleaved. The last line compares the apply times.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BERTH, run, sleepCompose, sleepManifests, startFleet, until } from './fleet.ts';
-import { interleave, median, report, rssKiB } from './lib.ts';
+import { insidePrivateNetns, interleave, median, report, rssKiB } from './lib.ts';
 
 const N = 50;
 
 export default async function bench(args: string[]): Promise<void> {
+  if (!insidePrivateNetns('apply', args)) return;
   const rounds = Number(args[0] ?? 3);
   const fleet = await startFleet('apply');
   const { image, dockerd, composeEnv } = fleet;
@@ -46,7 +48,7 @@ export default async function bench(args: string[]): Promise<void> {
       Math.max(5, rounds * 3),
       {
         berth: () => run(process.execPath, [BERTH, 'run', '--rm', image, 'true'], { env }),
-        docker: () => dockerd.docker(['run', '--rm', '--network', 'none', image, 'true']),
+        docker: () => dockerd.docker(['run', '--rm', image, 'true']),
       },
       { warmup: 1 },
     );

@@ -1,5 +1,7 @@
 // A private Docker engine for the benchmarks: Debian's dockerd with its own data root, exec root,
-// socket and containerd, no bridge and no iptables rules (nothing on the host's network changes).
+// socket and containerd; no bridge and no iptables rules (nothing on the host's network changes),
+// unless `bridge` — then its default bridge network and iptables, for a bench that runs in a
+// network namespace of its own (lib.ts insidePrivateNetns).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,13 +29,13 @@ function children(pid: number): number[] {
   }
 }
 
-export async function startDockerd(o: { insecureRegistries?: string[] } = {}): Promise<Dockerd> {
+export async function startDockerd(o: { insecureRegistries?: string[]; bridge?: boolean } = {}): Promise<Dockerd> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-dockerd-'));
   const socket = join(dir, 'docker.sock');
   const proc: ChildProcess = spawn(
     'dockerd',
     [
-      '--bridge=none', '--iptables=false', '--ip6tables=false', `--data-root=${join(dir, 'data')}`, `--exec-root=${join(dir, 'exec')}`,
+      ...(o.bridge ? ['--ip6tables=false'] : ['--bridge=none', '--iptables=false', '--ip6tables=false']), `--data-root=${join(dir, 'data')}`, `--exec-root=${join(dir, 'exec')}`,
       `--pidfile=${join(dir, 'docker.pid')}`, '-H', `unix://${socket}`, ...(o.insecureRegistries ?? []).map((r) => `--insecure-registry=${r}`),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -1,6 +1,10 @@
 // What the fleet benches (apply, scale) share: a loopback registry with a busybox image, a berth
 // daemon (bin/berth, native runtime, its own root, socket and metrics port) and a private dockerd,
 // both holding the image; N `sleep` containers as berth manifests and as docker-compose services.
+// Each container is on its engine's default bridge network (a namespace, a veth, an address):
+// berth's `berth`, a bridge network `bench` made once for compose's services (compose would make and
+// remove one each round, and its removal races the containers' endpoints), `docker run`'s `bridge`;
+// so the benches run inside a network namespace made for them (lib.ts insidePrivateNetns).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -30,10 +34,10 @@ export function sleepManifests(n: number, image: string, prefix = 's'): string {
   return Array.from({ length: n }, (_, i) => `apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: ${prefix}${i}}\nspec:\n  image: ${image}\n  command: [sleep, "3600"]\n  terminationGracePeriodSeconds: 0\n`).join('---\n');
 }
 
-/** The same N containers as a docker-compose file (network_mode none: no devices). */
+/** The same N containers as a docker-compose file, on the bridge network `bench`. */
 export function sleepCompose(n: number, image: string, prefix = 's'): string {
-  const services = Array.from({ length: n }, (_, i) => `  ${prefix}${i}:\n    image: ${image}\n    command: [sleep, "3600"]\n    network_mode: none\n    stop_grace_period: 0s\n`);
-  return `version: "2.4"\nservices:\n${services.join('')}`;
+  const services = Array.from({ length: n }, (_, i) => `  ${prefix}${i}:\n    image: ${image}\n    command: [sleep, "3600"]\n    stop_grace_period: 0s\n`);
+  return `version: "2.4"\nnetworks:\n  default:\n    external: {name: bench}\nservices:\n${services.join('')}`;
 }
 
 async function freePort(): Promise<number> {
@@ -63,7 +67,7 @@ export async function startFleet(prefix: string): Promise<Fleet> {
   const registry = await startRegistry();
   const image = `${registry.host}/bench/busybox:1`;
   pushToRegistry(buildLayoutImage(join(tmp, 'src')).layout, image);
-  const dockerd = await startDockerd({ insecureRegistries: [registry.host] });
+  const dockerd = await startDockerd({ insecureRegistries: [registry.host], bridge: true });
   const root = join(tmp, 'root');
   const socket = join(tmp, 'berth.sock');
   const cgroupParent = `berth-bench-${process.pid}`;
@@ -92,6 +96,7 @@ export async function startFleet(prefix: string): Promise<Fleet> {
     await until('berth daemon', async () => (await client.json<{ ok: boolean }>('GET', '/v1/ping').catch(() => ({ ok: false }))).ok, 30_000);
     await run(process.execPath, [BERTH, 'pull', image], { env });
     await dockerd.docker(['pull', '-q', image]);
+    await dockerd.docker(['network', 'create', 'bench']);
   } catch (err) {
     await stop();
     throw err;

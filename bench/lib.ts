@@ -1,6 +1,10 @@
-// Shared helpers for benchmarks: timing, medians, interleaving and the final comparison line.
+// Shared helpers for benchmarks: timing, medians, interleaving, the final comparison line, the
+// list of benches, and a private network namespace to run in.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
@@ -58,4 +62,28 @@ export function benchNames(dir: string): string[] {
     .filter((f) => f.endsWith('.ts') && !shared.includes(f.slice(0, -3)))
     .map((f) => f.slice(0, -3))
     .sort();
+}
+
+const NETNS_ENV = 'BERTH_BENCH_NETNS';
+
+/**
+ * True inside a network namespace made for the bench; otherwise makes one (loopback up), runs
+ * `npm run bench -- <name> <args>` again inside it (with a mount namespace of its own), removes it
+ * and returns false. Bridges, iptables rules and published ports of both contenders stay there.
+ */
+export function insidePrivateNetns(name: string, args: string[]): boolean {
+  if (process.env[NETNS_ENV]) return true;
+  const ns = `berth-bench-${randomBytes(4).toString('hex')}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+    const runTs = fileURLToPath(new URL('run.ts', import.meta.url));
+    execFileSync('nsenter', [`--net=/run/netns/${ns}`, 'unshare', '--mount', '--propagation', 'slave', process.execPath, '--import', 'tsx', runTs, name, ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, [NETNS_ENV]: ns },
+    });
+  } finally {
+    execFileSync('ip', ['netns', 'delete', ns]);
+  }
+  return false;
 }

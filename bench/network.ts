@@ -1,5 +1,5 @@
 // `npm run bench -- network [rounds]`: start-to-ready of a container with a published port.
-//   berth:  NetworkManager.attach (netns, loopback, CNI bridge+portmap+firewall) + runc start under
+//   berth:  NetworkManager.attach (netns with lo up, CNI bridge+portmap) + runc start under
 //           berth's monitor + the first HTTP 200 from busybox httpd through 127.0.0.1:<hostPort>.
 //   docker: `docker run -d -p <hostPort>:80` + the first HTTP 200 through 127.0.0.1:<hostPort>.
 // Both run inside one private network namespace made for the bench (dockerd with its own bridge
@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ociConfig } from '../engine/bundle.ts';
 import { NetworkManager } from '../engine/network/network-manager.ts';
 import { RuncRuntime } from '../engine/runtime/runc-runtime.ts';
@@ -19,9 +18,8 @@ import { makeBusyboxRootfs } from '../test/fixtures/rootfs.ts';
 import { removeCgroupParent } from '../test/engine/runtime/conformance.ts';
 import { httpGet, unmountUnder } from '../test/engine/network/harness.ts';
 import { performance } from 'node:perf_hooks';
-import { median, report } from './lib.ts';
+import { insidePrivateNetns, median, report } from './lib.ts';
 
-const ENV = 'BERTH_BENCH_NETNS';
 const HTTPD = ['sh', '-c', 'mkdir -p /tmp/www && echo ready > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www'];
 
 async function untilReady(port: number): Promise<void> {
@@ -40,28 +38,12 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>): P
   throw new Error(`${what} did not happen within a minute`);
 }
 
-/** Outside: makes the namespace and runs this bench again inside it. */
-function reexecInNetns(args: string[]): void {
-  const ns = `berth-bench-${randomBytes(4).toString('hex')}`;
-  execFileSync('ip', ['netns', 'add', ns]);
-  try {
-    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    const runTs = fileURLToPath(new URL('run.ts', import.meta.url));
-    execFileSync('nsenter', [`--net=/run/netns/${ns}`, 'unshare', '--mount', '--propagation', 'slave', process.execPath, '--import', 'tsx', runTs, 'network', ...args], {
-      stdio: 'inherit',
-      env: { ...process.env, [ENV]: ns },
-    });
-  } finally {
-    execFileSync('ip', ['netns', 'delete', ns]);
-  }
-}
-
 function docker(sock: string, args: string[], input?: Buffer): string {
   return execFileSync('docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8', ...(input ? { input } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export default async function bench(args: string[]): Promise<void> {
-  if (!process.env[ENV]) return reexecInNetns(args);
+  if (!insidePrivateNetns('network', args)) return;
   const rounds = Number(args[0] ?? 15);
   const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-net-'));
   const tag = randomBytes(3).toString('hex');
@@ -139,7 +121,7 @@ export default async function bench(args: string[]): Promise<void> {
       }
     }
     console.log(`start-to-ready, ${rounds} rounds: berth ${samples.berth!.map((x) => x.toFixed(0)).join(' ')} ms; docker ${samples.docker!.map((x) => x.toFixed(0)).join(' ')} ms (removal included in neither)`);
-    console.log(`berth's attach (netns + CNI loopback, bridge, portmap, firewall): median ${median(attachMs.slice(1)).toFixed(0)} ms of it`);
+    console.log(`berth's attach (netns, CNI bridge, portmap): median ${median(attachMs.slice(1)).toFixed(0)} ms of it`);
     report('network', median(samples.berth!), 'docker', median(samples.docker!), 'ms');
   } finally {
     nets.close();

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BERTH, run, sleepCompose, sleepManifests, startFleet, until } from './fleet.ts';
-import { median, report, rssKiB, timeMs } from './lib.ts';
+import { insidePrivateNetns, median, report, rssKiB, timeMs } from './lib.ts';
 import { writeScalePlot, type ScaleRow } from './plot.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -30,6 +30,7 @@ function monitorsKiB(root: string): number[] {
 }
 
 export default async function bench(args: string[]): Promise<void> {
+  if (!insidePrivateNetns('scale', args)) return;
   const sizes = args.length ? args.map(Number) : [10, 50, 100, 200, 500];
   const fleet = await startFleet('scale');
   const { image, dockerd, composeEnv } = fleet;

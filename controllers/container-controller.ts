@@ -237,7 +237,8 @@ export class ContainerController {
         this.#notify(name);
         return;
       case 'removeStray': {
-        const grace = res?.spec.terminationGracePeriodSeconds ?? 10;
+        // The object's grace period; its container's own when the object is gone.
+        const grace = res?.spec.terminationGracePeriodSeconds ?? a.container.stopTimeoutSeconds ?? 10;
         this.#log.info('removing container', { container: name, id: a.container.id, reason: a.reason });
         if (a.container.status === 'running' || a.container.status === 'paused') {
           await this.#o.engine.stop(a.container.id, { timeoutSeconds: grace }).catch(() => undefined);

@@ -15,6 +15,7 @@ import type { CreateRequest, Engine, EngineContainer, ImageHandle, ProbeCheck, P
 import { runProbeCheck } from './probes.ts';
 import { checkBerthContainerId } from './ids.ts';
 import { processesInPidNamespaceOf } from './processes.ts';
+import { mountSysfs, unmountSysfs, UsernsAllocator, type UsernsOptions } from './security/userns.ts';
 import type { ContainerState, ExecOptions, ExecResult, LogOptions, Runtime } from './runtime/runtime.ts';
 import type { ImageSpec } from '../specs/schema.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
@@ -35,6 +36,8 @@ export interface BerthEngineOptions {
   builder?: BuilderPort;
   /** Volumes, binds and tmpfs of containers (default: local volumes under root). */
   volumes?: VolumesPort;
+  /** Where berth's subordinate ID ranges are (default /etc/subuid, /etc/subgid). */
+  userns?: UsernsOptions;
 }
 
 function handle(img: EngineImage): ImageHandle {
@@ -47,11 +50,13 @@ export class BerthEngine implements Engine {
   /** One start/stop/remove at a time per container. */
   readonly #lock = new KeyedLock();
   readonly #volumes: VolumesPort;
+  readonly #userns: UsernsAllocator;
 
   constructor(o: BerthEngineOptions) {
     this.#o = o;
     this.#store = new ContainerStore(join(o.root, 'containers'));
     this.#volumes = o.volumes ?? new ContainerVolumes({ root: o.root, volumes: new LocalVolumes({ root: o.root }) });
+    this.#userns = new UsernsAllocator(o.userns);
   }
 
   // ---- images ----
@@ -92,14 +97,17 @@ export class BerthEngine implements Engine {
         const bundle = await assembleBundle(req, image, dir, {
           snapshots: this.#o.snapshots,
           ...(this.#o.network ? { network: this.#o.network } : {}),
+          dataRoot: this.#o.root,
           volumes: this.#volumes,
           cgroupParent: this.#o.cgroupParent ?? 'berth',
+          userns: async (id) => this.#userns.allocate(id, await this.#usernsInUse()),
         }, undo);
         const record: ContainerRecord = {
           id: req.id,
           owner: req.owner,
           image: { ref: req.image.ref, digest: image.digest },
           createdAt: new Date().toISOString(),
+          stopTimeoutSeconds: req.spec.terminationGracePeriodSeconds,
           ...bundle,
         };
         // Written last: a directory without container.json is a create that did not finish.
@@ -108,6 +116,8 @@ export class BerthEngine implements Engine {
       } catch (err) {
         for (const fn of undo.reverse()) await fn().catch(() => undefined);
         throw err;
+      } finally {
+        this.#userns.release(req.id);
       }
     });
   }
@@ -120,18 +130,21 @@ export class BerthEngine implements Engine {
       if (existing) await this.#o.runtime.delete(id, { force: true });
       // The rootfs may have been unmounted (a reboot, a crash): prepare() mounts it again.
       const image = await this.#image(rec.image);
-      if (image) await this.#o.snapshots.prepare(id, image);
+      if (image) await this.#o.snapshots.prepare(id, image, rec.userns);
       await this.#volumes.restore(id);
+      let netnsPath: string | undefined;
       // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
       // the namespace at the same path (perhaps with another address) when it is not.
       if (rec.network.mode !== 'host' && this.#o.network) {
         const { mode, ports, aliases, extraHosts } = rec.network;
         const net = await this.#o.network.attach(id, { network: mode, name: rec.owner.name, ports: ports ?? [], ...(aliases ? { aliases } : {}), ...(extraHosts ? { extraHosts } : {}) });
+        netnsPath = net.netnsPath;
         if (net.ipAddress !== rec.network.ipAddress) {
           rec = { ...rec, network: { ...rec.network, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) } };
           await this.#store.write(rec);
         }
       }
+      if (rec.userns) await mountSysfs(this.#store.dir(id), netnsPath);
       const state = await this.#o.runtime.run({ id, bundle: this.#store.dir(id) });
       if (!rec.started) await this.#store.write({ ...rec, started: true });
       return view(rec, state);
@@ -171,6 +184,7 @@ export class BerthEngine implements Engine {
       }
       if (state) await this.#o.runtime.delete(id, { force: true });
       await this.#o.network?.detach(id);
+      await unmountSysfs(this.#store.dir(id));
       await this.#o.snapshots.remove(id);
       await this.#volumes.release(id);
       await this.#store.delete(id);
@@ -191,8 +205,12 @@ export class BerthEngine implements Engine {
     for (const id of ids) {
       const rec = await this.#store.get(id).catch(() => undefined);
       if (!rec) {
-        // A create that never finished (the daemon died in it): nothing runs from it; clean it up.
-        if (runtimeStates && !runtimeStates.has(id) && !this.#store.pending(id)) await this.#cleanupPartial(id);
+        // A create that never finished (the daemon died in it), or a record that cannot be read:
+        // whatever runs from it is ended and what it holds is removed.
+        if (runtimeStates && !this.#store.pending(id)) {
+          if (runtimeStates.has(id)) await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
+          await this.#cleanupPartial(id);
+        }
         continue;
       }
       if (filter?.name && rec.owner.name !== filter.name) continue;
@@ -262,9 +280,20 @@ export class BerthEngine implements Engine {
 
   async #cleanupPartial(id: string): Promise<void> {
     await this.#o.network?.detach(id).catch(() => undefined);
+    await unmountSysfs(this.#store.dir(id)).catch(() => undefined);
     await this.#o.snapshots.remove(id).catch(() => undefined);
     await this.#volumes.release(id).catch(() => undefined);
     await this.#store.delete(id).catch(() => undefined);
+  }
+
+  /** The host uids of the user namespaces of the containers on disk. */
+  async #usernsInUse(): Promise<number[]> {
+    const out: number[] = [];
+    for (const id of await this.#store.ids()) {
+      const rec = await this.#store.get(id).catch(() => undefined);
+      if (rec?.userns) out.push(rec.userns.uid);
+    }
+    return out;
   }
 
   /** Runs fn after every earlier start/stop/remove of the container has settled. */
@@ -286,5 +315,6 @@ function view(rec: ContainerRecord, s: ContainerState | undefined): EngineContai
     ...(s?.exit ? { exit: s.exit } : {}),
     ...(rec.network.ipAddress ? { ipAddress: rec.network.ipAddress } : {}),
     ...(rec.network.ports?.length ? { ports: rec.network.ports } : {}),
+    ...(rec.stopTimeoutSeconds !== undefined ? { stopTimeoutSeconds: rec.stopTimeoutSeconds } : {}),
   };
 }

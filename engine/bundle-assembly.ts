@@ -1,10 +1,16 @@
 // Bundle assembly: a create request and its image become an OCI bundle in the container's
-// directory — the run config (container-config.ts, Kubernetes' rules), the rootfs (a snapshot),
-// the mounts (volumes/container-mounts.ts), the user resolved in that rootfs, the network and the /etc files
-// (container-network.ts), and config.json (bundle.ts, Docker's defaults). Each step that leaves
-// something outside the directory registers its undo first, so a failed create removes it all.
+// directory — the run config (container-config.ts, Kubernetes' rules), the user namespace's IDs
+// (hostUsers: false), the rootfs (a snapshot, idmapped for a user namespace), the mounts
+// (volumes/container-mounts.ts), the user resolved in that rootfs, the security plan (security/),
+// the network and the /etc files (container-network.ts), and config.json (bundle.ts, Docker's
+// defaults). Each step that leaves something outside the directory registers its undo first, so a
+// failed create removes it all.
+import { chown, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ociConfig } from './bundle.ts';
+import { hostDevices, securityPlan } from './security/security-plan.ts';
+import { ensureReachable, mountSysfs, unmountSysfs, type UsernsMapping } from './security/userns.ts';
+import { FailedPreconditionError, InvalidArgumentError } from '../specs/errdefs.ts';
 import { containerRunConfig, resolveUser } from './container-config.ts';
 import { attachNetwork, networkMode, portMappings, writeEtcFiles } from './container-network.ts';
 import type { EngineImage, NetworkPort, SnapshotsPort } from './deps.ts';
@@ -22,22 +28,34 @@ export type Undo = Array<() => Promise<unknown>>;
 export interface AssemblyParts {
   snapshots: SnapshotsPort;
   network?: NetworkPort;
+  /** The data root: in a user namespace, the container's root must be able to reach what is under it. */
+  dataRoot: string;
   /** Volumes, binds and tmpfs of the container. */
   volumes: VolumesPort;
   /** cgroup parent of every container: /sys/fs/cgroup/<controller>/<parent>/<id>. */
   cgroupParent: string;
+  /** The IDs of a user namespace of its own for container `id` (hostUsers: false). */
+  userns?: (id: string) => Promise<UsernsMapping>;
 }
 
 /** What the container record keeps of an assembled bundle. */
 export interface AssembledBundle {
   stopSignal: string;
   network: ContainerRecord['network'];
+  userns?: UsernsMapping;
 }
 
 export async function assembleBundle(req: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
-  const run = containerRunConfig({ name: req.owner.name, spec: req.spec, image: image.config });
+  const name = req.owner.name;
+  const run = containerRunConfig({ name, spec: req.spec, image: image.config });
+  const sc = req.spec.securityContext;
+  let userns: UsernsMapping | undefined;
+  if (req.spec.hostUsers === false) {
+    if (!parts.userns) throw new FailedPreconditionError(`container "${name}": hostUsers: false needs user namespaces, which this daemon was not given`);
+    userns = await parts.userns(req.id);
+  }
   undo.push(() => parts.snapshots.remove(req.id));
-  const { rootfs } = await parts.snapshots.prepare(req.id, image);
+  const { rootfs } = await parts.snapshots.prepare(req.id, image, userns);
   undo.push(() => parts.volumes.release(req.id));
   const mounts = await parts.volumes.prepare({
     id: req.id,
@@ -49,18 +67,26 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
     anonymous: [...Object.keys(image.config.Volumes ?? {}), ...(req.spec.anonymousVolumes ?? [])],
     rootfs,
   });
+  if (userns) await giveToUserns(userns, [rootfs, dir], mounts, parts.dataRoot);
   const user = resolveUser(run.user, await readInside(rootfs, 'etc/passwd'), await readInside(rootfs, 'etc/group'));
-
+  if (sc?.runAsNonRoot && user.uid === 0) {
+    throw new InvalidArgumentError(
+      `container "${name}": securityContext.runAsNonRoot is true, but it would run as root (user "${run.user || 'root'}" of the image or spec); ` +
+        'set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root',
+    );
+  }
   const mode = networkMode(req.spec);
+  const security = securityPlan({ name, sc, uid: user.uid, networkMode: mode });
   const ports = portMappings(req.spec, image.config.ExposedPorts);
-  const aliases = run.hostname !== req.owner.name ? [run.hostname] : [];
+  const aliases = run.hostname !== name ? [run.hostname] : [];
   const extraHosts = (req.spec.hostAliases ?? []).map((h) => ({ ip: h.ip, names: h.hostnames }));
   if (mode !== 'host' && parts.network) undo.push(() => parts.network!.detach(req.id));
-  const net = await attachNetwork(parts.network, req.id, { mode, name: req.owner.name, ports, aliases, extraHosts });
+  const net = await attachNetwork(parts.network, req.id, { mode, name, ports, aliases, extraHosts });
   const etcFiles = await writeEtcFiles(dir, run.hostname, net, extraHosts);
+  if (userns) undo.push(() => unmountSysfs(dir));
   if (req.spec.init) {
     // Docker's --init: the init bind-mounted read-only, the command its arguments.
-    mounts.unshift({ destination: INIT_PATH, type: "bind", source: await initBinary(), options: ["rbind", "ro"] });
+    mounts.unshift({ destination: INIT_PATH, type: 'bind', source: await initBinary(), options: ['rbind', 'ro'] });
     run.args = [INIT_PATH, '--', ...run.args];
   }
   const config = ociConfig({
@@ -69,9 +95,12 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
     rootfs,
     ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
     etcFiles,
+    security,
+    ...(userns ? { userns, sysfsSource: await mountSysfs(dir, net.netnsPath) } : {}),
+    ...(security.privileged ? { devices: await hostDevices() } : {}),
     cgroupsPath: `/${parts.cgroupParent}/${req.id}`,
     annotations: {
-      'dev.berth.container.name': req.owner.name,
+      'dev.berth.container.name': name,
       'dev.berth.container.uid': req.owner.uid,
       'dev.berth.image.ref': image.ref,
       'dev.berth.image.digest': image.digest,
@@ -87,5 +116,22 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
       ...(aliases.length ? { aliases } : {}),
       ...(extraHosts.length ? { extraHosts } : {}),
     },
+    ...(userns ? { userns } : {}),
   };
+}
+
+/**
+ * In a user namespace the container's root is an unprivileged host uid: it must reach its rootfs,
+ * bundle and volumes (security/userns.ts ensureReachable), and a volume directory berth made empty
+ * for it (an emptyDir, a new named volume) becomes its own. A hostPath, or a volume with content,
+ * is used as it is.
+ */
+async function giveToUserns(userns: UsernsMapping, paths: string[], mounts: Array<{ type: string; source: string }>, dataRoot: string): Promise<void> {
+  const root = `${dataRoot.replace(/\/+$/, '')}/`;
+  const made = mounts.filter((m) => m.type === 'bind' && m.source.startsWith(root)).map((m) => m.source);
+  for (const p of [...paths, ...made]) await ensureReachable(p, dataRoot);
+  for (const source of made) {
+    const st = await stat(source);
+    if (st.isDirectory() && st.uid === 0 && (await readdir(source)).length === 0) await chown(source, userns.uid, userns.gid);
+  }
 }

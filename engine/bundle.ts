@@ -1,41 +1,14 @@
 // The OCI runtime config (config.json) of a container's bundle: the engine → native contract.
-// Built from the container's run config (engine/container-config.ts) with Docker's defaults for
-// what a Container object does not say (capabilities, mounts, masked and read-only paths), so
-// `runc run` and berth's native launcher give the same result on the same bundle.
+// Built from the container's run config (engine/container-config.ts) and its security plan
+// (security/security-plan.ts: capabilities, seccomp, masked paths, sysctls, Docker's defaults for
+// what a Container object does not say), and its user namespace when it has one, so `runc run` and
+// berth's native launcher give the same result on the same bundle.
 import type { ContainerRunConfig, ResolvedUser } from './container-config.ts';
+import type { OciSeccomp } from './security/seccomp.ts';
+import { securityPlan, type OciDevice, type SecurityPlan } from './security/security-plan.ts';
+import type { UsernsMapping } from './security/userns.ts';
 
-/** Docker's default capability set (moby oci/caps/defaults.go): what a `docker run` process holds. */
-export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
-export const MASKED_PATHS = [
-  '/proc/asound',
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-];
-
-export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+export { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './security/security-plan.ts';
 
 export interface OciMount {
   destination: string;
@@ -61,6 +34,11 @@ export interface OciConfig {
   annotations: Record<string, string>;
   linux: {
     namespaces: Array<{ type: string; path?: string }>;
+    uidMappings?: IdMapping[];
+    gidMappings?: IdMapping[];
+    sysctl?: Record<string, string>;
+    seccomp?: OciSeccomp;
+    devices?: OciDevice[];
     resources: {
       devices: Array<{ allow: boolean; access: string }>;
       memory?: { limit: number };
@@ -71,6 +49,12 @@ export interface OciConfig {
     maskedPaths: string[];
     readonlyPaths: string[];
   };
+}
+
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }
 
 export interface BundleOptions {
@@ -85,6 +69,17 @@ export interface BundleOptions {
   annotations: Record<string, string>;
   /** cgroupsPath for the runtime; undefined lets it choose (it puts one under its own parent). */
   cgroupsPath?: string;
+  /** Capabilities, seccomp, masked paths…; default: the plan of an empty securityContext. */
+  security?: SecurityPlan;
+  /** A user namespace of its own, its root host IDs uid/gid (the rootfs is mapped to match). */
+  userns?: UsernsMapping;
+  /**
+   * In a user namespace that does not own the network namespace it joins, the kernel refuses to
+   * mount sysfs: a sysfs the engine mounted for that network namespace, bound read-only instead.
+   */
+  sysfsSource?: string;
+  /** A privileged container's device nodes (the host's). */
+  devices?: OciDevice[];
 }
 
 export function ociConfig(o: BundleOptions): OciConfig {
@@ -95,8 +90,11 @@ export function ociConfig(o: BundleOptions): OciConfig {
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   ];
+  const security = o.security ?? securityPlan({ name: run.hostname, sc: undefined, uid: o.user.uid, networkMode: o.netnsPath ? 'private' : 'host' });
+  if (o.sysfsSource) mounts.push({ destination: '/sys', type: 'bind', source: o.sysfsSource, options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+  // A privileged container's /sys is writable, as Docker's.
+  else mounts.push({ destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', security.privileged ? 'rw' : 'ro'] });
   // Docker's order: the /etc files, then the user's volumes (which may shadow them on purpose).
   const etc: Array<[string, string | undefined]> = [
     ['/etc/resolv.conf', o.etcFiles.resolvConf],
@@ -111,12 +109,13 @@ export function ociConfig(o: BundleOptions): OciConfig {
   }
   const namespaces: OciConfig['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (o.netnsPath) namespaces.push({ type: 'network', path: o.netnsPath });
-  const resources: OciConfig['linux']['resources'] = { devices: [{ allow: false, access: 'rwm' }] };
+  if (o.userns) namespaces.push({ type: 'user' });
+  // Docker's device cgroup: deny all (the runtime then allows the default nodes); privileged: allow all.
+  const resources: OciConfig['linux']['resources'] = { devices: [{ allow: security.privileged, access: 'rwm' }] };
   if (run.resources.memoryBytes !== undefined) resources.memory = { limit: run.resources.memoryBytes };
   if (run.resources.cpuQuota !== undefined) resources.cpu = { quota: run.resources.cpuQuota, period: run.resources.cpuPeriod! };
   if (run.resources.pidsLimit !== undefined) resources.pids = { limit: run.resources.pidsLimit };
-  // A non-root user gets no capabilities in its effective and permitted sets, as Docker does.
-  const caps = o.user.uid === 0 ? DEFAULT_CAPABILITIES : [];
+  const idmap = (hostID: number): IdMapping[] => [{ containerID: 0, hostID, size: o.userns!.size }];
   return {
     ociVersion: '1.0.2',
     process: {
@@ -125,8 +124,8 @@ export function ociConfig(o: BundleOptions): OciConfig {
       args: run.args,
       env: run.env,
       cwd: run.cwd,
-      capabilities: { bounding: DEFAULT_CAPABILITIES, effective: caps, permitted: caps },
-      noNewPrivileges: true,
+      capabilities: security.capabilities,
+      noNewPrivileges: security.noNewPrivileges,
     },
     root: { path: o.rootfs, readonly: run.readonlyRootfs },
     hostname: run.hostname,
@@ -134,10 +133,14 @@ export function ociConfig(o: BundleOptions): OciConfig {
     annotations: o.annotations,
     linux: {
       namespaces,
+      ...(o.userns ? { uidMappings: idmap(o.userns.uid), gidMappings: idmap(o.userns.gid) } : {}),
+      ...(security.sysctl ? { sysctl: security.sysctl } : {}),
+      ...(security.seccomp ? { seccomp: security.seccomp } : {}),
+      ...(o.devices?.length ? { devices: o.devices } : {}),
       resources,
       ...(o.cgroupsPath ? { cgroupsPath: o.cgroupsPath } : {}),
-      maskedPaths: MASKED_PATHS,
-      readonlyPaths: READONLY_PATHS,
+      maskedPaths: security.maskedPaths,
+      readonlyPaths: security.readonlyPaths,
     },
   };
 }

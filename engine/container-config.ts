@@ -5,6 +5,8 @@
 //  - $(VAR) in command/args expands from the container's env, $$(VAR) is a literal $(VAR);
 //  - env: the image's Env, then spec.env overriding by name; PATH and HOSTNAME as Docker sets them;
 //  - workingDir / user / stop signal: the spec's, else the image's, else /, root, SIGTERM;
+//    securityContext.runAsUser / runAsGroup override the user and group;
+//  - a pids limit always: the spec's, else berth's default (-1: none);
 //  - volumeMounts: each a mount request (hostPath, emptyDir, emptyDir Memory, a named volume),
 //    checked here; engine/volumes/ turns them into the bundle's mounts (that needs the host: made
 //    directories, named volumes, subPaths resolved inside their volume, the image's VOLUMEs).
@@ -13,6 +15,7 @@ import type { ContainerSpec } from '../specs/schema.ts';
 import { InvalidArgumentError } from '../specs/errdefs.ts';
 import { parseCpu, parseMemory } from '../specs/quantity.ts';
 import { mergeTmpfsOptions } from '../specs/tmpfs.ts';
+import { DEFAULT_PIDS_LIMIT } from './security/security-plan.ts';
 
 /** The part of an OCI image config (config.config) a container is made from. */
 export interface ImageRunConfig {
@@ -108,16 +111,22 @@ export function containerRunConfig(o: { name: string; spec: ContainerSpec; image
     resources.cpuPeriod = CPU_PERIOD_US;
     resources.cpuQuota = Math.max(1000, Math.round(parseCpu(limits.cpu) * CPU_PERIOD_US));
   }
-  if (limits?.pids !== undefined) resources.pidsLimit = limits.pids;
+  if (limits?.pids === undefined) resources.pidsLimit = DEFAULT_PIDS_LIMIT;
+  else if (limits.pids > 0) resources.pidsLimit = limits.pids;
+
+  const sc = spec.securityContext;
+  let user = spec.user ?? (image.User || '');
+  if (sc?.runAsUser !== undefined) user = String(sc.runAsUser);
+  if (sc?.runAsGroup !== undefined) user = `${user.split(':')[0] || '0'}:${sc.runAsGroup}`;
 
   return {
     args,
     env: [...env].map(([k, v]) => `${k}=${v}`),
     cwd: spec.workingDir ?? (image.WorkingDir || '/'),
-    user: spec.user ?? (image.User || ''),
+    user,
     hostname,
     stopSignal: spec.stopSignal ?? (image.StopSignal || 'SIGTERM'),
-    readonlyRootfs: spec.readOnlyRootFilesystem,
+    readonlyRootfs: spec.readOnlyRootFilesystem || sc?.readOnlyRootFilesystem === true,
     mountRequests,
     resources,
   };

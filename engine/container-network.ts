@@ -2,18 +2,21 @@
 // publishes, its attachment through the NetworkPort (CNI; the host's network needs none), and the
 // /etc files bind-mounted into it (/etc/hostname always; /etc/hosts and /etc/resolv.conf the
 // network's, or copies of the host's with the host's network).
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleOptions } from './bundle.ts';
 import type { AttachRequest, NetworkAttachment, NetworkPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
 import { FailedPreconditionError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 
-/** host (no namespace of its own) unless the spec publishes ports (or -P) or names a network. */
+/**
+ * The spec's network, or the default network (`bridge`, as Docker's default and Kubernetes' pod
+ * network): a namespace of its own for every container; the host's only when asked for.
+ */
 export function networkMode(spec: CreateRequest['spec']): string {
-  if (spec.network) return spec.network;
-  return (spec.ports && spec.ports.length > 0) || spec.publishAllPorts ? 'bridge' : 'host';
+  return spec.network ?? 'bridge';
 }
 
 /**
@@ -50,7 +53,7 @@ export async function attachNetwork(port: NetworkPort | undefined, id: string, o
 /** Writes the container's /etc files into its directory `dir` (those the network does not provide). */
 export async function writeEtcFiles(dir: string, hostname: string, net: NetworkAttachment, extraHosts: AttachRequest['extraHosts'] = []): Promise<BundleOptions['etcFiles']> {
   const hostnameFile = join(dir, 'hostname');
-  await writeFile(hostnameFile, `${hostname}\n`);
+  await writeFileAtomic(hostnameFile, `${hostname}\n`);
   let hosts = net.hostsFile;
   let resolvConf = net.resolvConfFile;
   if (!net.netnsPath) {
@@ -58,8 +61,8 @@ export async function writeEtcFiles(dir: string, hostname: string, net: NetworkA
     hosts = join(dir, 'hosts');
     resolvConf = join(dir, 'resolv.conf');
     const own = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n::1\tlocalhost\n');
-    await writeFile(hosts, own.replace(/\n?$/, '\n') + extraHosts.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join(''));
-    await writeFile(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    await writeFileAtomic(hosts, own.replace(/\n?$/, '\n') + extraHosts.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join(''));
+    await writeFileAtomic(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   }
   return { hostname: hostnameFile, ...(hosts ? { hosts } : {}), ...(resolvConf ? { resolvConf } : {}) };
 }

@@ -10,6 +10,7 @@ import { writeFileAtomic } from './fs-atomic.ts';
 import { isBerthContainerId } from './ids.ts';
 import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
+import type { UsernsMapping } from './security/userns.ts';
 
 export interface ContainerRecord {
   id: string;
@@ -17,8 +18,12 @@ export interface ContainerRecord {
   image: { ref: string; digest: string };
   createdAt: string;
   stopSignal: string;
+  /** The spec's terminationGracePeriodSeconds (absent in records older than it). */
+  stopTimeoutSeconds?: number;
   /** ports as published (free host ports picked); aliases and extraHosts as the network was asked. */
   network: { mode: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
+  /** hostUsers: false: the host IDs of the container's root (its rootfs is mapped to them). */
+  userns?: UsernsMapping;
   /** Set by start(): the runtime has (or had) a process for this bundle. */
   started?: boolean;
 }
@@ -79,7 +84,9 @@ export class ContainerStore {
       this.#cache.set(id, rec);
       return rec;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container ${id} not found`);
+      // A record that cannot be parsed is no record: the engine treats the directory as a create
+      // that did not finish and removes what it holds (berth-engine.ts list()).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) throw new NotFoundError(`container ${id} not found`);
       throw err;
     }
   }

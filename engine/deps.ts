@@ -21,8 +21,11 @@ export interface ImagesPort {
 }
 
 export interface SnapshotsPort {
-  /** A writable rootfs for the container (mounted; idempotent: mounts it again when it exists). */
-  prepare(key: string, image: EngineImage): Promise<{ rootfs: string }>;
+  /**
+   * A writable rootfs for the container (mounted; idempotent: mounts it again when it exists); with
+   * an idmap, for a user namespace whose ID 0 is host uid/gid (snapshots/snapshotter.ts).
+   */
+  prepare(key: string, image: EngineImage, idmap?: { uid: number; gid: number; size: number }): Promise<{ rootfs: string }>;
   /** Unmounts and deletes it; unknown keys are not an error. */
   remove(key: string): Promise<void>;
   /** What the writable layer takes of its filesystem (undefined: unknown key). */

@@ -44,6 +44,8 @@ export interface CreateRequest {
 export interface EngineContainer extends RuntimeContainer {
   /** Undefined for containers berth did not create (found in the runtime, never touched). */
   owner?: ContainerOwner;
+  /** The grace period of its spec (terminationGracePeriodSeconds): a stop without its object waits this long. */
+  stopTimeoutSeconds?: number;
 }
 
 /**

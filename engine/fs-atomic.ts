@@ -1,11 +1,18 @@
 // Replacing a small file whole: written aside under a unique name, then renamed over the old one, so
 // a reader (or a crash) never sees it half-written. `durable` also fsyncs before the rename, for
-// files whose loss after a power cut would matter (the content store's index).
+// files whose loss after a power cut would matter (the content store's index). Every file the
+// daemon keeps state in is written through here (bind-mounted /etc files, which must keep their
+// inode, are the exception: engine/network/hosts.ts).
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 
+function tmpName(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
 export async function writeFileAtomic(path: string, data: string | Buffer, o: { durable?: boolean; mode?: number } = {}): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = tmpName(path);
   const fh = await open(tmp, 'w', o.mode ?? 0o644);
   try {
     await fh.writeFile(data);
@@ -17,4 +24,16 @@ export async function writeFileAtomic(path: string, data: string | Buffer, o: { 
   }
   await fh.close();
   await rename(tmp, path);
+}
+
+/** writeFileAtomic for the few places that must stay synchronous (a constructor, a CLI helper). */
+export function writeFileAtomicSync(path: string, data: string | Buffer, o: { mode?: number } = {}): void {
+  const tmp = tmpName(path);
+  try {
+    writeFileSync(tmp, data, { mode: o.mode ?? 0o644 });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

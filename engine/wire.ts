@@ -67,6 +67,9 @@ export async function createEngine(o: EngineSettings & {
     ...(o.maxConcurrentUploads ? { uploads: o.maxConcurrentUploads } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
+  // One daemon per root: what a crash left half-written, and nothing can finish, goes now.
+  await images.content.removeStaleIngests();
+  await images.snapshots.removeStale();
   const logs = { ...(o.logMaxBytes ? { logMaxBytes: o.logMaxBytes } : {}), ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}) };
   const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'runc', o.root, logs);
   const volumes = new LocalVolumes({ root: o.root, ...(o.declaredVolume ? { declared: o.declaredVolume } : {}) });
@@ -86,7 +89,7 @@ export async function createEngine(o: EngineSettings & {
       push: async (ref) => void (await images.push(ref)),
     },
     snapshots: {
-      prepare: async (key, image) => images.prepareRootfs(key, await images.mustResolve(image.digest)),
+      prepare: async (key, image, idmap) => images.prepareRootfs(key, await images.mustResolve(image.digest), idmap),
       remove: (key) => images.snapshots.remove(key),
       usage: (key) => images.snapshots.usage(key),
     },

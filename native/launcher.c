@@ -61,27 +61,43 @@ static pid_t clone_child(unsigned long flags) {
   return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
-/* Blocks until the parent has put us in the container's cgroup (one byte) or given up (EOF). */
-static int wait_for_cgroup(int fd, berth_err *err) {
+/* Blocks until the parent has done its part (one byte): placed the init in its cgroup, written its
+ * ID mappings; EOF means it gave up. */
+static int wait_for_parent(int fd, const char *what, berth_err *err) {
   char c;
   ssize_t n;
   while ((n = read(fd, &c, 1)) < 0 && errno == EINTR) {
   }
   close(fd);
-  return n == 1 ? 0 : berth_failx(err, "the launcher did not place the init in its cgroup");
+  return n == 1 ? 0 : berth_failx(err, "the launcher did not %s", what);
+}
+
+/* In a new user namespace, once the parent has mapped it: the init becomes the namespace's root
+ * (its host ids are the mapped ones from now on). */
+static int become_root(berth_err *err) {
+  if (setresgid(0, 0, 0) < 0) return berth_fail(err, "setgid 0 in the user namespace");
+  if (setresuid(0, 0, 0) < 0) return berth_fail(err, "setuid 0 in the user namespace");
+  return 0;
 }
 
 /* The container's init, in its new namespaces, up to the exec. On v1 it moves itself into its cgroup
- * first (tasks); on v2 it waits for the launcher to have moved it. Its cgroup namespace (if any) is
- * made only once it is inside its cgroup, so that cgroup is its root. */
+ * first (tasks); on v2 it waits for the launcher to have moved it. In a user namespace it waits for
+ * its mappings (and its cgroup) before anything. Its cgroup namespace (if any) is made only once it
+ * is inside its cgroup, so that cgroup is its root. */
 static int init_setup(const spec *s, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, berth_err *err) {
+  bool userns = spec_has_ns(s, CLONE_NEWUSER);
+  rootfs_fds fds;
+  if (userns && wait_for_parent(gofd, "map the user namespace", err) < 0) return -1;
+  if (rootfs_open(s, &fds, err) < 0 || (userns && become_root(err) < 0)) return -1;
   if (n_tasks && cgroup_enter_self(tasks, n_tasks, err) < 0) return -1;
   if (setsid() < 0) return berth_fail(err, "setsid");
   if (spec_has_ns(s, CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
     return berth_fail(err, "sethostname '%s'", s->hostname);
+  if (spec_has_ns(s, CLONE_NEWUTS) && s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+    return berth_fail(err, "setdomainname '%s'", s->domainname);
   if (!spec_has_ns(s, CLONE_NEWNS)) return berth_failx(err, "config.json: linux.namespaces must have a mount namespace");
-  if (rootfs_setup(s, err) < 0) return -1;
-  if (!n_tasks && wait_for_cgroup(gofd, err) < 0) return -1;
+  if (rootfs_setup(s, &fds, err) < 0) return -1;
+  if (!n_tasks && !userns && wait_for_parent(gofd, "place the init in its cgroup", err) < 0) return -1;
   if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) return berth_fail(err, "unshare the cgroup namespace");
   return 0;
 }
@@ -92,6 +108,17 @@ static void init_child(const spec *s, int errfd, int gofd, const int *tasks, siz
   if (init_setup(s, gofd, tasks, n_tasks, cgroupns, &err) == 0) process_exec(s, &err);
   if (write(errfd, err.msg, strlen(err.msg)) < 0) _exit(2);
   _exit(1);
+}
+
+/* /proc/<pid>/uid_map or gid_map, from the config's mappings. */
+static int write_idmap(pid_t pid, const char *file, const spec_idmap *m, size_t n, berth_err *err) {
+  char path[64], body[8 * 40] = "";
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++) len += (size_t)snprintf(body + len, sizeof body - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  cleanup_fd int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, body, len) != (ssize_t)len) return berth_fail(err, "write '%s'", path);
+  return 0;
 }
 
 static int write_pid_file(const char *path, pid_t pid, berth_err *err) {
@@ -147,14 +174,13 @@ static int cmd_run(int argc, char **argv) {
   close(errp[1]);
   close(gop[0]);
   for (int i = 0; i < n_tasks; i++) close(tasks[i]);
-  if (n_tasks == 0) {
-    /* The init sets up its rootfs meanwhile; it execs only after the byte that says it is in its cgroup. */
-    if (cgroup_enter(cgroup, pid, &err) < 0) {
-      kill(pid, SIGKILL);
-      return report(err.msg);
-    }
-    if (write(gop[1], "g", 1) != 1) return berth_fail(&err, "release the init"), kill(pid, SIGKILL), report(err.msg);
-  }
+  bool userns = flags & CLONE_NEWUSER;
+  if (userns && (write_idmap(pid, "uid_map", s.uid_maps, s.n_uid_maps, &err) < 0 || write_idmap(pid, "gid_map", s.gid_maps, s.n_gid_maps, &err) < 0))
+    return kill(pid, SIGKILL), report(err.msg);
+  /* v2: the init sets up its rootfs meanwhile; it execs only after the byte that says it is in its
+   * cgroup. In a user namespace it waits for that byte before anything. */
+  if (n_tasks == 0 && cgroup_enter(cgroup, pid, &err) < 0) return kill(pid, SIGKILL), report(err.msg);
+  if ((userns || n_tasks == 0) && write(gop[1], "g", 1) != 1) return berth_fail(&err, "release the init"), kill(pid, SIGKILL), report(err.msg);
   close(gop[1]);
   char msg[sizeof err.msg];
   read_all(errp[0], msg, sizeof msg);

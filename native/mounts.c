@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "mounts.h"
 #include "resolve.h"
+#include "devices.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -62,7 +63,7 @@ int open_in_root(int rootfd, const char *path, int flags, berth_err *err) {
 /* The mount target `path` inside rootfd, created (directories, or an empty file when the source of a
  * bind is not a directory) where missing; returns an O_PATH fd. */
 static int make_target_at_depth(int rootfd, const char *path, bool dir, int depth, berth_err *err);
-static int make_target(int rootfd, const char *path, bool dir, berth_err *err) { return make_target_at_depth(rootfd, path, dir, 0, err); }
+int make_target(int rootfd, const char *path, bool dir, berth_err *err) { return make_target_at_depth(rootfd, path, dir, 0, err); }
 
 static int make_target_at_depth(int rootfd, const char *path, bool dir, int depth, berth_err *err) {
   if (depth > 40) return errno = ELOOP, berth_fail(err, "create mount target '%s' in the rootfs", path);
@@ -109,35 +110,47 @@ static int make_target_at_depth(int rootfd, const char *path, bool dir, int dept
   return open_in_root(rootfd, path, O_PATH, err);
 }
 
-static void fdpath(char *out, size_t n, int fd) { snprintf(out, n, "/proc/self/fd/%d", fd); }
+void fdpath(char *out, size_t n, int fd) { snprintf(out, n, "/proc/self/fd/%d", fd); }
 
-/* The flags of the mount at path that a bind remount must keep (the kernel refuses to drop locked ones). */
+/* The flags of the mount at path that a bind remount must keep (the kernel refuses to drop locked
+ * ones; in a user namespace the atime flags are locked too). */
 static unsigned long kept_flags(const char *path) {
   struct statvfs st;
   if (statvfs(path, &st) < 0) return 0;
+  static const struct { unsigned long st, ms; } F[] = {{ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC},
+                                                       {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
   unsigned long f = 0;
-  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  for (size_t i = 0; i < sizeof F / sizeof *F; i++)
+    if (st.f_flag & F[i].st) f |= F[i].ms;
   return f;
 }
 
-static int mount_one(int rootfd, const spec_mount *m, berth_err *err) {
+static bool is_bind(const spec_mount *m) {
+  if (strcmp(m->type, "bind") == 0) return true;
+  for (size_t i = 0; i < m->n_options; i++)
+    if (strcmp(m->options[i], "bind") == 0 || strcmp(m->options[i], "rbind") == 0) return true;
+  return false;
+}
+
+/* source_fd: the bind source opened by rootfs_open (its path may be out of the container's reach). */
+static int mount_one(int rootfd, const spec_mount *m, int source_fd, berth_err *err) {
   mount_opts o;
   parse_options(m, &o);
   bool bind = o.flags & MS_BIND;
   bool dir = true;
+  char source[64];
   if (bind) {
     struct stat st;
-    if (stat(m->source, &st) < 0) return berth_fail(err, "stat '%s' (source of mount '%s')", m->source, m->destination);
+    if (fstat(source_fd, &st) < 0) return berth_fail(err, "stat '%s' (source of mount '%s')", m->source, m->destination);
     dir = S_ISDIR(st.st_mode);
+    fdpath(source, sizeof source, source_fd);
   }
   cleanup_fd int fd = make_target(rootfd, m->destination, dir, err);
   if (fd < 0) return -1;
   char target[64];
   fdpath(target, sizeof target, fd);
   if (bind) {
-    if (mount(m->source, target, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
+    if (mount(source, target, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
       return berth_fail(err, "bind '%s' on '%s'", m->source, m->destination);
     unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (extra || o.propagation) {
@@ -159,36 +172,6 @@ static int mount_one(int rootfd, const spec_mount *m, berth_err *err) {
     if (top < 0) return -1;
     fdpath(target, sizeof target, top);
     if (mount(NULL, target, NULL, o.propagation, NULL) < 0) return berth_fail(err, "set the propagation of '%s'", m->destination);
-  }
-  return 0;
-}
-
-/* The default devices (OCI runtime spec "Default Devices") made with mknod in the container's /dev,
- * never bound from an image, and the /dev symlinks every Linux program expects. */
-static int default_devices(int rootfd, bool has_pts, berth_err *err) {
-  static const struct { const char *name; unsigned maj, min; } DEVS[] = {
-      {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
-  cleanup_fd int opath = make_target(rootfd, "/dev", true, err);
-  if (opath < 0) return -1;
-  char p[64];
-  fdpath(p, sizeof p, opath);
-  cleanup_fd int dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dev < 0) return berth_fail(err, "open '/dev' in the rootfs");
-  for (size_t i = 0; i < sizeof DEVS / sizeof *DEVS; i++) {
-    dev_t want = makedev(DEVS[i].maj, DEVS[i].min);
-    struct stat st;
-    if (fstatat(dev, DEVS[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      if (S_ISCHR(st.st_mode) && st.st_rdev == want) continue;
-      if (unlinkat(dev, DEVS[i].name, 0) < 0) return berth_fail(err, "unlink '/dev/%s' in the rootfs", DEVS[i].name);
-    }
-    if (mknodat(dev, DEVS[i].name, S_IFCHR | 0666, want) < 0) return berth_fail(err, "mknod '/dev/%s'", DEVS[i].name);
-    if (fchmodat(dev, DEVS[i].name, 0666, 0) < 0) return berth_fail(err, "chmod '/dev/%s'", DEVS[i].name);
-  }
-  static const char *const LINKS[][2] = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-                                         {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}, {"pts/ptmx", "ptmx"}};
-  for (size_t i = 0; i < sizeof LINKS / sizeof *LINKS; i++) {
-    if (strcmp(LINKS[i][1], "ptmx") == 0 && has_pts) unlinkat(dev, "ptmx", 0); /* the instance's ptmx, not the host's */
-    if (symlinkat(LINKS[i][0], dev, LINKS[i][1]) < 0 && errno != EEXIST) return berth_fail(err, "symlink '/dev/%s'", LINKS[i][1]);
   }
   return 0;
 }
@@ -242,25 +225,42 @@ static int readonly_paths(const spec *s, int root, berth_err *err) {
   return 0;
 }
 
-int rootfs_setup(const spec *s, berth_err *err) {
+int rootfs_open(const spec *s, rootfs_fds *fds, berth_err *err) {
+  fds->rootfd = -1;
+  if (!(fds->sources = calloc(s->n_mounts + 1, sizeof *fds->sources))) return berth_fail(err, "calloc");
   if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0) return berth_fail(err, "set the propagation of '/'");
   /* pivot_root needs the new root to be a mount point; binding it onto itself also keeps the
    * container's mounts from showing up under the bundle on the host. */
   if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) return berth_fail(err, "bind the rootfs '%s'", s->root_path);
-  cleanup_fd int rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) return berth_fail(err, "open the rootfs '%s'", s->root_path);
+  fds->rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fds->rootfd < 0) return berth_fail(err, "open the rootfs '%s'", s->root_path);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    fds->sources[i] = -1;
+    if (!is_bind(&s->mounts[i])) continue;
+    fds->sources[i] = open(s->mounts[i].source, O_PATH | O_CLOEXEC);
+    if (fds->sources[i] < 0) return berth_fail(err, "open '%s' (source of mount '%s')", s->mounts[i].source, s->mounts[i].destination);
+  }
+  return 0;
+}
+
+int rootfs_setup(const spec *s, rootfs_fds *fds, berth_err *err) {
+  int rootfd = fds->rootfd;
   bool dev_bound = false, has_pts = false;
   mode_t old = umask(0);
   for (size_t i = 0; i < s->n_mounts; i++) {
-    if (mount_one(rootfd, &s->mounts[i], err) < 0) return -1;
+    if (mount_one(rootfd, &s->mounts[i], fds->sources[i], err) < 0) return -1;
+    if (fds->sources[i] >= 0) close(fds->sources[i]);
     if (strcmp(s->mounts[i].destination, "/dev") == 0 && strcmp(s->mounts[i].type, "bind") == 0) dev_bound = true;
     if (strcmp(s->mounts[i].destination, "/dev/pts") == 0) has_pts = true;
   }
-  if (!dev_bound && default_devices(rootfd, has_pts, err) < 0) return -1;
+  if (!dev_bound && devices_setup(s, rootfd, has_pts, err) < 0) return -1;
   umask(old);
   if (pivot(rootfd, err) < 0) return -1;
+  close(rootfd);
   cleanup_fd int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return berth_fail(err, "open '/'");
+  /* Sysctls are written through the container's own /proc, before /proc/sys turns read-only. */
+  if (sysctls_write(s, root, err) < 0) return -1;
   if (readonly_paths(s, root, err) < 0 || mask_paths(s, root, err) < 0) return -1;
   if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), NULL) < 0)
     return berth_fail(err, "remount '/' read-only");

@@ -4,10 +4,27 @@
  * symlink in an image can never point a mount at the host. */
 #ifndef BERTH_MOUNTS_H
 #define BERTH_MOUNTS_H
+#include <stdbool.h>
 #include "error.h"
 #include "spec.h"
 
-int rootfs_setup(const spec *s, berth_err *err);
+typedef struct {
+  int rootfd; /* the rootfs, bound onto itself */
+  int *sources; /* per mount: its bind source, or -1 */
+} rootfs_fds;
+
+/* The first steps, taken with the launcher's own credentials (in a user namespace, before the
+ * init becomes the namespace's root, whose IDs may not reach the bundle's directories): the root's
+ * propagation, the rootfs bound onto itself and opened, every bind source opened. */
+int rootfs_open(const spec *s, rootfs_fds *fds, berth_err *err);
+/* The rest, ending in the container's root: mounts, devices, pivot_root, sysctls, masked and
+ * read-only paths. */
+int rootfs_setup(const spec *s, rootfs_fds *fds, berth_err *err);
 /* An O_PATH fd of path resolved inside the directory rootfd (as if rootfd were /), no magic links. */
 int open_in_root(int rootfd, const char *path, int flags, berth_err *err);
+/* An O_PATH fd of the mount target path inside rootfd, made (directories, or an empty file when
+ * dir is false) where missing. */
+int make_target(int rootfd, const char *path, bool dir, berth_err *err);
+/* "/proc/self/fd/<fd>" */
+void fdpath(char *out, size_t n, int fd);
 #endif

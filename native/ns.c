@@ -24,12 +24,15 @@ int ns_join_paths(const spec *s, berth_err *err) {
 }
 
 int ns_enter(pid_t pid, berth_err *err) {
-  /* Mount last: the others are opened through the host's /proc, which the container's mount
-   * namespace would hide. */
-  static const struct { const char *name; int flag; } ORDER[] = {
-      {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
-  int fds[6];
-  for (size_t i = 0; i < 6; i++) {
+  /* Every fd is opened first, through the host's /proc (the container's mount namespace would hide
+   * it). The user namespace is joined last: until then the host's root may join the others, also
+   * those its user namespace does not own (a network namespace the network manager made). */
+  static const struct { const char *name; int flag; } ORDER[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+                                                                {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+                                                                {"user", CLONE_NEWUSER}};
+  enum { N = sizeof ORDER / sizeof *ORDER };
+  int fds[N];
+  for (size_t i = 0; i < N; i++) {
     char path[64], self[64];
     snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ORDER[i].name);
     snprintf(self, sizeof self, "/proc/self/ns/%s", ORDER[i].name);
@@ -47,7 +50,7 @@ int ns_enter(pid_t pid, berth_err *err) {
     }
   }
   int rc = 0;
-  for (size_t i = 0; i < 6; i++) {
+  for (size_t i = 0; i < N; i++) {
     if (fds[i] < 0) continue;
     if (rc == 0 && setns(fds[i], ORDER[i].flag) < 0) rc = berth_fail(err, "setns %s of pid %d", ORDER[i].name, (int)pid);
     close(fds[i]);

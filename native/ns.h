@@ -11,6 +11,6 @@
 int ns_clone_flags(const spec *s);
 /* Joins every namespace the config gives a path for (before the clone: the init inherits them). */
 int ns_join_paths(const spec *s, berth_err *err);
-/* Joins the namespaces of process pid (mount last); the pid namespace applies to children. */
+/* Joins the namespaces of process pid (mount, then user, last); the pid namespace applies to children. */
 int ns_enter(pid_t pid, berth_err *err);
 #endif

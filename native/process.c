@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "caps.h"
+#include "seccomp-filter.h"
 
 static int rlimits(const spec *s, berth_err *err) {
   for (size_t i = 0; i < s->n_rlimits; i++) {
@@ -56,8 +57,21 @@ static int lookup(const spec *s, char *out, size_t n, berth_err *err) {
   return berth_fail(err, "exec '%s': not found in the container's PATH", arg0);
 }
 
+static int oom_score_adj(const spec *s, berth_err *err) {
+  if (s->oom_score_adj == INT64_MIN) return 0;
+  cleanup_fd int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  char v[24];
+  int n = snprintf(v, sizeof v, "%lld", (long long)s->oom_score_adj);
+  if (fd < 0 || write(fd, v, (size_t)n) != n) return berth_fail(err, "write oom_score_adj %s", v);
+  return 0;
+}
+
 int process_exec(const spec *s, berth_err *err) {
-  if (rlimits(s, err) < 0) return -1;
+  if (rlimits(s, err) < 0 || oom_score_adj(s, err) < 0) return -1;
+  /* Without no_new_privs, installing a filter takes CAP_SYS_ADMIN: it goes in while the launcher
+   * still holds it; with no_new_privs, as late as possible, so that few calls run under it (runc's
+   * order both ways). */
+  if (s->seccomp && !s->no_new_privileges && seccomp_install(s->seccomp, err) < 0) return -1;
   if (s->has_caps && caps_drop_bounding(s->caps[CAPSET_BOUNDING], err) < 0) return -1;
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return berth_fail(err, "prctl PR_SET_KEEPCAPS");
   if (user(s, err) < 0) return -1;
@@ -74,12 +88,13 @@ int process_exec(const spec *s, berth_err *err) {
   if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return berth_fail(err, "prctl PR_SET_NO_NEW_PRIVS");
   if (s->has_caps && caps_apply(s->caps[CAPSET_EFFECTIVE], s->caps[CAPSET_PERMITTED], s->caps[CAPSET_INHERITABLE], s->caps[CAPSET_AMBIENT], err) < 0)
     return -1;
-  umask(022);
+  umask(s->umask >= 0 ? (mode_t)s->umask : 022);
   /* Set after the uid change, which clears it. */
   if (s->pdeathsig && prctl(PR_SET_PDEATHSIG, s->pdeathsig, 0, 0, 0) < 0) return berth_fail(err, "prctl PR_SET_PDEATHSIG");
   /* No host fd may reach the container (CVE-2024-21626): every fd above stderr closes at exec. The
    * launcher's own error pipe is among them, which is how the parent learns the exec succeeded. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return berth_fail(err, "close_range");
+  if (s->seccomp && s->no_new_privileges && seccomp_install(s->seccomp, err) < 0) return -1;
   execve(path, (char *const *)s->args, (char *const *)s->env);
   return berth_fail(err, "exec '%s'", path);
 }

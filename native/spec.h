@@ -1,7 +1,8 @@
 /* The OCI runtime config (config.json) as the launcher uses it, parsed with json-c (Debian's
  * libjson-c-dev: a packaged, maintained parser, so none is vendored). Strings point into the parsed
- * document, which lives as long as the spec. Only what berth supports is read; the semantics are
- * runc's for each field. */
+ * document, which lives as long as the spec. The semantics are runc's for each field; a field the
+ * launcher does not implement is refused with an error naming it (spec-fields.c), never read past,
+ * so that no security setting is silently dropped. */
 #ifndef BERTH_SPEC_H
 #define BERTH_SPEC_H
 #include <stdbool.h>
@@ -33,6 +34,21 @@ typedef struct {
   int64_t major, minor; /* -1: any */
   const char *access;
 } spec_device_rule;
+
+typedef struct {
+  uint32_t container_id, host_id, size;
+} spec_idmap;
+
+typedef struct {
+  const char *name, *value; /* "net.ipv4.ip_forward", "1" */
+} spec_sysctl;
+
+typedef struct {
+  const char *path;
+  char type; /* 'c', 'b', 'u', 'p' */
+  int64_t major, minor;
+  int64_t mode, uid, gid; /* -1: not set */
+} spec_device;
 
 typedef struct {
   void *doc; /* json_object *, owner of every string */
@@ -67,6 +83,16 @@ typedef struct {
   size_t n_readonly;
   unsigned long rootfs_propagation;
   int pdeathsig; /* exec: the process dies with the launcher that waits for it */
+  const char *domainname;
+  int64_t oom_score_adj; /* INT64_MIN: not set */
+  int64_t umask; /* -1: 022 */
+  spec_idmap uid_maps[8], gid_maps[8]; /* linux.uidMappings / gidMappings: a new user namespace */
+  size_t n_uid_maps, n_gid_maps;
+  spec_sysctl *sysctls;
+  size_t n_sysctls;
+  spec_device *device_nodes; /* linux.devices: nodes made in the container's /dev */
+  size_t n_device_nodes;
+  void *seccomp; /* scmp_filter_ctx compiled from linux.seccomp (seccomp.c); NULL: none */
 } spec;
 
 /* Reads <bundle>/config.json; relative root.path is made absolute against the bundle. */
@@ -75,4 +101,6 @@ void spec_free(spec *s);
 /* The capability number of "CAP_CHOWN" etc., or -1. */
 int cap_from_name(const char *name);
 bool spec_has_ns(const spec *s, int flag);
+/* The linux section (spec-linux.c). */
+int spec_linux(void *linux_obj, spec *s, berth_err *err);
 #endif

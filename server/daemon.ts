@@ -108,6 +108,8 @@ export async function composeDaemon(
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
     const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));
     if (cleaned.length) log.info('released network attachments of containers that are gone', { containers: cleaned });
+    // RUN containers and work directories of builds a killed daemon left.
+    await builder?.recover().catch((err) => log.warn('cannot clean what interrupted builds left', { error: String(err) }));
   }
   const shutdown = async () => {
     for (const fn of hooks.reverse().splice(0)) {

@@ -7,6 +7,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type D
 import { InvalidArgumentError } from './errdefs.ts';
 import { formatPath, problemsFromIssues, type PathSegment, type Problem } from './problems.ts';
 import { API_VERSION, imageIsObjectName, kindSchemas, type Manifest } from './schema.ts';
+import { readSeccompProfile } from './seccomp-profile.ts';
 import { closest, didYouMean } from './suggest.ts';
 import { foreignKinds } from './volume.ts';
 import type { Location } from './api/common.ts';
@@ -127,7 +128,20 @@ function resolvePaths(m: Manifest, baseDir: string): Manifest {
   if (m.kind === 'Image' && m.spec.build && !isAbsolute(m.spec.build.context)) {
     return { ...m, spec: { ...m.spec, build: { ...m.spec.build, context: resolve(baseDir, m.spec.build.context) } } };
   }
+  const sc = m.kind === 'Container' ? m.spec.securityContext : undefined;
+  if (m.kind === 'Container' && sc?.seccompProfile?.localhostProfile && !isAbsolute(sc.seccompProfile.localhostProfile)) {
+    const seccompProfile = { ...sc.seccompProfile, localhostProfile: resolve(baseDir, sc.seccompProfile.localhostProfile) };
+    return { ...m, spec: { ...m.spec, securityContext: { ...sc, seccompProfile } } };
+  }
   return m;
+}
+
+/** A Localhost seccomp profile that cannot be read or is not a profile: the problem, at its field. */
+function profileProblem(m: Manifest): Problem | undefined {
+  const file = m.kind === 'Container' ? m.spec.securityContext?.seccompProfile?.localhostProfile : undefined;
+  if (!file) return undefined;
+  const r = readSeccompProfile(file);
+  return 'error' in r ? { path: ['spec', 'securityContext', 'seccompProfile', 'localhostProfile'], message: r.error } : undefined;
 }
 
 /** Parses and validates every document of every input; never throws for bad input. */
@@ -197,7 +211,10 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
     for (const p of problems) add(p, prefix);
     if (result.success && problems.length === 0) {
       const m = foreign ? foreign.convert(result.data as Parameters<typeof foreign.convert>[0]) : (result.data as unknown as Manifest);
-      d.manifest = resolvePaths(m, d.input.baseDir ?? dirname(d.input.file));
+      const manifest = resolvePaths(m, d.input.baseDir ?? dirname(d.input.file));
+      const bad = profileProblem(manifest);
+      if (bad) add(bad, prefix);
+      else d.manifest = manifest;
     }
   }
 

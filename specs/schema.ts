@@ -1,5 +1,6 @@
 // The object model: one zod definition per kind, from which come the TypeScript types, the
 // validation (with unknown-field detection) and the JSON Schema printed by `berth schema`.
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ContainerStatus } from './api/containers.ts';
 import type { VolumeStatus } from './api/volumes.ts';
@@ -8,6 +9,7 @@ import { checkTmpfsOptions } from './tmpfs.ts';
 import { VolumeObject, type VolumeSpec } from './volume.ts';
 import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
+import { SecurityContext, securityIssues } from './security.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -161,9 +163,10 @@ export const ContainerSpec = z.strictObject({
   hostname: z.string().optional(),
   ports: z.array(ContainerPort).optional(),
   /**
-   * The network to join: `bridge` (the default network, also chosen when ports are declared),
-   * `host` (the host's network stack), `none` (loopback only), or a network made with
-   * `berth network create NAME`. Unset: host, or bridge when the spec declares ports.
+   * The network to join: `bridge` (the default network `berth`: a network namespace of its own,
+   * as Docker's default bridge and Kubernetes' pod network), `host` (the host's network stack,
+   * only when asked for), `none` (a namespace with loopback only), or a network made with
+   * `berth network create NAME`. Unset: bridge.
    */
   network: z
     .string()
@@ -184,7 +187,8 @@ export const ContainerSpec = z.strictObject({
         .strictObject({
           memory: memoryQuantity.optional(),
           cpu: cpuQuantity.optional(),
-          pids: z.number().int().min(1).optional(),
+          /** The most processes (and threads) at once; -1: unlimited. Unset: berth's default, 2048. */
+          pids: z.number().int().refine((n) => n === -1 || n >= 1, 'must be at least 1, or -1 for unlimited').optional(),
         })
         .optional(),
     })
@@ -193,6 +197,13 @@ export const ContainerSpec = z.strictObject({
   livenessProbe: Probe.optional(),
   readinessProbe: Probe.optional(),
   readOnlyRootFilesystem: z.boolean().default(false),
+  /** Capabilities, privileged, the user, no_new_privs, seccomp and sysctls, in Kubernetes' shape. */
+  securityContext: SecurityContext.optional(),
+  /**
+   * false: the container gets a user namespace of its own, its root an unprivileged range of host
+   * IDs (from /etc/subuid and /etc/subgid), as a Pod's hostUsers. Default true.
+   */
+  hostUsers: z.boolean().optional(),
   stopSignal: z.string().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
   ...dockerContainerFields,
@@ -227,6 +238,7 @@ export const ContainerSpec = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['ports', i, 'hostPort'], message: `with network "host" the container listens on the host itself, so hostPort must equal containerPort (${p.containerPort}) or be left out` });
     }
   });
+  for (const issue of securityIssues(spec, existsSync)) ctx.addIssue({ code: 'custom', ...issue });
   const portNames = new Set(spec.ports?.map((p) => p.name).filter((n): n is string => !!n));
   for (const probe of ['livenessProbe', 'readinessProbe'] as const) {
     const p = spec[probe];

@@ -39,6 +39,14 @@ function containerFlags(c: Command): Command {
     .option('--health-timeout <duration>', 'time a health check may take (default 30s)')
     .option('--health-retries <n>', 'failures in a row that make it unhealthy (default 3)')
     .option('--health-start-period <duration>', 'time before the first health check')
+    .option('--cap-add <cap>', 'add a capability (NET_ADMIN…, ALL; repeatable)', collect, [])
+    .option('--cap-drop <cap>', 'drop a capability (repeatable; ALL drops every one)', collect, [])
+    .option('--privileged', 'every capability and host device, no seccomp, no masked paths')
+    .option('--security-opt <opt>', 'seccomp=unconfined|PROFILE.json, no-new-privileges[=true|false] (repeatable)', collect, [])
+    .option('--read-only', 'mount the root filesystem read-only')
+    .option('--sysctl <name=value>', 'set a namespaced sysctl (repeatable)', collect, [])
+    .option('--pids-limit <n>', 'most processes at once (-1: unlimited; default 2048)')
+    .option('--userns <mode>', 'auto: a user namespace of its own, root unprivileged on the host; host (default)')
     .passThroughOptions();
 }
 

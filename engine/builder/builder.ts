@@ -4,10 +4,11 @@
 // <root>/build/cache by (parent step, config, instruction after substitution, source content):
 // an unchanged step reuses its layer without mounting anything, so an unchanged rebuild costs a
 // parse, a stat walk of the sources and one image commit.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { BuildContext, FileHashCache } from './context.ts';
 import { parseDockerfile, type Dockerfile, type Stage } from './dockerfile.ts';
@@ -22,6 +23,7 @@ import type { ImageService } from '../images/service.ts';
 import { ImageServicePort } from './image-store-adapter.ts';
 import type { BaseImage, BuildImageStore } from './deps.ts';
 import { doLayerStep, layerStepKey, type LayerStepPlan } from './steps.ts';
+import { BUILD_CONTAINER_PREFIX } from './run-step.ts';
 
 export { StepFailedError } from './steps.ts';
 import { expandWord } from './words.ts';
@@ -105,7 +107,7 @@ export class Builder {
 
   async build(o: BuildOptions, onProgress: (e: BuildEvent) => void = () => undefined): Promise<BuildResult> {
     if (o.tags.length === 0) throw new InvalidArgumentError('a build needs at least one tag (-t NAME[:TAG])');
-    await (this.#recovered ??= this.layers.cleanWork());
+    await this.recover();
     const ctx = await BuildContext.open(o.context, this.#hashes);
     const { text, name } = await this.#readDockerfile(ctx.root, o.dockerfile);
     const df = parseDockerfile(text, name);
@@ -269,10 +271,21 @@ export class Builder {
   }
 
   async #cachePut(key: string, r: CacheRecord): Promise<void> {
-    const p = join(this.#buildRoot, 'cache', `${key}.json`);
-    const tmp = `${p}.${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, JSON.stringify(r));
-    await rename(tmp, p);
+    await writeFileAtomic(join(this.#buildRoot, 'cache', `${key}.json`), JSON.stringify(r));
+  }
+
+  /**
+   * What a daemon killed mid-build left: RUN steps' containers (their runtime records, and whatever
+   * still runs in them) and the steps' work directories. Once, before the first build; the daemon
+   * starts it when it starts.
+   */
+  recover(): Promise<void> {
+    return (this.#recovered ??= (async () => {
+      for (const c of await this.#runtime.list()) {
+        if (c.id.startsWith(BUILD_CONTAINER_PREFIX)) await this.#runtime.delete(c.id, { force: true }).catch(() => undefined);
+      }
+      await this.layers.cleanWork();
+    })());
   }
 
   /** Removes the build cache (records, unpacked layers, leftovers). */

@@ -6,11 +6,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import { isWhiteout } from './diff.ts';
 
 const exec = promisify(execFile);
@@ -136,7 +137,7 @@ export class LayerStore {
   async commitStep(step: StepMount, desc: Omit<LayerInfo, 'dir'>): Promise<LayerInfo> {
     await rm(join(step.dir, 'work'), { recursive: true, force: true });
     await rm(join(step.dir, 'merged'), { recursive: true, force: true });
-    await writeFile(join(step.dir, 'layer.json'), JSON.stringify(desc));
+    await writeFileAtomic(join(step.dir, 'layer.json'), JSON.stringify(desc));
     return this.#install(step.dir, desc);
   }
 

@@ -14,6 +14,9 @@ import type { Heredoc } from './lexer.ts';
 import { readInRoot, resolveInRoot } from './rootfs-path.ts';
 import { mkdir } from 'node:fs/promises';
 
+/** The runtime ids of RUN steps' containers: what a daemon killed mid-build leaves is found by it. */
+export const BUILD_CONTAINER_PREFIX = 'berth-build-';
+
 export interface RunStepOptions {
   runtime: Runtime;
   /** The step's working directory (bundle, hosts file, scripts). */
@@ -68,7 +71,7 @@ export async function runStep(o: RunStepOptions): Promise<{ exitCode: number; si
     await chmod(p, 0o755);
     mounts.push({ destination: HEREDOC_SCRIPT, type: 'bind', source: p, options: ['rbind', 'ro'] });
   }
-  const id = `berth-build-${randomBytes(6).toString('hex')}`;
+  const id = `${BUILD_CONTAINER_PREFIX}${randomBytes(6).toString('hex')}`;
   const config = ociConfig({
     run: {
       args: o.args,

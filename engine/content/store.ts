@@ -4,12 +4,12 @@
 // size, and only then renamed under its digest: a crash or a bad download never leaves a wrong or
 // partial blob in blobs/. index.json is replaced atomically (write + fsync + rename).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { writeFileAtomic } from '../fs-atomic.ts';
+import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Index } from '../images/types.ts';
 import { MediaTypes } from '../images/types.ts';
@@ -148,6 +148,13 @@ export class ContentStore {
     return (await stat(join(this.root, 'ingest', ingestKey)).catch(() => undefined))?.size ?? 0;
   }
 
+  /** Ingests a crash left that nothing can resume (unkeyed ones); a pull's are kept for its retry. Only at start-up. */
+  async removeStaleIngests(): Promise<void> {
+    for (const name of await readdir(join(this.root, 'ingest')).catch(() => [] as string[])) {
+      if (!name.startsWith('pull-')) await rm(join(this.root, 'ingest', name), { force: true });
+    }
+  }
+
   async discardIngest(ingestKey: string): Promise<void> {
     await rm(join(this.root, 'ingest', ingestKey), { force: true });
   }
@@ -216,9 +223,4 @@ function check(expected: { digest: string; size?: number }, digest: string, size
   if (expected.digest !== digest) {
     throw new DigestMismatchError(`blob ${expected.digest}: the content's digest is ${digest}; nothing was stored (the registry served wrong data)`);
   }
-}
-
-function writeFileAtomicSync(path: string, data: string): void {
-  writeFileSync(`${path}.tmp`, data);
-  renameSync(`${path}.tmp`, path);
 }

@@ -9,7 +9,7 @@ import { imageNameOf, nameAnnotations } from '../content/names.ts';
 import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
 import { runWorkers, throughMirrors } from '../registry/mirrors.ts';
-import { chainIds, Snapshotter, type Snapshot } from '../snapshots/snapshotter.ts';
+import { chainIds, Snapshotter, type Snapshot, type RootfsIdmap } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
 import { INDEX_TYPES, MANIFEST_TYPES, MediaTypes, hostPlatform, platformName, selectPlatform, type ImageConfig, type Index, type Manifest } from './types.ts';
 import type { Descriptor, PullEvent } from '../../specs/api/images.ts';
@@ -243,6 +243,8 @@ export class ImageService {
         let pt: PassThrough | undefined;
         if (plan && !existsSync(this.snapshots.layerDir(plan.chainIds[i]!))) {
           const stream = new PassThrough();
+          // Its error (a restart) is the unpacker's to see; never an uncaught one when the unpacker has not started reading.
+          stream.on('error', () => undefined);
           pt = stream;
           streamed = this.snapshots.ensureLayer(plan.chainIds[i]!, { blob: this.content.blobPath(l.digest), diffId: plan.diffIds[i]!, stream });
           streamed.catch(() => undefined);
@@ -263,7 +265,8 @@ export class ImageService {
             },
             restart: () => {
               broken = true;
-              stream.destroy();
+              // An error, so that the unpacker ends (and cleans up) whether or not it has read yet; the layer is unpacked from the stored blob.
+              stream.destroy(new Error('the download started over; the layer is unpacked from the stored blob'));
             },
           };
         }
@@ -354,8 +357,8 @@ export class ImageService {
   }
 
   /** A container's writable rootfs over the image (mounted; idempotent). */
-  async prepareRootfs(key: string, rec: ImageRecord): Promise<Snapshot> {
-    return this.snapshots.prepare(key, await this.layerDirs(rec));
+  async prepareRootfs(key: string, rec: ImageRecord, idmap?: RootfsIdmap): Promise<Snapshot> {
+    return this.snapshots.prepare(key, await this.layerDirs(rec), idmap);
   }
 
   /**

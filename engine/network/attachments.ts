@@ -16,8 +16,8 @@ export interface AttachmentRecord {
   mode: 'host' | 'none' | 'network';
   /** The network's name (mode network). */
   network?: string;
-  /** 'adding' until CNI ADD succeeded: a record left 'adding' is a crash in the middle. */
-  state: 'adding' | 'ready';
+  /** 'adding' until CNI ADD succeeded, 'removing' once detach began: either left is a crash in the middle. */
+  state: 'adding' | 'ready' | 'removing';
   netnsPath?: string;
   confList?: CniConfList;
   result?: CniResult;
@@ -28,6 +28,31 @@ export interface AttachmentRecord {
   ipAddress?: string;
   gateway?: string;
   createdAt: string;
+}
+
+/** What the engine is told of an attachment. */
+export interface NetworkAttachment {
+  /** The namespace to join (OCI linux.namespaces network path); undefined for host networking. */
+  netnsPath?: string;
+  ipAddress?: string;
+  gateway?: string;
+  /** Files to bind-mount on /etc/hosts and /etc/resolv.conf (kept on the same inode). */
+  hostsFile: string;
+  resolvConfFile: string;
+  /** The ports published on the host (those with a hostPort). */
+  ports: PortMapping[];
+}
+
+/** The engine's view of a record; `dir` is the container's directory (its hosts and resolv.conf). */
+export function attachmentView(r: AttachmentRecord, dir: string): NetworkAttachment {
+  return {
+    ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}),
+    ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}),
+    ...(r.gateway ? { gateway: r.gateway } : {}),
+    hostsFile: join(dir, 'hosts'),
+    resolvConfFile: join(dir, 'resolv.conf'),
+    ports: r.ports,
+  };
 }
 
 export class AttachmentStore {

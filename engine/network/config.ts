@@ -1,7 +1,8 @@
 // A berth network as a CNI network configuration list: bridge (a Linux bridge per network, veth
-// per container, host-local IPAM, masquerade for outbound traffic), portmap (published ports,
-// with snat for 127.0.0.1), firewall (lets the containers' traffic through a FORWARD policy of DROP,
-// as Docker sets it). The list is the network's whole definition and is what DEL is run with.
+// per container, host-local IPAM), portmap (published ports, with snat for 127.0.0.1). Masquerade
+// and FORWARD rules are the network's, made once (forwarding.ts), not per container as the bridge
+// plugin's ipMasq and the firewall plugin would. The list is the network's whole definition and is
+// what DEL is run with (lists written before kept ipMasq and firewall: they still work).
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { CniConfList } from './cni.ts';
@@ -131,7 +132,7 @@ export function networkConfList(o: { name: string; subnet: Cidr; labels?: Record
         type: 'bridge',
         bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ipam: {
           type: 'host-local',
@@ -141,7 +142,6 @@ export function networkConfList(o: { name: string; subnet: Cidr; labels?: Record
         },
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
-      { type: 'firewall', backend: 'iptables' },
     ],
     berth: { bridge, subnet, gateway, createdAt: new Date().toISOString(), labels: o.labels ?? {} },
   };

@@ -8,8 +8,8 @@
 // lookups forever does not see a container that came back with a new address — is the same as
 // with a DNS answer's TTL in practice, and addresses are stable while a container lives.
 //
-// The files are bind-mounted into the containers, so they are rewritten in place (truncate and
-// write, same inode): replacing them by rename would leave the container reading the old inode.
+// The files are bind-mounted into the containers, so they are rewritten in place (write and
+// truncate, same inode): replacing them by rename would leave the container reading the old inode.
 import { open, readFile } from 'node:fs/promises';
 
 export interface HostsEntry {
@@ -53,9 +53,11 @@ export async function rewriteInPlace(path: string, text: string): Promise<void> 
   // r+ keeps the inode and does not truncate on open; a missing file is created.
   const fh = await open(path, 'r+').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? open(path, 'w') : Promise.reject(err)));
   try {
+    // Written over the old bytes, then cut to length: a reader (or a crash) never finds it empty,
+    // and the daemon rewrites every member's file when it starts (NetworkManager.gc).
     const data = Buffer.from(text);
-    await fh.truncate(0);
     await fh.write(data, 0, data.length, 0);
+    await fh.truncate(data.length);
   } finally {
     await fh.close();
   }

@@ -42,11 +42,12 @@ export async function prepareNetnsDir(dir: string): Promise<void> {
   await tool('mount', ['--make-shared', dir]);
 }
 
-/** A new network namespace pinned at `path` (which must not exist yet). */
+/** A new network namespace pinned at `path` (which must not exist yet), its loopback up. */
 export async function createNetns(path: string): Promise<void> {
   await writeFile(path, '', { flag: 'wx', mode: 0o444 });
   try {
-    await tool('unshare', [`--net=${path}`, 'true']);
+    // One process makes it and brings lo up inside (what CNI's loopback plugin would do, in a second).
+    await tool('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
   } catch (err) {
     await rm(path, { force: true });
     throw err;

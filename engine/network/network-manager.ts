@@ -6,18 +6,19 @@
 //   networks, Kubernetes CNI config), it has no desired state to reconcile beyond "exists", and a
 //   Container refers to one by name in `spec.network`. The default network `berth` (mode
 //   `bridge`) is created on first use, so manifests work without any network command.
-// - A network is a CNI configuration list (bridge + host-local + portmap + firewall, see
-//   config.ts) kept at <root>/conf/<name>.conflist; CNI does every change to the host's network.
+// - A network is a CNI configuration list (bridge + host-local + portmap, see config.ts) kept at
+//   <root>/conf/<name>.conflist, and its masquerade and FORWARD rules (forwarding.ts).
 // - Each attached container gets a network namespace pinned at <root>/netns/<id> (netns.ts), its
-//   loopback up (the loopback plugin), and CNI ADD on it. Before ADD, an attachment record with
-//   the exact conflist is written to <root>/containers/<id>/attachment.json, and the ADD result is
-//   cached there after: DEL is always run from that record, so it works after the network was
-//   changed or removed, after a crash in the middle of ADD, and after a kill -9 of the daemon
-//   (`gc(liveIds)` on start-up detaches whatever is not alive).
+//   loopback up, and CNI ADD on it. Before ADD, an attachment record with the exact conflist is
+//   written to <root>/containers/<id>/attachment.json, and the ADD result is cached there after:
+//   DEL is always run from that record, so it works after the network was changed or removed,
+//   after a crash in the middle of ADD, and after a kill -9 of the daemon (`gc(liveIds)` on
+//   start-up detaches whatever is not alive).
+// - Membership (plans, records, held ports, /etc/hosts) changes one at a time, under a lock; the
+//   namespaces and CNI ADD/DEL of different containers run side by side (join-leave.ts).
 // - Names through /etc/hosts kept current for every member (hosts.ts explains); published ports
 //   through portmap's DNAT, 127.0.0.1 included, with the host ports held by the daemon (ports.ts)
 //   and a guard against what route_localnet opens (localnet.ts).
-//
 // - What an attach means (mode, network, which ports, what is refused) is decided first, on what
 //   was read, by the pure planAttachment() (attach-plan.ts); this file carries the plan out.
 //
@@ -28,18 +29,27 @@ import { join } from 'node:path';
 import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
-import { AttachmentStore, type AttachmentRecord } from './attachments.ts';
+import { attachmentView, AttachmentStore, type AttachmentRecord, type NetworkAttachment } from './attachments.ts';
 import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
-import { canonicalNetwork, CNI_VERSION, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
+import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
+import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
+import { ensureForwarding } from './forwarding.ts';
 import { guardLocalnet } from './localnet.ts';
-import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, standInNetns, type InterfaceStats } from './netns.ts';
+import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
 import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
 import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
 
-const IFNAME = 'eth0';
+/** An attach between its two steps under the manager's lock. */
+interface Joining {
+  record: AttachmentRecord;
+  held: HeldPort[];
+  published: PortMapping[];
+  /** The network (or mode) as the error names it. */
+  label: string;
+}
 
 export type { AttachOptions } from './attach-plan.ts';
 
@@ -53,17 +63,7 @@ export interface NetworkManagerOptions {
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
 }
 
-export interface NetworkAttachment {
-  /** The namespace to join (OCI linux.namespaces network path); undefined for host networking. */
-  netnsPath?: string;
-  ipAddress?: string;
-  gateway?: string;
-  /** Files to bind-mount on /etc/hosts and /etc/resolv.conf (kept on the same inode). */
-  hostsFile: string;
-  resolvConfFile: string;
-  /** The ports published on the host (those with a hostPort). */
-  ports: PortMapping[];
-}
+export type { NetworkAttachment } from './attachments.ts';
 
 export class NetworkManager {
   readonly root: string;
@@ -75,8 +75,9 @@ export class NetworkManager {
   #queue: Promise<unknown> = Promise.resolve();
   /** The netns directory is made a shared mount point once per manager. */
   #netnsDirReady: Promise<void> | undefined;
-  /** Bridges whose localnet guard this manager has checked (localnet.ts). */
-  readonly #guarded = new Set<string>();
+  /** Bridges whose localnet guard (localnet.ts), networks whose rules (forwarding.ts) are checked or being checked. */
+  readonly #guarded = new Map<string, Promise<void>>();
+  readonly #forwarding = new Map<string, Promise<void>>();
 
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
@@ -126,20 +127,14 @@ export class NetworkManager {
       }
       await this.#networks.delete(list);
       this.#guarded.delete(list.berth.bridge);
+      this.#forwarding.delete(list.name);
     });
   }
 
   // ---------------- containers ----------------
 
   #view(r: AttachmentRecord): NetworkAttachment {
-    return {
-      ...(r.netnsPath ? { netnsPath: r.netnsPath } : {}),
-      ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}),
-      ...(r.gateway ? { gateway: r.gateway } : {}),
-      hostsFile: join(this.#records.dir(r.id), 'hosts'),
-      resolvConfFile: join(this.#records.dir(r.id), 'resolv.conf'),
-      ports: r.ports,
-    };
+    return attachmentView(r, this.#records.dir(r.id));
   }
 
   /** The attachment of a container, undefined when it has none (`berth port`, inspect). */
@@ -152,6 +147,8 @@ export class NetworkManager {
    * Gives container `id` its network: call before the runtime creates the container, and join
    * `netnsPath`. Idempotent: attaching again with the same network returns the same attachment,
    * and repairs it (a new namespace and ADD) when its namespace is gone, e.g. after a reboot.
+   * The plan and the record are made under the manager's lock, the namespace and CNI ADD outside
+   * it (several containers at once), and the membership (/etc/hosts of all) under it again.
    */
   attach(id: string, o: AttachOptions): Promise<NetworkAttachment> {
     try {
@@ -159,12 +156,12 @@ export class NetworkManager {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#serial(async () => {
+    return this.#serial(async (): Promise<NetworkAttachment | Joining> => {
       const existing = await this.#records.read(id);
       if (existing) {
         const same = sameAttachment(existing, attachTarget(o));
         if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
-        await this.#detach(existing);
+        await this.#detachLocked(existing);
       }
       const { network } = attachTarget(o);
       let list = network ? await this.#networks.read(network) : undefined;
@@ -174,29 +171,29 @@ export class NetworkManager {
         list = await this.#networks.read(DEFAULT_NETWORK);
         if (!list) throw networkNotFound(o);
       }
-      return this.#attach(id, o, plan, list);
-    });
+      return this.#begin(id, o, plan, list);
+    }).then((r) => ('record' in r ? this.#join(r) : r));
   }
 
-  /** Carries out a plan: holds the ports, then the record, the namespace, CNI ADD and the /etc files. */
-  async #attach(id: string, o: AttachOptions, plan: AttachmentPlan, list: BerthConfList | undefined): Promise<NetworkAttachment> {
+  /** Under the lock: the ports held and the record written ('adding') before anything touches the host. */
+  async #begin(id: string, o: AttachOptions, plan: AttachmentPlan, list: BerthConfList | undefined): Promise<Joining> {
     const { mode, network } = plan;
     const held = await holdPorts(plan.published, o.name);
     // The ports as bound: a free host port picked for hostPort 0 replaces it.
     const bound = new Map(plan.published.map((p, i) => [p, held[i]!.hostPort]));
     const ports = plan.ports.map((p) => (bound.has(p) ? { ...p, hostPort: bound.get(p)! } : p));
     const published = ports.filter((p) => p.hostPort !== undefined);
-    const dir = this.#records.dir(id);
     const record: AttachmentRecord = {
       id, name: o.name, aliases: plan.aliases, mode,
       ...(o.extraHosts?.length ? { extraHosts: o.extraHosts } : {}),
       ...(network ? { network } : {}),
       state: 'adding', ports, createdAt: new Date().toISOString(),
       ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
-      ...(list ? { confList: list } : {}),
+      // Without a published port, portmap has nothing to do: left out of ADD, and so of DEL.
+      ...(list ? { confList: published.length ? list : { ...list, plugins: list.plugins.filter((p) => p.type !== 'portmap') } } : {}),
     };
     try {
-      await mkdir(dir, { recursive: true });
+      await mkdir(this.#records.dir(id), { recursive: true });
       // Written before anything touches the host: a crash from here on is undone by gc().
       await this.#records.write(record);
       if (record.netnsPath) {
@@ -205,41 +202,44 @@ export class NetworkManager {
           throw err;
         });
         await this.#netnsDirReady;
+      }
+    } catch (err) {
+      for (const h of held) h.close();
+      await rm(this.#records.dir(id), { recursive: true, force: true });
+      throw err;
+    }
+    return { record, held, published, label: network ?? mode };
+  }
+
+  /** Outside the lock: the namespace (loopback up), CNI ADD, the /etc files; then ready, under it. */
+  async #join({ record, held, published, label }: Joining): Promise<NetworkAttachment> {
+    const dir = this.#records.dir(record.id);
+    try {
+      if (record.netnsPath) {
         await rm(record.netnsPath, { force: true });
         await createNetns(record.netnsPath);
       }
-      // Loopback and the network's list touch different interfaces: they run side by side.
-      const loopback = record.netnsPath
-        ? this.#cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId: id, netns: record.netnsPath, ifName: 'lo' })
-        : Promise.resolve(undefined);
-      const added = list && record.netnsPath ? this.#addNetwork(id, list, record.netnsPath, published) : Promise.resolve(undefined);
-      const [lo, net] = await Promise.allSettled([loopback, added]);
-      if (net.status === 'fulfilled' && net.value) record.result = net.value;
-      if (lo.status === 'rejected') throw lo.reason;
-      if (net.status === 'rejected') throw net.reason;
-      if (record.result) {
-        const result = record.result;
-        const sandboxIf = result.interfaces?.findIndex((i) => i.sandbox) ?? -1;
-        const ip = result.ips?.find((i) => i.interface === undefined || i.interface === sandboxIf) ?? result.ips?.[0];
-        if (ip) {
-          record.ipAddress = ip.address.split('/')[0]!;
-          if (ip.gateway) record.gateway = ip.gateway;
-        }
+      if (record.confList && record.netnsPath) {
+        record.result = await this.#addNetwork(record.id, record.confList as BerthConfList, record.netnsPath, published);
+        Object.assign(record, addressOf(record.result));
       }
       // resolv.conf: the host's (loopback servers dropped) in a namespace; the host's as-is with host networking.
-      const resolv = mode === 'host' ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
+      const host = record.mode === 'host';
+      const resolv = host ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
       await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
-      if (mode === 'host') await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
-      record.state = 'ready';
-      await this.#records.write(record);
-      this.#held.set(id, held);
-      await this.#refreshHosts(record);
-      return this.#view(record);
+      if (host) await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
+      return await this.#serial(async () => {
+        record.state = 'ready';
+        await this.#records.write(record);
+        this.#held.set(record.id, held);
+        await this.#refreshHosts(record);
+        return this.#view(record);
+      });
     } catch (err) {
       for (const h of held) h.close();
-      await this.#detach(record).catch((e) => this.#o.log?.warn('undoing a failed attach', { id, error: String(e) }));
+      await this.#leave(record.id, record).catch((e) => this.#o.log?.warn('undoing a failed attach', { id: record.id, error: String(e) }));
       if (err instanceof CniError) {
-        throw new UnavailableError(`container "${o.name}": joining network "${network ?? mode}" failed: ${err.message}`, { cause: err });
+        throw new UnavailableError(`container "${record.name}": joining network "${label}" failed: ${err.message}`, { cause: err });
       }
       throw err;
     }
@@ -247,11 +247,9 @@ export class NetworkManager {
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
     const portMappings = portmapEntries(published);
+    await once(this.#forwarding, list.name, () => ensureForwarding(list));
     const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
-    if (portMappings.length && !this.#guarded.has(list.berth.bridge)) {
-      await guardLocalnet(list.berth.bridge);
-      this.#guarded.add(list.berth.bridge);
-    }
+    if (portMappings.length) await once(this.#guarded, list.berth.bridge, () => guardLocalnet(list.berth.bridge));
     return result;
   }
 
@@ -274,44 +272,50 @@ export class NetworkManager {
   /** Undoes attach(): CNI DEL (from the record), the namespace, the held ports, the files. Idempotent. */
   detach(id: string): Promise<void> {
     if (!isRuntimeContainerId(id)) return Promise.resolve();
-    return this.#serial(async () => {
-      const r = await this.#records.read(id);
-      if (r) return this.#detach(r);
+    return this.#leave(id);
+  }
+
+  /**
+   * detach() in three steps: under the lock, the record marked 'removing' (no longer a member) and
+   * its ports let go; outside it, DEL and the namespace (several containers at once); under it
+   * again, the files and the other members' /etc/hosts.
+   */
+  async #leave(id: string, known?: AttachmentRecord): Promise<void> {
+    const r = await this.#serial(async () => {
+      for (const h of this.#held.get(id) ?? []) h.close();
+      this.#held.delete(id);
+      const r = known ?? (await this.#records.read(id));
+      if (r && r.state !== 'removing') await this.#records.write({ ...r, state: 'removing' });
+      return r;
+    });
+    if (!r) {
       // No record: a crash before it was written; remove whatever is there.
       await removeNetns(this.#records.netns(id));
       await rm(this.#records.dir(id), { recursive: true, force: true });
-    });
+      return;
+    }
+    await leaveNetwork(this.#cni, r);
+    await this.#serial(() => this.#forget(r));
   }
 
-  async #detach(r: AttachmentRecord): Promise<void> {
+  /** detach() for a caller that holds the lock. */
+  async #detachLocked(r: AttachmentRecord): Promise<void> {
     for (const h of this.#held.get(r.id) ?? []) h.close();
     this.#held.delete(r.id);
-    if (r.confList) {
-      let netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
-      // The namespace is gone but the host may still have the container's rules (it was unpinned
-      // without a reboot). The bridge plugin (1.1) finds what to tear down from the addresses of
-      // the container's interface, so DEL runs against a stand-in namespace with that interface.
-      const standIn = !netns && r.netnsPath && r.result?.ips?.length ? `${r.netnsPath}.del` : undefined;
-      if (standIn) netns = await standInNetns(standIn, IFNAME, r.result!.ips!.map((i) => i.address)).then(() => standIn, () => '');
-      const portMappings = portmapEntries(r.ports);
-      const rt = { containerId: r.id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
-      try {
-        await this.#cni.delList(r.confList, rt, r.result);
-      } catch (err) {
-        // Kept for gc() to retry: leaking a veth or a rule silently is worse than a failed remove.
-        throw new UnavailableError(`container "${r.name}": leaving network "${r.network}" failed (CNI DEL; retried by the next gc): ${(err as Error).message}`, { cause: err });
-      } finally {
-        if (standIn) await removeNetns(standIn);
-      }
-    }
-    if (r.netnsPath) await removeNetns(r.netnsPath);
+    await leaveNetwork(this.#cni, r);
+    await this.#forget(r);
+  }
+
+  /** The record and files gone, the other members' /etc/hosts without it (under the lock). */
+  async #forget(r: AttachmentRecord): Promise<void> {
     await rm(this.#records.dir(r.id), { recursive: true, force: true });
-    if (r.state === 'ready') await this.#refreshHosts(r, true);
+    if (r.mode === 'network') await this.#refreshHosts(r, true);
   }
 
   /**
    * After a (re)start of the daemon: detaches every container not in `liveIds` (DEL, namespace,
-   * files), removes namespaces without a record, and holds the ports of the live ones again.
+   * files), removes namespaces without a record, holds the ports of the live ones again and
+   * rewrites their /etc/hosts.
    * Returns the ids it cleaned up.
    */
   gc(liveIds: Iterable<string>): Promise<string[]> {
@@ -329,7 +333,7 @@ export class NetworkManager {
           continue;
         }
         try {
-          await this.#detach(r);
+          await this.#detachLocked(r);
           cleaned.push(r.id);
         } catch (err) {
           this.#o.log?.warn('network gc: detach failed, will retry', { id: r.id, error: String(err) });
@@ -343,6 +347,14 @@ export class NetworkManager {
           else await rm(this.#records.dir(id), { recursive: true, force: true });
           if (!cleaned.includes(id)) cleaned.push(id);
         }
+      }
+      // A crash in the middle of a rewrite may have cut a member's /etc/hosts: each is made whole.
+      const refreshed = new Set<string>();
+      for (const r of await this.#records.all()) {
+        const key = r.mode === 'network' ? `network ${r.network}` : r.id;
+        if (!live.has(r.id) || r.state !== 'ready' || r.mode === 'host' || refreshed.has(key)) continue;
+        refreshed.add(key);
+        await this.#refreshHosts(r);
       }
       return cleaned;
     });
@@ -368,4 +380,17 @@ export class NetworkManager {
     for (const hs of this.#held.values()) for (const h of hs) h.close();
     this.#held.clear();
   }
+}
+
+/** fn() once per key while it succeeds (concurrent callers share it); again after a failure. */
+function once(done: Map<string, Promise<void>>, key: string, fn: () => Promise<void>): Promise<void> {
+  let p = done.get(key);
+  if (!p) {
+    p = fn().catch((err) => {
+      done.delete(key);
+      throw err;
+    });
+    done.set(key, p);
+  }
+  return p;
 }

@@ -10,6 +10,7 @@ import { commandErrorText } from '../command-error.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { AlreadyExistsError, ConflictError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { isNetworkName, networkConfList, networkInfo, overlaps, parseCidr, parseRoutes, pickSubnet, validateNetworkName, type BerthConfList, type Cidr } from './config.ts';
+import { removeForwarding } from './forwarding.ts';
 import { unguardLocalnet } from './localnet.ts';
 import type { NetworkInfo } from '../../specs/api/networks.ts';
 
@@ -67,7 +68,7 @@ export class NetworkStore {
     return networkInfo(list);
   }
 
-  /** Deletes the network's bridge, its localnet guard, its leases and its file. */
+  /** Deletes the network's bridge, its localnet guard and forwarding rules, its leases and its file. */
   async delete(list: BerthConfList): Promise<void> {
     await run('ip', ['link', 'delete', list.berth.bridge, 'type', 'bridge']).catch((err: { stderr?: string }) => {
       if (!/Cannot find device|does not exist/i.test(err.stderr ?? '')) {
@@ -75,6 +76,7 @@ export class NetworkStore {
       }
     });
     await unguardLocalnet(list.berth.bridge);
+    await removeForwarding(list);
     await rm(join(this.root, 'ipam', list.name), { recursive: true, force: true });
     await rm(this.#conf(list.name), { force: true });
   }

@@ -221,17 +221,34 @@ export class RegistryClient {
     const attempts = this.#o.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
       const have = await store.ingestedBytes(key);
+      // A consumer downstream saw none of what an earlier attempt (or daemon) ingested: it reads the blob once stored.
+      if (attempt > 1 || have > 0) tee?.restart();
+      if (have >= desc.size && desc.size > 0) {
+        // Whole already (the daemon stopped between the last byte and the commit): verified and committed, no request.
+        try {
+          await store.putStream(Readable.from([]), { digest: desc.digest, size: desc.size }, key);
+          return;
+        } catch {
+          await store.discardIngest(key);
+          continue;
+        }
+      }
       const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
       const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers });
       if (res.status === 404) {
         await res.body?.cancel();
         throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${this.#domain(ref)}`);
       }
+      if (res.status === 416 && have > 0 && attempt < attempts) {
+        // The registry cannot serve from where the ingest ends: start it over.
+        await res.body?.cancel();
+        await store.discardIngest(key);
+        continue;
+      }
       if (!res.ok) throw await httpError(res, `GET blob ${desc.digest}`);
       // A registry that ignores Range sends the whole blob again: start the ingest over.
       if (have > 0 && res.status !== 206) await store.discardIngest(key);
       else if (have > 0) onBytes?.(0);
-      if (attempt > 1) tee?.restart();
       // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
       const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
       try {

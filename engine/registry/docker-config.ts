@@ -3,10 +3,11 @@
 // (credHelpers[<server>], else credsStore) the helper keeps them, and `auths` only records that the
 // registry is logged in to ({}); otherwise `auths` holds them (base64 "user:password").
 // The server is Docker Hub's index URL for docker.io, else the registry's host[:port].
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
+import { writeFileAtomicSync } from '../fs-atomic.ts';
 import { helperErase, helperGet, helperStore, TOKEN_USERNAME } from './cred-helper.ts';
 
 export interface Credentials {
@@ -57,8 +58,7 @@ function readConfig(path: string): DockerConfig | undefined {
 
 function writeConfig(path: string, config: DockerConfig): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(`${path}.tmp`, JSON.stringify(config, null, '\t') + '\n', { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicSync(path, JSON.stringify(config, null, '\t') + '\n', { mode: 0o600 });
 }
 
 /** The helper that keeps this registry's credentials, as Docker chooses it. */

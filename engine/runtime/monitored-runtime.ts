@@ -8,15 +8,20 @@
 // when exit.json does.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { resolveUser, type ResolvedUser } from '../container-config.ts';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
+import { removeCgroup } from './cgroup-teardown.ts';
+import { findMonitor, monitorOf, readMeta, type Meta } from './meta-recovery.ts';
 import { readCgroupStats } from './cgroup-stats.ts';
 import { readJsonLog } from './json-log.ts';
 import type { ContainerState, ExecOptions, ExecResult, LogOptions, RunOptions, Runtime } from './runtime.ts';
@@ -41,18 +46,7 @@ export function monitorPath(): string {
   return nativeBinary('berth-monitor');
 }
 
-export interface Meta {
-  id: string;
-  bundle: string;
-  createdAt: string;
-  startedAt?: string;
-  pid?: number;
-  /** The monitor process: while it lives, an exit without exit.json is still being recorded. */
-  monitorPid?: number;
-  /** cgroupsPath of the bundle's config: where stats and OOM kills are read. */
-  cgroup?: string;
-}
-
+export type { Meta } from './meta-recovery.ts';
 export type ContainerPaths = ReturnType<MonitoredRuntime['paths']>;
 /** What the runtime itself says of a live container; undefined: it does not know it (ended). */
 export type LiveStatus = 'running' | 'paused' | undefined;
@@ -62,6 +56,8 @@ export abstract class MonitoredRuntime implements Runtime {
   protected readonly dir: string;
   readonly #logMax: number;
   readonly #logFiles: number;
+  /** Containers this process is starting: their meta.json has no pid yet, and that is no loss. */
+  readonly #launching = new Set<string>();
 
   constructor(o: { stateDir: string; logMaxBytes?: number; logMaxFiles?: number }) {
     this.dir = join(o.stateDir, 'containers');
@@ -97,17 +93,27 @@ export abstract class MonitoredRuntime implements Runtime {
       throw new InvalidArgumentError(`bundle ${o.bundle}: cannot read config.json: ${(err as Error).message}`);
     })) as { linux?: { cgroupsPath?: string } };
     await mkdir(this.dir, { recursive: true });
-    try {
-      await mkdir(p.dir, { mode: 0o700 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
-      throw err;
-    }
+    const exists = () => new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
+    if (existsSync(p.dir)) throw exists();
     const meta: Meta = { id: o.id, bundle: o.bundle, createdAt: new Date().toISOString(), ...(config.linux?.cgroupsPath ? { cgroup: config.linux.cgroupsPath } : {}) };
-    await writeFile(p.meta, JSON.stringify(meta));
+    const runtimeArgs = await this.runtimeArgs(meta);
+    // The directory appears with its meta.json in it (made aside, renamed into place): a crash
+    // never leaves a container directory without a whole record.
+    const staging = join(this.dir, `.new-${o.id}-${randomBytes(4).toString('hex')}`);
+    this.#launching.add(o.id);
+    try {
+      await mkdir(staging, { mode: 0o700 });
+      await writeFileAtomic(join(staging, 'meta.json'), JSON.stringify(meta));
+      await rename(staging, p.dir);
+    } catch (err) {
+      this.#launching.delete(o.id);
+      await rm(staging, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code === 'EEXIST' || code === 'ENOTEMPTY' ? exists() : err;
+    }
     try {
       const args = [
-        '--id', o.id, '--bundle', o.bundle, ...(await this.runtimeArgs(meta)),
+        '--id', o.id, '--bundle', o.bundle, ...runtimeArgs,
         '--log', p.log, '--exit-file', p.exit, '--pid-file', p.pid, '--runtime-log', p.runtimeLog,
         '--log-max-size', String(this.#logMax), '--log-max-files', String(this.#logFiles), ...(meta.cgroup ? ['--cgroup', meta.cgroup.replace(/^\/+/, '')] : []),
       ];
@@ -116,25 +122,26 @@ export abstract class MonitoredRuntime implements Runtime {
       meta.pid = pid!;
       meta.monitorPid = monitorPid!;
       meta.startedAt = new Date().toISOString();
-      await writeFile(p.meta, JSON.stringify(meta));
+      await writeFileAtomic(p.meta, JSON.stringify(meta));
       return await this.#stateOf(meta, 'running');
     } catch (err) {
-      // Nothing is left behind by a start that failed: the runtime's record and our directory go.
+      // Nothing is left behind by a start that failed: the runtime's record, the cgroup, our directory.
       await this.remove(meta).catch(() => undefined);
+      if (meta.cgroup) await removeCgroup(meta.cgroup).catch(() => undefined);
       await rm(p.dir, { recursive: true, force: true });
       if (err instanceof UnavailableError) throw err;
       throw new InvalidArgumentError(`container ${o.id}: ${commandErrorText(err)}`);
+    } finally {
+      this.#launching.delete(o.id);
     }
   }
 
+  /** The container's meta.json, with what it lacks recovered (meta-recovery.ts). */
   protected async meta(id: string): Promise<Meta> {
     if (!isRuntimeContainerId(id)) throw new NotFoundError(`container "${id}" not found in the runtime`);
-    try {
-      return JSON.parse(await readFile(this.paths(id).meta, 'utf8')) as Meta;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container ${id} not found in the runtime`);
-      throw err;
-    }
+    const meta = await readMeta(id, this.paths(id), this.#launching.has(id));
+    if (!meta) throw new NotFoundError(`container ${id} not found in the runtime`);
+    return meta;
   }
 
   async #exit(id: string): Promise<ExitInfo | undefined> {
@@ -156,9 +163,15 @@ export abstract class MonitoredRuntime implements Runtime {
     if (exit) return { ...base, status: 'stopped', pid: 0, exit };
     const status = hint === null ? undefined : (hint ?? (await this.liveStatus(meta)));
     if (status) return { ...base, status, pid: meta.pid ?? 0 };
-    if (!meta.pid) return { ...base, status: 'created', pid: 0 };
+    const exitFile = this.paths(meta.id).exit;
+    if (!meta.pid) {
+      // Being started: by this process, or by a monitor whose daemon died meanwhile.
+      if (this.#launching.has(meta.id) || (await findMonitor(exitFile))) return { ...base, status: 'created', pid: 0 };
+      // Nothing is starting it and it never got a process: the launch died with the daemon.
+      return { ...base, status: 'stopped', pid: 0, exit: { exitCode: 255, oomKilled: false, finishedAt: meta.createdAt } };
+    }
     // Ended, and its monitor is writing the exit file: still running for a moment.
-    if (meta.monitorPid && (await isMonitor(meta.monitorPid))) return { ...base, status: 'running', pid: meta.pid };
+    if (meta.monitorPid && (await monitorOf(meta.monitorPid, exitFile))) return { ...base, status: 'running', pid: meta.pid };
     // The monitor may have written the exit file and ended since it was first looked for.
     const late = await this.#exit(meta.id);
     if (late) return { ...base, status: 'stopped', pid: 0, exit: late };
@@ -171,6 +184,9 @@ export abstract class MonitoredRuntime implements Runtime {
     const statuses = await this.liveStatuses();
     const out: ContainerState[] = [];
     for (const id of ids) {
+      // A start that died before its directory was in place (run): nothing ran from it.
+      const staged = /^\.new-(.+)-[0-9a-f]{8}$/.exec(id);
+      if (staged && !this.#launching.has(staged[1]!)) await rm(join(this.dir, id), { recursive: true, force: true });
       const meta = await this.meta(id).catch(() => undefined);
       if (meta) out.push(await this.#stateOf(meta, statuses ? (statuses.get(id) ?? null) : undefined));
     }
@@ -301,6 +317,10 @@ export abstract class MonitoredRuntime implements Runtime {
     yield* readJsonLog(p.log, { ...opts, done: async () => existsSync(p.exit) });
   }
 
+  /**
+   * Removes the container: its process (with force), whatever else still runs in its cgroups
+   * (killed: cgroup-teardown.ts), its cgroups, its monitor, its record.
+   */
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     let meta: Meta;
     try {
@@ -309,7 +329,13 @@ export abstract class MonitoredRuntime implements Runtime {
       if (err instanceof NotFoundError && opts.force) return;
       throw err;
     }
-    const s = await this.#stateOf(meta);
+    let s = await this.#stateOf(meta);
+    // Being started by a monitor whose daemon died: let the launch end, then it is like any other.
+    for (let i = 0; s.status === 'created' && !this.#launching.has(id) && i < 100; i++) {
+      await sleep(100);
+      meta = await this.meta(id);
+      s = await this.#stateOf(meta);
+    }
     if (s.status !== 'stopped' && s.status !== 'created') {
       if (!opts.force) throw new FailedPreconditionError(`container ${id} is ${s.status}; stop it first or delete with force`);
       if (s.status === 'paused') await this.thaw(meta).catch(() => undefined);
@@ -320,7 +346,23 @@ export abstract class MonitoredRuntime implements Runtime {
       clearTimeout(t);
     }
     await this.remove(meta);
+    if (meta.cgroup) await removeCgroup(meta.cgroup);
+    await this.#monitorGone(meta);
     await rm(this.paths(id).dir, { recursive: true, force: true });
+  }
+
+  /** Waits for the container's monitor to end (it does once the exit is recorded); kills it after 2 s. */
+  async #monitorGone(meta: Meta): Promise<void> {
+    if (!meta.monitorPid) return;
+    const exitFile = this.paths(meta.id).exit;
+    for (let i = 0; i < 100 && (await monitorOf(meta.monitorPid, exitFile)); i++) await sleep(20);
+    if (await monitorOf(meta.monitorPid, exitFile)) {
+      try {
+        process.kill(meta.monitorPid, 'SIGKILL');
+      } catch {
+        // Ended meanwhile.
+      }
+    }
   }
 }
 
@@ -328,11 +370,6 @@ export abstract class MonitoredRuntime implements Runtime {
 export function signalName(n: number): string {
   for (const [name, v] of Object.entries(constants.signals)) if (v === n) return name;
   return `SIG${n}`;
-}
-
-export async function isMonitor(pid: number): Promise<boolean> {
-  const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmd.split('\0')[0]?.endsWith('berth-monitor') ?? false;
 }
 
 async function rootfsOf(bundle: string): Promise<string> {

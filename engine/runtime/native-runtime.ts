@@ -6,19 +6,18 @@
 // State, under stateDir: containers/<id>/ (monitored-runtime.ts) — nothing else; the cgroup path
 // comes from the bundle's config (default /berth/<id>, as the launcher chooses).
 import { existsSync } from 'node:fs';
-import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { cgroupVersion } from './cgroup-stats.ts';
+import { removeCgroup } from './cgroup-teardown.ts';
 import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
 import type { ExecOptions } from './runtime.ts';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-/** The v1 controllers the launcher makes a directory in (native/cgroup.c). */
-const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'devices'];
 
 export interface NativeRuntimeOptions {
   /** Where this runtime keeps its state (e.g. <data root>/runtime). */
@@ -27,6 +26,15 @@ export interface NativeRuntimeOptions {
   logMaxBytes?: number;
   /** Log files kept, the current one included (default 2: one rotated file). */
   logMaxFiles?: number;
+}
+
+/** `berth-run exec`: a process in the namespaces and cgroup of the container's init, with its config's limits. */
+export function launcherExec(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): [string, string[]] {
+  const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle];
+  for (const e of o.env ?? []) args.push('--env', e);
+  if (o.cwd) args.push('--cwd', o.cwd);
+  if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gid', String(g)]));
+  return [nativeBinary('berth-run'), [...args, '--', ...o.args]];
 }
 
 export class NativeRuntime extends MonitoredRuntime {
@@ -98,30 +106,11 @@ export class NativeRuntime extends MonitoredRuntime {
   }
 
   protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]> {
-    const args = ['exec', '--pid', String(meta.pid), '--bundle', meta.bundle];
-    for (const e of o.env ?? []) args.push('--env', e);
-    if (o.cwd) args.push('--cwd', o.cwd);
-    if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gid', String(g)]));
-    return [nativeBinary('berth-run'), [...args, '--', ...o.args]];
+    return launcherExec(meta, o, user);
   }
 
-  /** Removes the container's cgroup (every v1 controller's directory, or the v2 one). */
+  /** Removes the container's cgroups, killing whatever still runs in them (cgroup-teardown.ts). */
   protected async remove(meta: Meta): Promise<void> {
-    const cg = this.#cgroup(meta);
-    const dirs = cgroupVersion === 2 ? [join(CGROUP_ROOT, cg)] : V1_CONTROLLERS.map((c) => join(CGROUP_ROOT, c, cg));
-    // The init is gone; its last children may still be on their way out of the cgroup.
-    await Promise.all(dirs.map(async (dir) => {
-      for (let i = 0; ; i++) {
-        try {
-          await rmdir(dir);
-          break;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') break;
-          if (code !== 'EBUSY' || i >= 100) throw new UnavailableError(`delete ${meta.id}: remove cgroup ${dir}: ${(err as Error).message}`);
-          await sleep(10);
-        }
-      }
-    }));
+    await removeCgroup(this.#cgroup(meta));
   }
 }

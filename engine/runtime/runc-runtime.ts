@@ -4,11 +4,12 @@
 //
 // State, under stateDir:  runc/ (runc's own --root) · containers/<id>/ (monitored-runtime.ts).
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { MonitoredRuntime, run, type LiveStatus, type Meta } from './monitored-runtime.ts';
+import { launcherExec } from './native-runtime.ts';
 import type { ExecOptions } from './runtime.ts';
 
 export { monitorPath, signalName } from './monitored-runtime.ts';
@@ -91,6 +92,11 @@ export class RuncRuntime extends MonitoredRuntime {
   }
 
   protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined): Promise<[string, string[]]> {
+    // runc 1.1 joins the user namespace first, and from there cannot join a network namespace the
+    // host's user namespace owns (the network manager's): `runc exec` into a container with
+    // hostUsers: false fails with EPERM. berth's launcher joins them in an order that works, from the
+    // same config.json (namespaces, cgroup, user, capabilities, seccomp).
+    if (await joinsForeignNetns(meta.bundle)) return launcherExec(meta, o, user);
     const args = ['--root', this.#runcRoot, 'exec'];
     for (const e of o.env ?? []) args.push('--env', e);
     if (o.cwd) args.push('--cwd', o.cwd);
@@ -101,4 +107,11 @@ export class RuncRuntime extends MonitoredRuntime {
   protected async remove(meta: Meta): Promise<void> {
     await this.#runcRun('delete', '--force', meta.id).catch(() => undefined);
   }
+}
+
+/** Whether the bundle's container has a user namespace of its own and joins a network namespace by path. */
+async function joinsForeignNetns(bundle: string): Promise<boolean> {
+  const config = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8').catch(() => '{}')) as { linux?: { namespaces?: Array<{ type: string; path?: string }> } };
+  const ns = config.linux?.namespaces ?? [];
+  return ns.some((n) => n.type === 'user' && !n.path) && ns.some((n) => n.type === 'network' && !!n.path);
 }

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
 import { unpackLayer } from './unpack.ts';
 import type { FsUsage } from '../../specs/api/containers.ts';
@@ -23,6 +24,13 @@ export interface LayerRef {
   diffId: string;
   /** The blob's bytes as they are downloaded: unpacked from this instead of the file. */
   stream?: Readable;
+}
+
+/** A rootfs for a user namespace: the layers idmapped so that ID 0 is host `uid`/`gid`, `size` IDs long. */
+export interface RootfsIdmap {
+  uid: number;
+  gid: number;
+  size: number;
 }
 
 export interface Snapshot {
@@ -100,9 +108,10 @@ export class Snapshotter {
 
   /**
    * The container's rootfs: an overlay of `lowerDirs` (bottom first) under its own upper directory,
-   * mounted. Idempotent: mounts it again (same upper) when it exists but is not mounted.
+   * mounted. Idempotent: mounts it again (same upper) when it exists but is not mounted. With an
+   * idmap, the layers are idmapped mounts (native/idmapped-overlay.c): no layer is copied or chowned.
    */
-  async prepare(key: string, lowerDirs: string[]): Promise<Snapshot> {
+  async prepare(key: string, lowerDirs: string[], idmap?: RootfsIdmap): Promise<Snapshot> {
     const p = this.#paths(key);
     await mkdir(p.upper, { recursive: true });
     await mkdir(p.work, { recursive: true });
@@ -114,6 +123,15 @@ export class Snapshotter {
       const empty = join(this.root, 'layers', 'empty');
       await mkdir(empty, { recursive: true });
       lowers = [empty];
+    }
+    if (idmap) {
+      const args = ['--target', p.rootfs, '--upper', p.upper, '--work', p.work, '--uid', String(idmap.uid), '--gid', String(idmap.gid), '--size', String(idmap.size)];
+      try {
+        await run(nativeBinary('berth-overlay'), [...args, ...[...lowers].reverse()]);
+      } catch (err) {
+        throw new UnavailableError(`mount the idmapped overlay for ${key}: ${commandErrorText(err)}`);
+      }
+      return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
     }
     // Relative lower paths (mount runs in layers/) keep the option string under the page-size limit.
     const layersDir = join(this.root, 'layers');
@@ -149,6 +167,13 @@ export class Snapshotter {
 
   async keys(): Promise<string[]> {
     return readdir(join(this.root, 'containers')).catch(() => []);
+  }
+
+  /** Layers a crash left half unpacked (never under their id: they are unpacked aside). Only at start-up. */
+  async removeStale(): Promise<void> {
+    for (const name of await readdir(join(this.root, 'layers')).catch(() => [] as string[])) {
+      if (name.startsWith('.tmp-')) await rm(join(this.root, 'layers', name), { recursive: true, force: true });
+    }
   }
 
   /** Layer directories no longer used by any of `keepChainIds`. */

@@ -45,15 +45,20 @@ async function peek(stream: Readable, n: number): Promise<Buffer> {
   const got: Buffer[] = [];
   let len = 0;
   while (len < n) {
+    // Destroyed before or while it is read (a download started over): no event will come.
+    if (stream.destroyed && !stream.readableEnded) throw stream.errored ?? new Error('the stream was closed before the layer\'s first bytes');
     const chunk = (stream.read() as Buffer | null) ?? (await new Promise<Buffer | null>((resolve, reject) => {
       const done = () => {
         stream.off('readable', onReadable);
         stream.off('end', onEnd);
         stream.off('error', onError);
+        stream.off('close', onClose);
       };
       const onReadable = () => (done(), resolve(stream.read() as Buffer | null));
       const onEnd = () => (done(), resolve(null));
       const onError = (e: Error) => (done(), reject(e));
+      const onClose = () => (done(), reject(stream.errored ?? new Error('the stream was closed before the layer\'s first bytes')));
+      stream.once('close', onClose);
       stream.once('readable', onReadable);
       stream.once('end', onEnd);
       stream.once('error', onError);

@@ -9,6 +9,8 @@ import { attachRun } from '../services/run.ts';
 
 function service(ctx: DaemonContext): ContainerService {
   if (!ctx.containers) {
+    // The API serves from the start; the controllers come up right after (daemon.ts startBackground).
+    if (ctx.engine) throw new UnavailableError('the daemon is starting and its controllers are not ready yet; retry in a moment');
     throw new UnavailableError('this daemon runs without a container engine (no runtime configured); start it with one to manage containers');
   }
   return ctx.containers;

@@ -3,6 +3,7 @@
 // lifecycle, as typed status) and the engine (the running process). Routes only translate HTTP to
 // these calls, so two APIs cannot drift apart.
 import { randomBytes } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import type {
   ContainerDetail,
   ContainerPhase,
@@ -18,6 +19,7 @@ import type { EngineContainer } from '../../engine/engine.ts';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { formatPort } from '../../specs/ports.ts';
 import { API_VERSION, ContainerObject, imageIsObjectName, type ContainerResource } from '../../specs/schema.ts';
+import { readSeccompProfile } from '../../specs/seccomp-profile.ts';
 import type { Store } from '../../store/store.ts';
 import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, ContainerRuntimeVerbs, ImageConfigs } from './deps.ts';
 import { followUntilExit } from './logs.ts';
@@ -99,6 +101,12 @@ export class ContainerService {
     });
     if (!parsed.success) {
       throw new InvalidArgumentError(`run: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
+    }
+    const profile = parsed.data.spec.securityContext?.seccompProfile?.localhostProfile;
+    if (profile) {
+      if (!isAbsolute(profile)) throw new InvalidArgumentError(`run: seccomp profile "${profile}" must be an absolute path`);
+      const read = readSeccompProfile(profile);
+      if ('error' in read) throw new InvalidArgumentError(`run: ${read.error}`);
     }
     await this.#preflight?.(name, parsed.data.spec);
     this.#store.put(parsed.data, 'cli:run');

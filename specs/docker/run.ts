@@ -9,8 +9,9 @@ import { dockerCommand, escapeVars } from './command.ts';
 import type { HostAlias } from './fields.ts';
 import { parseDockerRestart } from './restart.ts';
 import { mountSpec, type MountFlags, type MountSpec } from '../mounts.ts';
+import { dockerSecurity, type DockerSecurityFlags } from './security.ts';
 
-export interface DockerRunOptions extends MountFlags {
+export interface DockerRunOptions extends MountFlags, DockerSecurityFlags {
   name?: string;
   rm?: boolean;
   /** With rm: the daemon removes it once exited (autoRemove); in the foreground the client does, after reading its output. */
@@ -146,9 +147,13 @@ export function dockerRunRequest(image: string, args: string[], o: DockerRunOpti
   }
   if (mounts.anonymousVolumes.length) spec.anonymousVolumes = mounts.anonymousVolumes;
   if (mounts.volumesFrom.length) spec.volumesFrom = mounts.volumesFrom;
-  const limits: Record<string, string> = {};
+  const security = dockerSecurity(o);
+  if (security.securityContext) spec.securityContext = security.securityContext;
+  if (security.hostUsers === false) spec.hostUsers = false;
+  const limits: Record<string, string | number> = {};
   if (o.memory) limits.memory = dockerMemory(o.memory);
   if (o.cpus) limits.cpu = o.cpus;
+  if (security.pids !== undefined) limits.pids = security.pids;
   if (Object.keys(limits).length) spec.resources = { limits };
   if (o.workdir) spec.workingDir = o.workdir;
   if (o.user) spec.user = o.user;

@@ -57,7 +57,7 @@ describe('berth build (CLI → API → builder)', () => {
   });
 
   it('the built image runs through the engine', async () => {
-    const r = await run(['run', '--rm', 'localhost/cli-test:1']);
+    const r = await run(['run', '--rm', '--network', 'host', 'localhost/cli-test:1']);
     assert.equal(r.stdout, 'hello from the context\n', r.stderr);
     assert.equal(r.code, 0);
   });

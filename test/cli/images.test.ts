@@ -62,7 +62,7 @@ describe('image verbs (CLI → daemon → registry)', () => {
     assert.equal(insp[0]!.Os, 'linux');
     const f = await cli(['image', 'inspect', '-f', '{{.Id}} {{len .RootFS.Layers}} {{index .Config.Labels "org.example.test"}}', w.image]);
     assert.deepEqual([f.code, f.stdout], [0, `${insp[0]!.Id} ${insp[0]!.RootFS.Layers.length} yes\n`]);
-    await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 0\n'));
+    await apply(w, containerManifest('user', w.image, '  command: [sleep, "600"]\n  network: host\n  terminationGracePeriodSeconds: 0\n'));
     await until('Running', async () => phase(await w.get('user')) === 'Running');
     await cli(['rmi', `${w.registry.host}/copies/busybox:2`]);
     const refused = await cli(['rmi', w.image]);

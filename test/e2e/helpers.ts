@@ -17,7 +17,8 @@ import type { Resource } from '../../specs/schema.ts';
 import { buildLayoutImage, pushToRegistry } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import { removeCgroupParent } from '../engine/runtime/conformance.ts';
-import { until } from '../fixtures/helpers.ts';
+import { berth, until, type CliResult } from '../fixtures/helpers.ts';
+import { after, before } from 'node:test';
 
 export { until };
 
@@ -70,6 +71,26 @@ export async function world(): Promise<World> {
     },
   };
   return w;
+}
+
+/**
+ * A world for the enclosing suite: made and its daemon started before the suite's tests (after
+ * `setup`, given the world), torn down after them; `cli` runs the compiled CLI against it.
+ */
+export function suiteWorld(o: { setup?: (w: World) => void; daemon?: Partial<DaemonOptions> } = {}): { readonly w: World; cli(args: string[]): Promise<CliResult> } {
+  let current: World | undefined;
+  before(async () => {
+    current = await world();
+    o.setup?.(current);
+    await current.start(o.daemon);
+  });
+  after(async () => current?.teardown());
+  return {
+    get w() {
+      return current!;
+    },
+    cli: (args) => berth(args, { socket: current!.socket }),
+  };
 }
 
 /** Force-removes every container under a data root and unmounts what is mounted there. */

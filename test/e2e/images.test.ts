@@ -1,5 +1,6 @@
 // Image objects end to end: pulled by policy from a real registry, used by a Container through the
 // object's name, and built then pushed — the registry (checked with skopeo) has what berth built.
+// Not about networking: the container shares the host's network (`network: host`), touching nothing of it.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ describe('Image objects with a real registry', () => {
     await apply(
       w,
       `apiVersion: berth.dev/v1\nkind: Image\nmetadata: {name: base}\nspec:\n  ref: ${w.image}\n  pull: {policy: IfNotPresent}\n`,
-      `apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: user}\nspec:\n  image: base\n  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 0\n`,
+      `apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: user}\nspec:\n  image: base\n  command: [sleep, "600"]\n  network: host\n  terminationGracePeriodSeconds: 0\n`,
     );
     const st = await until('Image Ready', async () => {
       const s = await imageStatus('base');

@@ -195,22 +195,33 @@ describe('BerthEngine on fakes of its ports', () => {
   const config = (n: number) => JSON.parse(readFileSync(join(dir(n), 'config.json'), 'utf8')) as OciConfig;
 
   describe('create', () => {
-    it('writes the bundle and the record, on the host network when the spec has no ports', async () => {
+    it('writes the bundle and the record; a spec without network joins the default network', async () => {
       const c = await w.engine.create(request(1));
-      assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt });
-      assert.deepEqual(w.calls, ['snapshots.prepare 1']);
+      assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt, ipAddress: '10.88.0.2', stopTimeoutSeconds: 30 });
+      assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge']);
       const rec = record(1);
-      assert.deepEqual([rec.stopSignal, rec.network, rec.started], ['SIGQUIT', { mode: 'host' }, undefined]);
+      assert.deepEqual([rec.stopSignal, rec.network, rec.started], ['SIGQUIT', { mode: 'bridge', ipAddress: '10.88.0.2' }, undefined]);
       const cfg = config(1);
       assert.deepEqual(cfg.process.args, ['serve']);
       assert.equal(cfg.root.path, join(w.root, 'snapshots', idOf(1)));
       assert.equal(cfg.linux.cgroupsPath, `/berth/${idOf(1)}`);
-      assert.equal(cfg.linux.namespaces.some((n) => n.type === 'network'), false);
+      assert.deepEqual(cfg.linux.namespaces.find((n) => n.type === 'network'), { type: 'network', path: `/run/netns/${idOf(1)}` });
       assert.equal(cfg.annotations['dev.berth.container.name'], 'web');
+      // The network's name service files; the hostname file in the container's directory.
+      const etc = Object.fromEntries(cfg.mounts.filter((m) => m.destination.startsWith('/etc/')).map((m) => [m.destination, m.source]));
+      assert.deepEqual(etc, { '/etc/resolv.conf': join(w.root, 'net', idOf(1), 'resolv.conf'), '/etc/hostname': join(dir(1), 'hostname'), '/etc/hosts': join(w.root, 'net', idOf(1), 'hosts') });
+      assert.equal(readFileSync(join(dir(1), 'hostname'), 'utf8'), 'web\n');
+    });
+
+    it('shares the host network only when asked for (network: host): no namespace, copies of the host files', async () => {
+      await w.engine.create(request(9, { network: 'host' }));
+      assert.deepEqual(w.calls, ['snapshots.prepare 9']);
+      assert.deepEqual(record(9).network, { mode: 'host' });
+      const cfg = config(9);
+      assert.equal(cfg.linux.namespaces.some((n) => n.type === 'network'), false);
       // The host's network: copies of the host's name service files in the container's directory.
       const etc = Object.fromEntries(cfg.mounts.filter((m) => m.destination.startsWith('/etc/')).map((m) => [m.destination, m.source]));
-      assert.deepEqual(etc, { '/etc/resolv.conf': join(dir(1), 'resolv.conf'), '/etc/hostname': join(dir(1), 'hostname'), '/etc/hosts': join(dir(1), 'hosts') });
-      assert.equal(readFileSync(join(dir(1), 'hostname'), 'utf8'), 'web\n');
+      assert.deepEqual(etc, { '/etc/resolv.conf': join(dir(9), 'resolv.conf'), '/etc/hostname': join(dir(9), 'hostname'), '/etc/hosts': join(dir(9), 'hosts') });
     });
 
     it('attaches to the default network when the spec publishes ports, and joins its namespace', async () => {
@@ -269,7 +280,7 @@ describe('BerthEngine on fakes of its ports', () => {
       assert.ok(c.pid > 0);
       assert.equal(w.runtime.states.get(idOf(1))?.bundle, dir(1));
       assert.equal(record(1).started, true);
-      assert.deepEqual(w.calls, ['snapshots.prepare 1', 'runtime.run 1', 'runtime.running 1']);
+      assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge', 'runtime.run 1', 'runtime.running 1']);
       await assert.rejects(w.engine.start(idOf(1)), is(FailedPreconditionError, /already running/));
     });
 
@@ -283,7 +294,7 @@ describe('BerthEngine on fakes of its ports', () => {
       const again = await w.engine.start(idOf(1));
       assert.equal(again.status, 'running');
       await w.engine.stop(idOf(1), { signal: 'SIGUSR1', timeoutSeconds: 1 });
-      assert.deepEqual(w.calls, ['runtime.delete 1', 'snapshots.prepare 1', 'runtime.run 1', 'runtime.running 1', 'runtime.stop 1 SIGUSR1 1']);
+      assert.deepEqual(w.calls, ['runtime.delete 1', 'snapshots.prepare 1', 'network.attach 1 bridge', 'runtime.run 1', 'runtime.running 1', 'runtime.stop 1 SIGUSR1 1']);
     });
 
     it('re-attaches the network at start and keeps a new address in the record', async () => {
@@ -307,13 +318,13 @@ describe('BerthEngine on fakes of its ports', () => {
       try {
         await turnsUntil(() => calls.includes('runtime.run 1'), 'the start reaches the runtime');
         for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-        assert.deepEqual(calls, ['snapshots.prepare 1', 'runtime.run 1'], 'stop has not begun');
+        assert.deepEqual(calls, ['snapshots.prepare 1', 'network.attach 1 bridge', 'runtime.run 1'], 'stop has not begun');
       } finally {
         g.open();
       }
       await starting;
       assert.equal((await stopping).exitCode, 0);
-      assert.deepEqual(w.calls, ['snapshots.prepare 1', 'runtime.run 1', 'runtime.running 1', 'runtime.stop 1 SIGQUIT 2']);
+      assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge', 'runtime.run 1', 'runtime.running 1', 'runtime.stop 1 SIGQUIT 2']);
     });
 
     it('removes a stopped container entirely; a running one only with force', async () => {
@@ -326,7 +337,7 @@ describe('BerthEngine on fakes of its ports', () => {
       assert.equal(existsSync(dir(2)), false);
       await assert.rejects(w.engine.inspect(idOf(2)), NotFoundError);
       // Never started: nothing in the runtime to delete.
-      await w.engine.create(request(3));
+      await w.engine.create(request(3, { network: 'host' }));
       w.calls.length = 0;
       await w.engine.remove(idOf(3));
       assert.deepEqual(w.calls, ['network.detach 3', 'snapshots.remove 3']);
@@ -377,6 +388,21 @@ describe('BerthEngine on fakes of its ports', () => {
       g.open();
       await creating;
       assert.deepEqual((await w.engine.list()).map((c) => c.id), [idOf(8)]);
+    });
+
+    it('ends and removes a container whose record cannot be read (torn by a crash), not one it can', async () => {
+      await w.engine.create(request(1));
+      await w.engine.start(idOf(1));
+      await w.engine.create(request(2, { terminationGracePeriodSeconds: 3 }));
+      await w.engine.start(idOf(2));
+      writeFileSync(join(dir(1), 'container.json'), '{"id": "');
+      const bare = new BerthEngine({ root: w.root, runtime: w.runtime, images: { ensure: async () => IMAGE, resolve: async () => IMAGE }, snapshots: { prepare: async () => ({ rootfs: '' }), remove: async () => void w.calls.push('snapshots.remove') } });
+      w.calls.length = 0;
+      const left = await bare.list();
+      assert.deepEqual(left.map((c) => [c.id, c.status, c.stopTimeoutSeconds]), [[idOf(2), 'running', 3]]);
+      assert.deepEqual(w.calls, ['runtime.delete 1', 'snapshots.remove']);
+      assert.equal(existsSync(dir(1)), false);
+      assert.equal(w.runtime.states.has(idOf(1)), false);
     });
   });
 

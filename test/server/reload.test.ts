@@ -97,7 +97,7 @@ describe('berth daemon --config-file: info, mirrors, SIGHUP reload', () => {
   });
 
   it('applies log-level and registry-mirrors on SIGHUP, leaving a running container alone', async () => {
-    const manifest = 'apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: c1}\nspec:\n  image: busybox:latest\n  command: [sleep, "600"]\n  terminationGracePeriodSeconds: 1\n';
+    const manifest = 'apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: c1}\nspec:\n  image: busybox:latest\n  command: [sleep, "600"]\n  network: host\n  terminationGracePeriodSeconds: 1\n';
     await client.json('POST', '/v1/apply', { body: { documents: [{ file: join(tmp.path, 'c1.yaml'), text: manifest }] } });
     const running = await until('c1 runs', async () => {
       const s = await container('c1');

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { isIPv4, isIPv6 } from 'node:net';
 import { parseAllDocuments, stringify } from 'yaml';
 import { manifestJsonSchema } from '../../specs/jsonschema.ts';
 import { loadManifests } from '../../specs/load.ts';
@@ -21,6 +22,9 @@ import { mutateBytes, mutateStructure, rng, SEEDS } from './fuzz-corpus.ts';
  * number]`) and `oneOf: [{required: [a]}, {required: [b]}]` are plain draft-07.
  */
 const ajv = new Ajv({ strictSchema: true, strictTypes: false, strictRequired: false, allErrors: true });
+// The formats the schema uses (draft-07's own; ajv leaves their checks to a plug-in): Node's checks.
+ajv.addFormat('ipv4', { type: 'string', validate: (s: string) => isIPv4(s) });
+ajv.addFormat('ipv6', { type: 'string', validate: (s: string) => isIPv6(s) });
 const validate: ValidateFunction = ajv.compile(manifestJsonSchema());
 
 /** Checks that refer from one field to another of the same document: the loader's alone. */

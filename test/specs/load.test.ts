@@ -84,7 +84,7 @@ spec: {ref: a/b}
       '/m/app.yaml:10:18: Container "Web": spec.restartPolicy: string "always" is not allowed; use one of "Always", "OnFailure", "Never"; did you mean "Always"?',
       '/m/app.yaml:12:22: Container "Web": spec.resources.limits.memory: memory "12Q" is not a quantity (e.g. 64Mi, 1Gi, 500M)',
       '/m/app.yaml:12:32: Container "Web": spec.resources.limits.cpu: expected a string or a number, got boolean true',
-      '/m/app.yaml:12:44: Container "Web": spec.resources.limits.pids: must be at least 1 (got number 0)',
+      '/m/app.yaml:12:44: Container "Web": spec.resources.limits.pids: must be at least 1, or -1 for unlimited',
       '/m/app.yaml:15:7: kind: unknown kind "Containr"; did you mean "Container"?',
       '/m/app.yaml:18:13: Image "img": apiVersion: apiVersion "berth.dev/v2" is not supported; use "berth.dev/v1"',
       '/m/app.yaml:21:7: Image "img": spec: exactly one of "pull" or "build" must be set (pull: {policy: IfNotPresent} fetches ref; build: {context: DIR} builds it)',

@@ -61,6 +61,7 @@ metadata:
 spec:
   image: localhost/manifest-built:1
   restartPolicy: Never
+  network: host
 `,
     );
     const applied = await berth(['apply', '-f', join(dir, 'app.yaml')], { socket });

@@ -2,7 +2,7 @@
 // docker-registry: a connection dropped mid-layer (resumed with Range), wrong bytes for a digest
 // (refused, nothing committed), 5xx answers (retried).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,5 +111,22 @@ describe('images: registry faults', () => {
     const rec = await svc.pull(`${proxy.host}/f/app:1`);
     assert.equal(faults.fail503, 0);
     assert.equal(rec.layers.length, 3);
+  });
+  it('after a stop between a layer\'s last byte and its commit: the whole ingest is committed without a request; a longer one is started over', async () => {
+    const root = join(tmp, 'r4');
+    const ingest = join(root, 'content', 'ingest');
+    mkdirSync(ingest, { recursive: true });
+    const probe = new ImageService({ root: join(tmp, 'probe') });
+    // Layer 0's ingest whole, as a daemon killed before the rename leaves it; layer 1's with a byte too many.
+    copyFileSync(probe.content.blobPath(layers[0]!), join(ingest, `pull-${layers[0]!.slice(7)}`));
+    copyFileSync(probe.content.blobPath(layers[1]!), join(ingest, `pull-${layers[1]!.slice(7)}`));
+    writeFileSync(join(ingest, `pull-${layers[1]!.slice(7)}`), 'x', { flag: 'a' });
+    faults.ranges.length = 0;
+    const svc = new ImageService({ root });
+    const rec = await svc.pull(`${proxy.host}/f/app:1`, undefined, { unpack: true });
+    for (const id of rec.chainIds) assert.ok(existsSync(svc.snapshots.layerDir(id)), `layer ${id} unpacked`);
+    assert.ok(svc.content.has(layers[0]!) && svc.content.has(layers[1]!));
+    assert.deepEqual(faults.ranges, [], 'no Range request (none could be answered: 416)');
+    assert.deepEqual(readdirSync(ingest), []);
   });
 });

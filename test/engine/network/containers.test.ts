@@ -128,6 +128,12 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.deepEqual((await nets.attachment(pub))?.ports.map((p) => p.hostPort), [tcpPort, udpPort]);
       // What portmap's route_localnet opens is closed again: new connections to 127/8 from the bridge drop.
       assert.match(hostNetworkState().iptables, /-A INPUT -d 127\.0\.0\.0\/8 -i berth0 .*berth: no new connections to 127\.0\.0\.0\/8 from berth0.* -j DROP/);
+      // The network's way out, once per network: masquerade for its subnet, FORWARD for its bridge.
+      const rules = hostNetworkState().iptables;
+      assert.match(rules, /-A POSTROUTING -s 10\.\d+\.0\.0\/16 ! -o berth0 .*berth: masquerade of network berth.* -j MASQUERADE/);
+      assert.match(rules, /-A FORWARD -i berth0 .*berth: traffic from the containers of network berth.* -j ACCEPT/);
+      assert.match(rules, /-A FORWARD -o berth0 .*RELATED,ESTABLISHED,DNAT .*berth: replies and published ports of network berth.* -j ACCEPT/);
+      assert.doesNotMatch(rules, /^:CNI-(FORWARD|[0-9a-f]{16,})/m, 'no masquerade chain per container (ipMasq), no firewall plugin chain');
     });
 
     it('leaves no veth, address or iptables rule after the containers are removed', async () => {

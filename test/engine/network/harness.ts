@@ -25,11 +25,11 @@ import { removeCgroupParent } from '../runtime/conformance.ts';
 const ENV = 'BERTH_TEST_NETNS';
 
 /** True inside the private namespace; otherwise registers the test that runs this file there. */
-export function insidePrivateNetns(fileUrl: string): boolean {
+export function insidePrivateNetns(fileUrl: string, o: { timeout?: number } = {}): boolean {
   if (process.env[ENV]) return true;
   const file = fileURLToPath(fileUrl);
   const ns = `berth-test-${randomBytes(4).toString('hex')}`;
-  test(`${basename(file)} in a private network namespace`, { timeout: 600_000 }, async () => {
+  test(`${basename(file)} in a private network namespace`, { timeout: o.timeout ?? 600_000 }, async () => {
     execFileSync('ip', ['netns', 'add', ns]);
     try {
       execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);

@@ -4,6 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ociConfig } from '../../../engine/bundle.ts';
 import type { ContainerRunConfig } from '../../../engine/container-config.ts';
+import { securityPlan, type OciDevice } from '../../../engine/security/security-plan.ts';
+import type { UsernsMapping } from '../../../engine/security/userns.ts';
+import type { SecurityContext } from '../../../specs/security.ts';
 import { makeBusyboxRootfs } from '../../fixtures/rootfs.ts';
 
 export interface BundleSpec extends Partial<ContainerRunConfig> {
@@ -14,6 +17,15 @@ export interface BundleSpec extends Partial<ContainerRunConfig> {
   hostNetwork?: boolean;
   /** Join this network namespace (as the engine does with the network manager's). */
   netnsPath?: string;
+  /** The securityContext the engine would turn into capabilities, seccomp, sysctls… (default: none). */
+  securityContext?: SecurityContext;
+  /** A user namespace of its own; `rootfs` then is the idmapped rootfs made for it. */
+  userns?: UsernsMapping;
+  rootfs?: string;
+  /** A sysfs bound on /sys (what the engine gives a user namespace joining a network namespace it does not own). */
+  sysfsSource?: string;
+  /** Device nodes (a privileged container's). */
+  devices?: OciDevice[];
 }
 
 /** A shared read-only busybox rootfs per suite, one bundle directory per container. */
@@ -26,14 +38,19 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     user: '',
     hostname: s.hostname ?? id,
     stopSignal: 'SIGTERM',
-    readonlyRootfs: s.readonlyRootfs ?? true,
+    readonlyRootfs: s.readonlyRootfs ?? !s.userns,
     mounts: s.mounts ?? [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }],
     resources: s.resources ?? {},
   };
+  const uid = s.uid ?? 0;
   const config = ociConfig({
     run,
-    user: { uid: s.uid ?? 0, gid: s.gid ?? 0, additionalGids: [] },
-    rootfs,
+    user: { uid, gid: s.gid ?? 0, additionalGids: [] },
+    rootfs: s.rootfs ?? rootfs,
+    security: securityPlan({ name: id, sc: s.securityContext, uid, networkMode: s.hostNetwork ? 'host' : 'private' }),
+    ...(s.userns ? { userns: s.userns } : {}),
+    ...(s.sysfsSource ? { sysfsSource: s.sysfsSource } : {}),
+    ...(s.devices ? { devices: s.devices } : {}),
     ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
     etcFiles: {},
     annotations: { 'dev.berth.test': 'conformance' },

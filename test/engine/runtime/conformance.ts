@@ -13,6 +13,10 @@ import type { LogEntry } from '../../../specs/api/containers.ts';
 
 export interface Harness {
   rt: Runtime;
+  /** The suite's busybox rootfs (shared, read-only in containers). */
+  readonly rootfs: string;
+  /** The suite's scratch directory. */
+  readonly tmp: string;
   start(s: BundleSpec): Promise<string>;
   logs(id: string): Promise<LogEntry[]>;
   stdout(id: string): Promise<string>;
@@ -33,7 +37,7 @@ export function removeCgroupParent(parent: string): void {
   }
 }
 
-export function harness(factory: (stateDir: string) => Runtime): Harness & { setup(): void; teardown(): Promise<void> } {
+export function harness(factory: (stateDir: string) => Runtime): Harness & { stateDir: string; bundle(id: string): string; setup(): void; teardown(): Promise<void> } {
   const tag = randomBytes(3).toString('hex');
   const cgroupParent = `berth-test-${tag}`;
   let tmp = '';
@@ -42,6 +46,18 @@ export function harness(factory: (stateDir: string) => Runtime): Harness & { set
   const ids: string[] = [];
   const h = {
     rt: undefined as unknown as Runtime,
+    /** The runtime's state directory (containers/<id>/ under it). */
+    get stateDir() {
+      return join(tmp, 'state');
+    },
+    /** The bundle directory of a container started by start(). */
+    bundle: (id: string) => join(tmp, 'bundles', id),
+    get rootfs() {
+      return rootfs;
+    },
+    get tmp() {
+      return tmp;
+    },
     setup() {
       tmp = mkdtempSync(join(tmpdir(), 'berth-rt-'));
       rootfs = makeBusyboxRootfs(join(tmp, 'rootfs'));
@@ -54,7 +70,7 @@ export function harness(factory: (stateDir: string) => Runtime): Harness & { set
     },
     async start(s: BundleSpec): Promise<string> {
       const id = `t${tag}-${n++}`;
-      const bundle = makeBundle(join(tmp, 'bundles', id), rootfs, cgroupParent, id, s);
+      const bundle = makeBundle(h.bundle(id), rootfs, cgroupParent, id, s);
       ids.push(id);
       await h.rt.run({ id, bundle });
       return id;
