@@ -93,7 +93,8 @@ function source() {
     throw Object.assign(new Error('berth is not built (dist/cli.cjs is missing) and esbuild is not installed: run `npm install` (or `npm run build`) in the checkout'), { code: 'BERTH_NOT_BUILT' });
   }
   try {
-    return { text: build(), fresh: false };
+    // Written: the code cache can be stamped with it.
+    return { text: build(), fresh: true };
   } catch (err) {
     if (err && (err.code === 'EACCES' || err.code === 'EROFS' || err.code === 'EPERM')) return { text: build({ write: false }), fresh: false };
     throw err;
