@@ -1,8 +1,8 @@
-// Shared helpers for benchmarks: timing, medians, interleaving, the final comparison line, and a
-// private network namespace to run in.
+// Shared helpers for benchmarks: timing, medians, interleaving, the final comparison line, the
+// list of benches, and a private network namespace to run in.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +53,15 @@ export function rssKiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** The benches in bench/ (every module but the shared ones), sorted. */
+export function benchNames(dir: string): string[] {
+  const shared = ['run', 'lib', 'fleet', 'plot', 'dockerd'];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !shared.includes(f.slice(0, -3)))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 const NETNS_ENV = 'BERTH_BENCH_NETNS';

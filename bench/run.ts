@@ -1,15 +1,12 @@
 // `npm run bench -- <name> [args...]`: runs bench/<name>.ts, whose default export does the work.
 // Each bench runs berth and its peer side by side and ends with the line
 // `bench <name>: berth <median> <unit>, <peer> <median> <unit>, ratio <berth/peer>`.
-import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchNames } from './lib.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const available = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'lib.ts'].includes(f))
-  .map((f) => f.slice(0, -3))
-  .sort();
+const available = benchNames(here);
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !available.includes(name)) {

@@ -2,6 +2,7 @@
 // fields; schema.ts (Image, Container) and volume.ts (Volume) build on these.
 import { z } from 'zod';
 import { parseCpu, parseMemory, parseStorage, QUANTITY } from './quantity.ts';
+import { VOLUME_NAME, VOLUME_NAME_MAX } from './volume-name.ts';
 
 export const API_VERSION = 'berth.dev/v1';
 
@@ -19,8 +20,8 @@ export const name = z
  */
 export const volumeName = z
   .string()
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, 'must be at least 2 characters: letters, digits, "_", "." or "-", starting with a letter or digit');
+  .max(VOLUME_NAME_MAX, `must be at most ${VOLUME_NAME_MAX} characters`)
+  .regex(VOLUME_NAME, 'must be at least 2 characters: letters, digits, "_", "." or "-", starting with a letter or digit');
 
 export const labelMap = z.record(z.string(), z.string());
 

@@ -5,7 +5,7 @@
 // unless `nocopy`; a tmpfs is noexec,nosuid,nodev unless told otherwise.
 import { isAbsolute, posix, resolve } from 'node:path';
 import { InvalidArgumentError } from './errdefs.ts';
-import { volumeName } from './meta.ts';
+import { isVolumeName } from './volume-name.ts';
 import { checkTmpfsOptions, splitOptions } from './tmpfs.ts';
 
 /** What the flags add to a Container spec. */
@@ -38,7 +38,7 @@ function checkTarget(target: string, flag: string): string {
 }
 
 function checkVolumeName(name: string, flag: string): void {
-  if (!volumeName.safeParse(name).success) {
+  if (!isVolumeName(name)) {
     throw new InvalidArgumentError(
       `${flag}: "${name}" includes invalid characters for a local volume name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed; to bind a host directory, give an absolute path`,
     );

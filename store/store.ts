@@ -107,6 +107,8 @@ export class Store {
   readonly #maxEvents: number;
   /** Notifications of the transaction in progress; sent on commit, dropped on rollback. */
   #pending: Array<() => void> | undefined;
+  /** Prepared statements by SQL text: preparing compiles the SQL, which costs more than running it. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(path: string, opts: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -129,19 +131,31 @@ export class Store {
    * Runs fn in one transaction (nested calls join the outer one). Feed notifications queued
    * inside are delivered after the outermost commit and discarded if fn throws.
    */
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, opts: { durable?: boolean } = {}): T {
     if (this.#pending) return fn();
     this.#pending = [];
     let pending: Array<() => void>;
+    // Observed state (status, events) commits without its own fsync: it describes the host and is
+    // observed again after a crash, and the next durable commit syncs the WAL with it anyway.
+    // Desired state (what a user applied) is synced before the call returns.
+    const light = opts.durable === false;
+    if (light) this.db.pragma('synchronous = NORMAL');
     try {
       const result = this.db.transaction(fn)();
       pending = this.#pending;
       return result;
     } finally {
+      if (light) this.db.pragma('synchronous = FULL');
       this.#pending = undefined;
       // Delivered outside the transaction so that listeners may write to the store.
       for (const notify of pending! ?? []) notify();
     }
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (!st) this.#statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   #notifyObject(change: ObjectChange): void {
@@ -154,7 +168,7 @@ export class Store {
   }
 
   get(kind: string, name: string): Resource | undefined {
-    const row = this.db.prepare('SELECT * FROM objects WHERE kind = ? AND name = ?').get(kind, name) as ObjectRow | undefined;
+    const row = this.#prepare('SELECT * FROM objects WHERE kind = ? AND name = ?').get(kind, name) as ObjectRow | undefined;
     return row && rowToResource(row);
   }
 
@@ -169,15 +183,15 @@ export class Store {
   list(kind?: string): Resource[] {
     const rows = (
       kind
-        ? this.db.prepare('SELECT * FROM objects WHERE kind = ? ORDER BY name').all(kind)
-        : this.db.prepare('SELECT * FROM objects ORDER BY kind, name').all()
+        ? this.#prepare('SELECT * FROM objects WHERE kind = ? ORDER BY name').all(kind)
+        : this.#prepare('SELECT * FROM objects ORDER BY kind, name').all()
     ) as ObjectRow[];
     return rows.map(rowToResource);
   }
 
   /** Objects whose source is one of `sources` (exact) or starts with one of `prefixes`. */
   listBySource(sel: { sources?: string[]; prefixes?: string[] }): Resource[] {
-    const all = this.db.prepare('SELECT * FROM objects ORDER BY kind, name').all() as ObjectRow[];
+    const all = this.#prepare('SELECT * FROM objects ORDER BY kind, name').all() as ObjectRow[];
     const exact = new Set(sel.sources ?? []);
     return all
       .filter((r) => exact.has(r.source) || (sel.prefixes ?? []).some((p) => r.source.startsWith(p)))
@@ -233,8 +247,7 @@ export class Store {
       if (result.action === 'unchanged') return result;
       const r = result.resource;
       const now = this.#now().toISOString();
-      this.db
-        .prepare(
+      this.#prepare(
           `INSERT INTO objects (kind, name, uid, generation, source, labels, annotations, spec, status, created_at, updated_at)
            VALUES (@kind, @name, @uid, @generation, @source, @labels, @annotations, @spec, @status, @created, @now)
            ON CONFLICT (kind, name) DO UPDATE SET generation = @generation, source = @source, labels = @labels,
@@ -263,7 +276,7 @@ export class Store {
   delete(kind: string, name: string): Resource {
     return this.transaction(() => {
       const resource = this.mustGet(kind, name);
-      this.db.prepare('DELETE FROM objects WHERE kind = ? AND name = ?').run(kind, name);
+      this.#prepare('DELETE FROM objects WHERE kind = ? AND name = ?').run(kind, name);
       this.#notifyObject({ type: 'deleted', kind, name, resource });
       return resource;
     });
@@ -277,13 +290,12 @@ export class Store {
     return this.transaction(() => {
       const before = this.mustGet(ref.kind, ref.name);
       if (canonicalJSON(before.status) === canonicalJSON(status)) return before;
-      this.db
-        .prepare('UPDATE objects SET status = ? WHERE kind = ? AND name = ?')
+      this.#prepare('UPDATE objects SET status = ? WHERE kind = ? AND name = ?')
         .run(JSON.stringify(status), ref.kind, ref.name);
       const resource = this.mustGet(ref.kind, ref.name);
       this.#notifyObject({ type: 'status', kind: ref.kind, name: ref.name, resource });
       return resource;
-    });
+    }, { durable: false });
   }
 
   /**
@@ -295,31 +307,29 @@ export class Store {
       const now = this.#now().toISOString();
       const { kind, name } = e.involvedObject;
       const uid = e.involvedObject.uid ?? this.get(kind, name)?.metadata.uid ?? null;
-      const same = this.db
-        .prepare(
+      const same = this.#prepare(
           `SELECT id FROM events WHERE kind = ? AND name = ? AND type = ? AND reason = ? AND message = ?
              AND uid IS ? ORDER BY id DESC LIMIT 1`,
         )
         .get(kind, name, e.type, e.reason, e.message, uid) as { id: number } | undefined;
       let id: number;
       if (same) {
-        this.db.prepare('UPDATE events SET count = count + 1, last_timestamp = ?, component = ? WHERE id = ?').run(now, e.component, same.id);
+        this.#prepare('UPDATE events SET count = count + 1, last_timestamp = ?, component = ? WHERE id = ?').run(now, e.component, same.id);
         id = same.id;
       } else {
         id = Number(
-          this.db
-            .prepare(
+          this.#prepare(
               `INSERT INTO events (type, reason, kind, name, uid, message, component, count, first_timestamp, last_timestamp)
                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
             )
             .run(e.type, e.reason, kind, name, uid, e.message, e.component, now, now).lastInsertRowid,
         );
-        this.db.prepare('DELETE FROM events WHERE id <= ?').run(id - this.#maxEvents);
+        this.#prepare('DELETE FROM events WHERE id <= ?').run(id - this.#maxEvents);
       }
-      const event = rowToEvent(this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow);
+      const event = rowToEvent(this.#prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow);
       this.#queue(() => this.feed.emitEvent(event));
       return event;
-    });
+    }, { durable: false });
   }
 
   /** Events, oldest (by last occurrence) first. */
@@ -333,6 +343,6 @@ export class Store {
       `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
         ORDER BY last_timestamp DESC, id DESC ${q.limit ? 'LIMIT ' + Math.max(0, Math.floor(q.limit)) : ''})
        ORDER BY last_timestamp, id`;
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(rowToEvent);
+    return (this.#prepare(sql).all(...args) as EventRow[]).map(rowToEvent);
   }
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { dockerRunRequest, type DockerRunOptions } from '../../specs/docker/run.ts';
-import type { ContainerDetail, LogEntry, WaitResult } from '../../specs/api/containers.ts';
+import type { ContainerDetail, RunEvent, WaitResult } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 import { printLog } from '../print-log.ts';
 
@@ -33,36 +33,54 @@ export async function run(client: ApiClient, image: string, args: string[], o: R
   const { volumesToCreate, ...body } = await runRequest(image, args, o);
   // `--mount type=volume,…,volume-opt=…`: the volume is made with those options first (Docker's way).
   for (const v of volumesToCreate ?? []) await client.json('POST', '/v1/volumes', { body: v });
-  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body });
-  if (o.detach) {
-    process.stdout.write(`${(await waitStarted(client, name, o.rm)).id}\n`);
-    return 0;
+  return attached ? runAttached(client, body, o) : runStreamed(client, body, o);
+}
+
+/**
+ * Without a terminal or stdin, one request: the daemon creates the container, answers once it
+ * started, streams its output and ends with its exit code — after removing it for --rm in the
+ * foreground (with -d the spec says so).
+ */
+async function runStreamed(client: ApiClient, body: Omit<ReturnType<typeof dockerRunRequest>, 'volumesToCreate'>, o: RunCliOptions): Promise<number> {
+  let name: string | undefined;
+  const onSignal = () => void (name && client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined));
+  process.on('SIGINT', onSignal);
+  try {
+    for await (const e of client.stream<RunEvent>('POST', '/v1/containers/run', { body, query: { detach: o.detach, rm: o.rm && !o.detach } })) {
+      if (e.type === 'started') {
+        name = e.name;
+        if (o.detach) process.stdout.write(`${e.id}\n`);
+      } else if (e.type === 'log') printLog(e, false);
+      else if (e.type === 'exit') return e.exitCode ?? 125;
+    }
+    if (o.detach) return 0;
+    throw new UnavailableError(`the daemon ended \`run\` of container "${name ?? body.name ?? '?'}" before its exit code: see \`berth describe container ${name ?? body.name ?? ''}\``);
+  } finally {
+    process.off('SIGINT', onSignal);
   }
+}
+
+/** -i / -t: the container made, then its streams attached over an upgraded connection (attach.ts). */
+async function runAttached(client: ApiClient, body: Omit<ReturnType<typeof dockerRunRequest>, 'volumesToCreate'>, o: RunCliOptions): Promise<number> {
+  const { name } = await client.json<{ name: string }>('POST', '/v1/containers', { body });
   // The exit is waited for from the start: with --rm the daemon removes the container once it has
   // exited, so asking afterwards could find nothing.
   const ac = new AbortController();
   const exited = client.json<WaitResult>('GET', `/v1/containers/${name}/wait`, { signal: ac.signal });
   exited.catch(() => undefined);
-  const onSignal = () => void client.json('POST', `/v1/containers/${name}/stop`).catch(() => undefined);
-  process.on('SIGINT', onSignal);
+  let rm = o.rm;
   try {
-    await waitStarted(client, name, o.rm);
-    if (attached) {
-      // Detached from (the detach keys): it keeps running, and --rm is then the daemon's (autoRemove).
-      if ((await (await import('./attach.ts')).runAttached(client, name, { interactive: !!o.interactive, ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) })) === 'detached') {
-        o = { ...o, rm: false };
-        return 0;
-      }
-      return (await exited).exitCode ?? 125;
+    await waitStarted(client, name, rm);
+    // Detached from (the detach keys): it keeps running, and --rm is then the daemon's (autoRemove).
+    if ((await (await import('./attach.ts')).runAttached(client, name, { interactive: !!o.interactive, ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) })) === 'detached') {
+      rm = false;
+      return 0;
     }
-    for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: true } })) printLog(e, false);
     return (await exited).exitCode ?? 125;
   } finally {
     ac.abort();
-    process.off('SIGINT', onSignal);
-    // --rm in the foreground: removed once its output and exit code are read (with -d the daemon does it).
     // --rm takes the container's anonymous volumes with it, as Docker's does.
-    if (o.rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true, volumes: true } }).catch(() => undefined);
+    if (rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true, volumes: true } }).catch(() => undefined);
   }
 }
 

@@ -32,6 +32,9 @@ export { readInside } from './exec-user.ts';
 import type { ExecSession, StdioSession } from './stdio.ts';
 import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
+/** How often a wait looks at a container's state besides the watch on its exit file (ms). */
+const LIVENESS_MS = 5000;
+
 export const run = promisify(execFile);
 
 /** A program of native/build/ in this checkout (from the sources or from dist/). */
@@ -298,33 +301,42 @@ export abstract class MonitoredRuntime implements Runtime {
   async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
     const p = this.paths(id);
     await this.meta(id);
-    for (;;) {
-      const exit = await this.#exit(id);
-      if (exit) return exit;
-      const s = await this.#stateOf(await this.meta(id));
-      if (s.exit) return s.exit;
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      // The monitor renames exit.json into the directory: a watch wakes us at once; the timeout
-      // covers a watch that misses it.
-      await new Promise<void>((resolve) => {
-        let w: ReturnType<typeof watch> | undefined;
-        const done = () => {
-          clearTimeout(t);
-          w?.close();
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const t = setTimeout(done, 1000);
-        try {
-          w = watch(p.dir, (_e, f) => f === 'exit.json' && done());
-          w.on('error', done);
-          // Written between the last look and the watch: the watch will not say so.
-          if (existsSync(p.exit)) done();
-        } catch {
-          // The directory went away: the next round reports it.
-        }
-        signal?.addEventListener('abort', done, { once: true });
-      });
+    // The monitor renames exit.json into the directory: one watch for the whole wait wakes us at
+    // once. The state is looked at again every LIVENESS_MS too, for a watch that missed it or a
+    // monitor that died without writing it. (A watch made anew and five files read every second,
+    // for every running container, was most of an idle daemon's work with 100 of them.)
+    let wake: (() => void) | undefined;
+    let w: ReturnType<typeof watch> | undefined;
+    try {
+      w = watch(p.dir, (_e, f) => f === 'exit.json' && wake?.());
+      w.on('error', () => wake?.());
+    } catch {
+      // The directory went away: the first look reports it.
+    }
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const exit = await this.#exit(id);
+        if (exit) return exit;
+        const s = await this.#stateOf(await this.meta(id));
+        if (s.exit) return s.exit;
+        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(t);
+            wake = undefined;
+            resolve();
+          };
+          const t = setTimeout(done, LIVENESS_MS);
+          wake = done;
+          // Written between the last look and now: the watch has already spoken.
+          if (existsSync(p.exit) || signal?.aborted) done();
+        });
+      }
+    } finally {
+      w?.close();
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

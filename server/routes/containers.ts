@@ -6,6 +6,7 @@ import { json, queryFlag, type ApiRequest, type Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import type { ContainerService } from '../services/containers.ts';
 import type { CommitOptions } from '../services/commit.ts';
+import { attachRun } from '../services/run.ts';
 
 function service(ctx: DaemonContext): ContainerService {
   if (!ctx.containers) {
@@ -80,6 +81,16 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/v1/containers',
       handler: async (req) =>
         json(await service(ctx).create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> }, { start: req.query.get('start') !== 'false', signal: req.signal }), 201),
+    },
+    {
+      // run in one round trip: created, started, then (unless detached) its output and exit (NDJSON).
+      method: 'POST',
+      path: '/v1/containers/run',
+      handler: async (req) => {
+        const containers = service(ctx);
+        const { name } = await containers.create((req.body ?? {}) as { name?: string; spec?: unknown; labels?: Record<string, string> });
+        return { ndjson: attachRun(containers, name, { detach: queryFlag(req.query, 'detach'), rm: queryFlag(req.query, 'rm') }, req.signal), status: 201 };
+      },
     },
     lifecycle(ctx, 'stop'),
     lifecycle(ctx, 'start'),

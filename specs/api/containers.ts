@@ -161,6 +161,15 @@ export interface LogEntry {
   log: string;
 }
 
+/**
+ * `run` in one request (POST /v1/containers/run, NDJSON): `started` once the container has its
+ * process, then (unless detached) its output and last `exit` — after the removal --rm asked for.
+ */
+export type RunEvent =
+  | { type: 'started'; name: string; id: string }
+  | ({ type: 'log' } & LogEntry)
+  | { type: 'exit'; name: string; phase: ContainerPhase; exitCode?: number };
+
 /** A container's network counters: all interfaces together, and per interface (loopback left out). */
 export interface NetworkStats {
   rxBytes: number;

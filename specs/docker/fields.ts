@@ -3,9 +3,7 @@
 // --add-host, --pull. Each keeps Docker's meaning in the object; specs/docker/run.ts is the one
 // place that fills them from Docker's flags, and specs/docker/restart.ts reads the restart rule.
 import { z } from 'zod';
-
-export const DOCKER_RESTART_NAMES = ['no', 'always', 'on-failure', 'unless-stopped'] as const;
-export type DockerRestartName = (typeof DOCKER_RESTART_NAMES)[number];
+import { DOCKER_RESTART_NAMES } from './restart.ts';
 
 /** Docker's HostConfig.RestartPolicy, kept as `run --restart` / `update --restart` gave it. */
 export const DockerRestartPolicy = z.strictObject({

@@ -4,7 +4,11 @@
 //    across a daemon restart, `always` is started again when the daemon starts (Docker's meaning).
 //  - A Kubernetes Always written in a manifest behaves as `unless-stopped` (a user's stop holds).
 import { InvalidArgumentError } from '../errdefs.ts';
-import { DOCKER_RESTART_NAMES, type DockerRestartName, type DockerRestartPolicy } from './fields.ts';
+import type { DockerRestartPolicy } from './fields.ts';
+
+// Here rather than in fields.ts (zod's schemas): the CLI translates --restart without loading zod.
+export const DOCKER_RESTART_NAMES = ['no', 'always', 'on-failure', 'unless-stopped'] as const;
+export type DockerRestartName = (typeof DOCKER_RESTART_NAMES)[number];
 
 export type KubeRestartPolicy = 'Always' | 'OnFailure' | 'Never';
 

@@ -1,0 +1,115 @@
+// What the fleet benches (apply, scale) share: a loopback registry with a busybox image, a berth
+// daemon (bin/berth, native runtime, its own root, socket and metrics port) and a private dockerd,
+// both holding the image; N `sleep` containers as berth manifests and as docker-compose services.
+// Each container is on its engine's default bridge network (a namespace, a veth, an address):
+// berth's `berth`, a bridge network `bench` made once for compose's services (compose would make and
+// remove one each round, and its removal races the containers' endpoints), `docker run`'s `bridge`;
+// so the benches run inside a network namespace made for them (lib.ts insidePrivateNetns).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ApiClient } from '../cli/client.ts';
+import { buildLayoutImage, pushToRegistry } from '../test/fixtures/images.ts';
+import { startRegistry } from '../test/fixtures/registry.ts';
+import { cleanupRoot } from '../test/e2e/helpers.ts';
+import { startDockerd, type Dockerd } from './dockerd.ts';
+
+export const run = promisify(execFile);
+export const BERTH = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'berth');
+
+export async function until(what: string, check: () => Promise<boolean>, limitMs = 600_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** N Container manifests `<prefix><i>` running `sleep 3600`. */
+export function sleepManifests(n: number, image: string, prefix = 's'): string {
+  return Array.from({ length: n }, (_, i) => `apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: ${prefix}${i}}\nspec:\n  image: ${image}\n  command: [sleep, "3600"]\n  terminationGracePeriodSeconds: 0\n`).join('---\n');
+}
+
+/** The same N containers as a docker-compose file, on the bridge network `bench`. */
+export function sleepCompose(n: number, image: string, prefix = 's'): string {
+  const services = Array.from({ length: n }, (_, i) => `  ${prefix}${i}:\n    image: ${image}\n    command: [sleep, "3600"]\n    stop_grace_period: 0s\n`);
+  return `version: "2.4"\nnetworks:\n  default:\n    external: {name: bench}\nservices:\n${services.join('')}`;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface Fleet {
+  tmp: string;
+  image: string;
+  dockerd: Dockerd;
+  /** Environment for docker-compose against the private dockerd. */
+  composeEnv: NodeJS.ProcessEnv;
+  berth: { pid: number; socket: string; env: NodeJS.ProcessEnv; client: ApiClient; metricsUrl: string; root: string };
+  /** Running berth containers (phase Running). */
+  running(): Promise<number>;
+  /** Every berth container, whatever its phase. */
+  all(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startFleet(prefix: string): Promise<Fleet> {
+  const tmp = mkdtempSync(join(tmpdir(), `berth-bench-${prefix}-`));
+  const registry = await startRegistry();
+  const image = `${registry.host}/bench/busybox:1`;
+  pushToRegistry(buildLayoutImage(join(tmp, 'src')).layout, image);
+  const dockerd = await startDockerd({ insecureRegistries: [registry.host], bridge: true });
+  const root = join(tmp, 'root');
+  const socket = join(tmp, 'berth.sock');
+  const cgroupParent = `berth-bench-${process.pid}`;
+  const env = { ...process.env, BERTH_SOCKET: socket };
+  const metricsAddr = `127.0.0.1:${await freePort()}`;
+  // As a user starts it: bin/berth itself, so that its #! line's Node flags apply.
+  const daemon: ChildProcess = spawn(
+    BERTH,
+    ['daemon', '--root', root, '--socket', socket, '--runtime', 'native', '--cgroup-parent', cgroupParent, '--metrics-addr', metricsAddr],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, BERTH_LOG_LEVEL: 'warn' } },
+  );
+  const client = new ApiClient(socket);
+  const count = async (all: boolean) => {
+    const items = (await client.json<{ items: Array<{ phase: string }> }>('GET', '/v1/containers', { query: { all } })).items;
+    return all ? items.length : items.filter((i) => i.phase === 'Running').length;
+  };
+  const stop = async () => {
+    daemon.kill('SIGTERM');
+    if (daemon.exitCode === null) await new Promise((r) => daemon.once('exit', r));
+    await cleanupRoot(root, cgroupParent);
+    await dockerd.stop();
+    await registry.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    await until('berth daemon', async () => (await client.json<{ ok: boolean }>('GET', '/v1/ping').catch(() => ({ ok: false }))).ok, 30_000);
+    await run(process.execPath, [BERTH, 'pull', image], { env });
+    await dockerd.docker(['pull', '-q', image]);
+    await dockerd.docker(['network', 'create', 'bench']);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    tmp,
+    image,
+    dockerd,
+    // compose's 60 s HTTP timeout is too short for hundreds of containers on a loaded host.
+    composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '900' },
+    berth: { pid: daemon.pid!, socket, env, client, metricsUrl: `http://${metricsAddr}/metrics`, root },
+    running: () => count(false),
+    all: () => count(true),
+    stop,
+  };
+}

@@ -1,0 +1,94 @@
+// `npm run bench -- scale [N...]`: how berth and Docker grow with the number of containers. For each
+// N (default 10 50 100 200 500), from nothing: `berth apply` of N `sleep` containers until all are
+// Running vs `docker-compose up -d` of the same N services; then, with the N running, each daemon's
+// resident memory (berth's daemon; dockerd+containerd), berth's monitors' memory, and a scrape of
+// berth's /metrics (every container's cAdvisor series) against `docker stats --no-stream` (Docker's
+// per-container figures). One round per N (500 containers take minutes on this host).
+// Writes bench/scale.json and the plot bench/scale.svg (bench/plot.ts); the last line is the
+// apply time at the largest N.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BERTH, run, sleepCompose, sleepManifests, startFleet, until } from './fleet.ts';
+import { insidePrivateNetns, median, report, rssKiB, timeMs } from './lib.ts';
+import { writeScalePlot, type ScaleRow } from './plot.ts';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+/** Resident memory of every berth-monitor process of this daemon's root, in KiB. */
+function monitorsKiB(root: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('berth-monitor') && cmd.includes(root)) out.push(rssKiB(Number(pid)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+export default async function bench(args: string[]): Promise<void> {
+  if (!insidePrivateNetns('scale', args)) return;
+  const sizes = args.length ? args.map(Number) : [10, 50, 100, 200, 500];
+  const fleet = await startFleet('scale');
+  const { image, dockerd, composeEnv } = fleet;
+  const env = fleet.berth.env;
+  const rows: ScaleRow[] = [];
+  const idle = { berth: rssKiB(fleet.berth.pid), docker: dockerd.rssKiB() };
+  try {
+    for (const n of sizes) {
+      const manifests = join(fleet.tmp, `scale-${n}.yaml`);
+      writeFileSync(manifests, sleepManifests(n, image));
+      const compose = join(fleet.tmp, `compose-${n}.yml`);
+      writeFileSync(compose, sleepCompose(n, image));
+      const berthMs = await timeMs(async () => {
+        await run(process.execPath, [BERTH, 'apply', '-f', manifests], { env });
+        await until(`${n} Running`, async () => (await fleet.running()) === n);
+      });
+      const composeMs = await timeMs(() => run('docker-compose', ['-p', 'scale', '-f', compose, 'up', '-d', '--no-color'], { env: composeEnv, maxBuffer: 1 << 26 }));
+      const scrapes: number[] = [];
+      for (let i = 0; i < 7; i++) scrapes.push(await timeMs(async () => (await fetch(fleet.berth.metricsUrl)).text()));
+      const statsMs = await timeMs(() => dockerd.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']));
+      const monitors = monitorsKiB(fleet.berth.root);
+      const row: ScaleRow = {
+        n,
+        berthApplyMs: berthMs,
+        composeUpMs: composeMs,
+        berthRssMiB: rssKiB(fleet.berth.pid) / 1024,
+        dockerRssMiB: dockerd.rssKiB() / 1024,
+        monitorRssKiB: median(monitors),
+        metricsMs: median(scrapes),
+        dockerStatsMs: statsMs,
+      };
+      rows.push(row);
+      console.log(
+        `N=${n}: apply berth ${berthMs.toFixed(0)} ms, docker-compose ${composeMs.toFixed(0)} ms, ratio ${(berthMs / composeMs).toFixed(3)}; ` +
+          `RSS berth ${row.berthRssMiB.toFixed(1)} MiB, dockerd+containerd ${row.dockerRssMiB.toFixed(1)} MiB; monitor ${row.monitorRssKiB.toFixed(0)} KiB each (${monitors.length}); ` +
+          `/metrics ${row.metricsMs.toFixed(1)} ms, docker stats ${statsMs.toFixed(0)} ms`,
+      );
+      // Written after every N, so that a run cut short still leaves its figures and plot.
+      writeFileSync(join(HERE, 'scale.json'), JSON.stringify({ idleRssMiB: { berth: idle.berth / 1024, docker: idle.docker / 1024 }, rows }, null, 2) + '\n');
+      await writeScalePlot(rows, join(HERE, 'scale.svg'));
+      await run('docker-compose', ['-p', 'scale', '-f', compose, 'down', '-t', '0'], { env: composeEnv, maxBuffer: 1 << 26 });
+      await run(process.execPath, [BERTH, 'delete', '-f', manifests], { env });
+      await until('all removed', async () => (await fleet.all()) === 0);
+    }
+    const first = rows[0]!;
+    const last = rows[rows.length - 1]!;
+    const perContainer = (a: number, b: number) => ((b - a) * 1024) / (last.n - first.n);
+    if (rows.length > 1) {
+      console.log(
+        `bench rss-per-container: berth ${perContainer(first.berthRssMiB, last.berthRssMiB).toFixed(0)} KiB, dockerd+containerd ${perContainer(first.dockerRssMiB, last.dockerRssMiB).toFixed(0)} KiB, ratio ${(
+          perContainer(first.berthRssMiB, last.berthRssMiB) / perContainer(first.dockerRssMiB, last.dockerRssMiB)
+        ).toFixed(3)}`,
+      );
+    }
+    console.log(`bench monitor-rss: berth ${last.monitorRssKiB.toFixed(0)} KiB, goal 1024 KiB, ratio ${(last.monitorRssKiB / 1024).toFixed(3)}`);
+    report(`metrics-${last.n}`, last.metricsMs, 'docker stats', last.dockerStatsMs, 'ms');
+    report(`apply-${last.n}`, last.berthApplyMs, 'docker-compose', last.composeUpMs, 'ms');
+  } finally {
+    await fleet.stop();
+  }
+}
