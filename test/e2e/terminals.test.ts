@@ -10,7 +10,8 @@ import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess } from './terminal-harness.ts';
 import { until, world, type World } from './helpers.ts';
 
-if (insidePrivateNetns(import.meta.url)) {
+// Two daemons (native, runc), each typed into on real terminals: long on a loaded machine.
+if (insidePrivateNetns(import.meta.url, { timeout: 1_800_000 })) {
   for (const runtime of ['native', 'runc'] as const) describe(`terminals and stdin through the CLI (${runtime})`, { timeout: 600_000 }, () => {
     let w: World;
     let daemon: DaemonProcess;
