@@ -10,7 +10,9 @@ import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess } from './terminal-harness.ts';
 import { until, world, type World } from './helpers.ts';
 
-if (insidePrivateNetns(import.meta.url)) {
+// Two daemons (native, runc), each typed into on real terminals: long on a loaded machine. The
+// containers need no network (--network none): a terminal is all they are about.
+if (insidePrivateNetns(import.meta.url, { timeout: 1_800_000 })) {
   for (const runtime of ['native', 'runc'] as const) describe(`terminals and stdin through the CLI (${runtime})`, { timeout: 600_000 }, () => {
     let w: World;
     let daemon: DaemonProcess;
@@ -36,7 +38,7 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     it('run -it: a shell typed into, the window size followed, `exit 3` is the exit code', async () => {
-      const t = term(['run', '-it', '--rm', '--name', 'shell', w.image, 'sh']);
+      const t = term(['run', '--network', 'none', '-it', '--rm', '--name', 'shell', w.image, 'sh']);
       await t.see(' # ');
       t.type('echo $((6*7))\r');
       await t.see(/\n42\n/);
@@ -47,7 +49,7 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     it('exec -it: a shell in a running container, its own terminal size, its exit code', async () => {
-      await ok(['run', '-d', '--name', 'box', w.image, 'sleep', '600']);
+      await ok(['run', '--network', 'none', '-d', '--name', 'box', w.image, 'sleep', '600']);
       const t = term(['exec', '-it', 'box', 'sh']);
       await t.see(' # ');
       await t.resizeSeen(21, 77);
@@ -59,17 +61,17 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     it('run -i with stdin piped: `echo hi | berth run -i --rm IMG cat` prints hi; -it without a terminal is refused', async () => {
-      const r = await cli(['run', '-i', '--rm', w.image, 'cat'], 'hi\n');
+      const r = await cli(['run', '--network', 'none', '-i', '--rm', w.image, 'cat'], 'hi\n');
       assert.deepEqual([r.code, r.stdout], [0, 'hi\n'], r.stderr);
       const e = await cli(['exec', '-i', 'nothere', 'cat'], '');
       assert.equal(e.code, 1);
-      const t = await cli(['run', '-it', '--rm', w.image, 'sh'], 'exit\n');
+      const t = await cli(['run', '--network', 'none', '-it', '--rm', w.image, 'sh'], 'exit\n');
       assert.equal(t.code, 1);
       assert.match(t.stderr, /the input device is not a TTY/);
     });
 
     it('attach to a container started with -itd, detach with ctrl-p ctrl-q (it keeps running), attach again', async () => {
-      assert.match(await ok(['run', '-itd', '--name', 'att', w.image, 'sh']), /^[0-9a-f]{64}\n$/);
+      assert.match(await ok(['run', '--network', 'none', '-itd', '--name', 'att', w.image, 'sh']), /^[0-9a-f]{64}\n$/);
       const first = term(['attach', 'att']);
       first.type('echo at$((2+3))\r');
       await first.see(/\nat5\n/);
@@ -88,7 +90,7 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     itNative('attaches after a daemon restart: berth-monitor holds the terminal meanwhile', async () => {
-      await ok(['run', '-itd', '--name', 'kept', w.image, 'sh']);
+      await ok(['run', '--network', 'none', '-itd', '--name', 'kept', w.image, 'sh']);
       await daemon.stop('SIGTERM');
       await start();
       const t = term(['attach', 'kept']);
@@ -100,7 +102,7 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     itNative('restores the terminal\'s modes when the daemon is SIGKILLed mid-session', async () => {
-      await ok(['run', '-itd', '--name', 'orphan', w.image, 'sh']);
+      await ok(['run', '--network', 'none', '-itd', '--name', 'orphan', w.image, 'sh']);
       const t = term(['attach', 'orphan'], 'echo MODES; stty -a');
       t.type('echo k$((1+1))\r');
       await t.see(/\nk2\n/);
