@@ -294,6 +294,14 @@ export class BerthEngine implements Engine {
     }
   }
 
+  /** `rename`: only the record's owner name changes; the running process is not touched. */
+  rename(id: string, name: string): Promise<void> {
+    return this.#locked(id, async () => {
+      const rec = await this.#store.get(id);
+      await this.#store.write({ ...rec, owner: { ...rec.owner, name } });
+    });
+  }
+
   // ---- internals ----
 
   async #nameOf(id: string): Promise<string> {

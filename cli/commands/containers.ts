@@ -61,6 +61,13 @@ export function register(program: Command): void {
   }
 
   program
+    .command('rename')
+    .description('give a container another name (it keeps running: same id, same process)')
+    .argument('<container>')
+    .argument('<new-name>')
+    .action(action(async (from: string, to: string, _o: unknown, cmd: Command) => (await verbs()).rename(await clientFor(cmd), from, to)));
+
+  program
     .command('kill')
     .description('send a signal to containers\' main process (the restart policy then applies)')
     .argument('<names...>')

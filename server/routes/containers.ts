@@ -88,6 +88,16 @@ export default function routes(ctx: DaemonContext): Route[] {
     lifecycle(ctx, 'restart'),
     {
       method: 'POST',
+      path: '/v1/containers/:name/rename',
+      handler: async (req) => {
+        const to = req.query.get('name');
+        if (!to) throw new InvalidArgumentError('rename needs the new name: ?name=NEW');
+        await service(ctx).rename(req.params.name!, to);
+        return json({ name: to });
+      },
+    },
+    {
+      method: 'POST',
       path: '/v1/containers/:name/kill',
       handler: async (req) => {
         await service(ctx).kill(req.params.name!, req.query.get('signal') ?? undefined);

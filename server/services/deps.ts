@@ -14,6 +14,8 @@ export interface ContainerLifecycles {
   waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined>;
   /** A lifecycle verb (stop, start, pause, unpause) for the container's machine. */
   send(name: string, event: UserEvent): void;
+  /** `rename`: moves the object and its running container to another name, without a restart. */
+  rename(from: string, to: string): Promise<void>;
   /** Containers in the engine berth did not create: reported, never touched. */
   readonly unknown: EngineContainer[];
 }
