@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('-n, --last <n>', 'the n containers created last (all states)')
     .option('-l, --latest', 'the container created last (all states)')
     .option('--no-trunc', 'do not shorten ids and commands')
+    .option('-s, --size', 'the SIZE column: bytes of the writable layer (virtual: with the image\'s)')
     .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
     .option('-o, --output <format>', 'json (berth\'s own summaries)')
     .action(action(async (opts, cmd: Command) => (await import('../verbs/ps.ts')).ps(await clientFor(cmd), { ...opts, noTrunc: opts.trunc === false })));

@@ -71,7 +71,10 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'GET',
       path: '/v1/containers',
-      handler: async (req) => json({ items: service(ctx).list({ all: queryFlag(req.query, 'all') }) }),
+      handler: async (req) => {
+        const items = service(ctx).list({ all: queryFlag(req.query, 'all') });
+        return json({ items: queryFlag(req.query, 'size') ? await service(ctx).withSizes(items) : items });
+      },
     },
     { method: 'GET', path: '/v1/containers/:name', handler: async (req) => json(await service(ctx).inspect(req.params.name!)) },
     { method: 'GET', path: '/v1/containers/:name/json', handler: async (req) => json(await service(ctx).dockerInspect(req.params.name!)) },

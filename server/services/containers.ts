@@ -74,6 +74,16 @@ export class ContainerService {
     return [...items, ...foreign];
   }
 
+  /** `ps -s`: each summary with its sizes (those of a container not created yet, or foreign, are 0). */
+  async withSizes(items: ContainerSummary[]): Promise<ContainerSummary[]> {
+    return Promise.all(
+      items.map(async (s) => {
+        const size = s.id && s.managed ? await this.#engine.size?.(s.id).catch(() => undefined) : undefined;
+        return { ...s, sizeRw: size?.rw ?? 0, sizeRootFs: size?.rootFs ?? 0 };
+      }),
+    );
+  }
+
   async inspect(name: string): Promise<ContainerDetail> {
     name = this.resolve(name);
     const r = this.#get(name);

@@ -25,7 +25,7 @@ export interface ImageConfigs {
   inspect(ref: string): Promise<{ id: string; config: { config?: ImageConfigView } }>;
 }
 
-export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'> & ContainerFilesEngine;
+export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list' | 'size'> & ContainerFilesEngine;
 
 /** The volume service as `rm -v` needs it. */
 export interface AnonymousVolumes {

@@ -9,11 +9,7 @@ import { suiteWorld } from './helpers.ts';
 if (insidePrivateNetns(import.meta.url)) {
   describe('rename', { timeout: 300_000 }, () => {
     const s = suiteWorld();
-    const ok = async (args: string[]) => {
-      const r = await s.cli(args);
-      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
+    const ok = s.ok;
 
     it('gives the running container another name without restarting it', async () => {
       await ok(['run', '-d', '--name', 'before', s.w.image, 'sleep', '1000']);
