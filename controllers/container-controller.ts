@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import type { ContainerEngine, EngineContainer, ImageEngine } from '../engine/engine.ts';
 import { imageIsObjectName, type ContainerResource, type ImageResource, type Status } from '../specs/schema.ts';
-import { NotFoundError } from '../specs/errdefs.ts';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import { isoTime, type Clock } from './clock.ts';
 import { createContainerMachine, type ContainerMachine, type ContainerSnapshot } from './container-machine.ts';
 import {
@@ -61,6 +61,8 @@ export class ContainerController {
   readonly #watchers = new Map<string, Set<() => void>>();
   /** Containers in the engine berth did not create: reported, never touched. */
   unknown: EngineContainer[] = [];
+  /** Names in the middle of a rename: their reconciles wait until it is done. */
+  readonly #renaming = new Set<string>();
 
   constructor(o: ContainerControllerOptions) {
     this.#o = o;
@@ -173,11 +175,37 @@ export class ContainerController {
     e.actor.send(event);
   }
 
+  /**
+   * `rename`: the engine's containers of `from` get owner `to`, then — in one step — the actor of
+   * `from` is dropped (its container keeps running, as over a daemon restart) and the store moves
+   * the object; the reconcile of `to` adopts the container (the spec hash has no name in it).
+   */
+  async rename(from: string, to: string): Promise<void> {
+    if (!this.#o.engine.rename) throw new FailedPreconditionError('this engine cannot rename containers');
+    this.#renaming.add(from).add(to);
+    try {
+      // A reconcile already running for either name finishes first (hand-written: the workqueue
+      // has no per-key lock to take, and a rename is rare).
+      while (this.queue.pending().processing.some((k) => k === from || k === to)) await new Promise((r) => setTimeout(r, 20));
+      if (this.#o.store.get('Container', to)) throw new AlreadyExistsError(`the container name "${to}" is already in use; remove that container (\`berth rm -f ${to}\`) or choose another name`);
+      for (const c of await this.#o.engine.list({ name: from })) await this.#o.engine.rename(c.id, to);
+      this.#actors.get(from)?.actor.stop();
+      this.#actors.delete(from);
+      this.#o.store.rename('Container', from, to);
+    } finally {
+      this.#renaming.delete(from);
+      this.#renaming.delete(to);
+      this.#notify(from);
+      this.queue.add(to);
+    }
+  }
+
   #notify(name: string): void {
     for (const w of [...(this.#watchers.get(name) ?? [])]) w();
   }
 
   async reconcile(name: string): Promise<{ requeueAfter?: number }> {
+    if (this.#renaming.has(name)) return { requeueAfter: 50 };
     const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
     const entry = this.#actors.get(name);
     const containers = await this.#o.engine.list({ name });

@@ -8,6 +8,8 @@ export interface ObjectStore {
   setStatus(ref: { kind: string; name: string }, status: Status): unknown;
   /** Deletes an object (a Container with autoRemove, once exited). */
   delete(kind: string, name: string): unknown;
+  /** Gives an object another name, atomically (`rename`). */
+  rename(kind: string, from: string, to: string): unknown;
 }
 
 export interface EventTargetRef {

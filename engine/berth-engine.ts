@@ -7,7 +7,9 @@
 //  - the runtime keeps its own state (pid, exit) under its own directory; list() joins the two, so
 //    containers survive a restart of the daemon and are re-adopted from disk;
 //  - one operation at a time per container: start, stop and remove take the container's lock.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirUsage } from './snapshots/disk-usage.ts';
 import { join } from 'node:path';
 import { writeUpperLayer } from './container-layer.ts';
 import { assembleBundle, type Undo } from './bundle-assembly.ts';
@@ -303,6 +305,21 @@ export class BerthEngine implements Engine {
     } finally {
       if (pause) await this.#o.runtime.resume(id);
     }
+  }
+
+  async size(id: string): Promise<{ rw: number; rootFs: number }> {
+    const rec = await this.#store.get(id);
+    const upper = this.#o.snapshots.upper?.(id);
+    const rw = upper && existsSync(upper) ? (await dirUsage(upper, { apparent: true })).bytes : 0;
+    return { rw, rootFs: rw + ((await this.#image(rec.image))?.size ?? 0) };
+  }
+
+  /** `rename`: only the record's owner name changes; the running process is not touched. */
+  rename(id: string, name: string): Promise<void> {
+    return this.#locked(id, async () => {
+      const rec = await this.#store.get(id);
+      await this.#store.write({ ...rec, owner: { ...rec.owner, name } });
+    });
   }
 
   // ---- internals ----

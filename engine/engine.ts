@@ -88,6 +88,10 @@ export interface ContainerEngine {
   kill(id: string, signal: string): Promise<void>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
+  /** `ps -s`: bytes of its writable layer's files, and that plus its image's size (Docker's SizeRw, SizeRootFs). */
+  size?(id: string): Promise<{ rw: number; rootFs: number }>;
+  /** `rename`: the container's owner gets another name (its process, id and files stay). */
+  rename?(id: string, name: string): Promise<void>;
   /** Stops (force) and deletes the container, its bundle and rootfs; NotFound is not an error. */
   remove(id: string, opts?: { force?: boolean }): Promise<void>;
   /** NotFoundError when unknown. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { NotFoundError } from '../specs/errdefs.ts';
+import { AlreadyExistsError, NotFoundError } from '../specs/errdefs.ts';
 import { API_VERSION, type Manifest, type ObjectRef, type Resource, type Status } from '../specs/schema.ts';
 import { canonicalJSON } from './canonical.ts';
 import { type ObjectChange, StoreFeed } from './feed.ts';
@@ -278,6 +278,23 @@ export class Store {
       const resource = this.mustGet(kind, name);
       this.#prepare('DELETE FROM objects WHERE kind = ? AND name = ?').run(kind, name);
       this.#notifyObject({ type: 'deleted', kind, name, resource });
+      return resource;
+    });
+  }
+
+  /**
+   * Gives an object another name, its uid, spec and status with it, in one transaction (`rename`).
+   * The feed says the old name was deleted and the new one added. A missing object is a
+   * NotFoundError; a name already taken, an AlreadyExistsError.
+   */
+  rename(kind: string, from: string, to: string): Resource {
+    return this.transaction(() => {
+      const before = this.mustGet(kind, from);
+      if (this.get(kind, to)) throw new AlreadyExistsError(`${kind} "${to}" already exists; choose another name or remove it first`);
+      this.db.prepare('UPDATE objects SET name = ?, updated_at = ? WHERE kind = ? AND name = ?').run(to, this.#now().toISOString(), kind, from);
+      const resource = this.mustGet(kind, to);
+      this.#notifyObject({ type: 'deleted', kind, name: from, resource: before });
+      this.#notifyObject({ type: 'added', kind, name: to, resource });
       return resource;
     });
   }

@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('-n, --last <n>', 'the n containers created last (all states)')
     .option('-l, --latest', 'the container created last (all states)')
     .option('--no-trunc', 'do not shorten ids and commands')
+    .option('-s, --size', 'the SIZE column: bytes of the writable layer (virtual: with the image\'s)')
     .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
     .option('-o, --output <format>', 'json (berth\'s own summaries)')
     .action(action(async (opts, cmd: Command) => (await import('../verbs/ps.ts')).ps(await clientFor(cmd), { ...opts, noTrunc: opts.trunc === false })));
@@ -65,6 +66,13 @@ export function register(program: Command): void {
     if (verb === 'stop' || verb === 'restart') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
     c.action(action(async (names: string[], opts: { time?: string }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names, opts)));
   }
+
+  program
+    .command('rename')
+    .description('give a container another name (it keeps running: same id, same process)')
+    .argument('<container>')
+    .argument('<new-name>')
+    .action(action(async (from: string, to: string, _o: unknown, cmd: Command) => (await verbs()).rename(await clientFor(cmd), from, to)));
 
   program
     .command('kill')

@@ -73,6 +73,12 @@ export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pau
   return failed ? 1 : 0;
 }
 
+/** `rename OLD NEW`: prints nothing, as Docker. */
+export async function rename(client: ApiClient, from: string, to: string): Promise<number> {
+  await client.json('POST', `/v1/containers/${encodeURIComponent(from)}/rename`, { query: { name: to } });
+  return 0;
+}
+
 /** go-units' BytesSize: binary units, four significant digits ("1.523MiB", "32MiB"), as docker stats prints memory. */
 function bytesSize(n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -6,7 +6,7 @@ import { unescapeVars } from '../../specs/docker/command.ts';
 import { renderFormat } from '../../specs/gotemplate/format.ts';
 import type { ContainerSummary } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
-import { humanDuration } from '../output.ts';
+import { humanDuration, humanSize } from '../output.ts';
 
 export interface PsOptions {
   all?: boolean;
@@ -17,6 +17,7 @@ export interface PsOptions {
   noTrunc?: boolean;
   format?: string;
   output?: string;
+  size?: boolean;
 }
 
 const HEADERS = {
@@ -42,6 +43,12 @@ export function statusText(s: ContainerSummary, now = Date.now()): string {
 /** Docker's formatter.Ellipsis: at most `n` characters, the last one "…" when cut. */
 const ellipsis = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
 
+/** Docker's ContainerContext.Size: "2B (virtual 4.26MB)", or the writable layer's alone with no image size. */
+function size(s: ContainerSummary): string {
+  const rw = humanSize(s.sizeRw ?? 0);
+  return s.sizeRootFs ? `${rw} (virtual ${humanSize(s.sizeRootFs)})` : rw;
+}
+
 /** One row as Docker's ContainerContext offers it to templates. */
 function row(s: ContainerSummary, trunc: boolean): Record<string, unknown> {
   const command = unescapeVars(s.command).join(' ');
@@ -55,7 +62,7 @@ function row(s: ContainerSummary, trunc: boolean): Record<string, unknown> {
     Ports: s.ports.join(', '),
     State: s.state ?? s.phase.toLowerCase(),
     Status: statusText(s),
-    Size: '0B',
+    Size: size(s),
     Names: s.name || (s.id ?? '').slice(0, 12),
     Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
     Mounts: '',
@@ -92,7 +99,9 @@ export async function ps(client: ApiClient, o: PsOptions): Promise<number> {
   const last = o.latest ? 1 : o.last !== undefined ? Number(o.last) : undefined;
   if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new InvalidArgumentError(`--last "${o.last}" must be a whole number`);
   const all = o.all || last !== undefined || (o.filter ?? []).some((f) => /^(status|exited)=/.test(f));
-  let { items } = await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers', { query: { all } });
+  // As Docker's: sizes are asked for with -s, or when the template uses .Size.
+  const sizes = !!o.size || /\.Size\b/.test(o.format ?? '');
+  let { items } = await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers', { query: { all, ...(sizes ? { size: true } : {}) } });
   items = items.filter(keep).sort((a, b) => b.created.localeCompare(a.created));
   if (last !== undefined && last > 0) items = items.slice(0, last);
   if (o.output === 'json') return void process.stdout.write(JSON.stringify(items, null, 2) + '\n'), 0;
@@ -101,6 +110,6 @@ export async function ps(client: ApiClient, o: PsOptions): Promise<number> {
     for (const s of items) process.stdout.write(`${o.noTrunc ? (s.id ?? s.name) : (s.id?.slice(0, 12) ?? s.name)}\n`);
     return 0;
   }
-  process.stdout.write(renderFormat(o.format, items.map((s) => row(s, !o.noTrunc)), { headers: HEADERS, defaultTable: TABLE }));
+  process.stdout.write(renderFormat(o.format, items.map((s) => row(s, !o.noTrunc)), { headers: HEADERS, defaultTable: o.size ? `${TABLE}\\t{{.Size}}` : TABLE }));
   return 0;
 }

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import type { FsUsage } from '../../specs/api/containers.ts';
 
 
-/** Bytes allocated to everything under dir (st_blocks × 512, each inode once) and the inodes used. */
-export async function dirUsage(dir: string): Promise<{ bytes: number; inodes: number }> {
+/**
+ * Bytes allocated to everything under dir (st_blocks × 512, each inode once) and the inodes used;
+ * with apparent, the sum of the sizes of its files instead (each inode once).
+ */
+export async function dirUsage(dir: string, o: { apparent?: boolean } = {}): Promise<{ bytes: number; inodes: number }> {
   const seen = new Set<bigint>();
   let bytes = 0;
   const visit = async (path: string): Promise<void> => {
@@ -22,7 +25,9 @@ export async function dirUsage(dir: string): Promise<{ bytes: number; inodes: nu
     }
     if (seen.has(st.ino)) return;
     seen.add(st.ino);
-    bytes += Number(st.blocks) * 512;
+    // apparent: the files' own sizes, directories not counted — moby's directory.Size, Docker's SizeRw.
+    if (!o.apparent) bytes += Number(st.blocks) * 512;
+    else if (!st.isDirectory()) bytes += Number(st.size);
     if (!st.isDirectory()) return;
     let d;
     try {

@@ -72,7 +72,10 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'GET',
       path: '/v1/containers',
-      handler: async (req) => json({ items: service(ctx).list({ all: queryFlag(req.query, 'all') }) }),
+      handler: async (req) => {
+        const items = service(ctx).list({ all: queryFlag(req.query, 'all') });
+        return json({ items: queryFlag(req.query, 'size') ? await service(ctx).withSizes(items) : items });
+      },
     },
     { method: 'GET', path: '/v1/containers/:name', handler: async (req) => json(await service(ctx).inspect(req.params.name!)) },
     { method: 'GET', path: '/v1/containers/:name/json', handler: async (req) => json(await service(ctx).dockerInspect(req.params.name!)) },
@@ -97,6 +100,16 @@ export default function routes(ctx: DaemonContext): Route[] {
     lifecycle(ctx, 'pause'),
     lifecycle(ctx, 'unpause'),
     lifecycle(ctx, 'restart'),
+    {
+      method: 'POST',
+      path: '/v1/containers/:name/rename',
+      handler: async (req) => {
+        const to = req.query.get('name');
+        if (!to) throw new InvalidArgumentError('rename needs the new name: ?name=NEW');
+        await service(ctx).rename(req.params.name!, to);
+        return json({ name: to });
+      },
+    },
     {
       method: 'POST',
       path: '/v1/containers/:name/kill',

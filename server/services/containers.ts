@@ -18,7 +18,7 @@ import type {
   WaitResult,
 } from '../../specs/api/containers.ts';
 import type { EngineContainer } from '../../engine/engine.ts';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { formatPort } from '../../specs/ports.ts';
 import { API_VERSION, ContainerObject, imageIsObjectName, type ContainerResource } from '../../specs/schema.ts';
 import { readSeccompProfile } from '../../specs/seccomp-profile.ts';
@@ -72,6 +72,16 @@ export class ContainerService {
       .filter((s) => o.all || s.phase === 'Running' || s.phase === 'Paused');
     const foreign = this.#lifecycles.unknown.filter((c) => o.all || c.status === 'running').map(unmanaged);
     return [...items, ...foreign];
+  }
+
+  /** `ps -s`: each summary with its sizes (those of a container not created yet, or foreign, are 0). */
+  async withSizes(items: ContainerSummary[]): Promise<ContainerSummary[]> {
+    return Promise.all(
+      items.map(async (s) => {
+        const size = s.id && s.managed ? await this.#engine.size?.(s.id).catch(() => undefined) : undefined;
+        return { ...s, sizeRw: size?.rw ?? 0, sizeRootFs: size?.rootFs ?? 0 };
+      }),
+    );
   }
 
   async inspect(name: string): Promise<ContainerDetail> {
@@ -153,6 +163,20 @@ export class ContainerService {
     const phase = this.#status(this.#get(name)).phase;
     if (phase === 'Running' || phase === 'Paused' || phase === 'BackOff') await this.stop(name, signal, o);
     return this.start(name, signal);
+  }
+
+  /** `rename OLD NEW`: the same container (id, process) under another name; Docker's name rules. */
+  async rename(ref: string, to: string): Promise<void> {
+    let from: string;
+    try {
+      from = this.resolve(ref);
+    } catch (err) {
+      throw err instanceof NotFoundError ? new NotFoundError(`No such container: ${ref}`) : err;
+    }
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(to)) throw new InvalidArgumentError(`Invalid container name (${to}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (from === to) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
+    if (this.#store.get('Container', to)) throw new AlreadyExistsError(`Conflict. The container name "/${to}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
+    await this.#lifecycles.rename(from, to);
   }
 
   async pause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {

@@ -14,6 +14,8 @@ export interface ContainerLifecycles {
   waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined>;
   /** A lifecycle verb (stop, start, pause, unpause) for the container's machine. */
   send(name: string, event: UserEvent): void;
+  /** `rename`: moves the object and its running container to another name, without a restart. */
+  rename(from: string, to: string): Promise<void>;
   /** Containers in the engine berth did not create: reported, never touched. */
   readonly unknown: EngineContainer[];
 }
@@ -23,7 +25,7 @@ export interface ImageConfigs {
   inspect(ref: string): Promise<{ id: string; config: { config?: ImageConfigView } }>;
 }
 
-export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list'> & ContainerFilesEngine;
+export type ContainerRuntimeVerbs = Pick<ContainerEngine, 'inspect' | 'kill' | 'logs' | 'wait' | 'exec' | 'stats' | 'top' | 'list' | 'size'> & ContainerFilesEngine;
 
 /** The volume service as `rm -v` needs it. */
 export interface AnonymousVolumes {

@@ -111,6 +111,9 @@ export interface ContainerSummary {
   health?: 'starting' | 'healthy' | 'unhealthy';
   /** Docker's State.Status (created, running, paused, restarting, removing, exited). */
   state?: string;
+  /** With `ps -s`: bytes of its writable layer's files (Docker's SizeRw), and that plus its image's size (SizeRootFs). */
+  sizeRw?: number;
+  sizeRootFs?: number;
 }
 
 /** What `inspect` returns for a Container object: the object, its summary, and the runtime's view. */

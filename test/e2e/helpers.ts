@@ -1,6 +1,7 @@
 // End-to-end fixtures: a real registry holding a busybox-static image, and a real daemon with the
 // runc runtime on a temporary root and its own cgroup parent; cleanup removes every container,
 // mount and cgroup the test made, whatever state the daemon was left in.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -75,9 +76,9 @@ export async function world(): Promise<World> {
 
 /**
  * A world for the enclosing suite: made and its daemon started before the suite's tests (after
- * `setup`, given the world), torn down after them; `cli` runs the compiled CLI against it.
+ * `setup`, given the world), torn down after them; `cli` runs the compiled CLI against it (`ok`: and asserts it succeeded).
  */
-export function suiteWorld(o: { setup?: (w: World) => void; daemon?: Partial<DaemonOptions> } = {}): { readonly w: World; cli(args: string[]): Promise<CliResult> } {
+export function suiteWorld(o: { setup?: (w: World) => void; daemon?: Partial<DaemonOptions> } = {}): { readonly w: World; cli(args: string[]): Promise<CliResult>; ok(args: string[]): Promise<string> } {
   let current: World | undefined;
   before(async () => {
     current = await world();
@@ -90,6 +91,12 @@ export function suiteWorld(o: { setup?: (w: World) => void; daemon?: Partial<Dae
       return current!;
     },
     cli: (args) => berth(args, { socket: current!.socket }),
+    /** The CLI's stdout, asserting that it exited 0. */
+    async ok(args) {
+      const r = await berth(args, { socket: current!.socket });
+      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
   };
 }
 

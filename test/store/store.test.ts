@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { NotFoundError } from '../../specs/errdefs.ts';
+import { AlreadyExistsError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Manifest } from '../../specs/schema.ts';
 import type { ObjectChange } from '../../store/feed.ts';
 import { migrate, MIGRATIONS } from '../../store/migrations.ts';
@@ -143,6 +143,25 @@ describe('store', () => {
     assert.deepEqual(s.listEvents().map((e) => `${e.reason}/${e.message}`), ['BackOff/other message', 'Killing/m', 'Started/m']);
     assert.deepEqual(s.listEvents({ limit: 1 }).map((e) => e.reason), ['Started']);
     assert.deepEqual(s.listEvents({ kind: 'Image' }), []);
+    s.close();
+  });
+
+  it('renames an object with its uid, spec and status in one step; a taken or missing name changes nothing', async () => {
+    const s = new Store(await dbPath());
+    s.put(container('old', 'x/y', { app: 'a' }), 'cli:run');
+    s.setStatus({ kind: 'Container', name: 'old' }, { phase: 'Running' });
+    s.put(container('taken', 'x/y'), 'cli:run');
+    const before = s.mustGet('Container', 'old');
+    const seen: ObjectChange[] = [];
+    s.feed.onObject((c) => seen.push(c));
+    const after = s.rename('Container', 'old', 'new');
+    assert.equal(s.get('Container', 'old'), undefined);
+    assert.deepEqual({ ...after.metadata, name: 'old' }, before.metadata);
+    assert.deepEqual([after.spec, after.status], [before.spec, before.status]);
+    assert.deepEqual(seen.map((c) => `${c.type} ${c.name}`), ['deleted old', 'added new']);
+    assert.throws(() => s.rename('Container', 'new', 'taken'), AlreadyExistsError);
+    assert.throws(() => s.rename('Container', 'gone', 'x'), NotFoundError);
+    assert.deepEqual(s.list('Container').map((r) => r.metadata.name), ['new', 'taken']);
     s.close();
   });
 

@@ -26,6 +26,10 @@ describe('disk usage of a directory', () => {
     assert.ok(u.bytes >= 300_000);
   });
 
+  it('apparent: the files\' own sizes (a symlink its target\'s length), directories not counted, as moby\'s SizeRw', async () => {
+    assert.equal((await dirUsage(dir, { apparent: true })).bytes, 300_000 + 1 + 'etc/big'.length);
+  });
+
   it("reports the holding filesystem's size, inodes and device as df does", async () => {
     const f = await filesystemUsage(dir);
     assert.equal(f.limitBytes, Number(df('size')));
