@@ -60,13 +60,14 @@ export default async function bench(args: string[]): Promise<void> {
   const berth = (a: string[]) => run(process.execPath, [BERTH, ...a], { env: { ...process.env, BERTH_SOCKET: socket } });
   const keyboards: Array<{ close(): void }> = [];
   try {
-    await berth(['run', '-d', '--name', 'bx', image, 'sleep', '600']);
+    // No network (dockerd runs with --bridge=none): nothing outside the host's loopback changes.
+    await berth(['run', '-d', '--network', 'none', '--name', 'bx', image, 'sleep', '600']);
     await dockerd.docker(['run', '-d', '--name', 'dx', image, 'sleep', '600']);
     const exec = await interleave(rounds, { berth: () => berth(['exec', 'bx', 'true']), docker: () => dockerd.docker(['exec', 'dx', 'true']) }, { warmup: 2 });
 
     // Each key comes back at once, changed: the terminal raw and without echo, tr unbuffered.
     const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
-    await berth(['run', '-itd', '--name', 'bt', image, ...upper]);
+    await berth(['run', '-itd', '--network', 'none', '--name', 'bt', image, ...upper]);
     await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
     const mine = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
