@@ -4,37 +4,28 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { berth } from '../fixtures/helpers.ts';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
-import { world, type World } from './helpers.ts';
+import { suiteWorld } from './helpers.ts';
 
 if (insidePrivateNetns(import.meta.url)) {
   describe('create, then start', { timeout: 300_000 }, () => {
-    let w: World;
-    const ok = async (args: string[]) => {
-      const r = await berth(args, { socket: w.socket });
-      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
-    before(async () => {
-      w = await world();
-      await w.start();
-    });
-    after(async () => w?.teardown());
+    const s = suiteWorld();
+    const { ok } = s;
 
     it('makes the container without starting it; start runs it', async () => {
-      const id = await ok(['create', '--name', 'later', w.image, 'sh', '-c', 'cat /greeting; sleep 1000']);
+      const id = await ok(['create', '--name', 'later', s.w.image, 'sh', '-c', 'cat /greeting; sleep 1000']);
       assert.match(id, /^[0-9a-f]{64}\n$/);
       assert.match(await ok(['ps', '-a']), /"sh -c cat \/greeting…"\s+.* ago\s+Created\s+later\n/);
       assert.equal(await ok(['ps', '-q']), '');
       assert.equal(await ok(['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.Id}}', 'later']), `created false ${id}`);
       // A created container has its files: cp reaches them before it ever ran.
-      await writeFile(join(w.dir, 'greeting'), 'hello from cp\n');
-      await ok(['cp', join(w.dir, 'greeting'), 'later:/greeting']);
+      await writeFile(join(s.w.dir, 'greeting'), 'hello from cp\n');
+      await ok(['cp', join(s.w.dir, 'greeting'), 'later:/greeting']);
       // The daemon restarts: still created, not started.
-      await w.daemon!.stop();
-      await w.start();
+      await s.w.daemon!.stop();
+      await s.w.start();
       assert.equal(await ok(['inspect', '-f', '{{.State.Status}}', 'later']), 'created\n');
       assert.equal(await ok(['start', 'later']), 'later\n');
       assert.equal(await ok(['inspect', '-f', '{{.State.Status}} {{.Id}}', 'later']), `running ${id}`);
@@ -48,7 +39,7 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     it('says why a create fails: a missing image', async () => {
-      const r = await berth(['create', '--pull', 'never', `${w.registry.host}/nothing/here:1`], { socket: w.socket });
+      const r = await berth(['create', '--pull', 'never', `${s.w.registry.host}/nothing/here:1`], { socket: s.w.socket });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /could not be created: .*nothing\/here/);
     });
