@@ -4,7 +4,6 @@
 // monolithic or chunked uploads. https, except for loopback registries and those marked insecure
 // that have no certs.d entry (tls.ts: a host's own CA and client certificate).
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ContentStore } from '../content/store.ts';
 import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
@@ -13,6 +12,7 @@ import { fetch, type Agent } from 'undici';
 import { parseChallenge, TokenCache, type Fetch } from './auth.ts';
 import { readCredentials, type Credentials } from './docker-config.ts';
 import { handshakeAlert, RegistryTls, tlsFailureHint, type HostTls } from './tls.ts';
+import { send, type RegistryResponse } from './transport.ts';
 import type { Descriptor } from '../../specs/api/images.ts';
 
 export interface RegistryOptions {
@@ -115,7 +115,7 @@ export class RegistryClient {
   }
 
   /** One request with auth (a 401 is answered once with the challenge's credentials) and retries. */
-  async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[] } = {}): Promise<Response> {
+  async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[] } = {}): Promise<RegistryResponse> {
     const domain = this.#domain(ref);
     if (this.#mirror && (init.push || (method !== 'GET' && method !== 'HEAD'))) throw new InvalidArgumentError(`mirror ${domain} is for pulls only; ${method} goes to ${ref.domain}`);
     const endpoint = await this.#endpoint(ref.domain);
@@ -131,11 +131,12 @@ export class RegistryClient {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
       const auth = this.#auth.get(key);
       if (auth) headers.authorization = auth;
-      let res: Response;
+      let res: RegistryResponse;
       try {
-        res = (await fetch(url, { method, headers, ...(init.body ? { body: init.body } : {}), redirect: 'follow', ...dispatcher })) as unknown as Response;
+        res = await send(url, { method, headers, ...(init.body ? { body: init.body } : {}), ...(endpoint.agent ? { dispatcher: endpoint.agent } : {}) });
       } catch (err) {
-        let cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+        // fetch wraps the socket's error in a cause; the dispatcher API throws it as it is.
+        let cause = ((err as Error).cause ?? err) as NodeJS.ErrnoException | undefined;
         if (url.startsWith('https:') && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET')) cause = (await handshakeAlert(new URL(url), endpoint.files)) ?? cause;
         const hint = tlsFailureHint(cause, endpoint.host, this.#tls.dir);
         if (hint) throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${hint}`);
@@ -145,15 +146,15 @@ export class RegistryClient {
         }
         throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
       }
-      if (res.status === 400 && url.startsWith('http:') && !this.#mirror && /HTTP request to an HTTPS server/.test(await res.clone().text())) {
-        await res.body?.cancel();
+      if (res.status === 400 && url.startsWith('http:') && !this.#mirror && /HTTP request to an HTTPS server/.test(await res.text())) {
+        await res.cancel();
         throw new UnavailableError(
           `registry ${domain} speaks https, and was reached over plain http (as a loopback or insecure registry is unless it has a certs.d entry): create ${this.#tls.dir}/${endpoint.host}/ holding its CA as ca.crt`,
         );
       }
       if (res.status === 401 && !authTried) {
         authTried = true;
-        await res.body?.cancel();
+        await res.cancel();
         const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
         const creds = await this.#creds(domain);
         if (challenge.scheme === 'bearer') {
@@ -169,11 +170,11 @@ export class RegistryClient {
         continue;
       }
       if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
+        await res.cancel();
         throw new PermissionDeniedError(`registry ${domain} refused ${method} on ${ref.path} (${res.status}); check \`berth login ${domain}\``);
       }
       if (res.status >= 500 && attempt < attempts) {
-        await res.body?.cancel();
+        await res.cancel();
         await sleep(100 * 2 ** attempt);
         continue;
       }
@@ -183,14 +184,14 @@ export class RegistryClient {
 
   async ping(ref: Reference): Promise<void> {
     const res = await this.request(ref, 'GET', '/v2/');
-    await res.body?.cancel();
+    await res.cancel();
     if (!res.ok) throw new UnavailableError(`registry ${this.#domain(ref)} does not speak the distribution API (GET /v2/ answered ${res.status})`);
   }
 
   async getManifest(ref: Reference, reference = ref.digest ?? ref.tag ?? 'latest'): Promise<FetchedManifest> {
     const res = await this.request(ref, 'GET', `/v2/${ref.path}/manifests/${reference}`, { headers: { accept: ACCEPT } });
     if (res.status === 404) {
-      await res.body?.cancel();
+      await res.cancel();
       throw new NotFoundError(`${this.#domain(ref)}/${ref.path}:${reference} not found in the registry (check the name and tag)`);
     }
     if (!res.ok) throw await httpError(res, `GET manifest ${ref.path}:${reference}`);
@@ -236,12 +237,12 @@ export class RegistryClient {
       const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
       const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers });
       if (res.status === 404) {
-        await res.body?.cancel();
+        await res.cancel();
         throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${this.#domain(ref)}`);
       }
       if (res.status === 416 && have > 0 && attempt < attempts) {
         // The registry cannot serve from where the ingest ends: start it over.
-        await res.body?.cancel();
+        await res.cancel();
         await store.discardIngest(key);
         continue;
       }
@@ -250,7 +251,7 @@ export class RegistryClient {
       if (have > 0 && res.status !== 206) await store.discardIngest(key);
       else if (have > 0) onBytes?.(0);
       // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
-      const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+      const body = res.stream;
       try {
         await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes, tee && ((c) => tee.chunk(c)));
         return;
@@ -270,7 +271,7 @@ export class RegistryClient {
 
   async blobExists(ref: Reference, digest: string): Promise<boolean> {
     const res = await this.request(ref, 'HEAD', `/v2/${ref.path}/blobs/${digest}`, { push: true });
-    await res.body?.cancel();
+    await res.cancel();
     return res.ok;
   }
 
@@ -279,7 +280,7 @@ export class RegistryClient {
     if (await this.blobExists(ref, desc.digest)) return 'exists';
     const mount = mountFrom && mountFrom !== ref.path ? `?mount=${desc.digest}&from=${encodeURIComponent(mountFrom)}` : '';
     let res = await this.request(ref, 'POST', `/v2/${ref.path}/blobs/uploads/${mount}`, { push: true });
-    await res.body?.cancel();
+    await res.cancel();
     if (res.status === 201 && mount) return 'mounted';
     if (res.status !== 202) throw await httpError(res, `start upload of ${desc.digest}`);
     let location = await this.#location(ref, res);
@@ -293,7 +294,7 @@ export class RegistryClient {
           body: Buffer.from(part),
           headers: { 'content-type': 'application/octet-stream', 'content-range': `${off}-${off + part.length - 1}`, 'content-length': String(part.length) },
         });
-        await res.body?.cancel();
+        await res.cancel();
         if (res.status !== 202) throw await httpError(res, `upload chunk of ${desc.digest}`);
         location = await this.#location(ref, res);
       }
@@ -305,12 +306,12 @@ export class RegistryClient {
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
       });
     }
-    await res.body?.cancel();
+    await res.cancel();
     if (res.status !== 201) throw await httpError(res, `finish upload of ${desc.digest}`);
     return 'uploaded';
   }
 
-  async #location(ref: Reference, res: Response): Promise<string> {
+  async #location(ref: Reference, res: RegistryResponse): Promise<string> {
     const loc = res.headers.get('location');
     if (!loc) throw new UnavailableError(`registry ${this.#domain(ref)} sent no upload location`);
     return new URL(loc, (await this.#endpoint(ref.domain)).base).toString();
@@ -318,7 +319,7 @@ export class RegistryClient {
 
   async putManifest(ref: Reference, reference: string, body: Buffer, mediaType: string): Promise<string> {
     const res = await this.request(ref, 'PUT', `/v2/${ref.path}/manifests/${reference}`, { push: true, body, headers: { 'content-type': mediaType } });
-    await res.body?.cancel();
+    await res.cancel();
     if (res.status !== 201) throw await httpError(res, `PUT manifest ${ref.path}:${reference}`);
     return res.headers.get('docker-content-digest') ?? '';
   }
@@ -330,7 +331,7 @@ function withDigest(location: string, digest: string): string {
   return u.toString();
 }
 
-async function httpError(res: Response, what: string): Promise<Error> {
+async function httpError(res: RegistryResponse, what: string): Promise<Error> {
   let detail = '';
   try {
     const body = (await res.json()) as { errors?: Array<{ code: string; message: string }> };

@@ -24,7 +24,7 @@ export async function login(registry: string, creds: Credentials, o: { insecure?
   try {
     await storeCredentials(domain, creds, trial);
     const res = await client.request(parseReference(`${registry}/probe`), 'GET', '/v2/');
-    await res.body?.cancel();
+    await res.cancel();
     if (!res.ok) throw new PermissionDeniedError(`login to ${domain} failed (${res.status}); check the user name and password`);
   } finally {
     client.close();
