@@ -5,7 +5,7 @@
 // their storage), and undici drops the Authorization header when one leaves the registry's origin,
 // as fetch does.
 import type { Readable } from 'node:stream';
-import { getGlobalDispatcher, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 
 /** What the registry client reads of a response. */
 export interface RegistryResponse {
@@ -30,6 +30,9 @@ export interface SendInit {
 
 const redirecting = new WeakMap<Dispatcher, Dispatcher>();
 const follow = interceptors.redirect({ maxRedirections: 10 });
+// Our own agent, not undici's global dispatcher: once anything in the process has called Node's
+// built-in fetch, the global one is Node's bundled undici, whose handler interface differs.
+let plain: Agent | undefined;
 
 function withRedirects(d: Dispatcher): Dispatcher {
   let composed = redirecting.get(d);
@@ -42,7 +45,7 @@ export async function send(url: string, init: SendInit): Promise<RegistryRespons
     method: init.method as Dispatcher.HttpMethod,
     headers: init.headers,
     ...(init.body ? { body: init.body } : {}),
-    dispatcher: withRedirects(init.dispatcher ?? getGlobalDispatcher()),
+    dispatcher: withRedirects(init.dispatcher ?? (plain ??= new Agent())),
   });
   let text: Promise<string> | undefined;
   return {

@@ -34,6 +34,15 @@ describe('images: pull and push with a real registry', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
+  it("pulls after something in the process used Node's own fetch (its undici becomes the global dispatcher)", async () => {
+    // A daemon calls the built-in fetch (webhooks, token servers…); the registry client must not
+    // then hand its requests to Node's bundled undici, whose handler interface differs.
+    await (await globalThis.fetch(`http://${reg.host}/v2/`)).arrayBuffer();
+    const fresh = new ImageService({ root: join(tmp, 'root-after-fetch') });
+    const rec = await fresh.pull(`${reg.host}/test/busybox:v1`);
+    assert.equal(rec.digest, skopeoDigest(`${reg.host}/test/busybox:v1`));
+  });
+
   it('pulls the manifest skopeo reports, with every layer verified', async () => {
     const events: PullEvent[] = [];
     const rec = await svc.pull(`${reg.host}/test/busybox:v1`, (e) => events.push(e));
