@@ -34,13 +34,17 @@ describe('images: pull and push with a real registry', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("pulls after something in the process used Node's own fetch (its undici becomes the global dispatcher)", async () => {
-    // A daemon calls the built-in fetch (webhooks, token servers…); the registry client must not
-    // then hand its requests to Node's bundled undici, whose handler interface differs.
-    await (await globalThis.fetch(`http://${reg.host}/v2/`)).arrayBuffer();
-    const fresh = new ImageService({ root: join(tmp, 'root-after-fetch') });
-    const rec = await fresh.pull(`${reg.host}/test/busybox:v1`);
-    assert.equal(rec.digest, skopeoDigest(`${reg.host}/test/busybox:v1`));
+  it("pulls after something in the process used Node's own fetch (its undici becomes the global dispatcher)", () => {
+    // A daemon calls the built-in fetch first (webhooks, token servers…); the registry client must
+    // not then hand its requests to Node's bundled undici, whose handler interface differs. In a
+    // process of its own, so that this file's earlier pulls have not set the global dispatcher.
+    const service = new URL('../../../engine/images/service.ts', import.meta.url).href;
+    const script = `await (await fetch('http://${reg.host}/v2/')).arrayBuffer();
+      const { ImageService } = await import('${service}');
+      const rec = await new ImageService({ root: '${join(tmp, 'root-after-fetch')}' }).pull('${reg.host}/test/busybox:v1');
+      process.stdout.write(rec.digest);`;
+    const digest = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(digest, skopeoDigest(`${reg.host}/test/busybox:v1`));
   });
 
   it('pulls the manifest skopeo reports, with every layer verified', async () => {
