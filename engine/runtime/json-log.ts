@@ -1,7 +1,9 @@
 // Reading a container's log as the monitor writes it (native/logfile.c): one JSON line per chunk,
 // {"log","stream","time"} as Docker's json-file driver, rotated at a size limit to <file>.1, the
 // older ones to <file>.2 … (log-opts max-file), or started over when no rotated file is kept.
+import { watch, type FSWatcher } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { LogOptions } from './runtime.ts';
 import type { LogEntry } from '../../specs/api/containers.ts';
 
@@ -19,11 +21,45 @@ function parseLines(text: string): LogEntry[] {
   return out;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+/**
+ * Wakes a follower when anything changes in the log's directory (an append, a rotation, the
+ * monitor's exit file), so output reaches `logs -f` and `run` as it is written — inotify, as
+ * Docker's json-file reader — with a timer as the fallback should the watch be lost.
+ */
+function directoryChanges(dir: string, signal?: AbortSignal): { next(ms: number): Promise<void>; close(): void } {
+  let wake: (() => void) | undefined;
+  let changed = false;
+  let w: FSWatcher | undefined;
+  try {
+    w = watch(dir, () => {
+      changed = true;
+      wake?.();
+    });
+    w.on('error', () => w?.close());
+  } catch {
+    // No watch (the directory went away): the timer alone.
+  }
+  return {
+    next: (ms) =>
+      new Promise<void>((resolve) => {
+        if (changed || signal?.aborted) {
+          changed = false;
+          return resolve();
+        }
+        const done = () => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          wake = undefined;
+          changed = false;
+          resolve();
+        };
+        const t = setTimeout(done, ms);
+        wake = done;
+        signal?.addEventListener('abort', done, { once: true });
+      }),
+    close: () => w?.close(),
+  };
+}
 
 /** The entries of the rotated files, oldest first (<file>.N … <file>.1), each file read on its own. */
 async function rotatedEntries(file: string): Promise<LogEntry[]> {
@@ -52,35 +88,40 @@ export async function* readJsonLog(file: string, opts: LogOptions & { done?: () 
   if (!opts.follow) return;
   let offset = end;
   let ino = (await stat(file).catch(() => undefined))?.ino;
-  while (!opts.signal?.aborted) {
-    const st = await stat(file).catch(() => undefined);
-    if (st && st.ino !== ino) {
-      // Rotated: the rest of the old file is now <file>.1; read what was left of it, then start over.
-      const rest = await readFile(`${file}.1`).catch(() => Buffer.alloc(0));
-      yield* parseLines(rest.subarray(offset).toString('utf8'));
-      ino = st.ino;
-      offset = 0;
-    }
-    // Started over in place (max-file 1): read it from its start.
-    if (st && st.size < offset) offset = 0;
-    if (st && st.size > offset) {
-      const fh = await open(file, 'r');
-      try {
-        const buf = Buffer.alloc(st.size - offset);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-        const whole = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
-        yield* parseLines(buf.subarray(0, whole).toString('utf8'));
-        offset += whole;
-      } finally {
-        await fh.close();
+  const changes = directoryChanges(dirname(file), opts.signal);
+  try {
+    while (!opts.signal?.aborted) {
+      const st = await stat(file).catch(() => undefined);
+      if (st && st.ino !== ino) {
+        // Rotated: the rest of the old file is now <file>.1; read what was left of it, then start over.
+        const rest = await readFile(`${file}.1`).catch(() => Buffer.alloc(0));
+        yield* parseLines(rest.subarray(offset).toString('utf8'));
+        ino = st.ino;
+        offset = 0;
       }
-      continue;
+      // Started over in place (max-file 1): read it from its start.
+      if (st && st.size < offset) offset = 0;
+      if (st && st.size > offset) {
+        const fh = await open(file, 'r');
+        try {
+          const buf = Buffer.alloc(st.size - offset);
+          const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+          const whole = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+          yield* parseLines(buf.subarray(0, whole).toString('utf8'));
+          offset += whole;
+        } finally {
+          await fh.close();
+        }
+        continue;
+      }
+      if (opts.done && (await opts.done())) {
+        const final = await stat(file).catch(() => undefined);
+        if (!final || final.size <= offset) return;
+        continue;
+      }
+      await changes.next(1000);
     }
-    if (opts.done && (await opts.done())) {
-      const final = await stat(file).catch(() => undefined);
-      if (!final || final.size <= offset) return;
-      continue;
-    }
-    await sleep(100, opts.signal);
+  } finally {
+    changes.close();
   }
 }
