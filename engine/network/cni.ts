@@ -70,12 +70,22 @@ export function cniSearchPath(given?: string[], env: string | undefined = proces
   return [...new Set([...first, ...DEFAULT_CNI_DIRS].map((d) => d.trim()).filter(Boolean))];
 }
 
+/** A plugin's ADD and DEL done in the daemon for the configurations it `handles` (bridge-native.ts). */
+export interface InProcessPlugin {
+  handles(plugin: CniPluginConf): boolean;
+  add(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime): Promise<CniResult>;
+  del(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime, cached: CniResult | undefined): Promise<void>;
+}
+
 export class Cni {
   /** The directories searched for plugins, in order; also the CNI_PATH plugins are given. */
   readonly binDirs: string[];
+  /** Done in the daemon instead of by the plugin's process, for the configurations it handles. */
+  readonly #inProcess: InProcessPlugin | undefined;
 
-  constructor(binDirs: string[]) {
+  constructor(binDirs: string[], inProcess?: InProcessPlugin) {
     this.binDirs = binDirs;
+    this.#inProcess = inProcess;
   }
 
   async #binary(type: string): Promise<string> {
@@ -152,7 +162,7 @@ export class Cni {
   async addList(list: CniConfList, rt: CniRuntime): Promise<CniResult> {
     let result: CniResult | undefined;
     for (const plugin of list.plugins) {
-      const out = await this.exec('ADD', this.#pluginConf(list, plugin, rt, result), rt);
+      const out = this.#inProcess?.handles(plugin) ? await this.#inProcess.add(list, plugin, rt) : await this.exec('ADD', this.#pluginConf(list, plugin, rt, result), rt);
       // A chained plugin that prints nothing passes the previous result through.
       if (out) result = out;
     }
@@ -173,7 +183,8 @@ export class Cni {
     let first: unknown;
     for (const plugin of [...list.plugins].reverse()) {
       try {
-        await this.exec('DEL', this.#pluginConf(list, plugin, rt, cached), rt);
+        if (this.#inProcess?.handles(plugin)) await this.#inProcess.del(list, plugin, rt, cached);
+        else await this.exec('DEL', this.#pluginConf(list, plugin, rt, cached), rt);
       } catch (err) {
         if (!(err instanceof UnavailableError)) first ??= err;
       }

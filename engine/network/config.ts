@@ -49,7 +49,7 @@ export interface Cidr {
   prefix: number;
 }
 
-function ipToInt(ip: string): number | undefined {
+export function ipToInt(ip: string): number | undefined {
   const parts = ip.split('.');
   if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
   return parts.reduce((acc, p) => acc * 256 + Number(p), 0);

@@ -30,6 +30,7 @@ import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../
 import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
 import { attachmentView, AttachmentStore, type AttachmentRecord, type NetworkAttachment } from './attachments.ts';
+import { NativeBridge } from './bridge-native.ts';
 import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
 import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
@@ -58,6 +59,11 @@ export interface NetworkManagerOptions {
   root: string;
   /** The directories CNI plugins are looked for in, in order (default: cniSearchPath(): $CNI_PATH, then the usual places). */
   cniPath?: string[];
+  /**
+   * Who does the bridge plugin's part for berth's own networks: the daemon itself (bridge-native.ts,
+   * the default: no plugin process per container) or the CNI plugin. Both give the same result.
+   */
+  bridge?: 'native' | 'plugin';
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
@@ -82,7 +88,7 @@ export class NetworkManager {
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
     this.root = o.root;
-    this.#cni = new Cni(o.cniPath ?? cniSearchPath());
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), o.bridge === 'plugin' ? undefined : new NativeBridge());
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }

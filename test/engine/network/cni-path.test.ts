@@ -1,8 +1,8 @@
 // Where CNI plugins are looked for: the daemon's --cni-path (else $CNI_PATH) first, then /opt/cni/bin,
 // /usr/lib/cni, /usr/libexec/cni. Checked with the daemon's own wiring inside a private network
-// namespace: a directory holding only a wrapper of the bridge plugin comes first, so the wrapper runs
-// while the other plugins (and the bridge's IPAM plugin, found through the CNI_PATH it is handed) come
-// from Debian's /usr/lib/cni.
+// namespace: a directory holding only a wrapper of the portmap plugin comes first, so the wrapper runs
+// (for a container that publishes a port) while the other plugins come from Debian's /usr/lib/cni. (The
+// bridge plugin's part for berth's own networks is done by the daemon: bridge-native.ts.)
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { cniSearchPath, DEFAULT_CNI_DIRS } from '../../../engine/network/cni.ts';
 import { composeDaemon } from '../../../server/daemon.ts';
 import { createLogger } from '../../../server/log.ts';
-import { insidePrivateNetns, unmountUnder } from './harness.ts';
+import { freePort, insidePrivateNetns, unmountUnder } from './harness.ts';
 
 describe('the CNI plugin search path', () => {
   it('is --cni-path, else $CNI_PATH (colon-separated), then the usual places, without duplicates', () => {
@@ -34,13 +34,13 @@ if (insidePrivateNetns(import.meta.url)) {
     it('runs the plugin found first, and hands every plugin the whole path as CNI_PATH', async () => {
       const wrappers = join(tmp, 'plugins');
       mkdirSync(wrappers);
-      const log = join(tmp, 'bridge.log');
-      writeFileSync(join(wrappers, 'bridge'), `#!/bin/sh\necho "$CNI_COMMAND $CNI_PATH" >> ${log}\nexec /usr/lib/cni/bridge\n`);
-      chmodSync(join(wrappers, 'bridge'), 0o755);
+      const log = join(tmp, 'portmap.log');
+      writeFileSync(join(wrappers, 'portmap'), `#!/bin/sh\necho "$CNI_COMMAND $CNI_PATH" >> ${log}\nexec /usr/lib/cni/portmap\n`);
+      chmodSync(join(wrappers, 'portmap'), 0o755);
       const { ctx, shutdown } = await composeDaemon({ root: join(tmp, 'root'), socket: join(tmp, 's'), watch: [], runtime: 'none', cniPath: [wrappers] }, createLogger({ level: 'error' }));
       try {
         const id = `cnipath${process.pid}`;
-        const a = await ctx.networks!.attach(id, { network: 'bridge', name: 'c1' });
+        const a = await ctx.networks!.attach(id, { network: 'bridge', name: 'c1', ports: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] });
         assert.ok(a.ipAddress, 'attached with an address');
         await ctx.networks!.detach(id);
         const lines = readFileSync(log, 'utf8').trim().split('\n');

@@ -170,10 +170,18 @@ if (insidePrivateNetns(import.meta.url)) {
     });
 
     it('undoes a failed ADD: a missing plugin is an UnavailableError that says where it looked, and leaves nothing', async () => {
-      const broken = new NetworkManager({ root, cniPath: [join(tmp, 'no-plugins'), join(tmp, 'nor-here')] });
+      const cniPath = [join(tmp, 'no-plugins'), join(tmp, 'nor-here')];
+      const missing = (e: Error) => e instanceof UnavailableError && e.message.includes(`is not installed: looked in ${cniPath.join(', ')}.`);
+      // The bridge plugin itself missing.
+      const broken = new NetworkManager({ root, cniPath, bridge: 'plugin' });
       const id = `m${process.pid}-broken`;
-      await assert.rejects(broken.attach(id, { network: 'bridge', name: 'broken' }), (e: Error) => e instanceof UnavailableError && e.message.includes(`is not installed: looked in ${join(tmp, 'no-plugins')}, ${join(tmp, 'nor-here')}.`));
+      await assert.rejects(broken.attach(id, { network: 'bridge', name: 'broken' }), missing);
       assertNothingLeft(root, [id], []);
+      // The daemon's own bridge set up, then portmap missing: the veth and lease undone too.
+      const halfway = new NetworkManager({ root, cniPath });
+      await assert.rejects(halfway.attach(id, { network: 'bridge', name: 'broken', ports: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] }), missing);
+      assertNothingLeft(root, [id], []);
+      halfway.close();
     });
 
     it('cleans up after a daemon killed -9: gc() runs DEL from the cached results', async () => {

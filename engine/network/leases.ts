@@ -1,0 +1,88 @@
+// Address leases in host-local's own format (containernetworking/plugins, ipam/host-local): under
+// <dataDir>/<network>/ a file named by each leased address holding "<containerId>\r\n<ifName>",
+// and last_reserved_ip.<range> with the address given last, where the next search starts. Each
+// lease file is created with O_EXCL, as host-local creates it, so the plugin and this code can hand
+// out addresses of the same network side by side and release each other's leases.
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FailedPreconditionError } from '../../specs/errdefs.ts';
+import { formatCidr, intToIp, ipToInt, parseCidr } from './config.ts';
+
+const LINE_BREAK = '\r\n';
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+export interface LeaseRange {
+  subnet: string;
+  gateway: string;
+}
+
+/** The leases of one network: `dir` is <dataDir>/<network>. */
+export class Leases {
+  constructor(readonly dir: string) {}
+
+  #owner(id: string, ifName: string): string {
+    return `${id}${LINE_BREAK}${ifName}`;
+  }
+
+  /** The address leased to (id, ifName), if any: a retried ADD gets the same one. */
+  async find(id: string, ifName: string): Promise<string | undefined> {
+    const want = this.#owner(id, ifName);
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!IPV4.test(name)) continue;
+      const text = await readFile(join(this.dir, name), 'utf8').catch(() => '');
+      if (text.trim() === want || text.trim() === id) return name;
+    }
+    return undefined;
+  }
+
+  /**
+   * Leases the next free address of `range` after the one given last (round robin, as host-local:
+   * an address just released is not handed out again at once), skipping the network's and the
+   * broadcast address and the gateway.
+   */
+  async reserve(id: string, ifName: string, range: LeaseRange): Promise<string> {
+    const held = await this.find(id, ifName);
+    if (held) return held;
+    await mkdir(this.dir, { recursive: true });
+    const cidr = parseCidr(range.subnet);
+    const first = cidr.base + 1;
+    const last = cidr.base + 2 ** (32 - cidr.prefix) - 2;
+    const size = last - first + 1;
+    const lastFile = join(this.dir, 'last_reserved_ip.0');
+    const previous = ipToInt((await readFile(lastFile, 'utf8').catch(() => '')).trim());
+    const start = previous !== undefined && previous >= first && previous <= last ? previous + 1 - first : 0;
+    const taken = new Set(await readdir(this.dir).catch(() => [] as string[]));
+    for (let k = 0; k < size; k++) {
+      const ip = intToIp(first + ((start + k) % size));
+      if (ip === range.gateway || taken.has(ip)) continue;
+      try {
+        const fh = await open(join(this.dir, ip), 'wx', 0o644);
+        try {
+          await fh.writeFile(this.#owner(id, ifName));
+        } finally {
+          await fh.close();
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      await writeFile(lastFile, ip);
+      return ip;
+    }
+    throw new FailedPreconditionError(`network subnet ${formatCidr(cidr)} has no free address left (${size} in use); remove containers from it or create a network with a larger --subnet`);
+  }
+
+  /** Releases what (id, ifName) holds; `ip`, when known, is checked first. Idempotent. */
+  async release(id: string, ifName: string, ip?: string): Promise<void> {
+    const want = this.#owner(id, ifName);
+    if (ip && IPV4.test(ip)) {
+      const text = await readFile(join(this.dir, ip), 'utf8').catch(() => undefined);
+      if (text !== undefined && (text.trim() === want || text.trim() === id)) {
+        await rm(join(this.dir, ip), { force: true });
+        return;
+      }
+    }
+    const held = await this.find(id, ifName);
+    if (held) await rm(join(this.dir, held), { force: true });
+  }
+}
