@@ -8,6 +8,8 @@ import { ContainerController } from './container-controller.ts';
 import { ImageController } from './image-controller.ts';
 import { BerthMetrics } from './metrics.ts';
 import { VolumeController, type VolumeHost } from './volume-controller.ts';
+import { PodController, type PodStore } from './pod-controller.ts';
+import { POD_LABEL } from '../specs/pod.ts';
 import type { ControllerLog, EventSink, ObjectStore } from './deps.ts';
 
 export interface Controllers {
@@ -15,13 +17,14 @@ export interface Controllers {
   images: ImageController;
   /** Present when the engine has volumes on the host. */
   volumes?: VolumeController;
+  pods: PodController;
   metrics: BerthMetrics;
   /** Stops the loops; containers keep running under their monitors (re-adopted next start). */
   stop(): Promise<void>;
 }
 
 export async function startControllers(o: {
-  store: ObjectStore & { feed: StoreFeed };
+  store: PodStore & { feed: StoreFeed };
   events: EventSink;
   engine: Engine;
   log: ControllerLog;
@@ -49,23 +52,31 @@ export async function startControllers(o: {
     },
   });
   const volumes = o.volumes && new VolumeController({ store: o.store, events: o.events, volumes: o.volumes, clock, metrics, log: o.log });
+  const pods = new PodController({ store: o.store, events: o.events, engine: o.engine, clock, metrics, log: o.log });
   const unsubscribe = o.store.feed.onObject((ch) => {
+    // A member's every change (its status too) is news for its Pod.
+    const pod = ch.kind === 'Container' ? ch.resource.metadata.labels?.[POD_LABEL] : undefined;
+    if (pod) pods.enqueue(pod);
     if (ch.type === 'status') return; // our own writes
-    if (ch.kind === 'Container') containers.enqueue(ch.name);
+    if (ch.kind === 'Pod') pods.enqueue(ch.name);
+    else if (ch.kind === 'Container') containers.enqueue(ch.name);
     else if (ch.kind === 'Image') images.enqueue(ch.name);
     else if (ch.kind === 'Volume') volumes?.enqueue(ch.name);
   });
   images.start();
   await volumes?.start();
   await containers.start();
+  await pods.start();
   return {
     containers,
     images,
     ...(volumes ? { volumes } : {}),
+    pods,
     metrics,
     async stop() {
       unsubscribe();
       await images.stop();
+      await pods.stop();
       await volumes?.stop();
       await containers.stop();
     },

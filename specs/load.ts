@@ -6,7 +6,8 @@ import { isAbsolute, dirname, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
 import { InvalidArgumentError } from './errdefs.ts';
 import { formatPath, problemsFromIssues, type PathSegment, type Problem } from './problems.ts';
-import { API_VERSION, imageIsObjectName, kindSchemas, type Manifest } from './schema.ts';
+import { API_VERSION, imageIsObjectName, type Manifest } from './schema.ts';
+import { kindSchemas } from './kind-schemas.ts';
 import { readSeccompProfile } from './seccomp-profile.ts';
 import { closest, didYouMean } from './suggest.ts';
 import { foreignKinds } from './volume.ts';
@@ -241,15 +242,19 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
         ok = false;
       } else seen.set(`${kind}/${name}`, here);
     }
-    const image = kind === 'Container' ? (d.value.spec as { image?: unknown } | undefined)?.image : undefined;
-    if (typeof image === 'string' && image && imageIsObjectName(image) && !images.has(image)) {
+    for (const [path, image] of imageFields(kind, d.value.spec)) {
+      if (typeof image !== 'string' || !image || !imageIsObjectName(image) || images.has(image)) continue;
       errors.push({
-        ...at(['spec', 'image']),
-        path: ['spec', 'image'],
+        ...at(path),
+        path,
         message:
-          `${whoOf(d.value, d.value.kind as string)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
+          `${whoOf(d.value, d.value.kind as string)}${formatPath(path)}: no Image object named "${image}"${suggestion(image, images)}; ` +
           `define one (kind: Image) or use a registry reference such as "${image}:latest"`,
       });
+      ok = false;
+    }
+    if (kind === 'Container' && (d.value.spec as { pod?: unknown } | undefined)?.pod !== undefined) {
+      errors.push({ ...at(['spec', 'pod']), path: ['spec', 'pod'], message: `${whoOf(d.value, 'Container')}spec.pod: set by berth on the members of a Pod, not in a manifest; write a Pod (kind: Pod) whose containers share its namespaces` });
       ok = false;
     }
     if (ok) objects.push({ ...here, manifest: d.manifest! });
@@ -257,6 +262,19 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
 
   errors.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
   return { objects, errors };
+}
+
+/** The image fields of a document's spec, with their paths: a Container's, every container's of a Pod. */
+function imageFields(kind: string, spec: unknown): Array<[PathSegment[], unknown]> {
+  if (!spec || typeof spec !== 'object') return [];
+  if (kind === 'Container') return [[['spec', 'image'], (spec as { image?: unknown }).image]];
+  if (kind !== 'Pod') return [];
+  const out: Array<[PathSegment[], unknown]> = [];
+  for (const list of ['initContainers', 'containers']) {
+    const items = (spec as Record<string, unknown>)[list];
+    if (Array.isArray(items)) items.forEach((c, i) => out.push([['spec', list, i, 'image'], (c as { image?: unknown } | null)?.image]));
+  }
+  return out;
 }
 
 /** Like loadManifests, but any problem throws a ManifestInvalidError listing them all. */

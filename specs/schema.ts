@@ -10,6 +10,7 @@ import { VolumeObject, type VolumeSpec } from './volume.ts';
 import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
 import { SecurityContext, securityIssues } from './security.ts';
+import type { PodManifest, PodResource } from './pod.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -213,6 +214,11 @@ export const ContainerSpec = z.strictObject({
   /** Kubernetes' `stdinOnce`: stdin is closed when the first attached client closes it (Docker's `run -i`). */
   stdinOnce: z.boolean().optional(),
   ...dockerContainerFields,
+  /**
+   * Set by the Pod controller on a Pod's members (never in a Container manifest): the Pod whose
+   * network, IPC and UTS namespaces the container joins, and whose ports it is reached on.
+   */
+  pod: z.strictObject({ name, uid: z.string().min(1) }).optional(),
 }).superRefine((spec, ctx) => {
   if (spec.dockerRestartPolicy && kubeRestartOf(spec.dockerRestartPolicy) !== spec.restartPolicy) {
     const want = kubeRestartOf(spec.dockerRestartPolicy);
@@ -289,9 +295,6 @@ export const ContainerObject = z.strictObject({
   spec: ContainerSpec,
 });
 
-export const KINDS = ['Image', 'Container', 'Volume'] as const;
-export type Kind = (typeof KINDS)[number];
-export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject } as const;
 
 export type ImageSpec = z.output<typeof ImageSpec>;
 export type ContainerSpec = z.output<typeof ContainerSpec>;
@@ -340,7 +343,7 @@ export interface VolumeResource {
   status: Status & Partial<VolumeStatus>;
 }
 
-export type Resource = ImageResource | ContainerResource | VolumeResource;
+export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource;
 
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
@@ -348,7 +351,7 @@ export function imageIsObjectName(image: string): boolean {
 }
 
 /** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
-export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject>;
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest;
 
 /** Identifies one object: kinds are unique by name. */
 export interface ObjectRef {

@@ -48,6 +48,18 @@ function columnsFor(kind: string, wide: boolean): Columns {
       },
     };
   }
+  if (kind === 'Pod') {
+    // kubectl's columns: READY as ready/total, STATUS its reason (Init:0/1, Running, CrashLoopBackOff…).
+    return {
+      headers: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'IP', ...tailHeaders],
+      row: (r) => {
+        const st = r.status as { reason?: string; podIP?: string; containerStatuses?: Array<{ ready: boolean; restartCount: number }> } | undefined;
+        const cs = st?.containerStatuses ?? [];
+        const total = (r.spec as { containers: unknown[] }).containers.length;
+        return [r.metadata.name, `${cs.filter((c) => c.ready).length}/${total}`, dash(st?.reason), cs.reduce((n, c) => n + c.restartCount, 0), dash(st?.podIP), ...tail(r)];
+      },
+    };
+  }
   return { headers: ['NAME', 'PHASE', ...tailHeaders], row: (r) => [r.metadata.name, dash(r.status?.phase), ...tail(r)] };
 }
 

@@ -1,0 +1,7 @@
+// Every kind berth stores, by name: the schema its manifests are checked against. Its own module
+// because the Pod's schema is built from the Container's (schema.ts → pod.ts → here).
+import { ContainerObject, ImageObject } from './schema.ts';
+import { PodObject } from './pod.ts';
+import { VolumeObject } from './volume.ts';
+
+export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject, Pod: PodObject } as const;
