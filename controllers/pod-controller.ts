@@ -7,7 +7,8 @@ import type { ContainerEngine, SandboxEngine } from '../engine/engine.ts';
 import type { Sandbox, SandboxRequest } from '../engine/pod-sandbox.ts';
 import { canonicalJSON } from '../store/canonical.ts';
 import { API_VERSION, ContainerSpec, type ContainerResource, type Manifest, type Status } from '../specs/schema.ts';
-import { memberName, memberSpec, podPorts, POD_LABEL, type PodResource } from '../specs/pod.ts';
+import { ContainerConfigError, memberName, memberSpec, podPorts, POD_LABEL, type PodDataSource, type PodResource } from '../specs/pod.ts';
+import { configMapValues, secretValues, type ConfigMapManifest, type SecretManifest } from '../specs/config-data.ts';
 import { isoTime, type Clock } from './clock.ts';
 import { errorMessage } from './errors.ts';
 import { specHash } from './hash.ts';
@@ -34,14 +35,34 @@ export interface PodControllerOptions {
 /** The source of a Pod's member objects: never pruned by an apply of files. */
 export const podSource = (pod: string) => `pod:${pod}`;
 
+/** ConfigMaps and Secrets as the store has them. */
+export function storeData(store: ObjectStore): PodDataSource {
+  return {
+    configMap: (n) => {
+      const r = store.get('ConfigMap', n);
+      return r ? configMapValues(r.spec as ConfigMapManifest['spec']) : undefined;
+    },
+    secret: (n) => {
+      const r = store.get('Secret', n);
+      return r ? secretValues(r.spec as SecretManifest['spec']) : undefined;
+    },
+  };
+}
+
 /** What a Pod wants, computed from its object: the sandbox request and every member's spec. */
-export function podDesiredView(res: PodResource): PodDesiredView {
+export function podDesiredView(res: PodResource, data: PodDataSource): PodDesiredView {
   const { name, uid } = res.metadata;
   const members: DesiredMember[] = [];
   for (const [list, init] of [['initContainers', true], ['containers', false]] as const) {
     for (const ct of res.spec[list] ?? []) {
-      const spec = ContainerSpec.parse(memberSpec(name, uid, res.spec, ct, init)) as ContainerResource['spec'];
-      members.push({ object: memberName(name, ct.name), name: ct.name, init, spec, specKey: canonicalJSON(spec) });
+      const base = { object: memberName(name, ct.name), name: ct.name, init };
+      try {
+        const spec = ContainerSpec.parse(memberSpec(name, uid, res.spec, ct, init, data)) as ContainerResource['spec'];
+        members.push({ ...base, spec, specKey: canonicalJSON(spec) });
+      } catch (err) {
+        if (!(err instanceof ContainerConfigError)) throw err;
+        members.push({ ...base, specKey: '', configError: err.message });
+      }
     }
   }
   const sandbox: SandboxRequest = {
@@ -76,6 +97,11 @@ export class PodController {
     });
   }
 
+  /** Every Pod (a ConfigMap or Secret changed: the Pods that use it get new member specs). */
+  enqueueAll(): void {
+    for (const r of this.#o.store.list('Pod')) this.queue.add(r.metadata.name);
+  }
+
   /** Every Pod object, and every Pod name that still has a sandbox (deleted while the daemon was down). */
   async start(): Promise<void> {
     for (const r of this.#o.store.list('Pod')) this.queue.add(r.metadata.name);
@@ -92,7 +118,7 @@ export class PodController {
 
   async reconcile(name: string): Promise<{ requeueAfter?: number }> {
     const res = this.#o.store.get('Pod', name) as PodResource | undefined;
-    const desired = res && podDesiredView(res);
+    const desired = res && podDesiredView(res, storeData(this.#o.store));
     const sandboxes = (await this.#o.engine.listSandboxes()).filter((s) => s.request.name === name);
     const memberObjects = (this.#o.store.list('Container') as ContainerResource[]).filter((r) => r.metadata.labels?.[POD_LABEL] === name);
     // Containers of members whose objects are gone: still being removed by their controllers.
@@ -121,7 +147,7 @@ export class PodController {
           apiVersion: API_VERSION,
           kind: 'Container',
           metadata: { name: a.member.object, labels: { ...(res?.metadata.labels ?? {}), [POD_LABEL]: pod } },
-          spec: a.member.spec,
+          spec: a.member.spec!,
         };
         this.#o.store.put(m, podSource(pod));
         this.#o.events.normal(target, a.member.init ? 'InitContainer' : 'Container', `container "${a.member.name}" is Container ${a.member.object}`);

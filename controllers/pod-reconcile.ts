@@ -26,10 +26,12 @@ export interface DesiredMember {
   /** The container's name in the Pod. */
   name: string;
   init: boolean;
-  /** The member's ContainerSpec, defaulted. */
-  spec: ContainerResource['spec'];
+  /** The member's ContainerSpec, defaulted (absent when configError). */
+  spec?: ContainerResource['spec'];
   /** Canonical form of spec, to compare with the stored member's. */
   specKey: string;
+  /** A ConfigMap or Secret it needs is missing (kubelet's CreateContainerConfigError): not made until it is there. */
+  configError?: string;
 }
 
 export interface PodDesiredView {
@@ -88,6 +90,10 @@ export function reconcilePod(desired: PodDesiredView | undefined, observed: PodO
   for (const m of observed.members) if (!wanted.has(m.object)) actions.push({ type: 'deleteMember', object: m.object, reason: 'its Pod no longer has this container' });
   for (const m of desired.members) {
     const cur = have.get(m.object);
+    if (m.configError) {
+      if (m.init) break;
+      continue;
+    }
     if (!cur || cur.specKey !== m.specKey) actions.push({ type: 'putMember', member: m });
     // An init container holds back everything after it until it has completed.
     if (m.init && !completed(cur?.specKey === m.specKey ? cur.status : undefined)) break;

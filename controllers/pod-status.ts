@@ -18,10 +18,10 @@ function containerStatusOf(m: DesiredMember, s: MemberStatus): PodContainerStatu
     ready: !!s?.ready,
     started: running,
     restartCount: s?.restartCount ?? 0,
-    image: s?.image ?? m.spec.image,
+    image: s?.image ?? m.spec?.image ?? '',
     ...(s?.imageID ? { imageID: s.imageID } : {}),
     ...(s?.containerID ? { containerID: s.containerID } : {}),
-    state: s?.state ?? { waiting: { reason: m.init ? 'PodInitializing' : 'ContainerCreating' } },
+    state: m.configError ? { waiting: { reason: 'CreateContainerConfigError', message: m.configError } } : (s?.state ?? { waiting: { reason: m.init ? 'PodInitializing' : 'ContainerCreating' } }),
     ...(s?.lastState ? { lastState: s.lastState } : {}),
   };
 }
@@ -60,7 +60,10 @@ export function podStatus(o: PodStatusInput): PodStatus {
   if (o.recreating) reason = 'Terminating';
   else if (!initialized) {
     const s = st(current!);
-    if (failedExit(s) !== undefined) {
+    if (current!.configError) {
+      reason = 'Init:CreateContainerConfigError';
+      message = current!.configError;
+    } else if (failedExit(s) !== undefined) {
       reason = 'Init:Error';
       message = s?.message ?? `init container "${current!.name}" exited with code ${failedExit(s)}`;
       if (o.restartPolicy === 'Never' && s?.phase === 'Exited') phase = 'Failed';
@@ -72,7 +75,7 @@ export function podStatus(o: PodStatusInput): PodStatus {
     const ss = mains.map(st);
     const running = ss.filter((s) => s?.phase === 'Running' || s?.phase === 'Paused').length;
     const exited = ss.filter((s) => s?.phase === 'Exited');
-    const waiting = ss.map((s) => (s?.state && 'waiting' in s.state ? s.state.waiting : undefined)).find((w) => w && !['ContainerCreating', 'Pending', 'Creating', 'PodInitializing'].includes(w.reason));
+    const waiting = mainStatuses.map((c) => ('waiting' in c.state ? c.state.waiting : undefined)).find((w) => w && !['ContainerCreating', 'Pending', 'Creating', 'PodInitializing'].includes(w.reason));
     if (exited.length === mains.length && o.restartPolicy !== 'Always') {
       const failed = exited.some((s) => failedExit(s) !== undefined);
       phase = failed ? 'Failed' : 'Succeeded';

@@ -10,6 +10,7 @@ import { BerthMetrics } from './metrics.ts';
 import { VolumeController, type VolumeHost } from './volume-controller.ts';
 import { PodController, type PodStore } from './pod-controller.ts';
 import { POD_LABEL } from '../specs/pod.ts';
+import { DEPLOYMENT_LABEL, DeploymentController } from './deployment-controller.ts';
 import type { ControllerLog, EventSink, ObjectStore } from './deps.ts';
 
 export interface Controllers {
@@ -18,6 +19,7 @@ export interface Controllers {
   /** Present when the engine has volumes on the host. */
   volumes?: VolumeController;
   pods: PodController;
+  deployments: DeploymentController;
   metrics: BerthMetrics;
   /** Stops the loops; containers keep running under their monitors (re-adopted next start). */
   stop(): Promise<void>;
@@ -53,12 +55,17 @@ export async function startControllers(o: {
   });
   const volumes = o.volumes && new VolumeController({ store: o.store, events: o.events, volumes: o.volumes, clock, metrics, log: o.log });
   const pods = new PodController({ store: o.store, events: o.events, engine: o.engine, clock, metrics, log: o.log });
+  const deployments = new DeploymentController({ store: o.store, events: o.events, clock, metrics, log: o.log });
   const unsubscribe = o.store.feed.onObject((ch) => {
-    // A member's every change (its status too) is news for its Pod.
+    // A member's every change (its status too) is news for its Pod; a Pod's, for its Deployment.
     const pod = ch.kind === 'Container' ? ch.resource.metadata.labels?.[POD_LABEL] : undefined;
     if (pod) pods.enqueue(pod);
+    const deployment = ch.kind === 'Pod' ? ch.resource.metadata.labels?.[DEPLOYMENT_LABEL] : undefined;
+    if (deployment) deployments.enqueue(deployment);
+    if (ch.kind === 'Deployment' && ch.type !== 'status') deployments.enqueue(ch.name);
     if (ch.type === 'status') return; // our own writes
     if (ch.kind === 'Pod') pods.enqueue(ch.name);
+    else if (ch.kind === 'ConfigMap' || ch.kind === 'Secret') pods.enqueueAll();
     else if (ch.kind === 'Container') containers.enqueue(ch.name);
     else if (ch.kind === 'Image') images.enqueue(ch.name);
     else if (ch.kind === 'Volume') volumes?.enqueue(ch.name);
@@ -67,15 +74,18 @@ export async function startControllers(o: {
   await volumes?.start();
   await containers.start();
   await pods.start();
+  deployments.start();
   return {
     containers,
     images,
     ...(volumes ? { volumes } : {}),
     pods,
+    deployments,
     metrics,
     async stop() {
       unsubscribe();
       await images.stop();
+      await deployments.stop();
       await pods.stop();
       await volumes?.stop();
       await containers.stop();

@@ -22,6 +22,7 @@ import type { PortMapping } from '../specs/api/common.ts';
 import type { ContainerRecord } from './container-store.ts';
 import { initBinary, INIT_PATH } from './init.ts';
 import type { Sandbox } from './pod-sandbox.ts';
+import { writeFilesVolumes } from './config-files.ts';
 
 /** Undo steps of a create, run last first when it fails. */
 export type Undo = Array<() => Promise<unknown>>;
@@ -55,7 +56,8 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
     if (!parts.sandbox) throw new FailedPreconditionError(`container "${name}": Pods need sandboxes, which this engine does not have`);
     sandbox = await parts.sandbox(request.spec.pod.uid);
   }
-  const req = sandbox ? { ...request, spec: sharedEmptyDirs(request.spec, sandbox) } : request;
+  const spec = await writeFilesVolumes(sandbox ? sharedEmptyDirs(request.spec, sandbox) : request.spec, dir);
+  const req = spec === request.spec ? request : { ...request, spec };
   const run = containerRunConfig({ name, spec: req.spec, image: image.config });
   const sc = req.spec.securityContext;
   let userns: UsernsMapping | undefined;

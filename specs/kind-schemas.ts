@@ -3,5 +3,7 @@
 import { ContainerObject, ImageObject } from './schema.ts';
 import { PodObject } from './pod.ts';
 import { VolumeObject } from './volume.ts';
+import { ConfigMapObject, SecretObject } from './config-data.ts';
+import { DeploymentObject } from './deployment.ts';
 
-export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject, Pod: PodObject } as const;
+export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject, Pod: PodObject, Deployment: DeploymentObject, ConfigMap: ConfigMapObject, Secret: SecretObject } as const;

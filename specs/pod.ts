@@ -14,6 +14,53 @@ import type { Condition } from './schema.ts';
 
 const c = ContainerSpec.shape;
 
+const keyRef = z.strictObject({ name, key: z.string().min(1), optional: z.boolean().optional() });
+/** The Pod's own fields a container may read (Kubernetes' downward API, as far as one host has them). */
+const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid'] as const;
+
+export const PodEnvVar = z
+  .strictObject({
+    name: z.string().min(1),
+    value: z.string().optional(),
+    valueFrom: z
+      .strictObject({
+        configMapKeyRef: keyRef.optional(),
+        secretKeyRef: keyRef.optional(),
+        fieldRef: z.strictObject({ apiVersion: z.string().optional(), fieldPath: z.enum(FIELD_PATHS) }).optional(),
+      })
+      .superRefine((v, ctx) => {
+        if ([v.configMapKeyRef, v.secretKeyRef, v.fieldRef].filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of configMapKeyRef, secretKeyRef or fieldRef' });
+      })
+      .optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.value !== undefined && e.valueFrom) ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'give either value or valueFrom, not both' });
+  });
+
+const objRef = z.strictObject({ name, optional: z.boolean().optional() });
+export const EnvFromSource = z
+  .strictObject({ prefix: z.string().optional(), configMapRef: objRef.optional(), secretRef: objRef.optional() })
+  .superRefine((f, ctx) => {
+    if (!f.configMapRef === !f.secretRef) ctx.addIssue({ code: 'custom', message: 'needs exactly one of configMapRef or secretRef' });
+  });
+
+const projection = { items: z.array(z.strictObject({ key: z.string().min(1), path: z.string().min(1), mode: z.number().int().min(0).max(0o777).optional() })).optional(), defaultMode: z.number().int().min(0).max(0o777).optional(), optional: z.boolean().optional() };
+
+/** A Pod's volume: a Container's sources, or a ConfigMap's or Secret's data as files. */
+export const PodVolume = z
+  .strictObject({
+    name,
+    hostPath: Volume.shape.hostPath,
+    emptyDir: Volume.shape.emptyDir,
+    persistentVolumeClaim: Volume.shape.persistentVolumeClaim,
+    configMap: z.strictObject({ name, ...projection }).optional(),
+    secret: z.strictObject({ secretName: name, ...projection }).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim, v.configMap, v.secret].filter((x) => x !== undefined).length;
+    if (n !== 1) ctx.addIssue({ code: 'custom', message: `volume "${v.name}" must have exactly one of hostPath, emptyDir, persistentVolumeClaim, configMap or secret` });
+  });
+
 /** A container of a Pod: Kubernetes' Container fields that berth runs (the Pod-level ones live on the Pod). */
 export const PodContainer = z.strictObject({
   name,
@@ -21,7 +68,8 @@ export const PodContainer = z.strictObject({
   imagePullPolicy: c.imagePullPolicy,
   command: c.command,
   args: c.args,
-  env: c.env,
+  env: z.array(PodEnvVar).optional(),
+  envFrom: z.array(EnvFromSource).optional(),
   workingDir: c.workingDir,
   ports: c.ports,
   volumeMounts: c.volumeMounts,
@@ -46,7 +94,7 @@ export const PodSpec = z
     hostname: c.hostname,
     /** The network the Pod joins (berth's; Kubernetes has one pod network): bridge unless set. */
     network: c.network,
-    volumes: z.array(Volume).optional(),
+    volumes: z.array(PodVolume).optional(),
     hostAliases: z.array(HostAlias).optional(),
     terminationGracePeriodSeconds: z.number().int().min(0).default(30),
   })
@@ -121,17 +169,89 @@ export function memberName(pod: string, container: string): string {
   return `${pod}-${container}`;
 }
 
+/** ConfigMaps' and Secrets' data (Secrets' decoded) by name, for a member's env and volumes; undefined: no such object. */
+export interface PodDataSource {
+  configMap(name: string): Record<string, string> | undefined;
+  secret(name: string): Record<string, string> | undefined;
+}
+
+/** A reference a member cannot be made without: kubelet's CreateContainerConfigError. */
+export class ContainerConfigError extends Error {
+  readonly reason = 'CreateContainerConfigError';
+}
+
+/** Validation's stand-in: every object exists and every key has an empty value. */
+const anyData: PodDataSource = { configMap: () => new Proxy({}, { get: () => '' }), secret: () => new Proxy({}, { get: () => '' }) };
+
+function lookup(data: PodDataSource, kind: 'configmap' | 'secret', name: string, key: string | undefined, optional: boolean | undefined): string | Record<string, string> | undefined {
+  const obj = kind === 'configmap' ? data.configMap(name) : data.secret(name);
+  if (!obj) {
+    if (optional) return undefined;
+    throw new ContainerConfigError(`${kind} "${name}" not found`);
+  }
+  if (key === undefined) return obj;
+  const v = obj[key];
+  if (v === undefined && !optional) throw new ContainerConfigError(`couldn't find key ${key} in ${kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${name}`);
+  return v;
+}
+
+/** A container's environment with envFrom and valueFrom resolved (envFrom first, env overriding, as kubelet does). */
+function resolvedEnv(podName: string, uid: string, container: PodContainer, data: PodDataSource): Array<{ name: string; value: string }> | undefined {
+  if (!container.env && !container.envFrom) return undefined;
+  const env = new Map<string, string>();
+  for (const f of container.envFrom ?? []) {
+    const ref = f.configMapRef ?? f.secretRef!;
+    const obj = lookup(data, f.configMapRef ? 'configmap' : 'secret', ref.name, undefined, ref.optional) as Record<string, string> | undefined;
+    for (const [k, v] of Object.entries(obj ?? {})) env.set(`${f.prefix ?? ''}${k}`, v);
+  }
+  for (const e of container.env ?? []) {
+    const from = e.valueFrom;
+    if (!from) env.set(e.name, e.value ?? '');
+    else if (from.fieldRef) env.set(e.name, from.fieldRef.fieldPath === 'metadata.uid' ? uid : from.fieldRef.fieldPath === 'metadata.name' ? podName : 'default');
+    else {
+      const ref = from.configMapKeyRef ?? from.secretKeyRef!;
+      const v = lookup(data, from.configMapKeyRef ? 'configmap' : 'secret', ref.name, ref.key, ref.optional) as string | undefined;
+      if (v !== undefined) env.set(e.name, v);
+    }
+  }
+  return [...env].map(([name, value]) => ({ name, value }));
+}
+
+/** A Pod volume as a member mounts it: a ConfigMap or Secret becomes the files of its data. */
+function memberVolume(v: PodSpec['volumes'] extends Array<infer T> | undefined ? T : never, data: PodDataSource): z.input<typeof Volume> | undefined {
+  const source = v.configMap ? { kind: 'configmap' as const, name: v.configMap.name, p: v.configMap } : v.secret ? { kind: 'secret' as const, name: v.secret.secretName, p: v.secret } : undefined;
+  if (!source) {
+    const { configMap: _c, secret: _s, ...rest } = v;
+    return dropUndefined(rest);
+  }
+  const obj = lookup(data, source.kind, source.name, undefined, source.p.optional) as Record<string, string> | undefined;
+  const items = (source.p.items ?? Object.keys(obj ?? {}).sort().map((key) => ({ key, path: key, mode: undefined }))).flatMap((it) => {
+    const value = obj?.[it.key];
+    if (value === undefined) {
+      if (obj && !source.p.optional) throw new ContainerConfigError(`couldn't find key ${it.key} in ${source.kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${source.name}`);
+      return [];
+    }
+    const mode = it.mode ?? source.p.defaultMode;
+    return [{ path: it.path, content: Buffer.from(value).toString('base64'), ...(mode !== undefined ? { mode } : {}) }];
+  });
+  return { name: v.name, files: { items } };
+}
+
 /**
- * A member's ContainerSpec (before defaults): the container's own fields, and from the Pod its
- * restartPolicy (an init container runs to completion: OnFailure, or Never under Never), host name,
- * network, the volumes it mounts, hostAliases, grace period, and `pod` — the namespaces it joins.
+ * A member's ContainerSpec (before defaults): the container's own fields with its environment
+ * resolved, and from the Pod its restartPolicy (an init container runs to completion: OnFailure,
+ * or Never under Never), host name, network, the volumes it mounts (ConfigMaps and Secrets as
+ * files), hostAliases, grace period, and `pod` — the namespaces it joins. A missing ConfigMap or
+ * Secret (not optional) throws a ContainerConfigError.
  */
-export function memberSpec(podName: string, uid: string, spec: PodSpec, container: PodContainer, init: boolean): z.input<typeof ContainerSpec> {
-  const { name: _name, ...own } = container;
+export function memberSpec(podName: string, uid: string, spec: PodSpec, container: PodContainer, init: boolean, data: PodDataSource = anyData): z.input<typeof ContainerSpec> {
+  const { name: _name, env: _env, envFrom: _envFrom, ...own } = container;
+  const env = resolvedEnv(podName, uid, container, data);
   const mounted = new Set(container.volumeMounts?.map((m) => m.name));
-  const volumes = spec.volumes?.filter((v) => mounted.has(v.name));
+  const volumes = spec.volumes?.filter((v) => mounted.has(v.name)).map((v) => memberVolume(v, data)).filter((v) => v !== undefined);
   return {
     ...dropUndefined(own),
+    ...(env ? { env } : {}),
     restartPolicy: init ? (spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
     hostname: spec.hostname ?? podName,
     ...(spec.network !== undefined ? { network: spec.network } : {}),

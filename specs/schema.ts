@@ -11,6 +11,8 @@ import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
 import { SecurityContext, securityIssues } from './security.ts';
 import type { PodManifest, PodResource } from './pod.ts';
+import type { DeploymentManifest } from './deployment.ts';
+import type { ConfigMapManifest, SecretManifest } from './config-data.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -89,6 +91,11 @@ export const Volume = z
       .optional(),
     /** A named volume (a Volume object, or Docker's `-v name:/path`, created on first use), kept until removed. */
     persistentVolumeClaim: z.strictObject({ claimName: volumeName, readOnly: z.boolean().default(false) }).optional(),
+    /**
+     * Files berth writes and mounts read-only: a ConfigMap's or Secret's data as a Pod mounts it
+     * (the Pod controller fills it in; a change of the data recreates the container).
+     */
+    files: z.strictObject({ items: z.array(z.strictObject({ path: z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the volume, without ".."'), content: z.string(), mode: z.number().int().min(0).max(0o777).optional() })) }).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.emptyDir?.mountOptions) {
@@ -99,7 +106,7 @@ export const Volume = z
         ctx.addIssue({ code: 'custom', path: ['emptyDir', 'mountOptions'], message: (e as Error).message.replace(/^mountOptions: /, '') });
       }
     }
-    const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim].filter((x) => x !== undefined).length;
+    const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim, v.files].filter((x) => x !== undefined).length;
     if (n !== 1) {
       ctx.addIssue({
         code: 'custom',
@@ -107,7 +114,7 @@ export const Volume = z
       });
     }
   })
-  .meta(exactlyOneOf('hostPath', 'emptyDir', 'persistentVolumeClaim'));
+  .meta(exactlyOneOf('hostPath', 'emptyDir', 'persistentVolumeClaim', 'files'));
 
 export const VolumeMount = z.strictObject({
   name,
@@ -343,7 +350,16 @@ export interface VolumeResource {
   status: Status & Partial<VolumeStatus>;
 }
 
-export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource;
+/** A kind whose controller keeps its status as a plain record (Deployment, ConfigMap, Secret). */
+export interface GenericResource<M extends { kind: string; spec: unknown }> {
+  apiVersion: typeof API_VERSION;
+  kind: M['kind'];
+  metadata: StoredMeta;
+  spec: M['spec'];
+  status: Status & Record<string, unknown>;
+}
+
+export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource | GenericResource<DeploymentManifest> | GenericResource<ConfigMapManifest> | GenericResource<SecretManifest>;
 
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
@@ -351,7 +367,7 @@ export function imageIsObjectName(image: string): boolean {
 }
 
 /** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
-export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest;
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest | DeploymentManifest | ConfigMapManifest | SecretManifest;
 
 /** Identifies one object: kinds are unique by name. */
 export interface ObjectRef {
