@@ -7,13 +7,13 @@ import { API_VERSION, type Resource, type Status } from '../specs/schema.ts';
 import type { DeploymentSpec } from '../specs/deployment.ts';
 import type { PodResource } from '../specs/pod.ts';
 import { isoTime, type Clock } from './clock.ts';
-import { errorMessage } from './errors.ts';
 import type { BerthMetrics } from './metrics.ts';
 import { silentLog, type ControllerLog, type EventSink } from './deps.ts';
 import { deploymentStatus, podSuffix, podTemplateHash, reconcileDeployment, type OwnedPod } from './deployment-reconcile.ts';
 import type { PodStore } from './pod-controller.ts';
 import { mergeConditions } from './status.ts';
-import { WorkQueue } from './workqueue.ts';
+import type { WorkQueue } from './workqueue.ts';
+import { objectQueue } from './object-queue.ts';
 
 /** The label a Deployment's Pods carry: its name. */
 export const DEPLOYMENT_LABEL = 'berth.dev/deployment';
@@ -27,13 +27,7 @@ export class DeploymentController {
   constructor(o: { store: PodStore; events: EventSink; clock: Clock; metrics?: BerthMetrics; log?: ControllerLog; random?: () => number }) {
     this.#o = o;
     this.#log = o.log ?? silentLog;
-    this.queue = new WorkQueue({
-      clock: o.clock,
-      handler: (name) => this.reconcile(name),
-      concurrency: 2,
-      ...(o.metrics ? { observer: o.metrics.queueObserver('deployment') } : {}),
-      onError: (name, err, ms) => this.#log.warn('deployment reconcile failed; will retry', { deployment: name, error: errorMessage(err), retryInMs: ms }),
-    });
+    this.queue = objectQueue('deployment', { clock: o.clock, metrics: o.metrics, log: this.#log, concurrency: 2 }, (name) => this.reconcile(name));
   }
 
   start(): void {

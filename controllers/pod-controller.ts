@@ -8,15 +8,16 @@ import type { Sandbox, SandboxRequest } from '../engine/pod-sandbox.ts';
 import { canonicalJSON } from '../store/canonical.ts';
 import { API_VERSION, ContainerSpec, type ContainerResource, type Manifest, type Status } from '../specs/schema.ts';
 import { ContainerConfigError, memberName, memberSpec, podPorts, POD_LABEL, type PodDataSource, type PodResource } from '../specs/pod.ts';
+import { selects, type ServiceSpec } from '../specs/service.ts';
 import { configMapValues, secretValues, type ConfigMapManifest, type SecretManifest } from '../specs/config-data.ts';
 import { isoTime, type Clock } from './clock.ts';
-import { errorMessage } from './errors.ts';
 import { specHash } from './hash.ts';
 import type { BerthMetrics } from './metrics.ts';
 import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { reconcilePod, type DesiredMember, type PodAction, type PodDesiredView } from './pod-reconcile.ts';
 import { podStatus } from './pod-status.ts';
-import { WorkQueue } from './workqueue.ts';
+import type { WorkQueue } from './workqueue.ts';
+import { objectQueue } from './object-queue.ts';
 
 export interface PodStore extends ObjectStore {
   /** Creates or updates an object (a Pod's member Container). */
@@ -50,7 +51,7 @@ export function storeData(store: ObjectStore): PodDataSource {
 }
 
 /** What a Pod wants, computed from its object: the sandbox request and every member's spec. */
-export function podDesiredView(res: PodResource, data: PodDataSource): PodDesiredView {
+export function podDesiredView(res: PodResource, data: PodDataSource, services: string[] = []): PodDesiredView {
   const { name, uid } = res.metadata;
   const members: DesiredMember[] = [];
   for (const [list, init] of [['initContainers', true], ['containers', false]] as const) {
@@ -75,7 +76,8 @@ export function podDesiredView(res: PodResource, data: PodDataSource): PodDesire
     members: members.map((m) => m.object),
     specHash: specHash(res.spec, undefined),
   };
-  return { name, uid, sandbox, members };
+  const aliases = [...(sandbox.hostname !== name ? [sandbox.hostname] : []), ...services.filter((s) => s !== name && s !== sandbox.hostname)];
+  return { name, uid, sandbox, members, aliases };
 }
 
 export class PodController {
@@ -88,13 +90,7 @@ export class PodController {
   constructor(o: PodControllerOptions) {
     this.#o = o;
     this.#log = o.log ?? silentLog;
-    this.queue = new WorkQueue({
-      clock: o.clock,
-      handler: (name) => this.reconcile(name),
-      concurrency: 4,
-      ...(o.metrics ? { observer: o.metrics.queueObserver('pod') } : {}),
-      onError: (name, err, ms) => this.#log.warn('pod reconcile failed; will retry', { pod: name, error: errorMessage(err), retryInMs: ms }),
-    });
+    this.queue = objectQueue('pod', { clock: o.clock, metrics: o.metrics, log: this.#log, concurrency: 4 }, (name) => this.reconcile(name));
   }
 
   /** Every Pod (a ConfigMap or Secret changed: the Pods that use it get new member specs). */
@@ -118,7 +114,9 @@ export class PodController {
 
   async reconcile(name: string): Promise<{ requeueAfter?: number }> {
     const res = this.#o.store.get('Pod', name) as PodResource | undefined;
-    const desired = res && podDesiredView(res, storeData(this.#o.store));
+    // The Services that select it: their names are its names on the network too.
+    const services = res ? this.#o.store.list('Service').filter((svc) => selects(svc.spec as ServiceSpec, res.metadata.labels)).map((svc) => svc.metadata.name).sort() : [];
+    const desired = res && podDesiredView(res, storeData(this.#o.store), services);
     const sandboxes = (await this.#o.engine.listSandboxes()).filter((s) => s.request.name === name);
     const memberObjects = (this.#o.store.list('Container') as ContainerResource[]).filter((r) => r.metadata.labels?.[POD_LABEL] === name);
     // Containers of members whose objects are gone: still being removed by their controllers.
@@ -126,7 +124,7 @@ export class PodController {
     let left = 0;
     for (const m of gone) left += (await this.#o.engine.list({ name: m })).length;
     const decision = reconcilePod(desired, {
-      sandboxes: sandboxes.map((s) => ({ uid: s.request.uid, specHash: s.request.specHash })),
+      sandboxes: sandboxes.map((s) => ({ uid: s.request.uid, specHash: s.request.specHash, ...(s.aliases ? { aliases: s.aliases } : {}) })),
       members: memberObjects.map((r) => ({ object: r.metadata.name, podUid: r.spec.pod?.uid ?? '', specKey: canonicalJSON(r.spec), status: r.status })),
       engineContainersLeft: left,
     });
@@ -156,6 +154,9 @@ export class PodController {
       case 'deleteMember':
         if (this.#o.store.get('Container', a.object)) this.#o.store.delete('Container', a.object);
         this.#log.info('deleting a member of a Pod', { pod, container: a.object, reason: a.reason });
+        return undefined;
+      case 'setAliases':
+        await this.#o.engine.setSandboxAliases(a.uid, a.aliases);
         return undefined;
       case 'removeSandbox':
         await this.#o.engine.removeSandbox(a.uid);

@@ -40,6 +40,8 @@ export interface PodDesiredView {
   sandbox: SandboxRequest;
   /** Init containers first, in order, then the containers. */
   members: DesiredMember[];
+  /** Its names on the network besides its own: its host name, the Services that select it. */
+  aliases: string[];
 }
 
 export interface ObservedMember {
@@ -52,7 +54,7 @@ export interface ObservedMember {
 
 export interface PodObservedView {
   /** Sandboxes made for this Pod name (normally one; a replaced Pod's until it is released). */
-  sandboxes: Array<{ uid: string; specHash: string }>;
+  sandboxes: Array<{ uid: string; specHash: string; aliases?: string[] }>;
   /** Member Container objects of this Pod name (label berth.dev/pod). */
   members: ObservedMember[];
   /** Engine containers of member names that are still there (being removed after a delete). */
@@ -61,6 +63,7 @@ export interface PodObservedView {
 
 export type PodAction =
   | { type: 'ensureSandbox'; request: SandboxRequest }
+  | { type: 'setAliases'; uid: string; aliases: string[] }
   | { type: 'putMember'; member: DesiredMember }
   | { type: 'deleteMember'; object: string; reason: string }
   | { type: 'removeSandbox'; uid: string };
@@ -85,6 +88,9 @@ export function reconcilePod(desired: PodDesiredView | undefined, observed: PodO
     if (!desired) return { actions };
   }
   actions.push({ type: 'ensureSandbox', request: desired.sandbox });
+  const current = observed.sandboxes.find((s) => s.uid === desired.uid);
+  const initial = desired.sandbox.hostname !== desired.name ? [desired.sandbox.hostname] : [];
+  if (desired.sandbox.network !== 'host' && (current?.aliases ?? initial).join(',') !== desired.aliases.join(',')) actions.push({ type: 'setAliases', uid: desired.uid, aliases: desired.aliases });
   const have = new Map(observed.members.map((m) => [m.object, m]));
   const wanted = new Set(desired.members.map((m) => m.object));
   for (const m of observed.members) if (!wanted.has(m.object)) actions.push({ type: 'deleteMember', object: m.object, reason: 'its Pod no longer has this container' });

@@ -11,6 +11,8 @@ import { VolumeController, type VolumeHost } from './volume-controller.ts';
 import { PodController, type PodStore } from './pod-controller.ts';
 import { POD_LABEL } from '../specs/pod.ts';
 import { DEPLOYMENT_LABEL, DeploymentController } from './deployment-controller.ts';
+import { ServiceController } from './service-controller.ts';
+import { ServiceProxy } from '../engine/service-proxy.ts';
 import type { ControllerLog, EventSink, ObjectStore } from './deps.ts';
 
 export interface Controllers {
@@ -20,6 +22,7 @@ export interface Controllers {
   volumes?: VolumeController;
   pods: PodController;
   deployments: DeploymentController;
+  services: ServiceController;
   metrics: BerthMetrics;
   /** Stops the loops; containers keep running under their monitors (re-adopted next start). */
   stop(): Promise<void>;
@@ -31,6 +34,8 @@ export async function startControllers(o: {
   engine: Engine;
   log: ControllerLog;
   clock?: Clock;
+  /** Where Services' node ports are held (default: a proxy of this process's own). */
+  proxy?: ServiceProxy;
   /** The volumes on the host (engine/volumes), for the Volume controller. */
   volumes?: VolumeHost;
 }): Promise<Controllers> {
@@ -56,7 +61,15 @@ export async function startControllers(o: {
   const volumes = o.volumes && new VolumeController({ store: o.store, events: o.events, volumes: o.volumes, clock, metrics, log: o.log });
   const pods = new PodController({ store: o.store, events: o.events, engine: o.engine, clock, metrics, log: o.log });
   const deployments = new DeploymentController({ store: o.store, events: o.events, clock, metrics, log: o.log });
+  // The node ports of Services: held by the daemon, closed when the controllers stop.
+  const proxy = o.proxy ?? new ServiceProxy();
+  const services = new ServiceController({ store: o.store, events: o.events, proxy, clock, metrics, log: o.log });
   const unsubscribe = o.store.feed.onObject((ch) => {
+    if (ch.kind === 'Pod') services.enqueueAll();
+    if (ch.kind === 'Service') {
+      services.enqueue(ch.name);
+      if (ch.type !== 'status') pods.enqueueAll();
+    }
     // A member's every change (its status too) is news for its Pod; a Pod's, for its Deployment.
     const pod = ch.kind === 'Container' ? ch.resource.metadata.labels?.[POD_LABEL] : undefined;
     if (pod) pods.enqueue(pod);
@@ -75,17 +88,21 @@ export async function startControllers(o: {
   await containers.start();
   await pods.start();
   deployments.start();
+  services.enqueueAll();
   return {
     containers,
     images,
     ...(volumes ? { volumes } : {}),
     pods,
     deployments,
+    services,
     metrics,
     async stop() {
       unsubscribe();
       await images.stop();
       await deployments.stop();
+      await services.stop();
+      if (!o.proxy) proxy.close();
       await pods.stop();
       await volumes?.stop();
       await containers.stop();

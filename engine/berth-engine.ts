@@ -83,6 +83,10 @@ export class BerthEngine implements Engine {
     return this.#sandboxes.list();
   }
 
+  setSandboxAliases(uid: string, aliases: string[]): Promise<void> {
+    return this.#sandboxes.setAliases(uid, aliases);
+  }
+
   // ---- images ----
 
   async ensureImage(ref: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<ImageHandle> {
@@ -126,6 +130,7 @@ export class BerthEngine implements Engine {
           cgroupParent: this.#o.cgroupParent ?? 'berth',
           userns: async (id) => this.#userns.allocate(id, await this.#usernsInUse()),
           sandbox: (uid) => this.#sandboxes.repair(uid),
+          sandboxVolume: (uid, name, memory) => this.#sandboxes.volume(uid, name, memory),
         }, undo);
         const record: ContainerRecord = {
           id: req.id,

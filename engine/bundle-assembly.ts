@@ -6,7 +6,8 @@
 // defaults). Each step that leaves something outside the directory registers its undo first, so a
 // failed create removes it all.
 import { chown, readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { parseMemory } from '../specs/quantity.ts';
 import { ociConfig } from './bundle.ts';
 import { hostDevices, securityPlan } from './security/security-plan.ts';
 import { ensureReachable, mountSysfs, unmountSysfs, type UsernsMapping } from './security/userns.ts';
@@ -40,6 +41,8 @@ export interface AssemblyParts {
   userns?: (id: string) => Promise<UsernsMapping>;
   /** A Pod's sandbox by the Pod's uid (pod-sandbox.ts): the namespaces its members join. */
   sandbox?: (uid: string) => Promise<Sandbox>;
+  /** The directory of a Pod's emptyDir (pod-sandbox.ts volume()). */
+  sandboxVolume?: (uid: string, name: string, memory?: { sizeBytes?: number }) => Promise<string>;
 }
 
 /** What the container record keeps of an assembled bundle. */
@@ -56,7 +59,7 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
     if (!parts.sandbox) throw new FailedPreconditionError(`container "${name}": Pods need sandboxes, which this engine does not have`);
     sandbox = await parts.sandbox(request.spec.pod.uid);
   }
-  const spec = await writeFilesVolumes(sandbox ? sharedEmptyDirs(request.spec, sandbox) : request.spec, dir);
+  const spec = await writeFilesVolumes(sandbox && parts.sandboxVolume ? await sharedEmptyDirs(request.spec, request.spec.pod!.uid, parts.sandboxVolume) : request.spec, dir);
   const req = spec === request.spec ? request : { ...request, spec };
   const run = containerRunConfig({ name, spec: req.spec, image: image.config });
   const sc = req.spec.securityContext;
@@ -144,14 +147,20 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
 }
 
 /**
- * A Pod's emptyDir volumes are the Pod's (Kubernetes'): one directory in its sandbox, shared by the
- * members that mount it and removed with the sandbox. (medium Memory is refused by the Pod's checks.)
+ * A Pod's emptyDir volumes are the Pod's (Kubernetes'): one directory in its sandbox (a tmpfs for
+ * medium Memory), shared by the members that mount it and removed with the sandbox.
  */
-function sharedEmptyDirs(spec: CreateRequest['spec'], sandbox: Sandbox): CreateRequest['spec'] {
+async function sharedEmptyDirs(spec: CreateRequest['spec'], uid: string, volume: NonNullable<AssemblyParts['sandboxVolume']>): Promise<CreateRequest['spec']> {
   if (!spec.volumes?.some((v) => v.emptyDir)) return spec;
-  const volumes = spec.volumes.map((v) =>
-    v.emptyDir ? { name: v.name, hostPath: { path: join(dirname(sandbox.ipcPath), 'volumes', v.name), type: 'DirectoryOrCreate' as const } } : v,
-  );
+  const volumes: NonNullable<CreateRequest['spec']['volumes']> = [];
+  for (const v of spec.volumes) {
+    if (!v.emptyDir) {
+      volumes.push(v);
+      continue;
+    }
+    const memory = v.emptyDir.medium === 'Memory' ? { ...(v.emptyDir.sizeLimit !== undefined ? { sizeBytes: parseMemory(v.emptyDir.sizeLimit) } : {}) } : undefined;
+    volumes.push({ name: v.name, hostPath: { path: await volume(uid, v.name, memory), type: 'Directory' } });
+  }
   return { ...spec, volumes };
 }
 

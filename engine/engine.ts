@@ -138,6 +138,8 @@ export interface SandboxEngine {
   /** Releases it (idempotent): call once no member container is left. */
   removeSandbox(uid: string): Promise<void>;
   listSandboxes(): Promise<Sandbox[]>;
+  /** The Pod's names on its network besides its own (the Services that select it). */
+  setSandboxAliases(uid: string, aliases: string[]): Promise<void>;
 }
 
 export interface Engine extends ImageEngine, ContainerEngine, ContainerStreams, ContainerFilesEngine, SandboxEngine {}

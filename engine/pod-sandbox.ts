@@ -52,9 +52,18 @@ export interface Sandbox {
   resolvConfFile?: string;
   ipcPath: string;
   utsPath: string;
+  /** Names set after it was made (setAliases): a Service's. */
+  aliases?: string[];
+  /** emptyDir volumes of medium Memory: a tmpfs each under volumes/, mounted again by a repair. */
+  tmpfs?: Array<{ name: string; sizeBytes?: number }>;
 }
 
 const run = promisify(execFile);
+
+async function mountTmpfs(path: string, sizeBytes: number | undefined): Promise<void> {
+  await mkdir(path, { recursive: true });
+  await run('mount', ['-t', 'tmpfs', '-o', ['nosuid', 'nodev', 'mode=1777', ...(sizeBytes !== undefined ? [`size=${sizeBytes}`] : [])].join(','), 'tmpfs', path]);
+}
 
 export function sandboxId(uid: string): string {
   return createHash('sha256').update(`pod:${uid}`).digest('hex');
@@ -116,6 +125,39 @@ export class PodSandboxes {
     return this.#lock.run(id, () => this.#removeId(id));
   }
 
+  /**
+   * The directory of the Pod's emptyDir `name`, shared by the members that mount it: on disk, or a
+   * tmpfs (medium Memory) of at most sizeBytes, kept in sandbox.json so a repair mounts it again.
+   */
+  volume(uid: string, name: string, memory?: { sizeBytes?: number }): Promise<string> {
+    const id = sandboxId(uid);
+    return this.#lock.run(id, async () => {
+      const sb = await this.#read(id);
+      if (!sb) throw new FailedPreconditionError(`the sandbox of the Pod with uid ${uid} does not exist`);
+      const path = join(this.#dir(id), 'volumes', name);
+      await mkdir(path, { recursive: true, mode: 0o777 });
+      if (!memory) return path;
+      if (!(await isMountPoint(path))) await mountTmpfs(path, memory.sizeBytes);
+      if (!sb.tmpfs?.some((t) => t.name === name)) {
+        const tmpfs = [...(sb.tmpfs ?? []), { name, ...(memory.sizeBytes !== undefined ? { sizeBytes: memory.sizeBytes } : {}) }];
+        await writeFileAtomic(join(this.#dir(id), 'sandbox.json'), JSON.stringify({ ...sb, tmpfs }, null, 2));
+      }
+      return path;
+    });
+  }
+
+  /** The names the Pod has on its network besides its own (its host name, the Services that select it). */
+  setAliases(uid: string, aliases: string[]): Promise<void> {
+    const id = sandboxId(uid);
+    return this.#lock.run(id, async () => {
+      const sb = await this.#read(id);
+      if (!sb || sb.request.network === 'host') return;
+      if (!this.#network?.setAliases) throw new FailedPreconditionError('this network cannot give Pods other names');
+      await this.#network.setAliases(id, aliases);
+      await writeFileAtomic(join(this.#dir(id), 'sandbox.json'), JSON.stringify({ ...sb, aliases }, null, 2));
+    });
+  }
+
   async stats(uid: string): Promise<NetworkStats | undefined> {
     return this.#network?.stats?.(sandboxId(uid));
   }
@@ -123,6 +165,10 @@ export class PodSandboxes {
   async #removeId(id: string): Promise<void> {
     const dir = this.#dir(id);
     await this.#network?.detach(id);
+    for (const t of (await this.#read(id))?.tmpfs ?? []) {
+      const path = join(dir, 'volumes', t.name);
+      if (await isMountPoint(path)) await run('umount', ['--lazy', path]);
+    }
     await removeNetns(join(dir, 'ipc'));
     await removeNetns(join(dir, 'uts'));
     await rm(dir, { recursive: true, force: true });
@@ -157,6 +203,10 @@ export class PodSandboxes {
       await removeNetns(sb.ipcPath);
       await removeNetns(sb.utsPath);
       await this.#namespaces(dir, sb.request.hostname);
+    }
+    for (const t of sb.tmpfs ?? []) {
+      const path = join(dir, 'volumes', t.name);
+      if (!(await isMountPoint(path))) await mountTmpfs(path, t.sizeBytes);
     }
     const net = await this.#attach(sb.id, sb.request);
     if (net.ipAddress === sb.ipAddress && net.netnsPath === sb.netnsPath) return sb;

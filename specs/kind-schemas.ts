@@ -5,5 +5,6 @@ import { PodObject } from './pod.ts';
 import { VolumeObject } from './volume.ts';
 import { ConfigMapObject, SecretObject } from './config-data.ts';
 import { DeploymentObject } from './deployment.ts';
+import { ServiceObject } from './service.ts';
 
-export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject, Pod: PodObject, Deployment: DeploymentObject, ConfigMap: ConfigMapObject, Secret: SecretObject } as const;
+export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject, Pod: PodObject, Deployment: DeploymentObject, ConfigMap: ConfigMapObject, Secret: SecretObject, Service: ServiceObject } as const;

@@ -304,7 +304,7 @@ export function podIssues(spec: PodSpec, podName = 'p'): Array<{ path: PathSegme
     }),
   );
   spec.volumes?.forEach((v, i) => {
-    if (v.emptyDir?.medium === 'Memory') out.push({ path: ['volumes', i, 'emptyDir', 'medium'], message: 'a Pod\'s emptyDir is shared by its containers as a directory; medium Memory (a tmpfs) is not implemented for Pods: leave medium out' });
+    if (v.emptyDir?.mountOptions) out.push({ path: ['volumes', i, 'emptyDir', 'mountOptions'], message: 'a Pod\'s emptyDir is shared by its containers: its tmpfs takes sizeLimit only (leave mountOptions out)' });
   });
   const volumes = new Set(spec.volumes?.map((v) => v.name));
   for (const [list, items] of lists) {

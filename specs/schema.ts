@@ -13,6 +13,7 @@ import { SecurityContext, securityIssues } from './security.ts';
 import type { PodManifest, PodResource } from './pod.ts';
 import type { DeploymentManifest } from './deployment.ts';
 import type { ConfigMapManifest, SecretManifest } from './config-data.ts';
+import type { ServiceManifest } from './service.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -359,7 +360,7 @@ export interface GenericResource<M extends { kind: string; spec: unknown }> {
   status: Status & Record<string, unknown>;
 }
 
-export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource | GenericResource<DeploymentManifest> | GenericResource<ConfigMapManifest> | GenericResource<SecretManifest>;
+export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource | GenericResource<DeploymentManifest> | GenericResource<ConfigMapManifest> | GenericResource<SecretManifest> | GenericResource<ServiceManifest>;
 
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
@@ -367,7 +368,7 @@ export function imageIsObjectName(image: string): boolean {
 }
 
 /** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
-export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest | DeploymentManifest | ConfigMapManifest | SecretManifest;
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest | DeploymentManifest | ConfigMapManifest | SecretManifest | ServiceManifest;
 
 /** Identifies one object: kinds are unique by name. */
 export interface ObjectRef {

@@ -8,7 +8,8 @@ import { foreignKinds as volumeKinds } from '../volume.ts';
 import { KubeConfigMapObject, KubeSecretObject, kubeConfigMapToConfigMap, kubeSecretToSecret } from '../config-data.ts';
 import { KubeDeploymentObject, kubeDeploymentToDeployment } from '../deployment.ts';
 import { KubePodObject, kubePodToPod, METADATA_RULES, POD_SPEC_RULES, prepareKubePod } from './pod.ts';
-import { object, refuseIf, triage, warn, type Triaged } from './triage.ts';
+import { object, refuseIf, RUN, triage, warn, type Triaged } from './triage.ts';
+import { KubeServiceObject, kubeServiceToService } from '../service.ts';
 
 export interface ForeignKind {
   apiVersion: string;
@@ -20,6 +21,26 @@ export interface ForeignKind {
 }
 
 const STATUS = { kind: 'warn' as const, why: 'status is reported by berth' };
+
+const notOnOneHost = (what: string) => warn(`${what} is a cluster's; on one host the Service forwards its node port to its Pods`);
+const SERVICE_RULES = {
+  type: refuseIf((t) => t === 'LoadBalancer' || t === 'ExternalName', 'type LoadBalancer or ExternalName needs a cluster; use ClusterIP or NodePort', 'run'),
+  externalName: refuseIf(() => true, 'ExternalName Services are not implemented'),
+  clusterIP: RUN,
+  clusterIPs: warn('the cluster gives the addresses; berth names the Pods'),
+  ipFamilies: warn('berth\'s networks are IPv4'),
+  ipFamilyPolicy: warn('berth\'s networks are IPv4'),
+  sessionAffinity: notOnOneHost('sessionAffinity'),
+  sessionAffinityConfig: notOnOneHost('sessionAffinityConfig'),
+  externalTrafficPolicy: notOnOneHost('externalTrafficPolicy'),
+  internalTrafficPolicy: notOnOneHost('internalTrafficPolicy'),
+  externalIPs: refuseIf((v) => Array.isArray(v) && v.length > 0, 'externalIPs are not implemented (traffic to them would not arrive)'),
+  loadBalancerIP: warn('no load balancer on one host'),
+  loadBalancerSourceRanges: warn('no load balancer on one host'),
+  publishNotReadyAddresses: warn('only Ready Pods get traffic'),
+  healthCheckNodePort: warn('no load balancer on one host'),
+  allocateLoadBalancerNodePorts: warn('no load balancer on one host'),
+};
 
 export const kubeKinds: Record<string, ForeignKind> = {
   ...(volumeKinds as unknown as Record<string, ForeignKind>),
@@ -44,6 +65,7 @@ export const kubeKinds: Record<string, ForeignKind> = {
       }),
   },
   ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', schema: KubeConfigMapObject, convert: kubeConfigMapToConfigMap as ForeignKind['convert'], prepare: (v) => triage(v, { metadata: object(METADATA_RULES) }) },
+  Service: { apiVersion: 'v1', kind: 'Service', schema: KubeServiceObject, convert: kubeServiceToService as ForeignKind['convert'], prepare: (v) => triage(v, { metadata: object(METADATA_RULES), status: STATUS, spec: object(SERVICE_RULES) }) },
   Secret: { apiVersion: 'v1', kind: 'Secret', schema: KubeSecretObject, convert: kubeSecretToSecret as ForeignKind['convert'], prepare: (v) => triage(v, { metadata: object(METADATA_RULES) }) },
 };
 

@@ -44,6 +44,11 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
     this.sandboxes.delete(uid);
   }
 
+  async setSandboxAliases(uid: string, aliases: string[]): Promise<void> {
+    const sb = this.sandboxes.get(uid);
+    if (sb) this.sandboxes.set(uid, { ...sb, aliases });
+  }
+
   async listSandboxes(): Promise<Sandbox[]> {
     return [...this.sandboxes.values()];
   }

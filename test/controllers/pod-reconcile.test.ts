@@ -14,6 +14,7 @@ const desired = (members: DesiredMember[], uid = 'u1', specHash = 'h1'): PodDesi
   uid,
   sandbox: { uid, name: 'p', hostname: 'p', network: 'bridge', ports: [], members: members.map((m) => m.object), specHash },
   members,
+  aliases: [],
 });
 const exited = (exitCode: number): St => ({ phase: 'Exited', restartCount: 0, ready: false, state: { terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', finishedAt: 't' } } }) as St;
 const running = (ready = true): St => ({ phase: 'Running', restartCount: 0, ready, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }) as St;

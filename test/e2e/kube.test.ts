@@ -147,5 +147,90 @@ spec:
       assert.notEqual(after.status?.containerID, before.status?.containerID);
       await ok(['delete', 'pod', 'reader']);
     });
+
+    it('gives a Service\'s name to the Pods it selects and forwards its node port to the Ready ones', async () => {
+      const r = await applyFile('svc.yaml', `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: site}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: site}}
+  template:
+    metadata: {labels: {app: site}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: ${s.w.image}
+        command: [sh, -c, 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www']
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: site-svc}
+spec:
+  type: NodePort
+  selector: {app: site}
+  ports: [{port: 80, targetPort: http, nodePort: 30080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: sh, image: ${s.w.image}, command: [sleep, '600']}]
+`);
+      assert.equal(r.code, 0, r.stderr);
+      await until('2 endpoints', async () => ((await obj('Service', 'site-svc')).status?.endpoints as string[] | undefined)?.length === 2, 180_000);
+      // The node port reaches both Pods, round-robin.
+      const seen = new Set<string>();
+      for (let i = 0; i < 4; i++) seen.add(await fetch('http://127.0.0.1:30080/').then((res) => res.text()));
+      assert.equal(seen.size, 2, [...seen].join(','));
+      // Its name on the network: another Pod reaches a selected Pod by it.
+      await until('the client Pod runs', async () => (await obj('Pod', 'client')).status?.reason === 'Running', 120_000);
+      const page = await ok(['exec', 'client-sh', 'wget', '-q', '-O', '-', 'http://site-svc:8080/']);
+      assert.ok(seen.has(page), page);
+      await ok(['delete', '-f', join(s.w.dir, 'svc.yaml')]);
+      await until('the node port is closed', async () => fetch('http://127.0.0.1:30080/').then(() => false, () => true), 60_000);
+    });
+
+    it('exports what it runs as Kubernetes manifests, valid, and applying them back runs the same containers', async () => {
+      const file = join(s.w.dir, 'app.yaml');
+      await writeFile(file, `apiVersion: berth.dev/v1
+kind: Container
+metadata: {name: app, labels: {tier: web}}
+spec:
+  image: ${s.w.image}
+  command: [sh, -c, 'mkdir -p /www && echo round-trip > /www/index.html && exec httpd -f -p 8080 -h /www']
+  env: [{name: MODE, value: prod}]
+  ports: [{containerPort: 8080, hostPort: 18081, hostIP: 127.0.0.1}]
+  resources: {limits: {memory: 32Mi}}
+  terminationGracePeriodSeconds: 1
+`);
+      await ok(['apply', '-f', file]);
+      await until('it answers', async () => fetch('http://127.0.0.1:18081/').then((res) => res.text(), () => '') .then((t) => t === 'round-trip\n'), 120_000);
+      const exported = await berth(['export', 'container/app', '--to', 'kubernetes'], { socket: s.w.socket });
+      assert.equal(exported.code, 0, exported.stderr);
+      const { parseAllDocuments } = await import('yaml');
+      const docs = parseAllDocuments(exported.stdout).map((d) => d.toJS() as Record<string, unknown>);
+      assert.deepEqual(docs.map((d) => d.kind), ['Pod', 'Service']);
+      const { Pod } = await import('kubernetes-models/v1/Pod');
+      const { Service } = await import('kubernetes-models/v1/Service');
+      new Pod(docs[0] as never).validate();
+      new Service(docs[1] as never).validate();
+      await ok(['delete', '-f', file]);
+      await until('the original is gone', async () => fetch('http://127.0.0.1:18081/').then(() => false, () => true), 60_000);
+      const back = join(s.w.dir, 'exported.yaml');
+      await writeFile(back, exported.stdout);
+      const applied = await berth(['apply', '-f', back], { socket: s.w.socket });
+      assert.equal(applied.code, 0, applied.stderr);
+      assert.equal(applied.stderr, '');
+      await until('the same container answers again', async () => fetch('http://127.0.0.1:18081/').then((res) => res.text(), () => '').then((t) => t === 'round-trip\n'), 120_000);
+      await until('the Pod says Running', async () => (await obj('Pod', 'app')).status?.reason === 'Running', 60_000);
+      assert.equal(await ok(['exec', 'app-app', 'sh', '-c', 'echo $MODE']), 'prod\n');
+      assert.equal(await ok(['inspect', '-f', '{{.Config.Image}}', 'app-app']), `${s.w.image}\n`);
+      await ok(['delete', '-f', back]);
+    });
   });
 }
