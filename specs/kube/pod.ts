@@ -94,7 +94,17 @@ export const POD_SPEC_RULES: Rules = {
   setHostnameAsFQDN: warn('the host name is the Pod\'s name'),
   os: warn('Linux only'),
   activeDeadlineSeconds: refuseIf((v) => v !== undefined, 'activeDeadlineSeconds is not implemented (the Pod would run past its deadline)'),
-  securityContext: warn('set securityContext on each container (berth applies a container\'s)'),
+  // Merged into each container's (prepareKubePod): what a container sets wins, as on a cluster.
+  securityContext: object({
+    fsGroup: warn('volume ownership is not changed; chown the data or run as its owner'),
+    fsGroupChangePolicy: warn('volume ownership is not changed'),
+    supplementalGroups: warn('the image\'s groups of the user apply'),
+    supplementalGroupsPolicy: warn('the image\'s groups of the user apply'),
+    seLinuxOptions: warn('no SELinux labels on this host'),
+    seLinuxChangePolicy: warn('no SELinux labels on this host'),
+    appArmorProfile: warn('no AppArmor profiles are loaded by berth'),
+    windowsOptions: warn('Linux only'),
+  }),
   resources: warn('Pod-level resources are not implemented; set each container\'s limits'),
   resourceClaims: warn('dynamic resource claims are not implemented'),
   hostNetwork: RUN,
@@ -120,14 +130,21 @@ export const KubePodObject = z
     if (n.length > 63) ctx.addIssue({ code: 'custom', path: ['metadata', 'name'], message: `"${n}" (namespace "-" name) is longer than 63 characters` });
   });
 
-/** Sorts a v1 Pod's fields (see triage.ts); also turns hostNetwork: true into network: host. */
+/** Sorts a v1 Pod's fields (see triage.ts); hostNetwork: true becomes network: host, the Pod's securityContext its containers' defaults. */
 export function prepareKubePod(value: Record<string, unknown>): Triaged {
   const t = triage(value, { metadata: object(METADATA_RULES), spec: object(POD_SPEC_RULES), status: { kind: 'warn', why: 'status is reported by berth' } });
-  const spec = (t.value as { spec?: Record<string, unknown> }).spec;
+  let spec = (t.value as { spec?: Record<string, unknown> }).spec;
   if (spec && 'hostNetwork' in spec) {
     const { hostNetwork, ...rest } = spec;
-    (t.value as { spec: unknown }).spec = hostNetwork === true ? { ...rest, network: 'host' } : rest;
+    spec = hostNetwork === true ? { ...rest, network: 'host' } : rest;
   }
+  if (spec && typeof spec.securityContext === 'object' && spec.securityContext !== null) {
+    // A Pod's securityContext is its containers' defaults (runAsUser, runAsNonRoot, seccompProfile, sysctls...).
+    const { securityContext: podSc, ...rest } = spec;
+    const withPod = (cs: unknown) => (Array.isArray(cs) ? cs.map((c) => (c && typeof c === 'object' ? { ...c, securityContext: { ...(podSc as object), ...((c as { securityContext?: object }).securityContext ?? {}) } } : c)) : cs);
+    spec = { ...rest, containers: withPod(rest.containers), ...(rest.initContainers ? { initContainers: withPod(rest.initContainers) } : {}) };
+  }
+  if (spec) (t.value as { spec: unknown }).spec = spec;
   return t;
 }
 

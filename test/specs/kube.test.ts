@@ -149,3 +149,21 @@ spec:
     assert.match(r.errors.map(formatManifestError).join('\n'), /5:3: Pod "web": spec.nodeSelector: unknown field "nodeSelector"/);
   });
 });
+
+describe('a v1 Pod\'s securityContext', () => {
+  it('is its containers\' defaults; a container\'s own fields win; what berth cannot do is a warning', () => {
+    const r = load(`apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  securityContext: {runAsUser: 1000, runAsNonRoot: true, fsGroup: 2000}
+  containers:
+  - {name: a, image: reg.local/app:1}
+  - {name: b, image: reg.local/app:1, securityContext: {runAsUser: 1001}}
+`);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.warnings.map(formatManifestError), ['/k/app.yaml:5:58: Pod "web": spec.securityContext.fsGroup: not implemented by berth, ignored: volume ownership is not changed; chown the data or run as its owner']);
+    const m = r.objects[0]!.manifest as PodManifest;
+    assert.deepEqual(m.spec.containers.map((c) => c.securityContext), [{ runAsUser: 1000, runAsNonRoot: true }, { runAsUser: 1001, runAsNonRoot: true }]);
+  });
+});
