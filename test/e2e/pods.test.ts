@@ -57,6 +57,14 @@ spec:
       const page = await fetch('http://127.0.0.1:18080/').then((r) => r.text());
       assert.equal(page, 'hello-from-httpd\n');
       assert.match(await ok(['get', 'pods']), /web\s+2\/2\s+Running\s+0\s+\d+\.\d+\.\d+\.\d+/);
+      // The daemon restarts: the Pod keeps its containers, its address and its namespaces.
+      const ids = await ok(['ps', '-q', '--no-trunc', '-f', 'name=web-']);
+      await s.w.daemon!.stop();
+      await s.w.start();
+      await until('the Pod is Running again', async () => (await pod('web')).status?.reason === 'Running', 60_000);
+      assert.equal(await ok(['ps', '-q', '--no-trunc', '-f', 'name=web-']), ids);
+      assert.equal((await pod('web')).status?.podIP, ip);
+      assert.match(await ok(['exec', 'web-sidecar', 'wget', '-q', '-O', '-', 'http://localhost:8080/']), /hello-from-httpd/);
       // Deleting the Pod removes every member and the shared namespaces.
       await ok(['delete', 'pod', 'web']);
       const sandboxes = join(s.w.root, 'sandboxes');
