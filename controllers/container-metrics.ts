@@ -8,6 +8,7 @@
 // sorted as cAdvisor prints them. Like cAdvisor, a container is reported while its cgroup can be read.
 import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
 import type { CgroupStats, ContainerPhase, ContainerStats } from '../specs/api/containers.ts';
+import { POD_LABEL } from '../specs/pod.ts';
 
 export interface ContainerSample {
   name: string;
@@ -90,6 +91,9 @@ const SERIES: Array<[string, 'counter' | 'gauge', string, Read]> = [
 /** The labels every series of the container carries. */
 export function containerLabels(s: ContainerSample): Labels {
   const l: Labels = { container: s.name, id: s.stats?.cgroup?.path ?? s.id, image: s.image, name: s.name };
+  // A Pod's member: the Pod's name, as cAdvisor labels the containers of a Kubernetes pod.
+  const pod = s.labels?.[POD_LABEL];
+  if (pod) l.pod = pod;
   for (const [k, v] of Object.entries(s.labels ?? {})) if (v !== '') l[`container_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`] = v;
   return l;
 }

@@ -30,6 +30,7 @@ import * as files from './container-files.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
 import { LocalVolumes } from './volumes/local-volumes.ts';
+import { PodSandboxes, type Sandbox, type SandboxRequest } from './pod-sandbox.ts';
 
 export interface BerthEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */
@@ -58,12 +59,32 @@ export class BerthEngine implements Engine {
   readonly #lock = new KeyedLock();
   readonly #volumes: VolumesPort;
   readonly #userns: UsernsAllocator;
+  readonly #sandboxes: PodSandboxes;
 
   constructor(o: BerthEngineOptions) {
     this.#o = o;
     this.#store = new ContainerStore(join(o.root, 'containers'));
     this.#volumes = o.volumes ?? new ContainerVolumes({ root: o.root, volumes: new LocalVolumes({ root: o.root }) });
     this.#userns = new UsernsAllocator(o.userns);
+    this.#sandboxes = new PodSandboxes({ root: join(o.root, 'sandboxes'), ...(o.network ? { network: o.network } : {}) });
+  }
+
+  // ---- Pod sandboxes ----
+
+  ensureSandbox(req: SandboxRequest): Promise<Sandbox> {
+    return this.#sandboxes.ensure(req);
+  }
+
+  removeSandbox(uid: string): Promise<void> {
+    return this.#sandboxes.remove(uid);
+  }
+
+  listSandboxes(): Promise<Sandbox[]> {
+    return this.#sandboxes.list();
+  }
+
+  setSandboxAliases(uid: string, aliases: string[]): Promise<void> {
+    return this.#sandboxes.setAliases(uid, aliases);
   }
 
   // ---- images ----
@@ -108,6 +129,8 @@ export class BerthEngine implements Engine {
           volumes: this.#volumes,
           cgroupParent: this.#o.cgroupParent ?? 'berth',
           userns: async (id) => this.#userns.allocate(id, await this.#usernsInUse()),
+          sandbox: (uid) => this.#sandboxes.repair(uid),
+          sandboxVolume: (uid, name, memory) => this.#sandboxes.volume(uid, name, memory),
         }, undo);
         const record: ContainerRecord = {
           id: req.id,
@@ -142,7 +165,10 @@ export class BerthEngine implements Engine {
       let netnsPath: string | undefined;
       // Likewise the network: attach returns at once when the attachment is healthy, and rebuilds
       // the namespace at the same path (perhaps with another address) when it is not.
-      if (rec.network.mode !== 'host' && this.#o.network) {
+      if (rec.network.sandbox) {
+        // A Pod's member: its Pod's namespaces, made again if a reboot took them.
+        netnsPath = (await this.#sandboxes.repair(rec.network.sandbox)).netnsPath;
+      } else if (rec.network.mode !== 'host' && this.#o.network) {
         const { mode, ports, aliases, extraHosts } = rec.network;
         const net = await this.#o.network.attach(id, { network: mode, name: rec.owner.name, ports: ports ?? [], ...(aliases ? { aliases } : {}), ...(extraHosts ? { extraHosts } : {}) });
         netnsPath = net.netnsPath;
@@ -239,9 +265,10 @@ export class BerthEngine implements Engine {
   }
 
   async stats(id: string): Promise<ContainerStats> {
-    await this.#store.get(id);
     const s = await this.#o.runtime.stats(id);
-    const net = await this.#o.network?.stats?.(id).catch(() => undefined);
+    const rec = await this.#store.get(id);
+    // A Pod's members share its interfaces: each reports the Pod's (as cAdvisor does for a pod's containers).
+    const net = await (rec.network.sandbox ? this.#sandboxes.stats(rec.network.sandbox) : this.#o.network?.stats?.(id))?.catch(() => undefined);
     const fs = await this.#o.snapshots.usage?.(id).catch(() => undefined);
     return { ...s, ...(net ? { network: net } : {}), ...(fs ? { filesystem: fs } : {}) };
   }

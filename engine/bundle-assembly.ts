@@ -7,13 +7,14 @@
 // failed create removes it all.
 import { chown, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseMemory } from '../specs/quantity.ts';
 import { ociConfig } from './bundle.ts';
 import { hostDevices, securityPlan } from './security/security-plan.ts';
 import { ensureReachable, mountSysfs, unmountSysfs, type UsernsMapping } from './security/userns.ts';
 import { FailedPreconditionError, InvalidArgumentError } from '../specs/errdefs.ts';
 import { containerRunConfig, resolveUser } from './container-config.ts';
 import { attachNetwork, networkMode, portMappings, writeEtcFiles } from './container-network.ts';
-import type { EngineImage, NetworkPort, SnapshotsPort } from './deps.ts';
+import type { EngineImage, NetworkAttachment, NetworkPort, SnapshotsPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { readInside, STDIN_ANNOTATION } from './runtime/monitored-runtime.ts';
@@ -21,6 +22,8 @@ import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import type { ContainerRecord } from './container-store.ts';
 import { initBinary, INIT_PATH } from './init.ts';
+import type { Sandbox } from './pod-sandbox.ts';
+import { writeFilesVolumes } from './config-files.ts';
 
 /** Undo steps of a create, run last first when it fails. */
 export type Undo = Array<() => Promise<unknown>>;
@@ -36,6 +39,10 @@ export interface AssemblyParts {
   cgroupParent: string;
   /** The IDs of a user namespace of its own for container `id` (hostUsers: false). */
   userns?: (id: string) => Promise<UsernsMapping>;
+  /** A Pod's sandbox by the Pod's uid (pod-sandbox.ts): the namespaces its members join. */
+  sandbox?: (uid: string) => Promise<Sandbox>;
+  /** The directory of a Pod's emptyDir (pod-sandbox.ts volume()). */
+  sandboxVolume?: (uid: string, name: string, memory?: { sizeBytes?: number }) => Promise<string>;
 }
 
 /** What the container record keeps of an assembled bundle. */
@@ -45,8 +52,15 @@ export interface AssembledBundle {
   userns?: UsernsMapping;
 }
 
-export async function assembleBundle(req: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
-  const name = req.owner.name;
+export async function assembleBundle(request: CreateRequest, image: EngineImage, dir: string, parts: AssemblyParts, undo: Undo): Promise<AssembledBundle> {
+  const name = request.owner.name;
+  let sandbox: Sandbox | undefined;
+  if (request.spec.pod) {
+    if (!parts.sandbox) throw new FailedPreconditionError(`container "${name}": Pods need sandboxes, which this engine does not have`);
+    sandbox = await parts.sandbox(request.spec.pod.uid);
+  }
+  const spec = await writeFilesVolumes(sandbox && parts.sandboxVolume ? await sharedEmptyDirs(request.spec, request.spec.pod!.uid, parts.sandboxVolume) : request.spec, dir);
+  const req = spec === request.spec ? request : { ...request, spec };
   const run = containerRunConfig({ name, spec: req.spec, image: image.config });
   const sc = req.spec.securityContext;
   let userns: UsernsMapping | undefined;
@@ -77,11 +91,19 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
   }
   const mode = networkMode(req.spec);
   const security = securityPlan({ name, sc, uid: user.uid, networkMode: mode });
-  const ports = portMappings(req.spec, image.config.ExposedPorts);
+  let ports = portMappings(req.spec, image.config.ExposedPorts);
   const aliases = run.hostname !== name ? [run.hostname] : [];
   const extraHosts = (req.spec.hostAliases ?? []).map((h) => ({ ip: h.ip, names: h.hostnames }));
-  if (mode !== 'host' && parts.network) undo.push(() => parts.network!.detach(req.id));
-  const net = await attachNetwork(parts.network, req.id, { mode, name, ports, aliases, extraHosts });
+  let net: NetworkAttachment;
+  if (sandbox) {
+    // A Pod's member: the Pod's network (published once, by the sandbox), IPC and UTS namespaces.
+    const mine = new Set(ports.map((p) => `${p.containerPort}/${p.protocol}`));
+    ports = (sandbox.ports ?? []).filter((p) => mine.has(`${p.containerPort}/${p.protocol}`));
+    net = { ...(sandbox.netnsPath ? { netnsPath: sandbox.netnsPath } : {}), ...(sandbox.ipAddress ? { ipAddress: sandbox.ipAddress } : {}), ...(sandbox.hostsFile ? { hostsFile: sandbox.hostsFile } : {}), ...(sandbox.resolvConfFile ? { resolvConfFile: sandbox.resolvConfFile } : {}), ports };
+  } else {
+    if (mode !== 'host' && parts.network) undo.push(() => parts.network!.detach(req.id));
+    net = await attachNetwork(parts.network, req.id, { mode, name, ports, aliases, extraHosts });
+  }
   const etcFiles = await writeEtcFiles(dir, run.hostname, net, extraHosts);
   if (userns) undo.push(() => unmountSysfs(dir));
   if (req.spec.init) {
@@ -94,6 +116,7 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
     user,
     rootfs,
     ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
+    ...(sandbox ? { ipcPath: sandbox.ipcPath, utsPath: sandbox.utsPath } : {}),
     etcFiles,
     security,
     ...(userns ? { userns, sysfsSource: await mountSysfs(dir, net.netnsPath) } : {}),
@@ -113,6 +136,7 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
     stopSignal: run.stopSignal,
     network: {
       mode,
+      ...(req.spec.pod ? { sandbox: req.spec.pod.uid } : {}),
       ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}),
       ...((net.ports ?? ports).length ? { ports: net.ports ?? ports } : {}),
       ...(aliases.length ? { aliases } : {}),
@@ -120,6 +144,24 @@ export async function assembleBundle(req: CreateRequest, image: EngineImage, dir
     },
     ...(userns ? { userns } : {}),
   };
+}
+
+/**
+ * A Pod's emptyDir volumes are the Pod's (Kubernetes'): one directory in its sandbox (a tmpfs for
+ * medium Memory), shared by the members that mount it and removed with the sandbox.
+ */
+async function sharedEmptyDirs(spec: CreateRequest['spec'], uid: string, volume: NonNullable<AssemblyParts['sandboxVolume']>): Promise<CreateRequest['spec']> {
+  if (!spec.volumes?.some((v) => v.emptyDir)) return spec;
+  const volumes: NonNullable<CreateRequest['spec']['volumes']> = [];
+  for (const v of spec.volumes) {
+    if (!v.emptyDir) {
+      volumes.push(v);
+      continue;
+    }
+    const memory = v.emptyDir.medium === 'Memory' ? { ...(v.emptyDir.sizeLimit !== undefined ? { sizeBytes: parseMemory(v.emptyDir.sizeLimit) } : {}) } : undefined;
+    volumes.push({ name: v.name, hostPath: { path: await volume(uid, v.name, memory), type: 'Directory' } });
+  }
+  return { ...spec, volumes };
 }
 
 /**

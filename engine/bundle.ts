@@ -64,6 +64,9 @@ export interface BundleOptions {
   rootfs: string;
   /** The network namespace to join; undefined: share the host's network. */
   netnsPath?: string;
+  /** A Pod's IPC and UTS namespaces to join (its members share them); undefined: new ones. */
+  ipcPath?: string;
+  utsPath?: string;
   /** Host files bind-mounted over the container's /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etcFiles: { hosts?: string; hostname?: string; resolvConf?: string };
   annotations: Record<string, string>;
@@ -107,7 +110,12 @@ export function ociConfig(o: BundleOptions): OciConfig {
   for (const m of run.mounts) {
     mounts.push({ destination: m.destination, type: m.type, source: m.source, options: m.type === 'bind' ? [...m.options, 'rprivate'] : m.options });
   }
-  const namespaces: OciConfig['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: OciConfig['linux']['namespaces'] = [
+    { type: 'pid' },
+    { type: 'ipc', ...(o.ipcPath ? { path: o.ipcPath } : {}) },
+    { type: 'uts', ...(o.utsPath ? { path: o.utsPath } : {}) },
+    { type: 'mount' },
+  ];
   if (o.netnsPath) namespaces.push({ type: 'network', path: o.netnsPath });
   if (o.userns) namespaces.push({ type: 'user' });
   // Docker's device cgroup: deny all (the runtime then allows the default nodes); privileged: allow all.

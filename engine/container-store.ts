@@ -21,7 +21,7 @@ export interface ContainerRecord {
   /** The spec's terminationGracePeriodSeconds (absent in records older than it). */
   stopTimeoutSeconds?: number;
   /** ports as published (free host ports picked); aliases and extraHosts as the network was asked. */
-  network: { mode: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
+  network: { mode: string; /** A Pod's member: the Pod's uid, whose sandbox it joins. */ sandbox?: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
   /** hostUsers: false: the host IDs of the container's root (its rootfs is mapped to them). */
   userns?: UsernsMapping;
   /** Set by start(): the runtime has (or had) a process for this bundle. */

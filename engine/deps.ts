@@ -58,6 +58,8 @@ export interface NetworkPort {
   /** Always safe to call (idempotent, also for ids it does not know). */
   detach(id: string): Promise<void>;
   stats?(id: string): Promise<NetworkStats | undefined>;
+  /** Other names for an attachment on its network (a Service's name for the Pods it selects). */
+  setAliases?(id: string, aliases: string[]): Promise<void>;
 }
 
 export interface BuilderPort {

@@ -5,6 +5,7 @@ import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, ExecSessionOptions, LogOptions } from './runtime/runtime.ts';
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { Readable } from 'node:stream';
+import type { Sandbox, SandboxRequest } from './pod-sandbox.ts';
 import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
@@ -130,5 +131,16 @@ export interface ContainerFilesEngine {
   diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }>;
 }
 
-export interface Engine extends ImageEngine, ContainerEngine, ContainerStreams, ContainerFilesEngine {}
+/** The shared namespaces of a Pod's containers (pod-sandbox.ts): for the Pod controller. */
+export interface SandboxEngine {
+  /** Makes the Pod's sandbox, or repairs it; cheap when it is healthy. */
+  ensureSandbox(req: SandboxRequest): Promise<Sandbox>;
+  /** Releases it (idempotent): call once no member container is left. */
+  removeSandbox(uid: string): Promise<void>;
+  listSandboxes(): Promise<Sandbox[]>;
+  /** The Pod's names on its network besides its own (the Services that select it). */
+  setSandboxAliases(uid: string, aliases: string[]): Promise<void>;
+}
+
+export interface Engine extends ImageEngine, ContainerEngine, ContainerStreams, ContainerFilesEngine, SandboxEngine {}
 

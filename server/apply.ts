@@ -2,7 +2,7 @@
 // create/update every object and prune what the named sources no longer define, all in one
 // transaction — so an invalid document means nothing is applied, and a crash applies all or nothing.
 import { InvalidArgumentError } from '../specs/errdefs.ts';
-import { loadManifestsOrThrow, type LoadedObject, type ManifestInput } from '../specs/load.ts';
+import { formatManifestError, loadManifestsOrThrow, type LoadedObject, type ManifestInput } from '../specs/load.ts';
 import type { Manifest, Resource } from '../specs/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
@@ -87,7 +87,8 @@ export class Applier {
         }
         results.push({ kind: r.kind, name: r.metadata.name, action: 'pruned', generation: r.metadata.generation, source: r.metadata.source, object: r });
       }
-      return { dryRun, results };
+      const warnings = objects.flatMap((o) => o.warnings ?? []).map(formatManifestError);
+      return { dryRun, results, ...(warnings.length ? { warnings } : {}) };
     });
   }
 }

@@ -106,7 +106,8 @@ export async function composeDaemon(
     ctx.onShutdown(() => parts.images.registry.close());
     // Attachments of containers the engine no longer has (removed while the daemon was down, or
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
-    const cleaned = await networks.gc((await parts.engine.list()).map((c) => c.id));
+    // A Pod's sandbox is an attachment of its own (its id is not a container's): kept too.
+    const cleaned = await networks.gc([...(await parts.engine.list()).map((c) => c.id), ...(await parts.engine.listSandboxes()).map((s) => s.id)]);
     if (cleaned.length) log.info('released network attachments of containers that are gone', { containers: cleaned });
     // RUN containers and work directories of builds a killed daemon left.
     await builder?.recover().catch((err) => log.warn('cannot clean what interrupted builds left', { error: String(err) }));

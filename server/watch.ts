@@ -148,6 +148,8 @@ export class DirectoryWatcher {
     for (const r of outcome.results) {
       if (r.action !== 'unchanged') log.info(`${r.kind} ${r.name} ${r.action}`, { source: r.source, generation: r.generation });
     }
+    // Fields berth ignores, said where they are (as apply -f says them on stderr).
+    for (const w of outcome.warnings ?? []) log.warn(w, { reason: 'IgnoredField' });
   }
 
   /** An object already owned by a file of another watched directory that still exists is not taken over. */

@@ -3,7 +3,8 @@
 // (`# yaml-language-server: $schema=berth.schema.json`). Checks that span documents (a Container's
 // Image object) or refer within one (probe port names, volumeMounts to volumes) are the loader's alone.
 import { z } from 'zod';
-import { API_VERSION, kindSchemas } from './schema.ts';
+import { API_VERSION } from './schema.ts';
+import { kindSchemas } from './kind-schemas.ts';
 import { foreignKinds } from './volume.ts';
 
 /** One schema for any berth manifest (anyOf the kinds, told apart by `kind`), or for one kind. */

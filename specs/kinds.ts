@@ -1,6 +1,6 @@
 // Kind names as people type them: "container", "containers", "ctr", "Image", "img"...
 import { InvalidArgumentError } from './errdefs.ts';
-import { kindSchemas } from './schema.ts';
+import { kindSchemas } from './kind-schemas.ts';
 import { closest } from './suggest.ts';
 
 /** Short names, as kubectl has "po" and "svc". A part that adds a kind may add its own here. */

@@ -3,13 +3,15 @@
 // found from the zod issue's path). Cross-document checks: duplicate names, and a Container whose
 // `image` names an Image object that is neither in the same apply nor already in the store.
 import { isAbsolute, dirname, resolve } from 'node:path';
+import type { z } from 'zod';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
 import { InvalidArgumentError } from './errdefs.ts';
 import { formatPath, problemsFromIssues, type PathSegment, type Problem } from './problems.ts';
-import { API_VERSION, imageIsObjectName, kindSchemas, type Manifest } from './schema.ts';
+import { API_VERSION, imageIsObjectName, type Manifest } from './schema.ts';
+import { kindSchemas } from './kind-schemas.ts';
 import { readSeccompProfile } from './seccomp-profile.ts';
 import { closest, didYouMean } from './suggest.ts';
-import { foreignKinds } from './volume.ts';
+import { kubeKindOf, kubeKinds } from './kube/kinds.ts';
 import type { Location } from './api/common.ts';
 
 export interface ManifestInput {
@@ -28,11 +30,15 @@ export interface ManifestError extends Location {
 
 export interface LoadedObject extends Location {
   manifest: Manifest;
+  /** Fields of a Kubernetes manifest that berth ignores, each at its file:line:col. */
+  warnings?: ManifestError[];
 }
 
 export interface LoadResult {
   objects: LoadedObject[];
   errors: ManifestError[];
+  /** Every object's warnings (also those of documents with errors). */
+  warnings: ManifestError[];
 }
 
 export interface LoadOptions {
@@ -56,13 +62,13 @@ export function formatManifestError(e: ManifestError): string {
   return `${e.file}:${e.line}:${e.col}: ${e.message}`;
 }
 
-const kindNames = (): string[] => [...Object.keys(kindSchemas), ...Object.keys(foreignKinds)];
+const kindNames = (): string[] => [...new Set([...Object.keys(kindSchemas), ...Object.keys(kubeKinds)])];
 
 /** The kind a document is stored as (a v1 PersistentVolumeClaim is a Volume), if berth knows it. */
-function storedKind(kind: unknown): string | undefined {
+function storedKind(value: Record<string, unknown>): string | undefined {
+  const { kind, apiVersion } = value;
   if (typeof kind !== 'string') return undefined;
-  if (kind in kindSchemas) return kind;
-  return (foreignKinds as Record<string, { kind: string }>)[kind]?.kind;
+  return kubeKindOf(apiVersion, kind, kindSchemas)?.kind ?? (kind in kindSchemas ? kind : undefined);
 }
 
 function keyOf(node: unknown): string | undefined {
@@ -101,6 +107,7 @@ interface ParsedDoc {
   lc: LineCounter;
   value: Record<string, unknown>;
   manifest?: Manifest;
+  warnings?: ManifestError[];
 }
 
 function locate(lc: LineCounter, file: string, offset: number): Location {
@@ -194,23 +201,44 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
       add({ path: [], message: `missing required field "kind" (one of ${kindNames().join(', ')})` }, '');
       continue;
     }
-    if (storedKind(kind) === undefined) {
+    if (storedKind(d.value) === undefined) {
       const hint = typeof kind === 'string' ? didYouMean(kind, kindNames()) : '';
       add({ path: ['kind'], message: `unknown kind ${JSON.stringify(kind)}${hint || ` (berth knows ${kindNames().join(', ')})`}` }, '');
       continue;
     }
     const prefix = whoOf(d.value, kind as string);
     const problems: Problem[] = [];
-    const foreign = (foreignKinds as Record<string, (typeof foreignKinds)[keyof typeof foreignKinds]>)[kind as string];
+    const foreign = kubeKindOf(apiVersion, kind, kindSchemas);
     const version = foreign?.apiVersion ?? API_VERSION;
     if (apiVersion === undefined) problems.push({ path: [], message: `missing required field "apiVersion" (use "${version}")` });
-    else if (apiVersion !== version) problems.push({ path: ['apiVersion'], message: `apiVersion ${JSON.stringify(apiVersion)} is not supported${foreign ? ` for ${kind as string}` : ''}; use "${version}"` });
-    const schema = foreign?.schema ?? kindSchemas[kind as keyof typeof kindSchemas];
-    const result = schema.safeParse({ ...d.value, apiVersion: version }, { reportInput: true });
-    if (!result.success) problems.push(...problemsFromIssues(result.error.issues, schema));
-    for (const p of problems) add(p, prefix);
+    else if (apiVersion !== version) problems.push({ path: ['apiVersion'], message: `apiVersion ${JSON.stringify(apiVersion)} is not supported${foreign ? ` for ${kind as string}` : ''}; use "${version}"${kind as string in kubeKinds && !foreign ? ` (or "${kubeKinds[kind as string]!.apiVersion}" as written for Kubernetes)` : ''}` });
+    const schema = (foreign?.schema ?? kindSchemas[kind as keyof typeof kindSchemas]) as z.ZodType;
+    let input: unknown = { ...d.value, apiVersion: version };
+    const refused: string[] = [];
+    if (foreign?.prepare) {
+      const t = foreign.prepare(input as Record<string, unknown>);
+      input = t.value;
+      problems.push(...t.errors);
+      refused.push(...t.errors.map((e) => e.path.join('.')));
+      d.warnings = t.warnings.map((w) => ({
+        ...locate(d.lc, d.input.file, offsetAt(d.doc, w.path, w.onKey ?? false)),
+        message: `${prefix}${formatPath(w.path)}: ${w.message}`,
+        path: w.path,
+      }));
+    }
+    const result = schema.safeParse(input, { reportInput: true });
+    // A refused field was taken out: what the schema then says of the object holding it is noise.
+    const under = (p: Problem) => refused.some((r) => r === p.path.join('.') || r.startsWith(`${p.path.join('.')}.`));
+    if (!result.success) problems.push(...problemsFromIssues(result.error.issues, schema).filter((p) => !under(p)));
+    // A Pod's containers are checked as Pod fields and again as members' specs: each problem once.
+    const said = new Set<string>();
+    for (const p of problems) {
+      const key = `${p.path.join('.')}\0${p.message}`;
+      if (!said.has(key)) add(p, prefix);
+      said.add(key);
+    }
     if (result.success && problems.length === 0) {
-      const m = foreign ? foreign.convert(result.data as Parameters<typeof foreign.convert>[0]) : (result.data as unknown as Manifest);
+      const m = foreign ? foreign.convert(result.data as never) : (result.data as unknown as Manifest);
       const manifest = resolvePaths(m, d.input.baseDir ?? dirname(d.input.file));
       const bad = profileProblem(manifest);
       if (bad) add(bad, prefix);
@@ -220,7 +248,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
 
   // Cross-document checks, on every document whose kind is known (also those with other
   // problems: all problems are reported at once); only fully valid documents become objects.
-  const checked = docs.filter((d) => storedKind(d.value.kind) !== undefined);
+  const checked = docs.filter((d) => storedKind(d.value) !== undefined);
   const seen = new Map<string, Location>();
   const images = new Set(opts.knownImages ?? []);
   for (const d of checked) {
@@ -229,7 +257,7 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
   }
   const objects: LoadedObject[] = [];
   for (const d of checked) {
-    const kind = storedKind(d.value.kind)!;
+    const kind = storedKind(d.value)!;
     const name = nameOf(d.value);
     const at = (path: PathSegment[]) => locate(d.lc, d.input.file, offsetAt(d.doc, path, false));
     const here = at([]);
@@ -241,22 +269,40 @@ export function loadManifests(inputs: ManifestInput[], opts: LoadOptions = {}): 
         ok = false;
       } else seen.set(`${kind}/${name}`, here);
     }
-    const image = kind === 'Container' ? (d.value.spec as { image?: unknown } | undefined)?.image : undefined;
-    if (typeof image === 'string' && image && imageIsObjectName(image) && !images.has(image)) {
+    for (const [path, image] of imageFields(kind, d.value.spec)) {
+      if (typeof image !== 'string' || !image || !imageIsObjectName(image) || images.has(image)) continue;
       errors.push({
-        ...at(['spec', 'image']),
-        path: ['spec', 'image'],
+        ...at(path),
+        path,
         message:
-          `${whoOf(d.value, d.value.kind as string)}spec.image: no Image object named "${image}"${suggestion(image, images)}; ` +
+          `${whoOf(d.value, d.value.kind as string)}${formatPath(path)}: no Image object named "${image}"${suggestion(image, images)}; ` +
           `define one (kind: Image) or use a registry reference such as "${image}:latest"`,
       });
       ok = false;
     }
-    if (ok) objects.push({ ...here, manifest: d.manifest! });
+    if (kind === 'Container' && (d.value.spec as { pod?: unknown } | undefined)?.pod !== undefined) {
+      errors.push({ ...at(['spec', 'pod']), path: ['spec', 'pod'], message: `${whoOf(d.value, 'Container')}spec.pod: set by berth on the members of a Pod, not in a manifest; write a Pod (kind: Pod) whose containers share its namespaces` });
+      ok = false;
+    }
+    if (ok) objects.push({ ...here, manifest: d.manifest!, ...(d.warnings?.length ? { warnings: d.warnings } : {}) });
   }
 
   errors.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
-  return { objects, errors };
+  return { objects, errors, warnings: docs.flatMap((d) => d.warnings ?? []) };
+}
+
+/** The image fields of a document's spec, with their paths: a Container's, every container's of a Pod or a Deployment's template. */
+function imageFields(kind: string, spec: unknown): Array<[PathSegment[], unknown]> {
+  if (!spec || typeof spec !== 'object') return [];
+  if (kind === 'Container') return [[['spec', 'image'], (spec as { image?: unknown }).image]];
+  const pod = kind === 'Pod' ? { spec, at: ['spec'] } : kind === 'Deployment' ? { spec: (spec as { template?: { spec?: unknown } }).template?.spec, at: ['spec', 'template', 'spec'] } : undefined;
+  if (!pod?.spec || typeof pod.spec !== 'object') return [];
+  const out: Array<[PathSegment[], unknown]> = [];
+  for (const list of ['initContainers', 'containers']) {
+    const items = (pod.spec as Record<string, unknown>)[list];
+    if (Array.isArray(items)) items.forEach((c, i) => out.push([[...pod.at, list, i, 'image'], (c as { image?: unknown } | null)?.image]));
+  }
+  return out;
 }
 
 /** Like loadManifests, but any problem throws a ManifestInvalidError listing them all. */

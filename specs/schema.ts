@@ -10,6 +10,10 @@ import { VolumeObject, type VolumeSpec } from './volume.ts';
 import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
 import { SecurityContext, securityIssues } from './security.ts';
+import type { PodManifest, PodResource } from './pod.ts';
+import type { DeploymentManifest } from './deployment.ts';
+import type { ConfigMapManifest, SecretManifest } from './config-data.ts';
+import type { ServiceManifest } from './service.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -88,6 +92,11 @@ export const Volume = z
       .optional(),
     /** A named volume (a Volume object, or Docker's `-v name:/path`, created on first use), kept until removed. */
     persistentVolumeClaim: z.strictObject({ claimName: volumeName, readOnly: z.boolean().default(false) }).optional(),
+    /**
+     * Files berth writes and mounts read-only: a ConfigMap's or Secret's data as a Pod mounts it
+     * (the Pod controller fills it in; a change of the data recreates the container).
+     */
+    files: z.strictObject({ items: z.array(z.strictObject({ path: z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the volume, without ".."'), content: z.string(), mode: z.number().int().min(0).max(0o777).optional() })) }).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.emptyDir?.mountOptions) {
@@ -98,7 +107,7 @@ export const Volume = z
         ctx.addIssue({ code: 'custom', path: ['emptyDir', 'mountOptions'], message: (e as Error).message.replace(/^mountOptions: /, '') });
       }
     }
-    const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim].filter((x) => x !== undefined).length;
+    const n = [v.hostPath, v.emptyDir, v.persistentVolumeClaim, v.files].filter((x) => x !== undefined).length;
     if (n !== 1) {
       ctx.addIssue({
         code: 'custom',
@@ -106,7 +115,7 @@ export const Volume = z
       });
     }
   })
-  .meta(exactlyOneOf('hostPath', 'emptyDir', 'persistentVolumeClaim'));
+  .meta(exactlyOneOf('hostPath', 'emptyDir', 'persistentVolumeClaim', 'files'));
 
 export const VolumeMount = z.strictObject({
   name,
@@ -213,6 +222,11 @@ export const ContainerSpec = z.strictObject({
   /** Kubernetes' `stdinOnce`: stdin is closed when the first attached client closes it (Docker's `run -i`). */
   stdinOnce: z.boolean().optional(),
   ...dockerContainerFields,
+  /**
+   * Set by the Pod controller on a Pod's members (never in a Container manifest): the Pod whose
+   * network, IPC and UTS namespaces the container joins, and whose ports it is reached on.
+   */
+  pod: z.strictObject({ name, uid: z.string().min(1) }).optional(),
 }).superRefine((spec, ctx) => {
   if (spec.dockerRestartPolicy && kubeRestartOf(spec.dockerRestartPolicy) !== spec.restartPolicy) {
     const want = kubeRestartOf(spec.dockerRestartPolicy);
@@ -289,9 +303,6 @@ export const ContainerObject = z.strictObject({
   spec: ContainerSpec,
 });
 
-export const KINDS = ['Image', 'Container', 'Volume'] as const;
-export type Kind = (typeof KINDS)[number];
-export const kindSchemas = { Image: ImageObject, Container: ContainerObject, Volume: VolumeObject } as const;
 
 export type ImageSpec = z.output<typeof ImageSpec>;
 export type ContainerSpec = z.output<typeof ContainerSpec>;
@@ -340,7 +351,16 @@ export interface VolumeResource {
   status: Status & Partial<VolumeStatus>;
 }
 
-export type Resource = ImageResource | ContainerResource | VolumeResource;
+/** A kind whose controller keeps its status as a plain record (Deployment, ConfigMap, Secret). */
+export interface GenericResource<M extends { kind: string; spec: unknown }> {
+  apiVersion: typeof API_VERSION;
+  kind: M['kind'];
+  metadata: StoredMeta;
+  spec: M['spec'];
+  status: Status & Record<string, unknown>;
+}
+
+export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource | GenericResource<DeploymentManifest> | GenericResource<ConfigMapManifest> | GenericResource<SecretManifest> | GenericResource<ServiceManifest>;
 
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
@@ -348,7 +368,7 @@ export function imageIsObjectName(image: string): boolean {
 }
 
 /** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
-export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject>;
+export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest | DeploymentManifest | ConfigMapManifest | SecretManifest | ServiceManifest;
 
 /** Identifies one object: kinds are unique by name. */
 export interface ObjectRef {

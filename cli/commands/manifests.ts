@@ -24,6 +24,16 @@ export function register(program: Command): void {
     }));
 
   program
+    .command('export')
+    .description('print berth objects (from the daemon, or from manifests with -f) as Kubernetes manifests')
+    .argument('[objects...]', 'KIND/NAME of the objects to export (default: all, or those of -f)')
+    .option('-f, --filename <path>', 'a manifest file or directory to export instead of the daemon\'s objects (repeatable)', collect, [])
+    .requiredOption('--to <target>', 'what to export to: kubernetes')
+    .option('--image <name=ref>', 'where an Image that berth builds was pushed, as a cluster pulls it (repeatable)', collect, [])
+    .action(action(async (refs: string[], opts: { filename: string[]; to: string; image: string[] }, cmd: Command) =>
+      (await import('../verbs/export.ts')).exportObjects(() => clientFor(cmd), refs, opts)));
+
+  program
     .command('diff')
     .description('show how the manifests differ from the daemon\'s objects (exit 0: none, 1: differences, >1: error)')
     .requiredOption('-f, --filename <path>', 'a manifest file, a directory, or - (repeatable)', collect, [])

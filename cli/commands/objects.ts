@@ -13,7 +13,9 @@ export function register(program: Command): void {
     .option('-o, --output <format>', 'wide, json, yaml or name')
     .option('-l, --selector <labels>', 'label selector: app=web,tier!=db')
     .option('-w, --watch', 'after listing, print each change as it happens')
-    .action(action(async (kind: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean }, cmd: Command) =>
+    .option('-n, --namespace <namespace>', 'objects of this Kubernetes namespace (default: "default", the objects applied without one)')
+    .option('-A, --all-namespaces', 'objects of every namespace')
+    .action(action(async (kind: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean; namespace?: string; allNamespaces?: boolean }, cmd: Command) =>
       (await verbs()).get(await clientFor(cmd), kind, name, opts)));
 
   program

@@ -2,7 +2,7 @@
 // API (or, for validate and schema, the shared specs code), print.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ManifestInvalidError, extractRefs, loadManifests, type ManifestInput } from '../../specs/load.ts';
+import { ManifestInvalidError, extractRefs, formatManifestError, loadManifests, type ManifestInput } from '../../specs/load.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { readManifestInputs } from '../../specs/files.ts';
 import { resolveKind } from '../../specs/kinds.ts';
@@ -46,6 +46,8 @@ export async function apply(client: ApiClient, paths: string[], opts: { dryRun?:
     body: { documents, dryRun: !!opts.dryRun, ...(opts.prune ? { prune: pruneScopeOf(files) } : {}) },
   });
   lastApplied = out.results.map(({ kind, name }) => ({ kind, name }));
+  // kubectl's form: one "Warning:" line each, on stderr, whatever the output format.
+  for (const w of out.warnings ?? []) process.stderr.write(`Warning: ${w}\n`);
   if (opts.output === 'json') {
     process.stdout.write(formatJson({ dryRun: out.dryRun, results: out.results.map(({ kind, name, action, generation, source }) => ({ kind, name, action, generation, source })) }));
     return 0;
@@ -60,8 +62,9 @@ export async function apply(client: ApiClient, paths: string[], opts: { dryRun?:
  * created or configured by whether the daemon has it; nothing is sent to be stored.
  */
 async function applyClientDryRun(client: ApiClient, documents: ManifestInput[]): Promise<number> {
-  const { objects, errors } = loadManifests(documents);
+  const { objects, errors, warnings } = loadManifests(documents);
   if (errors.length) throw new ManifestInvalidError(errors);
+  for (const w of warnings) process.stderr.write(`Warning: ${formatManifestError(w)}\n`);
   for (const o of objects) {
     const { kind, metadata } = o.manifest;
     const exists = await client.json('GET', `/v1/objects/${kind}/${encodeURIComponent(metadata.name)}`).then(() => true, () => false);

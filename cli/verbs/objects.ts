@@ -2,6 +2,7 @@
 import type { Resource } from '../../specs/schema.ts';
 import { kindAndName, resolveKind } from '../../specs/kinds.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
+import { namespacedName, NAMESPACE_LABEL } from '../../specs/kube/pod.ts';
 import { dockerTime } from './containers.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatTable, formatYaml, parseFormat, printData, type OutputFormat } from '../output.ts';
@@ -48,6 +49,27 @@ function columnsFor(kind: string, wide: boolean): Columns {
       },
     };
   }
+  if (kind === 'Deployment') {
+    return {
+      headers: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', ...tailHeaders],
+      row: (r) => {
+        const st = r.status as { readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number } | undefined;
+        return [r.metadata.name, `${st?.readyReplicas ?? 0}/${(r.spec as { replicas: number }).replicas}`, st?.updatedReplicas ?? 0, st?.availableReplicas ?? 0, ...tail(r)];
+      },
+    };
+  }
+  if (kind === 'Pod') {
+    // kubectl's columns: READY as ready/total, STATUS its reason (Init:0/1, Running, CrashLoopBackOff…).
+    return {
+      headers: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'IP', ...tailHeaders],
+      row: (r) => {
+        const st = r.status as { reason?: string; podIP?: string; containerStatuses?: Array<{ ready: boolean; restartCount: number }> } | undefined;
+        const cs = st?.containerStatuses ?? [];
+        const total = (r.spec as { containers: unknown[] }).containers.length;
+        return [r.metadata.name, `${cs.filter((c) => c.ready).length}/${total}`, dash(st?.reason), cs.reduce((n, c) => n + c.restartCount, 0), dash(st?.podIP), ...tail(r)];
+      },
+    };
+  }
   return { headers: ['NAME', 'PHASE', ...tailHeaders], row: (r) => [r.metadata.name, dash(r.status?.phase), ...tail(r)] };
 }
 
@@ -64,11 +86,25 @@ function printResources(items: Resource[], format: OutputFormat, allKinds: boole
     .join('\n');
 }
 
-export async function get(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean }): Promise<number> {
+/**
+ * kubectl's namespaces: another namespace than `default` is a prefix of the stored names and the
+ * label berth.dev/namespace; without -n only the default namespace's objects are listed, -A lists all.
+ */
+function namespaceScope(opts: { selector?: string; namespace?: string; allNamespaces?: boolean }): { selector?: string; prefix: (n: string) => string } {
+  if (opts.allNamespaces && opts.namespace) throw new InvalidArgumentError('give either -n NAMESPACE or --all-namespaces, not both');
+  if (opts.allNamespaces) return { ...(opts.selector ? { selector: opts.selector } : {}), prefix: (n) => n };
+  const ns = opts.namespace && opts.namespace !== 'default' ? opts.namespace : undefined;
+  const term = ns ? `${NAMESPACE_LABEL}=${ns}` : `!${NAMESPACE_LABEL}`;
+  return { selector: opts.selector ? `${opts.selector},${term}` : term, prefix: (n) => namespacedName(ns, n) };
+}
+
+export async function get(client: ApiClient, kindWord: string | undefined, name: string | undefined, opts: { output?: string; selector?: string; watch?: boolean; namespace?: string; allNamespaces?: boolean }): Promise<number> {
   const format = parseFormat(opts.output);
   const named = kindWord ? kindAndName(kindWord, name) : undefined;
   const kind = named?.kind;
-  name = named?.name;
+  const scope = namespaceScope(opts);
+  opts = { ...opts, ...(scope.selector ? { selector: scope.selector } : {}) };
+  name = named?.name !== undefined ? scope.prefix(named.name) : undefined;
   if (kind && name) {
     const r = await client.json<Resource>('GET', `/v1/objects/${kind}/${encodeURIComponent(name)}`);
     if (format === 'json' || format === 'yaml') await printData(format, r);

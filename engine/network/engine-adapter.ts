@@ -7,6 +7,7 @@ export function networkPort(nets: NetworkManager): NetworkPort {
   return {
     attach: (id, o) => nets.attach(id, o),
     detach: (id) => nets.detach(id),
+    setAliases: (id, aliases) => nets.setAliases(id, aliases),
     stats: async (id) => totalNetworkStats(await nets.stats(id)),
   };
 }

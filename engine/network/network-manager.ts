@@ -275,6 +275,17 @@ export class NetworkManager {
     }
   }
 
+  /** Gives an attachment other aliases (a Service's name for its Pods): every member's /etc/hosts is rewritten. */
+  setAliases(id: string, aliases: string[]): Promise<void> {
+    return this.#serial(async () => {
+      const r = await this.#records.read(id);
+      if (!r || r.aliases.join(',') === aliases.join(',')) return;
+      const next = { ...r, aliases };
+      await this.#records.write(next);
+      if (next.state === 'ready') await this.#refreshHosts(next);
+    });
+  }
+
   /** Undoes attach(): CNI DEL (from the record), the namespace, the held ports, the files. Idempotent. */
   detach(id: string): Promise<void> {
     if (!isRuntimeContainerId(id)) return Promise.resolve();

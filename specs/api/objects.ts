@@ -26,4 +26,6 @@ export interface ApplyResultItem {
 export interface ApplyOutcome {
   dryRun: boolean;
   results: ApplyResultItem[];
+  /** Fields of Kubernetes manifests berth ignores: "file:line:col: Kind "name": path: why" each. */
+  warnings?: string[];
 }

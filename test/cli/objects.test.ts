@@ -203,7 +203,7 @@ describe('berth CLI', () => {
     const r = await berth(['schema']);
     assert.equal(r.code, 0);
     const schema = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(schema.definitions), ['Image', 'Container', 'Volume', 'PersistentVolumeClaim']);
+    assert.deepEqual(Object.keys(schema.definitions), ['Image', 'Container', 'Volume', 'Pod', 'Deployment', 'ConfigMap', 'Secret', 'Service', 'PersistentVolumeClaim']);
     assert.equal(schema.definitions.Container.properties.spec.additionalProperties, false);
     assert.deepEqual(schema.definitions.Container.properties.spec.required, ['image']);
     assert.equal(r.stdout, await readFile(join(REPO, 'docs', 'berth.schema.json'), 'utf8'), 'run `bin/berth schema > docs/berth.schema.json`');

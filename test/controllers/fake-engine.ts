@@ -1,7 +1,8 @@
 // An in-memory engine for the pure unit tests of the controllers' decisions and timing (driven by a
 // SimulatedClock): records every call, lets the test end a container's process, and can be told to
 // fail a verb. The real engine is exercised by the end-to-end tests.
-import type { ContainerEngine, ContainerFilesEngine, ContainerStreams, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy } from '../../engine/engine.ts';
+import type { ContainerEngine, ContainerFilesEngine, ContainerStreams, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy, SandboxEngine } from '../../engine/engine.ts';
+import { sandboxId, type Sandbox, type SandboxRequest } from '../../engine/pod-sandbox.ts';
 import { runProbeCheck } from '../../engine/probes.ts';
 import type { ExecOptions, ExecResult, LogOptions } from '../../engine/runtime/runtime.ts';
 import { FailedPreconditionError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
@@ -13,8 +14,10 @@ interface Fake extends EngineContainer {
   starts: number;
 }
 
-export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngine, ContainerFilesEngine {
+export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngine, ContainerFilesEngine, SandboxEngine {
   readonly containers = new Map<string, Fake>();
+  /** Pod sandboxes by the Pod's uid. */
+  readonly sandboxes = new Map<string, Sandbox>();
   readonly specs = new Map<string, CreateRequest['spec']>();
   readonly images = new Map<string, ImageHandle>();
   readonly calls: string[] = [];
@@ -28,6 +31,27 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
   private pid = 1000;
 
   constructor(readonly clock: Clock) {}
+
+  async ensureSandbox(req: SandboxRequest): Promise<Sandbox> {
+    this.calls.push(`ensureSandbox ${req.name}`);
+    const sb = this.sandboxes.get(req.uid) ?? { id: sandboxId(req.uid), request: req, createdAt: this.now(), ipAddress: '10.88.0.2', ipcPath: '/fake/ipc', utsPath: '/fake/uts' };
+    this.sandboxes.set(req.uid, sb);
+    return sb;
+  }
+
+  async removeSandbox(uid: string): Promise<void> {
+    this.calls.push(`removeSandbox ${uid}`);
+    this.sandboxes.delete(uid);
+  }
+
+  async setSandboxAliases(uid: string, aliases: string[]): Promise<void> {
+    const sb = this.sandboxes.get(uid);
+    if (sb) this.sandboxes.set(uid, { ...sb, aliases });
+  }
+
+  async listSandboxes(): Promise<Sandbox[]> {
+    return [...this.sandboxes.values()];
+  }
 
   private now(): string {
     return new Date(this.clock.now()).toISOString();

@@ -44,7 +44,7 @@ describe('berth schema as JSON Schema draft-07', () => {
     const schema = manifestJsonSchema();
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
     assert.equal(ajv.validateSchema(schema), true, ajv.errorsText(ajv.errors));
-    const kinds = ['Image', 'Container', 'Volume', 'PersistentVolumeClaim'];
+    const kinds = ['Image', 'Container', 'Volume', 'Pod', 'Deployment', 'ConfigMap', 'Secret', 'Service', 'PersistentVolumeClaim'];
     assert.deepEqual(Object.keys(schema.definitions as object), kinds);
     for (const kind of kinds) assert.ok(ajv.compile(manifestJsonSchema(kind)), kind);
   });

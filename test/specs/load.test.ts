@@ -98,7 +98,7 @@ spec: {ref: a/b}
     assert.match(dup[0]!, /^\/m\/app\.yaml:2:1: YAML: Map keys must be unique/);
     assert.deepEqual(lines('---\n- a\n- b\n'), ['/m/app.yaml:2:1: a manifest must be a mapping with apiVersion, kind, metadata and spec, not a list']);
     assert.deepEqual(lines('\n\njust words\n'), ['/m/app.yaml:3:1: a manifest must be a mapping with apiVersion, kind, metadata and spec, not string']);
-    assert.deepEqual(lines('metadata: {name: a}\n'), ['/m/app.yaml:1:1: missing required field "kind" (one of Image, Container, Volume, PersistentVolumeClaim)']);
+    assert.deepEqual(lines('metadata: {name: a}\n'), ['/m/app.yaml:1:1: missing required field "kind" (one of Image, Container, Volume, Pod, Deployment, ConfigMap, Secret, Service, PersistentVolumeClaim)']);
   });
 
   it('checks references inside a spec: volume mounts and named probe ports', () => {
@@ -154,7 +154,7 @@ spec:
         assert.ok(e instanceof ManifestInvalidError);
         assert.ok(e instanceof InvalidArgumentError);
         assert.deepEqual(e.errors.map(formatManifestError), [
-          '/x.yaml:1:7: kind: unknown kind "Nope" (berth knows Image, Container, Volume, PersistentVolumeClaim)',
+          '/x.yaml:1:7: kind: unknown kind "Nope" (berth knows Image, Container, Volume, Pod, Deployment, ConfigMap, Secret, Service, PersistentVolumeClaim)',
           '/x.yaml:3:1: Image: missing required field "apiVersion" (use "berth.dev/v1")',
           '/x.yaml:3:1: Image: missing required field "metadata" (a mapping)',
           '/x.yaml:3:1: Image: missing required field "spec" (a mapping)',
