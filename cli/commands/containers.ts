@@ -1,5 +1,5 @@
 // Docker-style verbs on containers (run and create: run.ts): ps, logs, exec, stop, start, kill, rm, pause, unpause,
-// inspect, stats, top, cp, commit.
+// inspect, stats, top, cp, commit, update.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
 
@@ -73,6 +73,18 @@ export function register(program: Command): void {
     .argument('<container>')
     .argument('<new-name>')
     .action(action(async (from: string, to: string, _o: unknown, cmd: Command) => (await verbs()).rename(await clientFor(cmd), from, to)));
+
+  program
+    .command('update')
+    .description('change the limits and restart policy of containers, live (same id, same process)')
+    .argument('<names...>')
+    .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g; at least 6m)')
+    .option('--memory-swap <size>', 'memory plus swap (e.g. 128m); -1: unlimited swap')
+    .option('--cpus <n>', 'CPU limit (e.g. 0.5; 0: none)')
+    .option('-c, --cpu-shares <n>', 'CPU weight against other containers (default 1024)')
+    .option('--pids-limit <n>', 'most processes at once (-1: unlimited)')
+    .option('--restart <policy>', 'no, always, on-failure[:max-retries] or unless-stopped')
+    .action(action(async (names: string[], opts, cmd: Command) => (await import('../verbs/update.ts')).update(await clientFor(cmd), names, opts)));
 
   program
     .command('kill')

@@ -34,18 +34,25 @@ export async function logs(client: ApiClient, name: string, o: { follow?: boolea
   return 0;
 }
 
-/** `wait`: each container's exit code once it has stopped, one per line. */
-export async function wait(client: ApiClient, names: string[]): Promise<number> {
+/** Runs fn on each name; a failure is printed and the next name is tried, as Docker's verbs on several containers. */
+export async function eachName(names: string[], fn: (name: string) => Promise<void>): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
-      process.stdout.write(`${(await client.json<WaitResult>('GET', `/v1/containers/${encodeURIComponent(name)}/wait`)).exitCode ?? 0}\n`);
+      await fn(name);
     } catch (err) {
       failed++;
       process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
   return failed ? 1 : 0;
+}
+
+/** `wait`: each container's exit code once it has stopped, one per line. */
+export async function wait(client: ApiClient, names: string[]): Promise<number> {
+  return eachName(names, async (name) => {
+    process.stdout.write(`${(await client.json<WaitResult>('GET', `/v1/containers/${encodeURIComponent(name)}/wait`)).exitCode ?? 0}\n`);
+  });
 }
 
 export async function exec(client: ApiClient, name: string, args: string[], o: { env?: string[]; user?: string; workdir?: string }): Promise<number> {
@@ -59,18 +66,11 @@ export async function exec(client: ApiClient, name: string, args: string[], o: {
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
 export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'restart' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
-  let failed = 0;
-  for (const name of names) {
-    try {
-      if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
-      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...((verb === 'stop' || verb === 'restart') && o.time !== undefined ? { t: o.time } : {}) } });
-      process.stdout.write(`${name}\n`);
-    } catch (err) {
-      failed++;
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    }
-  }
-  return failed ? 1 : 0;
+  return eachName(names, async (name) => {
+    if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
+    else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...((verb === 'stop' || verb === 'restart') && o.time !== undefined ? { t: o.time } : {}) } });
+    process.stdout.write(`${name}\n`);
+  });
 }
 
 /** `rename OLD NEW`: prints nothing, as Docker. */

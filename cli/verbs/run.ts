@@ -6,6 +6,7 @@ import { dockerRunRequest, type DockerRunOptions } from '../../specs/docker/run.
 import type { ContainerDetail, RunEvent, WaitResult } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 import { printLog } from '../print-log.ts';
+import { printError } from '../action.ts';
 
 export interface RunCliOptions extends Omit<DockerRunOptions, 'envFiles'> {
   envFile?: string[];
@@ -29,7 +30,15 @@ export { printLog };
 
 export async function run(client: ApiClient, image: string, args: string[], o: RunCliOptions): Promise<number> {
   const attached = !o.detach && (o.interactive || o.tty);
-  if (attached) (await import('./attach.ts')).checkTty(!!o.interactive, !!o.tty);
+  if (attached) {
+    // Docker's client refuses this itself, with 1; what the daemon refuses is 125 (the verb's errorExit).
+    try {
+      (await import('./attach.ts')).checkTty(!!o.interactive, !!o.tty);
+    } catch (err) {
+      printError(err);
+      return 1;
+    }
+  }
   const { volumesToCreate, ...body } = await runRequest(image, args, o);
   // `--mount type=volume,…,volume-opt=…`: the volume is made with those options first (Docker's way).
   for (const v of volumesToCreate ?? []) await client.json('POST', '/v1/volumes', { body: v });
@@ -99,11 +108,11 @@ export async function create(client: ApiClient, image: string, args: string[], o
  */
 export async function waitStarted(client: ApiClient, name: string, rm?: boolean): Promise<{ id: string }> {
   const r = await client.json<WaitResult>('GET', `/v1/containers/${name}/wait`, { query: { condition: 'started' } });
-  if (r.phase === 'Failed' || r.phase === 'Removed' || !r.id) {
+  if (r.phase === 'Failed' || r.phase === 'Removed' || !r.id || r.startError !== undefined) {
     const c = await client.json<ContainerDetail>('GET', `/v1/containers/${name}`).catch(() => undefined);
     const st = c?.status ?? {};
     if (rm) await client.json('DELETE', `/v1/containers/${name}`, { query: { force: true } }).catch(() => undefined);
-    throw new UnavailableError(`container "${name}" failed to start: ${st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
+    throw new UnavailableError(`container "${name}" failed to start: ${r.startError ?? st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
   }
   return { id: r.id };
 }
