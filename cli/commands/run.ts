@@ -58,6 +58,7 @@ export function register(program: Command): void {
   containerFlags(program.command('run').description('run a command in a new container'))
     .option('-d, --detach', 'run in the background and print the container id')
     .option('--detach-keys <keys>', 'the keys that detach from the container (default ctrl-p,ctrl-q)')
+    .option('--sig-proxy [bool]', 'send the signals this client gets to the container (default true; without a terminal)', 'true')
     // Docker's `run` exits 125 when the container could not be run (bad flags, a start that failed).
     .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, args, opts), { errorExit: 125 }));
   containerFlags(program.command('create').description('create a new container without starting it (prints its id; `berth start` starts it)'))

@@ -91,14 +91,21 @@ const STATS_HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME'
 const STATS_TABLE = 'table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}';
 
 /** `stats` with Docker's columns and --format; CPU % from two reads (a second apart for --no-stream, as Docker's). */
-export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean; format?: string; noTrunc?: boolean }): Promise<number> {
-  const targets = names.length ? names : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers')).items.filter((s) => s.managed).map((s) => s.name);
+export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean; format?: string; noTrunc?: boolean; all?: boolean }): Promise<number> {
+  const listed = names.length ? [] : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers', { query: { all: !!o.all } })).items.filter((s) => s.managed);
+  const targets = names.length ? names : listed.map((s) => s.name);
+  // -a: a stopped container has a row of zeros, as Docker's.
+  const stopped = new Map(listed.filter((s) => s.phase !== 'Running' && s.phase !== 'Paused').map((s) => [s.name, s.id ?? '']));
   const prev = new Map<string, { cpu: number; at: number }>();
   const once = async () => {
     const rows = [];
     for (const n of targets) {
       const s = await client.json<ContainerStats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
-      if (!s) continue;
+      if (!s) {
+        const id = stopped.get(n);
+        if (id !== undefined) rows.push({ ID: o.noTrunc ? id : id.slice(0, 12), Container: n, Name: n, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: 0 });
+        continue;
+      }
       const at = Date.parse(s.readAt);
       const p = prev.get(n);
       const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : 0;
