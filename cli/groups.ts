@@ -8,7 +8,7 @@ const ALIASES: Record<string, Record<string, string[]>> = {
     ls: ['ps'], list: ['ps'], ps: ['ps'], rm: ['rm'], remove: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'],
     logs: ['logs'], exec: ['exec'], stop: ['stop'], start: ['start'], kill: ['kill'], pause: ['pause'],
     unpause: ['unpause'], stats: ['stats'], top: ['top'], port: ['port'], wait: ['wait'], attach: ['attach'], restart: ['restart'], cp: ['cp'],
-    commit: ['commit'], rename: ['rename'], create: ['create'],
+    commit: ['commit'], rename: ['rename'], create: ['create'], update: ['update'],
   },
   image: {
     ls: ['images'], list: ['images'], rm: ['rmi'], remove: ['rmi'], inspect: ['inspect', '--type', 'image'], tag: ['tag'],

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { DetachKeyFilter } from '../specs/streams/detach-keys.ts';
 import { FrameDecoder, RAW_STREAM, STDERR } from '../specs/streams/stdcopy.ts';
 import type { ApiClient, Query } from './client.ts';
+import { proxySignals } from './sig-proxy.ts';
 
 export type StreamEnd = 'ended' | 'detached';
 
@@ -19,6 +20,8 @@ export interface StreamRequest {
   /** Send this process's stdin. */
   stdin: boolean;
   detachKeys: Buffer;
+  /** Without a terminal: this container gets the client's signals (Docker's --sig-proxy). */
+  sigProxy?: string;
 }
 
 /** Raw mode on this terminal until the returned function (also run at exit) restores it. */
@@ -64,9 +67,11 @@ export async function streamAttached(client: ApiClient, r: StreamRequest): Promi
     process.stdout.on('resize', onWinch);
   }
   if (tty) for (const s of ['SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  const unproxy = !tty && r.sigProxy ? proxySignals(client, () => r.sigProxy) : () => undefined;
   try {
     return await pump(socket, tty, r);
   } finally {
+    unproxy();
     restore();
     process.stdout.off('resize', onWinch);
     for (const s of ['SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);

@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import type { ContainerEngine, EngineContainer, ImageEngine } from '../engine/engine.ts';
-import { imageIsObjectName, type ContainerResource, type ImageResource, type Status } from '../specs/schema.ts';
+import { imageIsObjectName, type ContainerResource, type ContainerSpec, type ImageResource, type Status } from '../specs/schema.ts';
+import { specHash } from './hash.ts';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import { isoTime, type Clock } from './clock.ts';
 import { createContainerMachine, type ContainerMachine, type ContainerSnapshot } from './container-machine.ts';
@@ -26,6 +27,7 @@ import type { BerthMetrics, ContainerSample } from './metrics.ts';
 import { ImagePuller } from './image-puller.ts';
 import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from './deps.ts';
 import { containerStatus, phaseOf } from './status.ts';
+import { BUSY_PHASES } from './container-reconcile.ts';
 import { WorkQueue } from './workqueue.ts';
 import { HOLD_START, type ContainerStatus } from '../specs/api/containers.ts';
 
@@ -61,8 +63,8 @@ export class ContainerController {
   readonly #watchers = new Map<string, Set<() => void>>();
   /** Containers in the engine berth did not create: reported, never touched. */
   unknown: EngineContainer[] = [];
-  /** Names in the middle of a rename: their reconciles wait until it is done. */
-  readonly #renaming = new Set<string>();
+  /** Names in the middle of a rename or update: their reconciles wait until it is done. */
+  readonly #held = new Set<string>();
 
   constructor(o: ContainerControllerOptions) {
     this.#o = o;
@@ -182,22 +184,57 @@ export class ContainerController {
    */
   async rename(from: string, to: string): Promise<void> {
     if (!this.#o.engine.rename) throw new FailedPreconditionError('this engine cannot rename containers');
-    this.#renaming.add(from).add(to);
-    try {
-      // A reconcile already running for either name finishes first (hand-written: the workqueue
-      // has no per-key lock to take, and a rename is rare).
-      while (this.queue.pending().processing.some((k) => k === from || k === to)) await new Promise((r) => setTimeout(r, 20));
+    await this.#exclusive([from, to], async () => {
       if (this.#o.store.get('Container', to)) throw new AlreadyExistsError(`the container name "${to}" is already in use; remove that container (\`berth rm -f ${to}\`) or choose another name`);
-      for (const c of await this.#o.engine.list({ name: from })) await this.#o.engine.rename(c.id, to);
-      this.#actors.get(from)?.actor.stop();
-      this.#actors.delete(from);
+      for (const c of await this.#o.engine.list({ name: from })) await this.#o.engine.rename!(c.id, to);
+      this.#dropActor(from);
       this.#o.store.rename('Container', from, to);
+    });
+  }
+
+  /**
+   * `update`: the new spec applied to the object's containers in place (the engine writes the live
+   * cgroup, the bundle and the owner's spec hash; a refusal changes nothing), then — as for a rename —
+   * its actor is dropped and the store takes the spec; the reconcile adopts the same container,
+   * whose hash is now the new spec's, and continues its lifecycle from the store's status.
+   */
+  async update(name: string, spec: ContainerSpec): Promise<void> {
+    const update = this.#o.engine.update?.bind(this.#o.engine);
+    if (!update) throw new FailedPreconditionError('this engine cannot update containers');
+    await this.#exclusive([name], async () => {
+      const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
+      if (!res) throw new NotFoundError(`no container named "${name}" (see \`berth ps -a\`)`);
+      const phase = this.view(name)?.phase;
+      if (phase && BUSY_PHASES.has(phase)) throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}; update it once it has settled (see \`berth ps -a\`)`);
+      const containers = await this.#o.engine.list({ name });
+      for (const c of containers) await update(c.id, { spec, specHash: specHash(spec, c.imageDigest) });
+      if (containers.length) this.#dropActor(name);
+      const { apiVersion, kind, metadata } = res;
+      this.#o.store.put({ apiVersion, kind, metadata: { name, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) }, spec }, metadata.source ?? 'cli:update');
+    });
+  }
+
+  /** Runs fn while no reconcile of these names runs or starts (rename, update). */
+  async #exclusive(names: string[], fn: () => Promise<void>): Promise<void> {
+    for (const n of names) this.#held.add(n);
+    try {
+      // A reconcile already running for one of them finishes first (hand-written: the workqueue
+      // has no per-key lock to take, and these verbs are rare).
+      while (this.queue.pending().processing.some((k) => names.includes(k))) await new Promise((r) => setTimeout(r, 20));
+      await fn();
     } finally {
-      this.#renaming.delete(from);
-      this.#renaming.delete(to);
-      this.#notify(from);
-      this.queue.add(to);
+      for (const n of names) {
+        this.#held.delete(n);
+        this.#notify(n);
+        this.queue.add(n);
+      }
     }
+  }
+
+  /** The actor goes; its container keeps running, as over a daemon restart, for the next reconcile to adopt. */
+  #dropActor(name: string): void {
+    this.#actors.get(name)?.actor.stop();
+    this.#actors.delete(name);
   }
 
   #notify(name: string): void {
@@ -205,7 +242,7 @@ export class ContainerController {
   }
 
   async reconcile(name: string): Promise<{ requeueAfter?: number }> {
-    if (this.#renaming.has(name)) return { requeueAfter: 50 };
+    if (this.#held.has(name)) return { requeueAfter: 50 };
     const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
     const entry = this.#actors.get(name);
     const containers = await this.#o.engine.list({ name });

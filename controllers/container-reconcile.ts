@@ -63,7 +63,7 @@ export function pullingImage(ref: string): ImageAvailability & { state: 'pending
 }
 
 /** Phases in which the actor is in the middle of an engine call: containers may be appearing or going. */
-const BUSY: ReadonlySet<ContainerPhase> = new Set(['Creating', 'Restarting', 'Stopping', 'Removing']);
+export const BUSY_PHASES: ReadonlySet<ContainerPhase> = new Set(['Creating', 'Restarting', 'Stopping', 'Removing']);
 
 function desiredFor(d: ContainerDesiredView, digest: string | undefined): DesiredContainer {
   const { image: _, ...object } = d;
@@ -143,7 +143,7 @@ export function reconcileContainer(
   }
 
   // Drift: the engine no longer has the actor's container, or it stopped without the watcher noticing.
-  if (!BUSY.has(actor.phase) && actor.containerID) {
+  if (!BUSY_PHASES.has(actor.phase) && actor.containerID) {
     const mine = containers.find((c) => c.id === actor.containerID);
     if (!mine) {
       actions.push({ type: 'send', event: { type: 'CONTAINER_GONE' } });
@@ -154,7 +154,7 @@ export function reconcileContainer(
       });
     }
   }
-  if (!BUSY.has(actor.phase)) {
+  if (!BUSY_PHASES.has(actor.phase)) {
     for (const c of containers) {
       if (c.id !== actor.containerID) actions.push({ type: 'removeStray', container: c, reason: 'not the container berth tracks for this object' });
     }

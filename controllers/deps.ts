@@ -10,6 +10,8 @@ export interface ObjectStore {
   delete(kind: string, name: string): unknown;
   /** Gives an object another name, atomically (`rename`). */
   rename(kind: string, from: string, to: string): unknown;
+  /** Writes an object's new spec (`update`, once its container has it). */
+  put(m: Pick<Resource, 'apiVersion' | 'kind' | 'spec'> & { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } }, source: string): unknown;
 }
 
 export interface EventTargetRef {

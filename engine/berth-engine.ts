@@ -22,7 +22,8 @@ import { processesInPidNamespaceOf } from './processes.ts';
 import { mountSysfs, unmountSysfs, UsernsAllocator, type UsernsOptions } from './security/userns.ts';
 import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOptions, Runtime } from './runtime/runtime.ts';
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
-import type { ImageSpec } from '../specs/schema.ts';
+import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
+import { bundleLimits, rewriteBundleLimits, updatedLimits } from './container-update.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo } from '../specs/api/containers.ts';
 import type { Readable } from 'node:stream';
@@ -190,6 +191,28 @@ export class BerthEngine implements Engine {
       const state = await this.#state(id);
       if (!state) throw new FailedPreconditionError(`container ${id} was never started`);
       return this.#o.runtime.stop(id, { signal: opts.signal ?? rec.stopSignal, timeoutSeconds: opts.timeoutSeconds });
+    });
+  }
+
+  /**
+   * `update`: the spec's limits into the running container's cgroup (the kernel may refuse: nothing
+   * is changed then), then into its bundle and its record's spec hash, so that the same container —
+   * same id, same process — is what the new spec describes, now and after a restart.
+   */
+  update(id: string, o: { spec: ContainerSpec; specHash: string }): Promise<void> {
+    return this.#locked(id, async () => {
+      const rec = await this.#store.get(id);
+      const limits = updatedLimits(o.spec);
+      if (await this.#state(id)) {
+        const before = await bundleLimits(this.#store.dir(id));
+        await this.#o.runtime.update(id, limits).catch(async (err: unknown) => {
+          // A refusal may come after some files were written (memory, then memory+swap): back to the bundle's.
+          await this.#o.runtime.update(id, before).catch(() => undefined);
+          throw err;
+        });
+      }
+      await rewriteBundleLimits(this.#store.dir(id), limits);
+      await this.#store.write({ ...rec, owner: { ...rec.owner, specHash: o.specHash } });
     });
   }
 

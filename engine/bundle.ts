@@ -3,7 +3,7 @@
 // (security/security-plan.ts: capabilities, seccomp, masked paths, sysctls, Docker's defaults for
 // what a Container object does not say), and its user namespace when it has one, so `runc run` and
 // berth's native launcher give the same result on the same bundle.
-import type { ContainerRunConfig, ResolvedUser } from './container-config.ts';
+import { CPU_PERIOD_US, type ContainerResources, type ContainerRunConfig, type ResolvedUser } from './container-config.ts';
 import type { OciSeccomp } from './security/seccomp.ts';
 import { securityPlan, type OciDevice, type SecurityPlan } from './security/security-plan.ts';
 import type { UsernsMapping } from './security/userns.ts';
@@ -41,14 +41,40 @@ export interface OciConfig {
     devices?: OciDevice[];
     resources: {
       devices: Array<{ allow: boolean; access: string }>;
-      memory?: { limit: number };
-      cpu?: { quota: number; period: number };
-      pids?: { limit: number };
-    };
+    } & OciLimits;
     cgroupsPath?: string;
     maskedPaths: string[];
     readonlyPaths: string[];
   };
+}
+
+/** linux.resources' limits (OCI runtime-spec); -1 is "no limit". */
+export interface OciLimits {
+  memory?: { limit?: number; swap?: number };
+  cpu?: { shares?: number; quota?: number; period?: number };
+  pids?: { limit: number };
+}
+
+/** The OCI limits of a container's resources (only those it sets). */
+export function ociLimits(r: ContainerResources): OciLimits {
+  const out: OciLimits = {};
+  if (r.memoryBytes !== undefined || r.memorySwapBytes !== undefined) out.memory = strip({ limit: r.memoryBytes, swap: r.memorySwapBytes });
+  if (r.cpuShares !== undefined || r.cpuQuota !== undefined) out.cpu = strip({ shares: r.cpuShares, quota: r.cpuQuota, period: r.cpuPeriod });
+  if (r.pidsLimit !== undefined) out.pids = { limit: r.pidsLimit };
+  return out;
+}
+
+/** Every limit written, unset ones as "none" (-1, the default weight): what an `update` writes, so that it also lifts a limit. */
+export function explicitLimits(l: OciLimits): Required<OciLimits> {
+  return {
+    memory: { limit: l.memory?.limit ?? -1, swap: l.memory?.swap ?? -1 },
+    cpu: { shares: l.cpu?.shares ?? 1024, quota: l.cpu?.quota ?? -1, period: l.cpu?.period ?? CPU_PERIOD_US },
+    pids: { limit: l.pids?.limit ?? -1 },
+  };
+}
+
+function strip<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 export interface IdMapping {
@@ -120,9 +146,7 @@ export function ociConfig(o: BundleOptions): OciConfig {
   if (o.userns) namespaces.push({ type: 'user' });
   // Docker's device cgroup: deny all (the runtime then allows the default nodes); privileged: allow all.
   const resources: OciConfig['linux']['resources'] = { devices: [{ allow: security.privileged, access: 'rwm' }] };
-  if (run.resources.memoryBytes !== undefined) resources.memory = { limit: run.resources.memoryBytes };
-  if (run.resources.cpuQuota !== undefined) resources.cpu = { quota: run.resources.cpuQuota, period: run.resources.cpuPeriod! };
-  if (run.resources.pidsLimit !== undefined) resources.pids = { limit: run.resources.pidsLimit };
+  Object.assign(resources, ociLimits(run.resources));
   const idmap = (hostID: number): IdMapping[] => [{ containerID: 0, hostID, size: o.userns!.size }];
   return {
     ociVersion: '1.0.2',

@@ -48,7 +48,18 @@ export interface ContainerRunConfig {
   stopSignal: string;
   readonlyRootfs: boolean;
   mounts: MountPlan[];
-  resources: { memoryBytes?: number; cpuQuota?: number; cpuPeriod?: number; pidsLimit?: number };
+  resources: ContainerResources;
+}
+
+/** The limits of a container's cgroup (what `update` changes live). */
+export interface ContainerResources {
+  memoryBytes?: number;
+  /** Memory plus swap (v1 memsw); -1: unlimited swap. */
+  memorySwapBytes?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
 }
 
 /** What one volumeMount asks for, before the host is looked at. */
@@ -108,15 +119,7 @@ export function containerRunConfig(o: { name: string; spec: ContainerSpec; image
 
   const mountRequests = mountRequestsOf(name, spec);
 
-  const limits = spec.resources?.limits;
-  const resources: ContainerRunConfig['resources'] = {};
-  if (limits?.memory !== undefined) resources.memoryBytes = parseMemory(limits.memory);
-  if (limits?.cpu !== undefined) {
-    resources.cpuPeriod = CPU_PERIOD_US;
-    resources.cpuQuota = Math.max(1000, Math.round(parseCpu(limits.cpu) * CPU_PERIOD_US));
-  }
-  if (limits?.pids === undefined) resources.pidsLimit = DEFAULT_PIDS_LIMIT;
-  else if (limits.pids > 0) resources.pidsLimit = limits.pids;
+  const resources = containerResources(spec);
 
   const sc = spec.securityContext;
   let user = spec.user ?? (image.User || '');
@@ -135,6 +138,22 @@ export function containerRunConfig(o: { name: string; spec: ContainerSpec; image
     mountRequests,
     resources,
   };
+}
+
+/** The cgroup limits a spec asks for: its resources.limits, Docker's swap and shares, berth's default pids limit. */
+export function containerResources(spec: ContainerSpec): ContainerResources {
+  const limits = spec.resources?.limits;
+  const resources: ContainerResources = {};
+  if (limits?.memory !== undefined) resources.memoryBytes = parseMemory(limits.memory);
+  if (spec.memorySwap !== undefined) resources.memorySwapBytes = spec.memorySwap === -1 ? -1 : parseMemory(spec.memorySwap);
+  if (limits?.cpu !== undefined) {
+    resources.cpuPeriod = CPU_PERIOD_US;
+    resources.cpuQuota = Math.max(1000, Math.round(parseCpu(limits.cpu) * CPU_PERIOD_US));
+  }
+  if (spec.cpuShares !== undefined) resources.cpuShares = spec.cpuShares;
+  if (limits?.pids === undefined) resources.pidsLimit = DEFAULT_PIDS_LIMIT;
+  else if (limits.pids > 0) resources.pidsLimit = limits.pids;
+  return resources;
 }
 
 /** The volumeMounts as requests, in spec order; a mount of no volume, a repeated path or a subPath leaving the volume is invalid. */

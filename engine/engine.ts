@@ -91,6 +91,8 @@ export interface ContainerEngine {
   resume(id: string): Promise<void>;
   /** `ps -s`: bytes of its writable layer's files, and that plus its image's size (Docker's SizeRw, SizeRootFs). */
   size?(id: string): Promise<{ rw: number; rootFs: number }>;
+  /** `update`: the spec's limits applied to the container live (and kept for its next start); its owner gets the spec's new hash. */
+  update?(id: string, o: { spec: ContainerSpec; specHash: string }): Promise<void>;
   /** `rename`: the container's owner gets another name (its process, id and files stay). */
   rename?(id: string, name: string): Promise<void>;
   /** Stops (force) and deletes the container, its bundle and rootfs; NotFound is not an error. */

@@ -6,6 +6,7 @@ import type { ContainerStatus } from './api/containers.ts';
 import type { VolumeStatus } from './api/volumes.ts';
 import { API_VERSION, cpuQuantity, memoryQuantity, name, ObjectMeta, volumeName } from './meta.ts';
 import { checkTmpfsOptions } from './tmpfs.ts';
+import { parseMemory } from './quantity.ts';
 import { VolumeObject, type VolumeSpec } from './volume.ts';
 import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
@@ -231,6 +232,13 @@ export const ContainerSpec = z.strictObject({
   if (spec.dockerRestartPolicy && kubeRestartOf(spec.dockerRestartPolicy) !== spec.restartPolicy) {
     const want = kubeRestartOf(spec.dockerRestartPolicy);
     ctx.addIssue({ code: 'custom', path: ['restartPolicy'], message: `must be ${want} with dockerRestartPolicy "${spec.dockerRestartPolicy.name}" (set restartPolicy: ${want})` });
+  }
+  if (spec.memorySwap !== undefined && spec.memorySwap !== -1) {
+    const memory = spec.resources?.limits?.memory;
+    if (memory === undefined) ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: 'needs a memory limit (resources.limits.memory; Docker\'s --memory with --memory-swap)' });
+    else if (parseMemory(spec.memorySwap) < parseMemory(memory)) {
+      ctx.addIssue({ code: 'custom', path: ['memorySwap'], message: `memory plus swap (${spec.memorySwap}) must not be below the memory limit (${memory}); use -1 for unlimited swap` });
+    }
   }
   if (spec.autoRemove && spec.restartPolicy !== 'Never') {
     ctx.addIssue({ code: 'custom', path: ['autoRemove'], message: 'a container removed when it exits cannot be restarted: set restartPolicy: Never, or drop autoRemove' });

@@ -9,5 +9,6 @@ export function register(program: Command): void {
     .argument('<name>', 'container name or id')
     .option('--no-stdin', 'do not send this terminal\'s input')
     .option('--detach-keys <keys>', 'the keys that detach from the container (default ctrl-p,ctrl-q)')
-    .action(action(async (name: string, opts: { stdin: boolean; detachKeys?: string }, cmd: Command) => (await import('../verbs/attach.ts')).attach(await clientFor(cmd), name, opts)));
+    .option('--sig-proxy [bool]', 'send the signals this client gets to the container (default true; without a terminal)', 'true')
+    .action(action(async (name: string, opts: { stdin: boolean; detachKeys?: string; sigProxy: string | boolean }, cmd: Command) => (await import('../verbs/attach.ts')).attach(await clientFor(cmd), name, opts)));
 }

@@ -1,5 +1,5 @@
 // Docker-style verbs on containers (run and create: run.ts): ps, logs, exec, stop, start, kill, rm, pause, unpause,
-// inspect, stats, top, cp, commit.
+// inspect, stats, top, cp, commit, update.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
 
@@ -44,16 +44,20 @@ export function register(program: Command): void {
     .argument('<name>')
     .argument('<command...>')
     .option('-e, --env <NAME=VALUE>', 'environment variable (repeatable)', collect, [])
+    .option('--env-file <file>', 'read NAME=VALUE lines from a file (repeatable)', collect, [])
     .option('-u, --user <user>', 'user[:group]')
     .option('-w, --workdir <dir>', 'working directory')
     .option('-i, --interactive', 'keep stdin open: this terminal\'s input goes to the process')
     .option('-t, --tty', 'run the process on a terminal of its own')
     .option('--detach-keys <keys>', 'the keys that detach from the process (default ctrl-p,ctrl-q)')
     .passThroughOptions()
-    .action(action(async (name: string, command: string[], opts, cmd: Command) =>
-      opts.interactive || opts.tty
+    .action(action(async (name: string, command: string[], opts, cmd: Command) => {
+      // --env-file first, -e after (a later setting wins), read here on the client as Docker's.
+      if (opts.envFile.length) opts.env = [...(await (await import('../verbs/run.ts')).envFileLines(opts.envFile)), ...opts.env];
+      return opts.interactive || opts.tty
         ? (await import('../verbs/attach.ts')).execAttached(await clientFor(cmd), name, command, opts)
-        : (await verbs()).exec(await clientFor(cmd), name, command, opts)));
+        : (await verbs()).exec(await clientFor(cmd), name, command, opts);
+    }));
 
   for (const [verb, what] of [
     ['stop', 'stop containers (with their stop signal and grace period); they stay stopped until `start`'],
@@ -63,8 +67,19 @@ export function register(program: Command): void {
     ['restart', 'stop containers (when running), then start them'],
   ] as const) {
     const c = program.command(verb).description(what).argument('<names...>');
-    if (verb === 'stop' || verb === 'restart') c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)');
-    c.action(action(async (names: string[], opts: { time?: string }, cmd: Command) => (await verbs()).lifecycle(await clientFor(cmd), verb, names, opts)));
+    if (verb === 'stop' || verb === 'restart') {
+      c.option('-t, --time <seconds>', 'seconds to wait for it to stop before killing it (default: its stop timeout)')
+        .option('--timeout <seconds>', 'the same as -t (Docker\'s other spelling)');
+    }
+    if (verb === 'start') {
+      c.option('-a, --attach', 'attach its output (and its signals); exit with its exit code')
+        .option('-i, --interactive', 'attach this terminal\'s input too')
+        .option('--detach-keys <keys>', 'the keys that detach from the container (default ctrl-p,ctrl-q)');
+    }
+    c.action(action(async (names: string[], opts: { time?: string; timeout?: string; attach?: boolean; interactive?: boolean; detachKeys?: string }, cmd: Command) =>
+      opts.attach || opts.interactive
+        ? (await import('../verbs/start.ts')).startAttached(await clientFor(cmd), names, opts)
+        : (await verbs()).lifecycle(await clientFor(cmd), verb, names, { ...opts, ...(opts.time === undefined && opts.timeout !== undefined ? { time: opts.timeout } : {}) })));
   }
 
   program
@@ -73,6 +88,18 @@ export function register(program: Command): void {
     .argument('<container>')
     .argument('<new-name>')
     .action(action(async (from: string, to: string, _o: unknown, cmd: Command) => (await verbs()).rename(await clientFor(cmd), from, to)));
+
+  program
+    .command('update')
+    .description('change the limits and restart policy of containers, live (same id, same process)')
+    .argument('<names...>')
+    .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g; at least 6m)')
+    .option('--memory-swap <size>', 'memory plus swap (e.g. 128m); -1: unlimited swap')
+    .option('--cpus <n>', 'CPU limit (e.g. 0.5; 0: none)')
+    .option('-c, --cpu-shares <n>', 'CPU weight against other containers (default 1024)')
+    .option('--pids-limit <n>', 'most processes at once (-1: unlimited)')
+    .option('--restart <policy>', 'no, always, on-failure[:max-retries] or unless-stopped')
+    .action(action(async (names: string[], opts, cmd: Command) => (await import('../verbs/update.ts')).update(await clientFor(cmd), names, opts)));
 
   program
     .command('kill')
@@ -101,11 +128,12 @@ export function register(program: Command): void {
     .command('stats')
     .description('live CPU, memory and pids of containers')
     .argument('[names...]')
+    .option('-a, --all', 'all containers (stopped ones too, with zeros); default: the running ones')
     .option('--no-stream', 'print once and exit')
     .option('--no-trunc', 'do not shorten ids')
     .option('--format <template>', 'a Go template, table [TEMPLATE], or json')
-    .action(action(async (names: string[], opts: { stream: boolean; trunc: boolean; format?: string }, cmd: Command) =>
-      (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream, noTrunc: !opts.trunc, ...(opts.format ? { format: opts.format } : {}) })));
+    .action(action(async (names: string[], opts: { stream: boolean; trunc: boolean; format?: string; all?: boolean }, cmd: Command) =>
+      (await verbs()).stats(await clientFor(cmd), names, { noStream: !opts.stream, noTrunc: !opts.trunc, all: !!opts.all, ...(opts.format ? { format: opts.format } : {}) })));
 
   program
     .command('cp')

@@ -23,6 +23,7 @@ export function register(program: Command): void {
     .command('images')
     .description('list images (shared layers counted once in the total)')
     .option('-o, --output <format>', 'json (berth\'s summaries, with the total size counting shared layers once)')
+    .option('-a, --all', 'also intermediate images (berth\'s builds keep none: the same list)')
     .option('-q, --quiet', 'print only image ids')
     .option('--digests', 'show digests')
     .option('--no-trunc', 'do not shorten image ids')
@@ -75,6 +76,7 @@ export function register(program: Command): void {
     .command('load')
     .description('read images from a tar archive (docker-archive or oci-archive)')
     .option('-i, --input <file>', 'the archive (default: stdin)')
+    .option('-q, --quiet', 'no progress output (berth prints none; the loaded images are still named)')
     .action(action(async (opts: { input?: string }, cmd: Command) => (await verbs()).load(await clientFor(cmd), opts.input)));
 
   program

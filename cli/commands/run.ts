@@ -24,7 +24,9 @@ function containerFlags(c: Command): Command {
     .option('--tmpfs <dest[:opts]>', 'a tmpfs at dest (opts: size=64m, mode=1777, exec, …) (repeatable)', collect, [])
     .option('--volumes-from <container[:ro|rw]>', 'mount the volumes and binds of another container (repeatable)', collect, [])
     .option('-m, --memory <size>', 'memory limit (e.g. 64m, 1g)')
+    .option('--memory-swap <size>', 'memory plus swap (e.g. 128m; needs -m); -1: unlimited swap')
     .option('--cpus <n>', 'CPU limit (e.g. 0.5)')
+    .option('-c, --cpu-shares <n>', 'CPU weight against other containers (default 1024)')
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'user[:group] to run as')
     .option('--entrypoint <cmd>', 'replace the image\'s ENTRYPOINT ("" clears it)')
@@ -56,7 +58,9 @@ export function register(program: Command): void {
   containerFlags(program.command('run').description('run a command in a new container'))
     .option('-d, --detach', 'run in the background and print the container id')
     .option('--detach-keys <keys>', 'the keys that detach from the container (default ctrl-p,ctrl-q)')
-    .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, args, opts)));
+    .option('--sig-proxy [bool]', 'send the signals this client gets to the container (default true; without a terminal)', 'true')
+    // Docker's `run` exits 125 when the container could not be run (bad flags, a start that failed).
+    .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).run(await clientFor(cmd), image, args, opts), { errorExit: 125 }));
   containerFlags(program.command('create').description('create a new container without starting it (prints its id; `berth start` starts it)'))
     .action(action(async (image: string, args: string[], opts, cmd: Command) => (await verbs()).create(await clientFor(cmd), image, args, opts)));
 }

@@ -5,6 +5,7 @@ import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../specs/streams/detach
 import type { ContainerDetail, WaitResult } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 import { streamAttached, type StreamEnd } from '../streams.ts';
+import { sigProxyFlag } from '../sig-proxy.ts';
 
 /** Docker's check: a terminal with input needs a terminal to read it from. */
 export function checkTty(stdin: boolean, tty: boolean): void {
@@ -17,9 +18,10 @@ function detachKeys(keys: string | undefined): { text: string; bytes: Buffer } {
 }
 
 /** `run -i/-t` once the container runs: its streams from its start (replayed), until it ends or is detached from. */
-export async function runAttached(client: ApiClient, name: string, o: { interactive: boolean; detachKeys?: string }): Promise<StreamEnd> {
+export async function runAttached(client: ApiClient, name: string, o: { interactive: boolean; detachKeys?: string; sigProxy?: boolean }): Promise<StreamEnd> {
   const keys = detachKeys(o.detachKeys);
   return streamAttached(client, {
+    ...(o.sigProxy ? { sigProxy: name } : {}),
     path: `/v1/containers/${name}/attach`,
     query: { stdin: o.interactive, replay: true, detachKeys: keys.text },
     resizePath: `/v1/containers/${name}/resize`,
@@ -29,7 +31,7 @@ export async function runAttached(client: ApiClient, name: string, o: { interact
 }
 
 /** `attach NAME`: until the container ends (its exit code) or the detach keys (exit 1, as Docker's). */
-export async function attach(client: ApiClient, name: string, o: { stdin?: boolean; detachKeys?: string }): Promise<number> {
+export async function attach(client: ApiClient, name: string, o: { stdin?: boolean; detachKeys?: string; sigProxy?: string | boolean }): Promise<number> {
   const keys = detachKeys(o.detachKeys);
   const c = await client.json<ContainerDetail>('GET', `/v1/containers/${encodeURIComponent(name)}`);
   const spec = c.spec as { tty?: boolean; stdin?: boolean };
@@ -41,6 +43,7 @@ export async function attach(client: ApiClient, name: string, o: { stdin?: boole
   const exited = client.json<WaitResult>('GET', `/v1/containers/${target}/wait`, { signal: ac.signal });
   exited.catch(() => undefined);
   const end = await streamAttached(client, {
+    ...(spec.tty !== true && sigProxyFlag(o.sigProxy) ? { sigProxy: target } : {}),
     path: `/v1/containers/${target}/attach`,
     query: { stdin, detachKeys: keys.text },
     resizePath: `/v1/containers/${target}/resize`,

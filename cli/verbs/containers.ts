@@ -34,18 +34,25 @@ export async function logs(client: ApiClient, name: string, o: { follow?: boolea
   return 0;
 }
 
-/** `wait`: each container's exit code once it has stopped, one per line. */
-export async function wait(client: ApiClient, names: string[]): Promise<number> {
+/** Runs fn on each name; a failure is printed and the next name is tried, as Docker's verbs on several containers. */
+export async function eachName(names: string[], fn: (name: string) => Promise<void>): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
-      process.stdout.write(`${(await client.json<WaitResult>('GET', `/v1/containers/${encodeURIComponent(name)}/wait`)).exitCode ?? 0}\n`);
+      await fn(name);
     } catch (err) {
       failed++;
       process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
   return failed ? 1 : 0;
+}
+
+/** `wait`: each container's exit code once it has stopped, one per line. */
+export async function wait(client: ApiClient, names: string[]): Promise<number> {
+  return eachName(names, async (name) => {
+    process.stdout.write(`${(await client.json<WaitResult>('GET', `/v1/containers/${encodeURIComponent(name)}/wait`)).exitCode ?? 0}\n`);
+  });
 }
 
 export async function exec(client: ApiClient, name: string, args: string[], o: { env?: string[]; user?: string; workdir?: string }): Promise<number> {
@@ -59,18 +66,11 @@ export async function exec(client: ApiClient, name: string, args: string[], o: {
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */
 export async function lifecycle(client: ApiClient, verb: 'stop' | 'start' | 'pause' | 'unpause' | 'restart' | 'kill' | 'rm', names: string[], o: { force?: boolean; signal?: string; time?: string; volumes?: boolean } = {}): Promise<number> {
-  let failed = 0;
-  for (const name of names) {
-    try {
-      if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
-      else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...((verb === 'stop' || verb === 'restart') && o.time !== undefined ? { t: o.time } : {}) } });
-      process.stdout.write(`${name}\n`);
-    } catch (err) {
-      failed++;
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    }
-  }
-  return failed ? 1 : 0;
+  return eachName(names, async (name) => {
+    if (verb === 'rm') await client.json('DELETE', `/v1/containers/${name}`, { query: { force: !!o.force, volumes: !!o.volumes } });
+    else await client.json('POST', `/v1/containers/${name}/${verb}`, { query: { ...(verb === 'kill' && o.signal ? { signal: o.signal } : {}), ...((verb === 'stop' || verb === 'restart') && o.time !== undefined ? { t: o.time } : {}) } });
+    process.stdout.write(`${name}\n`);
+  });
 }
 
 /** `rename OLD NEW`: prints nothing, as Docker. */
@@ -91,14 +91,21 @@ const STATS_HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME'
 const STATS_TABLE = 'table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}';
 
 /** `stats` with Docker's columns and --format; CPU % from two reads (a second apart for --no-stream, as Docker's). */
-export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean; format?: string; noTrunc?: boolean }): Promise<number> {
-  const targets = names.length ? names : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers')).items.filter((s) => s.managed).map((s) => s.name);
+export async function stats(client: ApiClient, names: string[], o: { noStream?: boolean; format?: string; noTrunc?: boolean; all?: boolean }): Promise<number> {
+  const listed = names.length ? [] : (await client.json<{ items: ContainerSummary[] }>('GET', '/v1/containers', { query: { all: !!o.all } })).items.filter((s) => s.managed);
+  const targets = names.length ? names : listed.map((s) => s.name);
+  // -a: a stopped container has a row of zeros, as Docker's.
+  const stopped = new Map(listed.filter((s) => s.phase !== 'Running' && s.phase !== 'Paused').map((s) => [s.name, s.id ?? '']));
   const prev = new Map<string, { cpu: number; at: number }>();
   const once = async () => {
     const rows = [];
     for (const n of targets) {
       const s = await client.json<ContainerStats & { name: string; id: string }>('GET', `/v1/containers/${n}/stats`).catch(() => undefined);
-      if (!s) continue;
+      if (!s) {
+        const id = stopped.get(n);
+        if (id !== undefined) rows.push({ ID: o.noTrunc ? id : id.slice(0, 12), Container: n, Name: n, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: 0 });
+        continue;
+      }
       const at = Date.parse(s.readAt);
       const p = prev.get(n);
       const cpu = p && at > p.at ? ((s.cpuUsageSeconds - p.cpu) / ((at - p.at) / 1000)) * 100 : 0;

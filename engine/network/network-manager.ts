@@ -32,6 +32,7 @@ import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, same
 import { attachmentView, AttachmentStore, type AttachmentRecord, type NetworkAttachment } from './attachments.ts';
 import { NativeBridge } from './bridge-native.ts';
 import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
+import { clearStaleBridge } from './stale-bridge.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
 import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
 import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
@@ -81,8 +82,9 @@ export class NetworkManager {
   #queue: Promise<unknown> = Promise.resolve();
   /** The netns directory is made a shared mount point once per manager. */
   #netnsDirReady: Promise<void> | undefined;
-  /** Bridges whose localnet guard (localnet.ts), networks whose rules (forwarding.ts) are checked or being checked. */
+  /** Bridges whose localnet guard (localnet.ts) or address (stale-bridge.ts), networks whose rules (forwarding.ts) are checked or being checked. */
   readonly #guarded = new Map<string, Promise<void>>();
+  readonly #bridges = new Map<string, Promise<void>>();
   readonly #forwarding = new Map<string, Promise<void>>();
 
   constructor(o: NetworkManagerOptions) {
@@ -133,6 +135,7 @@ export class NetworkManager {
       }
       await this.#networks.delete(list);
       this.#guarded.delete(list.berth.bridge);
+      this.#bridges.delete(list.berth.bridge);
       this.#forwarding.delete(list.name);
     });
   }
@@ -253,6 +256,7 @@ export class NetworkManager {
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
     const portMappings = portmapEntries(published);
+    await once(this.#bridges, list.berth.bridge, () => clearStaleBridge(list, (m) => this.#o.log?.warn(m)));
     await once(this.#forwarding, list.name, () => ensureForwarding(list));
     const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
     if (portMappings.length) await once(this.#guarded, list.berth.bridge, () => guardLocalnet(list.berth.bridge));

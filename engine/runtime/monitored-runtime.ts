@@ -30,6 +30,7 @@ import { execUser } from './exec-user.ts';
 
 export { readInside } from './exec-user.ts';
 import type { ExecSession, StdioSession } from './stdio.ts';
+import type { OciLimits } from '../bundle.ts';
 import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 /** How often a wait looks at a container's state besides the watch on its exit file (ms). */
@@ -91,6 +92,8 @@ export abstract class MonitoredRuntime implements Runtime {
    * exits once the process runs, its pid in @PIDFILE@.
    */
   protected abstract execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined, tty?: boolean): Promise<[string, string[], { detached: boolean }?]>;
+  /** Writes new limits into the live container's cgroup. */
+  protected abstract updateLimits(meta: Meta, limits: OciLimits): Promise<void>;
   /** Removes what the runtime keeps of an ended container (its record, its cgroup). */
   protected abstract remove(meta: Meta): Promise<void>;
 
@@ -290,6 +293,13 @@ export abstract class MonitoredRuntime implements Runtime {
     if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
     const [cmd, args, how] = await this.execCommand(meta, o, await execUser(meta.bundle, o.user), o.tty);
     return startExec({ cmd, args, tty: o.tty, detached: how?.detached ?? false, dir: this.paths(id).dir, exectty: nativeBinary('berth-exectty') });
+  }
+
+  /** `update`: new limits into a running (or paused) container's cgroup; a stopped one has none (its next start reads the bundle). */
+  async update(id: string, limits: OciLimits): Promise<void> {
+    const meta = await this.meta(id);
+    const s = await this.#stateOf(meta);
+    if (s.status === 'running' || s.status === 'paused') await this.updateLimits(meta, limits);
   }
 
   async stats(id: string): Promise<Stats> {

@@ -14,6 +14,8 @@ import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { cgroupVersion } from './cgroup-stats.ts';
 import { removeCgroup } from './cgroup-teardown.ts';
+import { applyCgroupLimits } from './cgroup-update.ts';
+import type { OciLimits } from '../bundle.ts';
 import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
 import type { ExecOptions } from './runtime.ts';
 
@@ -108,6 +110,10 @@ export class NativeRuntime extends MonitoredRuntime {
 
   protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined, tty = false): Promise<[string, string[]]> {
     return launcherExec(meta, o, user, tty);
+  }
+
+  protected async updateLimits(meta: Meta, limits: OciLimits): Promise<void> {
+    await applyCgroupLimits(this.#cgroup(meta), limits);
   }
 
   /** Removes the container's cgroups, killing whatever still runs in them (cgroup-teardown.ts). */

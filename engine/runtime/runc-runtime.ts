@@ -4,9 +4,12 @@
 //
 // State, under stateDir:  runc/ (runc's own --root) · containers/<id>/ (monitored-runtime.ts).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnavailableError } from '../../specs/errdefs.ts';
+import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import type { OciLimits } from '../bundle.ts';
+import { commandErrorText } from '../command-error.ts';
+import { memoryRefused } from './cgroup-update.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { MonitoredRuntime, run, type LiveStatus, type Meta } from './monitored-runtime.ts';
 import { launcherExec } from './native-runtime.ts';
@@ -104,6 +107,22 @@ export class RuncRuntime extends MonitoredRuntime {
     if (o.cwd) args.push('--cwd', o.cwd);
     if (user) args.push('--user', `${user.uid}:${user.gid}`, ...user.additionalGids.flatMap((g) => ['--additional-gids', String(g)]));
     return [await this.#runcPath(), [...args, meta.id, ...o.args], { detached: tty }];
+  }
+
+  /** `runc update --resources FILE`: runc writes the cgroup and keeps its own record of the limits. */
+  protected async updateLimits(meta: Meta, limits: OciLimits): Promise<void> {
+    const file = join(this.paths(meta.id).dir, 'update.json');
+    await writeFile(file, JSON.stringify(limits));
+    try {
+      await this.#runcRun('update', '--resources', file, meta.id);
+    } catch (err) {
+      const text = commandErrorText(err);
+      const refused = /unable to set memory limit to (\d+) \(current usage/.exec(text);
+      if (refused) throw memoryRefused(Number(refused[1]));
+      throw new InvalidArgumentError(`update ${meta.id}: ${text}`);
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   protected async remove(meta: Meta): Promise<void> {

@@ -3,6 +3,7 @@
 // are checked against each other by one shared conformance suite (test/runtime/conformance.ts).
 import type { ExitInfo, LogEntry, ProcessState, Stats } from '../../specs/api/containers.ts';
 import type { ExecSession, StdioSession } from './stdio.ts';
+import type { OciLimits } from '../bundle.ts';
 
 export interface ContainerState {
   id: string;
@@ -69,6 +70,8 @@ export interface Runtime {
   /** Starts a process in the running container with its streams held open. */
   execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession>;
   stats(id: string): Promise<Stats>;
+  /** New cgroup limits for a running container (applied live; nothing to do for a stopped one). */
+  update(id: string, limits: OciLimits): Promise<void>;
   /** Resolves when the container's process has ended (at once if it already has). */
   wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
   /** The container's log: one entry per chunk, both streams in order. */

@@ -1,5 +1,5 @@
 // berth's REST routes on containers: ps, inspect, run, stop, start, pause, unpause, kill, rm, wait,
-// logs, exec, stats, top, and cp's stat and archive. Each one translates HTTP to a call of the container service
+// logs, exec, stats, top, update, and cp's stat and archive. Each one translates HTTP to a call of the container service
 // (server/services/containers.ts) and its answer back; no decision is made here.
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { json, queryFlag, type ApiRequest, type Route } from '../api.ts';
@@ -7,6 +7,7 @@ import type { DaemonContext } from '../context.ts';
 import type { ContainerService } from '../services/containers.ts';
 import type { CommitOptions } from '../services/commit.ts';
 import { attachRun } from '../services/run.ts';
+import type { ContainerUpdate } from '../../specs/api/containers.ts';
 
 function service(ctx: DaemonContext): ContainerService {
   if (!ctx.containers) {
@@ -48,6 +49,23 @@ function execBody(body: unknown): { args: string[]; env?: string[]; user?: strin
     ...(typeof b.user === 'string' ? { user: b.user } : {}),
     ...(typeof b.cwd === 'string' ? { cwd: b.cwd } : {}),
   };
+}
+
+/** POST /v1/containers/:name/update's body: numbers, and the restart policy as Docker's ({name, maximumRetryCount}). */
+function updateBody(body: unknown): ContainerUpdate {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const out: ContainerUpdate = {};
+  for (const k of ['memory', 'memorySwap', 'nanoCpus', 'cpuShares', 'pidsLimit'] as const) {
+    if (b[k] === undefined) continue;
+    if (typeof b[k] !== 'number' || !Number.isFinite(b[k])) throw new InvalidArgumentError(`update: body.${k} must be a number`);
+    out[k] = b[k];
+  }
+  const rp = b.restartPolicy as { name?: unknown; maximumRetryCount?: unknown } | undefined;
+  if (rp !== undefined) {
+    if (typeof rp !== 'object' || rp === null || typeof rp.name !== 'string') throw new InvalidArgumentError('update: body.restartPolicy must be {name: "no"|"always"|"on-failure"|"unless-stopped", maximumRetryCount?: N}');
+    out.restartPolicy = { name: rp.name, ...(typeof rp.maximumRetryCount === 'number' ? { maximumRetryCount: rp.maximumRetryCount } : {}) };
+  }
+  return out;
 }
 
 /** A POST /v1/containers/:name/<verb> that answers with the phase the container settled in. */
@@ -110,6 +128,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         return json({ name: to });
       },
     },
+    { method: 'POST', path: '/v1/containers/:name/update', handler: async (req) => json(await service(ctx).update(req.params.name!, updateBody(req.body))) },
     {
       method: 'POST',
       path: '/v1/containers/:name/kill',

@@ -11,6 +11,8 @@ import type {
   ContainerStats,
   ContainerStatus,
   ContainerSummary,
+  ContainerUpdate,
+  ContainerUpdateResult,
   ExecOutput,
   LogEntry,
   PathStat,
@@ -29,6 +31,8 @@ import { resolveContainer } from './lookup.ts';
 import type { DockerContainer } from '../../specs/api/docker.ts';
 import { HOLD_START } from '../../specs/api/containers.ts';
 import { dockerContainer, dockerStateOf } from '../../specs/docker/inspect.ts';
+import { applyContainerUpdate } from '../../specs/docker/update.ts';
+import { availableParallelism } from 'node:os';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
 const ENDED: ContainerPhase[] = ['Exited', 'Failed', 'Removed'];
@@ -154,7 +158,10 @@ export class ContainerService {
       this.#store.put({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name, ...(r.metadata.labels ? { labels: r.metadata.labels } : {}), annotations }, spec: r.spec } as Parameters<Store['put']>[0], r.metadata.source ?? 'cli:run');
     }
     this.#lifecycles.send(name, { type: 'USER_START' });
-    return this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
+    const phase = await this.#settle(name, ['Running', 'Exited', 'BackOff', 'Failed'], signal);
+    const failed = phase === 'Running' ? undefined : startError(this.#lifecycles.view(name));
+    if (failed !== undefined) throw new FailedPreconditionError(`container "${name}" failed to start: ${failed}`);
+    return phase;
   }
 
   /** `restart`: a stop (with this stop's grace period, `-t`), then a start. */
@@ -177,6 +184,19 @@ export class ContainerService {
     if (from === to) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     if (this.#store.get('Container', to)) throw new AlreadyExistsError(`Conflict. The container name "/${to}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
     await this.#lifecycles.rename(from, to);
+  }
+
+  /**
+   * `update` (Docker's POST /containers/{id}/update): new limits and restart policy, applied to the
+   * running container's cgroup and kept in its object, without recreating it (same id, same process).
+   */
+  async update(ref: string, u: ContainerUpdate): Promise<ContainerUpdateResult> {
+    const name = this.resolve(ref);
+    const r = this.#get(name);
+    const parsed = ContainerObject.safeParse({ apiVersion: API_VERSION, kind: 'Container', metadata: { name }, spec: applyContainerUpdate(r.spec, u, availableParallelism()) });
+    if (!parsed.success) throw new InvalidArgumentError(`update ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`);
+    await this.#lifecycles.update(name, parsed.data.spec);
+    return { name, warnings: [] };
   }
 
   async pause(name: string, signal?: AbortSignal): Promise<ContainerPhase> {
@@ -240,12 +260,15 @@ export class ContainerService {
       name,
       (v) =>
         v !== undefined &&
-        ((until.includes(v.phase) && (!started || v.phase !== 'Exited' || v.containerID !== undefined)) ||
+        ((until.includes(v.phase) && (!started || v.phase !== 'Exited' || v.containerID !== undefined || startError(v) !== undefined)) ||
           (started && IMAGE_FAILURES.has(('waiting' in v.state && v.state.waiting.reason) || ''))),
       signal,
     );
     const phase = s?.phase ?? 'Removed';
-    if (started) return { name, phase, ...(s?.containerID ? { id: s.containerID } : {}) };
+    if (started) {
+      const failed = s && phase !== 'Running' && phase !== 'Paused' ? startError(s) : undefined;
+      return { name, phase, ...(s?.containerID ? { id: s.containerID } : {}), ...(failed !== undefined ? { startError: failed } : {}) };
+    }
     const last = s?.lastState?.terminated;
     return { name, phase, exitCode: last?.exitCode ?? 125, ...(last ? { reason: last.reason } : {}) };
   }
@@ -375,6 +398,12 @@ export class ContainerService {
       state: dockerStateOf(phase),
     };
   }
+}
+
+/** Why the container's last start failed, when that is how its last run ended (it has no process). */
+function startError(v: Partial<ContainerStatus> | undefined): string | undefined {
+  const last = v?.lastState?.terminated;
+  return last?.reason === 'StartError' ? (last.message ?? v?.message ?? 'the runtime gave no reason') : undefined;
 }
 
 function unmanaged(c: EngineContainer): ContainerSummary {

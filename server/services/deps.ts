@@ -16,6 +16,8 @@ export interface ContainerLifecycles {
   send(name: string, event: UserEvent): void;
   /** `rename`: moves the object and its running container to another name, without a restart. */
   rename(from: string, to: string): Promise<void>;
+  /** `update`: the object's new spec applied to its container in place (live limits), without a restart. */
+  update(name: string, spec: ContainerSpec): Promise<void>;
   /** Containers in the engine berth did not create: reported, never touched. */
   readonly unknown: EngineContainer[];
 }

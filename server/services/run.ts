@@ -24,10 +24,10 @@ export async function* attachRun(containers: ContainerService, name: string, o: 
   exited?.catch(() => undefined);
   try {
     const started = await containers.wait(name, { condition: 'started' }, ac.signal);
-    if (started.phase === 'Failed' || started.phase === 'Removed' || !started.id) {
+    if (started.phase === 'Failed' || started.phase === 'Removed' || !started.id || started.startError !== undefined) {
       const st = (await containers.inspect(name).catch(() => undefined))?.status ?? {};
       if (o.rm) await containers.remove(name, { force: true }).catch(() => undefined);
-      throw new UnavailableError(`container "${name}" failed to start: ${st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
+      throw new UnavailableError(`container "${name}" failed to start: ${started.startError ?? st.message ?? st.reason ?? `see \`berth describe container ${name}\``}`);
     }
     yield { type: 'started', name, id: started.id };
     if (o.detach) return;

@@ -126,6 +126,8 @@ export interface WaitResult {
   id?: string;
   exitCode?: number;
   reason?: string;
+  /** condition "started": its start failed (the runtime's or the network's error), so it has no process. */
+  startError?: string;
 }
 
 /** A one-off command's result in a running container (`exec` without a terminal). */
@@ -274,3 +276,29 @@ export interface PathStat {
 
 /** `berth create`'s annotation (value "manual"): the container is made, and started only by `berth start`. */
 export const HOLD_START = 'berth.dev/start';
+
+/**
+ * `update` (Docker's POST /containers/{id}/update, UpdateConfig's fields in camelCase): what to
+ * change of a container's limits and restart policy, applied live without recreating it. A field
+ * left out is kept.
+ */
+export interface ContainerUpdate {
+  /** Memory limit in bytes (Docker's Memory; at least 6 MiB). */
+  memory?: number;
+  /** Memory plus swap in bytes (Docker's MemorySwap); -1: unlimited swap. Needs a memory limit. */
+  memorySwap?: number;
+  /** CPUs in billionths (Docker's NanoCpus); 0: no limit. */
+  nanoCpus?: number;
+  /** Relative CPU weight (Docker's CpuShares, 2..262144); 0: the default. */
+  cpuShares?: number;
+  /** Most processes at once (Docker's PidsLimit); 0 or -1: unlimited. */
+  pidsLimit?: number;
+  /** Docker's RestartPolicy: no, always, on-failure (with a maximum retry count), unless-stopped. */
+  restartPolicy?: { name: string; maximumRetryCount?: number };
+}
+
+/** What `update` answers (Docker's {"Warnings": [...]}). */
+export interface ContainerUpdateResult {
+  name: string;
+  warnings: string[];
+}

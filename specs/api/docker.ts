@@ -107,7 +107,9 @@ export interface DockerContainer {
     ReadonlyRootfs: boolean;
     Init: boolean | null;
     Memory: number;
+    MemorySwap: number;
     NanoCpus: number;
+    CpuShares: number;
     PidsLimit: number | null;
   };
   GraphDriver: { Data: Record<string, string> | null; Name: string };

@@ -3,6 +3,7 @@
 // --add-host, --pull. Each keeps Docker's meaning in the object; specs/docker/run.ts is the one
 // place that fills them from Docker's flags, and specs/docker/restart.ts reads the restart rule.
 import { z } from 'zod';
+import { memoryQuantity } from '../meta.ts';
 import { DOCKER_RESTART_NAMES } from './restart.ts';
 
 /** Docker's HostConfig.RestartPolicy, kept as `run --restart` / `update --restart` gave it. */
@@ -30,6 +31,10 @@ export const dockerContainerFields = {
   autoRemove: z.boolean().optional(),
   /** Docker's --restart as given; when set, restartPolicy must be its Kubernetes equivalent. */
   dockerRestartPolicy: DockerRestartPolicy.optional(),
+  /** Docker's --memory-swap: memory plus swap (v1 memsw; -1: unlimited swap); needs resources.limits.memory. */
+  memorySwap: z.union([z.literal(-1), memoryQuantity]).optional(),
+  /** Docker's --cpu-shares: the CPU weight against other containers (default 1024; v2: cpu.weight, runc's conversion). */
+  cpuShares: z.number().int().min(2).max(262144).optional(),
 };
 
 export type DockerRestartPolicy = z.output<typeof DockerRestartPolicy>;

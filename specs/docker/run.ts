@@ -27,7 +27,9 @@ export interface DockerRunOptions extends MountFlags, DockerSecurityFlags {
   publishAll?: boolean;
   network?: string;
   memory?: string;
+  memorySwap?: string;
   cpus?: string;
+  cpuShares?: string;
   workdir?: string;
   user?: string;
   entrypoint?: string;
@@ -159,6 +161,11 @@ export function dockerRunRequest(image: string, args: string[], o: DockerRunOpti
   if (o.cpus) limits.cpu = o.cpus;
   if (security.pids !== undefined) limits.pids = security.pids;
   if (Object.keys(limits).length) spec.resources = { limits };
+  if (o.memorySwap !== undefined) spec.memorySwap = o.memorySwap.trim() === '-1' ? -1 : dockerMemory(o.memorySwap, '--memory-swap');
+  if (o.cpuShares !== undefined) {
+    if (!/^\d+$/.test(o.cpuShares)) throw new InvalidArgumentError(`--cpu-shares "${o.cpuShares}" is not a whole number (a relative weight; the default is 1024)`);
+    if (Number(o.cpuShares) > 0) spec.cpuShares = Math.min(262144, Math.max(2, Number(o.cpuShares)));
+  }
   if (o.workdir) spec.workingDir = o.workdir;
   if (o.user) spec.user = o.user;
   if (o.hostname) spec.hostname = o.hostname;

@@ -69,7 +69,7 @@ if (insidePrivateNetns(import.meta.url)) {
       });
       assert.equal(st.restartCount, 1);
       const bad = await cli(['run', '--restart', 'sometimes', s.w.image, 'true']);
-      assert.equal(bad.code, 1);
+      assert.equal(bad.code, 125);
       assert.match(bad.stderr, /--restart "sometimes" is not a restart policy; use one of: no, always, on-failure\[:max-retries\], unless-stopped/);
       const id = (await ok(['run', '--rm', '-d', '--name', 'gone', s.w.image, 'true'])).trim();
       assert.match(id, /^[0-9a-f]{64}$/);

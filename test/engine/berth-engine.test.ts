@@ -73,6 +73,10 @@ class FakeRuntime implements Runtime {
   async resume(id: string): Promise<void> {
     this.#get(id).status = 'running';
   }
+  async update(id: string): Promise<void> {
+    this.#get(id);
+    this.calls.push(`runtime.update ${id.slice(-1)}`);
+  }
   async exec(id: string): Promise<ExecResult> {
     this.#get(id);
     return { exitCode: 0, stdout: Buffer.from('out'), stderr: Buffer.alloc(0) };

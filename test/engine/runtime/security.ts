@@ -56,6 +56,30 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
       assert.equal(r.status.CapEff, DOCKER_DEFAULT_CAPS);
     });
 
+    it('exec gets the container\'s filter each time: made, then loaded from the bundle\'s cache (native), which a change or an unsafe mode makes it ignore', async () => {
+      const id = await h.start({ args: ['sleep', '1000'] });
+      const script = `grep -E '^Seccomp:' /proc/self/status; syscall-check ${CALLS.join(' ')}`;
+      const want = 'Seccomp:\t2\nunshare EPERM\nkeyctl EPERM\nmount EPERM\nbpf EPERM\n';
+      const exec = async () => (await h.rt.exec(id, { args: ['sh', '-c', script] })).stdout.toString();
+      assert.equal(await exec(), want);
+      const cache = join(h.bundle(id), 'seccomp.bpf');
+      if (name === 'native') {
+        assert.equal(statSync(cache).mode & 0o777, 0o600, 'the first exec kept the filter, root\'s only');
+        const made = readFileSync(cache);
+        assert.equal(await exec(), want, 'from the cache');
+        // Writable by others: not trusted, made again.
+        chmodSync(cache, 0o666);
+        assert.equal(await exec(), want);
+        assert.equal(statSync(cache).mode & 0o777, 0o600);
+        // A cache of another filter (an allow-all program under this one's header) is not used: its hash differs.
+        const other = Buffer.concat([made.subarray(0, 8), Buffer.alloc(8, 1), Buffer.from([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f])]);
+        writeFileSync(cache, other, { mode: 0o600 });
+        assert.equal(await exec(), want);
+        assert.deepEqual(readFileSync(cache), made);
+      }
+      await h.rt.delete(id, { force: true });
+    });
+
     it('Unconfined: no filter, the same calls get past it', async () => {
       const r = await probe({ securityContext: { seccompProfile: { type: 'Unconfined' } } });
       assert.equal(r.status.Seccomp, '0');
