@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { CniError, type CniConfList, type CniPluginConf, type CniResult, type CniRuntime, type InProcessPlugin } from './cni.ts';
 import { Leases, type LeaseRange } from './leases.ts';
+import { deviceState } from './links.ts';
 
 interface BridgeConf extends CniPluginConf {
   bridge: string;
@@ -60,22 +61,6 @@ function randomMac(): string {
   const b = randomBytes(6);
   b[0] = (b[0]! & 0xfe) | 0x02;
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
-
-/** The device's MAC and IPv4 addresses (CIDR), or undefined when there is no such device. */
-async function deviceState(dev: string): Promise<{ mac: string; addresses: string[] } | undefined> {
-  // iproute2, not /sys/class/net: sysfs shows the devices of the namespace that mounted it, which
-  // is not this process's when the daemon runs in a network namespace of its own.
-  const out = await new Promise<string | undefined>((resolve, reject) =>
-    execFile('ip', ['-j', 'addr', 'show', 'dev', dev], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      if (/does not exist|Cannot find device/i.test(stderr)) return resolve(undefined);
-      reject(new Error(stderr.trim() || err.message));
-    }),
-  );
-  if (out === undefined) return undefined;
-  const [link] = JSON.parse(out || '[]') as Array<{ address?: string; addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
-  return { mac: link?.address ?? '', addresses: (link?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`) };
 }
 
 export class NativeBridge implements InProcessPlugin {

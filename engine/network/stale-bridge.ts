@@ -7,27 +7,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FailedPreconditionError } from '../../specs/errdefs.ts';
 import type { BerthConfList } from './config.ts';
+import { deviceState } from './links.ts';
 
 const run = promisify(execFile);
-
-/** The bridge's IPv4 addresses ("10.213.0.1/16"), or undefined when there is no such device. */
-async function addresses(bridge: string): Promise<string[] | undefined> {
-  let out: string;
-  try {
-    out = (await run('ip', ['-j', '-4', 'addr', 'show', 'dev', bridge])).stdout;
-  } catch {
-    return undefined;
-  }
-  const links = JSON.parse(out || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number }> }>;
-  return (links[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
-}
 
 export async function clearStaleBridge(list: BerthConfList, log?: (message: string) => void): Promise<void> {
   const { bridge, subnet, gateway } = list.berth;
   const want = `${gateway}/${subnet.split('/')[1]}`;
-  const have = await addresses(bridge);
+  const have = (await deviceState(bridge))?.addresses;
   if (!have || have.length === 0 || have.includes(want)) return;
-  // Asked of `ip`, not /sys/class/net: sysfs shows the namespace it was mounted in, not the daemon's.
+  // Asked of `ip`, not /sys/class/net (links.ts).
   const ports = JSON.parse((await run('ip', ['-j', 'link', 'show', 'master', bridge])).stdout || '[]') as Array<{ ifname: string }>;
   const attached = ports.map((p) => p.ifname);
   if (attached.length > 0) {

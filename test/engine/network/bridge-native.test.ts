@@ -1,13 +1,15 @@
 // The daemon's own bridge set-up (bridge-native.ts) against the CNI bridge plugin it stands in for,
 // inside a private network namespace: the same result record, addresses, routes and host-side
 // ports; traffic between members; the plugin's CHECK passes on what berth made; each side removes
-// what the other made; a bridge holding another network's address is refused in the plugin's words.
+// what the other made; a bridge holding another address is refused in the plugin's words.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { NativeBridge } from '../../../engine/network/bridge-native.ts';
+import { CniError } from '../../../engine/network/cni.ts';
 import { NetworkManager } from '../../../engine/network/network-manager.ts';
 import type { AttachmentRecord } from '../../../engine/network/attachments.ts';
 import { hostNetworkState, insidePrivateNetns, unmountUnder } from './harness.ts';
@@ -88,15 +90,19 @@ if (insidePrivateNetns(import.meta.url)) {
       await native.remove('cmp');
     });
 
-    it('refuses a bridge that holds another address, as the plugin does, and leaves no lease or veth', async () => {
-      const info = await native.create('stale', { subnet: '10.94.0.0/24' });
-      execFileSync('ip', ['link', 'add', info.bridge, 'type', 'bridge']);
-      execFileSync('ip', ['addr', 'add', '10.95.0.1/24', 'dev', info.bridge]);
-      const id = `bn${process.pid}-stale`;
-      await assert.rejects(native.attach(id, { network: 'stale', name: 'stale' }), (e: Error) => /already has an IP address different from 10\.94\.0\.1\/24/.test(e.message));
-      assert.deepEqual(readdirSync(join(root, 'ipam')).includes('stale') ? leases(root, 'stale') : [], []);
+    it('refuses a bridge that holds another address, in the plugin\'s words, before leasing anything', async () => {
+      // (The manager deletes such a bridge first when nothing is attached to it: stale-bridge.ts.)
+      execFileSync('ip', ['link', 'add', 'br-stale', 'type', 'bridge']);
+      execFileSync('ip', ['addr', 'add', '10.95.0.1/24', 'dev', 'br-stale']);
+      const dataDir = join(tmp, 'stale-ipam');
+      const list = { cniVersion: '1.0.0', name: 'stale', plugins: [] };
+      const plugin = { type: 'bridge', bridge: 'br-stale', isGateway: true, ipam: { type: 'host-local', ranges: [[{ subnet: '10.94.0.0/24', gateway: '10.94.0.1' }]], dataDir } };
+      const bridge = new NativeBridge();
+      assert.ok(bridge.handles(plugin));
+      await assert.rejects(bridge.add(list, plugin, { containerId: 'x', netns: '/nonexistent', ifName: 'eth0' }), (e: Error) => e instanceof CniError && /"br-stale" already has an IP address different from 10\.94\.0\.1\/24/.test(e.message));
+      assert.equal(existsSync(join(dataDir, 'stale')), false, 'no lease taken');
       assert.deepEqual(hostNetworkState().links.filter((l) => l.startsWith('veth')), []);
-      await native.remove('stale');
+      execFileSync('ip', ['link', 'del', 'br-stale']);
     });
   });
 }
