@@ -160,7 +160,8 @@ export function createHandler(routes: Route[], log: Logger, dialect: HttpDialect
         log.debug('api', { method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started });
       } catch (err) {
         const { status, json } = dialect.error(err);
-        if (status >= 500) log.error('api request failed', { method: req.method, path: url.pathname, error: err });
+        // A client that went away, or a verb not offered (501), is not the daemon's failure.
+        if (status >= 500 && status !== 501 && !ac.signal.aborted) log.error('api request failed', { method: req.method, path: url.pathname, error: err });
         else log.debug('api request refused', { method: req.method, path: url.pathname, status, error: err });
         if (!res.headersSent) sendJson(res, status, json);
         else res.destroy(err as Error);
