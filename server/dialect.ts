@@ -12,6 +12,8 @@ export interface HttpDialect {
   error(err: unknown): { status: number; json: unknown };
   /** The last line of a JSON stream that failed after its headers went out. */
   streamError(err: unknown): unknown;
+  /** The content type of a stream of JSON values (NDJSON for berth; Docker's clients decode application/json). */
+  jsonStreamType: string;
   /** Headers on every answer (Docker's Api-Version, Server). */
   headers: Record<string, string>;
   /** A stream route asked without "Upgrade: tcp" serves its streams as the response's body (as dockerd's hijack does) instead of refusing. */
@@ -22,6 +24,7 @@ export const BERTH_DIALECT: HttpDialect = {
   routePath: (path) => path,
   error: (err) => ({ status: err instanceof BerthError ? err.httpStatus : 500, json: { error: errorToJSON(err) } }),
   streamError: (err) => ({ error: errorToJSON(err) }),
+  jsonStreamType: 'application/x-ndjson',
   headers: {},
   streamsWithoutUpgrade: false,
 };

@@ -73,7 +73,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 async function sendReply(req: IncomingMessage, res: ServerResponse, reply: ApiReply, signal: AbortSignal, dialect: HttpDialect): Promise<void> {
   if ('json' in reply) return sendJson(res, reply.status ?? 200, reply.json);
   if ('ndjson' in reply) {
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    res.writeHead(reply.status ?? 200, { 'content-type': dialect.jsonStreamType, 'cache-control': 'no-cache' });
     res.flushHeaders();
     const it = reply.ndjson[Symbol.asyncIterator]();
     // Stop the producer when the client goes away, even while it waits for its next item.

@@ -40,6 +40,7 @@ export function dockerDialect(version: string): HttpDialect {
     error: (err) => ({ status: dockerStatus(err), json: { message: message(err) } }),
     // Docker's JSON message stream (pull, push, build, load): the error as its last message.
     streamError: (err) => ({ errorDetail: { message: message(err) }, error: message(err) }),
+    jsonStreamType: 'application/json',
     headers: { 'Api-Version': DOCKER_API_VERSION, 'Docker-Experimental': 'false', Ostype: 'linux', Server: `berth/${version} (linux)` },
     streamsWithoutUpgrade: true,
   };

@@ -6,9 +6,11 @@ import { UnimplementedError } from '../../specs/errdefs.ts';
 import type { HttpMethod, Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { startServer, type ApiServer, type SocketGroup } from '../http.ts';
+import build from './build.ts';
 import containers from './containers.ts';
 import { dockerDialect } from './dialect.ts';
 import exec from './exec.ts';
+import images from './images.ts';
 import system from './system.ts';
 
 const NOT_OFFERED: Array<[string, string]> = [
@@ -33,7 +35,7 @@ function notOffered(): Route[] {
 }
 
 export function dockerRoutes(ctx: DaemonContext): Route[] {
-  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...notOffered()];
+  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...notOffered()];
 }
 
 /** Serves Docker's API on its own socket (0660, the API socket's group). */

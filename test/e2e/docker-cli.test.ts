@@ -127,6 +127,35 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await ok(['ps', '-aq', '--filter', 'name=tty']), '');
     });
 
+    it('images: build (build args, aux id), images, history, tag, push and pull on the loopback registry, save and load, rmi, commit', async () => {
+      const ctxDir = join(w.dir, 'build-ctx');
+      await mkdir(ctxDir, { recursive: true });
+      await writeFile(join(ctxDir, 'Dockerfile'), `FROM ${w.image}\nARG V=none\nRUN echo built-$V > /v\nCMD ["cat", "/v"]\n`);
+      const app = `${w.registry.host}/app/x:1`;
+      const built = await ok(['build', '--build-arg', 'V=7', '-t', app, ctxDir]);
+      assert.match(built, /Step 3\/4 : RUN echo built-\$V > \/v\n/);
+      assert.match(built, new RegExp(`Successfully tagged ${app.replace(/[.]/g, '\\.')}\n`));
+      assert.equal(await ok(['run', '--rm', app]), 'built-7\n');
+      assert.match(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), new RegExp(`^${w.registry.host}/app/x:1$`, 'm'));
+      assert.match(await ok(['history', app]), /V=7 \/bin\/sh -c echo built-\$V > \/v/);
+      const pushed = await ok(['push', app]);
+      assert.match(pushed, /digest: sha256:[0-9a-f]{64}/);
+      const tar = join(w.dir, 'saved.tar');
+      await ok(['save', '-o', tar, app]);
+      assert.match(await ok(['rmi', app]), new RegExp(`Untagged: ${w.registry.host}/app/x:1`));
+      assert.equal(await ok(['images', '-q', app]), '');
+      assert.match(await ok(['load', '-i', tar]), new RegExp(`Loaded image: ${w.registry.host}/app/x:1`));
+      await ok(['rmi', app]);
+      await ok(['pull', app]);
+      assert.equal(await ok(['run', '--rm', app]), 'built-7\n');
+      await ok(['run', '-d', '--name', 'tocommit', w.image, 'sh', '-c', 'echo changed > /c; sleep 1000']);
+      await until('the change', async () => (await docker(['exec', 'tocommit', 'cat', '/c'])).stdout === 'changed\n');
+      await ok(['commit', 'tocommit', `${w.registry.host}/app/committed:1`]);
+      assert.equal(await ok(['run', '--rm', `${w.registry.host}/app/committed:1`, 'cat', '/c']), 'changed\n');
+      await ok(['rm', '-f', 'tocommit']);
+      assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
+    });
+
     it("errors are Docker's: 404, 409 for a running container's removal, 304 for a second start", async () => {
       await ok(['run', '-d', '--name', 'busy', w.image, 'sleep', '1000']);
       const rm = await docker(['rm', 'busy']);
