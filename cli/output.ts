@@ -53,23 +53,7 @@ export function formatDockerJson(value: unknown): string {
   return JSON.stringify(value, null, 4).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) + '\n';
 }
 
-/** go-units' HumanDuration, as Docker words how long ago or for how long: "5 seconds", "About an hour". */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.floor(ms / 3_600_000 + 0.5);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
-}
+export { humanDuration } from '../specs/docker/ps.ts';
 
 /** go-units' HumanSizeWithPrecision(size, 3), as Docker prints image sizes: "4.26MB", "123kB". */
 export function humanSize(bytes: number): string {

@@ -15,6 +15,8 @@ export interface DaemonOptions extends EngineSettings {
   root: string;
   /** Unix socket path, or host:port for TCP (tests, debugging). */
   socket: string;
+  /** Where Docker's Engine API is served (a unix socket, 0660, the same group); absent: not served. */
+  dockerSocket?: string;
   /** The group of the unix socket (0660); absent: root's. Socket-activated, systemd sets it (berth.socket). */
   socketGroup?: import('./http.ts').SocketGroup;
   /** Directories watched for manifests (GitOps). */

@@ -174,10 +174,22 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
     await shutdown();
     throw err;
   }
-  log.info('berth daemon serving', { version: ctx.version, root: ctx.root, socket: server.address, pid: process.pid });
+  let docker: ApiServer | undefined;
+  if (options.dockerSocket) {
+    try {
+      const { serveDockerApi } = await import('./docker-api/index.ts');
+      docker = await serveDockerApi(ctx, options.dockerSocket, options.socketGroup ? { group: options.socketGroup } : {});
+    } catch (err) {
+      await server.close();
+      await shutdown();
+      throw err;
+    }
+  }
+  log.info('berth daemon serving', { version: ctx.version, root: ctx.root, socket: server.address, ...(docker ? { dockerSocket: docker.address } : {}), pid: process.pid });
   try {
     await startBackground(ctx);
   } catch (err) {
+    await docker?.close();
     await server.close();
     await shutdown();
     throw err;
@@ -191,6 +203,7 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
     reload: (read) => (reloading = reloading.catch(() => undefined).then(() => reloadDaemon(ctx, read))) as Promise<ReloadStatus>,
     stop: () =>
       (stopping ??= (async () => {
+        await docker?.close();
         await server.close();
         await shutdown();
         log.info('berth daemon stopped');

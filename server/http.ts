@@ -5,13 +5,14 @@ import { chmod, chown, mkdir, stat, unlink } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Router from 'find-my-way';
-import { BerthError, errorToJSON, InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/errdefs.ts';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/errdefs.ts';
 import type { ApiReply, ApiRequest, Route } from './api.ts';
 import type { Logger } from './log.ts';
 import { createUpgradeHandler } from './streams/upgrade.ts';
+import { BERTH_DIALECT, type HttpDialect } from './dialect.ts';
 
 /** JSON bodies above this are refused; uploads (rawBody routes) stream and have no such limit. */
 const MAX_JSON_BODY = 64 * 1024 * 1024;
@@ -69,10 +70,10 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-async function sendReply(res: ServerResponse, reply: ApiReply, signal: AbortSignal): Promise<void> {
+async function sendReply(req: IncomingMessage, res: ServerResponse, reply: ApiReply, signal: AbortSignal, dialect: HttpDialect): Promise<void> {
   if ('json' in reply) return sendJson(res, reply.status ?? 200, reply.json);
   if ('ndjson' in reply) {
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    res.writeHead(reply.status ?? 200, { 'content-type': dialect.jsonStreamType, 'cache-control': 'no-cache' });
     res.flushHeaders();
     const it = reply.ndjson[Symbol.asyncIterator]();
     // Stop the producer when the client goes away, even while it waits for its next item.
@@ -91,7 +92,7 @@ async function sendReply(res: ServerResponse, reply: ApiReply, signal: AbortSign
       }
     } catch (err) {
       // Headers are gone: the error travels as the stream's last line.
-      if (!signal.aborted) res.write(JSON.stringify({ error: errorToJSON(err) }) + '\n');
+      if (!signal.aborted) res.write(JSON.stringify(dialect.streamError(err)) + '\n');
     } finally {
       signal.removeEventListener('abort', onAbort);
       res.end();
@@ -101,10 +102,18 @@ async function sendReply(res: ServerResponse, reply: ApiReply, signal: AbortSign
   if ('body' in reply) {
     res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/octet-stream', ...reply.headers });
     if (Buffer.isBuffer(reply.body)) return void res.end(reply.body);
+    // A stream that may stay quiet (logs -f) still answers at once.
+    res.flushHeaders();
     await pipeline(reply.body instanceof Readable ? reply.body : Readable.from(reply.body), res);
     return;
   }
   if ('hijack' in reply) {
+    if (dialect.streamsWithoutUpgrade) {
+      res.writeHead(200, { 'content-type': reply.hijack.contentType });
+      res.flushHeaders();
+      await reply.hijack.serve(Duplex.from({ readable: req, writable: res }));
+      return;
+    }
     throw new InvalidArgumentError('this route streams over an upgraded connection: send it with "Connection: Upgrade" and "Upgrade: tcp"');
   }
   res.writeHead(reply.status);
@@ -131,9 +140,10 @@ function routeFinder(routes: Route[]): (method: string, path: string) => { route
 }
 
 /** Builds the request handler for a set of routes (exported for tests that mount it themselves). */
-export function createHandler(routes: Route[], log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(routes: Route[], log: Logger, dialect: HttpDialect = BERTH_DIALECT): (req: IncomingMessage, res: ServerResponse) => void {
   const find = routeFinder(routes);
   return (req, res) => {
+    for (const [k, v] of Object.entries(dialect.headers)) res.setHeader(k, v);
     const ac = new AbortController();
     // 'close' on the response fires when it ended or the connection dropped; only the latter aborts.
     res.on('close', () => {
@@ -143,16 +153,17 @@ export function createHandler(routes: Route[], log: Logger): (req: IncomingMessa
     const started = Date.now();
     void (async () => {
       try {
-        const { route, params } = find(req.method ?? 'GET', url.pathname);
+        const { route, params } = find(req.method ?? 'GET', dialect.routePath(url.pathname));
         const body = route.rawBody ? undefined : await readJsonBody(req);
         const apiReq: ApiRequest = { params, query: url.searchParams, body, raw: req, signal: ac.signal };
-        await sendReply(res, await route.handler(apiReq), ac.signal);
+        await sendReply(req, res, await route.handler(apiReq), ac.signal, dialect);
         log.debug('api', { method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started });
       } catch (err) {
-        const status = err instanceof BerthError ? err.httpStatus : 500;
-        if (status >= 500) log.error('api request failed', { method: req.method, path: url.pathname, error: err });
+        const { status, json } = dialect.error(err);
+        // A client that went away, or a verb not offered (501), is not the daemon's failure.
+        if (status >= 500 && status !== 501 && !ac.signal.aborted) log.error('api request failed', { method: req.method, path: url.pathname, error: err });
         else log.debug('api request refused', { method: req.method, path: url.pathname, status, error: err });
-        if (!res.headersSent) sendJson(res, status, { error: errorToJSON(err) });
+        if (!res.headersSent) sendJson(res, status, json);
         else res.destroy(err as Error);
       }
     })();
@@ -195,11 +206,12 @@ async function socketGid(g: SocketGroup, log: Logger): Promise<number | undefine
   return undefined;
 }
 
-export async function startServer(routes: Route[], listen: string, log: Logger, o: { group?: SocketGroup } = {}): Promise<ApiServer> {
-  const handler = createHandler(routes, log);
+export async function startServer(routes: Route[], listen: string, log: Logger, o: { group?: SocketGroup; dialect?: HttpDialect } = {}): Promise<ApiServer> {
+  const dialect = o.dialect ?? BERTH_DIALECT;
+  const handler = createHandler(routes, log, dialect);
   const server: Server = createServer(handler);
   // Streams (attach, exec start) upgrade the connection, as Docker's hijack does.
-  const upgrades = createUpgradeHandler(routeFinder(routes), log);
+  const upgrades = createUpgradeHandler(routeFinder(routes), log, dialect);
   server.on('upgrade', upgrades.handle);
   // Streams (events --follow, logs -f) stay open indefinitely.
   server.requestTimeout = 0;

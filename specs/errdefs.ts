@@ -17,6 +17,8 @@ export class FailedPreconditionError extends BerthError { override readonly http
 export class ConflictError extends BerthError { override readonly httpStatus = 409; }
 export class UnavailableError extends BerthError { override readonly httpStatus = 503; }
 export class PermissionDeniedError extends BerthError { override readonly httpStatus = 403; }
+/** A verb berth does not offer at all (Docker's swarm, plugins): 501, as dockerd answers for what it cannot do. */
+export class UnimplementedError extends BerthError { override readonly httpStatus = 501; }
 
 export const errorClasses = {
   NotFoundError,
@@ -26,6 +28,7 @@ export const errorClasses = {
   ConflictError,
   UnavailableError,
   PermissionDeniedError,
+  UnimplementedError,
 } as const;
 
 export type ErrorKind = keyof typeof errorClasses | 'BerthError';

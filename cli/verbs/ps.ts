@@ -7,6 +7,9 @@ import { renderFormat } from '../../specs/gotemplate/format.ts';
 import type { ContainerSummary } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 import { humanDuration, humanSize } from '../output.ts';
+import { containerFilter, statusText } from '../../specs/docker/ps.ts';
+
+export { statusText };
 
 export interface PsOptions {
   all?: boolean;
@@ -25,20 +28,6 @@ const HEADERS = {
   State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', Label: 'LABEL',
 };
 const TABLE = 'table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}';
-
-/** Docker's status words (moby container.State.String). */
-export function statusText(s: ContainerSummary, now = Date.now()): string {
-  const since = (t: string | undefined) => humanDuration(now - Date.parse(t ?? new Date(now).toISOString()));
-  if (!s.managed) return `${s.phase} (not created by berth)`;
-  switch (s.state) {
-    case 'running': return `Up ${since(s.startedAt)}${s.health ? ` (${s.health === 'starting' ? 'health: starting' : s.health})` : ''}`;
-    case 'paused': return `Up ${since(s.startedAt)} (Paused)`;
-    case 'restarting': return `Restarting (${s.exitCode ?? 0}) ${since(s.finishedAt)} ago`;
-    case 'removing': return 'Removal In Progress';
-    case 'exited': return s.exitCode !== undefined ? `Exited (${s.exitCode}) ${since(s.finishedAt)} ago` : 'Exited';
-    default: return 'Created';
-  }
-}
 
 /** Docker's formatter.Ellipsis: at most `n` characters, the last one "…" when cut. */
 const ellipsis = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
@@ -79,19 +68,7 @@ function filters(list: string[] = []): (s: ContainerSummary) => boolean {
     if (i <= 0) throw new InvalidArgumentError(`--filter "${f}" is not KEY=VALUE (e.g. status=running, name=web, label=tier=front, ancestor=busybox)`);
     by.set(f.slice(0, i), [...(by.get(f.slice(0, i)) ?? []), f.slice(i + 1)]);
   }
-  const tests: Record<string, (s: ContainerSummary, v: string) => boolean> = {
-    status: (s, v) => (s.state ?? '') === v,
-    name: (s, v) => new RegExp(v).test(s.name),
-    id: (s, v) => (s.id ?? '').startsWith(v),
-    label: (s, v) => {
-      const i = v.indexOf('=');
-      return i < 0 ? v in (s.labels ?? {}) : s.labels?.[v.slice(0, i)] === v.slice(i + 1);
-    },
-    ancestor: (s, v) => s.image === v || s.image === `${v}:latest` || s.image.replace(/^docker\.io\/(library\/)?/, '') === v,
-    exited: (s, v) => s.state === 'exited' && String(s.exitCode) === v,
-  };
-  for (const k of by.keys()) if (!tests[k]) throw new InvalidArgumentError(`--filter "${k}" is not a filter ps knows; use status, name, id, label, ancestor or exited`);
-  return (s) => [...by].every(([k, vs]) => vs.some((v) => tests[k]!(s, v)));
+  return containerFilter(by, (k, known) => `--filter "${k}" is not a filter ps knows; use ${known.join(', ')}`);
 }
 
 export async function ps(client: ApiClient, o: PsOptions): Promise<number> {

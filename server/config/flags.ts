@@ -21,6 +21,7 @@ export function addDaemonFlags(cmd: Command): Command {
       // Also here, after the verb, as every verb of the CLI takes it.
       .option('--socket <path>', 'API socket (or host:port on loopback); default $BERTH_SOCKET or /run/berth/berth.sock')
       .option('-H, --host <addr>', 'the same as --socket, written unix:///path or tcp://127.0.0.1:port')
+      .option('--docker-socket <path>', "serve Docker's Engine API on this unix socket (default: docker.sock beside a unix API socket, /run/berth/docker.sock; \"\" for none)")
       .option('-G, --group <name>', "group of the API socket (0660) when it is not systemd's (default berth; a missing default group leaves it root's)")
       .option('--watch <dir>', 'apply every manifest under DIR and follow its changes (repeatable)', collect)
       .option('--metrics-addr <host:port>', 'serve Prometheus metrics on HOST:PORT')
@@ -44,6 +45,7 @@ export interface DaemonFlags {
   root?: string;
   socket?: string;
   host?: string;
+  dockerSocket?: string;
   group?: string;
   watch?: string[];
   metricsAddr?: string;
@@ -87,6 +89,7 @@ export function givenFromFlags(f: DaemonFlags): GivenSettings {
   set('data-root', f.dataRoot !== undefined ? 'data-root' : 'root', (f.dataRoot ?? f.root) !== undefined ? resolve((f.dataRoot ?? f.root)!) : undefined);
   const host = f.host ?? f.socket;
   set('hosts', f.host !== undefined ? 'host' : 'socket', host !== undefined ? [socketAsHost(host)] : undefined);
+  set('docker-socket', 'docker-socket', f.dockerSocket !== undefined && f.dockerSocket !== '' ? resolve(f.dockerSocket) : f.dockerSocket);
   set('group', 'group', f.group);
   set('watch', 'watch', f.watch?.map((d) => resolve(d)));
   set('metrics-addr', 'metrics-addr', f.metricsAddr);

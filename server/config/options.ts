@@ -1,4 +1,5 @@
 // Settings (daemon.json's keys) → the options the daemon's parts take.
+import { dirname, join } from 'node:path';
 import type { DaemonOptions } from '../context.ts';
 import { parseSize } from './schema.ts';
 import type { EffectiveConfig, Settings } from './settings.ts';
@@ -17,11 +18,24 @@ export function mirrorsOf(v: Pick<EffectiveConfig, 'registry-mirrors' | 'registr
   return out;
 }
 
+/**
+ * Where Docker's Engine API is served: as set, or docker.sock in the directory of a unix API socket
+ * (/run/berth/docker.sock beside /run/berth/berth.sock, or beside systemd's); none beside TCP.
+ */
+export function dockerSocketOf(v: Pick<EffectiveConfig, 'hosts' | 'docker-socket'>): string | undefined {
+  if (v['docker-socket'] !== undefined) return v['docker-socket'] || undefined;
+  const host = v.hosts[0]!;
+  if (host === 'fd://') return '/run/berth/docker.sock';
+  return host.startsWith('unix://') ? join(dirname(listenAddress(host)), 'docker.sock') : undefined;
+}
+
 export function optionsFromSettings(settings: Settings): DaemonOptions {
   const v = settings.values;
+  const dockerSocket = dockerSocketOf(v);
   return {
     root: v['data-root'],
     socket: listenAddress(v.hosts[0]!),
+    ...(dockerSocket ? { dockerSocket } : {}),
     socketGroup: { name: v.group, required: settings.sources.group !== 'default' },
     watch: v.watch,
     ...(v['metrics-addr'] ? { metricsAddr: v['metrics-addr'] } : {}),

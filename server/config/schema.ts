@@ -98,7 +98,8 @@ export const configSchema = z
     'registry-hosts': z.record(hostPort, z.strictObject({ mirrors: z.array(mirror) })),
     /** Per-registry TLS files, Docker's certs.d layout: <dir>/<host[:port]>/{ca.crt, client.cert, client.key}. */
     'certs-dir': absolutePath,
-    'docker-socket': notYet("berth does not serve Docker's Engine API yet"),
+    /** Where Docker's Engine API is served (a unix socket, 0660); "" serves none. Default: docker.sock beside the API's unix socket. */
+    'docker-socket': z.union([z.literal(''), absolutePath]),
   })
   .partial();
 

@@ -35,6 +35,25 @@ function buildArgs(values: string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * A build context uploaded as a tar (the request's body), unpacked into a directory of its own
+ * under <root>/build/contexts; cleanup removes it. Docker's POST /build takes it the same way.
+ */
+export async function uploadedContext(ctx: DaemonContext, req: ApiRequest, dockerfile: string | undefined): Promise<{ context: string; cleanup: () => Promise<void> }> {
+  if (dockerfile && isAbsolute(dockerfile)) throw new InvalidArgumentError('with an uploaded context, the Dockerfile must be a path inside it');
+  const dir = join(ctx.root, 'build', 'contexts', randomBytes(8).toString('hex'));
+  await mkdir(dir, { recursive: true });
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const tar = await import('tar');
+    await pipeline(req.raw, tar.x({ cwd: dir, strict: true, preserveOwner: false }));
+  } catch (err) {
+    await cleanup();
+    throw new InvalidArgumentError(`the uploaded build context is not a readable tar: ${(err as Error).message}`);
+  }
+  return { context: dir, cleanup };
+}
+
 export default function routes(ctx: DaemonContext): Route[] {
   return [
     {
@@ -58,23 +77,7 @@ export default function routes(ctx: DaemonContext): Route[] {
           ...(q.get('dockerfile') ? { dockerfile: q.get('dockerfile')! } : {}),
           ...(q.get('target') ? { target: q.get('target')! } : {}),
         };
-        let context: string;
-        let cleanup = async () => undefined as void;
-        if (local !== null) context = await localContext(local);
-        else {
-          if (opts.dockerfile && isAbsolute(opts.dockerfile)) throw new InvalidArgumentError('with an uploaded context, the Dockerfile must be a path inside it');
-          const dir = join(ctx.root, 'build', 'contexts', randomBytes(8).toString('hex'));
-          await mkdir(dir, { recursive: true });
-          cleanup = () => rm(dir, { recursive: true, force: true });
-          try {
-            const tar = await import('tar');
-            await pipeline(req.raw, tar.x({ cwd: dir, strict: true, preserveOwner: false }));
-          } catch (err) {
-            await cleanup();
-            throw new InvalidArgumentError(`the uploaded build context is not a readable tar: ${(err as Error).message}`);
-          }
-          context = dir;
-        }
+        const { context, cleanup } = local !== null ? { context: await localContext(local), cleanup: async () => undefined } : await uploadedContext(ctx, req, opts.dockerfile);
         return {
           ndjson: taskStream<BuildEvent, unknown>(async (push) => {
             try {

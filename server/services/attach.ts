@@ -37,6 +37,9 @@ export interface ExecCreateRequest {
 export interface ExecInspect {
   id: string;
   container: string;
+  /** The command, as created. */
+  args: string[];
+  user?: string;
   running: boolean;
   tty: boolean;
   stdin: boolean;
@@ -142,7 +145,7 @@ export class StreamService {
   inspectExec(execId: string): ExecInspect {
     const e = this.#exec(execId);
     return {
-      id: e.id, container: e.container, running: e.session !== undefined && e.exitCode === undefined,
+      id: e.id, container: e.container, args: e.req.args, ...(e.req.user ? { user: e.req.user } : {}), running: e.session !== undefined && e.exitCode === undefined,
       tty: e.req.tty === true, stdin: e.req.stdin === true, ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
     };
   }

@@ -43,6 +43,8 @@ export interface RunRequest {
   name?: string;
   spec?: unknown;
   labels?: Record<string, string>;
+  /** Who asked, recorded as the object's source (default "cli:run"; Docker's API: "docker-api"). */
+  source?: string;
 }
 
 export interface ExecRequest {
@@ -130,7 +132,7 @@ export class ContainerService {
       if ('error' in read) throw new InvalidArgumentError(`run: ${read.error}`);
     }
     await this.#preflight?.(name, parsed.data.spec);
-    this.#store.put(parsed.data, 'cli:run');
+    this.#store.put(parsed.data, req.source ?? 'cli:run');
     if (o.start !== false) return { name };
     const s = await this.#lifecycles.waitFor(
       name,
@@ -247,13 +249,26 @@ export class ContainerService {
     return o.volumes && this.#volumes ? this.#volumes.removeAnonymousOf(r.metadata.uid) : [];
   }
 
+  /** `container prune`: removes every container that is not running (exited, failed, created); their names. */
+  async prune(o: { only?: ((s: ContainerSummary) => boolean) | undefined } = {}, signal?: AbortSignal): Promise<string[]> {
+    const stopped = this.list({ all: true }).filter((s) => s.managed && (s.state === 'exited' || s.state === 'created') && (o.only?.(s) ?? true));
+    for (const s of stopped) await this.remove(s.name, {}, signal);
+    return stopped.map((s) => s.id ?? s.name);
+  }
+
   /**
    * Until the container's process ends (its exit code), or with condition "started" until it has a
    * process or failed before getting one, so that `run` can follow its output without polling.
    */
-  async wait(name: string, o: { condition?: 'started' | 'exited' } = {}, signal?: AbortSignal): Promise<WaitResult> {
+  async wait(name: string, o: { condition?: 'started' | 'exited' | 'removed' } = {}, signal?: AbortSignal): Promise<WaitResult> {
     name = this.resolve(name);
     this.#get(name);
+    if (o.condition === 'removed') {
+      // Docker's condition=removed (`run --rm`): the exit code, once the object is gone too.
+      const exited = await this.wait(name, { condition: 'exited' }, signal);
+      await this.#lifecycles.waitFor(name, (v) => v === undefined || v.phase === 'Removed', signal);
+      return { ...exited, phase: 'Removed' };
+    }
     const started = o.condition === 'started';
     const until: ContainerPhase[] = started ? ['Running', 'Paused', 'Exited', 'BackOff', 'Failed', 'Removed'] : ENDED;
     const s = await this.#lifecycles.waitFor(

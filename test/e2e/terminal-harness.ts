@@ -44,10 +44,12 @@ export function closeTerminals(): void {
   running.clear();
 }
 
-export function onTerminal(args: string[], o: { socket: string; dir: string; after?: string }): Terminal {
+export function onTerminal(args: string[], o: { socket: string; dir: string; after?: string; program?: string[]; env?: Record<string, string> }): Terminal {
   const ttyFile = join(o.dir, `tty-${Math.random().toString(36).slice(2)}`);
-  const berth = [process.execPath, BERTH, ...args].map(shellQuote).join(' ');
-  const line = `tty > ${shellQuote(ttyFile)}; BERTH_SOCKET=${shellQuote(o.socket)} ${berth}; rc=$?; ${o.after ?? ':'}; exit $rc`;
+  // Another client than berth (`program`, e.g. Debian's docker CLI) with its own environment.
+  const berth = [...(o.program ?? [process.execPath, BERTH]), ...args].map(shellQuote).join(' ');
+  const env = Object.entries({ BERTH_SOCKET: o.socket, ...o.env }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+  const line = `tty > ${shellQuote(ttyFile)}; ${env} ${berth}; rc=$?; ${o.after ?? ':'}; exit $rc`;
   const child: ChildProcess = spawn('script', ['-q', '-e', '-c', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh' } });
   let screen = '';
   child.stdout!.on('data', (d: Buffer) => (screen += d.toString()));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { givenFromEnv, givenFromFlags } from '../../server/config/flags.ts';
 import { ConfigInvalidError, loadConfigFile, parseConfig } from '../../server/config/load.ts';
-import { optionsFromSettings } from '../../server/config/options.ts';
+import { dockerSocketOf, optionsFromSettings } from '../../server/config/options.ts';
 import { changedKeys, describeSettings, keepOnReload, resolveSettings } from '../../server/config/settings.ts';
 import { NotFoundError } from '../../specs/errdefs.ts';
 import { tempDir } from '../fixtures/helpers.ts';
@@ -25,6 +25,14 @@ function problems(text: string, flags: Parameters<typeof givenFromFlags>[0] = {}
 }
 
 describe('daemon configuration file', () => {
+  it("serves Docker's API beside a unix API socket unless told where, or told not to", () => {
+    assert.equal(dockerSocketOf({ hosts: ['unix:///run/berth/berth.sock'] }), '/run/berth/docker.sock');
+    assert.equal(dockerSocketOf({ hosts: ['fd://'] }), '/run/berth/docker.sock');
+    assert.equal(dockerSocketOf({ hosts: ['tcp://127.0.0.1:2375'] }), undefined);
+    assert.equal(dockerSocketOf({ hosts: ['unix:///run/berth/berth.sock'], 'docker-socket': '' }), undefined);
+    assert.equal(dockerSocketOf({ hosts: ['unix:///run/berth/berth.sock'], 'docker-socket': '/var/run/docker.sock' }), '/var/run/docker.sock');
+  });
+
   it("reads Docker's keys and berth's own, with the options each part gets", () => {
     const text = JSON.stringify(
       {
@@ -47,6 +55,7 @@ describe('daemon configuration file', () => {
         'cni-path': ['/usr/local/lib/cni'],
         'registry-hosts': { 'registry.lan:5000': { mirrors: ['https://cache.lan'] } },
         'certs-dir': '/srv/berth/certs.d',
+        'docker-socket': '/run/b/docker.sock',
       },
       null,
       2,
@@ -55,6 +64,7 @@ describe('daemon configuration file', () => {
     assert.deepEqual(optionsFromSettings(s), {
       root: '/srv/berth',
       socket: '/run/b.sock',
+      dockerSocket: '/run/b/docker.sock',
       socketGroup: { name: 'berth', required: false },
       watch: ['/etc/berth/manifests'],
       metricsAddr: '127.0.0.1:9323',
