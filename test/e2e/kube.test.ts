@@ -4,14 +4,14 @@
 // Ready, a ConfigMap edit that recreates its consumer once, a missing ConfigMap reported as
 // kubelet reports it, namespaces. In a private network namespace.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
 import { suiteWorld, until } from './helpers.ts';
 
-type Obj = { metadata: { name: string; generation: number; labels?: Record<string, string> }; status?: Record<string, unknown> & { conditions?: Array<{ type: string; status: string }> } };
+type Obj = { metadata: { name: string; generation: number; labels?: Record<string, string>; source?: string }; status?: Record<string, unknown> & { conditions?: Array<{ type: string; status: string }> } };
 
 if (insidePrivateNetns(import.meta.url, { timeout: 1_200_000 })) {
   describe('Kubernetes manifests', { timeout: 1_200_000 }, () => {
@@ -231,6 +231,32 @@ spec:
       assert.equal(await ok(['exec', 'app-app', 'sh', '-c', 'echo $MODE']), 'prod\n');
       assert.equal(await ok(['inspect', '-f', '{{.Config.Image}}', 'app-app']), `${s.w.image}\n`);
       await ok(['delete', '-f', back]);
+    });
+
+    it('takes Kubernetes manifests from a watched directory too, and prunes them with their file', async () => {
+      const dir = join(s.w.dir, 'watched');
+      await mkdir(dir);
+      await writeFile(join(dir, 'k.yaml'), `apiVersion: v1
+kind: ConfigMap
+metadata: {name: watched-conf}
+data: {X: from-configmap}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: watched}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {disk: ssd}
+  containers:
+  - {name: app, image: ${s.w.image}, command: [sh, -c, 'echo $X; exec sleep 600'], envFrom: [{configMapRef: {name: watched-conf}}]}
+`);
+      await s.w.daemon!.stop();
+      await s.w.start({ watch: [dir] });
+      await until('the watched Pod runs', async () => (await obj('Pod', 'watched').catch(() => undefined))?.status?.reason === 'Running', 120_000);
+      assert.equal(await ok(['logs', 'watched-app']), 'from-configmap\n');
+      assert.match((await obj('Pod', 'watched')).metadata.source ?? '', /^watch:/);
+      await rm(join(dir, 'k.yaml'));
+      await until('the Pod and its container are gone', async () => !(await obj('Pod', 'watched').catch(() => undefined)) && !(await ok(['ps', '-a', '--format', '{{.Names}}'])).includes('watched-app'), 120_000);
     });
   });
 }
