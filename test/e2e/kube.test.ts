@@ -191,6 +191,7 @@ spec:
       await until('the client Pod runs', async () => (await obj('Pod', 'client')).status?.reason === 'Running', 120_000);
       const page = await ok(['exec', 'client-sh', 'wget', '-q', '-O', '-', 'http://site-svc:8080/']);
       assert.ok(seen.has(page), page);
+      assert.match(await ok(['get', 'services']), /^site-svc\s+NodePort\s+80:30080\/TCP\s+\d+\.\d+\.\d+\.\d+:8080,\d+\.\d+\.\d+\.\d+:8080\s/m);
       await ok(['delete', '-f', join(s.w.dir, 'svc.yaml')]);
       await until('the node port is closed', async () => fetch('http://127.0.0.1:30080/').then(() => false, () => true), 60_000);
     });
