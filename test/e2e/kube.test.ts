@@ -19,10 +19,10 @@ if (insidePrivateNetns(import.meta.url, { timeout: 1_200_000 })) {
     const { ok } = s;
     const obj = (kind: string, name: string) => s.w.client.json<Obj>('GET', `/v1/objects/${kind}/${name}`);
     const list = async (kind: string, selector?: string) => (await s.w.client.json<{ items: Obj[] }>('GET', '/v1/objects', { query: { kind, ...(selector ? { selector } : {}) } })).items;
-    const applyFile = async (name: string, text: string) => {
+    const applyFile = async (name: string, text: string, extra: string[] = []) => {
       const file = join(s.w.dir, name);
       await writeFile(file, text);
-      return berth(['apply', '-f', file], { socket: s.w.socket });
+      return berth(['apply', '-f', file, ...extra], { socket: s.w.socket });
     };
     const ready = (o: Obj) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
@@ -180,8 +180,10 @@ metadata: {name: client}
 spec:
   terminationGracePeriodSeconds: 1
   containers: [{name: sh, image: ${s.w.image}, command: [sleep, '600']}]
-`);
+`, ['--wait', '--timeout', '3m']);
       assert.equal(r.code, 0, r.stderr);
+      // --wait: a Deployment is ready with all its replicas ready and up to date, a Service once active, a Pod when Ready.
+      for (const line of ['deployment/site ready', 'service/site-svc ready', 'pod/client ready']) assert.ok(r.stdout.includes(line), r.stdout);
       await until('2 endpoints', async () => ((await obj('Service', 'site-svc')).status?.endpoints as string[] | undefined)?.length === 2, 180_000);
       // The node port reaches both Pods, round-robin.
       const seen = new Set<string>();
