@@ -70,23 +70,12 @@ export class BerthEngine implements Engine {
     this.#sandboxes = new PodSandboxes({ root: join(o.root, 'sandboxes'), ...(o.network ? { network: o.network } : {}) });
   }
 
-  // ---- Pod sandboxes ----
+  // ---- Pod sandboxes (pod-sandbox.ts) ----
 
-  ensureSandbox(req: SandboxRequest): Promise<Sandbox> {
-    return this.#sandboxes.ensure(req);
-  }
-
-  removeSandbox(uid: string): Promise<void> {
-    return this.#sandboxes.remove(uid);
-  }
-
-  listSandboxes(): Promise<Sandbox[]> {
-    return this.#sandboxes.list();
-  }
-
-  setSandboxAliases(uid: string, aliases: string[]): Promise<void> {
-    return this.#sandboxes.setAliases(uid, aliases);
-  }
+  ensureSandbox = (req: SandboxRequest): Promise<Sandbox> => this.#sandboxes.ensure(req);
+  removeSandbox = (uid: string): Promise<void> => this.#sandboxes.remove(uid);
+  listSandboxes = (): Promise<Sandbox[]> => this.#sandboxes.list();
+  setSandboxAliases = (uid: string, aliases: string[]): Promise<void> => this.#sandboxes.setAliases(uid, aliases);
 
   // ---- images ----
 

@@ -73,6 +73,8 @@ export class PodSandboxes {
   readonly #root: string;
   readonly #network: NetworkPort | undefined;
   readonly #lock = new KeyedLock();
+  /** Creates in progress: their directories have no sandbox.json yet and are not leftovers. */
+  readonly #creating = new Set<string>();
   #prepared = false;
 
   /** root: <data root>/sandboxes */
@@ -89,12 +91,14 @@ export class PodSandboxes {
     return this.#read(sandboxId(uid));
   }
 
+  /** Every sandbox; what a create the daemon died in left (a directory without sandbox.json) is removed. */
   async list(): Promise<Sandbox[]> {
     const ids = await readdir(this.#root).catch(() => [] as string[]);
     const out: Sandbox[] = [];
     for (const id of ids) {
       const sb = await this.#read(id);
       if (sb) out.push(sb);
+      else if (!this.#creating.has(id)) await this.#lock.run(id, () => this.#removeId(id)).catch(() => undefined);
     }
     return out;
   }
@@ -108,7 +112,12 @@ export class PodSandboxes {
     return this.#lock.run(id, async () => {
       const existing = await this.#read(id);
       if (existing) return this.#repair(existing);
-      return this.#create(id, req);
+      this.#creating.add(id);
+      try {
+        return await this.#create(id, req);
+      } finally {
+        this.#creating.delete(id);
+      }
     });
   }
 

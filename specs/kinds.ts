@@ -12,6 +12,11 @@ export const KIND_SHORT_NAMES: Record<string, string> = {
   pvc: 'Volume',
   persistentvolumeclaim: 'Volume',
   persistentvolumeclaims: 'Volume',
+  // kubectl's short names of the Kubernetes kinds berth has.
+  po: 'Pod',
+  deploy: 'Deployment',
+  cm: 'ConfigMap',
+  svc: 'Service',
 };
 
 export function knownKinds(): string[] {

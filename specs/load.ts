@@ -12,6 +12,7 @@ import { kindSchemas } from './kind-schemas.ts';
 import { readSeccompProfile } from './seccomp-profile.ts';
 import { closest, didYouMean } from './suggest.ts';
 import { kubeKindOf, kubeKinds } from './kube/kinds.ts';
+import { namespacedName } from './kube/pod.ts';
 import type { Location } from './api/common.ts';
 
 export interface ManifestInput {
@@ -328,9 +329,11 @@ export function extractRefs(inputs: ManifestInput[]): { refs: Array<{ kind: stri
         continue;
       }
       if (doc.contents === null) continue;
-      const v = doc.toJS({ maxAliasCount: 100 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      const v = doc.toJS({ maxAliasCount: 100 }) as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
       if (v === null || typeof v !== 'object') continue;
-      const name = v.metadata && typeof v.metadata === 'object' ? v.metadata.name : undefined;
+      const meta = v.metadata && typeof v.metadata === 'object' ? v.metadata : undefined;
+      // A Kubernetes namespace is part of the stored name (kube/pod.ts).
+      const name = typeof meta?.name === 'string' ? namespacedName(typeof meta.namespace === 'string' ? meta.namespace : undefined, meta.name) : undefined;
       if (typeof v.kind !== 'string' || typeof name !== 'string') {
         errors.push({ ...at([]), message: 'a document needs kind and metadata.name to say what to delete' });
         continue;

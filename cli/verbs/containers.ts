@@ -163,6 +163,17 @@ export async function top(client: ApiClient, name: string): Promise<number> {
 }
 
 /** `apply --wait`: until every object is Ready (or Failed); non-zero on Failed or timeout. */
+/** Whether an object is Ready as its kind says it: a Ready condition, a Deployment's replicas all ready and updated, an active Service, data. */
+function readyOf(kind: string, o: Resource | undefined, st: { phase?: string; conditions?: Array<{ type: string; status: string }> } & Record<string, unknown>): boolean {
+  if (kind === 'ConfigMap' || kind === 'Secret') return !!o;
+  if (kind === 'Service') return st.phase === 'Active';
+  if (kind === 'Deployment') {
+    const replicas = (o?.spec as { replicas?: number } | undefined)?.replicas;
+    return st.readyReplicas === replicas && st.updatedReplicas === replicas && st.replicas === replicas;
+  }
+  return st.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
 export async function waitReady(client: ApiClient, refs: Array<{ kind: string; name: string }>, timeoutSeconds: number): Promise<number> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const pending = new Map(refs.map((r) => [`${r.kind}/${r.name}`, r]));
@@ -171,9 +182,10 @@ export async function waitReady(client: ApiClient, refs: Array<{ kind: string; n
     for (const [key, r] of pending) {
       const o = await client.json<Resource>('GET', `/v1/objects/${r.kind}/${r.name}`).catch(() => undefined);
       const st = (o?.status ?? {}) as { phase?: string; observedGeneration?: number; conditions?: Array<{ type: string; status: string }>; reason?: string; message?: string };
-      const current = o && st.observedGeneration === o.metadata.generation;
-      const ready = st.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      const completed = r.kind === 'Container' && st.phase === 'Exited' && (o?.spec as { restartPolicy?: string }).restartPolicy !== 'Always';
+      // ConfigMaps and Secrets are data: nothing runs for them, there is nothing to wait for.
+      const current = o && (st.observedGeneration === o.metadata.generation || r.kind === 'ConfigMap' || r.kind === 'Secret');
+      const ready = readyOf(r.kind, o, st);
+      const completed = (r.kind === 'Container' && st.phase === 'Exited' && (o?.spec as { restartPolicy?: string }).restartPolicy !== 'Always') || (r.kind === 'Pod' && st.phase === 'Succeeded');
       if (current && (ready || completed)) {
         pending.delete(key);
         process.stdout.write(`${key.toLowerCase()} ${ready ? 'ready' : 'completed'}\n`);

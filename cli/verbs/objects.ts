@@ -49,6 +49,18 @@ function columnsFor(kind: string, wide: boolean): Columns {
       },
     };
   }
+  if (kind === 'Service') {
+    // kubectl's PORT(S): port[:nodePort]/protocol.
+    return {
+      headers: ['NAME', 'TYPE', 'PORT(S)', 'ENDPOINTS', ...tailHeaders],
+      row: (r) => {
+        const spec = r.spec as { type: string; ports: Array<{ port: number; protocol: string }> };
+        const st = r.status as { ports?: Array<{ port: number; nodePort?: number }>; endpoints?: string[] } | undefined;
+        const ports = spec.ports.map((p) => `${p.port}${st?.ports?.find((q) => q.port === p.port)?.nodePort ? `:${st.ports.find((q) => q.port === p.port)!.nodePort}` : ''}/${p.protocol}`);
+        return [r.metadata.name, spec.type, ports.join(',') || '-', st?.endpoints?.join(',') || '-', ...tail(r)];
+      },
+    };
+  }
   if (kind === 'Deployment') {
     return {
       headers: ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', ...tailHeaders],

@@ -4,14 +4,14 @@
 // Ready, a ConfigMap edit that recreates its consumer once, a missing ConfigMap reported as
 // kubelet reports it, namespaces. In a private network namespace.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
 import { suiteWorld, until } from './helpers.ts';
 
-type Obj = { metadata: { name: string; generation: number; labels?: Record<string, string> }; status?: Record<string, unknown> & { conditions?: Array<{ type: string; status: string }> } };
+type Obj = { metadata: { name: string; generation: number; labels?: Record<string, string>; source?: string }; status?: Record<string, unknown> & { conditions?: Array<{ type: string; status: string }> } };
 
 if (insidePrivateNetns(import.meta.url, { timeout: 1_200_000 })) {
   describe('Kubernetes manifests', { timeout: 1_200_000 }, () => {
@@ -19,10 +19,10 @@ if (insidePrivateNetns(import.meta.url, { timeout: 1_200_000 })) {
     const { ok } = s;
     const obj = (kind: string, name: string) => s.w.client.json<Obj>('GET', `/v1/objects/${kind}/${name}`);
     const list = async (kind: string, selector?: string) => (await s.w.client.json<{ items: Obj[] }>('GET', '/v1/objects', { query: { kind, ...(selector ? { selector } : {}) } })).items;
-    const applyFile = async (name: string, text: string) => {
+    const applyFile = async (name: string, text: string, extra: string[] = []) => {
       const file = join(s.w.dir, name);
       await writeFile(file, text);
-      return berth(['apply', '-f', file], { socket: s.w.socket });
+      return berth(['apply', '-f', file, ...extra], { socket: s.w.socket });
     };
     const ready = (o: Obj) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
@@ -180,8 +180,10 @@ metadata: {name: client}
 spec:
   terminationGracePeriodSeconds: 1
   containers: [{name: sh, image: ${s.w.image}, command: [sleep, '600']}]
-`);
+`, ['--wait', '--timeout', '3m']);
       assert.equal(r.code, 0, r.stderr);
+      // --wait: a Deployment is ready with all its replicas ready and up to date, a Service once active, a Pod when Ready.
+      for (const line of ['deployment/site ready', 'service/site-svc ready', 'pod/client ready']) assert.ok(r.stdout.includes(line), r.stdout);
       await until('2 endpoints', async () => ((await obj('Service', 'site-svc')).status?.endpoints as string[] | undefined)?.length === 2, 180_000);
       // The node port reaches both Pods, round-robin.
       const seen = new Set<string>();
@@ -191,6 +193,7 @@ spec:
       await until('the client Pod runs', async () => (await obj('Pod', 'client')).status?.reason === 'Running', 120_000);
       const page = await ok(['exec', 'client-sh', 'wget', '-q', '-O', '-', 'http://site-svc:8080/']);
       assert.ok(seen.has(page), page);
+      assert.match(await ok(['get', 'services']), /^site-svc\s+NodePort\s+80:30080\/TCP\s+\d+\.\d+\.\d+\.\d+:8080,\d+\.\d+\.\d+\.\d+:8080\s/m);
       await ok(['delete', '-f', join(s.w.dir, 'svc.yaml')]);
       await until('the node port is closed', async () => fetch('http://127.0.0.1:30080/').then(() => false, () => true), 60_000);
     });
@@ -231,6 +234,32 @@ spec:
       assert.equal(await ok(['exec', 'app-app', 'sh', '-c', 'echo $MODE']), 'prod\n');
       assert.equal(await ok(['inspect', '-f', '{{.Config.Image}}', 'app-app']), `${s.w.image}\n`);
       await ok(['delete', '-f', back]);
+    });
+
+    it('takes Kubernetes manifests from a watched directory too, and prunes them with their file', async () => {
+      const dir = join(s.w.dir, 'watched');
+      await mkdir(dir);
+      await writeFile(join(dir, 'k.yaml'), `apiVersion: v1
+kind: ConfigMap
+metadata: {name: watched-conf}
+data: {X: from-configmap}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: watched}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {disk: ssd}
+  containers:
+  - {name: app, image: ${s.w.image}, command: [sh, -c, 'echo $X; exec sleep 600'], envFrom: [{configMapRef: {name: watched-conf}}]}
+`);
+      await s.w.daemon!.stop();
+      await s.w.start({ watch: [dir] });
+      await until('the watched Pod runs', async () => (await obj('Pod', 'watched').catch(() => undefined))?.status?.reason === 'Running', 120_000);
+      assert.equal(await ok(['logs', 'watched-app']), 'from-configmap\n');
+      assert.match((await obj('Pod', 'watched')).metadata.source ?? '', /^watch:/);
+      await rm(join(dir, 'k.yaml'));
+      await until('the Pod and its container are gone', async () => !(await obj('Pod', 'watched').catch(() => undefined)) && !(await ok(['ps', '-a', '--format', '{{.Names}}'])).includes('watched-app'), 120_000);
     });
   });
 }

@@ -167,3 +167,11 @@ spec:
     assert.deepEqual(m.spec.containers.map((c) => c.securityContext), [{ runAsUser: 1000, runAsNonRoot: true }, { runAsUser: 1001, runAsNonRoot: true }]);
   });
 });
+
+describe('delete -f of Kubernetes manifests', () => {
+  it('names the stored objects: a namespace prefixes the name', async () => {
+    const { extractRefs } = await import('../../specs/load.ts');
+    const { refs } = extractRefs([{ file: '/k.yaml', text: 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: team}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf, namespace: default}\n' }]);
+    assert.deepEqual(refs.map((r) => `${r.kind}/${r.name}`), ['Pod/team-web', 'ConfigMap/conf']);
+  });
+});
