@@ -156,6 +156,22 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
     });
 
+    it('networks and volumes: create, ls, inspect, a container on them, rm; connect is refused, saying why', async () => {
+      assert.match(await ok(['network', 'create', 'appnet']), /^[0-9a-f]{64}\n$/);
+      assert.match(await ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^appnet bridge$/m);
+      assert.equal(await ok(['volume', 'create', 'data']), 'data\n');
+      assert.equal(await ok(['volume', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'data']), 'data local\n');
+      await ok(['run', '--rm', '--network', 'appnet', '-v', 'data:/d', w.image, 'sh', '-c', 'echo kept > /d/f']);
+      await ok(['run', '-d', '--name', 'member', '--network', 'appnet', '-v', 'data:/d', w.image, 'sleep', '1000']);
+      assert.equal(await ok(['exec', 'member', 'cat', '/d/f']), 'kept\n');
+      assert.equal(await ok(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}{{end}}', 'appnet']), 'member\n');
+      assert.match((await docker(['network', 'connect', 'appnet', 'member'])).stderr, /not supported by berth: a container joins one network/);
+      await ok(['rm', '-f', 'member']);
+      assert.equal(await ok(['volume', 'rm', 'data']), 'data\n');
+      assert.equal(await ok(['network', 'rm', 'appnet']), 'appnet\n');
+      assert.doesNotMatch(await ok(['volume', 'ls', '-q']), /^data$/m);
+    });
+
     it("errors are Docker's: 404, 409 for a running container's removal, 304 for a second start", async () => {
       await ok(['run', '-d', '--name', 'busy', w.image, 'sleep', '1000']);
       const rm = await docker(['rm', 'busy']);
