@@ -9,6 +9,7 @@ import { startServer, type ApiServer, type SocketGroup } from '../http.ts';
 import build from './build.ts';
 import containers from './containers.ts';
 import { dockerDialect } from './dialect.ts';
+import events from './events.ts';
 import exec from './exec.ts';
 import images from './images.ts';
 import networks from './networks.ts';
@@ -37,7 +38,7 @@ function notOffered(): Route[] {
 }
 
 export function dockerRoutes(ctx: DaemonContext): Route[] {
-  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...networks(ctx), ...volumes(ctx), ...notOffered()];
+  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...networks(ctx), ...volumes(ctx), ...events(ctx), ...notOffered()];
 }
 
 /** Serves Docker's API on its own socket (0660, the API socket's group). */

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
 import { closeTerminals, onTerminal } from './terminal-harness.ts';
-import { until, world, type World } from './helpers.ts';
+import { until, until as until_, world, type World } from './helpers.ts';
 
 export const DOCKER = '/usr/bin/docker';
 
@@ -170,6 +170,18 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await ok(['volume', 'rm', 'data']), 'data\n');
       assert.equal(await ok(['network', 'rm', 'appnet']), 'appnet\n');
       assert.doesNotMatch(await ok(['volume', 'ls', '-q']), /^data$/m);
+    });
+
+    it('events: a past window (--since/--until) with filters; system df', async () => {
+      const since = String(Math.floor(Date.now() / 1000) - 1);
+      await ok(['run', '--rm', '--name', 'evt', w.image, 'true']);
+      const until = String(Math.floor(Date.now() / 1000) + 1);
+      const actions = await until_('the events of evt', async () => {
+        const out = await ok(['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'container=evt', '--format', '{{.Action}}']);
+        return out.includes('destroy') && out;
+      });
+      assert.equal(actions, 'create\nstart\ndie\ndestroy\n');
+      assert.match(await ok(['system', 'df']), /^Images +\d+/m);
     });
 
     it("errors are Docker's: 404, 409 for a running container's removal, 304 for a second start", async () => {
