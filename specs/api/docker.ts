@@ -109,6 +109,7 @@ export interface DockerContainer {
     Memory: number;
     NanoCpus: number;
     PidsLimit: number | null;
+    LogConfig: { Type: string; Config: Record<string, string> };
   };
   GraphDriver: { Data: Record<string, string> | null; Name: string };
   Mounts: DockerMount[];
