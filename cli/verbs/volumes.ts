@@ -5,12 +5,9 @@ import type { DockerVolume, VolumePruneResult, VolumeSummary } from '../../specs
 import type { ApiClient } from '../client.ts';
 import { formatJson, formatTable, humanSize } from '../output.ts';
 import { parseLabels } from './network.ts';
+import { dockerVolume } from '../../specs/docker/volume.ts';
 
-/** Docker's `volume inspect` JSON for one volume: empty labels and options are null, as Docker prints them. */
-export function dockerVolume(v: VolumeSummary): DockerVolume {
-  const orNull = (m: Record<string, string>) => (Object.keys(m).length ? m : null);
-  return { CreatedAt: v.createdAt, Driver: v.driver, Labels: orNull(v.labels), Mountpoint: v.mountpoint, Name: v.name, Options: orNull(v.options), Scope: v.scope };
-}
+export { dockerVolume };
 
 /** `--opt k=v` (Docker's -o): the driver options. */
 export function parseOpts(opts: string[] = []): Record<string, string> {

@@ -9,9 +9,12 @@ import { startServer, type ApiServer, type SocketGroup } from '../http.ts';
 import build from './build.ts';
 import containers from './containers.ts';
 import { dockerDialect } from './dialect.ts';
+import events from './events.ts';
 import exec from './exec.ts';
 import images from './images.ts';
+import networks from './networks.ts';
 import system from './system.ts';
+import volumes from './volumes.ts';
 
 const NOT_OFFERED: Array<[string, string]> = [
   ['/swarm', 'swarm mode'], ['/services', 'swarm services'], ['/tasks', 'swarm tasks'], ['/nodes', 'swarm nodes'],
@@ -35,7 +38,7 @@ function notOffered(): Route[] {
 }
 
 export function dockerRoutes(ctx: DaemonContext): Route[] {
-  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...notOffered()];
+  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...networks(ctx), ...volumes(ctx), ...events(ctx), ...notOffered()];
 }
 
 /** Serves Docker's API on its own socket (0660, the API socket's group). */

@@ -111,6 +111,7 @@ export interface DockerContainer {
     NanoCpus: number;
     CpuShares: number;
     PidsLimit: number | null;
+    LogConfig: { Type: string; Config: Record<string, string> };
   };
   GraphDriver: { Data: Record<string, string> | null; Name: string };
   Mounts: DockerMount[];

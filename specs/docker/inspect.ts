@@ -180,6 +180,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
       NanoCpus: limits?.cpu !== undefined ? Math.round(parseCpu(limits.cpu) * 1e9) : 0,
       CpuShares: spec.cpuShares ?? 0,
       PidsLimit: limits?.pids ?? null,
+      LogConfig: { Type: 'json-file', Config: {} },
     },
     GraphDriver: { Data: null, Name: 'overlay2' },
     Mounts: mounts(spec, volumesDir),

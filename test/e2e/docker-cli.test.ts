@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
 import { closeTerminals, onTerminal } from './terminal-harness.ts';
-import { until, world, type World } from './helpers.ts';
+import { until, until as until_, world, type World } from './helpers.ts';
 
 export const DOCKER = '/usr/bin/docker';
 
@@ -154,6 +154,34 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await ok(['run', '--rm', `${w.registry.host}/app/committed:1`, 'cat', '/c']), 'changed\n');
       await ok(['rm', '-f', 'tocommit']);
       assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
+    });
+
+    it('networks and volumes: create, ls, inspect, a container on them, rm; connect is refused, saying why', async () => {
+      assert.match(await ok(['network', 'create', 'appnet']), /^[0-9a-f]{64}\n$/);
+      assert.match(await ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^appnet bridge$/m);
+      assert.equal(await ok(['volume', 'create', 'data']), 'data\n');
+      assert.equal(await ok(['volume', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'data']), 'data local\n');
+      await ok(['run', '--rm', '--network', 'appnet', '-v', 'data:/d', w.image, 'sh', '-c', 'echo kept > /d/f']);
+      await ok(['run', '-d', '--name', 'member', '--network', 'appnet', '-v', 'data:/d', w.image, 'sleep', '1000']);
+      assert.equal(await ok(['exec', 'member', 'cat', '/d/f']), 'kept\n');
+      assert.equal(await ok(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}{{end}}', 'appnet']), 'member\n');
+      assert.match((await docker(['network', 'connect', 'appnet', 'member'])).stderr, /not supported by berth: a container joins one network/);
+      await ok(['rm', '-f', 'member']);
+      assert.equal(await ok(['volume', 'rm', 'data']), 'data\n');
+      assert.equal(await ok(['network', 'rm', 'appnet']), 'appnet\n');
+      assert.doesNotMatch(await ok(['volume', 'ls', '-q']), /^data$/m);
+    });
+
+    it('events: a past window (--since/--until) with filters; system df', async () => {
+      const since = String(Math.floor(Date.now() / 1000) - 1);
+      await ok(['run', '--rm', '--name', 'evt', w.image, 'true']);
+      const until = String(Math.floor(Date.now() / 1000) + 1);
+      const actions = await until_('the events of evt', async () => {
+        const out = await ok(['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'container=evt', '--format', '{{.Action}}']);
+        return out.includes('destroy') && out;
+      });
+      assert.equal(actions, 'create\nstart\ndie\ndestroy\n');
+      assert.match(await ok(['system', 'df']), /^Images +\d+/m);
     });
 
     it("errors are Docker's: 404, 409 for a running container's removal, 304 for a second start", async () => {

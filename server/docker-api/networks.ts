@@ -1,0 +1,104 @@
+// Docker's network routes onto berth's network manager (the one `berth network` uses): list,
+// create, inspect, remove, prune. A berth container joins one network, named when it is created
+// (HostConfig.NetworkMode): connect and disconnect of a created container are refused, saying so.
+import { createHash } from 'node:crypto';
+import type { NetworkManager } from '../../engine/network/network-manager.ts';
+import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
+import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from '../../specs/errdefs.ts';
+import type { Route } from '../api.ts';
+import type { DaemonContext } from '../context.ts';
+import { filtersParam } from './common.ts';
+
+/** A stable 64-hex id for a network name (berth's networks are known by name). */
+export const networkId = (name: string): string => createHash('sha256').update(`berth-network:${name}`).digest('hex');
+
+function dockerNetwork(n: NetworkInfo, containers: NetworkDetails['containers'] = []) {
+  return {
+    Name: n.name, Id: networkId(n.name), Created: n.createdAt, Scope: 'local', Driver: 'bridge', EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Containers: Object.fromEntries(containers.map((c) => [c.id, { Name: c.name, EndpointID: '', MacAddress: '', IPv4Address: c.ipAddress ? `${c.ipAddress}/${n.subnet.split('/')[1]}` : '', IPv6Address: '' }])),
+    Options: { 'com.docker.network.bridge.name': n.bridge }, Labels: n.labels,
+  };
+}
+
+export default function routes(ctx: DaemonContext): Route[] {
+  const svc = (): NetworkManager => {
+    if (!ctx.networks) throw new UnavailableError('this daemon runs without networking');
+    return ctx.networks;
+  };
+  /** A network by its name or its id (or a prefix of it), as Docker takes them. */
+  const byRef = async (ref: string): Promise<NetworkInfo> => {
+    const all = await svc().list();
+    const n = all.find((x) => x.name === ref) ?? all.find((x) => ref.length >= 6 && networkId(x.name).startsWith(ref));
+    if (!n) throw new NotFoundError(`network ${ref} not found`);
+    return n;
+  };
+  const notJoinable = async () => {
+    throw new UnimplementedError('connecting a created container to another network is not supported by berth: a container joins one network, named when it is created (--network)');
+  };
+  return [
+    {
+      method: 'GET',
+      path: '/networks',
+      handler: async (req) => {
+        const f = filtersParam(req.query);
+        const names = f.get('name') ?? [];
+        const labels = f.get('label') ?? [];
+        const ids = f.get('id') ?? [];
+        const out = (await svc().list())
+          .filter((n) => !names.length || names.some((v) => n.name.includes(v)))
+          .filter((n) => !ids.length || ids.some((v) => networkId(n.name).startsWith(v)))
+          .filter((n) => labels.every((l) => (l.includes('=') ? n.labels[l.slice(0, l.indexOf('='))] === l.slice(l.indexOf('=') + 1) : l in n.labels)));
+        return { json: out.map((n) => dockerNetwork(n)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/networks/create',
+      handler: async (req) => {
+        const b = (req.body ?? {}) as Record<string, unknown>;
+        if (typeof b.Name !== 'string' || !b.Name) throw new InvalidArgumentError('Name is required: the network\'s name');
+        if (b.Driver !== undefined && b.Driver !== '' && b.Driver !== 'bridge') throw new InvalidArgumentError(`network driver "${String(b.Driver)}" is not supported by berth; its networks are bridges`);
+        if (b.Internal === true || b.EnableIPv6 === true) throw new InvalidArgumentError('internal and IPv6 networks are not supported by berth');
+        const config = ((b.IPAM as { Config?: Array<{ Subnet?: string }> } | undefined)?.Config ?? []).filter((c) => c.Subnet);
+        if (config.length > 1) throw new InvalidArgumentError('a berth network has one subnet');
+        const labels = (b.Labels ?? {}) as Record<string, string>;
+        const existing = (await svc().list()).find((n) => n.name === b.Name);
+        if (existing && b.CheckDuplicate !== false) throw new ConflictError(`network with name ${b.Name} already exists`);
+        const n = await svc().create(b.Name, { ...(config[0]?.Subnet ? { subnet: config[0].Subnet } : {}), ...(Object.keys(labels).length ? { labels } : {}) });
+        return { status: 201, json: { Id: networkId(n.name), Warning: '' } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/networks/:id',
+      handler: async (req) => {
+        const n = await byRef(req.params.id!);
+        return { json: dockerNetwork(n, (await svc().inspect(n.name)).containers) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/networks/:id',
+      handler: async (req) => {
+        await svc().remove((await byRef(req.params.id!)).name);
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/networks/prune',
+      handler: async () => {
+        const removed: string[] = [];
+        for (const n of await svc().list()) {
+          if ((await svc().inspect(n.name)).containers.length) continue;
+          if (await svc().remove(n.name).then(() => true, () => false)) removed.push(n.name);
+        }
+        return { json: { NetworksDeleted: removed } };
+      },
+    },
+    { method: 'POST', path: '/networks/:id/connect', handler: notJoinable },
+    { method: 'POST', path: '/networks/:id/disconnect', handler: notJoinable },
+  ];
+}
