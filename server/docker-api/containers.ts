@@ -1,6 +1,6 @@
 // Docker's container routes, each a translation onto the container service (server/services/
 // containers.ts) that berth's own routes use: list, create, inspect, the lifecycle verbs, wait,
-// remove, rename, top, stats, logs, archive (cp), export and prune. Docker's statuses: 204 for a
+// remove, rename, update, top, stats, logs, archive (cp), export and prune. Docker's statuses: 204 for a
 // verb done, 304 for a start of a started (or stop of a stopped) container, 404, 409, 400.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,6 +11,7 @@ import { dockerCreateRequest } from '../../specs/docker/create-body.ts';
 import { dockerPathStatHeader } from '../../specs/docker/path-stat.ts';
 import { containerFilter, dockerListItem } from '../../specs/docker/ps.ts';
 import { dockerStats, type HostCpu } from '../../specs/docker/stats.ts';
+import { dockerUpdateRequest } from '../../specs/docker/update-body.ts';
 import type { ApiReply, Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { containersOf, filtersParam, flag, intParam } from './common.ts';
@@ -137,6 +138,15 @@ export default function routes(ctx: DaemonContext): Route[] {
       handler: async (req) => {
         await svc().remove(name(req.params.id!), { force: flag(req.query, 'force'), volumes: flag(req.query, 'v') }, req.signal);
         return done;
+      },
+    },
+    {
+      // update: the container service's, applied live to the cgroup (berth update).
+      method: 'POST',
+      path: '/containers/:id/update',
+      handler: async (req) => {
+        const r = await svc().update(name(req.params.id!), dockerUpdateRequest(req.body ?? {}));
+        return { json: { Warnings: r.warnings } };
       },
     },
     {

@@ -60,7 +60,7 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match(r, /"message":"client version 1\.12 is too old\. Minimum supported API version is 1\.24/);
     });
 
-    it('run -d, ps, logs -f, inspect -f, exec, stop, rm; the container is a berth Container object', async () => {
+    it('run -d, ps, logs -f, inspect -f, exec, update, stop, rm; the container is a berth Container object', async () => {
       const id = (await ok(['run', '-d', '--name', 'web', '-p', '8080', '-e', 'GREETING=hello there', '-l', 'tier=front', w.image, 'sh', '-c', 'echo "$GREETING"; echo oops >&2; exec httpd -f -p 8080 -h /etc'])).trim();
       assert.match(id, /^[0-9a-f]{64}$/);
       const ps = await ok(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}} {{.Ports}} {{.Label "tier"}}']);
@@ -79,6 +79,13 @@ if (insidePrivateNetns(import.meta.url)) {
       // berth sees it as its own, labelled with where it came from.
       const obj = JSON.parse((await berth(['get', 'container', 'web', '-o', 'json'], { socket: w.socket })).stdout);
       assert.equal(obj.metadata.labels['berth.dev/origin'], 'docker-api');
+      // update: live, on the same process (the container service's verb).
+      const pid = await ok(['inspect', '-f', '{{.State.Pid}}', 'web']);
+      assert.equal(await ok(['update', '--memory', '64m', '--memory-swap', '128m', '--pids-limit', '50', '--restart', 'on-failure:2', 'web']), 'web\n');
+      assert.equal(await ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.State.Pid}}', 'web']), `67108864 on-failure:2 ${pid.trim()}\n`);
+      const refused = await docker(['update', '--kernel-memory', '8m', 'web']);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /KernelMemory is not supported by berth/);
       assert.equal(await ok(['stop', '-t', '1', 'web']), 'web\n');
       assert.match(await ok(['ps', '-a', '--filter', 'name=web', '--format', '{{.Status}}']), /^Exited \(\d+\) /);
       assert.equal(await ok(['rm', 'web']), 'web\n');
