@@ -42,17 +42,27 @@ function isBerthBridge(plugin: CniPluginConf): plugin is BridgeConf {
   );
 }
 
-/** `ip -batch -` with `lines` on stdin, optionally inside the namespace at `netns`. */
-function ipBatch(lines: string[], netns?: string): Promise<void> {
-  const [cmd, args] = netns ? ['nsenter', [`--net=${netns}`, 'ip', '-batch', '-']] : ['ip', ['-batch', '-']];
+interface IpBatch {
+  lines: string[];
+  /** Run inside the network namespace at this path (through nsenter). */
+  netns?: string;
+}
+
+/**
+ * `ip -batch -` runs, one after the other, stopping at the first that fails — all from one /bin/sh
+ * the daemon spawns: a spawn from the daemon copies its whole address space (tens of MiB), a fork
+ * from the shell does not. The batches and paths are the shell's arguments, never its script.
+ */
+function ipBatch(...steps: IpBatch[]): Promise<void> {
+  const arg = (n: number) => `"\${${n}}"`;
+  const script = steps.map((b, i) => `printf '%s\\n' ${arg(2 * i + 1)} | ${b.netns ? `nsenter --net=${arg(2 * i + 2)} ` : ''}ip -batch -`).join(' && ');
+  const args = steps.flatMap((b) => [b.lines.join('\n'), b.netns ?? '']);
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args as string[], { encoding: 'utf8' }, (err, _out, stderr) => {
+    execFile('/bin/sh', ['-c', script, 'sh', ...args], { encoding: 'utf8' }, (err, _out, stderr) => {
       if (!err) return resolve();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new UnavailableError(`${cmd} is not installed (it comes with iproute2 / util-linux)`));
+      if (/not found/.test(stderr)) return reject(new UnavailableError(`ip or nsenter is not installed (they come with iproute2 / util-linux): ${stderr.trim()}`));
       reject(new Error(stderr.trim() || err.message));
     });
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(`${lines.join('\n')}\n`);
   });
 }
 
@@ -64,35 +74,48 @@ function randomMac(): string {
 }
 
 export class NativeBridge implements InProcessPlugin {
+  /** Bridges looked at (and made or repaired) by this process: bridge|gateway → its MAC. */
   readonly #bridges = new Map<string, Promise<string>>();
 
   /**
    * The bridge with the gateway's address, up, and forwarding on (the plugin's isGateway); its MAC.
-   * Looked at on every ADD (one `ip` run): a bridge can go away meanwhile (`network rm`, `ip link del`).
+   * Looked at once per process (ADDs of many containers would otherwise queue on it); one that went
+   * away meanwhile (`ip link del`) is made again by add()'s retry, `network rm` calls forget().
    */
   #ensureBridge(conf: BridgeConf, gateway: string): Promise<string> {
-    // One look at a time per bridge: ADDs of several containers run side by side.
-    const prev = this.#bridges.get(conf.bridge) ?? Promise.resolve('');
-    const next = prev.catch(() => '').then(() => this.#lookAtBridge(conf, gateway));
-    this.#bridges.set(conf.bridge, next);
-    void next.catch(() => undefined).finally(() => this.#bridges.get(conf.bridge) === next && this.#bridges.delete(conf.bridge));
-    return next;
+    const key = `${conf.bridge}|${gateway}`;
+    let mac = this.#bridges.get(key);
+    if (!mac) {
+      mac = this.#lookAtBridge(conf, gateway);
+      this.#bridges.set(key, mac);
+      mac.catch(() => this.#bridges.get(key) === mac && this.#bridges.delete(key));
+    }
+    return mac;
+  }
+
+  /** The bridge is gone or changed: the next ADD looks at it again. */
+  forget(bridge: string): void {
+    for (const key of [...this.#bridges.keys()]) if (key.startsWith(`${bridge}|`)) this.#bridges.delete(key);
   }
 
   async #lookAtBridge(conf: BridgeConf, gateway: string): Promise<string> {
     const br = conf.bridge;
     let state = await deviceState(br);
-    if (state?.addresses.includes(gateway)) return state.mac;
+    if (state?.addresses.includes(gateway)) {
+      // Pinned, so that it stays what the results record (one made by the plugin follows its ports').
+      await ipBatch({ lines: [`link set dev ${br} address ${state.mac}`] });
+      return state.mac;
+    }
     // The plugin's own words: a bridge with another address is a different network's.
     if (state?.addresses.length) throw new CniError('bridge', 'ADD', 11, `failed to set bridge addr: "${br}" already has an IP address different from ${gateway}`);
     if (!state) {
       // A MAC of its own: a bridge otherwise takes its lowest port's, which changes as members come
       // and go (and the plugin's CHECK compares it with the one recorded at ADD).
-      await ipBatch([`link add name ${br} address ${randomMac()} type bridge`]).catch((err: Error) => {
+      await ipBatch({ lines: [`link add name ${br} address ${randomMac()} type bridge`] }).catch((err: Error) => {
         if (!/File exists/.test(err.message)) throw err;
       });
     }
-    await ipBatch([`addr add ${gateway} dev ${br}`, `link set ${br} up`]).catch((err: Error) => {
+    await ipBatch({ lines: [`addr add ${gateway} dev ${br}`, `link set ${br} up`] }).catch((err: Error) => {
       // Another ADD set it up meanwhile.
       if (!/File exists/.test(err.message)) throw err;
     });
@@ -110,26 +133,33 @@ export class NativeBridge implements InProcessPlugin {
     const range = conf.ipam.ranges[0]![0]!;
     const prefix = range.subnet.split('/')[1]!;
     const gateway = `${range.gateway}/${prefix}`;
-    const bridgeMac = await this.#ensureBridge(conf, gateway);
+    let bridgeMac = await this.#ensureBridge(conf, gateway);
     const leases = new Leases(join(conf.ipam.dataDir!, list.name));
     const ip = await leases.reserve(rt.containerId, rt.ifName, range);
     const hostIf = `veth${randomBytes(4).toString('hex')}`;
     const [innerMac, hostMac] = [randomMac(), randomMac()];
     const routes = conf.ipam.routes ?? [];
     try {
-      await ipBatch(
-        [
-          // Made inside the container's namespace, its peer put straight into the daemon's.
+      const containerSide = {
+        // Made inside the container's namespace, its peer put straight into the daemon's.
+        lines: [
           `link add ${rt.ifName} address ${innerMac}${conf.mtu ? ` mtu ${conf.mtu}` : ''} type veth peer name ${hostIf} address ${hostMac} netns ${process.pid}`,
           `addr add ${ip}/${prefix} dev ${rt.ifName}`,
           `link set ${rt.ifName} up`,
           ...routes.map((r) => `route add ${r.dst === '0.0.0.0/0' ? 'default' : r.dst} via ${r.gw ?? range.gateway} dev ${rt.ifName}`),
         ],
-        rt.netns,
-      );
-      await ipBatch([`link set ${hostIf} master ${conf.bridge}`, ...(conf.hairpinMode ? [`link set dev ${hostIf} type bridge_slave hairpin on`] : []), `link set ${hostIf} up`]);
+        netns: rt.netns,
+      };
+      const hostSide = { lines: [`link set ${hostIf} master ${conf.bridge}`, ...(conf.hairpinMode ? [`link set dev ${hostIf} type bridge_slave hairpin on`] : []), `link set ${hostIf} up`] };
+      await ipBatch(containerSide, hostSide).catch(async (err: Error) => {
+        // The bridge went away since it was looked at: made again, then the host side once more.
+        if (!new RegExp(`"${conf.bridge}"|Cannot find device "?${conf.bridge}`).test(err.message)) throw err;
+        this.forget(conf.bridge);
+        bridgeMac = await this.#ensureBridge(conf, gateway);
+        await ipBatch(hostSide);
+      });
     } catch (err) {
-      await ipBatch([`link del ${hostIf}`]).catch(() => undefined);
+      await ipBatch({ lines: [`link del ${hostIf}`] }).catch(() => undefined);
       await leases.release(rt.containerId, rt.ifName, ip);
       throw new CniError('bridge', 'ADD', undefined, (err as Error).message);
     }
@@ -156,8 +186,8 @@ export class NativeBridge implements InProcessPlugin {
     const gone = (err: Error) => {
       if (!/Cannot find device|does not exist|No such file/i.test(err.message)) throw new CniError('bridge', 'DEL', undefined, err.message);
     };
-    if (hostIf && /^[a-zA-Z0-9_.-]{1,15}$/.test(hostIf)) await ipBatch([`link del ${hostIf}`]).catch(gone);
-    else if (rt.netns) await ipBatch([`link del ${rt.ifName}`], rt.netns).catch(gone);
+    if (hostIf && /^[a-zA-Z0-9_.-]{1,15}$/.test(hostIf)) await ipBatch({ lines: [`link del ${hostIf}`] }).catch(gone);
+    else if (rt.netns) await ipBatch({ lines: [`link del ${rt.ifName}`], netns: rt.netns }).catch(gone);
     const ip = cached?.ips?.[0]?.address.split('/')[0];
     await new Leases(join(conf.ipam.dataDir!, list.name)).release(rt.containerId, rt.ifName, ip);
   }

@@ -75,6 +75,7 @@ export type { NetworkAttachment } from './attachments.ts';
 export class NetworkManager {
   readonly root: string;
   readonly #cni: Cni;
+  readonly #native: NativeBridge | undefined;
   readonly #o: NetworkManagerOptions;
   readonly #networks: NetworkStore;
   readonly #records: AttachmentStore;
@@ -90,7 +91,8 @@ export class NetworkManager {
   constructor(o: NetworkManagerOptions) {
     this.#o = o;
     this.root = o.root;
-    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), o.bridge === 'plugin' ? undefined : new NativeBridge());
+    this.#native = o.bridge === 'plugin' ? undefined : new NativeBridge();
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), this.#native);
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }
@@ -136,6 +138,7 @@ export class NetworkManager {
       await this.#networks.delete(list);
       this.#guarded.delete(list.berth.bridge);
       this.#bridges.delete(list.berth.bridge);
+      this.#native?.forget(list.berth.bridge);
       this.#forwarding.delete(list.name);
     });
   }
