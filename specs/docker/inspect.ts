@@ -95,12 +95,12 @@ function mounts(spec: ContainerResource['spec'], volumesDir: string): DockerMoun
 
 /**
  * The names a container answers to on its network, as dockerd lists them: on a user-defined network
- * its short id first (docker-compose checks for it to know the container is already connected), then
- * its name; none on host and none; on the default bridge, its name.
+ * the aliases it was given, its name and its short id (docker-compose checks for the id to know the
+ * container is already connected); none on host and none; on the default bridge, its name and aliases.
  */
-function networkAliases(mode: string, name: string, id: string | undefined): string[] | null {
+function networkAliases(mode: string, name: string, id: string | undefined, aliases: string[] = []): string[] | null {
   if (mode === 'host' || mode === 'none') return null;
-  return mode === 'bridge' || !id ? [name] : [id.slice(0, 12), name];
+  return mode === 'bridge' || !id ? [name, ...aliases] : [...aliases, name, id.slice(0, 12)];
 }
 
 /** `docker inspect CONTAINER`. `volumesDir`: where named volumes live (Mounts' Source). */
@@ -207,7 +207,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
       MacAddress: '',
       Networks: {
         [mode]: {
-          IPAMConfig: null, Links: null, Aliases: networkAliases(mode, r.metadata.name, st.containerID), NetworkID: '', EndpointID: '',
+          IPAMConfig: null, Links: null, Aliases: networkAliases(mode, r.metadata.name, st.containerID, spec.networkAliases), NetworkID: '', EndpointID: '',
           Gateway: '', IPAddress: st.ipAddress ?? '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
         },
       },

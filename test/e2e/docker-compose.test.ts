@@ -1,6 +1,7 @@
 // Debian's docker-compose 1.29 (/usr/bin/docker-compose, docker-py underneath) drives berth through
 // the Docker Engine API: `up -d` of three services on a user-defined network with a named volume,
-// depends_on (one waiting for a healthcheck) and a published port; ps, logs, exec, down -v. Compose
+// depends_on (one waiting for a healthcheck), a published port and services reaching each other by
+// service name (compose's network aliases); ps, port, logs, exec, down -v. Compose
 // names containers "demo_web_1", which are not berth names: berth gives them names of their own and
 // answers to the Docker names (specs/docker/docker-name.ts). Real containers (runc), in a private
 // network namespace.
@@ -92,6 +93,10 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match((await ok(['logs', '--no-color', 'web'])).stdout, /^web_1 +\| web up$/m);
       // worker and db share the named volume.
       assert.equal((await ok(['exec', '-T', 'worker', 'cat', '/data/db.txt'])).stdout, 'stored\n');
+
+      // Services reach each other by service name on the project's network (compose's aliases).
+      assert.match((await ok(['exec', '-T', 'worker', 'wget', '-q', '-O-', 'http://web:8080/passwd'])).stdout, /^root:/);
+      assert.match((await ok(['exec', '-T', 'web', 'grep', '-w', 'db', '/etc/hosts'])).stdout, /^\d+\.\d+\.\d+\.\d+\s.*\bdb\b/);
 
       // berth's own names for them: valid berth names, the Docker name kept.
       const names = (await berth(['ps', '-a', '--format', '{{.Names}}'], { socket: w.socket })).stdout.split('\n').filter(Boolean).sort();
