@@ -78,6 +78,10 @@ if (insidePrivateNetns(import.meta.url)) {
       const created = [...up.stderr.matchAll(/Creating (\S+) \.\.\. done/g)].map((m) => m[1]);
       assert.deepEqual(created, ['demo_db_1', 'demo_web_1', 'demo_worker_1']);
 
+      // A second up finds them by their labels and Docker names, and leaves them be.
+      const again = await ok(['up', '-d']);
+      assert.deepEqual([...again.stderr.matchAll(/^(\S+) is up-to-date$/gm)].map((m) => m[1]), ['demo_db_1', 'demo_web_1', 'demo_worker_1']);
+
       const rows = (await ok(['ps'])).stdout.split('\n').slice(2).filter(Boolean);
       assert.equal(rows.length, 3, rows.join('\n'));
       assert.match(rows[0]!, /^demo_db_1 +sh -c echo db up; echo sto \.\.\. +Up \(healthy\) /);
