@@ -1,7 +1,7 @@
 // Debian's docker-compose 1.29 (/usr/bin/docker-compose, docker-py underneath) drives berth through
 // the Docker Engine API: `up -d` of three services on a user-defined network with a named volume,
 // depends_on (one waiting for a healthcheck), a published port and services reaching each other by
-// service name (compose's network aliases); ps, port, logs, exec, down -v. Compose
+// service name (compose's network aliases); ps, port, logs, exec, stop/start/restart, down -v. Compose
 // names containers "demo_web_1", which are not berth names: berth gives them names of their own and
 // answers to the Docker names (specs/docker/docker-name.ts). Real containers (runc), in a private
 // network namespace.
@@ -70,7 +70,7 @@ if (insidePrivateNetns(import.meta.url)) {
     });
     after(async () => w?.teardown());
 
-    it('up -d, ps, port, logs, exec, down -v: names, network, volume, depends_on, healthcheck', async () => {
+    it('up -d (twice), ps, port, logs, exec, stop/start/restart, down -v: names, network aliases, volume, depends_on, healthcheck', async () => {
       const up = await ok(['up', '-d']);
       assert.match(up.stderr, /Creating network "demo_back" with the default driver\n/);
       assert.match(up.stderr, /Creating volume "demo_data" with default driver\n/);
@@ -101,6 +101,13 @@ if (insidePrivateNetns(import.meta.url)) {
       // Services reach each other by service name on the project's network (compose's aliases).
       assert.match((await ok(['exec', '-T', 'worker', 'wget', '-q', '-O-', 'http://web:8080/passwd'])).stdout, /^root:/);
       assert.match((await ok(['exec', '-T', 'web', 'grep', '-w', 'db', '/etc/hosts'])).stdout, /^\d+\.\d+\.\d+\.\d+\s.*\bdb\b/);
+
+      // stop, start and restart by service.
+      assert.match((await ok(['stop', 'worker'])).stderr, /Stopping demo_worker_1 \.\.\. done/);
+      assert.match((await ok(['ps', 'worker'])).stdout, /^demo_worker_1 .* Exit 137 /m);
+      assert.match((await ok(['start', 'worker'])).stderr, /Starting worker \.\.\. done/);
+      assert.match((await ok(['restart', 'web'])).stderr, /Restarting demo_web_1 \.\.\. done/);
+      assert.match((await ok(['ps', 'web', 'worker'])).stdout, /^demo_web_1 .* Up .*\n^demo_worker_1 .* Up /m);
 
       // berth's own names for them: valid berth names, the Docker name kept.
       const names = (await berth(['ps', '-a', '--format', '{{.Names}}'], { socket: w.socket })).stdout.split('\n').filter(Boolean).sort();
