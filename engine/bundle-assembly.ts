@@ -92,7 +92,7 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
   const mode = networkMode(req.spec);
   const security = securityPlan({ name, sc, uid: user.uid, networkMode: mode });
   let ports = portMappings(req.spec, image.config.ExposedPorts);
-  const aliases = run.hostname !== name ? [run.hostname] : [];
+  const aliases = [...new Set([...(run.hostname !== name ? [run.hostname] : []), ...(req.spec.networkAliases ?? [])])].filter((a) => a !== name);
   const extraHosts = (req.spec.hostAliases ?? []).map((h) => ({ ip: h.ip, names: h.hostnames }));
   let net: NetworkAttachment;
   if (sandbox) {

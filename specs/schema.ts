@@ -182,6 +182,11 @@ export const ContainerSpec = z.strictObject({
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be bridge, host, none or a network name (letters, digits, "_", "." or "-")')
     .optional(),
+  /**
+   * Other names the container answers to on its network (Docker's --network-alias; docker-compose
+   * gives each container its service's name), besides its own name and hostname.
+   */
+  networkAliases: z.array(z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/, 'must be a host name (letters, digits, "_", "." or "-")')).optional(),
   volumes: z.array(Volume).optional(),
   volumeMounts: z.array(VolumeMount).optional(),
   /**

@@ -19,6 +19,7 @@ function containerFlags(c: Command): Command {
     .option('-p, --publish <[ip:][hostPort:]containerPort[/proto]>', 'publish a port; without hostPort on a free one (repeatable)', collect, [])
     .option('-P, --publish-all', 'publish every port the image exposes on free host ports')
     .option('--network <name>', 'none, host, bridge (the default network berth) or a network\'s name')
+    .option('--network-alias <name>', 'another name the container answers to on its network (repeatable)', collect, [])
     .option('-v, --volume <[src:]dest[:opts]>', 'bind a host path (made if missing), mount a named volume (opts: ro, nocopy), or an anonymous volume at dest (repeatable)', collect, [])
     .option('--mount <type=…,source=…,target=…>', 'a bind (must exist), volume or tmpfs mount, Docker\'s keys (repeatable)', collect, [])
     .option('--tmpfs <dest[:opts]>', 'a tmpfs at dest (opts: size=64m, mode=1777, exec, …) (repeatable)', collect, [])

@@ -4,10 +4,11 @@
 // verb done, 304 for a start of a started (or stop of a stopped) container, 404, 409, 400.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { ContainerStats } from '../../specs/api/containers.ts';
 import type { DockerWaitResponse } from '../../specs/api/docker-engine.ts';
 import { dockerCreateRequest } from '../../specs/docker/create-body.ts';
+import { berthNameFor, DOCKER_NAME_LABEL, dockerName, dockerNameOf } from '../../specs/docker/docker-name.ts';
 import { dockerPathStatHeader } from '../../specs/docker/path-stat.ts';
 import { containerFilter, dockerListItem } from '../../specs/docker/ps.ts';
 import { dockerStats, type HostCpu } from '../../specs/docker/stats.ts';
@@ -41,7 +42,11 @@ function hostCpu(): HostCpu {
 
 export default function routes(ctx: DaemonContext): Route[] {
   const svc = () => containersOf(ctx);
-  const name = (ref: string) => noSuch(ref, () => svc().resolve(ref));
+  /** A container by its Docker name (kept when it is not a berth name), berth name, id or id prefix. */
+  const name = (ref: string) => {
+    const kept = svc().list({ all: true }).find((s) => s.labels?.[DOCKER_NAME_LABEL] === ref.replace(/^\//, ''));
+    return kept ? kept.name : noSuch(ref, () => svc().resolve(ref));
+  };
   const phase = (ref: string) => svc().list({ all: true }).find((s) => s.name === ref)?.state;
   return [
     {
@@ -62,7 +67,12 @@ export default function routes(ctx: DaemonContext): Route[] {
       method: 'POST',
       path: '/containers/create',
       handler: async (req) => {
-        const { volumesToCreate, ...run } = dockerCreateRequest(req.query.get('name') || undefined, req.body);
+        const asked = req.query.get('name') ? dockerName(req.query.get('name')!) : undefined;
+        const taken = asked && svc().list({ all: true }).find((s) => s.name === asked || dockerNameOf(s.name, s.labels) === asked);
+        if (taken) throw new ConflictError(`Conflict. The container name "/${asked}" is already in use by container "${taken.id ?? taken.name}". You have to remove (or rename) that container to be able to reuse that name.`);
+        const berthName = asked && berthNameFor(asked);
+        const { volumesToCreate, ...run } = dockerCreateRequest(berthName, req.body);
+        if (asked && berthName !== asked) run.labels = { ...run.labels, [DOCKER_NAME_LABEL]: asked };
         for (const v of volumesToCreate ?? []) await ctx.volumes?.create(v).catch(() => undefined);
         const { id } = await svc().create({ ...run, labels: { ...run.labels, [ORIGIN_LABEL]: 'docker-api' }, source: 'docker-api' }, { start: false, signal: req.signal });
         return { status: 201, json: { Id: id, Warnings: [] } };

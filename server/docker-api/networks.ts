@@ -2,6 +2,7 @@
 // create, inspect, remove, prune. A berth container joins one network, named when it is created
 // (HostConfig.NetworkMode): connect and disconnect of a created container are refused, saying so.
 import { createHash } from 'node:crypto';
+import { DEFAULT_NETWORK } from '../../engine/network/config.ts';
 import type { NetworkManager } from '../../engine/network/network-manager.ts';
 import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from '../../specs/errdefs.ts';
@@ -18,7 +19,9 @@ function dockerNetwork(n: NetworkInfo, containers: NetworkDetails['containers'] 
     IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
     Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
     Containers: Object.fromEntries(containers.map((c) => [c.id, { Name: c.name, EndpointID: '', MacAddress: '', IPv4Address: c.ipAddress ? `${c.ipAddress}/${n.subnet.split('/')[1]}` : '', IPv6Address: '' }])),
-    Options: { 'com.docker.network.bridge.name': n.bridge }, Labels: n.labels,
+    // The driver options a network was created with, as dockerd's: none for the ones made through an API (docker-compose
+    // compares them with its file's, and would want the network recreated); the default network names its bridge.
+    Options: n.name === DEFAULT_NETWORK ? { 'com.docker.network.bridge.name': n.bridge } : {}, Labels: n.labels,
   };
 }
 

@@ -84,6 +84,13 @@ function publishes(bindings: Obj): string[] {
   });
 }
 
+/** The aliases NetworkingConfig gives the container on the network it joins (compose: the service's name). */
+function aliasesOn(network: string | undefined, nc: Obj): string[] {
+  const endpoints = obj(nc.EndpointsConfig, 'NetworkingConfig.EndpointsConfig');
+  if (!network || !(network in endpoints)) return [];
+  return strings(obj(endpoints[network], `NetworkingConfig.EndpointsConfig["${network}"]`).Aliases, `NetworkingConfig.EndpointsConfig["${network}"].Aliases`);
+}
+
 /** The network a create body joins: HostConfig.NetworkMode, else the one endpoint NetworkingConfig names. */
 function networkOf(hc: Obj, nc: Obj): string | undefined {
   const mode = str(hc.NetworkMode, 'HostConfig.NetworkMode');
@@ -141,7 +148,7 @@ export function dockerCreateRequest(name: string | undefined, body: unknown): Do
     env: strings(config.Env, 'Env').filter((e) => e.includes('=')),
     publish: publishes(bindings),
     ...(hc.PublishAllPorts === true ? { publishAll: true } : {}),
-    ...(network ? { network } : {}),
+    ...(network ? { network, networkAlias: aliasesOn(network, nc) } : {}),
     ...(memory !== undefined ? { memory: String(memory) } : {}),
     ...(nano !== undefined ? { cpus: String(nano / 1e9) } : quota !== undefined && quota > 0 ? { cpus: String(quota / period) } : {}),
     ...(str(config.WorkingDir, 'WorkingDir') ? { workdir: config.WorkingDir as string } : {}),

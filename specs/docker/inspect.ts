@@ -8,6 +8,7 @@ import { parseCpu, parseMemory } from '../quantity.ts';
 import type { ContainerResource } from '../schema.ts';
 import { dockerEntrypointCmd, unescapeVars } from './command.ts';
 import { dockerRestartOf } from './restart.ts';
+import { dockerLabels, dockerNameOf } from './docker-name.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -92,6 +93,16 @@ function mounts(spec: ContainerResource['spec'], volumesDir: string): DockerMoun
   });
 }
 
+/**
+ * The names a container answers to on its network, as dockerd lists them: on a user-defined network
+ * the aliases it was given, its name and its short id (docker-compose checks for the id to know the
+ * container is already connected); none on host and none; on the default bridge, its name and aliases.
+ */
+function networkAliases(mode: string, name: string, id: string | undefined, aliases: string[] = []): string[] | null {
+  if (mode === 'host' || mode === 'none') return null;
+  return mode === 'bridge' || !id ? [name, ...aliases] : [...aliases, name, id.slice(0, 12)];
+}
+
 /** `docker inspect CONTAINER`. `volumesDir`: where named volumes live (Mounts' Source). */
 export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerContainer {
   const { object: r, status: st } = f;
@@ -139,7 +150,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
     WorkingDir: spec.workingDir ?? img.WorkingDir ?? '',
     Entrypoint,
     OnBuild: img.OnBuild ?? null,
-    Labels: { ...(img.Labels ?? {}), ...(r.metadata.labels ?? {}) },
+    Labels: { ...(img.Labels ?? {}), ...dockerLabels(r.metadata.labels) },
     ...(spec.stopSignal || img.StopSignal ? { StopSignal: spec.stopSignal ?? img.StopSignal } : {}),
     StopTimeout: spec.terminationGracePeriodSeconds,
   };
@@ -154,7 +165,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
     HostnamePath: '',
     HostsPath: '',
     LogPath: '',
-    Name: `/${r.metadata.name}`,
+    Name: `/${dockerNameOf(r.metadata.name, r.metadata.labels)}`,
     RestartCount: st.restartCount ?? 0,
     Driver: 'overlay2',
     Platform: 'linux',
@@ -196,7 +207,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
       MacAddress: '',
       Networks: {
         [mode]: {
-          IPAMConfig: null, Links: null, Aliases: mode === 'host' || mode === 'none' ? null : [r.metadata.name], NetworkID: '', EndpointID: '',
+          IPAMConfig: null, Links: null, Aliases: networkAliases(mode, r.metadata.name, st.containerID, spec.networkAliases), NetworkID: '', EndpointID: '',
           Gateway: '', IPAddress: st.ipAddress ?? '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
         },
       },

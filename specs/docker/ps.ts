@@ -1,10 +1,12 @@
 // `ps` in Docker's words, for the CLI's table and the Docker Engine API's container list alike:
 // the status text ("Up 5 seconds", "Exited (0) 3 minutes ago"), go-units' durations, and Docker's
-// filters (status, name, id, label, ancestor, exited), each key's values OR-ed, keys AND-ed.
+// filters (status, name, id, label, ancestor, exited), each key's values OR-ed (label's AND-ed, as
+// dockerd's), keys AND-ed.
 import { InvalidArgumentError } from '../errdefs.ts';
 import type { ContainerSummary } from '../api/containers.ts';
 import type { DockerContainerListItem } from '../api/docker-engine.ts';
 import { unescapeVars } from './command.ts';
+import { dockerLabels, dockerNameOf } from './docker-name.ts';
 
 /** go-units' HumanDuration, as Docker words how long ago or for how long: "5 seconds", "About an hour". */
 export function humanDuration(ms: number): string {
@@ -40,7 +42,7 @@ export function statusText(s: ContainerSummary, now = Date.now()): string {
 
 const TESTS: Record<string, (s: ContainerSummary, v: string) => boolean> = {
   status: (s, v) => (s.state ?? '') === v,
-  name: (s, v) => new RegExp(v.replace(/^\//, '')).test(s.name),
+  name: (s, v) => [s.name, dockerNameOf(s.name, s.labels)].some((n) => new RegExp(v.replace(/^\//, '')).test(n)),
   id: (s, v) => (s.id ?? '').startsWith(v),
   label: (s, v) => {
     const i = v.indexOf('=');
@@ -57,7 +59,8 @@ export function containerFilter(
   unknown = (k: string, known: string[]) => `invalid filter '${k}' (the container filters are ${known.join(', ')})`,
 ): (s: ContainerSummary) => boolean {
   for (const k of by.keys()) if (!TESTS[k]) throw new InvalidArgumentError(unknown(k, Object.keys(TESTS)));
-  return (s) => [...by].every(([k, vs]) => vs.some((v) => TESTS[k]!(s, v)));
+  // Labels are AND-ed as dockerd's (docker-compose selects a service by its project and service labels).
+  return (s) => [...by].every(([k, vs]) => (k === 'label' ? vs.every((v) => TESTS[k]!(s, v)) : vs.some((v) => TESTS[k]!(s, v))));
 }
 
 /** `0.0.0.0:8080->80/tcp` or `80/tcp` (formatPort's texts) back as Docker's list entry ports. */
@@ -72,14 +75,14 @@ export function dockerListItem(s: ContainerSummary, o: { network?: string; now?:
   const network = o.network ?? 'bridge';
   return {
     Id: s.id ?? '',
-    Names: [`/${s.name || (s.id ?? '').slice(0, 12)}`],
+    Names: [`/${dockerNameOf(s.name, s.labels) || (s.id ?? '').slice(0, 12)}`],
     Image: s.image,
     ImageID: '',
     Command: unescapeVars(s.command).join(' '),
     Created: Math.floor(Date.parse(s.created) / 1000),
     Ports: s.ports.map(listPort).filter((p) => p !== undefined),
     ...(s.sizeRw !== undefined ? { SizeRw: s.sizeRw, SizeRootFs: s.sizeRootFs ?? 0 } : {}),
-    Labels: s.labels ?? {},
+    Labels: dockerLabels(s.labels),
     State: s.state ?? s.phase.toLowerCase(),
     Status: statusText(s, o.now),
     HostConfig: { NetworkMode: network },

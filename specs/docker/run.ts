@@ -26,6 +26,8 @@ export interface DockerRunOptions extends MountFlags, DockerSecurityFlags {
   publish?: string[];
   publishAll?: boolean;
   network?: string;
+  /** --network-alias: other names on the network. */
+  networkAlias?: string[];
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -146,6 +148,7 @@ export function dockerRunRequest(image: string, args: string[], o: DockerRunOpti
   }
   if (o.publishAll) spec.publishAllPorts = true;
   if (o.network) spec.network = o.network;
+  if (o.networkAlias?.length) spec.networkAliases = o.networkAlias;
   const mounts = mountSpec(o);
   if (mounts.volumes.length) {
     spec.volumes = mounts.volumes;

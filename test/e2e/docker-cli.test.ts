@@ -199,7 +199,7 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await ok(['start', 'busy']), 'busy\n');
       const dup = await docker(['run', '-d', '--name', 'busy', w.image, 'true']);
       assert.equal(dup.code, 125);
-      assert.match(dup.stderr, /already exists/);
+      assert.match(dup.stderr, /Conflict\. The container name "\/busy" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\./);
       assert.equal((await docker(['logs', 'nosuch'])).code, 1);
       const swarm = await docker(['swarm', 'init']);
       assert.match(swarm.stderr, /not supported by berth/);
