@@ -33,6 +33,9 @@ describe('daemon killed during a build', { timeout: 600_000 }, () => {
         'RUN head -c 2000000 /dev/urandom > /a.bin && sleep 0.5',
         'COPY big.bin /big.bin',
         'RUN sleep 1.5 && echo two > /two',
+        // Longer than the latest kill (2.8 s after the build starts): on a quiet host the build above
+        // can finish before it, and a kill after the image is stored proves nothing.
+        'RUN sleep 3 && echo three > /three',
         'CMD ["cat", "/two"]',
         '',
       ].join('\n'),
