@@ -102,17 +102,22 @@ function execCreateBody(body: unknown): { args: string[]; env?: string[]; user?:
   };
 }
 
+/** A terminal's new size (?h=&w=) for a container's or an exec's session: 200 with no body, as dockerd. */
+function resizeRoute(path: string, resize: (id: string, size: ReturnType<typeof sizeOf>) => Promise<void>): Route {
+  return {
+    method: 'POST',
+    path,
+    handler: async (req) => {
+      await resize(req.params.id!, sizeOf(req.query));
+      return { status: 200, body: Buffer.alloc(0) };
+    },
+  };
+}
+
 export default function routes(ctx: DaemonContext): Route[] {
   return [
     attachRoute(ctx),
-    {
-      method: 'POST',
-      path: '/containers/:id/resize',
-      handler: async (req) => {
-        await streamsOf(ctx).resize(req.params.id!, sizeOf(req.query));
-        return { status: 200, body: Buffer.alloc(0) };
-      },
-    },
+    resizeRoute('/containers/:id/resize', (id, size) => streamsOf(ctx).resize(id, size)),
     {
       method: 'POST',
       path: '/containers/:id/exec',
@@ -135,14 +140,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         return hijacked(streams.tty, (socket) => serveHijacked(socket, streams, { stdin: e.stdin, stdout: true, stderr: true, detachKeys: Buffer.alloc(0) }));
       },
     },
-    {
-      method: 'POST',
-      path: '/exec/:id/resize',
-      handler: async (req) => {
-        await streamsOf(ctx).resizeExec(req.params.id!, sizeOf(req.query));
-        return { status: 200, body: Buffer.alloc(0) };
-      },
-    },
+    resizeRoute('/exec/:id/resize', (id, size) => streamsOf(ctx).resizeExec(id, size)),
     {
       method: 'GET',
       path: '/exec/:id/json',
