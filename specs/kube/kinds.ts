@@ -25,7 +25,7 @@ const STATUS = { kind: 'warn' as const, why: 'status is reported by berth' };
 const notOnOneHost = (what: string) => warn(`${what} is a cluster's; on one host the Service forwards its node port to its Pods`);
 const SERVICE_RULES = {
   type: refuseIf((t) => t === 'LoadBalancer' || t === 'ExternalName', 'type LoadBalancer or ExternalName needs a cluster; use ClusterIP or NodePort', 'run'),
-  externalName: refuseIf(() => true, 'ExternalName Services are not implemented'),
+  externalName: refuseIf(() => true, 'berth does not support ExternalName Services; use a ClusterIP or NodePort Service'),
   clusterIP: RUN,
   clusterIPs: warn('the cluster gives the addresses; berth names the Pods'),
   ipFamilies: warn('berth\'s networks are IPv4'),
@@ -34,7 +34,7 @@ const SERVICE_RULES = {
   sessionAffinityConfig: notOnOneHost('sessionAffinityConfig'),
   externalTrafficPolicy: notOnOneHost('externalTrafficPolicy'),
   internalTrafficPolicy: notOnOneHost('internalTrafficPolicy'),
-  externalIPs: refuseIf((v) => Array.isArray(v) && v.length > 0, 'externalIPs are not implemented (traffic to them would not arrive)'),
+  externalIPs: refuseIf((v) => Array.isArray(v) && v.length > 0, 'berth does not support externalIPs (traffic to them would not arrive); use a NodePort'),
   loadBalancerIP: warn('no load balancer on one host'),
   loadBalancerSourceRanges: warn('no load balancer on one host'),
   publishNotReadyAddresses: warn('only Ready Pods get traffic'),
@@ -55,12 +55,12 @@ export const kubeKinds: Record<string, ForeignKind> = {
         metadata: object(METADATA_RULES),
         status: STATUS,
         spec: object({
-          selector: object({ matchExpressions: refuseIf((x) => Array.isArray(x) && x.length > 0, 'matchExpressions are not implemented; select the Pods with matchLabels') }),
+          selector: object({ matchExpressions: refuseIf((x) => Array.isArray(x) && x.length > 0, 'berth does not support matchExpressions; select the Pods with matchLabels') }),
           template: object({ metadata: object({ ...METADATA_RULES, name: warn('a Deployment names its Pods itself') }), spec: object(POD_SPEC_RULES) }),
           minReadySeconds: warn('a Pod counts as available as soon as it is Ready'),
           revisionHistoryLimit: warn('berth keeps no old ReplicaSets: a rollout replaces Pods directly'),
           progressDeadlineSeconds: warn('a rollout that does not progress is shown in status, never marked failed'),
-          paused: refuseIf((x) => x === true, 'a paused Deployment is not implemented (berth would roll it out)'),
+          paused: refuseIf((x) => x === true, 'berth does not support a paused Deployment (it would roll it out); remove paused'),
         }),
       }),
   },

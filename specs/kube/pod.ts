@@ -37,7 +37,7 @@ export const METADATA_RULES: Rules = {
 };
 
 const PROBE: Rules = {
-  grpc: refuseIf(() => true, 'gRPC probes are not implemented; use exec, httpGet or tcpSocket'),
+  grpc: refuseIf(() => true, 'berth does not support gRPC probes; use exec, httpGet or tcpSocket'),
   terminationGracePeriodSeconds: warn('the Pod\'s grace period applies'),
 };
 
@@ -49,9 +49,9 @@ const CONTAINER: Rules = {
   terminationMessagePath: warn('the termination message is the last lines of the log'),
   terminationMessagePolicy: warn('the termination message is the last lines of the log'),
   resizePolicy: warn('resources change by recreating the container'),
-  volumeDevices: refuseIf(() => true, 'block devices of claims are not implemented (volumeMode Block)'),
-  restartPolicy: refuseIf((v) => v !== undefined, 'a sidecar init container (restartPolicy: Always) is not implemented; make it one of spec.containers'),
-  resources: object({ requests: warn('one host does not schedule: limits are enforced, requests are not'), claims: warn('dynamic resource claims are not implemented') }),
+  volumeDevices: refuseIf(() => true, 'berth does not support block devices of claims (volumeMode Block); use a filesystem claim'),
+  restartPolicy: refuseIf((v) => v !== undefined, 'berth does not support sidecar init containers (restartPolicy: Always); make it one of spec.containers'),
+  resources: object({ requests: warn('one host does not schedule: limits are enforced, requests are not'), claims: warn('berth does not support dynamic resource claims') }),
   livenessProbe: object(PROBE),
   readinessProbe: object(PROBE),
 };
@@ -60,7 +60,7 @@ const VOLUME: Rules = {
   ...Object.fromEntries(
     ['nfs', 'iscsi', 'cephfs', 'rbd', 'glusterfs', 'csi', 'ephemeral', 'downwardAPI', 'projected', 'gitRepo', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'fc', 'flexVolume', 'flocker', 'image', 'portworxVolume', 'quobyte', 'scaleIO', 'storageos', 'vsphereVolume', 'photonPersistentDisk'].map((k) => [
       k,
-      refuseIf(() => true, `volume source "${k}" is not implemented on one host (its data would be missing); use emptyDir, hostPath, persistentVolumeClaim, configMap or secret`),
+      refuseIf(() => true, `berth does not support the volume source "${k}" on one host (its data would be missing); use emptyDir, hostPath, persistentVolumeClaim, configMap or secret`),
     ]),
   ),
 };
@@ -93,7 +93,7 @@ export const POD_SPEC_RULES: Rules = {
   subdomain: warn('names on the network are Pod and Service names'),
   setHostnameAsFQDN: warn('the host name is the Pod\'s name'),
   os: warn('Linux only'),
-  activeDeadlineSeconds: refuseIf((v) => v !== undefined, 'activeDeadlineSeconds is not implemented (the Pod would run past its deadline)'),
+  activeDeadlineSeconds: refuseIf((v) => v !== undefined, 'berth does not support activeDeadlineSeconds (the Pod would run past its deadline); remove it or stop the Pod yourself'),
   // Merged into each container's (prepareKubePod): what a container sets wins, as on a cluster.
   securityContext: object({
     fsGroup: warn('volume ownership is not changed; chown the data or run as its owner'),
@@ -105,13 +105,13 @@ export const POD_SPEC_RULES: Rules = {
     appArmorProfile: warn('no AppArmor profiles are loaded by berth'),
     windowsOptions: warn('Linux only'),
   }),
-  resources: warn('Pod-level resources are not implemented; set each container\'s limits'),
-  resourceClaims: warn('dynamic resource claims are not implemented'),
+  resources: warn('berth does not support Pod-level resources; set each container\'s limits'),
+  resourceClaims: warn('berth does not support dynamic resource claims'),
   hostNetwork: RUN,
-  hostPID: refuseIf(isTrue, 'hostPID: true is not implemented: the containers would not see the host\'s processes'),
-  hostIPC: refuseIf(isTrue, 'hostIPC: true is not implemented: the containers share the Pod\'s IPC namespace, not the host\'s'),
-  shareProcessNamespace: refuseIf(isTrue, 'shareProcessNamespace: true is not implemented: each container has its own PID namespace'),
-  hostUsers: refuseIf((v) => v === false, 'hostUsers: false on a Pod is not implemented; berth Containers take it one by one'),
+  hostPID: refuseIf(isTrue, 'berth does not support hostPID: true: the containers would not see the host\'s processes'),
+  hostIPC: refuseIf(isTrue, 'berth does not support hostIPC: true: the containers share the Pod\'s IPC namespace, not the host\'s'),
+  shareProcessNamespace: refuseIf(isTrue, 'berth does not support shareProcessNamespace: true: each container has its own PID namespace'),
+  hostUsers: refuseIf((v) => v === false, 'berth does not support hostUsers: false on a Pod; berth Containers take it one by one'),
 };
 
 const KubeMeta = z.strictObject({ name, namespace: name.optional(), labels: labelMap.optional(), annotations: labelMap.optional() });

@@ -40,7 +40,7 @@ export function triage(value: unknown, rules: Rules, path: PathSegment[] = []): 
     if (!rule || rule.kind === 'run') {
       kept[key] = v;
     } else if (rule.kind === 'warn') {
-      out.warnings.push({ path: at, onKey: true, message: `not implemented by berth, ignored: ${rule.why}` });
+      out.warnings.push({ path: at, onKey: true, message: `ignored by berth: ${rule.why}` });
     } else if (rule.kind === 'refuse') {
       if (rule.when(v)) out.errors.push({ path: at, message: rule.why });
       else if (rule.otherwise === 'run') kept[key] = v;

@@ -38,7 +38,7 @@ spec:
 `);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'pod/team-hello created\n');
-      assert.equal(r.stderr, `Warning: ${join(s.w.dir, 'pod.yaml')}:6:3: Pod "hello": spec.nodeSelector: not implemented by berth, ignored: one host: every Pod runs on it\n`);
+      assert.equal(r.stderr, `Warning: ${join(s.w.dir, 'pod.yaml')}:6:3: Pod "hello": spec.nodeSelector: ignored by berth: one host: every Pod runs on it\n`);
       await until('the Pod runs', async () => (await obj('Pod', 'team-hello')).status?.reason === 'Running', 120_000);
       assert.match(await ok(['get', 'pods', '-n', 'team']), /^team-hello\s+1\/1\s+Running/m);
       assert.doesNotMatch(await ok(['get', 'pods']), /team-hello/);
@@ -52,7 +52,7 @@ spec:
   containers: [{name: app, image: ${s.w.image}}]
 `);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /bad\.yaml:5:12: Pod "bad": spec\.hostPID: hostPID: true is not implemented/);
+      assert.match(refused.stderr, /bad\.yaml:5:12: Pod "bad": spec\.hostPID: berth does not support hostPID: true/);
       await ok(['delete', 'pod', 'team-hello']);
     });
 

@@ -30,12 +30,12 @@ status: {phase: Running}
 `);
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.warnings.map(formatManifestError), [
-      '/k/app.yaml:6:3: Pod "web": metadata.uid: not implemented by berth, ignored: set by the API server; berth keeps its own',
-      '/k/app.yaml:8:3: Pod "web": spec.nodeSelector: not implemented by berth, ignored: one host: every Pod runs on it',
-      '/k/app.yaml:9:3: Pod "web": spec.serviceAccountName: not implemented by berth, ignored: no service account token is mounted',
-      '/k/app.yaml:13:17: Pod "web": spec.containers[0].resources.requests: not implemented by berth, ignored: one host does not schedule: limits are enforced, requests are not',
-      '/k/app.yaml:14:5: Pod "web": spec.containers[0].lifecycle: not implemented by berth, ignored: postStart and preStop hooks are not run',
-      '/k/app.yaml:15:1: Pod "web": status: not implemented by berth, ignored: status is reported by berth',
+      '/k/app.yaml:6:3: Pod "web": metadata.uid: ignored by berth: set by the API server; berth keeps its own',
+      '/k/app.yaml:8:3: Pod "web": spec.nodeSelector: ignored by berth: one host: every Pod runs on it',
+      '/k/app.yaml:9:3: Pod "web": spec.serviceAccountName: ignored by berth: no service account token is mounted',
+      '/k/app.yaml:13:17: Pod "web": spec.containers[0].resources.requests: ignored by berth: one host does not schedule: limits are enforced, requests are not',
+      '/k/app.yaml:14:5: Pod "web": spec.containers[0].lifecycle: ignored by berth: postStart and preStop hooks are not run',
+      '/k/app.yaml:15:1: Pod "web": status: ignored by berth: status is reported by berth',
     ]);
     const m = r.objects[0]!.manifest as PodManifest;
     assert.equal(m.apiVersion, 'berth.dev/v1');
@@ -55,9 +55,9 @@ spec:
   - {name: app, image: reg.local/app:1, livenessProbe: {grpc: {port: 1}}}
 `);
     assert.deepEqual(r.errors.map(formatManifestError), [
-      '/k/app.yaml:5:12: Pod "web": spec.hostPID: hostPID: true is not implemented: the containers would not see the host\'s processes',
-      '/k/app.yaml:7:28: Pod "web": spec.volumes[0].nfs: volume source "nfs" is not implemented on one host (its data would be missing); use emptyDir, hostPath, persistentVolumeClaim, configMap or secret',
-      '/k/app.yaml:9:63: Pod "web": spec.containers[0].livenessProbe.grpc: gRPC probes are not implemented; use exec, httpGet or tcpSocket',
+      '/k/app.yaml:5:12: Pod "web": spec.hostPID: berth does not support hostPID: true: the containers would not see the host\'s processes',
+      '/k/app.yaml:7:28: Pod "web": spec.volumes[0].nfs: berth does not support the volume source "nfs" on one host (its data would be missing); use emptyDir, hostPath, persistentVolumeClaim, configMap or secret',
+      '/k/app.yaml:9:63: Pod "web": spec.containers[0].livenessProbe.grpc: berth does not support gRPC probes; use exec, httpGet or tcpSocket',
     ]);
     const ok = load(`apiVersion: v1
 kind: Pod
@@ -110,7 +110,7 @@ spec:
 `;
     const r = load(text(3, 'web'));
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.warnings.map(formatManifestError), ['/k/app.yaml:6:3: Deployment "web": spec.revisionHistoryLimit: not implemented by berth, ignored: berth keeps no old ReplicaSets: a rollout replaces Pods directly']);
+    assert.deepEqual(r.warnings.map(formatManifestError), ['/k/app.yaml:6:3: Deployment "web": spec.revisionHistoryLimit: ignored by berth: berth keeps no old ReplicaSets: a rollout replaces Pods directly']);
     const d = r.objects[0]!.manifest as DeploymentManifest;
     assert.equal(d.kind, 'Deployment');
     assert.equal(d.spec.replicas, 3);
@@ -162,7 +162,7 @@ spec:
   - {name: b, image: reg.local/app:1, securityContext: {runAsUser: 1001}}
 `);
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.warnings.map(formatManifestError), ['/k/app.yaml:5:58: Pod "web": spec.securityContext.fsGroup: not implemented by berth, ignored: volume ownership is not changed; chown the data or run as its owner']);
+    assert.deepEqual(r.warnings.map(formatManifestError), ['/k/app.yaml:5:58: Pod "web": spec.securityContext.fsGroup: ignored by berth: volume ownership is not changed; chown the data or run as its owner']);
     const m = r.objects[0]!.manifest as PodManifest;
     assert.deepEqual(m.spec.containers.map((c) => c.securityContext), [{ runAsUser: 1000, runAsNonRoot: true }, { runAsUser: 1001, runAsNonRoot: true }]);
   });
