@@ -32,7 +32,6 @@
 #include "process.h"
 #include "sealed.h"
 #include "seccomp-cache.h"
-#include "seccomp-filter.h"
 #include "spec.h"
 
 static const char *log_path;
@@ -152,7 +151,7 @@ static int cmd_run(int argc, char **argv) {
   if (!bundle || !id || !pid_file) return fprintf(stderr, "usage: berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE]\n"), 2;
   berth_err err = {{0}};
   spec s;
-  if (spec_load(&s, bundle, &err) < 0) return report(err.msg);
+  if (spec_load(&s, bundle, &err) < 0 || (s.seccomp && seccomp_prepare(s.seccomp, bundle, &err) < 0)) return report(err.msg);
   if (s.terminal && !console_path) return report("config.json: process.terminal needs --console-socket (where the terminal's master goes)");
   /* Connected on the host, used by the init once inside the container. */
   cleanup_fd int console = s.terminal ? console_connect(console_path, &err) : -1;
@@ -228,7 +227,7 @@ static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, const char
     return berth_failx(err, "usage: berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID] -- ARGS...");
   if (tty != (*console != NULL)) return berth_failx(err, "exec: --tty and --console-socket go together");
   if (spec_load(s, bundle, err) < 0) return -1;
-  if (s->seccomp && seccomp_text() && seccomp_cache_prepare(s->seccomp, seccomp_text(), bundle, err) < 0) return -1;
+  if (s->seccomp && seccomp_prepare(s->seccomp, bundle, err) < 0) return -1;
   s->args = (const char **)argv + optind;
   s->n_args = (size_t)(argc - optind);
   if (cwd) s->cwd = cwd;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "caps.h"
-#include "seccomp-filter.h"
+#include "seccomp-cache.h"
 
 static int rlimits(const spec *s, berth_err *err) {
   for (size_t i = 0; i < s->n_rlimits; i++) {
@@ -71,7 +71,7 @@ int process_exec(const spec *s, berth_err *err) {
   /* Without no_new_privs, installing a filter takes CAP_SYS_ADMIN: it goes in while the launcher
    * still holds it; with no_new_privs, as late as possible, so that few calls run under it (runc's
    * order both ways). */
-  if (s->seccomp && !s->no_new_privileges && seccomp_install(s->seccomp, err) < 0) return -1;
+  if (s->seccomp && !s->no_new_privileges && seccomp_install(err) < 0) return -1;
   if (s->has_caps && caps_drop_bounding(s->caps[CAPSET_BOUNDING], err) < 0) return -1;
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return berth_fail(err, "prctl PR_SET_KEEPCAPS");
   if (user(s, err) < 0) return -1;
@@ -94,7 +94,7 @@ int process_exec(const spec *s, berth_err *err) {
   /* No host fd may reach the container (CVE-2024-21626): every fd above stderr closes at exec. The
    * launcher's own error pipe is among them, which is how the parent learns the exec succeeded. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return berth_fail(err, "close_range");
-  if (s->seccomp && s->no_new_privileges && seccomp_install(s->seccomp, err) < 0) return -1;
+  if (s->seccomp && s->no_new_privileges && seccomp_install(err) < 0) return -1;
   execve(path, (char *const *)s->args, (char *const *)s->env);
   return berth_fail(err, "exec '%s'", path);
 }

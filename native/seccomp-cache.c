@@ -1,8 +1,11 @@
 /* See seccomp-cache.h. File layout: "BSCF", u32 kernel filter flags, u64 FNV-1a hash of the
- * linux.seccomp text, then the struct sock_filter program as seccomp_export_bpf writes it. */
+ * libseccomp version and the linux.seccomp text, then the struct sock_filter program as
+ * seccomp_export_bpf writes it. */
 #define _GNU_SOURCE
 #include "seccomp-cache.h"
 #include <fcntl.h>
+#include <json-c/json.h>
+#include <libgen.h>
 #include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -12,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "seccomp-filter.h"
 
 struct header {
   char magic[4];
@@ -23,10 +27,36 @@ static struct sock_filter *prog;
 static unsigned short prog_len;
 static uint32_t prog_flags;
 
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
+static uint64_t fnv1a(uint64_t h, const char *s) {
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
   return h;
+}
+
+/* The cache key: a libseccomp of another version may make another program from the same text. */
+static uint64_t key(const char *text) {
+  const struct scmp_version *v = seccomp_version();
+  char ver[64];
+  snprintf(ver, sizeof ver, "berth-seccomp-1 libseccomp %u.%u.%u ", v->major, v->minor, v->micro);
+  return fnv1a(fnv1a(1469598103934665603ULL, ver), text);
+}
+
+/* A directory that is root's and writable by no one else (made so when missing). */
+static int private_dir(const char *path, bool create) {
+  struct stat st;
+  if (create && mkdir(path, 0700) < 0 && errno != EEXIST) return 0;
+  return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022);
+}
+
+/* Where the BPF of `hash` is kept for `bundle` (see seccomp-cache.h). */
+static int cache_path(char *out, size_t size, const char *bundle, uint64_t hash) {
+  char copy[PATH_MAX], dir[PATH_MAX];
+  if (snprintf(copy, sizeof copy, "%s", bundle) >= (int)sizeof copy) return -1;
+  int k = snprintf(dir, sizeof dir, "%s/.seccomp", dirname(copy));
+  if (k > 0 && (size_t)k < sizeof dir && private_dir(copy, false) && private_dir(dir, true))
+    k = snprintf(out, size, "%s/%016llx.bpf", dir, (unsigned long long)hash);
+  else
+    k = snprintf(out, size, "%s/seccomp.bpf", bundle);
+  return k > 0 && (size_t)k < size ? 0 : -1;
 }
 
 /* The kernel's flags for the filter's attributes, as seccomp_load passes them. */
@@ -71,28 +101,31 @@ static void write_cache(const char *path, const struct header *h) {
   if (write(fd, h, sizeof *h) != sizeof *h || write(fd, prog, n) != (ssize_t)n || rename(tmp, path) < 0) unlink(tmp);
 }
 
-int seccomp_cache_prepare(void *ctx, const char *json, const char *bundle, berth_err *err) {
+int seccomp_prepare(void *json, const char *bundle, berth_err *err) {
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/seccomp.bpf", bundle);
-  uint64_t hash = fnv1a(json);
-  if (read_cache(path, hash)) return 0;
-  /* Generated once here, on the host's side: exported to a memfd, read back, kept. */
+  uint64_t hash = key(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
+  bool cacheable = cache_path(path, sizeof path, bundle, hash) == 0;
+  if (cacheable && read_cache(path, hash)) return 0;
+  void *ctx;
+  if (seccomp_compile(json, &ctx, err) < 0) return -1;
+  /* Generated on the host's side: exported to a memfd, read back, kept. */
   cleanup_fd int mfd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
-  if (mfd < 0) return berth_fail(err, "memfd_create for the seccomp filter");
+  if (mfd < 0) return seccomp_release(ctx), berth_fail(err, "memfd_create for the seccomp filter");
   int rc = seccomp_export_bpf(ctx, mfd);
+  prog_flags = kernel_flags(ctx);
+  seccomp_release(ctx);
   if (rc < 0) return errno = -rc, berth_fail(err, "seccomp: generate the filter");
   off_t size = lseek(mfd, 0, SEEK_END);
   if (size < 0 || lseek(mfd, 0, SEEK_SET) < 0) return berth_fail(err, "seek the seccomp filter");
   if (!take(mfd, (size_t)size)) return berth_failx(err, "seccomp: the generated filter is not a BPF program (%lld bytes)", (long long)size);
-  prog_flags = kernel_flags(ctx);
   struct header h = {{'B', 'S', 'C', 'F'}, prog_flags, hash};
-  write_cache(path, &h);
+  if (cacheable) write_cache(path, &h);
   return 0;
 }
 
-int seccomp_cache_install(berth_err *err) {
+int seccomp_install(berth_err *err) {
   if (!prog) return 0;
   struct sock_fprog fprog = {.len = prog_len, .filter = prog};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog_flags, &fprog) < 0) return berth_fail(err, "load the seccomp filter (cached)");
-  return 1;
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog_flags, &fprog) < 0) return berth_fail(err, "load the seccomp filter");
+  return 0;
 }

@@ -7,15 +7,7 @@
 #include <ctype.h>
 #include <seccomp.h>
 #include <stdlib.h>
-#include "seccomp-cache.h"
 #include "spec-json.h"
-
-/* The text of the linux.seccomp last compiled (what the exec's cache is keyed on). */
-static char *compiled_text;
-
-const char *seccomp_text(void) {
-  return compiled_text;
-}
 
 static const char *const SECCOMP[] = {"defaultAction", "defaultErrnoRet", "architectures", "flags", "syscalls", NULL};
 static const char *const SYSCALL[] = {"names", "action", "errnoRet", "args", NULL};
@@ -165,16 +157,6 @@ int seccomp_compile(void *json, void **out, berth_err *err) {
     seccomp_release(ctx);
     return -1;
   }
-  free(compiled_text);
-  compiled_text = strdup(json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN));
   *out = ctx;
-  return 0;
-}
-
-int seccomp_install(void *ctx, berth_err *err) {
-  int cached = seccomp_cache_install(err);
-  if (cached != 0) return cached < 0 ? -1 : 0;
-  int rc = seccomp_load(ctx);
-  if (rc < 0) return errno = -rc, berth_fail(err, "load the seccomp filter");
   return 0;
 }

@@ -8,8 +8,4 @@
 /* Builds the filter (a scmp_filter_ctx in *ctx) from the json_object of linux.seccomp; every
  * action, operator, architecture and flag is checked, an unknown one is an error naming it. */
 int seccomp_compile(void *json, void **ctx, berth_err *err);
-/* The text (plain JSON) of the linux.seccomp last compiled; NULL before. */
-const char *seccomp_text(void);
-/* Loads it into the calling thread (the exec's cached BPF when seccomp_cache_prepare made one) (no_new_privs is the config's to set, not libseccomp's). */
-int seccomp_install(void *ctx, berth_err *err);
 #endif

@@ -1,10 +1,9 @@
 /* config.json's linux section → spec: namespaces and ID mappings, sysctls, cgroup resources, device
- * nodes, masked and read-only paths, propagation, and the seccomp filter (compiled by seccomp.c). */
+ * nodes, masked and read-only paths, propagation, and the seccomp profile (compiled by seccomp-cache.c). */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include "seccomp-filter.h"
 #include "spec-json.h"
 #include "spec.h"
 
@@ -178,5 +177,7 @@ int spec_linux(void *linux_obj, spec *s, berth_err *err) {
   if (jstrs(l, "readonlyPaths", &s->readonly_paths, &s->n_readonly, "linux", err) < 0) return -1;
   if (propagation(l, s, err) < 0) return -1;
   json_object *sc = jget(l, "seccomp");
-  return sc && !json_object_is_type(sc, json_type_null) ? seccomp_compile(sc, &s->seccomp, err) : 0;
+  /* Compiled (or read from its cache) by the command that runs a process: seccomp_prepare. */
+  s->seccomp = sc && !json_object_is_type(sc, json_type_null) ? sc : NULL;
+  return 0;
 }

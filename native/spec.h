@@ -93,7 +93,7 @@ typedef struct {
   size_t n_sysctls;
   spec_device *device_nodes; /* linux.devices: nodes made in the container's /dev */
   size_t n_device_nodes;
-  void *seccomp; /* scmp_filter_ctx compiled from linux.seccomp (seccomp.c); NULL: none */
+  void *seccomp; /* the json_object of linux.seccomp, prepared as BPF by seccomp-cache.c; NULL: none */
 } spec;
 
 /* Reads <bundle>/config.json; relative root.path is made absolute against the bundle. */
