@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "console.h"
+#include "launcher.h"
 #include "error.h"
 #include "mounts.h"
 #include "ns.h"
@@ -300,7 +301,7 @@ static int cmd_exec(int argc, char **argv) {
   return WEXITSTATUS(status);
 }
 
-int main(int argc, char **argv) {
+int launcher_main(int argc, char **argv) {
   berth_err err = {{0}};
   if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec ...\n"), 2;
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return perror("berth-run: prctl PR_SET_DUMPABLE"), 1;

@@ -1,6 +1,6 @@
-// NativeRuntime: the Runtime interface over berth's own launcher (native/build/berth-run) under
-// berth's monitor (`berth-monitor --launcher`): one fork + clone per start instead of runc's
-// create/start round trips. Signals, pause/resume and removal need no launcher process: they are
+// NativeRuntime: the Runtime interface over berth's own launcher (berth-run's code, linked into
+// berth's monitor: `berth-monitor --builtin-launcher`): one fork + clone per start, no exec besides
+// the monitor's and the container's, instead of runc's create/start round trips. Signals, pause/resume and removal need no launcher process: they are
 // kill(2) and the container's cgroup files, written here.
 //
 // State, under stateDir: containers/<id>/ (monitored-runtime.ts) — nothing else; the cgroup path
@@ -51,7 +51,7 @@ export class NativeRuntime extends MonitoredRuntime {
     // A config without cgroupsPath gets the launcher's default, recorded so that stats, OOM kills
     // (the monitor's --cgroup, which follows) and removal find it.
     meta.cgroup ??= `/berth/${meta.id}`;
-    return ['--launcher', nativeBinary('berth-run')];
+    return ['--builtin-launcher'];
   }
 
   #cgroup(meta: Meta): string {

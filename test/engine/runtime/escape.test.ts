@@ -104,8 +104,9 @@ describe('escapes through the native launcher fail', () => {
     await rt.stop(c.id, { timeoutSeconds: 0 });
   });
 
-  it('CVE-2024-21626: a host directory fd held by the monitor does not reach the container', async () => {
-    // The monitor is started as NativeRuntime starts it, but with a host directory open as fd 3.
+  for (const launcher of [['--builtin-launcher'], ['--launcher', nativeBinary('berth-run')]]) it(`CVE-2024-21626: a host directory fd held by the monitor does not reach the container (${launcher[0]})`, async () => {
+    // The monitor is started as NativeRuntime starts it (--builtin-launcher), or with berth-run
+    // as a program of its own, but with a host directory open as fd 3.
     const hostDir = mkdtempSync(join(tmp, 'host-secret-'));
     writeFileSync(join(hostDir, 'secret'), 'host data\n');
     const b = bundle({ args: ['sh', '-c', 'for f in /proc/1/fd/*; do echo "fd $f $(readlink $f)"; done; cat /proc/1/fd/3/secret 2>&1; cd /proc/1/fd/3 2>&1 || echo "no fd 3"'] });
@@ -113,7 +114,7 @@ describe('escapes through the native launcher fail', () => {
     mkdirSync(state);
     const fd = openSync(hostDir, 'r');
     const mon = spawn(monitorPath(), [
-      '--id', b.id, '--bundle', b.bundle, '--launcher', nativeBinary('berth-run'), '--log', join(state, 'log.json'), '--exit-file', join(state, 'exit.json'),
+      '--id', b.id, '--bundle', b.bundle, ...launcher, '--log', join(state, 'log.json'), '--exit-file', join(state, 'exit.json'),
       '--pid-file', join(state, 'pid'), '--runtime-log', join(state, 'runtime.log'),
     ], { stdio: ['ignore', 'pipe', 'pipe', fd] });
     closeSync(fd);
