@@ -27,6 +27,7 @@
 #include "error.h"
 #include "launcher.h"
 #include "logfile.h"
+#include "monitor-serve.h"
 #include "relay.h"
 
 typedef struct {
@@ -347,9 +348,7 @@ static int monitor(const options *o, int ready) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  /* The builtin launcher re-executing itself from a sealed copy of this program (sealed.h). */
-  if (argc > 1 && strcmp(argv[1], "run") == 0) return launcher_main(argc, argv);
+static int monitor_main(int argc, char **argv) {
   options o;
   if (parse(argc, argv, &o) < 0) return usage();
   signal(SIGPIPE, SIG_IGN);
@@ -390,4 +389,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   return monitor(&o, ready[1]);
+}
+
+int main(int argc, char **argv) {
+  /* The builtin launcher re-executing itself from a sealed copy of this program (sealed.h). */
+  if (argc > 1 && strcmp(argv[1], "run") == 0) return launcher_main(argc, argv);
+  if (argc == 4 && strcmp(argv[1], "--serve") == 0) return monitor_serve(argv, monitor_main);
+  return monitor_main(argc, argv);
 }

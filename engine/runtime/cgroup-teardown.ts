@@ -5,6 +5,7 @@
 // cgroup is empty — then rmdir, deepest first, in every hierarchy the container has a directory in
 // (cgroup v1 controllers and named hierarchies, the v2 unified one, hybrid hosts have both).
 // Hand-written: no maintained npm package manages cgroups; it is a few reads and writes of their files.
+import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -120,6 +121,7 @@ export async function killCgroup(cgroup: string, o: { timeoutMs?: number; mounts
 export async function removeCgroup(cgroup: string, o: { timeoutMs?: number } = {}): Promise<void> {
   const rel = relative(cgroup);
   const mounts = await cgroupMounts();
+  if (removeEmpty(mounts, rel)) return;
   await killCgroup(cgroup, { ...o, mounts });
   const dirs = (await Promise.all(mounts.map((m) => tree(join(m.path, rel))))).flat();
   for (const dir of dirs) {
@@ -136,4 +138,39 @@ export async function removeCgroup(cgroup: string, o: { timeoutMs?: number } = {
       }
     }
   }
+}
+
+/**
+ * The common case, an ended container's cgroup with nothing left in it, done synchronously: a few
+ * dozen reads and rmdirs of cgroupfs take well under a millisecond, where each one's round trip
+ * through libuv's thread pool took 10-30 ms in all on a loaded 2-core host. False (nothing done
+ * that matters) when a process is there or a directory is busy: the caller kills and waits.
+ */
+function removeEmpty(mounts: CgroupMount[], rel: string): boolean {
+  const treeSync = (dir: string): string[] => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    return [...entries.filter((e) => e.isDirectory()).flatMap((e) => treeSync(join(dir, e.name))), dir];
+  };
+  const dirs = mounts.flatMap((m) => treeSync(join(m.path, rel)));
+  const busy = (d: string) => {
+    try {
+      return readFileSync(join(d, 'cgroup.procs'), 'utf8').trim() !== '';
+    } catch {
+      return false;
+    }
+  };
+  if (dirs.some(busy)) return false;
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
 }

@@ -13,7 +13,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { cgroupVersion } from './cgroup-stats.ts';
-import { removeCgroup } from './cgroup-teardown.ts';
 import { applyCgroupLimits } from './cgroup-update.ts';
 import type { OciLimits } from '../bundle.ts';
 import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
@@ -116,8 +115,7 @@ export class NativeRuntime extends MonitoredRuntime {
     await applyCgroupLimits(this.#cgroup(meta), limits);
   }
 
-  /** Removes the container's cgroups, killing whatever still runs in them (cgroup-teardown.ts). */
-  protected async remove(meta: Meta): Promise<void> {
-    await removeCgroup(this.#cgroup(meta));
-  }
+  /** The launcher keeps no record of its own: what is left is the cgroup (meta.cgroup, always set by
+   * runtimeArgs), which MonitoredRuntime removes after this, whatever the runtime. */
+  protected async remove(_meta: Meta): Promise<void> {}
 }
