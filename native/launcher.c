@@ -1,13 +1,13 @@
 /* berth-run: berth's OCI launcher. It runs the bundles runc runs, for what berth supports of the
  * runtime spec, with runc's semantics — in one process and one clone, which is why it is faster.
  *
- *   berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE] [--console-socket PATH]
+ *   berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE] [--console-socket PATH] [--seccomp-cache DIR]
  *       creates the container and execs its process; exits 0 once the process runs (its pid in
  *       FILE). The init is cloned with CLONE_PARENT: it is the child of whoever started berth-run
  *       (berth-monitor, a subreaper, which waits for it and records its exit). With process.terminal
  *       the init makes a pty in the container and sends its master on --console-socket (runc's way).
  *   berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID]
- *                  [--additional-gid GID]... [--tty --console-socket PATH] -- ARGS...
+ *                  [--additional-gid GID]... [--tty --console-socket PATH] [--seccomp-cache DIR] -- ARGS...
  *       runs ARGS in the container of init PID (its namespaces and cgroup, the config's
  *       capabilities and limits); exits with the process's code (128+signal when killed).
  * Errors: one JSON line {"level":"error","msg":...} in --log (as runc writes them), else stderr. */
@@ -138,8 +138,9 @@ static int write_pid_file(const char *path, pid_t pid, berth_err *err) {
 }
 
 static int cmd_run(int argc, char **argv) {
-  static const struct option opts[] = {{"bundle", 1, 0, 'b'}, {"id", 1, 0, 'i'}, {"pid-file", 1, 0, 'p'}, {"log", 1, 0, 'l'}, {"console-socket", 1, 0, 'k'}, {0, 0, 0, 0}};
-  const char *bundle = NULL, *id = NULL, *pid_file = NULL, *console_path = NULL;
+  static const struct option opts[] = {{"bundle", 1, 0, 'b'},         {"id", 1, 0, 'i'},            {"pid-file", 1, 0, 'p'}, {"log", 1, 0, 'l'},
+                                       {"console-socket", 1, 0, 'k'}, {"seccomp-cache", 1, 0, 'S'}, {0, 0, 0, 0}};
+  const char *bundle = NULL, *id = NULL, *pid_file = NULL, *console_path = NULL, *seccomp_cache = NULL;
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'b') bundle = optarg;
@@ -147,12 +148,13 @@ static int cmd_run(int argc, char **argv) {
     else if (c == 'p') pid_file = optarg;
     else if (c == 'l') log_path = optarg;
     else if (c == 'k') console_path = optarg;
+    else if (c == 'S') seccomp_cache = optarg;
     else return 2;
   }
   if (!bundle || !id || !pid_file) return fprintf(stderr, "usage: berth-run run --bundle DIR --id ID --pid-file FILE [--log FILE]\n"), 2;
   berth_err err = {{0}};
   spec s;
-  if (spec_load(&s, bundle, &err) < 0 || (s.seccomp && seccomp_prepare(s.seccomp, bundle, &err) < 0)) return report(err.msg);
+  if (spec_load(&s, bundle, &err) < 0 || (s.seccomp && seccomp_prepare(s.seccomp, bundle, seccomp_cache, &err) < 0)) return report(err.msg);
   if (s.terminal && !console_path) return report("config.json: process.terminal needs --console-socket (where the terminal's master goes)");
   /* Connected on the host, used by the init once inside the container. */
   cleanup_fd int console = s.terminal ? console_connect(console_path, &err) : -1;
@@ -206,9 +208,9 @@ static int cmd_run(int argc, char **argv) {
 static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, const char **console, berth_err *err) {
   static const struct option opts[] = {{"pid", 1, 0, 'p'},  {"bundle", 1, 0, 'b'}, {"cwd", 1, 0, 'c'}, {"env", 1, 0, 'e'},
                                        {"user", 1, 0, 'u'}, {"additional-gid", 1, 0, 'g'}, {"tty", 0, 0, 't'},
-                                       {"console-socket", 1, 0, 'k'}, {0, 0, 0, 0}};
+                                       {"console-socket", 1, 0, 'k'}, {"seccomp-cache", 1, 0, 'S'}, {0, 0, 0, 0}};
   bool tty = false;
-  const char *bundle = NULL, *cwd = NULL, *user = NULL;
+  const char *bundle = NULL, *cwd = NULL, *user = NULL, *seccomp_cache = NULL;
   static const char *env[256];
   static gid_t gids[64];
   size_t n_env = 0, n_gids = 0;
@@ -222,13 +224,14 @@ static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, const char
     else if (c == 'g' && n_gids < 64) gids[n_gids++] = (gid_t)atoi(optarg);
     else if (c == 't') tty = true;
     else if (c == 'k') *console = optarg;
+    else if (c == 'S') seccomp_cache = optarg;
     else return berth_failx(err, "exec: bad option");
   }
   if (!bundle || *pid <= 0 || optind >= argc)
     return berth_failx(err, "usage: berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID] -- ARGS...");
   if (tty != (*console != NULL)) return berth_failx(err, "exec: --tty and --console-socket go together");
   if (spec_load(s, bundle, err) < 0) return -1;
-  if (s->seccomp && seccomp_prepare(s->seccomp, bundle, err) < 0) return -1;
+  if (s->seccomp && seccomp_prepare(s->seccomp, bundle, seccomp_cache, err) < 0) return -1;
   s->args = (const char **)argv + optind;
   s->n_args = (size_t)(argc - optind);
   if (cwd) s->cwd = cwd;

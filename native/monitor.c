@@ -31,7 +31,7 @@
 #include "relay.h"
 
 typedef struct {
-  const char *id, *bundle, *runc, *runc_root, *launcher, *log, *exit_file, *pid_file, *runtime_log, *cgroup, *socket_dir;
+  const char *id, *bundle, *runc, *runc_root, *launcher, *log, *exit_file, *pid_file, *runtime_log, *cgroup, *socket_dir, *seccomp_cache;
   off_t log_max;
   int log_files;
   bool terminal, stdin_open;
@@ -44,7 +44,8 @@ static int usage(void) {
                   "--pid-file FILE --runtime-log FILE [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N]\n"
                   "       [--socket-dir DIR (attach.sock there)] [--terminal] [--stdin]\n"
                   "   or: berth-monitor --launcher PATH (berth-run instead of --runc/--runc-root) ...\n"
-                  "   or: berth-monitor --builtin-launcher (berth-run's code, linked in: no exec) ...\n");
+                  "   or: berth-monitor --builtin-launcher (berth-run's code, linked in: no exec) ...\n"
+                  "       [--seccomp-cache DIR (the launcher's compiled seccomp filters)]\n");
   return 2;
 }
 
@@ -52,7 +53,7 @@ static int parse(int argc, char **argv, options *o) {
   static const struct option longopts[] = {
       {"id", 1, 0, 'i'},       {"bundle", 1, 0, 'b'},   {"runc", 1, 0, 'r'},         {"runc-root", 1, 0, 'R'},
       {"log", 1, 0, 'l'},      {"exit-file", 1, 0, 'e'}, {"pid-file", 1, 0, 'p'},    {"runtime-log", 1, 0, 'L'},
-      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {"launcher", 1, 0, 'x'}, {"builtin-launcher", 0, 0, 'B'},
+      {"cgroup", 1, 0, 'c'},   {"log-max-size", 1, 0, 'm'}, {"launcher", 1, 0, 'x'}, {"builtin-launcher", 0, 0, 'B'}, {"seccomp-cache", 1, 0, 'S'},
       {"log-max-files", 1, 0, 'n'}, {"socket-dir", 1, 0, 's'}, {"terminal", 0, 0, 't'}, {"stdin", 0, 0, 'I'}, {0, 0, 0, 0}};
   memset(o, 0, sizeof *o);
   o->log_max = 10 * 1024 * 1024;
@@ -73,6 +74,7 @@ static int parse(int argc, char **argv, options *o) {
     case 'n': o->log_files = atoi(optarg); break;
     case 'x': o->launcher = optarg; break;
     case 'B': o->launcher = "berth-run", o->builtin = true; break;
+    case 'S': o->seccomp_cache = optarg; break;
     case 's': o->socket_dir = optarg; break;
     case 't': o->terminal = true; break;
     case 'I': o->stdin_open = true; break;
@@ -230,8 +232,12 @@ static int start_container(const options *o, int in, int out[2], int errp[2], in
   if (o->terminal && console < 0) return -1;
   /* With berth's launcher one step creates the container and execs its process; its init is cloned
    * as our child (CLONE_PARENT), so there is no `start` and nothing to delete on failure. */
-  char *launch[] = {(char *)o->launcher, "run", "--bundle", (char *)o->bundle, "--id", (char *)o->id, "--pid-file", (char *)o->pid_file,
-                    "--log", (char *)o->runtime_log, o->terminal ? "--console-socket" : NULL, console_path, NULL};
+  char *launch[16] = {(char *)o->launcher, "run", "--bundle", (char *)o->bundle, "--id", (char *)o->id, "--pid-file", (char *)o->pid_file,
+                      "--log", (char *)o->runtime_log};
+  int k = 10;
+  if (o->seccomp_cache) launch[k++] = "--seccomp-cache", launch[k++] = (char *)o->seccomp_cache;
+  if (o->terminal) launch[k++] = "--console-socket", launch[k++] = console_path;
+  launch[k] = NULL;
   char *create[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
                     "create", "--bundle", (char *)o->bundle, "--pid-file", (char *)o->pid_file, o->terminal ? "--console-socket" : (char *)o->id,
                     o->terminal ? console_path : NULL, (char *)o->id, NULL};

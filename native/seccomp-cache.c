@@ -5,7 +5,6 @@
 #include "seccomp-cache.h"
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <libgen.h>
 #include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -41,21 +40,16 @@ static uint64_t key(const char *text) {
 }
 
 /* A directory that is root's and writable by no one else (made so when missing). */
-static int private_dir(const char *path, bool create) {
+static int private_dir(const char *path) {
   struct stat st;
-  if (create && mkdir(path, 0700) < 0 && errno != EEXIST) return 0;
+  if (mkdir(path, 0700) < 0 && errno != EEXIST) return 0;
   return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022);
 }
 
-/* Where the BPF of `hash` is kept for `bundle` (see seccomp-cache.h). */
-static int cache_path(char *out, size_t size, const char *bundle, uint64_t hash) {
-  char copy[PATH_MAX], dir[PATH_MAX];
-  if (snprintf(copy, sizeof copy, "%s", bundle) >= (int)sizeof copy) return -1;
-  int k = snprintf(dir, sizeof dir, "%s/.seccomp", dirname(copy));
-  if (k > 0 && (size_t)k < sizeof dir && private_dir(copy, false) && private_dir(dir, true))
-    k = snprintf(out, size, "%s/%016llx.bpf", dir, (unsigned long long)hash);
-  else
-    k = snprintf(out, size, "%s/seccomp.bpf", bundle);
+/* Where the BPF of `hash` is kept (see seccomp-cache.h). */
+static int cache_path(char *out, size_t size, const char *bundle, const char *dir, uint64_t hash) {
+  int k = dir && private_dir(dir) ? snprintf(out, size, "%s/%016llx.bpf", dir, (unsigned long long)hash)
+                                        : snprintf(out, size, "%s/seccomp.bpf", bundle);
   return k > 0 && (size_t)k < size ? 0 : -1;
 }
 
@@ -101,10 +95,10 @@ static void write_cache(const char *path, const struct header *h) {
   if (write(fd, h, sizeof *h) != sizeof *h || write(fd, prog, n) != (ssize_t)n || rename(tmp, path) < 0) unlink(tmp);
 }
 
-int seccomp_prepare(void *json, const char *bundle, berth_err *err) {
+int seccomp_prepare(void *json, const char *bundle, const char *dir, berth_err *err) {
   char path[PATH_MAX];
   uint64_t hash = key(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
-  bool cacheable = cache_path(path, sizeof path, bundle, hash) == 0;
+  bool cacheable = cache_path(path, sizeof path, bundle, dir, hash) == 0;
   if (cacheable && read_cache(path, hash)) return 0;
   void *ctx;
   if (seccomp_compile(json, &ctx, err) < 0) return -1;

@@ -3,7 +3,8 @@
 // the monitor's and the container's, instead of runc's create/start round trips. Signals, pause/resume and removal need no launcher process: they are
 // kill(2) and the container's cgroup files, written here.
 //
-// State, under stateDir: containers/<id>/ (monitored-runtime.ts) — nothing else; the cgroup path
+// State, under stateDir: containers/<id>/ (monitored-runtime.ts), seccomp/ (compiled filters), and
+// monitor.sock (monitor-server.ts) — nothing else; the cgroup path
 // comes from the bundle's config (default /berth/<id>, as the launcher chooses).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -42,15 +43,19 @@ export function launcherExec(meta: Meta, o: ExecOptions, user: ResolvedUser | un
 export class NativeRuntime extends MonitoredRuntime {
   readonly name = 'native';
 
+  /** The compiled seccomp filters, one per profile, shared by this runtime's containers (native/seccomp-cache.h). */
+  readonly #seccompCache: string;
+
   constructor(o: NativeRuntimeOptions) {
     super(o);
+    this.#seccompCache = join(o.stateDir, 'seccomp');
   }
 
   protected async runtimeArgs(meta: Meta): Promise<string[]> {
     // A config without cgroupsPath gets the launcher's default, recorded so that stats, OOM kills
     // (the monitor's --cgroup, which follows) and removal find it.
     meta.cgroup ??= `/berth/${meta.id}`;
-    return ['--builtin-launcher'];
+    return ['--builtin-launcher', '--seccomp-cache', this.#seccompCache];
   }
 
   #cgroup(meta: Meta): string {
@@ -108,7 +113,8 @@ export class NativeRuntime extends MonitoredRuntime {
   }
 
   protected async execCommand(meta: Meta, o: ExecOptions, user: ResolvedUser | undefined, tty = false): Promise<[string, string[]]> {
-    return launcherExec(meta, o, user, tty);
+    const [cmd, args] = launcherExec(meta, o, user, tty);
+    return [cmd, ['exec', '--seccomp-cache', this.#seccompCache, ...args.slice(1)]];
   }
 
   protected async updateLimits(meta: Meta, limits: OciLimits): Promise<void> {

@@ -10,7 +10,7 @@ import { cgroupMounts } from '../../engine/runtime/cgroup-teardown.ts';
 import { BERTH, until } from '../fixtures/helpers.ts';
 
 export interface Leftovers {
-  /** Live processes whose arguments name the data root (berth-monitor, berth-run, runc), the daemon's aside. */
+  /** Live processes whose arguments name the data root (berth-monitor, berth-run, runc), the daemon and its monitor server aside. */
   processes: string[];
   /** Mount points under the data root, the network namespaces' own directory aside. */
   mounts: string[];
@@ -37,7 +37,7 @@ export async function leftovers(root: string, cgroupParent: string, daemonPid?: 
         return '';
       }
     })();
-    if (cmd.includes(`${root}/`) && !cmd.includes(`${BERTH}\0daemon`)) processes.push(`${p}: ${cmd.split('\0').join(' ').trim()}`);
+    if (cmd.includes(`${root}/`) && !cmd.includes(`${BERTH}\0daemon`) && !monitorServerOf(Number(p), cmd, daemonPid)) processes.push(`${p}: ${cmd.split('\0').join(' ').trim()}`);
   }
   const netnsDir = join(root, 'networks', 'netns');
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -59,6 +59,16 @@ export async function leftovers(root: string, cgroupParent: string, daemonPid?: 
     runtime: entries(join(root, 'runtime', 'containers')),
     containers: entries(join(root, 'containers')),
   };
+}
+
+/** The daemon's own monitor server (engine/runtime/monitor-server.ts): part of the live daemon, gone with it. */
+function monitorServerOf(pid: number, cmd: string, daemonPid: number | undefined): boolean {
+  if (!/berth-monitor\0--serve\0/.test(cmd)) return false;
+  try {
+    return Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) === daemonPid;
+  } catch {
+    return true; // ended meanwhile
+  }
 }
 
 /** Every list of `l` empty: nothing is left. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nativeBinary } from '../../../engine/runtime/monitored-runtime.ts';
 import type { Runtime } from '../../../engine/runtime/runtime.ts';
@@ -56,23 +56,23 @@ export function securityConformance(name: string, factory: (stateDir: string) =>
       assert.equal(r.status.CapEff, DOCKER_DEFAULT_CAPS);
     });
 
-    it('start and exec get the container\'s filter each time: made once, then loaded from the cache beside the bundles (native), which a change or an unsafe mode makes it ignore', async () => {
-      // Earlier tests' profiles are cached beside the bundles too: this one starts from none.
-      rmSync(join(dirname(h.bundle('x')), '.seccomp'), { recursive: true, force: true });
+    it('start and exec get the container\'s filter each time: made once, then loaded from the runtime\'s cache (native), which a change or an unsafe mode makes it ignore', async () => {
+      // Earlier tests' profiles are in the runtime's cache too: this one starts from none.
+      rmSync(join(h.stateDir, 'seccomp'), { recursive: true, force: true });
       const id = await h.start({ args: ['sleep', '1000'] });
       const script = `grep -E '^Seccomp:' /proc/self/status; syscall-check ${CALLS.join(' ')}`;
       const want = 'Seccomp:\t2\nunshare EPERM\nkeyctl EPERM\nmount EPERM\nbpf EPERM\n';
       const exec = async () => (await h.rt.exec(id, { args: ['sh', '-c', script] })).stdout.toString();
       assert.equal(await exec(), want);
       if (name === 'native') {
-        // One file per profile, shared by every bundle beside this one: the start made it.
-        const dir = join(dirname(h.bundle(id)), '.seccomp');
+        // One file per profile in the runtime's cache, shared by its containers: the start made it.
+        const dir = join(h.stateDir, 'seccomp');
         assert.equal(statSync(dir).mode & 0o777, 0o700);
         const files = readdirSync(dir).filter((f) => f.endsWith('.bpf'));
         assert.equal(files.length, 1, `one cached filter: ${files.join(', ')}`);
         const cache = join(dir, files[0]!);
         assert.equal(statSync(cache).mode & 0o777, 0o600, 'the start kept the filter, root\'s only');
-        assert.ok(!existsSync(join(h.bundle(id), 'seccomp.bpf')), 'not in the bundle when the shared directory is safe');
+        assert.ok(!existsSync(join(h.bundle(id), 'seccomp.bpf')), 'not in the bundle when the runtime has a cache');
         const second = await h.start({ args: ['sleep', '1000'] });
         assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.bpf')), files, 'a second container of the same profile takes the same file');
         await h.rt.delete(second, { force: true });
