@@ -43,7 +43,12 @@ static json_object *parse(const char *text, size_t len) {
   json_tokener *tok = json_tokener_new();
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
   json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-  if (o && json_tokener_get_parse_end(tok) + strspn(text + json_tokener_get_parse_end(tok), " \t\r\n") != len) json_object_put(o), o = NULL;
+  /* Only white space after it, as JSON.parse takes (text is not NUL-terminated: a frame's payload). */
+  for (size_t k = o ? json_tokener_get_parse_end(tok) : len; k < len; k++)
+    if (!strchr(" \t\r\n", text[k]) || !text[k]) {
+      json_object_put(o), o = NULL;
+      break;
+    }
   json_tokener_free(tok);
   return o;
 }

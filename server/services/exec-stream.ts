@@ -16,7 +16,12 @@ export async function* execFrames(run: (o: Pick<ExecOptions, 'output' | 'signal'
     wake?.();
   };
   run({ output, signal: ac.signal }).then(
-    (r) => (end = execEndFrame({ exitCode: r.exitCode, ...(r.signal ? { signal: r.signal } : {}) })),
+    (r) => {
+      // An engine that cannot stream hands its output over at the end.
+      if (r.stdout.length) output('stdout', r.stdout);
+      if (r.stderr.length) output('stderr', r.stderr);
+      end = execEndFrame({ exitCode: r.exitCode, ...(r.signal ? { signal: r.signal } : {}) });
+    },
     (err: unknown) => (end = execEndFrame({ error: err })),
   ).finally(() => wake?.());
   try {
