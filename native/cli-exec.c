@@ -18,73 +18,6 @@
 
 enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXEC_END = 3 };
 
-/* Valid UTF-8 (the Node CLI would send U+FFFD for a byte that is not; the front leaves that case to it). */
-static bool utf8(const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  while (*p) {
-    int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 3 : -1;
-    if (n < 0) return false;
-    p++;
-    for (int i = 0; i < n; i++, p++)
-      if ((*p & 0xc0) != 0x80) return false;
-  }
-  return true;
-}
-
-/* commander's value of a short or long option: the rest of the argument, or the next one. */
-static const char *value(int argc, char **argv, int *i, const char *inline_value) {
-  if (inline_value) return inline_value;
-  if (*i + 1 >= argc || argv[*i + 1][0] == '-') return NULL;
-  return argv[++*i];
-}
-
-/* The JSON at text (the whole of it), or NULL. */
-static json_object *parse(const char *text, size_t len) {
-  json_tokener *tok = json_tokener_new();
-  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-  json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-  /* Only white space after it, as JSON.parse takes (text is not NUL-terminated: a frame's payload). */
-  for (size_t k = o ? json_tokener_get_parse_end(tok) : len; k < len; k++)
-    if (!strchr(" \t\r\n", text[k]) || !text[k]) {
-      json_object_put(o), o = NULL;
-      break;
-    }
-  json_tokener_free(tok);
-  return o;
-}
-
-/* {kind, message} as errorFromJSON reads it; 1. */
-static int print_api_error(json_object *e) {
-  json_object *m = NULL;
-  front_print_error(json_object_object_get_ex(e, "message", &m) && json_object_is_type(m, json_type_string) ? json_object_get_string(m) : "unknown error");
-  return 1;
-}
-
-/* An answer >= 400: its {error} (cli/client.ts send), or what it said. */
-static int refused(http_conn *c) {
-  size_t cap = 65536, len = 0;
-  char *text = malloc(cap + 1);
-  ssize_t r;
-  while (text && (r = http_read_body(c, text + len, cap - len)) > 0)
-    if ((len += (size_t)r) == cap && !(text = realloc(text, (cap *= 2) + 1))) break;
-  if (!text) return 1;
-  text[len] = '\0';
-  json_object *body = parse(text, len), *e = NULL;
-  int rc;
-  if (body && json_object_is_type(body, json_type_object) && json_object_object_get_ex(body, "error", &e) && json_object_is_type(e, json_type_object)) rc = print_api_error(e);
-  else {
-    /* text.slice(0, 500) counts UTF-16 units; the daemon's answers are ASCII, which is all this cuts right. */
-    char *msg;
-    if (asprintf(&msg, "daemon answered %d: %.500s", c->status, text) < 0) return 1;
-    front_print_error(msg);
-    free(msg);
-    rc = 1;
-  }
-  json_object_put(body);
-  free(text);
-  return rc;
-}
-
 /* The streamed exec's frames: output written out, the end's exit code or error. */
 static int stream(http_conn *c) {
   static char buf[65536 + 8];
@@ -108,7 +41,7 @@ static int stream(http_conn *c) {
       else if (h[0] == FRAME_STDERR) write_all(2, p, len);
       else if (h[0] == FRAME_EXEC_END) {
         json_object_put(end);
-        end = parse(p, len);
+        end = front_parse_json(p, len);
       }
       at += 8 + len;
     }
@@ -118,50 +51,37 @@ static int stream(http_conn *c) {
   json_object *e = NULL, *code = NULL;
   int rc;
   if (!end) rc = (front_print_error("the daemon ended the exec's stream before its exit code (did it stop?)"), 1);
-  else if (json_object_object_get_ex(end, "error", &e)) rc = print_api_error(e);
+  else if (json_object_object_get_ex(end, "error", &e)) front_print_api_error(e), rc = 1;
   else rc = json_object_object_get_ex(end, "exitCode", &code) ? json_object_get_int(code) & 0xff : 0;
   json_object_put(end);
   return rc;
 }
 
+static const front_flag EXEC_FLAGS[] = {{'e', "env", true}, {'u', "user", true}, {'w', "workdir", true}};
+struct exec_flags {
+  json_object *env;
+  const char *user, *workdir;
+};
+
+static void exec_flag(size_t which, const char *value, void *ctx) {
+  struct exec_flags *f = ctx;
+  if (which == 0) json_object_array_add(f->env, json_object_new_string(value));
+  else if (which == 1) f->user = value;
+  else f->workdir = value;
+}
+
 int front_exec(int argc, char **argv, const char *socket) {
-  json_object *env = json_object_new_array();
-  const char *user = NULL, *workdir = NULL;
-  int i = 0;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    }
-    if (a[0] != '-' || a[1] == '\0') break;
-    char opt;
-    const char *inline_value = NULL;
-    if (a[1] == '-') {
-      const char *eq = strchr(a, '=');
-      size_t n = eq ? (size_t)(eq - a) : strlen(a);
-      if (n == 5 && strncmp(a, "--env", n) == 0) opt = 'e';
-      else if (n == 6 && strncmp(a, "--user", n) == 0) opt = 'u';
-      else if (n == 9 && strncmp(a, "--workdir", n) == 0) opt = 'w';
-      else return json_object_put(env), FRONT_FALLBACK;
-      if (eq) inline_value = eq + 1;
-    } else {
-      opt = a[1];
-      if (a[2]) inline_value = a + 2;
-    }
-    if (opt != 'e' && opt != 'u' && opt != 'w') return json_object_put(env), FRONT_FALLBACK;
-    const char *v = value(argc, argv, &i, inline_value);
-    if (!v) return json_object_put(env), FRONT_FALLBACK;
-    if (opt == 'e') json_object_array_add(env, json_object_new_string(v));
-    else if (opt == 'u') user = v;
-    else workdir = v;
-  }
+  struct exec_flags f = {json_object_new_array(), NULL, NULL};
+  json_object *env = f.env;
+  int i = front_flags(argc, argv, EXEC_FLAGS, sizeof EXEC_FLAGS / sizeof *EXEC_FLAGS, exec_flag, &f);
+  if (i == FRONT_FALLBACK) return json_object_put(env), FRONT_FALLBACK;
+  const char *user = f.user, *workdir = f.workdir;
   /* NAME and at least one word of the command; the name goes into the path as it is. */
   if (argc - i < 2) return json_object_put(env), FRONT_FALLBACK;
   const char *name = argv[i];
   if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name)) return json_object_put(env), FRONT_FALLBACK;
   for (int k = 0; k < argc; k++)
-    if (!utf8(argv[k])) return json_object_put(env), FRONT_FALLBACK;
+    if (!front_utf8(argv[k])) return json_object_put(env), FRONT_FALLBACK;
   json_object *body = json_object_new_object(), *args = json_object_new_array();
   for (int k = i + 1; k < argc; k++) json_object_array_add(args, json_object_new_string(argv[k]));
   json_object_object_add(body, "args", args);
@@ -174,15 +94,15 @@ int front_exec(int argc, char **argv, const char *socket) {
 
   http_conn c;
   int err = http_connect(&c, socket);
-  if (err == ENOENT || err == ECONNREFUSED || err == EACCES || err == ENOTSOCK) return json_object_put(body), front_unreachable(socket, err);
+  if (err == ENOENT || err == ECONNREFUSED || err == EACCES || err == ENOTSOCK) return json_object_put(body), front_unreachable(socket, err, 1);
   if (err) return json_object_put(body), FRONT_FALLBACK;
   char target[PATH_MAX];
   snprintf(target, sizeof target, "/v1/containers/%s/exec?stream=1", name);
   int rc;
   if (http_request(&c, "POST", target, "application/json", text, len) < 0) {
     /* Sent or not, the daemon went away: as the Node CLI says it (EPIPE, ECONNRESET). */
-    rc = front_unreachable(socket, errno == EPIPE ? EPIPE : ECONNRESET);
-  } else rc = c.status >= 400 ? refused(&c) : stream(&c);
+    rc = front_unreachable(socket, errno == EPIPE ? EPIPE : ECONNRESET, 1);
+  } else rc = c.status >= 400 ? front_refused(&c, 1) : stream(&c);
   http_close(&c);
   json_object_put(body);
   return rc;

@@ -10,7 +10,9 @@
  *
  *   berth --version | -v            the version in package.json
  *   berth [--socket S] exec [-e K=V]… [-u USER] [-w DIR] NAME CMD…  (also `container exec`)
- *                                   one request, the output streamed, the process's exit code */
+ *                                   one request, the output streamed, the process's exit code
+ *   berth [--socket S] run [--rm] [--name N] [--network N] IMAGE ARGS…   (also `container run`)
+ *                                   one request: the container made, started, its output streamed, its exit code */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
@@ -67,12 +69,12 @@ void front_print_error(const char *msg) {
   free(out);
 }
 
-int front_unreachable(const char *address, int err) {
+int front_unreachable(const char *address, int err, int exit_code) {
   const char *code = err == ENOENT ? "ENOENT" : err == ECONNREFUSED ? "ECONNREFUSED" : err == EACCES ? "EACCES" : err == ENOTSOCK ? "ENOTSOCK" : err == EPIPE ? "EPIPE" : "ECONNRESET";
   char msg[PATH_MAX + 256];
   snprintf(msg, sizeof msg, "cannot reach the berth daemon at %s: is `berth daemon` running? (%s; set --socket or BERTH_SOCKET)", address, code);
   front_print_error(msg);
-  return 1;
+  return exit_code;
 }
 
 /* `--version`: package.json's version, as bin/berth prints it. */
@@ -116,6 +118,7 @@ static int dispatch(int argc, char **argv) {
   if (!*socket || is_tcp(socket)) return FRONT_FALLBACK;
   if (i < argc && strcmp(argv[i], "container") == 0) i++; /* Docker's group: `container exec` is `exec` */
   if (i < argc && strcmp(argv[i], "exec") == 0) return front_exec(argc - i - 1, argv + i + 1, socket);
+  if (i < argc && strcmp(argv[i], "run") == 0) return front_run(argc - i - 1, argv + i + 1, socket);
   return FRONT_FALLBACK;
 }
 

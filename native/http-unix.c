@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+void (*http_interrupted)(void);
+
 int http_connect(http_conn *c, const char *path) {
   memset(c, 0, sizeof *c);
   c->fd = -1;
@@ -47,8 +49,8 @@ static ssize_t fill(http_conn *c) {
   }
   if (c->len == sizeof c->buf) return errno = EMSGSIZE, -1;
   ssize_t r;
-  while ((r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len)) < 0 && errno == EINTR) {
-  }
+  while ((r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len)) < 0 && errno == EINTR)
+    if (http_interrupted) http_interrupted();
   if (r > 0) c->len += (size_t)r;
   return r;
 }

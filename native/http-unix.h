@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-typedef struct {
+typedef struct http_conn {
   int fd;
   int status;
   char content_type[128];
@@ -25,4 +25,6 @@ int http_request(http_conn *c, const char *method, const char *target, const cha
 /* Up to n bytes of the decoded body; 0 at its end, -1 on an error (a malformed or cut response). */
 ssize_t http_read_body(http_conn *c, char *out, size_t n);
 void http_close(http_conn *c);
+/* Called when a signal interrupts a wait for the response (then the wait goes on): `run`'s --sig-proxy. */
+extern void (*http_interrupted)(void);
 #endif

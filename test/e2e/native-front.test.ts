@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BERTH, REPO, type CliResult } from '../fixtures/helpers.ts';
-import { suiteWorld } from './helpers.ts';
+import { suiteWorld, until } from './helpers.ts';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 
 /** Runs `program args` with this environment (BERTH_SOCKET and PATH as given, BERTH_DEBUG unset). */
@@ -107,6 +107,38 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match(away.stderr, /^error: cannot reach the berth daemon at .*nobody\.sock: is `berth daemon` running\? \(ENOENT; set --socket or BERTH_SOCKET\)\n$/);
     });
 
+    it('run --rm [--name] [--network]: output, exit code, arguments verbatim; the errors of a run that fails', async () => {
+      const r = await same(['run', '--rm', '--network', 'none', '--name', 'r1', s.w.image, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.deepEqual(r, { code: 3, stdout: 'out\n', stderr: 'err\n' });
+      assert.equal((await same(['container', 'run', '--network=none', '--rm', '--name=r2', s.w.image, 'printf', '%s|', '$HOME', '$(X)', '--rm'])).stdout, '$HOME|$(X)|--rm|');
+      assert.equal((await same(['run', '--network', 'none', s.w.image, 'true'])).code, 0);
+      const taken = await same(['run', '--rm', '--network', 'none', '--name', 'fx', s.w.image, 'true']);
+      assert.equal(taken.code, 125);
+      assert.match(taken.stderr, /^error: .*fx/);
+      const unknown = await same(['run', '--rm', '--network', 'none', '--name', 'r3', `${s.w.registry.host}/test/none:1`, 'true']);
+      assert.equal(unknown.code, 125);
+      assert.match(unknown.stderr, /^error: container "r3" failed to start/);
+      const away = await same(['run', '--rm', s.w.image, 'true'], { socket: join(s.w.dir, 'nobody.sock') });
+      assert.equal(away.code, 125);
+      assert.match(away.stderr, /cannot reach the berth daemon/);
+    });
+
+    it('run: the signals it gets go to the container (--sig-proxy), as the Node CLI\'s', async () => {
+      for (const program of [[process.execPath, BERTH], [BERTH]]) {
+        const child = spawn(program[0]!, [...program.slice(1), 'run', '--rm', '--network', 'none', '--name', 'sig', s.w.image, 'sh', '-c', 'trap "echo got TERM; exit 5" TERM; echo ready; sleep 600 & wait'], {
+          env: { ...process.env, BERTH_SOCKET: s.w.socket, PATH: program.length === 1 ? NO_NODE : NODE_PATH },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await until('the container\'s first line', () => out.includes('ready\n'));
+        child.kill('SIGTERM');
+        assert.equal(await code, 5, `${program.join(' ')}: the container's exit code`);
+        assert.equal(out, 'ready\ngot TERM\n');
+      }
+    });
+
     it('hands to the Node CLI what it does not take: bad flags, a terminal, help, other verbs', async () => {
       assert.match((await handedOn(['exec', '-x', 'fx', 'true'])).stderr, /unknown option '-x'/);
       assert.match((await handedOn(['exec', 'fx'])).stderr, /missing required argument 'command'/);
@@ -115,6 +147,9 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match((await handedOn(['exec', '--help'])).stdout, /Usage: berth exec/);
       await handedOn(['exec', '-e', '-x', 'fx', 'true']);
       assert.match((await handedOn(['ps', '--format', '{{.Names}}'])).stdout, /\bfx\b/);
+      assert.match((await handedOn(['run', '-it', '--rm', s.w.image, 'sh'])).stderr, /the input device is not a TTY/);
+      assert.equal((await handedOn(['run', '--rm', '--network', 'none', '-e', 'A=$B', s.w.image, 'sh', '-c', 'echo "$A"'])).stdout, '$B\n');
+      assert.match((await handedOn(['run', '--restart', 'sometimes', s.w.image, 'true'])).stderr, /--restart "sometimes"/);
     });
   });
 
