@@ -230,8 +230,9 @@ static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, const char
   if (!bundle || *pid <= 0 || optind >= argc)
     return berth_failx(err, "usage: berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID] -- ARGS...");
   if (tty != (*console != NULL)) return berth_failx(err, "exec: --tty and --console-socket go together");
+  seccomp_compile_later = true;
   if (spec_load(s, bundle, err) < 0) return -1;
-  if (s->seccomp && seccomp_text() && seccomp_cache_prepare(s->seccomp, seccomp_text(), bundle, err) < 0) return -1;
+  if (s->seccomp && seccomp_text() && seccomp_cache_prepare(&s->seccomp, seccomp_text(), bundle, err) < 0) return -1;
   s->args = (const char **)argv + optind;
   s->n_args = (size_t)(argc - optind);
   if (cwd) s->cwd = cwd;
