@@ -9,6 +9,7 @@
 #include <string.h>
 #include "cli-front.h"
 #include "http-unix.h"
+#include "io.h"
 
 bool front_utf8(const char *s) {
   const unsigned char *p = (const unsigned char *)s;
@@ -100,4 +101,58 @@ int front_flags(int argc, char **argv, const front_flag *flags, size_t n, void (
     on(k, v, ctx);
   }
   return i;
+}
+
+void front_print_log(json_object *e, bool timestamps) {
+  json_object *log = NULL, *stream = NULL, *time = NULL;
+  if (!json_object_object_get_ex(e, "log", &log)) return;
+  int fd = json_object_object_get_ex(e, "stream", &stream) && strcmp(json_object_get_string(stream), "stderr") == 0 ? 2 : 1;
+  if (timestamps && json_object_object_get_ex(e, "time", &time)) {
+    write_all(fd, json_object_get_string(time), (size_t)json_object_get_string_len(time));
+    write_all(fd, " ", 1);
+  }
+  write_all(fd, json_object_get_string(log), (size_t)json_object_get_string_len(log));
+}
+
+static bool blank(const char *p, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (!strchr(" \t\r\n", p[k]) || !p[k]) return false;
+  return true;
+}
+
+/* One line: the stream's error, or the value for `on`. */
+static int ndjson_line(const char *text, size_t len, int error_exit, int (*on)(json_object *, void *), void *ctx) {
+  if (blank(text, len)) return 0; /* the Node CLI trims each line and skips an empty one */
+  json_object *e = front_parse_json(text, len), *v = NULL;
+  if (!e) return front_print_error("the daemon sent a line that is not JSON"), error_exit;
+  int rc;
+  /* {"error": {...}} alone ends the stream with that error (cli/client.ts streamError). */
+  if (json_object_is_type(e, json_type_object) && json_object_object_length(e) == 1 && json_object_object_get_ex(e, "error", &v) && json_object_is_type(v, json_type_object))
+    front_print_api_error(v), rc = error_exit;
+  else rc = on(e, ctx);
+  json_object_put(e);
+  return rc;
+}
+
+int front_ndjson(http_conn *c, int error_exit, int (*on)(json_object *value, void *ctx), void *ctx) {
+  size_t cap = 65536, have = 0;
+  char *buf = malloc(cap);
+  int rc = 0;
+  ssize_t r;
+  while (buf && rc == 0 && (r = http_read_body(c, buf + have, cap - have)) > 0) {
+    have += (size_t)r;
+    size_t at = 0;
+    char *nl;
+    while (rc == 0 && (nl = memchr(buf + at, '\n', have - at))) {
+      size_t len = (size_t)(nl - buf - at);
+      rc = ndjson_line(buf + at, len, error_exit, on, ctx);
+      at += len + 1;
+    }
+    memmove(buf, buf + at, have - at);
+    have -= at;
+    if (have == cap && !(buf = realloc(buf, cap *= 2))) break;
+  }
+  if (rc == 0 && buf && have) rc = ndjson_line(buf, have, error_exit, on, ctx);
+  free(buf);
+  return rc;
 }

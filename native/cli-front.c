@@ -12,7 +12,8 @@
  *   berth [--socket S] exec [-e K=V]… [-u USER] [-w DIR] NAME CMD…  (also `container exec`)
  *                                   one request, the output streamed, the process's exit code
  *   berth [--socket S] run [--rm] [--name N] [--network N] IMAGE ARGS…   (also `container run`)
- *                                   one request: the container made, started, its output streamed, its exit code */
+ *                                   one request: the container made, started, its output streamed, its exit code
+ *   berth [--socket S] logs [-f] [-t] [-n N] NAME   (also `container logs`) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
@@ -119,6 +120,7 @@ static int dispatch(int argc, char **argv) {
   if (i < argc && strcmp(argv[i], "container") == 0) i++; /* Docker's group: `container exec` is `exec` */
   if (i < argc && strcmp(argv[i], "exec") == 0) return front_exec(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "run") == 0) return front_run(argc - i - 1, argv + i + 1, socket);
+  if (i < argc && strcmp(argv[i], "logs") == 0) return front_logs(argc - i - 1, argv + i + 1, socket);
   return FRONT_FALLBACK;
 }
 

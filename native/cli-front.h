@@ -26,6 +26,13 @@ void front_print_api_error(struct json_object *e);
 struct http_conn;
 /* An answer >= 400: its {error} (cli/client.ts send), or what it said; printed; returns `exit_code`. */
 int front_refused(struct http_conn *c, int exit_code);
+/* A log entry {time, stream, log} as cli/print-log.ts prints it. */
+void front_print_log(struct json_object *e, bool timestamps);
+/* An NDJSON body, each value to `on` as it comes (a blank line skipped, an {error} line printed and
+ * `error_exit`): `on`'s first non-zero answer, or 0 at the end. */
+int front_ndjson(struct http_conn *c, int error_exit, int (*on)(struct json_object *value, void *ctx), void *ctx);
+/* `logs [-f] [-t] [-n N] NAME` (cli-logs.c): as front_exec. */
+int front_logs(int argc, char **argv, const char *socket);
 /* The value of an option as commander takes it: the rest of the argument, else the next one (not a flag). */
 const char *front_option_value(int argc, char **argv, int *i, const char *inline_value);
 

@@ -66,61 +66,24 @@ static void forward_pending(void) {
   }
 }
 
-/* One NDJSON line of the run's stream; 0 to go on, else the exit code. */
-static int event(const char *line, size_t len) {
-  json_object *e = front_parse_json(line, len), *v = NULL;
-  if (!e) return front_print_error("the daemon sent a line of `run` that is not JSON"), RUN_FAILED;
-  int rc = 0;
-  /* {"error": {...}} alone ends the stream with that error (cli/client.ts streamError). */
-  if (json_object_object_length(e) == 1 && json_object_object_get_ex(e, "error", &v) && json_object_is_type(v, json_type_object)) {
-    front_print_api_error(v);
-    rc = RUN_FAILED;
-  } else if (json_object_object_get_ex(e, "type", &v)) {
-    const char *type = json_object_get_string(v);
-    if (strcmp(type, "started") == 0 && json_object_object_get_ex(e, "name", &v)) snprintf(started, sizeof started, "%s", json_object_get_string(v));
-    else if (strcmp(type, "log") == 0 && json_object_object_get_ex(e, "log", &v)) {
-      json_object *stream = NULL;
-      bool err = json_object_object_get_ex(e, "stream", &stream) && strcmp(json_object_get_string(stream), "stderr") == 0;
-      write_all(err ? 2 : 1, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-    } else if (strcmp(type, "exit") == 0) {
-      json_object *code = NULL;
-      rc = json_object_object_get_ex(e, "exitCode", &code) && !json_object_is_type(code, json_type_null) ? json_object_get_int(code) & 0xff : RUN_FAILED;
-      /* An exit code of 0 ends the run as well: told apart from "go on" below. */
-      if (rc == 0) rc = -1;
-    }
+/* One event of the run's stream: 0 to go on, else the exit code (RUN_DONE for 0). */
+#define RUN_DONE (-1)
+static int event(json_object *e, void *ctx) {
+  json_object *v = NULL;
+  if (!json_object_object_get_ex(e, "type", &v)) return 0;
+  const char *type = json_object_get_string(v);
+  if (strcmp(type, "started") == 0 && json_object_object_get_ex(e, "name", &v)) snprintf(started, sizeof started, "%s", json_object_get_string(v));
+  else if (strcmp(type, "log") == 0) front_print_log(e, false);
+  else if (strcmp(type, "exit") == 0) {
+    int code = json_object_object_get_ex(e, "exitCode", &v) && !json_object_is_type(v, json_type_null) ? json_object_get_int(v) & 0xff : RUN_FAILED;
+    return code == 0 ? RUN_DONE : code;
   }
-  json_object_put(e);
-  return rc;
-}
-
-static bool blank(const char *p, size_t n) {
-  for (size_t k = 0; k < n; k++)
-    if (!strchr(" \t\r\n", p[k]) || !p[k]) return false;
-  return true;
+  return 0;
 }
 
 static int stream(http_conn *c, const char *name) {
-  size_t cap = 65536, have = 0;
-  char *buf = malloc(cap);
-  int rc = 0;
-  ssize_t r;
-  while (buf && rc == 0 && (r = http_read_body(c, buf + have, cap - have)) > 0) {
-    have += (size_t)r;
-    size_t at = 0;
-    char *nl;
-    while (rc == 0 && (nl = memchr(buf + at, '\n', have - at))) {
-      size_t len = (size_t)(nl - buf - at);
-      /* A blank line is skipped (the Node CLI trims each line). */
-      if (!blank(buf + at, len)) rc = event(buf + at, len);
-      at += len + 1;
-    }
-    memmove(buf, buf + at, have - at);
-    have -= at;
-    if (have == cap && !(buf = realloc(buf, cap *= 2))) break;
-  }
-  if (rc == 0 && buf && !blank(buf, have)) rc = event(buf, have);
-  free(buf);
-  if (rc == -1) return 0;
+  int rc = front_ndjson(c, RUN_FAILED, event, NULL);
+  if (rc == RUN_DONE) return 0;
   if (rc) return rc;
   const char *who = started[0] ? started : name ? name : "?";
   const char *what = started[0] ? started : name ? name : "";

@@ -1,4 +1,4 @@
-// bin/berth's native front (native/cli-front.c) against the Node CLI: for every command the front
+// bin/berth's native front (native/cli-front.c: --version, exec, run, logs) against the Node CLI: for every command the front
 // answers itself, the same command through both gives the same stdout, stderr and exit code, on
 // real containers of a real daemon (native runtime). That the front answered, and did not hand the
 // command to Node, shows in a PATH without node: the front needs none. What it does not understand
@@ -137,6 +137,23 @@ if (insidePrivateNetns(import.meta.url)) {
         assert.equal(await code, 5, `${program.join(' ')}: the container's exit code`);
         assert.equal(out, 'ready\ngot TERM\n');
       }
+    });
+
+    it('logs [-f] [-t] [-n N]: both streams, timestamps, the last lines, following until the end', async () => {
+      await s.ok(['run', '-d', '--network', 'none', '--name', 'lg', s.w.image, 'sh', '-c', 'echo one; echo two >&2; sleep 1; echo three']);
+      // Through the Node CLI first: -f follows the running container until it ends.
+      const followed = await same(['logs', '-f', 'lg']);
+      assert.equal(followed.stdout.replace(/\n/g, ''), 'onethree');
+      assert.equal(followed.stderr, 'two\n');
+      for (const args of [['logs', 'lg'], ['logs', '-t', 'lg'], ['logs', '-n', '1', 'lg'], ['logs', '--tail=all', 'lg'], ['container', 'logs', '--timestamps', 'lg']]) {
+        const r = await same(args);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      assert.match((await same(['logs', '-t', 'lg'])).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z one\n/);
+      assert.equal((await same(['logs', 'nope'])).code, 1);
+      // A --tail that is not a number or "all": the Node CLI's own error.
+      assert.match((await handedOn(['logs', '-n', 'x', 'lg'])).stderr, /^error: --tail "x"/);
+      await handedOn(['logs', '--since', '10m', 'lg']);
     });
 
     it('hands to the Node CLI what it does not take: bad flags, a terminal, help, other verbs', async () => {
