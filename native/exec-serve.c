@@ -113,7 +113,7 @@ int exec_serve(int argc, char **argv) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return berth_fail(&err, "socket"), fprintf(stderr, "berth-run: %s\n", err.msg), 1;
   unlink(path);
-  /* 0600 from the start: nobody else may connect between bind and a chmod. */
+  /* Its user's alone from the start (umask 077): nobody else may connect between bind and a chmod. */
   mode_t old = umask(077);
   int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
   umask(old);

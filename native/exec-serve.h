@@ -6,7 +6,7 @@
  * pays those once; each exec is then a fork of this small process, which runs cmd_exec (the very
  * code of `berth-run exec`) as a child and relays its output.
  *
- * Wire, one connection per exec (SOCKET is a unix socket made 0600; only the helper's own uid may
+ * Wire, one connection per exec (SOCKET is a unix socket its user alone may use (umask 077); only the helper's own uid may
  * connect): the daemon sends a u32 (little endian) length and then the arguments of `berth-run
  * exec`, each ended by a NUL ("exec", "--pid", "42", …, "--", "true"). The helper answers with
  * frames in Docker's stdcopy header ([type, 0, 0, 0, length u32 big endian], then the payload):

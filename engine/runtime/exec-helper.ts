@@ -23,7 +23,7 @@ export class ExecHelper {
   #started: Promise<void> | undefined;
   #child: ChildProcess | undefined;
 
-  /** `dir`: the runtime's state directory, where the helper's socket (0600) is made. */
+  /** `dir`: the runtime's state directory, where the helper's socket (its user's alone) is made. */
   constructor(dir: string, binary: string) {
     this.#dir = dir;
     this.#binary = binary;
