@@ -10,6 +10,8 @@
  *                  [--additional-gid GID]... [--tty --console-socket PATH] -- ARGS...
  *       runs ARGS in the container of init PID (its namespaces and cgroup, the config's
  *       capabilities and limits); exits with the process's code (128+signal when killed).
+ *   berth-run serve SOCKET
+ *       the daemon's exec helper (exec-serve.h): the same exec, asked for over SOCKET.
  * Errors: one JSON line {"level":"error","msg":...} in --log (as runc writes them), else stderr. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "error.h"
+#include "exec-serve.h"
 #include "mounts.h"
 #include "ns.h"
 #include "process.h"
@@ -227,8 +230,9 @@ static int exec_overrides(spec *s, int argc, char **argv, pid_t *pid, const char
   if (!bundle || *pid <= 0 || optind >= argc)
     return berth_failx(err, "usage: berth-run exec --pid PID --bundle DIR [--cwd DIR] [--env K=V]... [--user UID:GID] -- ARGS...");
   if (tty != (*console != NULL)) return berth_failx(err, "exec: --tty and --console-socket go together");
+  seccomp_compile_later = true;
   if (spec_load(s, bundle, err) < 0) return -1;
-  if (s->seccomp && seccomp_text() && seccomp_cache_prepare(s->seccomp, seccomp_text(), bundle, err) < 0) return -1;
+  if (s->seccomp && seccomp_text() && seccomp_cache_prepare(&s->seccomp, seccomp_text(), bundle, err) < 0) return -1;
   s->args = (const char **)argv + optind;
   s->n_args = (size_t)(argc - optind);
   if (cwd) s->cwd = cwd;
@@ -262,7 +266,7 @@ static void forward(int sig) {
   if (exec_child > 0) kill(exec_child, sig);
 }
 
-static int cmd_exec(int argc, char **argv) {
+int cmd_exec(int argc, char **argv) {
   berth_err err = {{0}};
   spec s;
   pid_t pid = 0;
@@ -303,10 +307,11 @@ static int cmd_exec(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   berth_err err = {{0}};
-  if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec ...\n"), 2;
+  if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec|serve ...\n"), 2;
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return perror("berth-run: prctl PR_SET_DUMPABLE"), 1;
   if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (sealed_reexec(argv, &err) < 0) return fprintf(stderr, "berth-run: %s\n", err.msg), 1;
   if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
-  return fprintf(stderr, "berth-run: unknown command '%s' (run, exec)\n", argv[1]), 2;
+  if (strcmp(argv[1], "serve") == 0) return exec_serve(argc - 1, argv + 1);
+  return fprintf(stderr, "berth-run: unknown command '%s' (run, exec, serve)\n", argv[1]), 2;
 }

@@ -2,6 +2,7 @@
  * linux.seccomp text, then the struct sock_filter program as seccomp_export_bpf writes it. */
 #define _GNU_SOURCE
 #include "seccomp-cache.h"
+#include "seccomp-filter.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/filter.h>
@@ -71,11 +72,13 @@ static void write_cache(const char *path, const struct header *h) {
   if (write(fd, h, sizeof *h) != sizeof *h || write(fd, prog, n) != (ssize_t)n || rename(tmp, path) < 0) unlink(tmp);
 }
 
-int seccomp_cache_prepare(void *ctx, const char *json, const char *bundle, berth_err *err) {
+int seccomp_cache_prepare(void **ctxp, const char *json, const char *bundle, berth_err *err) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/seccomp.bpf", bundle);
   uint64_t hash = fnv1a(json);
   if (read_cache(path, hash)) return 0;
+  if (seccomp_compile_pending(ctxp, err) < 0) return -1;
+  void *ctx = *ctxp;
   /* Generated once here, on the host's side: exported to a memfd, read back, kept. */
   cleanup_fd int mfd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
   if (mfd < 0) return berth_fail(err, "memfd_create for the seccomp filter");

@@ -7,9 +7,10 @@
 #define BERTH_SECCOMP_CACHE_H
 #include "error.h"
 
-/* Host side, before the container's namespaces: reads the cache of `bundle` or makes it from ctx
- * (the compiled linux.seccomp, `json` its text). After it, seccomp_install loads the cached BPF. */
-int seccomp_cache_prepare(void *ctx, const char *json, const char *bundle, berth_err *err);
+/* Host side, before the container's namespaces: reads the cache of `bundle` or makes it from *ctx
+ * (the compiled linux.seccomp, or its stand-in, compiled only then: seccomp_compile_later; `json`
+ * its text). After it, seccomp_install loads the cached BPF. */
+int seccomp_cache_prepare(void **ctx, const char *json, const char *bundle, berth_err *err);
 /* The prepared BPF into the calling thread, with the filter's flags; 1 when there was one, 0 when
  * there was none (install the filter the usual way), -1 on error. */
 int seccomp_cache_install(berth_err *err);

@@ -152,8 +152,26 @@ static int rules(json_object *sc, scmp_filter_ctx ctx, uint32_t default_action, 
   return 0;
 }
 
+bool seccomp_compile_later;
+/* The JSON of a compile left for later, and the stand-in ctx that says so. */
+static json_object *pending_json;
+static char pending_ctx;
+
+int seccomp_compile_pending(void **ctx, berth_err *err) {
+  if (*ctx != &pending_ctx) return 0;
+  seccomp_compile_later = false;
+  return seccomp_compile(pending_json, ctx, err);
+}
+
 int seccomp_compile(void *json, void **out, berth_err *err) {
   json_object *sc = json;
+  if (seccomp_compile_later) {
+    pending_json = sc;
+    free(compiled_text);
+    compiled_text = strdup(json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN));
+    *out = &pending_ctx;
+    return 0;
+  }
   uint32_t def;
   if (!json_object_is_type(sc, json_type_object)) return berth_failx(err, "config.json: linux.seccomp must be an object");
   if (jonly(sc, "linux.seccomp", SECCOMP, err) < 0 || action(sc, "defaultAction", "defaultErrnoRet", &def, "linux.seccomp", err) < 0) return -1;
@@ -174,6 +192,7 @@ int seccomp_compile(void *json, void **out, berth_err *err) {
 int seccomp_install(void *ctx, berth_err *err) {
   int cached = seccomp_cache_install(err);
   if (cached != 0) return cached < 0 ? -1 : 0;
+  if (seccomp_compile_pending(&ctx, err) < 0) return -1;
   int rc = seccomp_load(ctx);
   if (rc < 0) return errno = -rc, berth_fail(err, "load the seccomp filter");
   return 0;
