@@ -1,7 +1,8 @@
 // `npm run bench -- apply [rounds]`: what the reconcile loop costs against Docker on this host.
 //  1. apply 50 busybox `sleep` containers until all are Running — berth (`berth apply` + waiting on
 //     the API) vs `docker-compose up -d` of the same 50 services;
-//  2. `berth run --rm IMAGE true` vs `docker run --rm IMAGE true`;
+//  2. `berth run --rm IMAGE true` vs `docker run --rm IMAGE true` (bin/berth as a user runs it: its native
+//     front answers this run, native/cli-run.c);
 //  3. the daemons' resident memory with 100 containers running: berth's daemon vs dockerd+containerd
 //     (per-container monitors and shims are not counted on either side).
 // Each engine's containers on its default bridge network, inside a network namespace made for the
@@ -30,13 +31,13 @@ export default async function bench(args: string[]): Promise<void> {
       rounds,
       {
         berth: async () => {
-          await run(process.execPath, [BERTH, 'apply', '-f', manifests], { env });
+          await run(BERTH, ['apply', '-f', manifests], { env });
           await until(`${N} Running`, async () => (await fleet.running()) === N);
         },
         'docker-compose': () => run('docker-compose', ['-p', 'bench', '-f', compose, 'up', '-d', '--no-color'], { env: composeEnv }),
         // Untimed resets, so that every timed round starts from nothing.
         'reset berth': async () => {
-          await run(process.execPath, [BERTH, 'delete', '-f', manifests], { env });
+          await run(BERTH, ['delete', '-f', manifests], { env });
           await until('all removed', async () => (await fleet.all()) === 0);
         },
         'reset docker': () => run('docker-compose', ['-p', 'bench', '-f', compose, 'down', '-t', '0'], { env: composeEnv }),
@@ -47,7 +48,7 @@ export default async function bench(args: string[]): Promise<void> {
     const runs = await interleave(
       Math.max(5, rounds * 3),
       {
-        berth: () => run(process.execPath, [BERTH, 'run', '--rm', image, 'true'], { env }),
+        berth: () => run(BERTH, ['run', '--rm', image, 'true'], { env }),
         docker: () => dockerd.docker(['run', '--rm', image, 'true']),
       },
       { warmup: 1 },
@@ -57,7 +58,7 @@ export default async function bench(args: string[]): Promise<void> {
     // Memory with 100 containers running.
     const hundred = join(fleet.tmp, 'hundred.yaml');
     writeFileSync(hundred, sleepManifests(2 * N, image));
-    await run(process.execPath, [BERTH, 'apply', '-f', hundred], { env });
+    await run(BERTH, ['apply', '-f', hundred], { env });
     await until('100 Running', async () => (await fleet.running()) === 2 * N);
     const compose100 = join(fleet.tmp, 'docker-compose-100.yml');
     writeFileSync(compose100, sleepCompose(2 * N, image));
@@ -66,7 +67,7 @@ export default async function bench(args: string[]): Promise<void> {
     const dockerRss = dockerd.rssKiB();
     console.log(`bench rss-100: berth ${(berthRss / 1024).toFixed(1)} MiB, dockerd+containerd ${(dockerRss / 1024).toFixed(1)} MiB, ratio ${(berthRss / dockerRss).toFixed(3)}`);
     await run('docker-compose', ['-p', 'bench', '-f', compose100, 'down', '-t', '0'], { env: composeEnv });
-    await run(process.execPath, [BERTH, 'delete', '-f', hundred], { env });
+    await run(BERTH, ['delete', '-f', hundred], { env });
     await until('all removed', async () => (await fleet.all()) === 0);
 
     report('apply', median(samples.berth!), 'docker-compose', median(samples['docker-compose']!), 'ms');

@@ -1,4 +1,5 @@
-// CLI start-up: `berth --version` (bin/berth answers it from package.json) against a bare `node -e 0`.
+// CLI start-up: `berth --version` (bin/berth, as a user runs it: its native front answers it from
+// package.json, native/cli-front.c) against a bare `node -e 0`.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,7 @@ export default async function bench(args: string[]): Promise<void> {
   const samples = await interleave(
     rounds,
     {
-      berth: () => execFileSync(process.execPath, [berth, '--version'], { stdio: 'ignore' }),
+      berth: () => execFileSync(berth, ['--version'], { stdio: 'ignore' }),
       node: () => execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }),
     },
     { warmup: 3 },

@@ -1,5 +1,5 @@
 // `npm run bench -- exec [rounds]`: `berth exec NAME true` against `docker exec NAME true` (the private
-// dockerd of bench/dockerd.ts), both through their CLIs on a running busybox container; and one
+// dockerd of bench/dockerd.ts), both through their CLIs as a user runs them (bin/berth) on a running busybox container; and one
 // keystroke's round trip through an attached terminal — a lowercase letter typed into `berth attach` /
 // `docker attach` running on a pseudo-terminal (util-linux `script`), until the container's `tr`
 // (its terminal raw, no echo) has sent it back in uppercase: a local echo cannot pass for it.
@@ -57,7 +57,8 @@ export default async function bench(args: string[]): Promise<void> {
   const socket = join(tmp, 'berth.sock');
   const cgroupParent = `berth-bench-${randomBytes(3).toString('hex')}`;
   const daemon = await spawnDaemon({ root, socket, dir: tmp, cgroupParent, runtime: 'native' });
-  const berth = (a: string[]) => run(process.execPath, [BERTH, ...a], { env: { ...process.env, BERTH_SOCKET: socket } });
+  // bin/berth as a user runs it: its native front answers exec (native/cli-front.c); attach goes on to the Node CLI.
+  const berth = (a: string[]) => run(BERTH, a, { env: { ...process.env, BERTH_SOCKET: socket } });
   const keyboards: Array<{ close(): void }> = [];
   try {
     // No network (dockerd runs with --bridge=none): nothing outside the host's loopback changes.
@@ -69,7 +70,7 @@ export default async function bench(args: string[]): Promise<void> {
     const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
     await berth(['run', '-itd', '--network', 'none', '--name', 'bt', image, ...upper]);
     await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
-    const mine = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bt`);
+    const mine = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
     keyboards.push(mine, theirs);
     // Attached once a typed key comes back.

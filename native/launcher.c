@@ -10,6 +10,8 @@
  *                  [--additional-gid GID]... [--tty --console-socket PATH] [--seccomp-cache DIR] -- ARGS...
  *       runs ARGS in the container of init PID (its namespaces and cgroup, the config's
  *       capabilities and limits); exits with the process's code (128+signal when killed).
+ *   berth-run serve SOCKET
+ *       the daemon's exec helper (exec-serve.h): the same exec, asked for over SOCKET.
  * Errors: one JSON line {"level":"error","msg":...} in --log (as runc writes them), else stderr. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 #include "console.h"
 #include "launcher.h"
 #include "error.h"
+#include "exec-serve.h"
 #include "mounts.h"
 #include "ns.h"
 #include "process.h"
@@ -265,7 +268,7 @@ static void forward(int sig) {
   if (exec_child > 0) kill(exec_child, sig);
 }
 
-static int cmd_exec(int argc, char **argv) {
+int cmd_exec(int argc, char **argv) {
   berth_err err = {{0}};
   spec s;
   pid_t pid = 0;
@@ -306,10 +309,11 @@ static int cmd_exec(int argc, char **argv) {
 
 int launcher_main(int argc, char **argv) {
   berth_err err = {{0}};
-  if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec ...\n"), 2;
+  if (argc < 2) return fprintf(stderr, "usage: berth-run run|exec|serve ...\n"), 2;
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return perror("berth-run: prctl PR_SET_DUMPABLE"), 1;
   if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (sealed_reexec(argv, &err) < 0) return fprintf(stderr, "berth-run: %s\n", err.msg), 1;
   if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
-  return fprintf(stderr, "berth-run: unknown command '%s' (run, exec)\n", argv[1]), 2;
+  if (strcmp(argv[1], "serve") == 0) return exec_serve(argc - 1, argv + 1);
+  return fprintf(stderr, "berth-run: unknown command '%s' (run, exec, serve)\n", argv[1]), 2;
 }

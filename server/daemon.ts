@@ -104,6 +104,7 @@ export async function composeDaemon(
       ...(options.certsDir ? { certsDir: options.certsDir } : {}),
     });
     ctx.onShutdown(() => parts.images.registry.close());
+    ctx.onShutdown(() => parts.runtime.close?.());
     // Attachments of containers the engine no longer has (removed while the daemon was down, or
     // it was killed between the two): CNI DEL from their cached results, namespaces released.
     // A Pod's sandbox is an attachment of its own (its id is not a container's): kept too.

@@ -55,13 +55,13 @@ export async function wait(client: ApiClient, names: string[]): Promise<number> 
   });
 }
 
+/** `exec` without a terminal: one request, the output streamed (cli/exec-stream.ts), the process's exit code. */
 export async function exec(client: ApiClient, name: string, args: string[], o: { env?: string[]; user?: string; workdir?: string }): Promise<number> {
-  const res = await client.json<{ exitCode: number; stdout: string; stderr: string }>('POST', `/v1/containers/${name}/exec`, {
+  const res = await client.send('POST', `/v1/containers/${name}/exec`, {
+    query: { stream: true },
     body: { args, ...(o.env?.length ? { env: o.env } : {}), ...(o.user ? { user: o.user } : {}), ...(o.workdir ? { cwd: o.workdir } : {}) },
   });
-  process.stdout.write(Buffer.from(res.stdout, 'base64'));
-  process.stderr.write(Buffer.from(res.stderr, 'base64'));
-  return res.exitCode;
+  return (await import('../exec-stream.ts')).readExecStream(res);
 }
 
 /** stop, start, pause, unpause, kill, rm on each name; prints each name done, like Docker. */

@@ -6,11 +6,10 @@
 // State, under stateDir:  containers/<id>/{meta.json, pid, log.json, exit.json, runtime.log} (and
 // whatever the subclass keeps beside it). A container is known when meta.json exists; it has ended
 // when exit.json does.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +27,9 @@ import { readJsonLog } from './json-log.ts';
 import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOptions, RunOptions, Runtime } from './runtime.ts';
 import { attachMonitor, startExec } from './sessions.ts';
 import { execUser } from './exec-user.ts';
+import { spawnExec } from './exec-process.ts';
+
+export { signalName } from './exec-process.ts';
 
 export { readInside } from './exec-user.ts';
 import type { ExecSession, StdioSession } from './stdio.ts';
@@ -273,21 +275,17 @@ export abstract class MonitoredRuntime implements Runtime {
     const s = await this.#stateOf(meta);
     if (s.status !== 'running') throw new FailedPreconditionError(`container ${id} is ${s.status}; exec needs it running`);
     const [cmd, args] = await this.execCommand(meta, o, await execUser(meta.bundle, o.user));
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    let timedOut = false;
-    const timer = o.timeoutMs ? setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), o.timeoutMs) : undefined;
-    const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (c, s) => resolve([c, s]));
-    });
-    if (timer) clearTimeout(timer);
-    if (timedOut) return { exitCode: 137, signal: 'SIGKILL', stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
-    const exitCode = code ?? 128 + (sig ? constants.signals[sig] : 0);
-    return { exitCode, ...(exitCode > 128 && exitCode < 160 ? { signal: signalName(exitCode - 128) } : {}), stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+    return this.runExec(cmd, args, o);
+  }
+
+  /** Stops this runtime's helper processes (its containers and their monitors go on). */
+  close(): void {
+    this.#monitors.close();
+  }
+
+  /** Runs the exec's command to its end: a process of its own (a runtime may have a faster way). */
+  protected runExec(cmd: string, args: string[], o: ExecOptions): Promise<ExecResult> {
+    return spawnExec(cmd, args, o);
   }
 
   async attach(id: string, o: { replay?: boolean } = {}): Promise<StdioSession> {
@@ -418,10 +416,4 @@ export abstract class MonitoredRuntime implements Runtime {
       }
     }
   }
-}
-
-/** The name of signal number n ("SIGKILL" for 9). */
-export function signalName(n: number): string {
-  for (const [name, v] of Object.entries(constants.signals)) if (v === n) return name;
-  return `SIG${n}`;
 }

@@ -3,8 +3,9 @@
 // the monitor's and the container's, instead of runc's create/start round trips. Signals, pause/resume and removal need no launcher process: they are
 // kill(2) and the container's cgroup files, written here.
 //
-// State, under stateDir: containers/<id>/ (monitored-runtime.ts), seccomp/ (compiled filters), and
-// monitor.sock (monitor-server.ts) — nothing else; the cgroup path
+// State, under stateDir: containers/<id>/ (monitored-runtime.ts), seccomp/ (compiled filters),
+// monitor.sock (monitor-server.ts) and the exec helper's socket exec.sock while it runs
+// (exec-helper.ts) — nothing else; the cgroup path
 // comes from the bundle's config (default /berth/<id>, as the launcher chooses).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -17,7 +18,8 @@ import { cgroupVersion } from './cgroup-stats.ts';
 import { applyCgroupLimits } from './cgroup-update.ts';
 import type { OciLimits } from '../bundle.ts';
 import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
-import type { ExecOptions } from './runtime.ts';
+import type { ExecOptions, ExecResult } from './runtime.ts';
+import { ExecHelper } from './exec-helper.ts';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -42,6 +44,8 @@ export function launcherExec(meta: Meta, o: ExecOptions, user: ResolvedUser | un
 
 export class NativeRuntime extends MonitoredRuntime {
   readonly name = 'native';
+  readonly #stateDir: string;
+  #execs: ExecHelper | undefined;
 
   /** The compiled seccomp filters, one per profile, shared by this runtime's containers (native/seccomp-cache.h). */
   readonly #seccompCache: string;
@@ -49,6 +53,18 @@ export class NativeRuntime extends MonitoredRuntime {
   constructor(o: NativeRuntimeOptions) {
     super(o);
     this.#seccompCache = join(o.stateDir, 'seccomp');
+    this.#stateDir = o.stateDir;
+  }
+
+  /** Through the exec helper (exec-helper.ts): a fork of a small process instead of a spawn from this one. */
+  protected override runExec(_cmd: string, args: string[], o: ExecOptions): Promise<ExecResult> {
+    this.#execs ??= new ExecHelper(this.#stateDir, nativeBinary('berth-run'));
+    return this.#execs.run(args, o);
+  }
+
+  override close(): void {
+    super.close();
+    this.#execs?.close();
   }
 
   protected async runtimeArgs(meta: Meta): Promise<string[]> {

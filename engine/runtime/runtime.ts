@@ -31,10 +31,14 @@ export interface ExecOptions {
   user?: string;
   /** Gives up (SIGKILL to the exec'd process) after this many ms. */
   timeoutMs?: number;
+  /** Its output as it comes (the result's stdout and stderr are then empty): `exec` streamed to its client. */
+  output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Aborted: the exec'd process is killed (SIGKILL), as after a timeout. */
+  signal?: AbortSignal;
 }
 
 /** An exec whose streams are held open (exec -i, -t): on a terminal of its own with tty. */
-export interface ExecSessionOptions extends Omit<ExecOptions, 'timeoutMs'> {
+export interface ExecSessionOptions extends Omit<ExecOptions, 'timeoutMs' | 'output' | 'signal'> {
   tty: boolean;
 }
 
@@ -72,6 +76,8 @@ export interface Runtime {
   stats(id: string): Promise<Stats>;
   /** New cgroup limits for a running container (applied live; nothing to do for a stopped one). */
   update(id: string, limits: OciLimits): Promise<void>;
+  /** Ends what the runtime keeps running for itself (not the containers): the daemon's shutdown. */
+  close?(): void;
   /** Resolves when the container's process has ended (at once if it already has). */
   wait(id: string, signal?: AbortSignal): Promise<ExitInfo>;
   /** The container's log: one entry per chunk, both streams in order. */

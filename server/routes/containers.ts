@@ -8,6 +8,7 @@ import type { ContainerService } from '../services/containers.ts';
 import type { CommitOptions } from '../services/commit.ts';
 import { attachRun } from '../services/run.ts';
 import type { ContainerUpdate } from '../../specs/api/containers.ts';
+import { EXEC_STREAM } from '../../specs/streams/exec-stream.ts';
 
 function service(ctx: DaemonContext): ContainerService {
   if (!ctx.containers) {
@@ -159,7 +160,15 @@ export default function routes(ctx: DaemonContext): Route[] {
         return { ndjson: service(ctx).logs(req.params.name!, { follow: queryFlag(req.query, 'follow'), ...(tail !== undefined ? { tail } : {}) }, req.signal) };
       },
     },
-    { method: 'POST', path: '/v1/containers/:name/exec', handler: async (req) => json(await service(ctx).exec(req.params.name!, execBody(req.body))) },
+    {
+      method: 'POST',
+      path: '/v1/containers/:name/exec',
+      // ?stream: the output as it comes, then the exit (specs/streams/exec-stream.ts); else all of it at the end.
+      handler: async (req) =>
+        queryFlag(req.query, 'stream')
+          ? { contentType: EXEC_STREAM, body: service(ctx).execStream(req.params.name!, execBody(req.body), req.signal) }
+          : json(await service(ctx).exec(req.params.name!, execBody(req.body))),
+    },
     {
       method: 'GET',
       path: '/v1/containers/:name/stats',

@@ -26,6 +26,7 @@ import { API_VERSION, ContainerObject, imageIsObjectName, type ContainerResource
 import { readSeccompProfile } from '../../specs/seccomp-profile.ts';
 import type { Store } from '../../store/store.ts';
 import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, ContainerRuntimeVerbs, ImageConfigs } from './deps.ts';
+import { execFrames } from './exec-stream.ts';
 import { followUntilExit } from './logs.ts';
 import { resolveContainer } from './lookup.ts';
 import type { DockerContainer } from '../../specs/api/docker.ts';
@@ -299,6 +300,14 @@ export class ContainerService {
     if (req.args.length === 0) throw new InvalidArgumentError('exec needs a command');
     const res = await this.#engine.exec(this.#runningID(name), req);
     return { exitCode: res.exitCode, ...(res.signal ? { signal: res.signal } : {}), stdout: res.stdout.toString('base64'), stderr: res.stderr.toString('base64') };
+  }
+
+  /** exec with its output streamed (exec-stream.ts); a missing or stopped container is refused before the stream starts. */
+  execStream(name: string, req: ExecRequest, signal: AbortSignal): AsyncIterable<Buffer> {
+    name = this.resolve(name);
+    if (req.args.length === 0) throw new InvalidArgumentError('exec needs a command');
+    const id = this.#runningID(name);
+    return execFrames((o) => this.#engine.exec(id, { ...req, ...o }), signal);
   }
 
   async stats(name: string): Promise<ContainerStats & { name: string; id: string }> {

@@ -65,6 +65,7 @@ export function harness(factory: (stateDir: string) => Runtime): Harness & { sta
     },
     async teardown() {
       for (const id of ids) await h.rt.delete(id, { force: true }).catch(() => undefined);
+      h.rt.close?.();
       removeCgroupParent(cgroupParent);
       rmSync(tmp, { recursive: true, force: true });
     },
@@ -204,6 +205,23 @@ export function conformance(name: string, factory: (stateDir: string) => Runtime
       assert.equal(u.stdout.toString().trim(), '1000');
       const slow = await h.rt.exec(id, { args: ['sleep', '30'], timeoutMs: 300 });
       assert.equal(slow.exitCode, 137);
+      await h.rt.stop(id, { timeoutSeconds: 0 });
+    });
+
+    it('streams an exec\'s output as it comes, and kills the exec when the caller aborts', async () => {
+      const id = await h.start({ args: ['sh', '-c', 'echo ready; sleep 60'] });
+      await waitForLog(h.rt, id, 'ready');
+      const seen: string[] = [];
+      const ac = new AbortController();
+      const r = await h.rt.exec(id, {
+        args: ['sh', '-c', 'echo first; echo second >&2; exec sleep 30'],
+        // Both lines seen: the exec runs on (sleep), until the abort kills it.
+        output: (stream, chunk) => void (seen.push(`${stream}:${chunk}`), seen.length === 2 && ac.abort()),
+        signal: ac.signal,
+      });
+      assert.deepEqual(seen.sort(), ['stderr:second\n', 'stdout:first\n']);
+      assert.equal(r.exitCode, 137);
+      assert.equal(r.stdout.length + r.stderr.length, 0, 'streamed output is not kept too');
       await h.rt.stop(id, { timeoutSeconds: 0 });
     });
 

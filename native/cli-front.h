@@ -1,0 +1,49 @@
+/* The `berth` command's native front (cli-front.c): the verbs it answers itself, and what they share. */
+#ifndef BERTH_CLI_FRONT_H
+#define BERTH_CLI_FRONT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A verb's answer when it hands the command to the Node CLI unchanged: it has not talked to the
+ * daemon yet, so the Node CLI does everything as if the front were not there. */
+#define FRONT_FALLBACK (-1000)
+
+/* `exec NAME CMD…` without a terminal (cli-exec.c): args after the verb; the exit code, or FRONT_FALLBACK. */
+int front_exec(int argc, char **argv, const char *socket);
+/* An error as the Node CLI prints it (cli/action.ts printError): the lines of a message but the
+ * last as they are, then "error: " and the last. */
+void front_print_error(const char *msg);
+/* The daemon cannot be reached (cli/client.ts #unreachable): printed; returns `exit_code`. */
+int front_unreachable(const char *address, int err, int exit_code);
+/* `run --rm [--name N] [--network N] IMAGE ARGS…` without a terminal (cli-run.c): as front_exec. */
+int front_run(int argc, char **argv, const char *socket);
+/* Valid UTF-8, which the front sends as it is (the Node CLI would send U+FFFD for a byte that is not). */
+bool front_utf8(const char *s);
+/* JSON that is the whole of text[0..len) but white space, as JSON.parse takes it; NULL otherwise. */
+struct json_object *front_parse_json(const char *text, size_t len);
+/* {kind, message} of an API error, printed as the Node CLI prints the error errorFromJSON makes of it. */
+void front_print_api_error(struct json_object *e);
+struct http_conn;
+/* An answer >= 400: its {error} (cli/client.ts send), or what it said; printed; returns `exit_code`. */
+int front_refused(struct http_conn *c, int exit_code);
+/* A log entry {time, stream, log} as cli/print-log.ts prints it. */
+void front_print_log(struct json_object *e, bool timestamps);
+/* An NDJSON body, each value to `on` as it comes (a blank line skipped, an {error} line printed and
+ * `error_exit`): `on`'s first non-zero answer, or 0 at the end. */
+int front_ndjson(struct http_conn *c, int error_exit, int (*on)(struct json_object *value, void *ctx), void *ctx);
+/* `logs [-f] [-t] [-n N] NAME` (cli-logs.c): as front_exec. */
+int front_logs(int argc, char **argv, const char *socket);
+/* The value of an option as commander takes it: the rest of the argument, else the next one (not a flag). */
+const char *front_option_value(int argc, char **argv, int *i, const char *inline_value);
+
+/* A flag of a verb: -x, --name; a switch, or one with a value. */
+typedef struct {
+  char short_name; /* 0: none */
+  const char *long_name;
+  bool takes_value;
+} front_flag;
+/* The flags before a verb's first operand, as commander reads them (-eV, -e V, --env=V, --env V, "--"
+ * ending them): `on` gets each (its index in flags, its value; "" for a switch). Returns the index of
+ * the first operand, or FRONT_FALLBACK for a flag not in flags or a form left to commander. */
+int front_flags(int argc, char **argv, const front_flag *flags, size_t n, void (*on)(size_t which, const char *value, void *ctx), void *ctx);
+#endif

@@ -1,0 +1,195 @@
+// bin/berth's native front (native/cli-front.c: --version, exec, run, logs) against the Node CLI: for every command the front
+// answers itself, the same command through both gives the same stdout, stderr and exit code, on
+// real containers of a real daemon (native runtime). That the front answered, and did not hand the
+// command to Node, shows in a PATH without node: the front needs none. What it does not understand
+// goes to the Node CLI, with the same result. And a checkout without native/build (a fresh clone
+// before `npm run build`) runs every command through Node.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { BERTH, REPO, type CliResult } from '../fixtures/helpers.ts';
+import { suiteWorld, until } from './helpers.ts';
+import { insidePrivateNetns } from '../engine/network/harness.ts';
+
+/** Runs `program args` with this environment (BERTH_SOCKET and PATH as given, BERTH_DEBUG unset). */
+function runCli(program: string[], args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const e: Record<string, string | undefined> = { ...process.env, ...env };
+    delete e.BERTH_DEBUG;
+    const child = spawn(program[0]!, [...program.slice(1), ...args], { env: e, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A command that ends without reading its input (127: no node) closes the pipe first.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+const NODE_PATH = `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+/** A PATH where no node is found: a command the front hands on fails there (127). */
+const NO_NODE = '/nonexistent';
+
+if (insidePrivateNetns(import.meta.url)) {
+  describe('bin/berth\'s native front answers as the Node CLI does', () => {
+    const s = suiteWorld({ daemon: { runtime: 'native' } });
+    const env = (socket = s.w.socket) => ({ BERTH_SOCKET: socket, PATH: NODE_PATH });
+    /** The command through the Node CLI (node bin/berth) and through the front (bin/berth, without node on its PATH). */
+    async function same(args: string[], o: { socket?: string; input?: string } = {}): Promise<CliResult> {
+      const node = await runCli([process.execPath, BERTH], args, env(o.socket), o.input);
+      const front = await runCli([BERTH], args, { ...env(o.socket), PATH: NO_NODE }, o.input);
+      assert.deepEqual(front, node, `berth ${args.join(' ')}: the front answers as the Node CLI`);
+      return front;
+    }
+    /** A command the front hands to the Node CLI: the same result as node bin/berth (and none without node). */
+    async function handedOn(args: string[]): Promise<CliResult> {
+      const node = await runCli([process.execPath, BERTH], args, env());
+      const front = await runCli([BERTH], args, env());
+      assert.deepEqual(front, node, `berth ${args.join(' ')}: the same through the front`);
+      const alone = await runCli([BERTH], args, { ...env(), PATH: NO_NODE });
+      assert.equal(alone.code, 127, `berth ${args.join(' ')} goes to node: ${alone.stderr}`);
+      return front;
+    }
+
+    it('is built by npm run build', () => {
+      assert.ok(existsSync(join(REPO, 'native', 'build', 'berth-cli')), 'native/build/berth-cli: run `npm run build`');
+    });
+
+    it('--version and -v', async () => {
+      const v = await same(['--version']);
+      assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+      assert.deepEqual(await same(['-v']), v);
+    });
+
+    it('exec: output on both streams, the exit code; flags in every spelling commander takes', async () => {
+      await s.ok(['run', '-d', '--network', 'none', '--name', 'fx', s.w.image, 'sleep', '600']);
+      const r = await same(['exec', 'fx', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+      assert.equal(r.code, 7);
+      assert.equal(r.stdout, 'out\n');
+      assert.equal(r.stderr, 'err\n');
+      const f = await same(['exec', '-e', 'A=1', '-eB=2', '--env=C=3', '--env', 'D=4', '-u', '1000', '-w', '/tmp', 'fx', 'sh', '-c', 'echo $A$B$C$D $(id -u) $(pwd)']);
+      assert.equal(f.stdout, '1234 1000 /tmp\n');
+      assert.equal((await same(['exec', '--workdir=/etc', '--user=0', '-u', '', 'fx', 'pwd'])).stdout, '/etc\n');
+      // After the name, everything is the command's, flags and "--" too; before it, "--" ends the flags.
+      assert.equal((await same(['exec', 'fx', 'printf', '%s|', '-e', '--', 'x'])).stdout, '-e|--|x|');
+      assert.equal((await same(['exec', '--', 'fx', 'echo', 'y'])).stdout, 'y\n');
+      assert.equal((await same(['container', 'exec', 'fx', 'echo', 'group'])).stdout, 'group\n');
+      assert.equal((await same(['--socket', s.w.socket, 'exec', 'fx', 'echo', 'a'], { socket: '/nonexistent.sock' })).stdout, 'a\n');
+      assert.equal((await same([`--socket=${s.w.socket}`, 'exec', 'fx', 'echo', 'b'], { socket: '/nonexistent.sock' })).stdout, 'b\n');
+    });
+
+    it('exec: a long output, a killed process, stdin not read, a command not found', async () => {
+      const long = await same(['exec', 'fx', 'sh', '-c', 'seq 1 40000; seq 1 20000 >&2']);
+      assert.equal(long.stdout.split('\n').length, 40001);
+      assert.equal((await same(['exec', 'fx', 'sh', '-c', 'kill -9 $$'])).code, 137);
+      assert.equal((await same(['exec', 'fx', 'cat'], { input: 'typed\n' })).stdout, '');
+      const missing = await same(['exec', 'fx', 'no-such-command']);
+      assert.equal(missing.code, 127);
+      assert.match(missing.stderr, /no-such-command.*not found/);
+    });
+
+    it('exec: a missing container, a stopped one, no daemon', async () => {
+      const missing = await same(['exec', 'nope', 'true']);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^error: .*nope/);
+      await s.ok(['run', '--network', 'none', '--name', 'done', s.w.image, 'true']);
+      const stopped = await same(['exec', 'done', 'true']);
+      assert.equal(stopped.code, 1);
+      assert.match(stopped.stderr, /^error: /);
+      const away = await same(['exec', 'fx', 'true'], { socket: join(s.w.dir, 'nobody.sock') });
+      assert.equal(away.code, 1);
+      assert.match(away.stderr, /^error: cannot reach the berth daemon at .*nobody\.sock: is `berth daemon` running\? \(ENOENT; set --socket or BERTH_SOCKET\)\n$/);
+    });
+
+    it('run --rm [--name] [--network]: output, exit code, arguments verbatim; the errors of a run that fails', async () => {
+      const r = await same(['run', '--rm', '--network', 'none', '--name', 'r1', s.w.image, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.deepEqual(r, { code: 3, stdout: 'out\n', stderr: 'err\n' });
+      assert.equal((await same(['container', 'run', '--network=none', '--rm', '--name=r2', s.w.image, 'printf', '%s|', '$HOME', '$(X)', '--rm'])).stdout, '$HOME|$(X)|--rm|');
+      assert.equal((await same(['run', '--network', 'none', s.w.image, 'true'])).code, 0);
+      const taken = await same(['run', '--rm', '--network', 'none', '--name', 'fx', s.w.image, 'true']);
+      assert.equal(taken.code, 125);
+      assert.match(taken.stderr, /^error: .*fx/);
+      const unknown = await same(['run', '--rm', '--network', 'none', '--name', 'r3', `${s.w.registry.host}/test/none:1`, 'true']);
+      assert.equal(unknown.code, 125);
+      assert.match(unknown.stderr, /^error: container "r3" failed to start/);
+      const away = await same(['run', '--rm', s.w.image, 'true'], { socket: join(s.w.dir, 'nobody.sock') });
+      assert.equal(away.code, 125);
+      assert.match(away.stderr, /cannot reach the berth daemon/);
+    });
+
+    it('run: the signals it gets go to the container (--sig-proxy), as the Node CLI\'s', async () => {
+      for (const program of [[process.execPath, BERTH], [BERTH]]) {
+        const child = spawn(program[0]!, [...program.slice(1), 'run', '--rm', '--network', 'none', '--name', 'sig', s.w.image, 'sh', '-c', 'trap "echo got TERM; exit 5" TERM; echo ready; sleep 600 & wait'], {
+          env: { ...process.env, BERTH_SOCKET: s.w.socket, PATH: program.length === 1 ? NO_NODE : NODE_PATH },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await until('the container\'s first line', () => out.includes('ready\n'));
+        child.kill('SIGTERM');
+        assert.equal(await code, 5, `${program.join(' ')}: the container's exit code`);
+        assert.equal(out, 'ready\ngot TERM\n');
+      }
+    });
+
+    it('logs [-f] [-t] [-n N]: both streams, timestamps, the last lines, following until the end', async () => {
+      await s.ok(['run', '-d', '--network', 'none', '--name', 'lg', s.w.image, 'sh', '-c', 'echo one; echo two >&2; sleep 1; echo three']);
+      // Through the Node CLI first: -f follows the running container until it ends.
+      const followed = await same(['logs', '-f', 'lg']);
+      assert.equal(followed.stdout.replace(/\n/g, ''), 'onethree');
+      assert.equal(followed.stderr, 'two\n');
+      for (const args of [['logs', 'lg'], ['logs', '-t', 'lg'], ['logs', '-n', '1', 'lg'], ['logs', '--tail=all', 'lg'], ['container', 'logs', '--timestamps', 'lg']]) {
+        const r = await same(args);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      assert.match((await same(['logs', '-t', 'lg'])).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z one\n/);
+      assert.equal((await same(['logs', 'nope'])).code, 1);
+      // A --tail that is not a number or "all": the Node CLI's own error.
+      assert.match((await handedOn(['logs', '-n', 'x', 'lg'])).stderr, /^error: --tail "x"/);
+      await handedOn(['logs', '--since', '10m', 'lg']);
+    });
+
+    it('hands to the Node CLI what it does not take: bad flags, a terminal, help, other verbs', async () => {
+      assert.match((await handedOn(['exec', '-x', 'fx', 'true'])).stderr, /unknown option '-x'/);
+      assert.match((await handedOn(['exec', 'fx'])).stderr, /missing required argument 'command'/);
+      assert.match((await handedOn(['exec', '--env'])).stderr, /argument missing/);
+      assert.match((await handedOn(['exec', '-it', 'fx', 'sh'])).stderr, /the input device is not a TTY/);
+      assert.match((await handedOn(['exec', '--help'])).stdout, /Usage: berth exec/);
+      await handedOn(['exec', '-e', '-x', 'fx', 'true']);
+      assert.match((await handedOn(['ps', '--format', '{{.Names}}'])).stdout, /\bfx\b/);
+      assert.match((await handedOn(['run', '-it', '--rm', s.w.image, 'sh'])).stderr, /the input device is not a TTY/);
+      assert.equal((await handedOn(['run', '--rm', '--network', 'none', '-e', 'A=$B', s.w.image, 'sh', '-c', 'echo "$A"'])).stdout, '$B\n');
+      assert.match((await handedOn(['run', '--restart', 'sometimes', s.w.image, 'true'])).stderr, /--restart "sometimes"/);
+    });
+  });
+
+  describe('a checkout without native/build (a fresh clone before npm run build)', () => {
+    it('runs bin/berth through the Node CLI', async () => {
+      const clone = mkdtempSync(join(tmpdir(), 'berth-clone-'));
+      try {
+        // The checkout's tracked files as they are now, and its node_modules.
+        execFileSync('sh', ['-c', `git ls-files -z | tar --null -T - -cf - | tar -xf - -C ${clone}`], { cwd: REPO });
+        symlinkSync(join(REPO, 'node_modules'), join(clone, 'node_modules'));
+        assert.ok(!existsSync(join(clone, 'native', 'build')));
+        const berth = join(clone, 'bin', 'berth');
+        const v = await runCli([berth], ['--version'], { PATH: NODE_PATH });
+        assert.deepEqual(v, await runCli([process.execPath, BERTH], ['--version'], { PATH: NODE_PATH }));
+        // A verb that needs the CLI bundle: built on first use in the clone.
+        const away = await runCli([berth], ['exec', 'fx', 'true'], { PATH: NODE_PATH, BERTH_SOCKET: join(clone, 'none.sock') });
+        assert.equal(away.code, 1, away.stderr);
+        assert.match(away.stderr, /^error: cannot reach the berth daemon at .*none\.sock/);
+        const none = await runCli([berth], ['--version'], { PATH: NO_NODE });
+        assert.equal(none.code, 127, 'without the front, node runs it');
+      } finally {
+        rmSync(clone, { recursive: true, force: true });
+      }
+    });
+  });
+}
