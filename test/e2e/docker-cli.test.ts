@@ -163,7 +163,7 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
     });
 
-    it('networks and volumes: create, ls, inspect, a container on them, rm; connect is refused, saying why', async () => {
+    it('networks and volumes: create, ls, inspect, a container on them, rm', async () => {
       assert.match(await ok(['network', 'create', 'appnet']), /^[0-9a-f]{64}\n$/);
       assert.match(await ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^appnet bridge$/m);
       assert.equal(await ok(['volume', 'create', 'data']), 'data\n');
@@ -172,7 +172,8 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['run', '-d', '--name', 'member', '--network', 'appnet', '-v', 'data:/d', w.image, 'sleep', '1000']);
       assert.equal(await ok(['exec', 'member', 'cat', '/d/f']), 'kept\n');
       assert.equal(await ok(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}{{end}}', 'appnet']), 'member\n');
-      assert.match((await docker(['network', 'connect', 'appnet', 'member'])).stderr, /not supported by berth: a container joins one network/);
+      // Connected already (docker-network.test.ts connects and disconnects): Docker's 403 words.
+      assert.match((await docker(['network', 'connect', 'appnet', 'member'])).stderr, /endpoint with name member already exists in network appnet/);
       await ok(['rm', '-f', 'member']);
       assert.equal(await ok(['volume', 'rm', 'data']), 'data\n');
       assert.equal(await ok(['network', 'rm', 'appnet']), 'appnet\n');
