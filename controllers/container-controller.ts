@@ -228,6 +228,7 @@ export class ContainerController {
    * lifecycle from the store's status.
    */
   async #inPlace(name: string, spec: ContainerSpec, verb: string, source: string, apply: (c: EngineContainer, specHash: string) => Promise<void>): Promise<void> {
+    let adopting = false;
     await this.#exclusive([name], async () => {
       const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
       if (!res) throw new NotFoundError(`no container named "${name}" (see \`berth ps -a\`)`);
@@ -235,10 +236,14 @@ export class ContainerController {
       if (phase && BUSY_PHASES.has(phase)) throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}; ${verb} it once it has settled (see \`berth ps -a\`)`);
       const containers = await this.#o.engine.list({ name });
       for (const c of containers) await apply(c, specHash(spec, c.imageDigest));
+      adopting = containers.length > 0;
       if (containers.length) this.#dropActor(name);
       const { apiVersion, kind, metadata } = res;
       this.#o.store.put({ apiVersion, kind, metadata: { name, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) }, spec }, metadata.source ?? source);
     });
+    // Answered once the container has its lifecycle again (adopted by the reconcile just queued), so
+    // that the caller's next verb finds it — docker-compose connects a created container, then starts it.
+    if (adopting) await this.waitFor(name, (v) => v?.containerID !== undefined);
   }
 
   /** Runs fn while no reconcile of these names runs or starts (rename, update). */
