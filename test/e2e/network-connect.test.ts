@@ -96,6 +96,28 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal((await ok(['inspect', '-f', '{{.Id}} {{.State.Pid}}', 'c'])).trim(), before);
     });
 
+    it('takes a container off its first network: the next one is its way out from its next start', async () => {
+      await ok(['run', '-d', '--name', 'd', '--network', 'front', s.w.image, 'sleep', '1000']);
+      await ok(['network', 'connect', 'back', 'd']);
+      const id = (await ok(['inspect', '-f', '{{.Id}}', 'd'])).trim();
+      assert.equal(await ok(['network', 'disconnect', 'front', 'd']), '');
+      assert.deepEqual(await links('d'), ['eth1']);
+      assert.equal(await wget('d', 'b'), 'hello from b\n');
+      assert.doesNotMatch(await ok(['exec', 'a', 'cat', '/etc/hosts']), /\bd\b/);
+      await ok(['restart', '-t', '0', 'd']);
+      assert.equal((await ok(['inspect', '-f', '{{.Id}}', 'd'])).trim(), id);
+      assert.deepEqual(await links('d'), ['eth0']);
+      assert.match(await ok(['exec', 'd', 'ip', 'route']), /^default via 10\.88\.2\.1 dev eth0/m);
+      assert.deepEqual(Object.keys(await networks('d')), ['back']);
+      assert.equal(await wget('d', 'b'), 'hello from b\n');
+      // Off its last network too: loopback only; connected again, it is back on one.
+      await ok(['network', 'disconnect', 'back', 'd']);
+      assert.deepEqual(await links('d'), []);
+      await ok(['network', 'connect', 'front', 'd']);
+      assert.equal(await wget('d', 'a'), 'hello from a\n');
+      await ok(['rm', '-f', 'd']);
+    });
+
     it('runs a manifest naming two networks, each with its aliases', async () => {
       await apply(s.w, containerManifest('m', s.w.image, '  command: [sleep, "1000"]\n  networks:\n  - name: front\n  - name: back\n    aliases: [db]\n'));
       await until('m running', async () => (await s.cli(['inspect', '-f', '{{.State.Status}}', 'm'])).stdout.trim() === 'running');
