@@ -81,9 +81,11 @@ export async function connectEndpoint(ctx: ConnectContext, id: string, o: Connec
       return { network, ifName: IFNAME, ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}), ...(r.gateway ? { gateway: r.gateway } : {}) };
     }
     const mine = endpointOn(r, network);
-    if (mine && !o.ensure) throw already();
-    if (mine?.state === 'ready') return view(mine);
-    // Half made (a crash in the middle of ADD): removed, then added afresh on the same interface.
+    if (mine?.state === 'ready') {
+      if (!o.ensure) throw already();
+      return view(mine);
+    }
+    // Half made or half removed (a crash in the middle of ADD or DEL): removed, then added afresh on the same interface.
     if (mine) await leaveOne(ctx.cni, r, { ...mine, ports: [] });
     const e: EndpointRecord = { network, ifName: mine?.ifName ?? freeIfName(r), aliases: (o.aliases ?? []).filter((a) => a !== r.name), state: 'adding', confList: endpointConfList(list) };
     return { r: (await writeEndpoint(ctx, id, network, e))!, e };

@@ -3,7 +3,7 @@
 // errors Docker gives, a disconnect that takes the interface away, the first network's too, a
 // gc after a daemon restart that keeps it all, and nothing left once it is detached.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NetworkManager } from '../../../engine/network/network-manager.ts';
@@ -76,11 +76,21 @@ if (insidePrivateNetns(import.meta.url)) {
       await assert.rejects(nets.remove('back'), /has containers attached/);
     });
 
-    it('keeps every network of a running container over a daemon restart (gc)', async () => {
+    it('keeps every network of a running container over a daemon restart (gc), and redoes a connect cut short', async () => {
       nets.close();
       nets = new NetworkManager({ root });
       assert.deepEqual(await nets.gc(ids), []);
       const ns = (await nets.attachment(both))!.netnsPath!;
+      assert.equal(interfaces(ns).length, 2);
+      assert.equal(await wget(both, 'b'), 'hello from b\n');
+      // A daemon killed in the middle of a connect left the endpoint 'adding': connecting again redoes it, leaking nothing.
+      const file = join(root, 'containers', both, 'attachment.json');
+      const rec = JSON.parse(readFileSync(file, 'utf8')) as { endpoints: Array<{ state: string }> };
+      rec.endpoints[0]!.state = 'adding';
+      writeFileSync(file, JSON.stringify(rec));
+      const veths = hostNetworkState().links.filter((l) => l.startsWith('veth')).length;
+      assert.equal((await nets.connect(both, { network: 'back' })).ifName, 'eth1');
+      assert.equal(hostNetworkState().links.filter((l) => l.startsWith('veth')).length, veths);
       assert.equal(interfaces(ns).length, 2);
       assert.equal(await wget(both, 'b'), 'hello from b\n');
     });
