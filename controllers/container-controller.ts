@@ -201,17 +201,49 @@ export class ContainerController {
   async update(name: string, spec: ContainerSpec): Promise<void> {
     const update = this.#o.engine.update?.bind(this.#o.engine);
     if (!update) throw new FailedPreconditionError('this engine cannot update containers');
+    await this.#inPlace(name, spec, 'update', 'cli:update', (c, hash) => update(c.id, { spec, specHash: hash }));
+  }
+
+  /**
+   * `network connect` / `network disconnect`, as update: `spec` is the object's with its new list
+   * of networks; the engine changes the containers' interfaces live and takes the new spec hash,
+   * so the reconcile adopts the same container instead of recreating it.
+   */
+  async connectNetwork(name: string, spec: ContainerSpec, o: { network: string; aliases?: string[] }): Promise<void> {
+    const connect = this.#o.engine.connectNetwork?.bind(this.#o.engine);
+    if (!connect) throw new FailedPreconditionError('this engine cannot connect containers to networks');
+    await this.#inPlace(name, spec, 'connect', 'cli:network', (c, hash) => connect(c.id, { ...o, spec, specHash: hash }));
+  }
+
+  async disconnectNetwork(name: string, spec: ContainerSpec, o: { network: string; force?: boolean }): Promise<void> {
+    const disconnect = this.#o.engine.disconnectNetwork?.bind(this.#o.engine);
+    if (!disconnect) throw new FailedPreconditionError('this engine cannot disconnect containers from networks');
+    await this.#inPlace(name, spec, 'disconnect', 'cli:network', (c, hash) => disconnect(c.id, { ...o, specHash: hash }));
+  }
+
+  /**
+   * The new spec applied to the object's containers in place by `apply` (a refusal changes
+   * nothing), then — as for a rename — its actor is dropped and the store takes the spec; the
+   * reconcile adopts the same container, whose hash is now the new spec's, and continues its
+   * lifecycle from the store's status.
+   */
+  async #inPlace(name: string, spec: ContainerSpec, verb: string, source: string, apply: (c: EngineContainer, specHash: string) => Promise<void>): Promise<void> {
+    let adopting = false;
     await this.#exclusive([name], async () => {
       const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
       if (!res) throw new NotFoundError(`no container named "${name}" (see \`berth ps -a\`)`);
       const phase = this.view(name)?.phase;
-      if (phase && BUSY_PHASES.has(phase)) throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}; update it once it has settled (see \`berth ps -a\`)`);
+      if (phase && BUSY_PHASES.has(phase)) throw new FailedPreconditionError(`container "${name}" is ${phase.toLowerCase()}; ${verb} it once it has settled (see \`berth ps -a\`)`);
       const containers = await this.#o.engine.list({ name });
-      for (const c of containers) await update(c.id, { spec, specHash: specHash(spec, c.imageDigest) });
+      for (const c of containers) await apply(c, specHash(spec, c.imageDigest));
+      adopting = containers.length > 0;
       if (containers.length) this.#dropActor(name);
       const { apiVersion, kind, metadata } = res;
-      this.#o.store.put({ apiVersion, kind, metadata: { name, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) }, spec }, metadata.source ?? 'cli:update');
+      this.#o.store.put({ apiVersion, kind, metadata: { name, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) }, spec }, metadata.source ?? source);
     });
+    // Answered once the container has its lifecycle again (adopted by the reconcile just queued), so
+    // that the caller's next verb finds it — docker-compose connects a created container, then starts it.
+    if (adopting) await this.waitFor(name, (v) => v?.containerID !== undefined);
   }
 
   /** Runs fn while no reconcile of these names runs or starts (rename, update). */

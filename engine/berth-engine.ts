@@ -24,6 +24,8 @@ import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOp
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import { bundleLimits, rewriteBundleLimits, updatedLimits } from './container-update.ts';
+import { connectRecord, disconnectRecord, networksOfRecord, reattach } from './container-networks.ts';
+import { portMappings } from './container-network.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo } from '../specs/api/containers.ts';
 import type { Readable } from 'node:stream';
@@ -159,13 +161,9 @@ export class BerthEngine implements Engine {
         // A Pod's member: its Pod's namespaces, made again if a reboot took them.
         netnsPath = (await this.#sandboxes.repair(rec.network.sandbox)).netnsPath;
       } else if (rec.network.mode !== 'host' && this.#o.network) {
-        const { mode, ports, aliases, extraHosts } = rec.network;
-        const net = await this.#o.network.attach(id, { network: mode, name: rec.owner.name, ports: ports ?? [], ...(aliases ? { aliases } : {}), ...(extraHosts ? { extraHosts } : {}) });
-        netnsPath = net.netnsPath;
-        if (net.ipAddress !== rec.network.ipAddress) {
-          rec = { ...rec, network: { ...rec.network, ...(net.ipAddress ? { ipAddress: net.ipAddress } : {}) } };
-          await this.#store.write(rec);
-        }
+        const again = await reattach(this.#o.network, rec);
+        netnsPath = again.netnsPath;
+        if (again.rec !== rec) await this.#store.write((rec = again.rec));
       }
       if (rec.userns) await mountSysfs(this.#store.dir(id), netnsPath);
       const state = await this.#o.runtime.run({ id, bundle: this.#store.dir(id) });
@@ -353,6 +351,22 @@ export class BerthEngine implements Engine {
     return { rw, rootFs: rw + ((await this.#image(rec.image))?.size ?? 0) };
   }
 
+  /** `network connect`: one more network, live when it runs; the record (and its owner's spec hash) say so. */
+  connectNetwork(id: string, o: { network: string; aliases?: string[]; spec: ContainerSpec; specHash: string }): Promise<void> {
+    return this.#locked(id, async () => {
+      const rec = await connectRecord(this.#o.network, await this.#store.get(id), { ...o, ports: portMappings(o.spec) });
+      await this.#store.write({ ...rec, owner: { ...rec.owner, specHash: o.specHash } });
+    });
+  }
+
+  /** `network disconnect`: one network fewer, live when it runs; kept in the record. */
+  disconnectNetwork(id: string, o: { network: string; force?: boolean; specHash: string }): Promise<void> {
+    return this.#locked(id, async () => {
+      const rec = await disconnectRecord(this.#o.network, await this.#store.get(id), o);
+      await this.#store.write({ ...rec, owner: { ...rec.owner, specHash: o.specHash } });
+    });
+  }
+
   /** `rename`: only the record's owner name changes; the running process is not touched. */
   rename(id: string, name: string): Promise<void> {
     return this.#locked(id, async () => {
@@ -417,6 +431,7 @@ export class BerthEngine implements Engine {
 }
 
 function view(rec: ContainerRecord, s: ContainerState | undefined): EngineContainer {
+  const networks = networksOfRecord(rec);
   return {
     id: rec.id,
     owner: rec.owner,
@@ -429,6 +444,7 @@ function view(rec: ContainerRecord, s: ContainerState | undefined): EngineContai
     ...(s?.exit ? { exit: s.exit } : {}),
     ...(rec.network.ipAddress ? { ipAddress: rec.network.ipAddress } : {}),
     ...(rec.network.ports?.length ? { ports: rec.network.ports } : {}),
+    ...(networks ? { networks } : {}),
     ...(rec.stopTimeoutSeconds !== undefined ? { stopTimeoutSeconds: rec.stopTimeoutSeconds } : {}),
   };
 }

@@ -14,13 +14,15 @@ import { ensureReachable, mountSysfs, unmountSysfs, type UsernsMapping } from '.
 import { FailedPreconditionError, InvalidArgumentError } from '../specs/errdefs.ts';
 import { containerRunConfig, resolveUser } from './container-config.ts';
 import { attachNetwork, networkMode, portMappings, writeEtcFiles } from './container-network.ts';
+import { ensureMoreNetworks } from './container-networks.ts';
+import { containerNetworks } from '../specs/networks.ts';
 import type { EngineImage, NetworkAttachment, NetworkPort, SnapshotsPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { readInside, STDIN_ANNOTATION } from './runtime/monitored-runtime.ts';
 import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
-import type { ContainerRecord } from './container-store.ts';
+import type { ContainerRecord, ExtraNetwork } from './container-store.ts';
 import { initBinary, INIT_PATH } from './init.ts';
 import type { Sandbox } from './pod-sandbox.ts';
 import { writeFilesVolumes } from './config-files.ts';
@@ -91,8 +93,11 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
   }
   const mode = networkMode(req.spec);
   const security = securityPlan({ name, sc, uid: user.uid, networkMode: mode });
-  let ports = portMappings(req.spec, image.config.ExposedPorts);
-  const aliases = [...new Set([...(run.hostname !== name ? [run.hostname] : []), ...(req.spec.networkAliases ?? [])])].filter((a) => a !== name);
+  // No network (every one disconnected): nothing to publish until it is connected to one.
+  let ports = mode === 'none' ? [] : portMappings(req.spec, image.config.ExposedPorts);
+  const [first, ...others] = containerNetworks(req.spec);
+  const aliases = [...new Set([...(run.hostname !== name ? [run.hostname] : []), ...(first!.aliases ?? [])])].filter((a) => a !== name);
+  let more: ExtraNetwork[] = [];
   const extraHosts = (req.spec.hostAliases ?? []).map((h) => ({ ip: h.ip, names: h.hostnames }));
   let net: NetworkAttachment;
   if (sandbox) {
@@ -103,6 +108,7 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
   } else {
     if (mode !== 'host' && parts.network) undo.push(() => parts.network!.detach(req.id));
     net = await attachNetwork(parts.network, req.id, { mode, name, ports, aliases, extraHosts });
+    more = await ensureMoreNetworks(parts.network, req.id, name, others.map((n) => ({ network: n.name, ...(n.aliases ? { aliases: n.aliases } : {}) })));
   }
   const etcFiles = await writeEtcFiles(dir, run.hostname, net, extraHosts);
   if (userns) undo.push(() => unmountSysfs(dir));
@@ -141,6 +147,7 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
       ...((net.ports ?? ports).length ? { ports: net.ports ?? ports } : {}),
       ...(aliases.length ? { aliases } : {}),
       ...(extraHosts.length ? { extraHosts } : {}),
+      ...(more.length ? { more } : {}),
     },
     ...(userns ? { userns } : {}),
   };

@@ -10,13 +10,14 @@ import type { CreateRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { FailedPreconditionError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
+import { firstNetwork } from '../specs/networks.ts';
 
 /**
- * The spec's network, or the default network (`bridge`, as Docker's default and Kubernetes' pod
- * network): a namespace of its own for every container; the host's only when asked for.
+ * The spec's (first) network, or the default network (`bridge`, as Docker's default and Kubernetes'
+ * pod network): a namespace of its own for every container; the host's only when asked for.
  */
 export function networkMode(spec: CreateRequest['spec']): string {
-  return spec.network ?? 'bridge';
+  return firstNetwork(spec);
 }
 
 /**

@@ -12,6 +12,13 @@ import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import type { UsernsMapping } from './security/userns.ts';
 
+/** One of a container's networks after its first. */
+export interface ExtraNetwork {
+  network: string;
+  aliases?: string[];
+  ipAddress?: string;
+}
+
 export interface ContainerRecord {
   id: string;
   owner: ContainerOwner;
@@ -21,7 +28,18 @@ export interface ContainerRecord {
   /** The spec's terminationGracePeriodSeconds (absent in records older than it). */
   stopTimeoutSeconds?: number;
   /** ports as published (free host ports picked); aliases and extraHosts as the network was asked. */
-  network: { mode: string; /** A Pod's member: the Pod's uid, whose sandbox it joins. */ sandbox?: string; ipAddress?: string; ports?: PortMapping[]; aliases?: string[]; extraHosts?: Array<{ ip: string; names: string[] }> };
+  network: {
+    /** Its first network (or host, none). */
+    mode: string;
+    /** A Pod's member: the Pod's uid, whose sandbox it joins. */
+    sandbox?: string;
+    ipAddress?: string;
+    ports?: PortMapping[];
+    aliases?: string[];
+    extraHosts?: Array<{ ip: string; names: string[] }>;
+    /** The networks after its first (an interface each), as connected: container-networks.ts. */
+    more?: ExtraNetwork[];
+  };
   /** hostUsers: false: the host IDs of the container's root (its rootfs is mapped to them). */
   userns?: UsernsMapping;
   /** Set by start(): the runtime has (or had) a process for this bundle. */

@@ -60,6 +60,13 @@ export interface NetworkPort {
   stats?(id: string): Promise<NetworkStats | undefined>;
   /** Other names for an attachment on its network (a Service's name for the Pods it selects). */
   setAliases?(id: string, aliases: string[]): Promise<void>;
+  /**
+   * One more network for an attached container (an interface of its own in its namespace); with
+   * ensure, the one it has already is returned (a start), else that is a PermissionDeniedError.
+   */
+  connect?(id: string, o: { network: string; aliases?: string[]; ensure?: boolean }): Promise<{ ifName: string; ipAddress?: string }>;
+  /** Takes the container off one of its networks (its first one too). */
+  disconnect?(id: string, network: string, o?: { force?: boolean }): Promise<void>;
 }
 
 export interface BuilderPort {

@@ -93,6 +93,10 @@ export interface ContainerEngine {
   size?(id: string): Promise<{ rw: number; rootFs: number }>;
   /** `update`: the spec's limits applied to the container live (and kept for its next start); its owner gets the spec's new hash. */
   update?(id: string, o: { spec: ContainerSpec; specHash: string }): Promise<void>;
+  /** `network connect`: one more network for the container (live when it runs), kept in its record with its owner's new spec hash. */
+  connectNetwork?(id: string, o: { network: string; aliases?: string[]; spec: ContainerSpec; specHash: string }): Promise<void>;
+  /** `network disconnect`: one network fewer (live when it runs), kept likewise. */
+  disconnectNetwork?(id: string, o: { network: string; force?: boolean; specHash: string }): Promise<void>;
   /** `rename`: the container's owner gets another name (its process, id and files stay). */
   rename?(id: string, name: string): Promise<void>;
   /** Stops (force) and deletes the container, its bundle and rootfs; NotFound is not an error. */

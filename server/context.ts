@@ -51,6 +51,8 @@ export interface DaemonContext {
   images?: import('./services/images.ts').ImageService;
   /** Networks (CNI) under <root>/networks: `berth network ...`; the engine attaches containers through it. */
   networks?: NetworkManager;
+  /** `network connect|disconnect`, for any API (server/services/networks.ts); present once the controllers run, with networks. */
+  networkService?: import('./services/networks.ts').NetworkService;
   /** Every verb on volumes, for any API (server/services/volumes.ts); present with an engine. */
   volumes?: import('./services/volumes.ts').VolumeService;
   /** The reconcile loops, /metrics; started in the background once the API is up (with an engine). */

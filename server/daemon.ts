@@ -148,6 +148,11 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
       ...(ctx.volumes ? { volumes: ctx.volumes, preflight: checkBindSources } : {}),
       ...(ctx.images ? { images: ctx.images } : {}),
     });
+    if (ctx.networks) {
+      const { NetworkService } = await import('./services/networks.ts');
+      const containers = ctx.containers;
+      ctx.networkService = new NetworkService({ store: ctx.store, networks: ctx.networks, lifecycles: controllers.containers, resolve: (ref) => containers.resolve(ref) });
+    }
     const { StreamService } = await import('./services/attach.ts');
     ctx.streams = new StreamService({ store: ctx.store, lifecycles: controllers.containers, engine: ctx.engine });
     ctx.onShutdown(() => controllers.stop());

@@ -11,6 +11,7 @@ import { VolumeObject, type VolumeSpec } from './volume.ts';
 import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
 import { SecurityContext, securityIssues } from './security.ts';
+import { firstNetwork, hostName, NetworkAttachmentSpec, networkIssues, networkName } from './networks.ts';
 import type { PodManifest, PodResource } from './pod.ts';
 import type { DeploymentManifest } from './deployment.ts';
 import type { ConfigMapManifest, SecretManifest } from './config-data.ts';
@@ -176,17 +177,21 @@ export const ContainerSpec = z.strictObject({
    * The network to join: `bridge` (the default network `berth`: a network namespace of its own,
    * as Docker's default bridge and Kubernetes' pod network), `host` (the host's network stack,
    * only when asked for), `none` (a namespace with loopback only), or a network made with
-   * `berth network create NAME`. Unset: bridge.
+   * `berth network create NAME`. Unset: bridge. For several networks, use `networks`.
    */
-  network: z
-    .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be bridge, host, none or a network name (letters, digits, "_", "." or "-")')
-    .optional(),
+  network: networkName.optional(),
   /**
    * Other names the container answers to on its network (Docker's --network-alias; docker-compose
    * gives each container its service's name), besides its own name and hostname.
    */
-  networkAliases: z.array(z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$/, 'must be a host name (letters, digits, "_", "." or "-")')).optional(),
+  networkAliases: z.array(hostName).optional(),
+  /**
+   * The networks to join, each with the container's other names on it (instead of network and
+   * networkAliases): an interface each (eth0, eth1, …), an address on each; the first is its way
+   * out and where its ports are published. `berth network connect|disconnect` change this list on a
+   * live container. An empty list: no network (loopback only).
+   */
+  networks: z.array(NetworkAttachmentSpec).optional(),
   volumes: z.array(Volume).optional(),
   volumeMounts: z.array(VolumeMount).optional(),
   /**
@@ -263,11 +268,14 @@ export const ContainerSpec = z.strictObject({
       });
     }
   });
+  for (const issue of networkIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+  // With every network disconnected (networks: []) the ports wait for the next one to be connected.
+  const first = spec.networks?.length === 0 ? undefined : firstNetwork(spec);
   spec.ports?.forEach((p, i) => {
     if (p.hostPort === undefined) return;
-    if (spec.network === 'none') {
+    if (first === 'none') {
       ctx.addIssue({ code: 'custom', path: ['ports', i, 'hostPort'], message: 'network "none" has no way in from the host; drop hostPort or use network: bridge' });
-    } else if (spec.network === 'host' && p.hostPort !== p.containerPort) {
+    } else if (first === 'host' && p.hostPort !== p.containerPort) {
       ctx.addIssue({ code: 'custom', path: ['ports', i, 'hostPort'], message: `with network "host" the container listens on the host itself, so hostPort must equal containerPort (${p.containerPort}) or be left out` });
     }
   });

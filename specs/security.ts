@@ -4,6 +4,7 @@
 // here, so a bad name is a located error at apply (or at `run`), never a surprise at start.
 import { z } from 'zod';
 import { closest } from './suggest.ts';
+import { firstNetwork } from './networks.ts';
 
 /** Every capability of Linux 5.9+ (capability(7)), as the runtime spec names them. */
 export const CAPABILITIES = [
@@ -95,7 +96,7 @@ export type SeccompProfileRef = z.output<typeof SeccompProfileRef>;
 
 /** The checks between fields of a spec's securityContext (and hostUsers, network); path is relative to the spec. */
 export function securityIssues(
-  spec: { securityContext?: SecurityContext | undefined; hostUsers?: boolean | undefined; network?: string | undefined },
+  spec: { securityContext?: SecurityContext | undefined; hostUsers?: boolean | undefined } & Parameters<typeof firstNetwork>[0],
   exists: (path: string) => boolean,
 ): Array<{ path: Array<string | number>; message: string }> {
   const out: Array<{ path: Array<string | number>; message: string }> = [];
@@ -109,7 +110,7 @@ export function securityIssues(
     if (spec.hostUsers === false) out.push({ path: ['hostUsers'], message: 'a privileged container runs in the host\'s user namespace: hostUsers: false cannot be combined with privileged: true' });
   }
   sc.sysctls?.forEach((s, i) => {
-    const problem = sysctlProblem(s.name, spec.network, exists);
+    const problem = sysctlProblem(s.name, firstNetwork(spec), exists);
     if (problem) out.push({ path: at('sysctls', i, 'name'), message: problem });
   });
   const names = new Set<string>();

@@ -1,4 +1,4 @@
-// `berth network create|ls|inspect|rm`: named bridge networks (CNI); `berth port`.
+// `berth network create|ls|inspect|rm|connect|disconnect`: named bridge networks (CNI); `berth port`.
 import type { Command } from 'commander';
 import { action, clientFor, collect } from '../action.ts';
 
@@ -35,6 +35,22 @@ export function register(program: Command): void {
     .description('remove networks (they must have no containers)')
     .argument('<name...>')
     .action(action(async (names: string[], _opts, cmd: Command) => (await verbs()).rm(await clientFor(cmd), names)));
+
+  network
+    .command('connect')
+    .description('connect a container to a network (live when it runs: an interface of its own, an address, its names there)')
+    .argument('<network>')
+    .argument('<container>')
+    .option('--alias <name>', 'another name of the container on this network (repeatable)', collect, [])
+    .action(action(async (net: string, container: string, opts, cmd: Command) => (await verbs()).connect(await clientFor(cmd), net, container, opts)));
+
+  network
+    .command('disconnect')
+    .description('disconnect a container from a network')
+    .argument('<network>')
+    .argument('<container>')
+    .option('-f, --force', 'force the container to disconnect from a network')
+    .action(action(async (net: string, container: string, opts, cmd: Command) => (await verbs()).disconnect(await clientFor(cmd), net, container, opts)));
 
   program
     .command('port')

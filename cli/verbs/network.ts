@@ -3,7 +3,7 @@ import { formatPort } from '../../specs/ports.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable, parseFormat } from '../output.ts';
-import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
+import type { NetworkConnectRequest, NetworkDetails, NetworkDisconnectRequest, NetworkInfo } from '../../specs/api/networks.ts';
 
 export function parseLabels(labels: string[] = []): Record<string, string> | undefined {
   if (!labels.length) return undefined;
@@ -59,6 +59,20 @@ export async function rm(client: ApiClient, names: string[]): Promise<number> {
     }
   }
   return failed ? 1 : 0;
+}
+
+/** `network connect [--alias A] NETWORK CONTAINER`: prints nothing, as Docker. */
+export async function connect(client: ApiClient, network: string, container: string, opts: { alias?: string[] }): Promise<number> {
+  const body: NetworkConnectRequest = { container, ...(opts.alias?.length ? { aliases: opts.alias } : {}) };
+  await client.send('POST', `/v1/networks/${encodeURIComponent(network)}/connect`, { body }).then((res) => res.resume());
+  return 0;
+}
+
+/** `network disconnect [-f] NETWORK CONTAINER`: prints nothing, as Docker. */
+export async function disconnect(client: ApiClient, network: string, container: string, opts: { force?: boolean }): Promise<number> {
+  const body: NetworkDisconnectRequest = { container, ...(opts.force ? { force: true } : {}) };
+  await client.send('POST', `/v1/networks/${encodeURIComponent(network)}/disconnect`, { body }).then((res) => res.resume());
+  return 0;
 }
 
 interface SpecPort {

@@ -28,6 +28,25 @@ export interface AttachmentRecord {
   ipAddress?: string;
   gateway?: string;
   createdAt: string;
+  /** The other networks it was connected to (`network connect`), each an interface of its own (endpoints.ts). */
+  endpoints?: EndpointRecord[];
+}
+
+/**
+ * One more network of a container (Docker's endpoint): an interface eth1, eth2… in the same
+ * namespace, added and deleted through CNI from its own conflist (no default route, no ports).
+ */
+export interface EndpointRecord {
+  network: string;
+  ifName: string;
+  /** Its names on this network besides its own. */
+  aliases: string[];
+  /** As the record's: 'adding' until ADD succeeded, 'removing' once the disconnect began. */
+  state: 'adding' | 'ready' | 'removing';
+  confList: CniConfList;
+  result?: CniResult;
+  ipAddress?: string;
+  gateway?: string;
 }
 
 /** What the engine is told of an attachment. */

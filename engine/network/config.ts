@@ -8,10 +8,10 @@ import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { CniConfList } from './cni.ts';
 import type { NetworkInfo } from '../../specs/api/networks.ts';
 
+import { canonicalNetwork, DEFAULT_NETWORK, NETWORK_MODES as MODES } from '../../specs/networks.ts';
+
+export { canonicalNetwork, DEFAULT_NETWORK };
 export const CNI_VERSION = '1.0.0';
-export const DEFAULT_NETWORK = 'berth';
-/** Network modes that are not networks: no namespace of its own, or one with loopback only. */
-export const MODES = ['host', 'none'] as const;
 
 /** What berth keeps next to the plugins in the conflist (CNI ignores unknown keys). */
 export interface BerthConfList extends CniConfList {
@@ -19,11 +19,6 @@ export interface BerthConfList extends CniConfList {
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-
-/** `bridge` is Docker's name for the default network; berth's is `berth`. */
-export function canonicalNetwork(name: string): string {
-  return name === 'bridge' || name === '' ? DEFAULT_NETWORK : name;
-}
 
 export function isNetworkName(name: string): boolean {
   return NAME.test(name);

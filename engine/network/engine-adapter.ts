@@ -8,6 +8,8 @@ export function networkPort(nets: NetworkManager): NetworkPort {
     attach: (id, o) => nets.attach(id, o),
     detach: (id) => nets.detach(id),
     setAliases: (id, aliases) => nets.setAliases(id, aliases),
+    connect: (id, o) => nets.connect(id, o),
+    disconnect: (id, network, o) => nets.disconnect(id, network, o),
     stats: async (id) => totalNetworkStats(await nets.stats(id)),
   };
 }

@@ -19,10 +19,16 @@ export interface HostsEntry {
 
 /** The container's /etc/hosts: loopback, its own address, `extra` (hostAliases), then its peers on the network. */
 export function hostsFile(self: HostsEntry | undefined, peers: HostsEntry[], network: string, extra: HostsEntry[] = []): string {
+  return hostsFileOf(self, [{ network, peers }], extra);
+}
+
+/** The same for a container on several networks: a section of peers per network, in the order given. */
+export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ network: string; peers: HostsEntry[] }>, extra: HostsEntry[] = []): string {
   const body = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   if (self) body.push(`${self.ip}\t${self.names.join(' ')}`);
   for (const e of extra) body.push(`${e.ip}\t${e.names.join(' ')}`);
-  if (peers.length) {
+  for (const { network, peers } of sections) {
+    if (!peers.length) continue;
     body.push(`# containers on network ${network}, kept current by berth`);
     for (const p of [...peers].sort((a, b) => a.names[0]!.localeCompare(b.names[0]!))) body.push(`${p.ip}\t${p.names.join(' ')}`);
   }

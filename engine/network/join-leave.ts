@@ -5,7 +5,8 @@
 // iptables -w).
 import { isMountPoint, removeNetns, standInNetns } from './netns.ts';
 import type { AttachmentRecord } from './attachments.ts';
-import { Cni, type CniResult } from './cni.ts';
+import { Cni, type CniConfList, type CniResult } from './cni.ts';
+import type { PortMapping } from '../../specs/api/common.ts';
 import { portmapEntries } from './ports.ts';
 import { UnavailableError } from '../../specs/errdefs.ts';
 
@@ -19,27 +20,41 @@ export function addressOf(result: CniResult): { ipAddress?: string; gateway?: st
 }
 
 /**
- * CNI DEL from the record (its exact conflist and cached result), then the namespace released.
- * Idempotent. A failing DEL is an UnavailableError and the namespace is kept, for a retry.
+ * CNI DEL from the record (its exact conflist and cached result) — of each further network's
+ * endpoint first, then of its first network — and the namespace released. Idempotent. A failing
+ * DEL is an UnavailableError and the namespace is kept, for a retry.
  */
 export async function leaveNetwork(cni: Cni, r: AttachmentRecord): Promise<void> {
-  if (r.confList) {
-    let netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
-    // The namespace is gone but the host may still have the container's rules (it was unpinned
-    // without a reboot). The bridge plugin (1.1) finds what to tear down from the addresses of
-    // the container's interface, so DEL runs against a stand-in namespace with that interface.
-    const standIn = !netns && r.netnsPath && r.result?.ips?.length ? `${r.netnsPath}.del` : undefined;
-    if (standIn) netns = await standInNetns(standIn, IFNAME, r.result!.ips!.map((i) => i.address)).then(() => standIn, () => '');
-    const portMappings = portmapEntries(r.ports);
-    const rt = { containerId: r.id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
-    try {
-      await cni.delList(r.confList, rt, r.result);
-    } catch (err) {
-      // Kept for gc() to retry: leaking a veth or a rule silently is worse than a failed remove.
-      throw new UnavailableError(`container "${r.name}": leaving network "${r.network}" failed (CNI DEL; retried by the next gc): ${(err as Error).message}`, { cause: err });
-    } finally {
-      if (standIn) await removeNetns(standIn);
-    }
-  }
+  for (const e of r.endpoints ?? []) await leaveOne(cni, r, { ...e, ports: [] });
+  if (r.confList) await leaveOne(cni, r, { network: r.network ?? r.mode, ifName: IFNAME, confList: r.confList, ...(r.result ? { result: r.result } : {}), ports: r.ports });
   if (r.netnsPath) await removeNetns(r.netnsPath);
+}
+
+/** What one interface's DEL needs: the conflist it was added with, its ADD result, its ports. */
+export interface Leaving {
+  network: string;
+  ifName: string;
+  confList: CniConfList;
+  result?: CniResult;
+  ports: PortMapping[];
+}
+
+/** CNI DEL of one interface of the container's namespace (see leaveNetwork). */
+export async function leaveOne(cni: Cni, r: Pick<AttachmentRecord, 'id' | 'name' | 'netnsPath'>, l: Leaving): Promise<void> {
+  let netns = r.netnsPath && (await isMountPoint(r.netnsPath)) ? r.netnsPath : '';
+  // The namespace is gone but the host may still have the container's rules (it was unpinned
+  // without a reboot). The bridge plugin (1.1) finds what to tear down from the addresses of
+  // the container's interface, so DEL runs against a stand-in namespace with that interface.
+  const standIn = !netns && r.netnsPath && l.result?.ips?.length ? `${r.netnsPath}.${l.ifName}.del` : undefined;
+  if (standIn) netns = await standInNetns(standIn, l.ifName, l.result!.ips!.map((i) => i.address)).then(() => standIn, () => '');
+  const portMappings = portmapEntries(l.ports);
+  const rt = { containerId: r.id, netns, ifName: l.ifName, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) };
+  try {
+    await cni.delList(l.confList, rt, l.result);
+  } catch (err) {
+    // Kept for gc() to retry: leaking a veth or a rule silently is worse than a failed remove.
+    throw new UnavailableError(`container "${r.name}": leaving network "${l.network}" failed (CNI DEL; retried by the next gc): ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (standIn) await removeNetns(standIn);
+  }
 }

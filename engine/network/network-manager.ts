@@ -35,7 +35,9 @@ import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { clearStaleBridge } from './stale-bridge.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
 import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
-import { containerResolvConf, hostsFile, rewriteInPlace, type HostsEntry } from './hosts.ts';
+import { containerResolvConf, hostsFile, rewriteInPlace } from './hosts.ts';
+import { addressOn, hostsOf, isOn, networksOf } from './endpoints.ts';
+import { connectEndpoint, disconnectEndpoint, endpointsOf, type ConnectContext, type ConnectOptions, type EndpointView } from './network-connect.ts';
 import { ensureForwarding } from './forwarding.ts';
 import { guardLocalnet } from './localnet.ts';
 import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
@@ -54,6 +56,7 @@ interface Joining {
 }
 
 export type { AttachOptions } from './attach-plan.ts';
+export type { ConnectOptions, EndpointView } from './network-connect.ts';
 
 export interface NetworkManagerOptions {
   /** <data root>/networks */
@@ -118,10 +121,14 @@ export class NetworkManager {
   async inspect(name: string): Promise<NetworkDetails> {
     const list = await this.#networks.read(canonicalNetwork(name));
     if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
-    const members = (await this.#records.all()).filter((r) => r.mode === 'network' && r.network === list.name);
+    const members = (await this.#records.all()).filter((r) => isOn(r, list.name));
     return {
       ...networkInfo(list),
-      containers: members.map((r) => ({ id: r.id, name: r.name, ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}), ports: r.ports.map(formatPort) })),
+      containers: members.map((r) => {
+        const ip = addressOn(r, list.name);
+        // Ports are published on a container's first network only.
+        return { id: r.id, name: r.name, ...(ip ? { ipAddress: ip } : {}), ports: r.network === list.name ? r.ports.map(formatPort) : [] };
+      }),
     };
   }
 
@@ -131,7 +138,7 @@ export class NetworkManager {
       const canonical = canonicalNetwork(name);
       const list = await this.#networks.read(canonical);
       if (!list) throw new NotFoundError(`network "${name}" not found (see \`berth network ls\`)`);
-      const members = (await this.#records.all()).filter((r) => r.mode === 'network' && r.network === canonical);
+      const members = (await this.#records.all()).filter((r) => isOn(r, canonical));
       if (members.length) {
         throw new FailedPreconditionError(`network "${name}" has containers attached (${members.map((m) => m.name).join(', ')}); remove them first`);
       }
@@ -244,7 +251,7 @@ export class NetworkManager {
         record.state = 'ready';
         await this.#records.write(record);
         this.#held.set(record.id, held);
-        await this.#refreshHosts(record);
+        await this.#refreshHosts(networksOf(record), [record.id]);
         return this.#view(record);
       });
     } catch (err) {
@@ -257,30 +264,45 @@ export class NetworkManager {
     }
   }
 
-  async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[]): Promise<CniResult> {
+  async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[], ifName = IFNAME): Promise<CniResult> {
     const portMappings = portmapEntries(published);
     await once(this.#bridges, list.berth.bridge, () => clearStaleBridge(list, (m) => this.#o.log?.warn(m)));
     await once(this.#forwarding, list.name, () => ensureForwarding(list));
-    const result = await this.#cni.addList(list, { containerId: id, netns, ifName: IFNAME, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
+    const result = await this.#cni.addList(list, { containerId: id, netns, ifName, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
     if (portMappings.length) await once(this.#guarded, list.berth.bridge, () => guardLocalnet(list.berth.bridge));
     return result;
   }
 
-  /** Rewrites /etc/hosts of every container on the network of `changed` (and its own when it stays). */
-  async #refreshHosts(changed: AttachmentRecord, leaving = false): Promise<void> {
+  /** Rewrites /etc/hosts of every member of `networks` and of the containers `ids` (endpoints.ts hostsOf()). */
+  async #refreshHosts(networks: string[], ids: string[]): Promise<void> {
     const records = await this.#records.all();
-    const members = changed.mode === 'network' ? records.filter((r) => r.mode === 'network' && r.network === changed.network && r.state === 'ready' && !(leaving && r.id === changed.id)) : [];
-    const entry = (r: AttachmentRecord): HostsEntry | undefined => (r.ipAddress ? { ip: r.ipAddress, names: [r.name, ...r.aliases] } : undefined);
-    const targets = leaving ? members : changed.mode === 'network' ? members : [changed];
+    const targets = records.filter((r) => r.state === 'ready' && r.mode !== 'host' && (ids.includes(r.id) || networks.some((n) => networksOf(r).includes(n))));
     for (const r of targets) {
-      if (r.mode === 'host') continue;
-      const self = entry(r);
-      const peers = members.filter((m) => m.id !== r.id).map(entry).filter((e): e is HostsEntry => !!e);
-      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsFile(self, peers, r.network ?? r.mode, r.extraHosts)).catch((err) =>
+      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsOf(r, records)).catch((err) =>
         this.#o.log?.warn('cannot update /etc/hosts of a container', { id: r.id, error: String(err) }),
       );
     }
   }
+
+  // ---------------- more networks of a container (network-connect.ts) ----------------
+
+  #connectContext(): ConnectContext {
+    return {
+      records: this.#records,
+      networks: this.#networks,
+      cni: this.#cni,
+      serial: (fn) => this.#serial(fn),
+      add: (id, list, netns, ifName) => this.#addNetwork(id, list, netns, [], ifName),
+      refresh: (networks, ids) => this.#refreshHosts(networks, ids),
+      releasePorts: (id) => this.#releasePorts(id),
+      ...(this.#o.log ? { log: this.#o.log } : {}),
+    };
+  }
+
+  /** `network connect` (one more interface, eth1…, in its namespace), `network disconnect`, and what it is connected to. */
+  connect = (id: string, o: ConnectOptions): Promise<EndpointView> => connectEndpoint(this.#connectContext(), id, o);
+  disconnect = (id: string, network: string, o: { force?: boolean } = {}): Promise<void> => disconnectEndpoint(this.#connectContext(), id, network, o);
+  endpoints = (id: string): Promise<EndpointView[]> => endpointsOf(this.#records, id);
 
   /** Gives an attachment other aliases (a Service's name for its Pods): every member's /etc/hosts is rewritten. */
   setAliases(id: string, aliases: string[]): Promise<void> {
@@ -289,7 +311,7 @@ export class NetworkManager {
       if (!r || r.aliases.join(',') === aliases.join(',')) return;
       const next = { ...r, aliases };
       await this.#records.write(next);
-      if (next.state === 'ready') await this.#refreshHosts(next);
+      if (next.state === 'ready') await this.#refreshHosts(networksOf(next), [id]);
     });
   }
 
@@ -306,8 +328,7 @@ export class NetworkManager {
    */
   async #leave(id: string, known?: AttachmentRecord): Promise<void> {
     const r = await this.#serial(async () => {
-      for (const h of this.#held.get(id) ?? []) h.close();
-      this.#held.delete(id);
+      this.#releasePorts(id);
       const r = known ?? (await this.#records.read(id));
       if (r && r.state !== 'removing') await this.#records.write({ ...r, state: 'removing' });
       return r;
@@ -324,16 +345,20 @@ export class NetworkManager {
 
   /** detach() for a caller that holds the lock. */
   async #detachLocked(r: AttachmentRecord): Promise<void> {
-    for (const h of this.#held.get(r.id) ?? []) h.close();
-    this.#held.delete(r.id);
+    this.#releasePorts(r.id);
     await leaveNetwork(this.#cni, r);
     await this.#forget(r);
+  }
+
+  #releasePorts(id: string): void {
+    for (const h of this.#held.get(id) ?? []) h.close();
+    this.#held.delete(id);
   }
 
   /** The record and files gone, the other members' /etc/hosts without it (under the lock). */
   async #forget(r: AttachmentRecord): Promise<void> {
     await rm(this.#records.dir(r.id), { recursive: true, force: true });
-    if (r.mode === 'network') await this.#refreshHosts(r, true);
+    await this.#refreshHosts(networksOf(r), []);
   }
 
   /**
@@ -373,13 +398,7 @@ export class NetworkManager {
         }
       }
       // A crash in the middle of a rewrite may have cut a member's /etc/hosts: each is made whole.
-      const refreshed = new Set<string>();
-      for (const r of await this.#records.all()) {
-        const key = r.mode === 'network' ? `network ${r.network}` : r.id;
-        if (!live.has(r.id) || r.state !== 'ready' || r.mode === 'host' || refreshed.has(key)) continue;
-        refreshed.add(key);
-        await this.#refreshHosts(r);
-      }
+      await this.#refreshHosts([], (await this.#records.all()).filter((r) => live.has(r.id)).map((r) => r.id));
       return cleaned;
     });
   }

@@ -1,11 +1,12 @@
 // Docker's network routes onto berth's network manager (the one `berth network` uses): list,
-// create, inspect, remove, prune. A berth container joins one network, named when it is created
-// (HostConfig.NetworkMode): connect and disconnect of a created container are refused, saying so.
+// create, inspect, remove, prune; connect and disconnect through the network service (the one
+// `berth network connect|disconnect` uses), which changes a Container's networks live.
 import { createHash } from 'node:crypto';
 import { DEFAULT_NETWORK } from '../../engine/network/config.ts';
 import type { NetworkManager } from '../../engine/network/network-manager.ts';
 import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
-import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from '../../specs/errdefs.ts';
+import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
+import type { NetworkService } from '../services/networks.ts';
 import type { Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { filtersParam } from './common.ts';
@@ -37,9 +38,17 @@ export default function routes(ctx: DaemonContext): Route[] {
     if (!n) throw new NotFoundError(`network ${ref} not found`);
     return n;
   };
-  const notJoinable = async () => {
-    throw new UnimplementedError('connecting a created container to another network is not supported by berth: a container joins one network, named when it is created (--network)');
+  const verbs = (): NetworkService => {
+    if (!ctx.networkService) throw new UnavailableError('the daemon is starting and its controllers are not ready yet; retry in a moment');
+    return ctx.networkService;
   };
+  /** The body's Container, as Docker's connect and disconnect name it. */
+  const containerOf = (b: Record<string, unknown>): string => {
+    if (typeof b.Container !== 'string' || !b.Container) throw new InvalidArgumentError('Container is required: the container\'s name or id');
+    return b.Container;
+  };
+  /** A network by reference, or the reference itself when none has it (the service says "not found" in Docker's words). */
+  const nameOf = (ref: string) => byRef(ref).then((n) => n.name, (err: unknown) => (err instanceof NotFoundError ? ref : Promise.reject(err)));
   return [
     {
       method: 'GET',
@@ -101,7 +110,28 @@ export default function routes(ctx: DaemonContext): Route[] {
         return { json: { NetworksDeleted: removed } };
       },
     },
-    { method: 'POST', path: '/networks/:id/connect', handler: notJoinable },
-    { method: 'POST', path: '/networks/:id/disconnect', handler: notJoinable },
+    {
+      method: 'POST',
+      path: '/networks/:id/connect',
+      handler: async (req) => {
+        const b = (req.body ?? {}) as Record<string, unknown>;
+        const ec = (b.EndpointConfig ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null; Links?: unknown };
+        if (ec.IPAMConfig?.IPv4Address || ec.IPAMConfig?.IPv6Address) throw new InvalidArgumentError('EndpointConfig.IPAMConfig: a fixed address (--ip, --ip6) is not supported by berth; leave it out');
+        if (Array.isArray(ec.Links) && ec.Links.length) throw new InvalidArgumentError('EndpointConfig.Links: links are not supported by berth; containers on a network find each other by name');
+        if (ec.Aliases != null && (!Array.isArray(ec.Aliases) || ec.Aliases.some((a) => typeof a !== 'string'))) throw new InvalidArgumentError('EndpointConfig.Aliases must be a list of strings');
+        const aliases = (ec.Aliases ?? []) as string[];
+        await verbs().connect(await nameOf(req.params.id!), containerOf(b), aliases.length ? { aliases } : {});
+        return { status: 200, body: Buffer.alloc(0) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/networks/:id/disconnect',
+      handler: async (req) => {
+        const b = (req.body ?? {}) as Record<string, unknown>;
+        await verbs().disconnect(await nameOf(req.params.id!), containerOf(b), b.Force === true ? { force: true } : {});
+        return { status: 200, body: Buffer.alloc(0) };
+      },
+    },
   ];
 }

@@ -18,6 +18,10 @@ export interface ContainerLifecycles {
   rename(from: string, to: string): Promise<void>;
   /** `update`: the object's new spec applied to its container in place (live limits), without a restart. */
   update(name: string, spec: ContainerSpec): Promise<void>;
+  /** `network connect`: the object's spec with its new list of networks, applied to its container in place (live). */
+  connectNetwork(name: string, spec: ContainerSpec, o: { network: string; aliases?: string[] }): Promise<void>;
+  /** `network disconnect`: likewise, one network fewer. */
+  disconnectNetwork(name: string, spec: ContainerSpec, o: { network: string; force?: boolean }): Promise<void>;
   /** Containers in the engine berth did not create: reported, never touched. */
   readonly unknown: EngineContainer[];
 }

@@ -156,6 +156,15 @@ export interface RuntimeContainer {
   ipAddress?: string;
   /** Its ports as the network published them (free host ports picked). */
   ports?: PortMapping[];
+  /** Every network it is on, its first first (none for the host's network), with its address and names there. */
+  networks?: ContainerNetwork[];
+}
+
+/** One network of a container: `inspect`'s NetworkSettings.Networks entry. */
+export interface ContainerNetwork {
+  name: string;
+  ipAddress?: string;
+  aliases?: string[];
 }
 
 /** One line (or chunk) of a container's output. */

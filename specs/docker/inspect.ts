@@ -9,6 +9,7 @@ import type { ContainerResource } from '../schema.ts';
 import { dockerEntrypointCmd, unescapeVars } from './command.ts';
 import { dockerRestartOf } from './restart.ts';
 import { dockerLabels, dockerNameOf } from './docker-name.ts';
+import { dockerNetworks } from './inspect-networks.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -93,16 +94,6 @@ function mounts(spec: ContainerResource['spec'], volumesDir: string): DockerMoun
   });
 }
 
-/**
- * The names a container answers to on its network, as dockerd lists them: on a user-defined network
- * the aliases it was given, its name and its short id (docker-compose checks for the id to know the
- * container is already connected); none on host and none; on the default bridge, its name and aliases.
- */
-function networkAliases(mode: string, name: string, id: string | undefined, aliases: string[] = []): string[] | null {
-  if (mode === 'host' || mode === 'none') return null;
-  return mode === 'bridge' || !id ? [name, ...aliases] : [...aliases, name, id.slice(0, 12)];
-}
-
 /** `docker inspect CONTAINER`. `volumesDir`: where named volumes live (Mounts' Source). */
 export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerContainer {
   const { object: r, status: st } = f;
@@ -126,7 +117,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
     if (p.hostPort === undefined) continue;
     bindings[portKey(p)] = [...(bindings[portKey(p)] ?? []), { HostIp: p.hostIP ?? '', HostPort: p.hostPort ? String(p.hostPort) : '' }];
   }
-  const mode = spec.network ?? ((spec.ports?.length ?? 0) > 0 || spec.publishAllPorts ? 'bridge' : 'host');
+  const { mode, networks } = dockerNetworks(spec, r.metadata.name, st.containerID, f.runtime?.networks);
   const probe = spec.readinessProbe;
   const limits = spec.resources?.limits;
   const config: DockerContainerConfig = {
@@ -205,12 +196,7 @@ export function dockerContainer(f: ContainerFacts, volumesDir = ''): DockerConta
       IPAddress: st.ipAddress ?? '',
       IPPrefixLen: 0,
       MacAddress: '',
-      Networks: {
-        [mode]: {
-          IPAMConfig: null, Links: null, Aliases: networkAliases(mode, r.metadata.name, st.containerID, spec.networkAliases), NetworkID: '', EndpointID: '',
-          Gateway: '', IPAddress: st.ipAddress ?? '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
-        },
-      },
+      Networks: networks,
     },
   };
 }

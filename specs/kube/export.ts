@@ -9,6 +9,7 @@
 import { InvalidArgumentError } from '../errdefs.ts';
 import { imageIsObjectName, type ContainerSpec } from '../schema.ts';
 import { POD_LABEL, type PodContainer, type PodSpec } from '../pod.ts';
+import { containerNetworks } from '../networks.ts';
 import type { DeploymentSpec } from '../deployment.ts';
 import type { ImageSpec } from '../schema.ts';
 import type { VolumeSpec } from '../volume.ts';
@@ -136,7 +137,9 @@ export function exportToKubernetes(objects: ExportObject[], o: ExportOptions): E
           if (s[f] !== undefined && s[f] !== false) drop(who, f, 'Docker\'s, Kubernetes has no such field');
         }
         if (s.hostUsers === false) drop(who, 'hostUsers', 'set it on the Pod spec on a cluster that has user namespaces');
-        networkWarning(who, s.network);
+        const nets = containerNetworks(s);
+        networkWarning(who, nets[0]!.name);
+        if (nets.length > 1) drop(who, 'networks', `a cluster pod has one network, its pod network (${nets.slice(1).map((n) => `"${n.name}"`).join(', ')} not kept)`);
         const name = obj.metadata.name;
         const labels = { [SELECT]: name };
         documents.push({
@@ -146,7 +149,7 @@ export function exportToKubernetes(objects: ExportObject[], o: ExportOptions): E
           spec: defined({
             restartPolicy: s.restartPolicy,
             hostname: s.hostname,
-            hostNetwork: s.network === 'host' ? true : undefined,
+            hostNetwork: nets[0]!.name === 'host' ? true : undefined,
             terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
             hostAliases: s.hostAliases,
             containers: [container(who, name, { ...s, name })],

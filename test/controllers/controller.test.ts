@@ -12,6 +12,7 @@ import { BerthMetrics } from '../../controllers/metrics.ts';
 import { EventRecorder } from '../../server/events.ts';
 import { ContainerObject, ImageObject, type ContainerResource } from '../../specs/schema.ts';
 import { Store } from '../../store/store.ts';
+import { withNetworks } from '../../specs/networks.ts';
 import { FakeEngine, settle } from './fake-engine.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -72,6 +73,27 @@ describe('ContainerController with the store', () => {
     const never = t.containers.waitFor('web', (s) => s?.phase === 'Failed', ac.signal);
     ac.abort(new Error('gave up'));
     await assert.rejects(never, /gave up/);
+  });
+
+  it('network connect and disconnect change the running container in place: no recreate, no restart', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.container('web', { image: 'registry.test/busybox:1', network: 'front' });
+    await t.converge();
+    const { containerID, pid } = t.status('web');
+    const spec = (t.store.get('Container', 'web') as ContainerResource).spec;
+    const connected = t.containers.connectNetwork('web', withNetworks(spec, [{ name: 'front' }, { name: 'back', aliases: ['api'] }]), { network: 'back', aliases: ['api'] });
+    await t.converge();
+    await connected;
+    // Answered once the container has its lifecycle again: the next verb finds it.
+    assert.equal(t.containers.view('web')?.containerID, containerID);
+    const disconnected = t.containers.disconnectNetwork('web', withNetworks(spec, [{ name: 'front' }]), { network: 'back' });
+    await t.converge();
+    await disconnected;
+    const st = t.status('web');
+    assert.deepEqual([st.phase, st.containerID, st.pid, st.restartCount], ['Running', containerID, pid, 0]);
+    assert.deepEqual((t.store.get('Container', 'web') as ContainerResource).spec.networks, [{ name: 'front' }]);
+    assert.deepEqual(t.engine.calls.filter((c) => !c.startsWith('ensureImage')), ['create web', 'start web', 'connectNetwork web back', 'disconnectNetwork web back']);
   });
 
   it('a killed process is restarted by policy with the right counts; delete removes it', async () => {

@@ -110,6 +110,7 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
       id: req.id,
       owner: req.owner,
       image: req.image.ref,
+      imageDigest: req.image.digest,
       status: 'created',
       pid: 0,
       createdAt: this.now(),
@@ -119,6 +120,20 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
     this.containers.set(req.id, c);
     this.specs.set(req.id, req.spec);
     return c;
+  }
+
+  /** `network connect`/`disconnect`: the container's networks (in its spec) and its owner's hash change; the process stays. */
+  async connectNetwork(id: string, o: { network: string; spec: CreateRequest['spec']; specHash: string }): Promise<void> {
+    const c = this.get(id);
+    this.calls.push(`connectNetwork ${c.owner?.name ?? id} ${o.network}`);
+    this.specs.set(id, o.spec);
+    c.owner = { ...c.owner!, specHash: o.specHash };
+  }
+
+  async disconnectNetwork(id: string, o: { network: string; specHash: string }): Promise<void> {
+    const c = this.get(id);
+    this.calls.push(`disconnectNetwork ${c.owner?.name ?? id} ${o.network}`);
+    c.owner = { ...c.owner!, specHash: o.specHash };
   }
 
   async start(id: string): Promise<EngineContainer> {

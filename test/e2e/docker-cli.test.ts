@@ -11,25 +11,7 @@ import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
 import { closeTerminals, onTerminal } from './terminal-harness.ts';
 import { until, until as until_, world, type World } from './helpers.ts';
-
-export const DOCKER = '/usr/bin/docker';
-
-export interface DockerResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Debian's docker CLI against berth's Docker socket, with a config directory of its own. */
-export function dockerCli(w: World): (args: string[], o?: { input?: string }) => Promise<DockerResult> {
-  return (args, o = {}) =>
-    new Promise((resolve) => {
-      const child = execFile(DOCKER, args, { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-      if (o.input !== undefined) child.stdin!.end(o.input);
-    });
-}
+import { DOCKER, dockerCli } from './docker-clients.ts';
 
 if (insidePrivateNetns(import.meta.url)) {
   describe('the docker CLI drives berth through the Docker Engine API', { timeout: 600_000 }, () => {
@@ -163,7 +145,7 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
     });
 
-    it('networks and volumes: create, ls, inspect, a container on them, rm; connect is refused, saying why', async () => {
+    it('networks and volumes: create, ls, inspect, a container on them, rm', async () => {
       assert.match(await ok(['network', 'create', 'appnet']), /^[0-9a-f]{64}\n$/);
       assert.match(await ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^appnet bridge$/m);
       assert.equal(await ok(['volume', 'create', 'data']), 'data\n');
@@ -172,7 +154,8 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['run', '-d', '--name', 'member', '--network', 'appnet', '-v', 'data:/d', w.image, 'sleep', '1000']);
       assert.equal(await ok(['exec', 'member', 'cat', '/d/f']), 'kept\n');
       assert.equal(await ok(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}{{end}}', 'appnet']), 'member\n');
-      assert.match((await docker(['network', 'connect', 'appnet', 'member'])).stderr, /not supported by berth: a container joins one network/);
+      // Connected already (docker-network.test.ts connects and disconnects): Docker's 403 words.
+      assert.match((await docker(['network', 'connect', 'appnet', 'member'])).stderr, /endpoint with name member already exists in network appnet/);
       await ok(['rm', '-f', 'member']);
       assert.equal(await ok(['volume', 'rm', 'data']), 'data\n');
       assert.equal(await ok(['network', 'rm', 'appnet']), 'appnet\n');

@@ -6,15 +6,13 @@
 // answers to the Docker names (specs/docker/docker-name.ts). Real containers (runc), in a private
 // network namespace.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
 import { world, type World } from './helpers.ts';
-
-const COMPOSE = '/usr/bin/docker-compose';
+import { composeCli } from './docker-clients.ts';
 
 const composeFile = (image: string) => `version: "2.4"
 services:
@@ -51,12 +49,7 @@ if (insidePrivateNetns(import.meta.url)) {
   describe('docker-compose 1.29 drives berth through the Docker Engine API', { timeout: 600_000 }, () => {
     let w: World;
     let file: string;
-    const compose = (args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(COMPOSE, ['--ansi', 'never', '-p', 'demo', '-f', file, ...args], { cwd: w.dir, env: { PATH: process.env.PATH ?? '', DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') } }, (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-        ),
-      );
+    const compose = (args: string[]) => composeCli(w, 'demo', file)(args);
     const ok = async (args: string[]) => {
       const r = await compose(args);
       assert.equal(r.code, 0, `docker-compose ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);

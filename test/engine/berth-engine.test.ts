@@ -210,7 +210,7 @@ describe('BerthEngine on fakes of its ports', () => {
   describe('create', () => {
     it('writes the bundle and the record; a spec without network joins the default network', async () => {
       const c = await w.engine.create(request(1));
-      assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt, ipAddress: '10.88.0.2', stopTimeoutSeconds: 30 });
+      assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt, ipAddress: '10.88.0.2', networks: [{ name: 'bridge', ipAddress: '10.88.0.2' }], stopTimeoutSeconds: 30 });
       assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge']);
       const rec = record(1);
       assert.deepEqual([rec.stopSignal, rec.network, rec.started], ['SIGQUIT', { mode: 'bridge', ipAddress: '10.88.0.2' }, undefined]);

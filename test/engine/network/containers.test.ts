@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NetworkManager } from '../../../engine/network/network-manager.ts';
-import { containers, eventually, freePort, hostNetworkState, httpd, httpGet, insidePrivateNetns } from './harness.ts';
+import { containers, eventually, freePort, hostNetworkState, httpd, httpGet, insidePrivateNetns, removeAll } from './harness.ts';
 
 /** For eventually(): the body, or an error while nothing answers. */
 async function answer(host: string, port: number): Promise<string> {
@@ -49,14 +49,7 @@ if (insidePrivateNetns(import.meta.url)) {
     before(async () => {
       await nets.create('apps', { subnet: '10.77.0.0/24' });
     });
-    after(async () => {
-      for (const i of ids) {
-        await c.remove(i).catch(() => undefined);
-        await nets.detach(i).catch(() => undefined);
-      }
-      nets.close();
-      await c.cleanup();
-    });
+    after(() => removeAll(c, nets, ids));
 
     it('lets two containers on a network reach each other by name, and keeps /etc/hosts current', async () => {
       const web = id('web');

@@ -162,6 +162,16 @@ export function containers(): Containers {
   };
 }
 
+/** After a file: its containers removed and detached, the manager closed, the directory gone. */
+export async function removeAll(c: Containers, nets: { detach(id: string): Promise<void>; close(): void }, ids: string[]): Promise<void> {
+  for (const i of ids) {
+    await c.remove(i).catch(() => undefined);
+    await nets.detach(i).catch(() => undefined);
+  }
+  nets.close();
+  await c.cleanup();
+}
+
 /** Unmounts every mount point under `dir`, deepest first. */
 export function unmountUnder(dir: string): void {
   const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p && (p === dir || p.startsWith(dir + '/')));
