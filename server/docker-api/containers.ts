@@ -1,11 +1,11 @@
 // Docker's container routes, each a translation onto the container service (server/services/
 // containers.ts) that berth's own routes use: list, create, inspect, the lifecycle verbs, wait,
-// remove, rename, update, top, stats, logs, archive (cp), export and prune. Docker's statuses: 204 for a
+// remove, rename, update, top, stats, logs, archive (cp), export, changes (diff) and prune. Docker's statuses: 204 for a
 // verb done, 304 for a start of a started (or stop of a stopped) container, 404, 409, 400.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import type { ContainerStats } from '../../specs/api/containers.ts';
+import type { ContainerStats, FileChange } from '../../specs/api/containers.ts';
 import type { DockerWaitResponse } from '../../specs/api/docker-engine.ts';
 import { dockerCreateRequest } from '../../specs/docker/create-body.ts';
 import { berthNameFor, DOCKER_NAME_LABEL, dockerName, dockerNameOf } from '../../specs/docker/docker-name.ts';
@@ -22,6 +22,7 @@ import { dockerLogs } from './logs.ts';
 export const ORIGIN_LABEL = 'berth.dev/origin';
 
 const done: ApiReply = { status: 204 };
+const CHANGE_KIND: Record<FileChange['kind'], number> = { modified: 0, added: 1, deleted: 2 };
 const notModified: ApiReply = { status: 304, body: Buffer.alloc(0) };
 
 /** Docker's "No such container" for a reference no container answers to. */
@@ -235,6 +236,12 @@ export default function routes(ctx: DaemonContext): Route[] {
         await svc().putArchive(name(req.params.id!), req.query.get('path') ?? '', req.raw, { keepOwner: flag(req.query, 'copyUIDGID') });
         return { status: 200, body: Buffer.alloc(0) };
       },
+    },
+    {
+      // Docker's Kind: 0 modified, 1 added, 2 deleted.
+      method: 'GET',
+      path: '/containers/:id/changes',
+      handler: async (req) => ({ json: (await svc().changes(name(req.params.id!))).map((c) => ({ Path: c.path, Kind: CHANGE_KIND[c.kind] })) }),
     },
     {
       method: 'GET',

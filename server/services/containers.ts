@@ -14,6 +14,7 @@ import type {
   ContainerUpdate,
   ContainerUpdateResult,
   ExecOutput,
+  FileChange,
   LogEntry,
   PathStat,
   ProcessInfo,
@@ -334,6 +335,11 @@ export class ContainerService {
   /** `cp - CONTAINER:DIR`: a tar stream extracted into the directory DIR (Docker's PUT /archive). */
   async putArchive(name: string, dir: string, tar: Readable, o: { keepOwner?: boolean } = {}): Promise<void> {
     return this.#engine.extractArchive(this.engineID(name), dir, tar, o);
+  }
+
+  /** `diff`: what the container changed in its filesystem since its image (running or not). */
+  async changes(name: string): Promise<FileChange[]> {
+    return this.#engine.changes(this.engineID(name));
   }
 
   /** The engine's id of a container (any state once created), or NotFound / FailedPrecondition saying why there is none. */

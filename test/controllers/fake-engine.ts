@@ -244,6 +244,7 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
   archivePath = this.statPath;
   extractArchive = this.statPath;
   diffLayer = this.statPath;
+  changes = this.statPath;
 }
 
 /** Lets pending promise callbacks run (engine calls resolve in microtasks). */

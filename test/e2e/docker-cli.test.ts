@@ -117,6 +117,17 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['rm', '-f', 'files']);
     });
 
+    it("diff: the container's changes against its image (C, A, D), parents included, mount points left out", async () => {
+      // The image deleted /data/old.txt in a layer of its own: writing it again is an addition.
+      await ok(['run', '-d', '--name', 'differ', w.image, 'sh', '-c', 'echo more >> /etc/motd; rm /data/new.txt; mkdir -p /made/deep; echo n > /made/deep/f; echo again > /data/old.txt; touch /ready; exec sleep 1000']);
+      await until('the changes made', async () => (await docker(['exec', 'differ', 'test', '-f', '/ready'])).code === 0);
+      assert.equal(await ok(['diff', 'differ']), ['C /data', 'D /data/new.txt', 'A /data/old.txt', 'C /etc', 'C /etc/motd', 'A /made', 'A /made/deep', 'A /made/deep/f', 'A /ready', ''].join('\n'));
+      await ok(['stop', '-t', '0', 'differ']);
+      assert.match(await ok(['diff', 'differ']), /^C \/etc\/motd$/m);
+      await ok(['rm', 'differ']);
+      assert.match((await docker(['diff', 'differ'])).stderr, /No such container: differ/);
+    });
+
     it('run -it and exec -it on a terminal: typed input, the terminal size, the exit code', async () => {
       const env = { DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') };
       const t = onTerminal(['run', '-it', '--rm', '--name', 'tty', w.image, 'sh'], { socket: w.socket, dir: w.dir, program: [DOCKER], env });
