@@ -75,7 +75,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         const { volumesToCreate, ...run } = dockerCreateRequest(berthName, req.body);
         if (asked && berthName !== asked) run.labels = { ...run.labels, [DOCKER_NAME_LABEL]: asked };
         for (const v of volumesToCreate ?? []) await ctx.volumes?.create(v).catch(() => undefined);
-        const { id } = await svc().create({ ...run, labels: { ...run.labels, [ORIGIN_LABEL]: 'docker-api' }, source: 'docker-api' }, { start: false, signal: req.signal });
+        const { id } = await svc().create({ ...run, labels: { ...run.labels, [ORIGIN_LABEL]: 'docker-api' }, source: 'docker-api' }, { start: false, signal: req.signal, imagePresent: true });
         return { status: 201, json: { Id: id, Warnings: [] } };
       },
     },

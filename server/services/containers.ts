@@ -110,9 +110,10 @@ export class ContainerService {
   /**
    * `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random
    * name. With start false (`create`), it is annotated to wait for `start`, and the answer comes once
-   * the container is made (its image pulled), with its id.
+   * the container is made (its image pulled), with its id. With imagePresent, an image not here is a
+   * NotFound instead of a pull (Docker's create).
    */
-  async create(req: RunRequest, o: { start?: boolean; signal?: AbortSignal } = {}): Promise<{ name: string; id?: string }> {
+  async create(req: RunRequest, o: { start?: boolean; signal?: AbortSignal; imagePresent?: boolean } = {}): Promise<{ name: string; id?: string }> {
     const name = req.name ?? `run-${randomBytes(4).toString('hex')}`;
     if (this.#store.get('Container', name)) {
       throw new FailedPreconditionError(`a container named "${name}" already exists; remove it (\`berth rm -f ${name}\`) or choose another --name`);
@@ -132,6 +133,7 @@ export class ContainerService {
       const read = readSeccompProfile(profile);
       if ('error' in read) throw new InvalidArgumentError(`run: ${read.error}`);
     }
+    if (o.imagePresent) await this.#imagePresent(parsed.data.spec.image);
     await this.#preflight?.(name, parsed.data.spec);
     this.#store.put(parsed.data, req.source ?? 'cli:run');
     if (o.start !== false) return { name };
@@ -355,6 +357,19 @@ export class ContainerService {
     const s = spec as { image?: unknown } | undefined;
     if (typeof s?.image !== 'string' || !s.image || !imageIsObjectName(s.image) || this.#store.get('Image', s.image)) return spec;
     return { ...s, image: `${s.image}:latest` };
+  }
+
+  /**
+   * Docker's create: the image must be here already (an Image object, or pulled), else dockerd's
+   * 404 — upon which its clients pull it themselves, with their own credentials, and create again.
+   */
+  async #imagePresent(image: string): Promise<void> {
+    if (imageIsObjectName(image) && this.#store.get('Image', image)) return;
+    const found = await this.#images?.inspect(image).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (this.#images && !found) throw new NotFoundError(`No such image: ${image}`);
   }
 
   /** A container's name from its name, its id or a unique prefix of its id (as Docker takes them). */

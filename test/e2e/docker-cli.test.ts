@@ -3,12 +3,14 @@
 // / --rm, ps, logs -f, exec -it, cp, inspect -f, stop, rm — real containers (runc), inside a
 // private network namespace. Containers made this way are berth's Container objects.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
+import { skopeoDigest } from '../fixtures/images.ts';
+import { startRegistry } from '../fixtures/registry.ts';
 import { closeTerminals, onTerminal } from './terminal-harness.ts';
 import { until, until as until_, world, type World } from './helpers.ts';
 
@@ -172,6 +174,38 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await ok(['run', '--rm', `${w.registry.host}/app/committed:1`, 'cat', '/c']), 'changed\n');
       await ok(['rm', '-f', 'tocommit']);
       assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
+    });
+
+    it("X-Registry-Auth: pull, run and push of a private image with the client's credentials, for those requests only", async () => {
+      const reg = await startRegistry({ htpasswd: { username: 'ann', password: 'se:cret' } });
+      const config = join(w.dir, 'docker-config', 'config.json');
+      try {
+        const priv = `${reg.host}/private/bb:1`;
+        execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'ann:se:cret', `docker://${w.image}`, `docker://${priv}`]);
+        const anonymous = await docker(['pull', priv]);
+        assert.equal(anonymous.code, 1);
+        assert.match(anonymous.stderr, new RegExp(`registry ${reg.host} needs credentials for private/bb`));
+        // The docker CLI sends the credentials of its config.json (never given to the daemon by a login) as X-Registry-Auth.
+        await mkdir(dirname(config), { recursive: true });
+        await writeFile(config, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('ann:se:cret').toString('base64') } } }));
+        assert.match(await ok(['pull', priv]), /Digest: sha256:[0-9a-f]{64}/);
+        await ok(['rmi', priv]);
+        assert.equal(await ok(['run', '--rm', priv, 'echo', 'private']), 'private\n');
+        const pushed = `${reg.host}/private/pushed:2`;
+        await ok(['tag', priv, pushed]);
+        assert.match(await ok(['push', pushed]), /digest: sha256:[0-9a-f]{64}/);
+        assert.equal(skopeoDigest(pushed, { username: 'ann', password: 'se:cret' }), skopeoDigest(priv, { username: 'ann', password: 'se:cret' }));
+        // The daemon kept nothing: without the header, the registry refuses again.
+        await rm(config);
+        await ok(['rmi', priv, pushed]);
+        assert.match((await docker(['pull', priv])).stderr, /needs credentials/);
+        // Wrong ones are the registry's refusal.
+        await writeFile(config, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('ann:wrong').toString('base64') } } }));
+        assert.match((await docker(['pull', priv])).stderr, new RegExp(`registry ${reg.host} refused GET on private/bb \\(401\\)`));
+      } finally {
+        await rm(config, { force: true });
+        await reg.stop();
+      }
     });
 
     it('networks and volumes: create, ls, inspect, a container on them, rm; connect is refused, saying why', async () => {
