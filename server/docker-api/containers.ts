@@ -48,6 +48,11 @@ export default function routes(ctx: DaemonContext): Route[] {
     const kept = svc().list({ all: true }).find((s) => s.labels?.[DOCKER_NAME_LABEL] === ref.replace(/^\//, ''));
     return kept ? kept.name : noSuch(ref, () => svc().resolve(ref));
   };
+  /** A Docker name no container has (as its Docker or berth name), or dockerd's 409. */
+  const notTaken = (asked: string) => {
+    const taken = svc().list({ all: true }).find((s) => s.name === asked || s.name === berthNameFor(asked) || dockerNameOf(s.name, s.labels) === asked);
+    if (taken) throw new ConflictError(`Conflict. The container name "/${asked}" is already in use by container "${taken.id ?? taken.name}". You have to remove (or rename) that container to be able to reuse that name.`);
+  };
   const phase = (ref: string) => svc().list({ all: true }).find((s) => s.name === ref)?.state;
   return [
     {
@@ -69,8 +74,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/containers/create',
       handler: async (req) => {
         const asked = req.query.get('name') ? dockerName(req.query.get('name')!) : undefined;
-        const taken = asked && svc().list({ all: true }).find((s) => s.name === asked || dockerNameOf(s.name, s.labels) === asked);
-        if (taken) throw new ConflictError(`Conflict. The container name "/${asked}" is already in use by container "${taken.id ?? taken.name}". You have to remove (or rename) that container to be able to reuse that name.`);
+        if (asked) notTaken(asked);
         const berthName = asked && berthNameFor(asked);
         const { volumesToCreate, ...run } = dockerCreateRequest(berthName, req.body);
         if (asked && berthName !== asked) run.labels = { ...run.labels, [DOCKER_NAME_LABEL]: asked };
@@ -164,7 +168,13 @@ export default function routes(ctx: DaemonContext): Route[] {
       method: 'POST',
       path: '/containers/:id/rename',
       handler: async (req) => {
-        await svc().rename(req.params.id!, req.query.get('name') ?? '');
+        // A Docker name (demo_Web_2) that is not a berth name: a berth name of its own, the Docker name kept.
+        const from = name(req.params.id!);
+        const to = dockerName(req.query.get('name') ?? '');
+        if (dockerNameOf(from, svc().list({ all: true }).find((s) => s.name === from)?.labels) === to) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
+        notTaken(to);
+        const berthName = berthNameFor(to);
+        await svc().rename(from, berthName, berthName === to ? {} : { dockerName: to });
         return done;
       },
     },

@@ -33,6 +33,7 @@ import type { DockerContainer } from '../../specs/api/docker.ts';
 import { HOLD_START } from '../../specs/api/containers.ts';
 import { dockerContainer, dockerStateOf } from '../../specs/docker/inspect.ts';
 import { applyContainerUpdate } from '../../specs/docker/update.ts';
+import { DOCKER_NAME_LABEL } from '../../specs/docker/docker-name.ts';
 import { availableParallelism } from 'node:os';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
@@ -177,8 +178,12 @@ export class ContainerService {
     return this.start(name, signal);
   }
 
-  /** `rename OLD NEW`: the same container (id, process) under another name; Docker's name rules. */
-  async rename(ref: string, to: string): Promise<void> {
+  /**
+   * `rename OLD NEW`: the same container (id, process) under another name; Docker's name rules.
+   * With dockerName (Docker's API: a Docker name that is not a berth name), that is kept as its
+   * Docker name; without, a Docker name kept from before goes.
+   */
+  async rename(ref: string, to: string, o: { dockerName?: string } = {}): Promise<void> {
     let from: string;
     try {
       from = this.resolve(ref);
@@ -188,7 +193,10 @@ export class ContainerService {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(to)) throw new InvalidArgumentError(`Invalid container name (${to}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (from === to) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     if (this.#store.get('Container', to)) throw new AlreadyExistsError(`Conflict. The container name "/${to}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
-    await this.#lifecycles.rename(from, to);
+    const labels = this.#get(from).metadata.labels ?? {};
+    const { [DOCKER_NAME_LABEL]: kept, ...others } = labels;
+    if (kept === undefined && o.dockerName === undefined) return this.#lifecycles.rename(from, to);
+    await this.#lifecycles.rename(from, to, { labels: { ...others, ...(o.dockerName !== undefined ? { [DOCKER_NAME_LABEL]: o.dockerName } : {}) } });
   }
 
   /**

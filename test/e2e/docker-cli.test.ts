@@ -119,6 +119,25 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['rm', '-f', 'files']);
     });
 
+    it("rename to Docker's names (capitals, _): the same process, the Docker name answered to, the berth name valid", async () => {
+      await ok(['run', '-d', '--name', 'plain', w.image, 'sleep', '1000']);
+      await ok(['run', '-d', '--name', 'other', w.image, 'sleep', '1000']);
+      const pid = await ok(['inspect', '-f', '{{.State.Pid}}', 'plain']);
+      await ok(['rename', 'plain', 'My_Box']);
+      assert.equal(await ok(['inspect', '-f', '{{.Name}} {{.State.Pid}}', 'My_Box']), `/My_Box ${pid}`);
+      assert.equal(await ok(['ps', '--filter', 'name=My_Box', '--format', '{{.Names}}']), 'My_Box\n');
+      assert.match((await berth(['ps', '--format', '{{.Names}}'], { socket: w.socket })).stdout, /^my-box-[0-9a-f]{8}$/m);
+      const taken = await docker(['rename', 'other', 'My_Box']);
+      assert.match(taken.stderr, /Conflict\. The container name "\/My_Box" is already in use by container "[0-9a-f]{64}"/);
+      // Back to a berth name: the Docker name kept before goes with it.
+      await ok(['rename', 'My_Box', 'plain2']);
+      const obj = JSON.parse((await berth(['get', 'container', 'plain2', '-o', 'json'], { socket: w.socket })).stdout);
+      assert.equal(obj.metadata.labels['berth.dev/docker-name'], undefined);
+      assert.equal(await ok(['inspect', '-f', '{{.Name}} {{.State.Pid}}', 'plain2']), `/plain2 ${pid}`);
+      assert.match((await docker(['inspect', 'My_Box'])).stderr, /No such object: My_Box/);
+      await ok(['rm', '-f', 'plain2', 'other']);
+    });
+
     it("diff: the container's changes against its image (C, A, D), parents included, mount points left out", async () => {
       // The image deleted /data/old.txt in a layer of its own: writing it again is an addition.
       await ok(['run', '-d', '--name', 'differ', w.image, 'sh', '-c', 'echo more >> /etc/motd; rm /data/new.txt; mkdir -p /made/deep; echo n > /made/deep/f; echo again > /data/old.txt; touch /ready; exec sleep 1000']);
@@ -152,10 +171,13 @@ if (insidePrivateNetns(import.meta.url)) {
       await mkdir(ctxDir, { recursive: true });
       await writeFile(join(ctxDir, 'Dockerfile'), `FROM ${w.image}\nARG V=none\nRUN echo built-$V > /v\nCMD ["cat", "/v"]\n`);
       const app = `${w.registry.host}/app/x:1`;
-      const built = await ok(['build', '--build-arg', 'V=7', '-t', app, ctxDir]);
+      const built = await ok(['build', '--build-arg', 'V=7', '--label', 'org.example.built=by docker', '-t', app, ctxDir]);
       assert.match(built, /Step 3\/4 : RUN echo built-\$V > \/v\n/);
       assert.match(built, new RegExp(`Successfully tagged ${app.replace(/[.]/g, '\\.')}\n`));
       assert.equal(await ok(['run', '--rm', app]), 'built-7\n');
+      // --label: over the base image's labels, a LABEL step last in the history.
+      assert.equal(await ok(['inspect', '-f', '{{json .Config.Labels}}', app]), '{"org.example.built":"by docker","org.example.test":"yes"}\n');
+      assert.match(await ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', app]), /^\/bin\/sh -c #\(nop\)  LABEL "org\.example\.built"='by docker'\n/);
       assert.match(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), new RegExp(`^${w.registry.host}/app/x:1$`, 'm'));
       assert.match(await ok(['history', app]), /V=7 \/bin\/sh -c echo built-\$V > \/v/);
       const pushed = await ok(['push', app]);
