@@ -9,6 +9,7 @@ import { imageNameOf, nameAnnotations } from '../content/names.ts';
 import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
 import type { Credentials } from '../registry/docker-config.ts';
+import { drained } from '../../specs/streams/drained.ts';
 import { runWorkers, throughMirrors } from '../registry/mirrors.ts';
 import { chainIds, Snapshotter, type Snapshot, type RootfsIdmap } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
@@ -252,17 +253,7 @@ export class ImageService {
           tee = {
             chunk: async (c) => {
               if (broken || stream.destroyed) return;
-              if (!stream.write(c)) {
-                await new Promise<void>((resolve) => {
-                  const done = () => {
-                    stream.off('drain', done);
-                    stream.off('close', done);
-                    resolve();
-                  };
-                  stream.on('drain', done);
-                  stream.on('close', done);
-                });
-              }
+              if (!stream.write(c)) await drained(stream);
             },
             restart: () => {
               broken = true;

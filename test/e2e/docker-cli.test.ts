@@ -13,25 +13,7 @@ import { skopeoDigest } from '../fixtures/images.ts';
 import { startRegistry } from '../fixtures/registry.ts';
 import { closeTerminals, onTerminal } from './terminal-harness.ts';
 import { until, until as until_, world, type World } from './helpers.ts';
-
-export const DOCKER = '/usr/bin/docker';
-
-export interface DockerResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Debian's docker CLI against berth's Docker socket, with a config directory of its own. */
-export function dockerCli(w: World): (args: string[], o?: { input?: string }) => Promise<DockerResult> {
-  return (args, o = {}) =>
-    new Promise((resolve) => {
-      const child = execFile(DOCKER, args, { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-      if (o.input !== undefined) child.stdin!.end(o.input);
-    });
-}
+import { DOCKER, dockerCli } from './docker-client.ts';
 
 if (insidePrivateNetns(import.meta.url)) {
   describe('the docker CLI drives berth through the Docker Engine API', { timeout: 600_000 }, () => {

@@ -1,0 +1,60 @@
+// Clients of berth's Docker Engine API socket for the e2e tests: Debian's docker CLI
+// (/usr/bin/docker, 20.10: /usr/local/bin/docker is another client), and plain HTTP requests for
+// what no well-behaved client sends.
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { World } from './helpers.ts';
+
+export const DOCKER = '/usr/bin/docker';
+
+export interface DockerResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Debian's docker CLI against berth's Docker socket, with a config directory of its own. */
+export function dockerCli(w: World): (args: string[], o?: { input?: string }) => Promise<DockerResult> {
+  return (args, o = {}) =>
+    new Promise((resolve) => {
+      const child = execFile(DOCKER, args, { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+      if (o.input !== undefined) child.stdin!.end(o.input);
+    });
+}
+
+export interface RawReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * One HTTP request on the Docker socket as given: the body as bytes (chunked when `chunked`), any
+ * headers (an Upgrade that the server may refuse with an ordinary response).
+ */
+export function rawDockerRequest(w: World, method: string, path: string, o: { body?: Buffer | string; headers?: Record<string, string>; chunked?: boolean } = {}): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const body = o.body === undefined ? undefined : Buffer.from(o.body);
+    const req = request({
+      socketPath: join(w.dir, 'docker.sock'),
+      method,
+      path,
+      headers: { ...(body ? { 'content-type': 'application/json', ...(o.chunked ? {} : { 'content-length': String(body.length) }) } : {}), ...o.headers },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '' });
+    });
+    req.on('error', reject);
+    if (body && o.chunked) for (let i = 0; i < body.length; i += 1 << 20) req.write(body.subarray(i, i + (1 << 20)));
+    req.end(body && !o.chunked ? body : undefined);
+  });
+}
