@@ -4,8 +4,8 @@
 //   run:     `docker run --rm IMG true`
 //   ps:      `docker ps -a` with 100 containers made (`docker create`, not started: the listing's cost,
 //            not 200 sleeping processes on a small host)
-//   compose: `docker-compose up -d` of a project of <services> (50) services, each `sleep`; its
-//            `down` is not timed
+//   compose: `docker-compose up -d` of a project of <services> (50) services, each `sleep`, until
+//            `docker ps` shows them all running; its `down` is not timed
 // Both engines give their containers their default bridge network, so the bench runs in a network
 // namespace of its own (lib.ts insidePrivateNetns). The last line is compose's: the figure a user
 // waits on most (seconds, where run and ps take a fraction of one).
@@ -73,15 +73,23 @@ export default async function bench(args: string[]): Promise<void> {
     report(`docker-api-ps-${listed}`, median(ps.berth!), 'dockerd', median(ps.dockerd!), 'ms');
     for (const e of Object.values(engines)) await e.docker(['rm', ...names]);
 
-    // up -d timed; each down after its sample, untimed. Round -1 is the warm-up.
+    /** Until every service of the project runs (up -d returned: at once for dockerd), or a minute has passed. */
+    const allRunning = async (e: ReturnType<typeof client>, name: string) => {
+      for (let i = 0; ; i++) {
+        const running = (await e.docker(['ps', '-q', '--filter', 'label=com.docker.compose.project=bench'])).split('\n').filter(Boolean).length;
+        if (running === services) return;
+        if (i === 600) throw new Error(`${name}: ${running} of the ${services} services run a minute after up -d:\n${await e.docker(['ps', '-a', '--filter', 'status=exited', '--filter', 'status=created', '--filter', 'status=restarting'])}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    // up -d until every service runs, timed; each down after its sample, untimed. Round -1 is the warm-up.
     const up: Record<'berth' | 'dockerd', number[]> = { berth: [], dockerd: [] };
     for (let round = -1; round < rounds; round++) {
       for (const name of ['berth', 'dockerd'] as const) {
         const t0 = performance.now();
         await engines[name].compose(file, ['up', '-d']);
+        await allRunning(engines[name], name);
         const ms = performance.now() - t0;
-        const running = (await engines[name].docker(['ps', '-q', '--filter', 'label=com.docker.compose.project=bench'])).split('\n').filter(Boolean).length;
-        if (running !== services) throw new Error(`${name}: ${running} of the ${services} services run after up -d`);
         await engines[name].compose(file, ['down', '-t', '1']);
         if (round >= 0) up[name].push(ms);
       }
