@@ -30,6 +30,9 @@ const ROWS: Record<string, { path: string; goal?: string }> = {
   cli: { path: '`berth --version`', goal: '≤ 1.0' },
   'metrics-500': { path: '`/metrics` with 500 containers (peer: `docker stats --no-stream`)', goal: 'berth ≤ 50 ms' },
   watch: { path: 'file change in a watched directory → reconcile started', goal: 'berth ≤ 250 ms' },
+  'docker-api-run': { path: '`docker run --rm IMG true` on the Docker API socket' },
+  'docker-api-ps-100': { path: '`docker ps -a` with 100 containers, on the Docker API socket' },
+  'docker-api': { path: '`docker-compose up -d` of 50 services, on the Docker API socket' },
 };
 
 interface Result {

@@ -182,13 +182,18 @@ export class ContainerController {
    * `from` is dropped (its container keeps running, as over a daemon restart) and the store moves
    * the object; the reconcile of `to` adopts the container (the spec hash has no name in it).
    */
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string, o: { labels?: Record<string, string> } = {}): Promise<void> {
     if (!this.#o.engine.rename) throw new FailedPreconditionError('this engine cannot rename containers');
     await this.#exclusive([from, to], async () => {
       if (this.#o.store.get('Container', to)) throw new AlreadyExistsError(`the container name "${to}" is already in use; remove that container (\`berth rm -f ${to}\`) or choose another name`);
       for (const c of await this.#o.engine.list({ name: from })) await this.#o.engine.rename!(c.id, to);
       this.#dropActor(from);
-      this.#o.store.rename('Container', from, to);
+      const res = this.#o.store.rename('Container', from, to) as ContainerResource;
+      // New labels (the Docker name kept with a rename) change no spec: the same container is adopted.
+      if (o.labels) {
+        const { apiVersion, kind, metadata, spec } = res;
+        this.#o.store.put({ apiVersion, kind, metadata: { name: to, labels: o.labels, ...(metadata.annotations ? { annotations: metadata.annotations } : {}) }, spec }, metadata.source ?? 'cli:rename');
+      }
     });
   }
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirUsage } from './snapshots/disk-usage.ts';
 import { join } from 'node:path';
-import { writeUpperLayer } from './container-layer.ts';
+import { upperChanges, writeUpperLayer } from './container-layer.ts';
 import { assembleBundle, type Undo } from './bundle-assembly.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import type { BuilderPort, EngineImage, ImagesPort, NetworkPort, SnapshotsPort } from './deps.ts';
@@ -27,7 +27,7 @@ import { bundleLimits, rewriteBundleLimits, updatedLimits } from './container-up
 import { connectRecord, disconnectRecord, networksOfRecord, reattach } from './container-networks.ts';
 import { portMappings } from './container-network.ts';
 import { FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
-import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo } from '../specs/api/containers.ts';
+import type { ContainerStats, ExitInfo, FileChange, LogEntry, PathStat, ProcessInfo } from '../specs/api/containers.ts';
 import type { Readable } from 'node:stream';
 import * as files from './container-files.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -337,11 +337,27 @@ export class BerthEngine implements Engine {
     const pause = o.pause && (await this.#state(id))?.status === 'running';
     if (pause) await this.#o.runtime.pause(id);
     try {
-      const config = JSON.parse(await readFile(join(this.#store.dir(id), 'config.json'), 'utf8')) as { mounts?: Array<{ destination: string }> };
-      return await writeUpperLayer(this.#o.snapshots.upper(id), o.out, (config.mounts ?? []).map((m) => m.destination));
+      return await writeUpperLayer(this.#o.snapshots.upper(id), o.out, await this.#mountPoints(id));
     } finally {
       if (pause) await this.#o.runtime.resume(id);
     }
+  }
+
+  async changes(id: string): Promise<FileChange[]> {
+    const rec = await this.#store.get(id);
+    const { upper, lowers } = this.#o.snapshots;
+    if (!upper || !lowers) throw new FailedPreconditionError(`container ${rec.owner.name}: this engine's snapshots cannot be compared with their image`);
+    const image = await this.#image(rec.image);
+    if (!image) throw new NotFoundError(`image ${rec.image.ref} of container ${rec.owner.name} is no longer in the content store; its changes cannot be told`);
+    const dir = upper(id);
+    if (!existsSync(dir)) return [];
+    return upperChanges(dir, await lowers(image), await this.#mountPoints(id));
+  }
+
+  /** The mount points the runtime made in the container's root (from its bundle): not the container's own changes. */
+  async #mountPoints(id: string): Promise<string[]> {
+    const config = JSON.parse(await readFile(join(this.#store.dir(id), 'config.json'), 'utf8')) as { mounts?: Array<{ destination: string }> };
+    return (config.mounts ?? []).map((m) => m.destination);
   }
 
   async size(id: string): Promise<{ rw: number; rootFs: number }> {

@@ -30,6 +30,8 @@ export interface SnapshotsPort {
   remove(key: string): Promise<void>;
   /** The writable (upper) directory of the overlay (for `commit`). */
   upper?(key: string): string;
+  /** The image's layer directories under the overlay, bottom first (for `diff`: what the upper directory changed). */
+  lowers?(image: EngineImage): Promise<string[]>;
   /** What the writable layer takes of its filesystem (undefined: unknown key). */
   usage?(key: string): Promise<FsUsage | undefined>;
 }

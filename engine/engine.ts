@@ -6,7 +6,7 @@ import type { ExecOptions, ExecResult, ExecSessionOptions, LogOptions } from './
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { Readable } from 'node:stream';
 import type { Sandbox, SandboxRequest } from './pod-sandbox.ts';
-import type { ContainerStats, ExitInfo, LogEntry, PathStat, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
+import type { ContainerStats, ExitInfo, FileChange, LogEntry, PathStat, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -135,6 +135,8 @@ export interface ContainerFilesEngine {
   extractArchive(id: string, dir: string, tar: Readable, o?: { keepOwner?: boolean }): Promise<void>;
   /** `commit`: the container's writable layer written as a layer tar to `out` (paused meanwhile when running and asked); its diff id. */
   diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }>;
+  /** `diff`: the paths the container changed, added or deleted against its image, sorted. */
+  changes(id: string): Promise<FileChange[]>;
 }
 
 /** The shared namespaces of a Pod's containers (pod-sandbox.ts): for the Pod controller. */

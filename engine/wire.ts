@@ -93,6 +93,7 @@ export async function createEngine(o: EngineSettings & {
       remove: (key) => images.snapshots.remove(key),
       usage: (key) => images.snapshots.usage(key),
       upper: (key) => images.snapshots.upperDir(key),
+      lowers: async (image) => images.layerDirs(await images.mustResolve(image.digest)),
     },
     ...(o.network ? { network: o.network } : {}),
     ...(o.builder ? { builder: o.builder(images, runtime) } : {}),

@@ -44,6 +44,8 @@ export interface Route {
   path: string;
   /** The route reads the request body itself from req.raw (uploads); otherwise it is parsed as JSON. */
   rawBody?: boolean;
+  /** The route answers with a hijacked connection (attach, exec start): only such a route takes `Upgrade: tcp`. */
+  streams?: boolean;
   handler(req: ApiRequest): Promise<ApiReply>;
 }
 

@@ -18,6 +18,8 @@ export interface HttpDialect {
   headers: Record<string, string>;
   /** A stream route asked without "Upgrade: tcp" serves its streams as the response's body (as dockerd's hijack does) instead of refusing. */
   streamsWithoutUpgrade: boolean;
+  /** JSON request bodies above this many bytes are refused (400) unread; uploads (rawBody routes) stream and have no such limit. */
+  maxJsonBody: number;
 }
 
 export const BERTH_DIALECT: HttpDialect = {
@@ -27,4 +29,6 @@ export const BERTH_DIALECT: HttpDialect = {
   jsonStreamType: 'application/x-ndjson',
   headers: {},
   streamsWithoutUpgrade: false,
+  // Manifests applied whole (a directory's objects in one request).
+  maxJsonBody: 64 * 1024 * 1024,
 };

@@ -12,10 +12,8 @@ import { InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/
 import type { ApiReply, ApiRequest, Route } from './api.ts';
 import type { Logger } from './log.ts';
 import { createUpgradeHandler } from './streams/upgrade.ts';
+import { drained } from '../specs/streams/drained.ts';
 import { BERTH_DIALECT, type HttpDialect } from './dialect.ts';
-
-/** JSON bodies above this are refused; uploads (rawBody routes) stream and have no such limit. */
-const MAX_JSON_BODY = 64 * 1024 * 1024;
 
 export interface ApiServer {
   /** The socket path, or host:port when on TCP. */
@@ -47,12 +45,15 @@ function activatedSocket(): number {
   return 3;
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
+  const tooLarge = () => new InvalidArgumentError(`request body larger than ${max} bytes (${max / 1024 / 1024} MiB), the most this API takes as JSON`);
+  // Refused unread when it says so; node then reads the rest off the connection and drops it.
+  if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BODY) throw new InvalidArgumentError(`request body larger than ${MAX_JSON_BODY} bytes`);
+    if (size > max) throw tooLarge();
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
@@ -84,10 +85,7 @@ async function sendReply(req: IncomingMessage, res: ServerResponse, reply: ApiRe
         const { value, done } = await it.next();
         if (done || signal.aborted) break;
         if (!res.write(JSON.stringify(value) + '\n')) {
-          await new Promise<void>((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
-          });
+          await drained(res);
         }
       }
     } catch (err) {
@@ -154,7 +152,7 @@ export function createHandler(routes: Route[], log: Logger, dialect: HttpDialect
     void (async () => {
       try {
         const { route, params } = find(req.method ?? 'GET', dialect.routePath(url.pathname));
-        const body = route.rawBody ? undefined : await readJsonBody(req);
+        const body = route.rawBody ? undefined : await readJsonBody(req, dialect.maxJsonBody);
         const apiReq: ApiRequest = { params, query: url.searchParams, body, raw: req, signal: ac.signal };
         await sendReply(req, res, await route.handler(apiReq), ac.signal, dialect);
         log.debug('api', { method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started });

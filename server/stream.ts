@@ -70,3 +70,4 @@ export async function* taskStream<E, R>(run: (push: (e: E) => void) => Promise<R
   if (!settled.ok) throw settled.error;
   if (final) yield final(settled.value);
 }
+

@@ -13,7 +13,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { BuildContext, FileHashCache } from './context.ts';
 import { parseDockerfile, type Dockerfile, type Stage } from './dockerfile.ts';
 import { DockerfileError } from './errors.ts';
-import { scratchImage, nopCreatedBy, type ImageConfig } from './image-config.ts';
+import { scratchImage, nopCreatedBy, withBuildLabels, type ImageConfig } from './image-config.ts';
 import { hostPlatform, platformName } from '../images/types.ts';
 import { applyMeta, expander, isMetaCommand, shellOf, substitutionEnv, type DispatchContext, type StageState } from './dispatch.ts';
 import { parseCommand, type Command } from './instructions.ts';
@@ -35,6 +35,8 @@ export interface BuildOptions {
   /** The Dockerfile: relative to the context, or absolute (default "Dockerfile"). */
   dockerfile?: string;
   buildArgs?: Record<string, string>;
+  /** `--label`: on the image made, over the Dockerfile's. */
+  labels?: Record<string, string>;
   target?: string;
   noCache?: boolean;
   tags: string[];
@@ -200,7 +202,7 @@ export class Builder {
     const unused = [...buildArgs.keys()].filter((k) => !dctx.usedBuildArgs.has(k) && !isPredefined(k) && !metaArgs.has(k));
     if (unused.length) onProgress({ type: 'warning', text: `one or more build-args [${unused.join(' ')}] were not consumed` });
     const final = results.get(target.index)!;
-    const image: ImageConfig = { ...final.state.image, created: lastCreated(final.state.image) };
+    const image: ImageConfig = withBuildLabels({ ...final.state.image, created: lastCreated(final.state.image) }, o.labels ?? {}, shellOf(final.state), lastCreated(final.state.image));
     const committed = await this.#images.commitImage({
       config: image,
       layers: final.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),

@@ -44,3 +44,18 @@ export function envSet(env: string[], name: string, value: string): string[] {
   else out.push(`${name}=${value}`);
   return out;
 }
+
+/**
+ * A build's `--label`s on the image it makes: as Docker's classic builder, a LABEL step after the
+ * target stage's last (in the history, empty, dated as the step before), over the Dockerfile's labels.
+ */
+export function withBuildLabels(image: ImageConfig, labels: Record<string, string>, shell: string[], created: string | undefined): ImageConfig {
+  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!entries.length) return image;
+  const text = `LABEL ${entries.map(([k, v]) => `${JSON.stringify(k)}='${v}'`).join(' ')}`;
+  return {
+    ...image,
+    config: { ...image.config, Labels: { ...(image.config.Labels ?? {}), ...labels } },
+    history: [...(image.history ?? []), { ...(created ? { created } : {}), created_by: nopCreatedBy(shell, text), empty_layer: true }],
+  };
+}

@@ -8,6 +8,8 @@ import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { imageNameOf, nameAnnotations } from '../content/names.ts';
 import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
+import type { Credentials } from '../registry/docker-config.ts';
+import { drained } from '../../specs/streams/drained.ts';
 import { runWorkers, throughMirrors } from '../registry/mirrors.ts';
 import { chainIds, Snapshotter, type Snapshot, type RootfsIdmap } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
@@ -163,9 +165,9 @@ export class ImageService {
    * With `unpack`, each layer is unpacked as soon as it is downloaded (as docker pull does), so the
    * image is ready for a container when the pull returns.
    */
-  async pull(input: string, onProgress?: (e: PullEvent) => void, o: { unpack?: boolean } = {}): Promise<ImageRecord> {
+  async pull(input: string, onProgress?: (e: PullEvent) => void, o: { unpack?: boolean; credentials?: Credentials } = {}): Promise<ImageRecord> {
     const ref = parseReference(input);
-    return throughMirrors(this.registry, ref, (client) => this.#pullFrom(client, ref, input, onProgress, o), { ...(onProgress ? { onProgress } : {}), ...(this.#log ? { log: this.#log } : {}) });
+    return throughMirrors(this.#registryFor(o.credentials), ref, (client) => this.#pullFrom(client, ref, input, onProgress, o), { ...(onProgress ? { onProgress } : {}), ...(this.#log ? { log: this.#log } : {}) });
   }
 
   async #pullFrom(registry: RegistryClient, ref: Reference, input: string, onProgress: ((e: PullEvent) => void) | undefined, o: { unpack?: boolean }): Promise<ImageRecord> {
@@ -251,17 +253,7 @@ export class ImageService {
           tee = {
             chunk: async (c) => {
               if (broken || stream.destroyed) return;
-              if (!stream.write(c)) {
-                await new Promise<void>((resolve) => {
-                  const done = () => {
-                    stream.off('drain', done);
-                    stream.off('close', done);
-                    resolve();
-                  };
-                  stream.on('drain', done);
-                  stream.on('close', done);
-                });
-              }
+              if (!stream.write(c)) await drained(stream);
             },
             restart: () => {
               broken = true;
@@ -301,19 +293,25 @@ export class ImageService {
     await runWorkers(Math.min(this.#concurrency, layers.length), worker);
   }
 
-  async push(input: string, onProgress?: (e: PullEvent) => void): Promise<string> {
+  /** The registry client for a pull or push: the daemon's, or one of its own for credentials given with the request. */
+  #registryFor(credentials: Credentials | undefined): RegistryClient {
+    return credentials ? this.registry.withCredentials(credentials) : this.registry;
+  }
+
+  async push(input: string, onProgress?: (e: PullEvent) => void, o: { credentials?: Credentials } = {}): Promise<string> {
     const rec = await this.mustResolve(input);
     const ref = parseReference(input);
+    const registry = this.#registryFor(o.credentials);
     const queue = [...rec.layers, rec.manifest.config];
     const worker = async () => {
       for (let desc = queue.shift(); desc; desc = queue.shift()) {
-        const how = await this.registry.pushBlob(ref, desc, this.content);
+        const how = await registry.pushBlob(ref, desc, this.content);
         onProgress?.({ id: desc.digest.slice(7, 19), status: how === 'uploaded' ? 'pushed' : how === 'mounted' ? 'mounted' : 'exists', total: desc.size });
       }
     };
     await runWorkers(Math.min(this.#uploads, queue.length), worker);
     const body = await this.content.read(rec.digest);
-    await this.registry.putManifest(ref, ref.digest ?? ref.tag ?? 'latest', body, rec.mediaType);
+    await registry.putManifest(ref, ref.digest ?? ref.tag ?? 'latest', body, rec.mediaType);
     return rec.digest;
   }
 

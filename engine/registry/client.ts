@@ -58,6 +58,8 @@ export class RegistryClient {
   readonly #mirrorClients = new Map<string, RegistryClient>();
   /** Shared with the mirrors' clients. */
   readonly #tls: RegistryTls;
+  /** Credentials given for one pull or push (Docker's X-Registry-Auth), used instead of the config file's. */
+  #given: Credentials | undefined;
 
   constructor(o: RegistryOptions = {}, mirror?: string, tls?: RegistryTls) {
     this.#o = o;
@@ -70,6 +72,17 @@ export class RegistryClient {
     this.#o = { ...this.#o, ...o };
     if (o.certsDir) this.#tls.setDir(o.certsDir);
     this.#mirrorClients.clear();
+  }
+
+  /**
+   * A client for one pull or push made with these credentials (Docker's X-Registry-Auth) instead of
+   * the daemon's: its own token and Authorization caches, so nothing they earned outlives the
+   * request or reaches another. Mirrors keep their own credentials (never these).
+   */
+  withCredentials(creds: Credentials): RegistryClient {
+    const c = new RegistryClient(this.#o, undefined, this.#tls);
+    c.#given = creds;
+    return c;
   }
 
   /** Closes the connections kept for hosts with their own TLS files. */
@@ -111,6 +124,7 @@ export class RegistryClient {
   }
 
   #creds(domain: string): Promise<Credentials | undefined> {
+    if (this.#given) return Promise.resolve(this.#given);
     return readCredentials(domain, this.#o.configPath);
   }
 

@@ -1,5 +1,5 @@
 // Docker's POST /build (the classic builder's API, what `docker build` 20.10 uses without
-// BuildKit): the tar context in the body, t, dockerfile, buildargs, target, nocache, networkmode —
+// BuildKit): the tar context in the body, t, dockerfile, buildargs, labels, target, nocache, networkmode —
 // onto the image service's build, as berth's own POST /v1/build; progress as Docker's JSON
 // messages ({"stream": …}, and {"aux": {"ID": …}} for the image made).
 import type { BuildOptions } from '../../engine/builder/builder.ts';
@@ -53,12 +53,12 @@ export default function routes(ctx: DaemonContext): Route[] {
         const images = imagesOf(ctx);
         const q = req.query;
         if (q.get('remote')) throw new InvalidArgumentError('remote build contexts (a URL or git repository) are not supported by berth; send the context as a tar');
-        if (Object.keys(jsonMap(q, 'labels')).length) throw new InvalidArgumentError('build labels (--label) are not supported by berth yet; write them as LABEL in the Dockerfile');
         const network = q.get('networkmode') || 'default';
         if (!['default', 'none', 'host', 'bridge'].includes(network)) throw new InvalidArgumentError(`networkmode "${network}" must be default, none or host`);
         const opts: Omit<BuildOptions, 'context'> = {
           tags: q.getAll('t'),
           buildArgs: jsonMap(q, 'buildargs'),
+          labels: jsonMap(q, 'labels'),
           noCache: flag(q, 'nocache'),
           network: (network === 'bridge' ? 'default' : network) as BuildOptions['network'],
           signal: req.signal,

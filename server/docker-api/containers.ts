@@ -1,11 +1,11 @@
 // Docker's container routes, each a translation onto the container service (server/services/
 // containers.ts) that berth's own routes use: list, create, inspect, the lifecycle verbs, wait,
-// remove, rename, update, top, stats, logs, archive (cp), export and prune. Docker's statuses: 204 for a
+// remove, rename, update, top, stats, logs, archive (cp), export, changes (diff) and prune. Docker's statuses: 204 for a
 // verb done, 304 for a start of a started (or stop of a stopped) container, 404, 409, 400.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import type { ContainerStats } from '../../specs/api/containers.ts';
+import type { ContainerStats, FileChange } from '../../specs/api/containers.ts';
 import type { DockerWaitResponse } from '../../specs/api/docker-engine.ts';
 import { dockerCreateRequest } from '../../specs/docker/create-body.ts';
 import { berthNameFor, DOCKER_NAME_LABEL, dockerName, dockerNameOf } from '../../specs/docker/docker-name.ts';
@@ -22,6 +22,7 @@ import { dockerLogs } from './logs.ts';
 export const ORIGIN_LABEL = 'berth.dev/origin';
 
 const done: ApiReply = { status: 204 };
+const CHANGE_KIND: Record<FileChange['kind'], number> = { modified: 0, added: 1, deleted: 2 };
 const notModified: ApiReply = { status: 304, body: Buffer.alloc(0) };
 
 /** Docker's "No such container" for a reference no container answers to. */
@@ -47,6 +48,11 @@ export default function routes(ctx: DaemonContext): Route[] {
     const kept = svc().list({ all: true }).find((s) => s.labels?.[DOCKER_NAME_LABEL] === ref.replace(/^\//, ''));
     return kept ? kept.name : noSuch(ref, () => svc().resolve(ref));
   };
+  /** A Docker name no container has (as its Docker or berth name), or dockerd's 409. */
+  const notTaken = (asked: string) => {
+    const taken = svc().list({ all: true }).find((s) => s.name === asked || s.name === berthNameFor(asked) || dockerNameOf(s.name, s.labels) === asked);
+    if (taken) throw new ConflictError(`Conflict. The container name "/${asked}" is already in use by container "${taken.id ?? taken.name}". You have to remove (or rename) that container to be able to reuse that name.`);
+  };
   const phase = (ref: string) => svc().list({ all: true }).find((s) => s.name === ref)?.state;
   return [
     {
@@ -68,13 +74,12 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/containers/create',
       handler: async (req) => {
         const asked = req.query.get('name') ? dockerName(req.query.get('name')!) : undefined;
-        const taken = asked && svc().list({ all: true }).find((s) => s.name === asked || dockerNameOf(s.name, s.labels) === asked);
-        if (taken) throw new ConflictError(`Conflict. The container name "/${asked}" is already in use by container "${taken.id ?? taken.name}". You have to remove (or rename) that container to be able to reuse that name.`);
+        if (asked) notTaken(asked);
         const berthName = asked && berthNameFor(asked);
         const { volumesToCreate, ...run } = dockerCreateRequest(berthName, req.body);
         if (asked && berthName !== asked) run.labels = { ...run.labels, [DOCKER_NAME_LABEL]: asked };
         for (const v of volumesToCreate ?? []) await ctx.volumes?.create(v).catch(() => undefined);
-        const { id } = await svc().create({ ...run, labels: { ...run.labels, [ORIGIN_LABEL]: 'docker-api' }, source: 'docker-api' }, { start: false, signal: req.signal });
+        const { id } = await svc().create({ ...run, labels: { ...run.labels, [ORIGIN_LABEL]: 'docker-api' }, source: 'docker-api' }, { start: false, signal: req.signal, imagePresent: true });
         return { status: 201, json: { Id: id, Warnings: [] } };
       },
     },
@@ -163,7 +168,13 @@ export default function routes(ctx: DaemonContext): Route[] {
       method: 'POST',
       path: '/containers/:id/rename',
       handler: async (req) => {
-        await svc().rename(req.params.id!, req.query.get('name') ?? '');
+        // A Docker name (demo_Web_2) that is not a berth name: a berth name of its own, the Docker name kept.
+        const from = name(req.params.id!);
+        const to = dockerName(req.query.get('name') ?? '');
+        if (dockerNameOf(from, svc().list({ all: true }).find((s) => s.name === from)?.labels) === to) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
+        notTaken(to);
+        const berthName = berthNameFor(to);
+        await svc().rename(from, berthName, berthName === to ? {} : { dockerName: to });
         return done;
       },
     },
@@ -235,6 +246,12 @@ export default function routes(ctx: DaemonContext): Route[] {
         await svc().putArchive(name(req.params.id!), req.query.get('path') ?? '', req.raw, { keepOwner: flag(req.query, 'copyUIDGID') });
         return { status: 200, body: Buffer.alloc(0) };
       },
+    },
+    {
+      // Docker's Kind: 0 modified, 1 added, 2 deleted.
+      method: 'GET',
+      path: '/containers/:id/changes',
+      handler: async (req) => ({ json: (await svc().changes(name(req.params.id!))).map((c) => ({ Path: c.path, Kind: CHANGE_KIND[c.kind] })) }),
     },
     {
       method: 'GET',

@@ -7,6 +7,14 @@ import type { HttpDialect } from '../dialect.ts';
 
 export const DOCKER_API_VERSION = '1.41';
 export const DOCKER_MIN_API_VERSION = '1.24';
+/**
+ * The largest JSON body taken (create, exec, update, network create, auth): dockerd sets none, and
+ * its bodies are small — tens of KiB when an editor's exec carries its whole environment, and a
+ * container's arguments and environment together cannot pass the kernel's 2 MiB anyway — so 10
+ * MiB refuses only what is no Docker request, before it is held in memory. Uploads (build
+ * contexts, archives, image tars) stream and have no limit.
+ */
+export const DOCKER_MAX_JSON_BODY = 10 * 1024 * 1024;
 
 const num = (v: string) => {
   const [major, minor] = v.split('.').map(Number);
@@ -43,5 +51,6 @@ export function dockerDialect(version: string): HttpDialect {
     jsonStreamType: 'application/json',
     headers: { 'Api-Version': DOCKER_API_VERSION, 'Docker-Experimental': 'false', Ostype: 'linux', Server: `berth/${version} (linux)` },
     streamsWithoutUpgrade: true,
+    maxJsonBody: DOCKER_MAX_JSON_BODY,
   };
 }

@@ -1,12 +1,14 @@
 // Docker's GET /events (streamed, with since/until and filters), /system/df and /auth — from
 // berth's own event store (the events `berth describe` and GET /v1/events show), its services'
-// lists, and the image service's login.
+// lists, and the image service's login. A container's events carry its id, Docker name, image and
+// labels, as dockerd's: docker-compose follows its project's containers by label.
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { BerthEvent } from '../../specs/api/events.ts';
 import type { Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { subscriptionStream } from '../stream.ts';
 import { containersOf, filtersParam, imagesOf, timeParam, unixSeconds, volumesOf } from './common.ts';
+import { dockerLabels, dockerNameOf } from '../../specs/docker/docker-name.ts';
 import { dockerListItem } from '../../specs/docker/ps.ts';
 import { dockerVolume } from '../../specs/docker/volume.ts';
 
@@ -17,21 +19,63 @@ const ACTIONS: Record<string, string> = {
 };
 const TYPES: Record<string, string> = { Container: 'container', Image: 'image', Volume: 'volume', Network: 'network' };
 
+/** Who an event is about, as Docker names it: the container's id, and its Docker name, image and labels. */
+export interface DockerActor {
+  id: string;
+  attributes: Record<string, string>;
+}
+
 /** A berth event as Docker's events message; undefined for those Docker has no word for. */
-export function dockerEvent(e: BerthEvent, idOf: (name: string) => string | undefined): Record<string, unknown> | undefined {
+export function dockerEvent(e: BerthEvent, actorOf: (name: string) => DockerActor | undefined): Record<string, unknown> | undefined {
   const type = TYPES[e.involvedObject.kind];
   const action = ACTIONS[e.reason];
   if (!type || !action) return undefined;
   const nano = BigInt(Date.parse(e.lastTimestamp)) * 1_000_000n;
-  const id = (type === 'container' ? idOf(e.involvedObject.name) : undefined) ?? e.involvedObject.name;
+  const actor = type === 'container' ? actorOf(e.involvedObject.name) : undefined;
+  const id = actor?.id ?? e.involvedObject.name;
+  const exit = action === 'die' ? /exited with code (\d+)/.exec(e.message ?? '')?.[1] : undefined;
+  const attributes: Record<string, string> = { ...(actor?.attributes ?? { name: e.involvedObject.name }), ...(exit !== undefined ? { exitCode: exit } : {}) };
   return {
-    status: action, id, Type: type, Action: action,
-    Actor: { ID: id, Attributes: { name: e.involvedObject.name, message: e.message } },
+    status: action, id, from: attributes.image, Type: type, Action: action,
+    Actor: { ID: id, Attributes: attributes },
     scope: 'local', time: Number(nano / 1_000_000_000n), timeNano: Number(nano),
   };
 }
 
+/** dockerd's event filters: type, event, container (id prefix or name), image, label (key or key=value); each AND-ed, values OR-ed. */
+function eventFilter(f: Map<string, string[]>): (m: Record<string, unknown>) => boolean {
+  return (m) => {
+    const actor = m.Actor as { ID: string; Attributes: Record<string, string> };
+    const any = (k: string, match: (x: string) => boolean) => !f.get(k) || f.get(k)!.some(match);
+    const attr = actor.Attributes;
+    return (
+      any('type', (x) => x === m.Type) &&
+      any('event', (x) => x === m.Action) &&
+      (m.Type !== 'container' || any('container', (x) => actor.ID.startsWith(x) || attr.name === x)) &&
+      any('image', (x) => attr.image === x || attr.image?.startsWith(`${x}:`) === true) &&
+      (!f.get('label') || f.get('label')!.every((x) => (x.includes('=') ? attr[x.slice(0, x.indexOf('='))] === x.slice(x.indexOf('=') + 1) : x in attr)))
+    );
+  };
+}
+
 export default function routes(ctx: DaemonContext): Route[] {
+  /**
+   * The actors of a stream: each container as it was last seen, so that its destroy (after it is
+   * gone from the store) still carries its id, Docker name and labels, as dockerd's does.
+   */
+  const actors = () => {
+    const seen = new Map<string, DockerActor>();
+    const look = () => {
+      for (const s of ctx.containers?.list({ all: true }) ?? []) {
+        if (s.id) seen.set(s.name, { id: s.id, attributes: { ...dockerLabels(s.labels), image: s.image, name: dockerNameOf(s.name, s.labels) } });
+      }
+    };
+    look();
+    return (name: string) => {
+      if (!seen.has(name)) look();
+      return seen.get(name);
+    };
+  };
   return [
     {
       method: 'GET',
@@ -41,17 +85,13 @@ export default function routes(ctx: DaemonContext): Route[] {
         const until = timeParam(req.query, 'until');
         const f = filtersParam(req.query);
         for (const k of f.keys()) if (!['type', 'event', 'container', 'image', 'volume', 'network', 'label'].includes(k)) throw new InvalidArgumentError(`invalid filter '${k}'`);
-        const idOf = (name: string) => ctx.containers?.list({ all: true }).find((s) => s.name === name)?.id;
-        const keep = (m: Record<string, unknown>) => {
-          const actor = m.Actor as { ID: string; Attributes: { name: string } };
-          const is = (k: string, v: unknown) => !f.get(k) || f.get(k)!.some((x) => x === v || (typeof v === 'string' && (actor.ID.startsWith(x) || actor.Attributes.name === x)));
-          return is('type', m.Type) && is('event', m.Action) && (m.Type !== 'container' || is('container', actor.ID));
-        };
+        const actorOf = actors();
+        const keep = eventFilter(f);
         const at = (e: BerthEvent) => Date.parse(e.lastTimestamp);
         const past = since === undefined ? [] : ctx.store.listEvents({}).filter((e) => at(e) >= since && (until === undefined || at(e) <= until));
         const messages = async function* () {
           for (const e of past) {
-            const m = dockerEvent(e, idOf);
+            const m = dockerEvent(e, actorOf);
             if (m && keep(m)) yield m;
           }
           if (until !== undefined && until <= Date.now()) return;
@@ -59,7 +99,7 @@ export default function routes(ctx: DaemonContext): Route[] {
           const signal = until === undefined ? req.signal : AbortSignal.any([req.signal, AbortSignal.timeout(until - Date.now())]);
           for await (const e of subscriptionStream<BerthEvent>((push) => ctx.store.feed.onEvent(push), signal)) {
             if (until !== undefined && at(e) > until) return;
-            const m = dockerEvent(e, idOf);
+            const m = dockerEvent(e, actorOf);
             if (m && keep(m)) yield m;
           }
         };

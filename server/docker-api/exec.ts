@@ -12,6 +12,7 @@ import type { DaemonContext } from '../context.ts';
 import { sizeOf, type OpenStreams } from '../services/attach.ts';
 import { serveHijacked } from '../streams/hijack.ts';
 import { containersOf, flag, streamsOf } from './common.ts';
+import { drained } from '../../specs/streams/drained.ts';
 import { logBytes } from './logs.ts';
 
 type Obj = Record<string, unknown>;
@@ -38,7 +39,7 @@ async function serveOutput(ctx: DaemonContext, name: string, o: { tty: boolean; 
   try {
     for await (const e of containersOf(ctx).logs(name, { follow: true, ...(o.fromStart ? {} : { tail: 0 }) }, ac.signal)) {
       if ((e.stream === 'stdout' && !o.stdout) || (e.stream === 'stderr' && !o.stderr)) continue;
-      if (!socket.write(logBytes(e, { tty: o.tty, timestamps: false }))) await new Promise<void>((r) => (socket.once('drain', r), socket.once('close', r)));
+      if (!socket.write(logBytes(e, { tty: o.tty, timestamps: false }))) await drained(socket);
     }
   } catch {
     // The client went away, or the container did.
@@ -51,6 +52,7 @@ function attachRoute(ctx: DaemonContext): Route {
   return {
     method: 'POST',
     path: '/containers/:id/attach',
+    streams: true,
     handler: async (req: ApiRequest) => {
       const svc = containersOf(ctx);
       let name: string;
@@ -126,6 +128,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/exec/:id/start',
+      streams: true,
       handler: async (req) => {
         const b = (req.body ?? {}) as Obj;
         const streams = await streamsOf(ctx).startExec(req.params.id!);

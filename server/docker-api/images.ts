@@ -1,11 +1,13 @@
 // Docker's image routes onto the image service (server/services/images.ts) berth's own API uses:
-// list, inspect, history, create (pull, with Docker's JSON progress), push, tag, remove, prune,
+// list, inspect, history, create (pull, with Docker's JSON progress), push (both with the
+// credentials of X-Registry-Auth for that request alone), tag, remove, prune,
 // get/load (save/load tars), commit; search is not offered (no registry search in berth). Image
 // names hold slashes (127.0.0.1:5000/app/web), so /images/{name}/… is matched by its suffix.
 import { NotFoundError, UnimplementedError, InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { PullEvent } from '../../specs/api/images.ts';
 import type { ApiReply, ApiRequest, Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
+import { registryAuth, type RequestCredentials } from '../../specs/docker/registry-auth.ts';
 import { taskStream } from '../stream.ts';
 import { containersOf, filtersParam, flag, imagesOf, unixSeconds } from './common.ts';
 
@@ -31,6 +33,12 @@ async function noSuchImage<T>(ref: string, f: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw err instanceof NotFoundError ? new NotFoundError(`No such image: ${ref}`) : err;
   }
+}
+
+/** The credentials a pull or push was sent with (X-Registry-Auth), for it alone; none: the daemon's. */
+function requestCredentials(req: ApiRequest): { credentials?: RequestCredentials } {
+  const c = registryAuth(req.raw.headers['x-registry-auth']);
+  return c ? { credentials: c } : {};
 }
 
 /** name[:tag] from fromImage/repo and tag parameters. */
@@ -63,7 +71,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         await noSuchImage(ref, () => svc().inspect(ref));
         return {
           ndjson: taskStream<unknown, { digest: string; size: number }>(
-            (push) => svc().push(ref, (e) => push(progressMessage(e, true))),
+            (push) => svc().push(ref, (e) => push(progressMessage(e, true)), requestCredentials(req)),
             (r) => ({ status: `${req.query.get('tag') ?? 'latest'}: digest: ${r.digest} size: ${r.size}` }),
           ),
         };
@@ -123,11 +131,12 @@ export default function routes(ctx: DaemonContext): Route[] {
         const from = req.query.get('fromImage');
         if (!from) throw new InvalidArgumentError('fromImage is required: the image to pull');
         const ref = refOf(from, req.query.get('tag'));
+        const credentials = requestCredentials(req);
         return {
           ndjson: taskStream<unknown, { ref: string; digest: string }>(
             async (push) => {
               push({ status: `Pulling from ${from}`, id: req.query.get('tag') ?? 'latest' });
-              const s = await svc().pull(ref, (e) => push(progressMessage(e)));
+              const s = await svc().pull(ref, (e) => push(progressMessage(e)), credentials);
               return { ref: s.ref ?? ref, digest: s.digest };
             },
             (r) => ({ status: `Digest: ${r.digest}\nStatus: Image is up to date for ${r.ref}` }),

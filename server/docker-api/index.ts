@@ -37,8 +37,21 @@ function notOffered(): Route[] {
   );
 }
 
+/** Single endpoints berth does not offer, each with what to do instead. */
+const NOT_OFFERED_ROUTES: Array<[HttpMethod, string, string]> = [
+  ['GET', '/containers/:id/attach/ws', 'attaching over a websocket is not supported by berth; attach with "Upgrade: tcp" (POST /containers/{id}/attach)'],
+  ['POST', '/build/prune', 'pruning the build cache (docker builder prune) is not supported by berth yet'],
+];
+
 export function dockerRoutes(ctx: DaemonContext): Route[] {
-  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...networks(ctx), ...volumes(ctx), ...events(ctx), ...notOffered()];
+  const single = NOT_OFFERED_ROUTES.map(([method, path, message]): Route => ({
+    method,
+    path,
+    handler: async () => {
+      throw new UnimplementedError(message);
+    },
+  }));
+  return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...networks(ctx), ...volumes(ctx), ...events(ctx), ...notOffered(), ...single];
 }
 
 /** Serves Docker's API on its own socket (0660, the API socket's group). */

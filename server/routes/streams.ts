@@ -42,6 +42,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/v1/containers/:name/attach',
+      streams: true,
       handler: async (req) => {
         streamQuery(req); // bad detach keys are refused before the connection is taken
         return hijack(await service(ctx).attach(req.params.name!, { replay: queryFlag(req.query, 'replay') }), req);
@@ -63,6 +64,7 @@ export default function routes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/v1/execs/:id/start',
+      streams: true,
       handler: async (req) => {
         streamQuery(req);
         return hijack(await service(ctx).startExec(req.params.id!), req);

@@ -14,6 +14,7 @@ import type {
   ContainerUpdate,
   ContainerUpdateResult,
   ExecOutput,
+  FileChange,
   LogEntry,
   PathStat,
   ProcessInfo,
@@ -33,6 +34,7 @@ import type { DockerContainer } from '../../specs/api/docker.ts';
 import { HOLD_START } from '../../specs/api/containers.ts';
 import { dockerContainer, dockerStateOf } from '../../specs/docker/inspect.ts';
 import { applyContainerUpdate } from '../../specs/docker/update.ts';
+import { DOCKER_NAME_LABEL } from '../../specs/docker/docker-name.ts';
 import { availableParallelism } from 'node:os';
 
 const LIVE: ReadonlySet<string> = new Set(['Running', 'Paused', 'Stopping', 'Creating', 'Restarting']);
@@ -110,9 +112,10 @@ export class ContainerService {
   /**
    * `run`/`create`: a Container object of its own (labelled berth.dev/run), named or given a random
    * name. With start false (`create`), it is annotated to wait for `start`, and the answer comes once
-   * the container is made (its image pulled), with its id.
+   * the container is made (its image pulled), with its id. With imagePresent, an image not here is a
+   * NotFound instead of a pull (Docker's create).
    */
-  async create(req: RunRequest, o: { start?: boolean; signal?: AbortSignal } = {}): Promise<{ name: string; id?: string }> {
+  async create(req: RunRequest, o: { start?: boolean; signal?: AbortSignal; imagePresent?: boolean } = {}): Promise<{ name: string; id?: string }> {
     const name = req.name ?? `run-${randomBytes(4).toString('hex')}`;
     if (this.#store.get('Container', name)) {
       throw new FailedPreconditionError(`a container named "${name}" already exists; remove it (\`berth rm -f ${name}\`) or choose another --name`);
@@ -132,6 +135,7 @@ export class ContainerService {
       const read = readSeccompProfile(profile);
       if ('error' in read) throw new InvalidArgumentError(`run: ${read.error}`);
     }
+    if (o.imagePresent) await this.#imagePresent(parsed.data.spec.image);
     await this.#preflight?.(name, parsed.data.spec);
     this.#store.put(parsed.data, req.source ?? 'cli:run');
     if (o.start !== false) return { name };
@@ -175,8 +179,12 @@ export class ContainerService {
     return this.start(name, signal);
   }
 
-  /** `rename OLD NEW`: the same container (id, process) under another name; Docker's name rules. */
-  async rename(ref: string, to: string): Promise<void> {
+  /**
+   * `rename OLD NEW`: the same container (id, process) under another name; Docker's name rules.
+   * With dockerName (Docker's API: a Docker name that is not a berth name), that is kept as its
+   * Docker name; without, a Docker name kept from before goes.
+   */
+  async rename(ref: string, to: string, o: { dockerName?: string } = {}): Promise<void> {
     let from: string;
     try {
       from = this.resolve(ref);
@@ -186,7 +194,10 @@ export class ContainerService {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(to)) throw new InvalidArgumentError(`Invalid container name (${to}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (from === to) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     if (this.#store.get('Container', to)) throw new AlreadyExistsError(`Conflict. The container name "/${to}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
-    await this.#lifecycles.rename(from, to);
+    const labels = this.#get(from).metadata.labels ?? {};
+    const { [DOCKER_NAME_LABEL]: kept, ...others } = labels;
+    if (kept === undefined && o.dockerName === undefined) return this.#lifecycles.rename(from, to);
+    await this.#lifecycles.rename(from, to, { labels: { ...others, ...(o.dockerName !== undefined ? { [DOCKER_NAME_LABEL]: o.dockerName } : {}) } });
   }
 
   /**
@@ -345,6 +356,11 @@ export class ContainerService {
     return this.#engine.extractArchive(this.engineID(name), dir, tar, o);
   }
 
+  /** `diff`: what the container changed in its filesystem since its image (running or not). */
+  async changes(name: string): Promise<FileChange[]> {
+    return this.#engine.changes(this.engineID(name));
+  }
+
   /** The engine's id of a container (any state once created), or NotFound / FailedPrecondition saying why there is none. */
   engineID(name: string): string {
     return this.#anyID(this.resolve(name));
@@ -358,6 +374,19 @@ export class ContainerService {
     const s = spec as { image?: unknown } | undefined;
     if (typeof s?.image !== 'string' || !s.image || !imageIsObjectName(s.image) || this.#store.get('Image', s.image)) return spec;
     return { ...s, image: `${s.image}:latest` };
+  }
+
+  /**
+   * Docker's create: the image must be here already (an Image object, or pulled), else dockerd's
+   * 404 — upon which its clients pull it themselves, with their own credentials, and create again.
+   */
+  async #imagePresent(image: string): Promise<void> {
+    if (imageIsObjectName(image) && this.#store.get('Image', image)) return;
+    const found = await this.#images?.inspect(image).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (this.#images && !found) throw new NotFoundError(`No such image: ${image}`);
   }
 
   /** A container's name from its name, its id or a unique prefix of its id (as Docker takes them). */

@@ -14,8 +14,8 @@ export interface ContainerLifecycles {
   waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined>;
   /** A lifecycle verb (stop, start, pause, unpause) for the container's machine. */
   send(name: string, event: UserEvent): void;
-  /** `rename`: moves the object and its running container to another name, without a restart. */
-  rename(from: string, to: string): Promise<void>;
+  /** `rename`: moves the object and its running container to another name, without a restart; with labels, the object's new labels. */
+  rename(from: string, to: string, o?: { labels?: Record<string, string> }): Promise<void>;
   /** `update`: the object's new spec applied to its container in place (live limits), without a restart. */
   update(name: string, spec: ContainerSpec): Promise<void>;
   /** `network connect`: the object's spec with its new list of networks, applied to its container in place (live). */

@@ -10,6 +10,7 @@ import { loadImages, saveImages, type ArchiveFormat } from '../../engine/images/
 import { familiarName, parseReference } from '../../engine/images/reference.ts';
 import type { ImageRecord, ImageService as ImageStore } from '../../engine/images/service.ts';
 import { platformName } from '../../engine/images/types.ts';
+import type { Credentials } from '../../engine/registry/docker-config.ts';
 import { login, logout } from '../../engine/registry/login.ts';
 import type { BuildEvent, HistoryEntry, ImageSummary, PullEvent } from '../../specs/api/images.ts';
 import type { DockerImage } from '../../specs/api/docker.ts';
@@ -89,13 +90,14 @@ export class ImageService {
     return out;
   }
 
-  async pull(ref: string, onProgress: (e: PullEvent) => void): Promise<ImageSummary> {
-    return summary(await this.#store.pull(ref, onProgress, { unpack: true }));
+  /** Pulls with the daemon's credentials (`berth login`), or with those given for this pull only. */
+  async pull(ref: string, onProgress: (e: PullEvent) => void, o: { credentials?: Credentials } = {}): Promise<ImageSummary> {
+    return summary(await this.#store.pull(ref, onProgress, { unpack: true, ...o }));
   }
 
   /** Pushes the image; resolves with the manifest digest the registry holds and the manifest's size (Docker's last push line). */
-  async push(ref: string, onProgress: (e: PullEvent) => void): Promise<{ digest: string; size: number }> {
-    const digest = await this.#store.push(ref, onProgress);
+  async push(ref: string, onProgress: (e: PullEvent) => void, o: { credentials?: Credentials } = {}): Promise<{ digest: string; size: number }> {
+    const digest = await this.#store.push(ref, onProgress, o);
     return { digest, size: (await this.#store.content.size(digest)) ?? 0 };
   }
 

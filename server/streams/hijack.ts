@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { OpenStreams } from '../services/attach.ts';
 import { DetachKeyFilter } from '../../specs/streams/detach-keys.ts';
 import { frameHeader, STDERR, STDOUT } from '../../specs/streams/stdcopy.ts';
+import { drained } from '../../specs/streams/drained.ts';
 
 export interface HijackOptions {
   /** Read the client's input (Docker's stdin=1). */
@@ -41,7 +42,7 @@ export function serveHijacked(socket: Duplex, streams: OpenStreams, o: HijackOpt
         if (done) return;
         if ((c.stream === 'stdout' && !o.stdout) || (c.stream === 'stderr' && !o.stderr)) continue;
         const ok = tty ? socket.write(c.data) : socket.write(Buffer.concat([frameHeader(c.stream === 'stderr' ? STDERR : STDOUT, c.data.length), c.data]));
-        if (!ok) await new Promise<void>((r) => (socket.once('drain', r), socket.once('close', r)));
+        if (!ok) await drained(socket);
       }
       await streams.ended;
       finish('ended');

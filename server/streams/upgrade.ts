@@ -64,7 +64,8 @@ export function createUpgradeHandler(find: FindRoute, log: Logger, dialect: Http
       try {
         if ((req.headers.upgrade ?? '').toLowerCase() !== 'tcp') throw new InvalidArgumentError(`upgrade to "${req.headers.upgrade}" is not offered; streams upgrade to tcp (Upgrade: tcp)`);
         const { route, params } = find(req.method ?? 'GET', dialect.routePath(url.pathname));
-        if (route.rawBody) throw new InvalidArgumentError(`${req.method} ${url.pathname} does not upgrade; send it without "Upgrade: tcp"`);
+        // Refused before the handler runs: a verb asked the wrong way must not be done.
+        if (!route.streams) throw new InvalidArgumentError(`${req.method} ${url.pathname} does not upgrade; send it without "Upgrade: tcp"`);
         const body = await readUpgradeBody(req, socket, head);
         const apiReq: ApiRequest = { params, query: url.searchParams, body, raw: req, signal: ac.signal };
         const reply = await route.handler(apiReq);

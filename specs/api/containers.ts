@@ -283,6 +283,13 @@ export interface PathStat {
   linkTarget: string;
 }
 
+/** A path of a container's filesystem changed since its image (Docker's `diff`: C, A, D). */
+export interface FileChange {
+  /** Absolute, inside the container. */
+  path: string;
+  kind: 'modified' | 'added' | 'deleted';
+}
+
 /** `berth create`'s annotation (value "manual"): the container is made, and started only by `berth start`. */
 export const HOLD_START = 'berth.dev/start';
 

@@ -18,6 +18,18 @@ const UNSUPPORTED_HOST = [
 ];
 /** Namespace modes berth gives every container its own of: only their private values pass. */
 const PRIVATE_MODES: Record<string, string[]> = { IpcMode: ['private', 'shareable'], PidMode: [], UTSMode: [], CgroupnsMode: ['private'] };
+/** HostConfig fields berth applies (below), and those it may pass over: the first terminal size (a resize follows), Windows' isolation. */
+const APPLIED_HOST = [
+  'Binds', 'Mounts', 'Tmpfs', 'PortBindings', 'PublishAllPorts', 'RestartPolicy', 'AutoRemove', 'Memory', 'MemorySwap', 'MemorySwappiness',
+  'NanoCpus', 'CpuQuota', 'CpuPeriod', 'PidsLimit', 'NetworkMode', 'CapAdd', 'CapDrop', 'Privileged', 'ReadonlyRootfs', 'SecurityOpt',
+  'Sysctls', 'UsernsMode', 'Init', 'ExtraHosts', 'VolumesFrom', 'LogConfig', 'ConsoleSize', 'Isolation',
+];
+/**
+ * Every HostConfig field berth knows: another (a client's typo, a later API's setting) that carries
+ * a value is refused by name rather than passed over, since berth could not apply it (dockerd
+ * ignores what it does not know).
+ */
+const KNOWN_HOST = new Set([...APPLIED_HOST, ...UNSUPPORTED_HOST, ...Object.keys(PRIVATE_MODES)]);
 
 function empty(v: unknown): boolean {
   return v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v as Obj).length === 0);
@@ -109,6 +121,7 @@ export function dockerCreateRequest(name: string | undefined, body: unknown): Do
   const image = str(config.Image, 'Image');
   if (!image) throw new InvalidArgumentError('Config.Image is required: the image to create the container from');
   for (const k of UNSUPPORTED_HOST) if (!empty(hc[k])) throw new InvalidArgumentError(`HostConfig.${k} is not supported by berth; leave it out`);
+  for (const [k, v] of Object.entries(hc)) if (!KNOWN_HOST.has(k) && !empty(v)) throw new InvalidArgumentError(`HostConfig.${k} is not a field of Docker's Engine API 1.41 that berth knows, so berth cannot apply it; leave it out`);
   for (const [k, ok] of Object.entries(PRIVATE_MODES)) {
     const v = str(hc[k], `HostConfig.${k}`);
     if (v && !ok.includes(v)) throw new InvalidArgumentError(`HostConfig.${k} "${v}" is not supported by berth: every container has its own namespace`);

@@ -259,6 +259,7 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
   archivePath = this.statPath;
   extractArchive = this.statPath;
   diffLayer = this.statPath;
+  changes = this.statPath;
 }
 
 /** Lets pending promise callbacks run (engine calls resolve in microtasks). */

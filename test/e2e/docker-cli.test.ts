@@ -3,12 +3,14 @@
 // / --rm, ps, logs -f, exec -it, cp, inspect -f, stop, rm — real containers (runc), inside a
 // private network namespace. Containers made this way are berth's Container objects.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { berth } from '../fixtures/helpers.ts';
+import { skopeoDigest } from '../fixtures/images.ts';
+import { startRegistry } from '../fixtures/registry.ts';
 import { closeTerminals, onTerminal } from './terminal-harness.ts';
 import { until, until as until_, world, type World } from './helpers.ts';
 import { DOCKER, dockerCli } from './docker-clients.ts';
@@ -99,6 +101,36 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['rm', '-f', 'files']);
     });
 
+    it("rename to Docker's names (capitals, _): the same process, the Docker name answered to, the berth name valid", async () => {
+      await ok(['run', '-d', '--name', 'plain', w.image, 'sleep', '1000']);
+      await ok(['run', '-d', '--name', 'other', w.image, 'sleep', '1000']);
+      const pid = await ok(['inspect', '-f', '{{.State.Pid}}', 'plain']);
+      await ok(['rename', 'plain', 'My_Box']);
+      assert.equal(await ok(['inspect', '-f', '{{.Name}} {{.State.Pid}}', 'My_Box']), `/My_Box ${pid}`);
+      assert.equal(await ok(['ps', '--filter', 'name=My_Box', '--format', '{{.Names}}']), 'My_Box\n');
+      assert.match((await berth(['ps', '--format', '{{.Names}}'], { socket: w.socket })).stdout, /^my-box-[0-9a-f]{8}$/m);
+      const taken = await docker(['rename', 'other', 'My_Box']);
+      assert.match(taken.stderr, /Conflict\. The container name "\/My_Box" is already in use by container "[0-9a-f]{64}"/);
+      // Back to a berth name: the Docker name kept before goes with it.
+      await ok(['rename', 'My_Box', 'plain2']);
+      const obj = JSON.parse((await berth(['get', 'container', 'plain2', '-o', 'json'], { socket: w.socket })).stdout);
+      assert.equal(obj.metadata.labels['berth.dev/docker-name'], undefined);
+      assert.equal(await ok(['inspect', '-f', '{{.Name}} {{.State.Pid}}', 'plain2']), `/plain2 ${pid}`);
+      assert.match((await docker(['inspect', 'My_Box'])).stderr, /No such object: My_Box/);
+      await ok(['rm', '-f', 'plain2', 'other']);
+    });
+
+    it("diff: the container's changes against its image (C, A, D), parents included, mount points left out", async () => {
+      // The image deleted /data/old.txt in a layer of its own: writing it again is an addition.
+      await ok(['run', '-d', '--name', 'differ', w.image, 'sh', '-c', 'echo more >> /etc/motd; rm /data/new.txt; mkdir -p /made/deep; echo n > /made/deep/f; echo again > /data/old.txt; touch /ready; exec sleep 1000']);
+      await until('the changes made', async () => (await docker(['exec', 'differ', 'test', '-f', '/ready'])).code === 0);
+      assert.equal(await ok(['diff', 'differ']), ['C /data', 'D /data/new.txt', 'A /data/old.txt', 'C /etc', 'C /etc/motd', 'A /made', 'A /made/deep', 'A /made/deep/f', 'A /ready', ''].join('\n'));
+      await ok(['stop', '-t', '0', 'differ']);
+      assert.match(await ok(['diff', 'differ']), /^C \/etc\/motd$/m);
+      await ok(['rm', 'differ']);
+      assert.match((await docker(['diff', 'differ'])).stderr, /No such container: differ/);
+    });
+
     it('run -it and exec -it on a terminal: typed input, the terminal size, the exit code', async () => {
       const env = { DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') };
       const t = onTerminal(['run', '-it', '--rm', '--name', 'tty', w.image, 'sh'], { socket: w.socket, dir: w.dir, program: [DOCKER], env });
@@ -121,10 +153,13 @@ if (insidePrivateNetns(import.meta.url)) {
       await mkdir(ctxDir, { recursive: true });
       await writeFile(join(ctxDir, 'Dockerfile'), `FROM ${w.image}\nARG V=none\nRUN echo built-$V > /v\nCMD ["cat", "/v"]\n`);
       const app = `${w.registry.host}/app/x:1`;
-      const built = await ok(['build', '--build-arg', 'V=7', '-t', app, ctxDir]);
+      const built = await ok(['build', '--build-arg', 'V=7', '--label', 'org.example.built=by docker', '-t', app, ctxDir]);
       assert.match(built, /Step 3\/4 : RUN echo built-\$V > \/v\n/);
       assert.match(built, new RegExp(`Successfully tagged ${app.replace(/[.]/g, '\\.')}\n`));
       assert.equal(await ok(['run', '--rm', app]), 'built-7\n');
+      // --label: over the base image's labels, a LABEL step last in the history.
+      assert.equal(await ok(['inspect', '-f', '{{json .Config.Labels}}', app]), '{"org.example.built":"by docker","org.example.test":"yes"}\n');
+      assert.match(await ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', app]), /^\/bin\/sh -c #\(nop\)  LABEL "org\.example\.built"='by docker'\n/);
       assert.match(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), new RegExp(`^${w.registry.host}/app/x:1$`, 'm'));
       assert.match(await ok(['history', app]), /V=7 \/bin\/sh -c echo built-\$V > \/v/);
       const pushed = await ok(['push', app]);
@@ -143,6 +178,38 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal(await ok(['run', '--rm', `${w.registry.host}/app/committed:1`, 'cat', '/c']), 'changed\n');
       await ok(['rm', '-f', 'tocommit']);
       assert.match((await docker(['search', 'busybox'])).stderr, /not supported by berth/);
+    });
+
+    it("X-Registry-Auth: pull, run and push of a private image with the client's credentials, for those requests only", async () => {
+      const reg = await startRegistry({ htpasswd: { username: 'ann', password: 'se:cret' } });
+      const config = join(w.dir, 'docker-config', 'config.json');
+      try {
+        const priv = `${reg.host}/private/bb:1`;
+        execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'ann:se:cret', `docker://${w.image}`, `docker://${priv}`]);
+        const anonymous = await docker(['pull', priv]);
+        assert.equal(anonymous.code, 1);
+        assert.match(anonymous.stderr, new RegExp(`registry ${reg.host} needs credentials for private/bb`));
+        // The docker CLI sends the credentials of its config.json (never given to the daemon by a login) as X-Registry-Auth.
+        await mkdir(dirname(config), { recursive: true });
+        await writeFile(config, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('ann:se:cret').toString('base64') } } }));
+        assert.match(await ok(['pull', priv]), /Digest: sha256:[0-9a-f]{64}/);
+        await ok(['rmi', priv]);
+        assert.equal(await ok(['run', '--rm', priv, 'echo', 'private']), 'private\n');
+        const pushed = `${reg.host}/private/pushed:2`;
+        await ok(['tag', priv, pushed]);
+        assert.match(await ok(['push', pushed]), /digest: sha256:[0-9a-f]{64}/);
+        assert.equal(skopeoDigest(pushed, { username: 'ann', password: 'se:cret' }), skopeoDigest(priv, { username: 'ann', password: 'se:cret' }));
+        // The daemon kept nothing: without the header, the registry refuses again.
+        await rm(config);
+        await ok(['rmi', priv, pushed]);
+        assert.match((await docker(['pull', priv])).stderr, /needs credentials/);
+        // Wrong ones are the registry's refusal.
+        await writeFile(config, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('ann:wrong').toString('base64') } } }));
+        assert.match((await docker(['pull', priv])).stderr, new RegExp(`registry ${reg.host} refused GET on private/bb \\(401\\)`));
+      } finally {
+        await rm(config, { force: true });
+        await reg.stop();
+      }
     });
 
     it('networks and volumes: create, ls, inspect, a container on them, rm', async () => {

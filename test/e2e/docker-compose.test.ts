@@ -45,6 +45,17 @@ volumes:
   data: {}
 `;
 
+/** Two services that print and end: what an attached `up` follows to their end. */
+const attachedFile = (image: string) => `version: "2.4"
+services:
+  first:
+    image: ${image}
+    command: ["sh", "-c", "echo first says hi; echo first warns >&2; sleep 1"]
+  second:
+    image: ${image}
+    command: ["sh", "-c", "sleep 1; echo second says bye; exit 3"]
+`;
+
 if (insidePrivateNetns(import.meta.url)) {
   describe('docker-compose 1.29 drives berth through the Docker Engine API', { timeout: 600_000 }, () => {
     let w: World;
@@ -62,6 +73,23 @@ if (insidePrivateNetns(import.meta.url)) {
       await writeFile(file, composeFile(w.image));
     });
     after(async () => w?.teardown());
+
+    it('up without -d: attached to the services, their output shown, ended when they end (events followed by label and Docker name)', async () => {
+      const attached = join(w.dir, 'attached.yml');
+      await writeFile(attached, attachedFile(w.image));
+      const run = (args: string[]) => composeCli(w, 'att', attached)(args);
+      const up = await run(['up']);
+      assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+      assert.match(up.stdout, /^Attaching to (att_first_1, att_second_1|att_second_1, att_first_1)$/m);
+      assert.match(up.stdout, /^first_1 +\| first says hi$/m);
+      assert.match(up.stdout, /^first_1 +\| first warns$/m);
+      assert.match(up.stdout, /^second_1 +\| second says bye$/m);
+      assert.match(up.stdout, /^att_first_1 exited with code 0$/m);
+      assert.match(up.stdout, /^att_second_1 exited with code 3$/m);
+      const down = await run(['down']);
+      assert.deepEqual([...down.stderr.matchAll(/Removing (\S+) +\.\.\. done/g)].map((m) => m[1]).sort(), ['att_first_1', 'att_second_1'], down.stderr);
+      assert.equal((await berth(['ps', '-a', '-q'], { socket: w.socket })).stdout, '');
+    });
 
     it('up -d (twice), ps, port, logs, exec, stop/start/restart, down -v: names, network aliases, volume, depends_on, healthcheck', async () => {
       const up = await ok(['up', '-d']);
