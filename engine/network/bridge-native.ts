@@ -7,7 +7,7 @@
 // record the plugin made all work unchanged, and the plugin can take over at any time
 // (NetworkManager's `bridge: 'plugin'`). Written by hand because no library does this: what it
 // replaces is a plugin process, and iproute2 is the netlink client already on every such host.
-import { execFile } from 'node:child_process';
+import { runCommand, type CommandFailure } from '../spawner.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -57,13 +57,14 @@ function ipBatch(...steps: IpBatch[]): Promise<void> {
   const arg = (n: number) => `"\${${n}}"`;
   const script = steps.map((b, i) => `printf '%s\\n' ${arg(2 * i + 1)} | ${b.netns ? `nsenter --net=${arg(2 * i + 2)} ` : ''}ip -batch -`).join(' && ');
   const args = steps.flatMap((b) => [b.lines.join('\n'), b.netns ?? '']);
-  return new Promise((resolve, reject) => {
-    execFile('/bin/sh', ['-c', script, 'sh', ...args], { encoding: 'utf8' }, (err, _out, stderr) => {
-      if (!err) return resolve();
-      if (/not found/.test(stderr)) return reject(new UnavailableError(`ip or nsenter is not installed (they come with iproute2 / util-linux): ${stderr.trim()}`));
-      reject(new Error(stderr.trim() || err.message));
-    });
-  });
+  return runCommand('/bin/sh', ['-c', script, 'sh', ...args]).then(
+    () => undefined,
+    (err: CommandFailure) => {
+      const stderr = err.stderr ?? '';
+      if (/not found/.test(stderr)) throw new UnavailableError(`ip or nsenter is not installed (they come with iproute2 / util-linux): ${stderr.trim()}`);
+      throw new Error(stderr.trim() || err.message);
+    },
+  );
 }
 
 /** A locally administered unicast MAC, as the kernel would pick for a veth. */

@@ -7,18 +7,16 @@
 // directory holding the files is made a shared mount point (as ip netns does with /run/netns) so
 // that namespaces created in mount namespaces made later (other daemons, containers) see the
 // unmount and do not pin a namespace that berth has released.
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { runCommand } from '../spawner.ts';
 import type { NetworkStats } from '../../specs/api/containers.ts';
 
-const run = promisify(execFile);
 
 async function tool(cmd: string, args: string[]): Promise<string> {
   try {
-    return (await run(cmd, args, { encoding: 'utf8' })).stdout;
+    return (await runCommand(cmd, args)).stdout;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UnavailableError(`${cmd} is not installed (it comes with util-linux / iproute2)`);
     throw new Error(`${cmd} ${args.join(' ')}: ${commandErrorText(err)}`, { cause: err });

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { runCommand } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
 import { unpackLayer } from './unpack.ts';
@@ -143,7 +144,7 @@ export class Snapshotter {
     const rel = lowers.map((d) => (d.startsWith(layersDir + '/') ? d.slice(layersDir.length + 1) : d));
     const opts = `lowerdir=${[...rel].reverse().join(':')},upperdir=${p.upper},workdir=${p.work}`;
     try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.rootfs], { cwd: layersDir });
+      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.rootfs], { cwd: layersDir });
     } catch (err) {
       throw new UnavailableError(`mount overlay for ${key}: ${commandErrorText(err)}`);
     }
@@ -155,7 +156,7 @@ export class Snapshotter {
     const p = this.#paths(key);
     if (await isMounted(p.rootfs)) {
       try {
-        await run('umount', [p.rootfs]);
+        await runCommand('umount', [p.rootfs]);
       } catch {
         // Busy (a process still holds it): detach it now; the kernel frees it when released.
         await run('umount', ['-l', p.rootfs]).catch(() => undefined);
