@@ -1,14 +1,15 @@
 // berth-spawner (native/spawner.c) through engine/spawner.ts: the daemon's commands run by a small
 // process of its own, with execFile's results and errors.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { Spawner, spawnerBinary } from '../../engine/spawner.ts';
 import { commandErrorText } from '../../engine/command-error.ts';
+import { until } from '../fixtures/helpers.ts';
 
 const execFileP = promisify(execFile);
 
@@ -44,6 +45,23 @@ describe('Spawner', () => {
   it('runs many commands at once and answers each its own, whole, even past a pipe buffer', async () => {
     const outs = await Promise.all(Array.from({ length: 40 }, (_, i) => sp.run('sh', ['-c', `sleep 0.0${i % 10}; head -c ${i * 7000} /dev/zero | tr '\\0' x; echo " ${i}"`])));
     for (const [i, o] of outs.entries()) assert.equal(o.stdout, `${'x'.repeat(i * 7000)} ${i}\n`);
+  });
+
+  it('ends when the daemon that started it is killed, leaving the commands it ran to finish', async () => {
+    // A daemon stand-in that starts a spawner, runs a command through it, prints the spawner's pid and waits.
+    const script = `import { Spawner } from ${JSON.stringify(new URL('../../engine/spawner.ts', import.meta.url).href)};
+      const sp = new Spawner(${JSON.stringify(bin)});
+      await sp.run('true', []);
+      const running = sp.run('sleep', ['1']);
+      console.log(sp.pid);
+      await running;
+      setInterval(() => undefined, 1000);`;
+    const daemon = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = Number(await new Promise<string>((resolve) => daemon.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    assert.ok(existsSync(`/proc/${pid}`));
+    daemon.kill('SIGKILL');
+    // EOF on its stdin: it exits once its child (sleep 1) has.
+    await until('the spawner exits', async () => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')));
   });
 
   it('rejects what it was running when it dies, and starts again for the next command', async () => {
