@@ -3,12 +3,13 @@
 // which cost a fork of this (large) process, an exec, dynamic linking and berth-run's sealed re-exec
 // each time; the helper forks itself, small, instead. Started on the first exec, it ends with this
 // process (its stdin is a pipe from here) or on close(); one that died is started again.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { FrameDecoder } from '../../specs/streams/stdcopy.ts';
 import { execDeadline, outputSink } from './exec-process.ts';
+import { startHelper } from './helper-process.ts';
 import type { ExecOptions, ExecResult } from './runtime.ts';
 
 /** The helper's frames (native/exec-serve.h): output, then the exit code in decimal. */
@@ -60,26 +61,17 @@ export class ExecHelper {
   }
 
   /** Starts `berth-run serve`; resolves once it listens ("ready" on its stdout). */
-  #start(): Promise<void> {
+  async #start(): Promise<void> {
     this.close();
     // The socket's path is relative to the helper's cwd: a long data root cannot exceed sun_path.
-    const child = spawn(this.#binary, ['serve', SOCKET], { cwd: this.#dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = await startHelper('exec helper', this.#binary, ['serve', SOCKET], {
+      cwd: this.#dir,
+      stdin: 'pipe',
+      onExit: (c) => {
+        if (this.#child === c) (this.#child = undefined), (this.#started = undefined);
+      },
+    });
     this.#child = child;
-    child.on('exit', () => {
-      if (this.#child === child) (this.#child = undefined), (this.#started = undefined);
-    });
-    return new Promise<void>((resolve, reject) => {
-      let said = '';
-      child.stderr!.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
-      child.stdout!.once('data', () => {
-        // Listening: from now on neither the helper nor its pipes keep this process alive (an exec's connection does).
-        child.unref();
-        for (const s of [child.stdin, child.stdout, child.stderr] as Array<{ unref?: () => void } | null>) s?.unref?.();
-        resolve();
-      });
-      child.once('error', (err) => reject(new UnavailableError(`exec helper ${this.#binary}: ${err.message}`, { cause: err })));
-      child.once('exit', (code) => reject(new UnavailableError(`exec helper ${this.#binary} exited (${code}) before it listened: ${said.trim()}`)));
-    });
   }
 
   #exec(conn: Socket, args: string[], o: ExecOptions): Promise<ExecResult> {

@@ -5,10 +5,11 @@
 // an exec of the monitor. The server is the daemon's child and ends with it (PR_SET_PDEATHSIG);
 // the monitors it starts outlive both, as spawned ones do. Whenever the server cannot be reached,
 // the monitor is spawned as before.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startHelper } from './helper-process.ts';
 
 const run = promisify(execFile);
 
@@ -52,29 +53,16 @@ export class MonitorStarter {
 
   #ensure(): Promise<ChildProcess | undefined> {
     if (Buffer.byteLength(this.#socket) > MAX_SOCKET_PATH) return Promise.resolve(undefined);
-    this.#server ??= new Promise((resolve) => {
-      let child: ChildProcess;
-      try {
-        // The padding is room for each monitor's own arguments as its command line (monitor-serve.c).
-        child = spawn(this.#program(), ['--serve', this.#socket, ' '.repeat(TITLE_ROOM)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      } catch {
-        return resolve(undefined);
-      }
-      let said = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        said += d.toString();
-        if (!said.includes('ready\n')) return;
-        // Ready: it no longer keeps the daemon's event loop alive (a daemon ends when it is done).
-        child.unref();
-        (child.stdout as unknown as { unref(): void }).unref();
-        resolve(child);
-      });
-      child.once('error', () => resolve(undefined));
-      child.once('exit', () => {
-        resolve(undefined);
-        if (this.#server) this.#server = undefined;
-      });
-    });
+    if (!this.#server) {
+      // The padding is room for each monitor's own arguments as its command line (monitor-serve.c).
+      const server: Promise<ChildProcess | undefined> = startHelper('monitor server', this.#program(), ['--serve', this.#socket, ' '.repeat(TITLE_ROOM)], {
+        stdin: 'ignore',
+        onExit: () => {
+          if (this.#server === server) this.#server = undefined;
+        },
+      }).catch(() => undefined);
+      this.#server = server;
+    }
     return this.#server;
   }
 

@@ -10,26 +10,15 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BERTH, REPO, type CliResult } from '../fixtures/helpers.ts';
+import { BERTH, REPO, runProgram, type CliResult } from '../fixtures/helpers.ts';
 import { suiteWorld, until } from './helpers.ts';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 
 /** Runs `program args` with this environment (BERTH_SOCKET and PATH as given, BERTH_DEBUG unset). */
 function runCli(program: string[], args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const e: Record<string, string | undefined> = { ...process.env, ...env };
-    delete e.BERTH_DEBUG;
-    const child = spawn(program[0]!, [...program.slice(1), ...args], { env: e, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    // A command that ends without reading its input (127: no node) closes the pipe first.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
+  const e: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete e.BERTH_DEBUG;
+  return runProgram(program[0]!, [...program.slice(1), ...args], { env: e, input });
 }
 
 const NODE_PATH = `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
