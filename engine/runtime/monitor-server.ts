@@ -5,13 +5,12 @@
 // an exec of the monitor. The server is the daemon's child and ends with it (PR_SET_PDEATHSIG);
 // the monitors it starts outlive both, as spawned ones do. Whenever the server cannot be reached,
 // the monitor is spawned as before.
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCommand } from '../spawner.ts';
 import { startHelper } from './helper-process.ts';
 
-const run = promisify(execFile);
 
 /** Bytes for a monitor's arguments (a dozen paths); a longer list is exec'd as a program instead. */
 const TITLE_ROOM = 4096;
@@ -42,7 +41,8 @@ export class MonitorStarter {
         this.#server = undefined;
       }
     }
-    return (await run(this.#program(), args)).stdout;
+    // Without the server: the monitor run as any other command of the daemon's (berth-spawner).
+    return (await runCommand(this.#program(), args)).stdout;
   }
 
   /** Stops the server (the monitors it started go on). */
