@@ -2,7 +2,7 @@
 // {"log","stream","time"} as Docker's json-file driver, rotated at a size limit to <file>.1, the
 // older ones to <file>.2 … (log-opts max-file), or started over when no rotated file is kept.
 import { watch, type FSWatcher } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LogOptions } from './runtime.ts';
 import type { LogEntry } from '../../specs/api/containers.ts';
@@ -26,7 +26,7 @@ function parseLines(text: string): LogEntry[] {
  * monitor's exit file), so output reaches `logs -f` and `run` as it is written — inotify, as
  * Docker's json-file reader — with a timer as the fallback should the watch be lost.
  */
-function directoryChanges(dir: string, signal?: AbortSignal): { next(ms: number): Promise<void>; close(): void } {
+function directoryChanges(dir: string, signal?: AbortSignal, ended?: AbortSignal): { next(ms: number): Promise<void>; close(): void } {
   let wake: (() => void) | undefined;
   let changed = false;
   let w: FSWatcher | undefined;
@@ -42,13 +42,14 @@ function directoryChanges(dir: string, signal?: AbortSignal): { next(ms: number)
   return {
     next: (ms) =>
       new Promise<void>((resolve) => {
-        if (changed || signal?.aborted) {
+        if (changed || signal?.aborted || ended?.aborted) {
           changed = false;
           return resolve();
         }
         const done = () => {
           clearTimeout(t);
           signal?.removeEventListener('abort', done);
+          ended?.removeEventListener('abort', done);
           wake = undefined;
           changed = false;
           resolve();
@@ -56,6 +57,7 @@ function directoryChanges(dir: string, signal?: AbortSignal): { next(ms: number)
         const t = setTimeout(done, ms);
         wake = done;
         signal?.addEventListener('abort', done, { once: true });
+        ended?.addEventListener('abort', done, { once: true });
       }),
     close: () => w?.close(),
   };
@@ -72,56 +74,93 @@ async function rotatedEntries(file: string): Promise<LogEntry[]> {
   return texts.flatMap(parseLines);
 }
 
+/** Whole lines at most this long are read at once; a longer backlog is read in several steps. */
+const READ_STEP = 4 << 20;
+
+/** What the open file `fh` holds from `offset` on (up to READ_STEP), cut after its last whole line. */
+async function wholeLinesFrom(fh: FileHandle, offset: number): Promise<{ entries: LogEntry[]; bytes: number }> {
+  const size = (await fh.stat()).size;
+  if (size <= offset) return { entries: [], bytes: 0 };
+  const buf = Buffer.alloc(Math.min(size - offset, READ_STEP));
+  const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+  const whole = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+  return { entries: parseLines(buf.subarray(0, whole).toString('utf8')), bytes: whole };
+}
+
 /**
  * The entries of `file` (and its rotated predecessors), the last `tail` of them if asked; with
- * `follow`, then every entry appended until `signal` aborts or `done()` says the writer has ended
- * and everything it wrote has been read.
+ * `follow`, then every entry appended until `signal` aborts, or until the writer has ended
+ * (`ended` aborted, or `done()` true) and everything it wrote has been read.
+ *
+ * The file being followed is held open: what the writer put in it stays readable when it is
+ * rotated away or removed (a `run --rm` whose client reads slower than the container wrote), and
+ * a rotation is seen as a new file at the path once the held one has been read to its end.
  */
 export async function* readJsonLog(file: string, opts: LogOptions & { done?: () => Promise<boolean> } = {}): AsyncIterable<LogEntry> {
   const older = await rotatedEntries(file);
-  const current = await readFile(file).catch(() => Buffer.alloc(0));
-  // Only whole lines: a partial last line is read again once it is complete.
-  const end = current.lastIndexOf(0x0a) + 1;
-  let entries = [...older, ...parseLines(current.subarray(0, end).toString('utf8'))];
-  if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
-  yield* entries;
-  if (!opts.follow) return;
-  let offset = end;
-  let ino = (await stat(file).catch(() => undefined))?.ino;
-  const changes = directoryChanges(dirname(file), opts.signal);
+  let fh: FileHandle | undefined = await open(file, 'r').catch(() => undefined);
+  let offset = 0;
   try {
-    while (!opts.signal?.aborted) {
-      const st = await stat(file).catch(() => undefined);
-      if (st && st.ino !== ino) {
-        // Rotated: the rest of the old file is now <file>.1; read what was left of it, then start over.
-        const rest = await readFile(`${file}.1`).catch(() => Buffer.alloc(0));
-        yield* parseLines(rest.subarray(offset).toString('utf8'));
-        ino = st.ino;
-        offset = 0;
-      }
-      // Started over in place (max-file 1): read it from its start.
-      if (st && st.size < offset) offset = 0;
-      if (st && st.size > offset) {
-        const fh = await open(file, 'r');
-        try {
-          const buf = Buffer.alloc(st.size - offset);
-          const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-          const whole = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
-          yield* parseLines(buf.subarray(0, whole).toString('utf8'));
-          offset += whole;
-        } finally {
-          await fh.close();
+    let entries = older;
+    // The current file as it is now (only whole lines: a partial last line is read again once complete).
+    const size = fh ? (await fh.stat()).size : 0;
+    while (fh && offset < size) {
+      const step = await wholeLinesFrom(fh, offset);
+      if (!step.bytes) break;
+      entries = entries.concat(step.entries);
+      offset += step.bytes;
+    }
+    if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
+    yield* entries;
+    if (!opts.follow) return;
+    let ino = fh ? (await fh.stat()).ino : undefined;
+    const changes = directoryChanges(dirname(file), opts.signal, opts.ended);
+    try {
+      while (!opts.signal?.aborted) {
+        if (fh) {
+          const step = await wholeLinesFrom(fh, offset);
+          if (step.bytes > 0) {
+            yield* step.entries;
+            offset += step.bytes;
+            continue;
+          }
+          // Started over in place (max-file 1): read it from its start.
+          if ((await fh.stat()).size < offset) {
+            offset = 0;
+            continue;
+          }
         }
-        continue;
+        // The held file is read to its end: has the log moved on to a new file at the path?
+        const st = await stat(file).catch(() => undefined);
+        if (st && st.ino !== ino) {
+          // The writer has left the held file for the new one: what it wrote last is read above
+          // (the loop reads the held file to its end before coming back here), then the new one.
+          const last = fh ? await wholeLinesFrom(fh, offset) : undefined;
+          if (last?.bytes) {
+            yield* last.entries;
+            offset += last.bytes;
+            continue;
+          }
+          await fh?.close();
+          fh = await open(file, 'r').catch(() => undefined);
+          ino = fh ? (await fh.stat()).ino : undefined;
+          offset = 0;
+          continue;
+        }
+        if (opts.ended?.aborted || (opts.done && (await opts.done()))) {
+          // Ended: a last look at the held file for what was written since the read above.
+          const last = fh ? await wholeLinesFrom(fh, offset) : undefined;
+          if (!last?.bytes) return;
+          yield* last.entries;
+          offset += last.bytes;
+          continue;
+        }
+        await changes.next(1000);
       }
-      if (opts.done && (await opts.done())) {
-        const final = await stat(file).catch(() => undefined);
-        if (!final || final.size <= offset) return;
-        continue;
-      }
-      await changes.next(1000);
+    } finally {
+      changes.close();
     }
   } finally {
-    changes.close();
+    await fh?.close();
   }
 }

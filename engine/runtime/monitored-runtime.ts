@@ -360,7 +360,8 @@ export abstract class MonitoredRuntime implements Runtime {
   async *logs(id: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
     await this.meta(id);
     const p = this.paths(id);
-    yield* readJsonLog(p.log, { ...opts, done: async () => existsSync(p.exit) });
+    // Ended: the exit is recorded, or the container is gone (removed while its log was read).
+    yield* readJsonLog(p.log, { ...opts, done: async () => existsSync(p.exit) || !existsSync(p.dir) });
   }
 
   /**

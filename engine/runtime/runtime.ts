@@ -53,6 +53,8 @@ export interface LogOptions {
   follow?: boolean;
   tail?: number;
   signal?: AbortSignal;
+  /** With follow: aborted once the process has ended; the follow then reads what is left and ends. */
+  ended?: AbortSignal;
 }
 
 export interface Runtime {

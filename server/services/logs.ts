@@ -4,36 +4,28 @@ import type { LogEntry } from '../../specs/api/containers.ts';
 
 /**
  * The log, following it (when asked) until the container's process ends: the runtime's follow is
- * stopped on exit, then whatever was written after the last entry seen is read without follow.
+ * told when the process has ended and reads what is left before it ends (nothing written is lost,
+ * also when the container is removed meanwhile: the follow holds the file open).
  */
 export async function* followUntilExit(
   engine: Pick<ContainerEngine, 'logs' | 'wait'>,
   id: string,
   o: { follow: boolean; tail?: number; signal: AbortSignal },
 ): AsyncIterable<LogEntry> {
+  const tail = o.tail !== undefined ? { tail: o.tail } : {};
   if (!o.follow) {
-    yield* engine.logs(id, { ...(o.tail !== undefined ? { tail: o.tail } : {}), signal: o.signal });
+    yield* engine.logs(id, { ...tail, signal: o.signal });
     return;
   }
-  const ac = new AbortController();
-  const stop = () => ac.abort();
+  const exited = new AbortController();
+  const waiting = new AbortController();
+  const stop = () => waiting.abort();
   o.signal.addEventListener('abort', stop, { once: true });
-  void engine.wait(id, ac.signal).then(stop, () => undefined);
-  let lastTime = '';
+  void engine.wait(id, waiting.signal).then(() => exited.abort(), () => undefined);
   try {
-    for await (const e of engine.logs(id, { follow: true, ...(o.tail !== undefined ? { tail: o.tail } : {}), signal: ac.signal })) {
-      lastTime = e.time;
-      yield e;
-      if (ac.signal.aborted) break;
-    }
-  } catch (err) {
-    if (!ac.signal.aborted) throw err;
+    yield* engine.logs(id, { follow: true, ...tail, signal: o.signal, ended: exited.signal });
   } finally {
     o.signal.removeEventListener('abort', stop);
+    waiting.abort();
   }
-  if (o.signal.aborted) return;
-  // The process ended: what it wrote after the follow stopped.
-  const rest: LogEntry[] = [];
-  for await (const e of engine.logs(id, {})) if (e.time > lastTime) rest.push(e);
-  yield* rest;
 }

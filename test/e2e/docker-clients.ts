@@ -17,9 +17,14 @@ export interface DockerResult {
   stderr: string;
 }
 
+/** The environment of a docker client of world `w`: its socket, a config directory of its own, PATH. */
+export function dockerEnv(w: World): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') };
+}
+
 function runTool(w: World, tool: string, args: string[], input?: string): Promise<DockerResult> {
   return new Promise((resolve) => {
-    const child = execFile(tool, args, { cwd: w.dir, env: { PATH: process.env.PATH ?? '', DOCKER_HOST: `unix://${join(w.dir, 'docker.sock')}`, DOCKER_CONFIG: join(w.dir, 'docker-config') }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+    const child = execFile(tool, args, { cwd: w.dir, env: dockerEnv(w), maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
     if (input !== undefined) child.stdin!.end(input);
