@@ -282,7 +282,7 @@ export class ContainerController {
     if (this.#held.has(name)) return { requeueAfter: 50 };
     const res = this.#o.store.get('Container', name) as ContainerResource | undefined;
     const entry = this.#actors.get(name);
-    const containers = await this.#o.engine.list({ name });
+    const { actor, containers } = await this.#observe(name, entry);
     const desired = res
       ? {
           name,
@@ -297,7 +297,7 @@ export class ContainerController {
     const decision = reconcileContainer(
       desired,
       {
-        ...(entry ? { actor: actorView(entry.actor.getSnapshot()) } : {}),
+        ...(actor ? { actor } : {}),
         containers,
         ...(stored ? { stored } : {}),
       },
@@ -305,6 +305,24 @@ export class ContainerController {
     );
     for (const a of decision.actions) await this.#execute(name, a, res);
     return decision.requeueAfter !== undefined ? { requeueAfter: decision.requeueAfter } : {};
+  }
+
+  /**
+   * The actor's view and the engine's containers of one moment: the actor is looked at before and
+   * after the list, and the list is taken again while it moved meanwhile. A list older than the view
+   * would show a container the actor has just started as `created` (taken for one that stopped
+   * behind its back); a view older than the list would show a container the actor has just made as
+   * a stray to remove.
+   */
+  async #observe(name: string, entry: Entry | undefined): Promise<{ actor?: ActorView; containers: EngineContainer[] }> {
+    const look = () => (entry ? actorView(entry.actor.getSnapshot()) : undefined);
+    let before = look();
+    for (let tries = 1; ; tries++) {
+      const containers = await this.#o.engine.list({ name });
+      const after = look();
+      if (tries === 5 || (before?.phase === after?.phase && before?.containerID === after?.containerID)) return { ...(after ? { actor: after } : {}), containers };
+      before = after;
+    }
   }
 
   async #execute(name: string, a: ContainerAction, res: ContainerResource | undefined): Promise<void> {

@@ -56,8 +56,11 @@ export function createContainerMachine(deps: MachineDeps) {
       adoptedRunning: ({ context }) => context.adopted === 'running',
       adoptedExited: ({ context }) => context.adopted === 'exited',
       adoptedCreated: ({ context }) => context.adopted === 'created',
+      /** News of the actor's own container (or of no container in particular: its exit watch). */
+      aboutMine: ({ context, event }) => !('containerID' in event) || event.containerID === undefined || event.containerID === context.containerID,
       /** `berth create`: made, not started, until the user's start. */
       holdsStart: ({ context }) => context.desired.holdStart === true && context.containerID === undefined,
+      startNotHeld: ({ context }) => context.desired.holdStart !== true,
       deleteRequested: ({ context }) => context.deleteRequested,
       specChangePending: ({ context }) => context.pendingDesired !== undefined,
       /** The restart policy restarts this exit, the user did not stop it, and on-failure:N has restarts left. */
@@ -86,7 +89,7 @@ export function createContainerMachine(deps: MachineDeps) {
       DELETE: { actions: 'rememberDelete' },
       // Remembered in any state: needed to create the container again after it vanished.
       IMAGE_READY: { actions: 'assignImage' },
-      CONTAINER_GONE: { actions: 'forgetContainer' },
+      CONTAINER_GONE: { guard: 'aboutMine', actions: 'forgetContainer' },
     },
     states: {
       Pending: {
@@ -136,7 +139,8 @@ export function createContainerMachine(deps: MachineDeps) {
         },
       },
       Created: {
-        always: [...interrupted('Removing')],
+        // Without a hold (adopted after its start was asked, or the daemon died before starting it), it starts.
+        always: [...interrupted('Removing'), { guard: 'startNotHeld', target: 'Creating', actions: 'clearUserStopped' }],
         on: {
           USER_START: { target: 'Creating', actions: 'clearUserStopped' },
         },
@@ -147,8 +151,8 @@ export function createContainerMachine(deps: MachineDeps) {
         exit: 'clearReady',
         always: [...interrupted('Stopping')],
         on: {
-          EXITED: { target: 'Exited', actions: ['assignExit', 'eventExited'] },
-          CONTAINER_GONE: { target: 'Exited', actions: ['assignExit', 'forgetContainer', 'eventExited'] },
+          EXITED: { guard: 'aboutMine', target: 'Exited', actions: ['assignExit', 'eventExited'] },
+          CONTAINER_GONE: { guard: 'aboutMine', target: 'Exited', actions: ['assignExit', 'forgetContainer', 'eventExited'] },
           LIVENESS_FAILED: { target: 'Stopping', actions: { type: 'setStopIntent', params: { intent: 'liveness' } } },
           USER_STOP: { target: 'Stopping', actions: [{ type: 'setStopIntent', params: { intent: 'user' } }, 'assignStopTimeout'] },
           READY_CHANGED: { actions: 'assignReady' },

@@ -146,11 +146,11 @@ export function reconcileContainer(
   if (!BUSY_PHASES.has(actor.phase) && actor.containerID) {
     const mine = containers.find((c) => c.id === actor.containerID);
     if (!mine) {
-      actions.push({ type: 'send', event: { type: 'CONTAINER_GONE' } });
+      actions.push({ type: 'send', event: { type: 'CONTAINER_GONE', containerID: actor.containerID } });
     } else if ((actor.phase === 'Running' || actor.phase === 'Paused') && (mine.status === 'stopped' || mine.status === 'created')) {
       actions.push({
         type: 'send',
-        event: mine.exit ? { type: 'EXITED', exit: mine.exit } : { type: 'CONTAINER_GONE' },
+        event: mine.exit ? { type: 'EXITED', exit: mine.exit, containerID: mine.id } : { type: 'CONTAINER_GONE', containerID: mine.id },
       });
     }
   }

@@ -31,8 +31,10 @@ export type ContainerEvent =
   | { type: 'IMAGE_READY'; image: ImageHandle }
   | { type: 'IMAGE_PENDING'; reason: string; message?: string }
   | { type: 'IMAGE_FAILED'; reason: string; message: string }
-  | { type: 'EXITED'; exit: ExitInfo }
-  | { type: 'CONTAINER_GONE' }
+  // containerID: the container the news is about (the reconcile's drift check); news of another
+  // container than the actor's is stale (the actor has moved on since it was looked at) and ignored.
+  | { type: 'EXITED'; exit: ExitInfo; containerID?: string }
+  | { type: 'CONTAINER_GONE'; containerID?: string }
   | { type: 'LIVENESS_FAILED'; message: string }
   | { type: 'READY_CHANGED'; ready: boolean; message?: string };
 

@@ -42,8 +42,10 @@ export function restoreContext({ desired, stored = {}, adopt }: MachineInput): M
     ...(adopt.ports ? { ports: adopt.ports } : {}),
   };
   if (adopt.status === 'running' || adopt.status === 'paused') return { ...found, pid: adopt.pid, adopted: 'running' };
-  // `berth create`d and never started: still waiting for its start.
-  if (adopt.status === 'created' && desired.holdStart && !stored.lastState) return { ...found, adopted: 'created' };
+  // Made and never started: a `berth create`d one still waits for its start; one the daemon died
+  // between making and starting (or whose start was asked meanwhile) is started — it never ran, so
+  // it has no exit to report.
+  if (adopt.status === 'created' && (desired.holdStart ? !stored.lastState : stored.lastState?.containerID !== adopt.id)) return { ...found, adopted: 'created' };
   const exit: ExitInfo = adopt.exit ?? { exitCode: 137, oomKilled: false, finishedAt: adopt.startedAt ?? adopt.createdAt };
   const known = stored.lastState?.containerID === adopt.id && stored.lastState.finishedAt === exit.finishedAt;
   return {

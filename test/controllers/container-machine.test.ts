@@ -310,6 +310,34 @@ describe('Container machine: adoption after a daemon restart', () => {
     assert.deepEqual(h.engine.calls, ['start web'], 'the same container is started again');
   });
 
+  it('adopts a container made and never started: held (create) it waits for its start; not held, it is started, with no exit invented', async () => {
+    const adopt = { id: 'old', owner: { name: 'web', uid: 'uid-1', generation: 1, specHash: 'hash-1' }, status: 'created' as const, pid: 0, createdAt: new Date(T0 - 9000).toISOString() };
+    const held = harness({}, { adopt, desired: desiredOf({}, { holdStart: true }) }, (e) => e.plant(adopt));
+    await settle();
+    assert.equal(held.phase(), 'Created');
+    assert.deepEqual(held.engine.calls, []);
+    const started = harness({}, { adopt }, (e) => e.plant(adopt));
+    await settle();
+    assert.equal(started.phase(), 'Running');
+    assert.equal(started.ctx().containerID, 'old');
+    assert.equal(started.ctx().lastState, undefined, 'it never ran: no exit 137');
+    assert.equal(started.ctx().restartCount, 0);
+    assert.deepEqual(started.engine.calls, ['start web'], 'the same container is started');
+  });
+
+  it('news of another container than its own is stale and ignored (the reconcile looked before the actor moved on)', async () => {
+    const h = harness();
+    await h.run();
+    h.actor.send({ type: 'CONTAINER_GONE', containerID: 'c0' });
+    h.actor.send({ type: 'EXITED', exit: { exitCode: 137, oomKilled: false, finishedAt: new Date(T0).toISOString() }, containerID: 'c0' });
+    await settle();
+    assert.equal(h.phase(), 'Running');
+    assert.equal(h.ctx().containerID, 'c1');
+    h.actor.send({ type: 'CONTAINER_GONE', containerID: 'c1' });
+    await settle();
+    assert.equal(h.ctx().lastState?.containerID, 'c1', 'news of its own container is heard');
+  });
+
   it('a container removed behind its back while running is created again', async () => {
     const h = harness();
     await h.run();

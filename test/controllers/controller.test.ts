@@ -75,6 +75,38 @@ describe('ContainerController with the store', () => {
     await assert.rejects(never, /gave up/);
   });
 
+  it('a start racing a reconcile: a container listed as created before the actor started it is not taken for one that stopped', async () => {
+    const t = setup();
+    await t.containers.start();
+    const held = { apiVersion: 'berth.dev/v1', kind: 'Container', metadata: { name: 'web', annotations: { 'berth.dev/start': 'manual' } }, spec: { image: 'registry.test/busybox:1' } };
+    t.store.put(ContainerObject.parse(held), 'docker-api');
+    await t.converge();
+    assert.equal(t.status('web').phase, 'Created');
+    // The reconcile the start's store write queues lists the engine while the container is still
+    // `created`, and looks at the actor only after the actor has started it.
+    const list = t.engine.list.bind(t.engine);
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    let listed = 0;
+    t.engine.list = async (f) => {
+      const r = await list(f);
+      if (listed++ === 0) await released;
+      return r;
+    };
+    t.store.put(ContainerObject.parse({ ...held, metadata: { name: 'web' } }), 'docker-api');
+    await settle();
+    t.containers.send('web', { type: 'USER_START' });
+    await t.containers.waitFor('web', (v) => v?.phase === 'Running');
+    release();
+    await t.converge();
+    t.engine.list = list;
+    const st = t.status('web');
+    assert.equal(st.phase, 'Running');
+    assert.equal(st.restartCount, 0);
+    assert.equal(st.lastState, undefined, 'no exit 137 invented');
+    assert.deepEqual(t.engine.calls.filter((c) => c.startsWith('start')), ['start web']);
+  });
+
   it('network connect and disconnect change the running container in place: no recreate, no restart', async () => {
     const t = setup();
     await t.containers.start();

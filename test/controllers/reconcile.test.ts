@@ -127,10 +127,10 @@ describe('reconcileContainer', () => {
   });
 
   it('drift: a container removed behind berth\'s back, or stopped unnoticed', () => {
-    assert.deepEqual(reconcileContainer(want, { actor: actor(), containers: [] }, 0).actions, [{ type: 'send', event: { type: 'CONTAINER_GONE' } }]);
+    assert.deepEqual(reconcileContainer(want, { actor: actor(), containers: [] }, 0).actions, [{ type: 'send', event: { type: 'CONTAINER_GONE', containerID: 'c1' } }]);
     const exit = { exitCode: 137, signal: 'SIGKILL', oomKilled: false, finishedAt: '2026-01-01T00:00:09Z' };
     assert.deepEqual(reconcileContainer(want, { actor: actor(), containers: [owned('c1', { status: 'stopped', exit })] }, 0).actions, [
-      { type: 'send', event: { type: 'EXITED', exit } },
+      { type: 'send', event: { type: 'EXITED', exit, containerID: 'c1' } },
     ]);
   });
 
