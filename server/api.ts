@@ -46,6 +46,8 @@ export interface Route {
   rawBody?: boolean;
   /** The route answers with a hijacked connection (attach, exec start): only such a route takes `Upgrade: tcp`. */
   streams?: boolean;
+  /** The route's hijack is served over a WebSocket (Docker's attach/ws): only such a route takes `Upgrade: websocket`. */
+  websocket?: boolean;
   handler(req: ApiRequest): Promise<ApiReply>;
 }
 

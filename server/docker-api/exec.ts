@@ -48,12 +48,19 @@ async function serveOutput(ctx: DaemonContext, name: string, o: { tty: boolean; 
   }
 }
 
-function attachRoute(ctx: DaemonContext): Route {
+/**
+ * Attach: POST /containers/{id}/attach (hijacked: raw with a terminal, multiplexed frames without)
+ * and GET /containers/{id}/attach/ws (a WebSocket: the output raw either way, as dockerd sends it).
+ */
+function attachRoute(ctx: DaemonContext, over: 'tcp' | 'websocket'): Route {
+  const raw = over === 'websocket';
   return {
-    method: 'POST',
-    path: '/containers/:id/attach',
-    streams: true,
+    method: raw ? 'GET' : 'POST',
+    path: raw ? '/containers/:id/attach/ws' : '/containers/:id/attach',
+    ...(raw ? { websocket: true } : { streams: true }),
     handler: async (req: ApiRequest) => {
+      // Docker's dialect serves a hijack without an upgrade too (old clients); a WebSocket it is not.
+      if (raw && req.raw.headers.upgrade?.toLowerCase() !== 'websocket') throw new InvalidArgumentError('attach/ws is a WebSocket: send it with "Connection: Upgrade" and "Upgrade: websocket"');
       const svc = containersOf(ctx);
       let name: string;
       try {
@@ -80,9 +87,9 @@ function attachRoute(ctx: DaemonContext): Route {
           } catch {
             // Ended before its streams could be held: what it wrote is in its log.
           }
-          if (streams) return serveHijacked(socket, streams, o);
+          if (streams) return serveHijacked(socket, streams, { ...o, raw });
         }
-        return serveOutput(ctx, name, { tty, fromStart: created || flag(req.query, 'logs'), stdout: o.stdout, stderr: o.stderr }, socket);
+        return serveOutput(ctx, name, { tty: tty || raw, fromStart: created || flag(req.query, 'logs'), stdout: o.stdout, stderr: o.stderr }, socket);
       });
     },
   };
@@ -118,7 +125,8 @@ function resizeRoute(path: string, resize: (id: string, size: ReturnType<typeof 
 
 export default function routes(ctx: DaemonContext): Route[] {
   return [
-    attachRoute(ctx),
+    attachRoute(ctx, 'tcp'),
+    attachRoute(ctx, 'websocket'),
     resizeRoute('/containers/:id/resize', (id, size) => streamsOf(ctx).resize(id, size)),
     {
       method: 'POST',

@@ -39,7 +39,6 @@ function notOffered(): Route[] {
 
 /** Single endpoints berth does not offer, each with what to do instead. */
 const NOT_OFFERED_ROUTES: Array<[HttpMethod, string, string]> = [
-  ['GET', '/containers/:id/attach/ws', 'attaching over a websocket is not supported by berth; attach with "Upgrade: tcp" (POST /containers/{id}/attach)'],
   ['POST', '/build/prune', 'pruning the build cache (docker builder prune) is not supported by berth yet'],
 ];
 

@@ -17,6 +17,8 @@ export interface HijackOptions {
   stderr: boolean;
   /** The detach sequence (terminal only); empty: none. */
   detachKeys: Buffer;
+  /** The output as it is, without a terminal too (Docker's attach over a WebSocket): no frames. */
+  raw?: boolean;
 }
 
 /** How the streams ended: the process's output ended, the client detached, or it went away. */
@@ -41,7 +43,7 @@ export function serveHijacked(socket: Duplex, streams: OpenStreams, o: HijackOpt
       for await (const c of session.output()) {
         if (done) return;
         if ((c.stream === 'stdout' && !o.stdout) || (c.stream === 'stderr' && !o.stderr)) continue;
-        const ok = tty ? socket.write(c.data) : socket.write(Buffer.concat([frameHeader(c.stream === 'stderr' ? STDERR : STDOUT, c.data.length), c.data]));
+        const ok = tty || o.raw ? socket.write(c.data) : socket.write(Buffer.concat([frameHeader(c.stream === 'stderr' ? STDERR : STDOUT, c.data.length), c.data]));
         if (!ok) await drained(socket);
       }
       await streams.ended;

@@ -1,12 +1,14 @@
 // HTTP upgrade for the stream routes (attach, exec start): a request with `Connection: Upgrade` and
 // `Upgrade: tcp` (Docker's hijack) is routed as any other; a route that answers with a hijack gets
-// `101 UPGRADED` and the raw connection. Errors before that are ordinary HTTP error responses.
+// `101 UPGRADED` and the raw connection. `Upgrade: websocket` does the same for the routes that
+// take it (attach/ws), over a WebSocket. Errors before that are ordinary HTTP error responses.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ApiRequest, HijackReply, Route } from '../api.ts';
 import { BERTH_DIALECT, type HttpDialect } from '../dialect.ts';
 import type { Logger } from '../log.ts';
+import { serveWebsocket } from './websocket.ts';
 
 type FindRoute = (method: string, path: string) => { route: Route; params: Record<string, string> };
 
@@ -62,15 +64,18 @@ export function createUpgradeHandler(find: FindRoute, log: Logger, dialect: Http
     const url = new URL(req.url ?? '/', 'http://berth');
     void (async () => {
       try {
-        if ((req.headers.upgrade ?? '').toLowerCase() !== 'tcp') throw new InvalidArgumentError(`upgrade to "${req.headers.upgrade}" is not offered; streams upgrade to tcp (Upgrade: tcp)`);
+        const protocol = (req.headers.upgrade ?? '').toLowerCase();
+        if (protocol !== 'tcp' && protocol !== 'websocket') throw new InvalidArgumentError(`upgrade to "${req.headers.upgrade}" is not offered; streams upgrade to tcp (Upgrade: tcp)`);
         const { route, params } = find(req.method ?? 'GET', dialect.routePath(url.pathname));
         // Refused before the handler runs: a verb asked the wrong way must not be done.
-        if (!route.streams) throw new InvalidArgumentError(`${req.method} ${url.pathname} does not upgrade; send it without "Upgrade: tcp"`);
-        const body = await readUpgradeBody(req, socket, head);
+        if (protocol === 'tcp' ? !route.streams : !route.websocket) throw new InvalidArgumentError(`${req.method} ${url.pathname} does not upgrade${protocol === 'tcp' ? '' : ' to a WebSocket'}; send it without "Upgrade: ${req.headers.upgrade}"`);
+        // A WebSocket handshake has no body: what follows the headers is the WebSocket's.
+        const body = protocol === 'tcp' ? await readUpgradeBody(req, socket, head) : undefined;
         const apiReq: ApiRequest = { params, query: url.searchParams, body, raw: req, signal: ac.signal };
         const reply = await route.handler(apiReq);
-        if (!('hijack' in reply)) throw new InvalidArgumentError(`${req.method} ${url.pathname} does not upgrade; send it without "Upgrade: tcp"`);
-        await serve(socket, reply.hijack, dialect);
+        if (!('hijack' in reply)) throw new InvalidArgumentError(`${req.method} ${url.pathname} does not upgrade; send it without "Upgrade: ${req.headers.upgrade}"`);
+        if (protocol === 'websocket') await serveWebsocket(req, socket, head, reply.hijack);
+        else await serve(socket, reply.hijack, dialect);
         log.debug('api stream', { method: req.method, path: url.pathname });
       } catch (err) {
         if (dialect.error(err).status >= 500) log.error('api stream failed', { method: req.method, path: url.pathname, error: err });

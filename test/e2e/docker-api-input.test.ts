@@ -78,7 +78,7 @@ if (insidePrivateNetns(import.meta.url)) {
       const upgrade = { Connection: 'Upgrade', Upgrade: 'tcp' };
       refused(await raw('POST', '/v1.41/containers/busy/stop', { headers: upgrade }), 400, /^POST \/v1\.41\/containers\/busy\/stop does not upgrade; send it without "Upgrade: tcp"/);
       refused(await raw('POST', '/v1.41/containers/create?name=up', { headers: upgrade, body: JSON.stringify({ Image: w.image }) }), 400, /does not upgrade/);
-      refused(await raw('POST', '/v1.41/containers/busy/attach?stream=1&stdout=1', { headers: { Connection: 'Upgrade', Upgrade: 'websocket' } }), 400, /upgrade to "websocket" is not offered/);
+      refused(await raw('POST', '/v1.41/containers/busy/attach?stream=1&stdout=1', { headers: { Connection: 'Upgrade', Upgrade: 'websocket' } }), 400, /^POST \/v1\.41\/containers\/busy\/attach does not upgrade to a WebSocket; send it without "Upgrade: websocket"/);
       assert.equal((await docker(['inspect', '-f', '{{.State.Status}}', 'busy'])).stdout, 'running\n');
       assert.equal((await docker(['ps', '-a', '--format', '{{.Names}}'])).stdout, 'busy\n');
       assert.equal((await docker(['rm', '-f', 'busy'])).code, 0);
