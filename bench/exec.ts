@@ -57,7 +57,7 @@ export default async function bench(args: string[]): Promise<void> {
   const socket = join(tmp, 'berth.sock');
   const cgroupParent = `berth-bench-${randomBytes(3).toString('hex')}`;
   const daemon = await spawnDaemon({ root, socket, dir: tmp, cgroupParent, runtime: 'native' });
-  // bin/berth as a user runs it: its native front answers exec (native/cli-front.c); attach goes on to the Node CLI.
+  // bin/berth as a user runs it: its native front answers exec and attach (native/cli-front.c).
   const berth = (a: string[]) => run(BERTH, a, { env: { ...process.env, BERTH_SOCKET: socket } });
   const keyboards: Array<{ close(): void }> = [];
   try {
@@ -70,12 +70,17 @@ export default async function bench(args: string[]): Promise<void> {
     const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
     await berth(['run', '-itd', '--network', 'none', '--name', 'bt', image, ...upper]);
     await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
+    // bin/berth's native front relays to the container's monitor itself (native/cli-attach.c); the
+    // hops beside it, for where the time goes: the harness alone (the same tr on the pty, no container),
+    // and the Node CLI through the daemon's HTTP upgrade (the way of a client that cannot open the
+    // monitor's socket).
     const mine = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
-    keyboards.push(mine, theirs);
+    const floor = keyboard("sh -c 'stty raw -echo; exec busybox tr a-z A-Z'"); // busybox's tr, as the container's: unbuffered
+    const viaDaemon = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bt`);
+    keyboards.push(mine, theirs, floor, viaDaemon);
     // Attached once a typed key comes back.
-    await mine.roundTrip('z', 'Z');
-    await theirs.roundTrip('z', 'Z');
+    for (const kb of [mine, theirs, floor, viaDaemon]) await kb.roundTrip('z', 'Z');
     const keys = 'abcdefghijklmnopqrstuvwxyz';
     let k = 0;
     const next = () => keys[k++ % 26]!;
@@ -83,7 +88,8 @@ export default async function bench(args: string[]): Promise<void> {
       const c = next();
       return kb.roundTrip(c, c.toUpperCase());
     };
-    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs) }, { warmup: 2 });
+    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs), harness: typed(floor), node: typed(viaDaemon) }, { warmup: 2 });
+    console.log(`exec-keystroke hops: harness alone (script + tr, no container) ${median(key.harness!).toFixed(3)} ms, Node CLI through the daemon ${median(key.node!).toFixed(3)} ms`);
     report('exec-keystroke', median(key.berth!), 'docker', median(key.docker!), 'ms');
     report('exec', median(exec.berth!), 'docker', median(exec.docker!), 'ms');
   } finally {
