@@ -70,6 +70,8 @@ export default async function bench(args: string[]): Promise<void> {
     const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
     await berth(['run', '-itd', '--network', 'none', '--name', 'bt', image, ...upper]);
     await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
+    // The Node CLI's hop on a container of its own: every client of a container gets each key's echo.
+    await berth(['run', '-itd', '--network', 'none', '--name', 'bn', image, ...upper]);
     // bin/berth's native front relays to the container's monitor itself (native/cli-attach.c); the
     // hops beside it, for where the time goes: the harness alone (the same tr on the pty, no container),
     // and the Node CLI through the daemon's HTTP upgrade (the way of a client that cannot open the
@@ -77,7 +79,7 @@ export default async function bench(args: string[]): Promise<void> {
     const mine = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
     const floor = keyboard("sh -c 'stty raw -echo; exec busybox tr a-z A-Z'"); // busybox's tr, as the container's: unbuffered
-    const viaDaemon = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bt`);
+    const viaDaemon = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bn`);
     keyboards.push(mine, theirs, floor, viaDaemon);
     // Attached once a typed key comes back.
     for (const kb of [mine, theirs, floor, viaDaemon]) await kb.roundTrip('z', 'Z');

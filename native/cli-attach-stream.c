@@ -3,10 +3,13 @@
  * terminal raw while attached (libuv's raw mode, as the Node CLI's setRawMode, so the screen shows
  * the same bytes), restored on every way out (the end, the detach keys, the daemon gone, a signal),
  * its size sent at the start and on each SIGWINCH, typed input through the detach keys, and the
- * output written out as it comes. One poll loop, no threads: a key typed costs a read, a write to
- * the monitor, and the monitor's answer written out. */
+ * output written out as it comes. On a terminal, the terminal itself is handed to the monitor
+ * (relay.h's FRAME_TERMINAL), which then reads the keys and writes the output there: a key typed
+ * wakes one relay, not two, and this client only waits for the end, the detach, a signal or the
+ * daemon's answer. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -14,12 +17,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 #include "cli-front.h"
+#include "error.h"
 #include "io.h"
 
-enum { FRAME_STDIN = 0, FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_RESIZE = 3, FRAME_CLOSE_STDIN = 4 };
+enum { FRAME_STDIN = 0, FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_RESIZE = 3, FRAME_CLOSE_STDIN = 4, FRAME_TERMINAL = 6, FRAME_DETACHED = 7 };
 #define FRAME_MAX 65536
 
 static struct termios saved;
@@ -117,24 +122,65 @@ static size_t filter_keys(front_stream *s, const char *in, size_t n, char *out, 
   return o;
 }
 
-/* The monitor's frames read so far written out; false when its stream has ended (or is not frames). */
-static bool output(front_stream *s) {
+/* The monitor's frames read so far handled (output written out): STREAM_GOING, or how the session
+ * ends (its end, or the detach keys typed on a terminal the monitor holds). */
+static int output(front_stream *s) {
   ssize_t r = read(s->monitor, s->buf + s->have, sizeof s->buf - s->have);
-  if (r < 0) return errno == EINTR || errno == EAGAIN;
-  if (r == 0) return false;
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? STREAM_GOING : STREAM_ENDED;
+  if (r == 0) return STREAM_ENDED;
   s->have += (size_t)r;
   size_t at = 0;
   while (s->have - at >= 8) {
     const unsigned char *h = (const unsigned char *)s->buf + at;
     size_t len = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
-    if (len > FRAME_MAX) return false;
+    if (len > FRAME_MAX) return STREAM_ENDED;
     if (s->have - at < 8 + len) break;
     if (h[0] == FRAME_STDOUT || h[0] == FRAME_STDERR) write_all(h[0] == FRAME_STDERR && !s->tty ? 2 : 1, h + 8, len);
+    else if (h[0] == FRAME_DETACHED) return STREAM_DETACHED;
+    else if (h[0] == FRAME_TERMINAL) s->handed = true, s->stdin = false; /* the monitor reads the terminal now */
     at += 8 + len;
   }
   memmove(s->buf, s->buf + at, s->have - at);
   s->have -= at;
-  return true;
+  return STREAM_GOING;
+}
+
+/* The terminal (stdin and stdout, one terminal) as a file of its own, which the monitor may make
+ * non-blocking without touching the one this client shares with its shell; -1 when there is none. */
+static int own_terminal(void) {
+  struct stat in, out;
+  const char *name = ttyname(0);
+  if (!name || !isatty(1) || fstat(0, &in) < 0 || fstat(1, &out) < 0 || in.st_rdev != out.st_rdev) return -1;
+  return open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
+void front_stream_hand_over(front_stream *s) {
+  if (!s->tty || !s->stdin || s->n_detach_keys > 16) return;
+  cleanup_fd int term = own_terminal();
+  if (term < 0) return;
+  char frame[8 + 16] = {FRAME_TERMINAL, 0, 0, 0, 0, 0, 0, (char)s->n_detach_keys};
+  memcpy(frame + 8, s->detach_keys, s->n_detach_keys);
+  struct iovec iov = {frame, 8 + s->n_detach_keys};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl = {0};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &term, sizeof(int));
+  ssize_t w;
+  while ((w = sendmsg(s->monitor, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  if (w != (ssize_t)iov.iov_len) return;
+  /* Its answer, before anything typed is read here (the output meanwhile written out). A monitor
+   * older than the hand-over ignores it: after a second, this client relays as before (and still
+   * stops reading when a late answer comes). */
+  struct pollfd p = {s->monitor, POLLIN, 0};
+  while (!s->handed && poll(&p, 1, 1000) > 0 && output(s) == STREAM_GOING) {
+  }
 }
 
 /* What is typed sent on: STREAM_GOING, or how the session ends. */
@@ -164,7 +210,10 @@ int front_stream_pump(front_stream *s) {
       if (errno == EINTR) continue;
       return STREAM_ENDED;
     }
-    if (fds[0].revents && !output(s)) return STREAM_ENDED;
+    if (fds[0].revents) {
+      int how = output(s);
+      if (how != STREAM_GOING) return how;
+    }
     if (fds[1].revents) {
       int how = input(s);
       if (how != STREAM_GOING) return how;

@@ -180,6 +180,7 @@ int front_attach(int argc, char **argv, const char *socket) {
   static front_stream s;
   s = (front_stream){.monitor = monitor, .watch = w.fd, .tty = t.tty, .stdin = stdin, .stdin_once = t.stdin_once, .detach_keys = keys, .n_detach_keys = n_keys};
   if (t.tty && stdin) front_terminal_raw();
+  front_stream_hand_over(&s);
   front_stream_start(&s);
   int code = -1, how;
   /* The wait answered (the container ended: its output's end follows), or the daemon went away. */

@@ -50,6 +50,7 @@ typedef struct {
   int monitor; /* the monitor's attach socket */
   int watch;   /* a connection to the daemon whose answer (or end) pump returns for; -1: none */
   bool tty, stdin, stdin_once;
+  bool handed; /* the monitor holds this client's terminal (front_stream_hand_over) */
   const unsigned char *detach_keys; /* terminal only */
   size_t n_detach_keys, matched;
   char buf[65536 + 8]; /* the monitor's frames not yet whole */
@@ -62,6 +63,8 @@ bool front_terminal_raw(void);
 void front_terminal_restore(void);
 /* The terminal's size sent now and on each SIGWINCH (a terminal on stdout, a container with one). */
 void front_stream_start(front_stream *s);
+/* On a terminal with input: the terminal handed to the monitor (its keys and output relayed there). */
+void front_stream_hand_over(front_stream *s);
 /* Relays until the output ends (or stdin does, when that ends the attach), the detach keys are typed,
  * or `watch` is readable: STREAM_ENDED, STREAM_DETACHED, STREAM_WATCHED. */
 int front_stream_pump(front_stream *s);
