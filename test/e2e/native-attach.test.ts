@@ -1,0 +1,171 @@
+// `attach` through bin/berth's native front (native/cli-attach.c) on real pseudo-terminals (util-linux
+// `script`), against a `berth daemon` process with berth's native runtime: the front asks the daemon
+// where the container's monitor serves its streams, hands its terminal to the monitor (relay.h's
+// FRAME_TERMINAL) and waits — type, detach, attach again, the exit code, the window's size, the
+// terminal's modes after the daemon is SIGKILLed (as the Node CLI's), a daemon restart — and, where
+// it may not open the monitor's socket (another user than root), the Node CLI through the daemon.
+// That the front answered, not Node, shows in a PATH without node: a command handed on fails there.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BERTH, berth, runProgram, type CliResult } from '../fixtures/helpers.ts';
+import { insidePrivateNetns } from '../engine/network/harness.ts';
+import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess } from './terminal-harness.ts';
+import { until, world, type World } from './helpers.ts';
+
+const NODE_PATH = `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+/** A PATH where no node is found: a command the front hands on fails there (127). */
+const NO_NODE = '/nonexistent';
+
+/** The berth-monitor processes that hold this terminal open (the front handed it over). */
+function monitorsHolding(pty: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('berth-monitor')) continue;
+      if (readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === pty)) pids.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The error line a client printed on its terminal. */
+const errorLine = (screen: string) => /error: [^\r\n]*/.exec(screen)?.[0];
+
+if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
+  describe('attach through the native front', { timeout: 600_000 }, () => {
+    let w: World;
+    let daemon: DaemonProcess;
+    const start = async () => (daemon = await spawnDaemon({ root: w.root, socket: w.socket, dir: w.dir, cgroupParent: w.cgroupParent, runtime: 'native' }));
+    const ok = async (args: string[]) => {
+      const r = await berth(args, { socket: w.socket });
+      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    /** `berth ARGS` on a terminal, through the front alone (no node on its PATH). */
+    const front = (args: string[], after?: string) => onTerminal(args, { socket: w.socket, dir: w.dir, program: [BERTH], env: { PATH: NO_NODE }, ...(after ? { after } : {}) });
+    /** The same through the Node CLI. */
+    const node = (args: string[], after?: string) => onTerminal(args, { socket: w.socket, dir: w.dir, ...(after ? { after } : {}) });
+    /** Without a terminal, given `input`: through the front (without node on its PATH unless it hands on) or the Node CLI. */
+    const plain = (program: string[], args: string[], o: { input?: string; handedOn?: boolean } = {}): Promise<CliResult> =>
+      runProgram(program[0]!, [...program.slice(1), ...args], {
+        env: { ...process.env, BERTH_SOCKET: w.socket, PATH: program.length === 1 && !o.handedOn ? NO_NODE : NODE_PATH },
+        ...(o.input !== undefined ? { input: o.input } : {}),
+      });
+    before(async () => {
+      w = await world();
+      await start();
+    });
+    after(async () => {
+      closeTerminals();
+      await daemon?.stop().catch(() => undefined);
+      await w?.teardown();
+    });
+
+    it('type, detach with ctrl-p ctrl-q (it keeps running), attach again, the window size followed, `exit 7` is the exit code', async () => {
+      await ok(['run', '--network', 'none', '-itd', '--name', 'att', w.image, 'sh']);
+      const first = front(['attach', 'att']);
+      first.type('echo at$((2+3))\r');
+      await first.see(/\nat5\n/);
+      assert.equal(monitorsHolding(await first.pty()).length, 1, 'the container\'s monitor holds the terminal');
+      first.type('\x10\x11');
+      assert.equal(await first.exited, 1);
+      assert.match(first.screen, /read escape sequence/);
+      assert.deepEqual(monitorsHolding(await first.pty()), [], 'handed back at the detach');
+      assert.match(await ok(['ps']), /att/);
+      const second = front(['container', 'attach', '--detach-keys', 'ctrl-x,x', 'att']);
+      second.type('echo again$((1+2))\r');
+      await second.see(/\nagain3\n/);
+      await second.resizeSeen(33, 99);
+      second.type('exit 7\r');
+      assert.equal(await second.exited, 7, second.screen);
+      assert.match(await ok(['logs', 'att']), /at5[\s\S]*again3/);
+      await ok(['rm', 'att']);
+    });
+
+    it('restores the terminal\'s modes when the daemon is SIGKILLed, and ends as the Node CLI does; attaches again after the restart', async () => {
+      await ok(['run', '--network', 'none', '-itd', '--name', 'orphan', w.image, 'sh']);
+      const mine = front(['attach', 'orphan'], 'echo MODES; stty -a');
+      const theirs = node(['attach', 'orphan'], 'echo MODES; stty -a');
+      // Each attached once what it typed comes back; then both see what either typed.
+      theirs.type('echo t$((1+1))\r');
+      await theirs.see(/\nt2\n/);
+      mine.type('echo k$((1+1))\r');
+      await mine.see(/\nk2\n/);
+      await theirs.see(/\nk2\n/);
+      assert.match(await mine.settings(), /-icanon/, 'raw while attached');
+      await daemon.stop('SIGKILL');
+      const [code, nodeCode] = await Promise.all([mine.exited, theirs.exited]);
+      assert.equal(code, nodeCode);
+      assert.notEqual(code, 0);
+      assert.equal(errorLine(mine.screen), errorLine(theirs.screen));
+      assert.match(errorLine(mine.screen) ?? '', /cannot reach the berth daemon/);
+      for (const t of [mine, theirs]) {
+        const modes = t.screen.slice(t.screen.indexOf('MODES'));
+        assert.match(modes, /[ \n]icanon[ \n]/, modes);
+        assert.match(modes, /[ \n]echo[ \n]/, modes);
+      }
+      await start();
+      const again = front(['attach', 'orphan']);
+      again.type('echo back$((4+4))\r');
+      await again.see(/\nback8\n/);
+      again.type('\x10\x11');
+      assert.equal(await again.exited, 1);
+      await ok(['rm', '-f', 'orphan']);
+    });
+
+    it('without a terminal: output on both streams, stdin, the exit code, the errors, as the Node CLI', async () => {
+      const script = 'read x; echo got $x; echo err >&2; exit 4';
+      await ok(['run', '--network', 'none', '-di', '--name', 'p1', w.image, 'sh', '-c', script]);
+      await ok(['run', '--network', 'none', '-di', '--name', 'p2', w.image, 'sh', '-c', script]);
+      // Input that stays open (its end would end the attach): the line once attached, then the container's exit.
+      const attached = (program: string[], name: string) =>
+        new Promise<CliResult>((resolve) => {
+          const child = spawn(program[0]!, [...program.slice(1), 'attach', name], { env: { ...process.env, BERTH_SOCKET: w.socket, PATH: program.length === 1 ? NO_NODE : NODE_PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
+          const r = { code: -1, stdout: '', stderr: '' };
+          child.stdout.on('data', (d: Buffer) => (r.stdout += d));
+          child.stderr.on('data', (d: Buffer) => (r.stderr += d));
+          child.stdin.write('hello\n');
+          child.on('close', (code) => resolve({ ...r, code: code ?? -1 }));
+        });
+      const mine = await attached([BERTH], 'p1');
+      assert.deepEqual(mine, await attached([process.execPath, BERTH], 'p2'));
+      assert.deepEqual(mine, { code: 4, stdout: 'got hello\n', stderr: 'err\n' });
+
+      await ok(['run', '--network', 'none', '-itd', '--name', 'tt', w.image, 'sh']);
+      const notTty = await plain([BERTH], ['attach', 'tt'], { input: '' });
+      assert.deepEqual(notTty, await plain([process.execPath, BERTH], ['attach', 'tt'], { input: '' }));
+      assert.deepEqual(notTty, { code: 1, stdout: '', stderr: 'error: the input device is not a TTY\n' });
+      // What the front hands on (a container that is missing or not running, a bad flag) the Node CLI says.
+      await ok(['run', '--network', 'none', '--name', 'done', w.image, 'true']);
+      for (const args of [['attach', 'nope'], ['attach', 'done'], ['attach', '--detach-keys', 'ctrl-1', 'tt'], ['attach', '-x', 'tt']]) {
+        const viaFront = await plain([BERTH], args, { handedOn: true });
+        assert.deepEqual(viaFront, await plain([process.execPath, BERTH], args), args.join(' '));
+        assert.equal(viaFront.code, 1, args.join(' '));
+        assert.equal((await plain([BERTH], args)).code, 127, `${args.join(' ')} goes to node`);
+      }
+      await ok(['rm', '-f', 'p1', 'p2', 'tt', 'done']);
+    });
+
+    it('another user than root cannot open the monitor\'s socket: the front hands attach to the Node CLI, through the daemon', async () => {
+      await ok(['run', '--network', 'none', '-itd', '--name', 'other', w.image, 'sh']);
+      // That user may reach the daemon (its socket open to all, as a docker group's would be), not the monitor.
+      chmodSync(w.dir, 0o755);
+      chmodSync(w.socket, 0o666);
+      const t = onTerminal(['attach', 'other'], { socket: w.socket, dir: w.dir, program: ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', BERTH], env: { PATH: NODE_PATH } });
+      t.type('echo as-$(id -u)-$((3*3))\r');
+      await t.see(/\nas-0-9\n/);
+      assert.deepEqual(monitorsHolding(await t.pty()), [], 'the monitor does not hold its terminal');
+      const r = await runProgram('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', BERTH, 'attach', '--no-stdin', 'other'], { env: { ...process.env, BERTH_SOCKET: w.socket, PATH: NO_NODE }, input: '' });
+      assert.equal(r.code, 127, `handed to node: ${r.stderr}`);
+      t.type('\x10\x11');
+      assert.equal(await t.exited, 1, t.screen);
+      await until('the container still runs', async () => (await ok(['ps'])).includes('other'));
+      await ok(['rm', '-f', 'other']);
+    });
+  });
+}
