@@ -2,7 +2,9 @@
 // dockerd of bench/dockerd.ts), both through their CLIs as a user runs them (bin/berth) on a running busybox container; and one
 // keystroke's round trip through an attached terminal — a lowercase letter typed into `berth attach` /
 // `docker attach` running on a pseudo-terminal (util-linux `script`), until the container's `tr`
-// (its terminal raw, no echo) has sent it back in uppercase: a local echo cannot pass for it.
+// (its terminal raw, no echo) has sent it back in uppercase: a local echo cannot pass for it. A line
+// before it gives two hops beside: the harness alone (script and the same tr, no container) and the
+// Node CLI through the daemon (the way of a client that may not open the monitor's socket).
 // The last line is the exec figure.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -176,6 +176,7 @@ int front_attach(int argc, char **argv, const char *socket) {
   if (!t.tty && proxy) {
     front_sigproxy_start(socket);
     front_sigproxy_target(t.name);
+    http_interrupted = front_sigproxy_forward; /* the wait's answer read at the end */
   }
   static front_stream s;
   s = (front_stream){.monitor = monitor, .watch = w.fd, .tty = t.tty, .stdin = stdin, .stdin_once = t.stdin_once, .detach_keys = keys, .n_detach_keys = n_keys};
