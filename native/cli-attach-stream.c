@@ -178,8 +178,22 @@ void front_stream_hand_over(front_stream *s) {
   /* Its answer, before anything typed is read here (the output meanwhile written out). A monitor
    * older than the hand-over ignores it: after a second, this client relays as before (and still
    * stops reading when a late answer comes). */
-  struct pollfd p = {s->monitor, POLLIN, 0};
-  while (!s->handed && poll(&p, 1, 1000) > 0 && output(s) == STREAM_GOING) {
+  for (struct pollfd p = {s->monitor, POLLIN, 0}; !s->handed;) {
+    int n = poll(&p, 1, 1000);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || output(s) != STREAM_GOING) break;
+  }
+}
+
+void front_stream_release(front_stream *s) {
+  if (!s->handed) return;
+  /* The monitor closes its copy of the terminal before its end of the connection (relay.c drop). */
+  shutdown(s->monitor, SHUT_WR);
+  char sink[4096];
+  for (;;) {
+    ssize_t r = read(s->monitor, sink, sizeof sink);
+    if (r > 0 || (r < 0 && errno == EINTR)) continue;
+    break;
   }
 }
 

@@ -189,6 +189,7 @@ int front_attach(int argc, char **argv, const char *socket) {
     s.watch = -1;
     if ((code = answer(&w)) < 0) break;
   }
+  front_stream_release(&s);
   close(monitor);
   monitor = -1;
   front_terminal_restore();

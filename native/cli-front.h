@@ -65,6 +65,9 @@ void front_terminal_restore(void);
 void front_stream_start(front_stream *s);
 /* On a terminal with input: the terminal handed to the monitor (its keys and output relayed there). */
 void front_stream_hand_over(front_stream *s);
+/* The terminal back from the monitor: returns once the monitor no longer holds it (the shell that
+ * reads it next must not lose a key to the monitor). */
+void front_stream_release(front_stream *s);
 /* Relays until the output ends (or stdin does, when that ends the attach), the detach keys are typed,
  * or `watch` is readable: STREAM_ENDED, STREAM_DETACHED, STREAM_WATCHED. */
 int front_stream_pump(front_stream *s);

@@ -42,9 +42,10 @@ int relay_add_client(relay *r, int in, int out) {
 
 static void drop(relay *r, size_t i) {
   relay_client *c = &r->clients[i];
+  /* Its terminal first: once the client sees its connection end, nothing here reads that terminal. */
+  if (c->term >= 0) close(c->term);
   close(c->in);
   if (c->out != c->in) close(c->out);
-  if (c->term >= 0) close(c->term);
   if (c->received >= 0) close(c->received);
   free(c->buf);
   r->clients[i] = r->clients[--r->n_clients];
