@@ -151,6 +151,22 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
       await ok(['rm', '-f', 'p1', 'p2', 'tt', 'done']);
     });
 
+    it('without a terminal, the signals the client gets go to the container (--sig-proxy), as the Node CLI\'s', async () => {
+      for (const program of [[BERTH], [process.execPath, BERTH]]) {
+        await ok(['run', '--network', 'none', '-d', '--name', 'sig', w.image, 'sh', '-c', 'trap "echo got TERM; exit 5" TERM; while :; do echo tick; sleep 0.2 & wait; done']);
+        const child = spawn(program[0]!, [...program.slice(1), 'attach', 'sig'], { env: { ...process.env, BERTH_SOCKET: w.socket, PATH: program.length === 1 ? NO_NODE : NODE_PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d));
+        const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+        // Attached (and its signals proxied) once the container's output reaches it.
+        await until('the container\'s output', () => out.includes('tick\n'));
+        child.kill('SIGTERM');
+        assert.equal(await code, 5, `${program.join(' ')}: the container's exit code`);
+        assert.match(out, /^(tick\n)+got TERM\n$/);
+        await ok(['rm', 'sig']);
+      }
+    });
+
     it('another user than root cannot open the monitor\'s socket: the front hands attach to the Node CLI, through the daemon', async () => {
       await ok(['run', '--network', 'none', '-itd', '--name', 'other', w.image, 'sh']);
       // That user may reach the daemon (its socket open to all, as a docker group's would be), not the monitor.
