@@ -72,19 +72,23 @@ export default async function bench(args: string[]): Promise<void> {
     const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
     await berth(['run', '-itd', '--network', 'none', '--name', 'bt', image, ...upper]);
     await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
-    // The Node CLI's hop on a container of its own: every client of a container gets each key's echo.
+    // The other hops each on a container of their own: every client of a container gets each key's echo.
     await berth(['run', '-itd', '--network', 'none', '--name', 'bn', image, ...upper]);
-    // bin/berth's native front relays to the container's monitor itself (native/cli-attach.c); the
-    // hops beside it, for where the time goes: the harness alone (the same tr on the pty, no container),
-    // and the Node CLI through the daemon's HTTP upgrade (the way of a client that cannot open the
-    // monitor's socket).
+    await berth(['run', '-itd', '--network', 'none', '--name', 'bf', image, ...upper]);
+    // bin/berth's native front hands its terminal to the container's monitor (native/cli-attach.c);
+    // the hops beside it, for where the time goes: the harness alone (the same tr on the pty, no
+    // container); the front relaying frames to the monitor itself (two relays: it does so with more
+    // than 16 detach keys, none of them typed here); the Node CLI through the daemon's HTTP upgrade
+    // (the way of a client that may not open the monitor's socket).
     const mine = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
     const floor = keyboard("sh -c 'stty raw -echo; exec busybox tr a-z A-Z'"); // busybox's tr, as the container's: unbuffered
+    const manyKeys = Array.from({ length: 17 }, () => 'ctrl-@').join(',');
+    const frames = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach --detach-keys ${manyKeys} bf`);
     const viaDaemon = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bn`);
-    keyboards.push(mine, theirs, floor, viaDaemon);
+    keyboards.push(mine, theirs, floor, frames, viaDaemon);
     // Attached once a typed key comes back.
-    for (const kb of [mine, theirs, floor, viaDaemon]) await kb.roundTrip('z', 'Z');
+    for (const kb of [mine, theirs, floor, frames, viaDaemon]) await kb.roundTrip('z', 'Z');
     const keys = 'abcdefghijklmnopqrstuvwxyz';
     let k = 0;
     const next = () => keys[k++ % 26]!;
@@ -92,8 +96,9 @@ export default async function bench(args: string[]): Promise<void> {
       const c = next();
       return kb.roundTrip(c, c.toUpperCase());
     };
-    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs), harness: typed(floor), node: typed(viaDaemon) }, { warmup: 2 });
-    console.log(`exec-keystroke hops: harness alone (script + tr, no container) ${median(key.harness!).toFixed(3)} ms, Node CLI through the daemon ${median(key.node!).toFixed(3)} ms`);
+    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs), harness: typed(floor), frames: typed(frames), node: typed(viaDaemon) }, { warmup: 2 });
+    const ms = (xs: number[] | undefined) => `${median(xs!).toFixed(3)} ms`;
+    console.log(`exec-keystroke hops: harness alone (script + tr, no container) ${ms(key.harness)}; front relaying frames to the monitor ${ms(key.frames)}; Node CLI through the daemon ${ms(key.node)}`);
     report('exec-keystroke', median(key.berth!), 'docker', median(key.docker!), 'ms');
     report('exec', median(exec.berth!), 'docker', median(exec.docker!), 'ms');
   } finally {
