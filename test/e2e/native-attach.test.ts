@@ -87,6 +87,29 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
       await ok(['rm', 'att']);
     });
 
+    it('two fronts on one container: each sees what either types; one detaches, the other goes on', async () => {
+      await ok(['run', '--network', 'none', '-itd', '--name', 'duo', w.image, 'sh']);
+      const one = front(['attach', 'duo']);
+      const two = front(['attach', 'duo']);
+      // Each attached once what it typed comes back.
+      one.type('echo a$((1+1))\r');
+      await one.see(/\na2\n/);
+      two.type('echo b$((2+2))\r');
+      await two.see(/\nb4\n/);
+      await one.see(/\nb4\n/);
+      assert.equal(monitorsHolding(await one.pty()).length, 1);
+      assert.equal(monitorsHolding(await two.pty()).length, 1);
+      one.type('\x10\x11');
+      assert.equal(await one.exited, 1);
+      const mark = two.screen.length;
+      two.type('echo c$((3+3))\r');
+      await two.see(/\nc6\n/, mark);
+      assert.doesNotMatch(one.screen, /c6/);
+      two.type('exit 2\r');
+      assert.equal(await two.exited, 2);
+      await ok(['rm', 'duo']);
+    });
+
     it('restores the terminal\'s modes when the daemon is SIGKILLed, and ends as the Node CLI does; attaches again after the restart', async () => {
       await ok(['run', '--network', 'none', '-itd', '--name', 'orphan', w.image, 'sh']);
       const mine = front(['attach', 'orphan'], 'echo MODES; stty -a');
