@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { AttachSocket } from '../../specs/api/containers.ts';
 import { BERTH, berth, runProgram, type CliResult } from '../fixtures/helpers.ts';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
 import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess } from './terminal-harness.ts';
@@ -68,6 +69,9 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
 
     it('type, detach with ctrl-p ctrl-q (it keeps running), attach again, the window size followed, `exit 7` is the exit code', async () => {
       await ok(['run', '--network', 'none', '-itd', '--name', 'att', w.image, 'sh']);
+      const where = await w.client.json<AttachSocket>('GET', '/v1/containers/att/attach-socket');
+      assert.deepEqual({ ...where, socket: undefined }, { name: 'att', tty: true, stdin: true, stdinOnce: false, socket: undefined });
+      assert.ok(where.socket?.startsWith(w.root) && where.socket.endsWith('/attach.sock'), where.socket);
       const first = front(['attach', 'att']);
       first.type('echo at$((2+3))\r');
       await first.see(/\nat5\n/);
@@ -165,6 +169,8 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
       assert.deepEqual(notTty, { code: 1, stdout: '', stderr: 'error: the input device is not a TTY\n' });
       // What the front hands on (a container that is missing or not running, a bad flag) the Node CLI says.
       await ok(['run', '--network', 'none', '--name', 'done', w.image, 'true']);
+      // A container that does not run has no socket to attach to: the Node CLI says why.
+      assert.deepEqual(await w.client.json('GET', '/v1/containers/done/attach-socket'), { name: 'done', tty: false, stdin: false, stdinOnce: false });
       for (const args of [['attach', 'nope'], ['attach', 'done'], ['attach', '--detach-keys', 'ctrl-1', 'tt'], ['attach', '-x', 'tt']]) {
         const viaFront = await plain([BERTH], args, { handedOn: true });
         assert.deepEqual(viaFront, await plain([process.execPath, BERTH], args), args.join(' '));
