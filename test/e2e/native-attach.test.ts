@@ -167,6 +167,11 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
       const notTty = await plain([BERTH], ['attach', 'tt'], { input: '' });
       assert.deepEqual(notTty, await plain([process.execPath, BERTH], ['attach', 'tt'], { input: '' }));
       assert.deepEqual(notTty, { code: 1, stdout: '', stderr: 'error: the input device is not a TTY\n' });
+      // No daemon: said by the front itself, as the Node CLI says it.
+      const away = (program: string[]) => runProgram(program[0]!, [...program.slice(1), 'attach', 'tt'], { env: { ...process.env, BERTH_SOCKET: `${w.dir}/nobody.sock`, PATH: program.length === 1 ? NO_NODE : NODE_PATH } });
+      const noDaemon = await away([BERTH]);
+      assert.deepEqual(noDaemon, await away([process.execPath, BERTH]));
+      assert.match(noDaemon.stderr, /^error: cannot reach the berth daemon at .*nobody\.sock: is `berth daemon` running\? \(ENOENT; set --socket or BERTH_SOCKET\)\n$/);
       // What the front hands on (a container that is missing or not running, a bad flag) the Node CLI says.
       await ok(['run', '--network', 'none', '--name', 'done', w.image, 'true']);
       // A container that does not run has no socket to attach to: the Node CLI says why.
