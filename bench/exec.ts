@@ -96,7 +96,8 @@ export default async function bench(args: string[]): Promise<void> {
       const c = next();
       return kb.roundTrip(c, c.toUpperCase());
     };
-    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs), harness: typed(floor), frames: typed(frames), node: typed(viaDaemon) }, { warmup: 2 });
+    // A key's round trip is a millisecond: ten per round keep the medians steady on a loaded host.
+    const key = await interleave(rounds * 10, { berth: typed(mine), docker: typed(theirs), harness: typed(floor), frames: typed(frames), node: typed(viaDaemon) }, { warmup: 2 });
     const ms = (xs: number[] | undefined) => `${median(xs!).toFixed(3)} ms`;
     console.log(`exec-keystroke hops: harness alone (script + tr, no container) ${ms(key.harness)}; front relaying frames to the monitor ${ms(key.frames)}; Node CLI through the daemon ${ms(key.node)}`);
     report('exec-keystroke', median(key.berth!), 'docker', median(key.docker!), 'ms');
