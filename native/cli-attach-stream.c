@@ -46,6 +46,12 @@ static void on_fatal(int sig) {
   raise(sig);
 }
 
+static void on_fatal_signals(const int *sigs, size_t n) {
+  struct sigaction fatal = {.sa_handler = on_fatal};
+  sigfillset(&fatal.sa_mask);
+  for (size_t k = 0; k < n; k++) sigaction(sigs[k], &fatal, NULL);
+}
+
 static void on_winch(int sig) {
   (void)sig;
   winched = 1;
@@ -53,9 +59,7 @@ static void on_winch(int sig) {
 
 bool front_terminal_raw(void) {
   if (!isatty(0) || tcgetattr(0, &saved) < 0) return false;
-  struct sigaction fatal = {.sa_handler = on_fatal};
-  sigfillset(&fatal.sa_mask);
-  for (int s = 0, sigs[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT}; s < 4; s++) sigaction(sigs[s], &fatal, NULL);
+  on_fatal_signals((const int[]){SIGINT, SIGQUIT, SIGTERM, SIGHUP}, 4);
   /* libuv's raw mode (UV_TTY_MODE_RAW), which the Node CLI sets: output processing kept (ONLCR). */
   struct termios t = saved;
   t.c_iflag &= ~(tcflag_t)(BRKINT | ICRNL | INPCK | ISTRIP | IXON);
@@ -95,7 +99,10 @@ static void send_size(front_stream *s) {
 }
 
 void front_stream_start(front_stream *s) {
-  if (!s->tty || !isatty(1)) return;
+  if (!s->tty) return;
+  /* A signal from elsewhere ends the attach (^C here is a key typed to the container), as streams.ts's. */
+  on_fatal_signals((const int[]){SIGTERM, SIGHUP}, 2);
+  if (!isatty(1)) return;
   struct sigaction sa = {.sa_handler = on_winch}; /* no SA_RESTART: poll is interrupted to send it */
   sigaction(SIGWINCH, &sa, NULL);
   send_size(s);

@@ -61,7 +61,8 @@ enum { STREAM_GOING, STREAM_ENDED, STREAM_DETACHED, STREAM_WATCHED };
  * end the client; false when stdin is not a terminal. */
 bool front_terminal_raw(void);
 void front_terminal_restore(void);
-/* The terminal's size sent now and on each SIGWINCH (a terminal on stdout, a container with one). */
+/* A container with a terminal: TERM and HUP end the client (143, 129), and the terminal's size is sent
+ * now and on each SIGWINCH (a terminal on stdout). */
 void front_stream_start(front_stream *s);
 /* On a terminal with input: the terminal handed to the monitor (its keys and output relayed there). */
 void front_stream_hand_over(front_stream *s);

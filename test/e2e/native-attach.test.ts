@@ -34,6 +34,20 @@ function monitorsHolding(pty: string): number[] {
   return pids;
 }
 
+/** The processes named `comm` whose stdin is this terminal. */
+function clientsOn(pty: string, comm: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm && readlinkSync(`/proc/${pid}/fd/0`) === pty;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** The error line a client printed on its terminal. */
 const errorLine = (screen: string) => /error: [^\r\n]*/.exec(screen)?.[0];
 
@@ -143,6 +157,26 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
       again.type('\x10\x11');
       assert.equal(await again.exited, 1);
       await ok(['rm', '-f', 'orphan']);
+    });
+
+    it('SIGTERM ends the attach with 143, the terminal\'s modes restored, the container running, as the Node CLI\'s', async () => {
+      await ok(['run', '--network', 'none', '-itd', '--name', 'termed', w.image, 'sh']);
+      const mine = front(['attach', 'termed'], 'echo MODES; stty -a');
+      const theirs = node(['attach', 'termed'], 'echo MODES; stty -a');
+      mine.type('echo m$((1+1))\r');
+      await mine.see(/\nm2\n/);
+      theirs.type('echo n$((2+2))\r');
+      await theirs.see(/\nn4\n/);
+      for (const [t, comm] of [[mine, 'berth-cli'], [theirs, 'node']] as const) {
+        const pids = clientsOn(await t.pty(), comm);
+        assert.equal(pids.length, 1, `${comm} on ${await t.pty()}`);
+        process.kill(pids[0]!, 'SIGTERM');
+        assert.equal(await t.exited, 143, t.screen);
+        const modes = t.screen.slice(t.screen.indexOf('MODES'));
+        assert.match(modes, /[ \n]icanon[ \n]/, modes);
+      }
+      assert.match(await ok(['ps']), /termed/);
+      await ok(['rm', '-f', 'termed']);
     });
 
     it('without a terminal: output on both streams, stdin, the exit code, the errors, as the Node CLI', async () => {
