@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AttachSocket } from '../../specs/api/containers.ts';
 import { BERTH, berth, runProgram, type CliResult } from '../fixtures/helpers.ts';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
-import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess } from './terminal-harness.ts';
+import { closeTerminals, onTerminal, spawnDaemon, type DaemonProcess, type Terminal } from './terminal-harness.ts';
 import { until, world, type World } from './helpers.ts';
 
 const NODE_PATH = `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
@@ -71,6 +71,23 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
         env: { ...process.env, BERTH_SOCKET: w.socket, PATH: program.length === 1 && !o.handedOn ? NO_NODE : NODE_PATH },
         ...(o.input !== undefined ? { input: o.input } : {}),
       });
+    /** A shell container (-itd) attached through the front and through the Node CLI, each attached once what it typed came back; their terminals' modes printed after. */
+    const bothAttached = async (name: string): Promise<[Terminal, Terminal]> => {
+      await ok(['run', '--network', 'none', '-itd', '--name', name, w.image, 'sh']);
+      const mine = front(['attach', name], 'echo MODES; stty -a');
+      const theirs = node(['attach', name], 'echo MODES; stty -a');
+      mine.type('echo m$((1+1))\r');
+      await mine.see(/\nm2\n/);
+      theirs.type('echo n$((2+2))\r');
+      await theirs.see(/\nn4\n/);
+      return [mine, theirs];
+    };
+    /** Once the client has exited: the terminal's modes as before it ran (canonical, echo). */
+    const modesRestored = (t: Terminal) => {
+      const modes = t.screen.slice(t.screen.indexOf('MODES'));
+      assert.match(modes, /[ \n]icanon[ \n]/, modes);
+      assert.match(modes, /[ \n]echo[ \n]/, modes);
+    };
     before(async () => {
       w = await world();
       await start();
@@ -129,14 +146,8 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
     });
 
     it('restores the terminal\'s modes when the daemon is SIGKILLed, and ends as the Node CLI does; attaches again after the restart', async () => {
-      await ok(['run', '--network', 'none', '-itd', '--name', 'orphan', w.image, 'sh']);
-      const mine = front(['attach', 'orphan'], 'echo MODES; stty -a');
-      const theirs = node(['attach', 'orphan'], 'echo MODES; stty -a');
-      // Each attached once what it typed comes back; then both see what either typed.
-      theirs.type('echo t$((1+1))\r');
-      await theirs.see(/\nt2\n/);
+      const [mine, theirs] = await bothAttached('orphan');
       mine.type('echo k$((1+1))\r');
-      await mine.see(/\nk2\n/);
       await theirs.see(/\nk2\n/);
       assert.match(await mine.settings(), /-icanon/, 'raw while attached');
       await daemon.stop('SIGKILL');
@@ -145,11 +156,7 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
       assert.notEqual(code, 0);
       assert.equal(errorLine(mine.screen), errorLine(theirs.screen));
       assert.match(errorLine(mine.screen) ?? '', /cannot reach the berth daemon/);
-      for (const t of [mine, theirs]) {
-        const modes = t.screen.slice(t.screen.indexOf('MODES'));
-        assert.match(modes, /[ \n]icanon[ \n]/, modes);
-        assert.match(modes, /[ \n]echo[ \n]/, modes);
-      }
+      for (const t of [mine, theirs]) modesRestored(t);
       await start();
       const again = front(['attach', 'orphan']);
       again.type('echo back$((4+4))\r');
@@ -160,20 +167,13 @@ if (insidePrivateNetns(import.meta.url, { timeout: 900_000 })) {
     });
 
     it('SIGTERM ends the attach with 143, the terminal\'s modes restored, the container running, as the Node CLI\'s', async () => {
-      await ok(['run', '--network', 'none', '-itd', '--name', 'termed', w.image, 'sh']);
-      const mine = front(['attach', 'termed'], 'echo MODES; stty -a');
-      const theirs = node(['attach', 'termed'], 'echo MODES; stty -a');
-      mine.type('echo m$((1+1))\r');
-      await mine.see(/\nm2\n/);
-      theirs.type('echo n$((2+2))\r');
-      await theirs.see(/\nn4\n/);
+      const [mine, theirs] = await bothAttached('termed');
       for (const [t, comm] of [[mine, 'berth-cli'], [theirs, 'node']] as const) {
         const pids = clientsOn(await t.pty(), comm);
         assert.equal(pids.length, 1, `${comm} on ${await t.pty()}`);
         process.kill(pids[0]!, 'SIGTERM');
         assert.equal(await t.exited, 143, t.screen);
-        const modes = t.screen.slice(t.screen.indexOf('MODES'));
-        assert.match(modes, /[ \n]icanon[ \n]/, modes);
+        modesRestored(t);
       }
       assert.match(await ok(['ps']), /termed/);
       await ok(['rm', '-f', 'termed']);
