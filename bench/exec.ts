@@ -2,7 +2,9 @@
 // dockerd of bench/dockerd.ts), both through their CLIs as a user runs them (bin/berth) on a running busybox container; and one
 // keystroke's round trip through an attached terminal — a lowercase letter typed into `berth attach` /
 // `docker attach` running on a pseudo-terminal (util-linux `script`), until the container's `tr`
-// (its terminal raw, no echo) has sent it back in uppercase: a local echo cannot pass for it.
+// (its terminal raw, no echo) has sent it back in uppercase: a local echo cannot pass for it. A line
+// before it gives two hops beside: the harness alone (script and the same tr, no container) and the
+// Node CLI through the daemon (the way of a client that may not open the monitor's socket).
 // The last line is the exec figure.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -57,7 +59,7 @@ export default async function bench(args: string[]): Promise<void> {
   const socket = join(tmp, 'berth.sock');
   const cgroupParent = `berth-bench-${randomBytes(3).toString('hex')}`;
   const daemon = await spawnDaemon({ root, socket, dir: tmp, cgroupParent, runtime: 'native' });
-  // bin/berth as a user runs it: its native front answers exec (native/cli-front.c); attach goes on to the Node CLI.
+  // bin/berth as a user runs it: its native front answers exec and attach (native/cli-front.c).
   const berth = (a: string[]) => run(BERTH, a, { env: { ...process.env, BERTH_SOCKET: socket } });
   const keyboards: Array<{ close(): void }> = [];
   try {
@@ -70,12 +72,23 @@ export default async function bench(args: string[]): Promise<void> {
     const upper = ['sh', '-c', 'stty raw -echo; exec tr a-z A-Z'];
     await berth(['run', '-itd', '--network', 'none', '--name', 'bt', image, ...upper]);
     await dockerd.docker(['run', '-itd', '--name', 'dt', image, ...upper]);
+    // The other hops each on a container of their own: every client of a container gets each key's echo.
+    await berth(['run', '-itd', '--network', 'none', '--name', 'bn', image, ...upper]);
+    await berth(['run', '-itd', '--network', 'none', '--name', 'bf', image, ...upper]);
+    // bin/berth's native front hands its terminal to the container's monitor (native/cli-attach.c);
+    // the hops beside it, for where the time goes: the harness alone (the same tr on the pty, no
+    // container); the front relaying frames to the monitor itself (two relays: it does so with more
+    // than 16 detach keys, none of them typed here); the Node CLI through the daemon's HTTP upgrade
+    // (the way of a client that may not open the monitor's socket).
     const mine = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach bt`);
     const theirs = keyboard(`docker -H unix://${dockerd.socket} attach dt`);
-    keyboards.push(mine, theirs);
+    const floor = keyboard("sh -c 'stty raw -echo; exec busybox tr a-z A-Z'"); // busybox's tr, as the container's: unbuffered
+    const manyKeys = Array.from({ length: 17 }, () => 'ctrl-@').join(',');
+    const frames = keyboard(`BERTH_SOCKET=${socket} ${BERTH} attach --detach-keys ${manyKeys} bf`);
+    const viaDaemon = keyboard(`BERTH_SOCKET=${socket} ${process.execPath} ${BERTH} attach bn`);
+    keyboards.push(mine, theirs, floor, frames, viaDaemon);
     // Attached once a typed key comes back.
-    await mine.roundTrip('z', 'Z');
-    await theirs.roundTrip('z', 'Z');
+    for (const kb of [mine, theirs, floor, frames, viaDaemon]) await kb.roundTrip('z', 'Z');
     const keys = 'abcdefghijklmnopqrstuvwxyz';
     let k = 0;
     const next = () => keys[k++ % 26]!;
@@ -83,7 +96,10 @@ export default async function bench(args: string[]): Promise<void> {
       const c = next();
       return kb.roundTrip(c, c.toUpperCase());
     };
-    const key = await interleave(rounds * 3, { berth: typed(mine), docker: typed(theirs) }, { warmup: 2 });
+    // A key's round trip is a millisecond: ten per round keep the medians steady on a loaded host.
+    const key = await interleave(rounds * 10, { berth: typed(mine), docker: typed(theirs), harness: typed(floor), frames: typed(frames), node: typed(viaDaemon) }, { warmup: 2 });
+    const ms = (xs: number[] | undefined) => `${median(xs!).toFixed(3)} ms`;
+    console.log(`exec-keystroke hops: harness alone (script + tr, no container) ${ms(key.harness)}; front relaying frames to the monitor ${ms(key.frames)}; Node CLI through the daemon ${ms(key.node)}`);
     report('exec-keystroke', median(key.berth!), 'docker', median(key.docker!), 'ms');
     report('exec', median(exec.berth!), 'docker', median(exec.docker!), 'ms');
   } finally {

@@ -293,6 +293,11 @@ export class BerthEngine implements Engine {
     return this.#o.runtime.attach(id, opts);
   }
 
+  async attachSocket(id: string): Promise<string | undefined> {
+    await this.#store.get(id);
+    return this.#o.runtime.attachSocket?.(id);
+  }
+
   async execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession> {
     await this.#store.get(id);
     return this.#o.runtime.execSession(id, opts);

@@ -120,6 +120,8 @@ export interface ContainerEngine {
 export interface ContainerStreams {
   /** The running container's streams (replay: its output since it started, once). */
   attach(id: string, opts?: { replay?: boolean }): Promise<StdioSession>;
+  /** The running container's monitor socket, for a client on this host (Runtime.attachSocket); undefined: none. */
+  attachSocket(id: string): Promise<string | undefined>;
   /** Starts a process in the running container with its streams held open. */
   execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession>;
 }

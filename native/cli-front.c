@@ -13,7 +13,10 @@
  *                                   one request, the output streamed, the process's exit code
  *   berth [--socket S] run [--rm] [--name N] [--network N] IMAGE ARGS…   (also `container run`)
  *                                   one request: the container made, started, its output streamed, its exit code
- *   berth [--socket S] logs [-f] [-t] [-n N] NAME   (also `container logs`) */
+ *   berth [--socket S] logs [-f] [-t] [-n N] NAME   (also `container logs`)
+ *   berth [--socket S] attach [--no-stdin] [--detach-keys K] [--sig-proxy=B] NAME   (also `container attach`)
+ *                                   this terminal relayed to the container's monitor itself, when
+ *                                   this client may open its socket (cli-attach.c) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
@@ -121,6 +124,7 @@ static int dispatch(int argc, char **argv) {
   if (i < argc && strcmp(argv[i], "exec") == 0) return front_exec(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "run") == 0) return front_run(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "logs") == 0) return front_logs(argc - i - 1, argv + i + 1, socket);
+  if (i < argc && strcmp(argv[i], "attach") == 0) return front_attach(argc - i - 1, argv + i + 1, socket);
   return FRONT_FALLBACK;
 }
 

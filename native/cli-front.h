@@ -36,6 +36,43 @@ int front_logs(int argc, char **argv, const char *socket);
 /* The value of an option as commander takes it: the rest of the argument, else the next one (not a flag). */
 const char *front_option_value(int argc, char **argv, int *i, const char *inline_value);
 
+/* Docker's --sig-proxy (cli-sigproxy.c): handlers that note INT, TERM, HUP, QUIT, USR1, USR2; the
+ * container they go to once known; what is noted sent on (after a wait is interrupted). */
+void front_sigproxy_start(const char *socket);
+void front_sigproxy_target(const char *name);
+void front_sigproxy_forward(void);
+
+/* `attach [--no-stdin] [--detach-keys K] [--sig-proxy=B] NAME` (cli-attach.c): as front_exec. */
+int front_attach(int argc, char **argv, const char *socket);
+
+/* An attached session spoken straight to a container's monitor (cli-attach-stream.c). */
+typedef struct {
+  int monitor; /* the monitor's attach socket */
+  int watch;   /* a connection to the daemon whose answer (or end) pump returns for; -1: none */
+  bool tty, stdin, stdin_once;
+  bool handed; /* the monitor holds this client's terminal (front_stream_hand_over) */
+  const unsigned char *detach_keys; /* terminal only */
+  size_t n_detach_keys, matched;
+  char buf[65536 + 8]; /* the monitor's frames not yet whole */
+  size_t have;
+} front_stream;
+enum { STREAM_GOING, STREAM_ENDED, STREAM_DETACHED, STREAM_WATCHED };
+/* This terminal raw (libuv's raw mode), restored by front_terminal_restore and by the signals that
+ * end the client; false when stdin is not a terminal. */
+bool front_terminal_raw(void);
+void front_terminal_restore(void);
+/* A container with a terminal: TERM and HUP end the client (143, 129), and the terminal's size is sent
+ * now and on each SIGWINCH (a terminal on stdout). */
+void front_stream_start(front_stream *s);
+/* On a terminal with input: the terminal handed to the monitor (its keys and output relayed there). */
+void front_stream_hand_over(front_stream *s);
+/* The terminal back from the monitor: returns once the monitor no longer holds it (the shell that
+ * reads it next must not lose a key to the monitor). */
+void front_stream_release(front_stream *s);
+/* Relays until the output ends (or stdin does, when that ends the attach), the detach keys are typed,
+ * or `watch` is readable: STREAM_ENDED, STREAM_DETACHED, STREAM_WATCHED. */
+int front_stream_pump(front_stream *s);
+
 /* A flag of a verb: -x, --name; a switch, or one with a value. */
 typedef struct {
   char short_name; /* 0: none */

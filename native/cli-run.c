@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,39 +31,8 @@ static void run_flag(size_t which, const char *value, void *ctx) {
   else f->network = value;
 }
 
-/* cli/sig-proxy.ts: the signals proxied, and the container they go to once `started` named it. */
-static const int PROXIED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-static const char *const PROXIED_NAMES[] = {"SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"};
-static volatile sig_atomic_t pending[sizeof PROXIED / sizeof *PROXIED];
+/* The container's name once `started` gave it. */
 static char started[256];
-static const char *run_socket;
-
-static void on_signal(int sig) {
-  for (size_t k = 0; k < sizeof PROXIED / sizeof *PROXIED; k++)
-    if (PROXIED[k] == sig) pending[k] = 1;
-}
-
-/* POST /v1/containers/NAME/kill?signal=SIG, its answer ignored (as the Node CLI's). */
-static void forward_pending(void) {
-  for (size_t k = 0; k < sizeof PROXIED / sizeof *PROXIED; k++) {
-    if (!pending[k]) continue;
-    pending[k] = 0;
-    if (!started[0]) continue;
-    char target[PATH_MAX], *t = target + snprintf(target, sizeof target, "/v1/containers/");
-    for (const unsigned char *p = (const unsigned char *)started; *p && t < target + sizeof target - 64; p++)
-      t += strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()", *p) ? sprintf(t, "%c", *p) : sprintf(t, "%%%02X", *p);
-    snprintf(t, (size_t)(target + sizeof target - t), "/kill?signal=%s", PROXIED_NAMES[k]);
-    http_conn c;
-    if (http_connect(&c, run_socket) == 0) {
-      if (http_request(&c, "POST", target, NULL, NULL, 0) == 0) {
-        char sink[4096];
-        while (http_read_body(&c, sink, sizeof sink) > 0) {
-        }
-      }
-      http_close(&c);
-    }
-  }
-}
 
 /* One event of the run's stream: 0 to go on, else the exit code (RUN_DONE for 0). */
 #define RUN_DONE (-1)
@@ -72,8 +40,10 @@ static int event(json_object *e, void *ctx) {
   json_object *v = NULL;
   if (!json_object_object_get_ex(e, "type", &v)) return 0;
   const char *type = json_object_get_string(v);
-  if (strcmp(type, "started") == 0 && json_object_object_get_ex(e, "name", &v)) snprintf(started, sizeof started, "%s", json_object_get_string(v));
-  else if (strcmp(type, "log") == 0) front_print_log(e, false);
+  if (strcmp(type, "started") == 0 && json_object_object_get_ex(e, "name", &v)) {
+    snprintf(started, sizeof started, "%s", json_object_get_string(v));
+    front_sigproxy_target(started);
+  } else if (strcmp(type, "log") == 0) front_print_log(e, false);
   else if (strcmp(type, "exit") == 0) {
     int code = json_object_object_get_ex(e, "exitCode", &v) && !json_object_is_type(v, json_type_null) ? json_object_get_int(v) & 0xff : RUN_FAILED;
     return code == 0 ? RUN_DONE : code;
@@ -130,10 +100,8 @@ int front_run(int argc, char **argv, const char *socket) {
   size_t len;
   const char *text = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len);
 
-  run_socket = socket;
-  http_interrupted = forward_pending;
-  struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: a wait is interrupted to forward it */
-  for (size_t k = 0; k < sizeof PROXIED / sizeof *PROXIED; k++) sigaction(PROXIED[k], &sa, NULL);
+  front_sigproxy_start(socket);
+  http_interrupted = front_sigproxy_forward;
   http_conn c;
   int err = http_connect(&c, socket);
   int rc;

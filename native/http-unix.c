@@ -71,12 +71,20 @@ static char *line(http_conn *c) {
   }
 }
 
-int http_request(http_conn *c, const char *method, const char *target, const char *content_type, const char *body, size_t len) {
+int http_send(http_conn *c, const char *method, const char *target, const char *content_type, const char *body, size_t len) {
   char head[4096];
   int n = body ? snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json, application/x-ndjson\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", method, target, content_type, len)
                : snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json, application/x-ndjson\r\nConnection: close\r\n\r\n", method, target);
   if (n < 0 || (size_t)n >= sizeof head) return errno = E2BIG, -1;
   if (send_all(c->fd, head, (size_t)n) < 0 || (body && send_all(c->fd, body, len) < 0)) return -1;
+  return 0;
+}
+
+int http_request(http_conn *c, const char *method, const char *target, const char *content_type, const char *body, size_t len) {
+  return http_send(c, method, target, content_type, body, len) < 0 ? -1 : http_read_head(c);
+}
+
+int http_read_head(http_conn *c) {
   char *status = line(c);
   if (!status || sscanf(status, "HTTP/1.%*d %d", &c->status) != 1) return errno = EPROTO, -1;
   c->remaining = -1;

@@ -23,6 +23,9 @@ int http_connect(http_conn *c, const char *path);
 /* Sends a request with a body (NULL: none); then reads the status and head. 0, or -1 (errno). */
 int http_request(http_conn *c, const char *method, const char *target, const char *content_type, const char *body, size_t len);
 /* Up to n bytes of the decoded body; 0 at its end, -1 on an error (a malformed or cut response). */
+/* The two halves of http_request: the request sent, then (later: `attach` sends its wait first) its answer's head read. */
+int http_send(http_conn *c, const char *method, const char *target, const char *content_type, const char *body, size_t len);
+int http_read_head(http_conn *c);
 ssize_t http_read_body(http_conn *c, char *out, size_t n);
 void http_close(http_conn *c);
 /* Called when a signal interrupts a wait for the response (then the wait goes on): `run`'s --sig-proxy. */

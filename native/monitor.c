@@ -313,11 +313,11 @@ static int monitor(const options *o, int ready) {
   /* Until init has exited and every stream is at end of file (or a second has passed since the
    * exit: a process that escaped the pid namespace's end cannot keep us forever). */
   while (!exited || open_streams > 0) {
-    struct pollfd fds[3 + 2 + RELAY_MAX_CLIENTS];
+    struct pollfd fds[3 + RELAY_MAX_FDS];
     fds[0] = (struct pollfd){src[0], POLLIN, 0};
     fds[1] = (struct pollfd){src[1], POLLIN, 0};
     fds[2] = (struct pollfd){sfd, POLLIN, 0};
-    size_t n_relay = relay_pollfds(&clients, fds + 3, 2 + RELAY_MAX_CLIENTS);
+    size_t n_relay = relay_pollfds(&clients, fds + 3, RELAY_MAX_FDS);
     int n = poll(fds, 3 + n_relay, exited ? 1000 : -1);
     if (n < 0 && errno != EINTR) break;
     if (n == 0 && exited) break;

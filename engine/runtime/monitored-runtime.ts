@@ -25,7 +25,7 @@ import { MonitorStarter } from './monitor-server.ts';
 import { readCgroupStats } from './cgroup-stats.ts';
 import { readJsonLog } from './json-log.ts';
 import type { ContainerState, ExecOptions, ExecResult, ExecSessionOptions, LogOptions, RunOptions, Runtime } from './runtime.ts';
-import { attachMonitor, startExec } from './sessions.ts';
+import { attachMonitor, monitorSocket, startExec } from './sessions.ts';
 import { execUser } from './exec-user.ts';
 import { spawnExec } from './exec-process.ts';
 
@@ -292,6 +292,12 @@ export abstract class MonitoredRuntime implements Runtime {
     const meta = await this.meta(id);
     if ((await this.#stateOf(meta)).status === 'stopped') throw new FailedPreconditionError(`container ${id} is not running; attach needs it running`);
     return attachMonitor(id, this.paths(id).dir, { tty: meta.tty === true, ...(o.replay ? { replay: true } : {}) });
+  }
+
+  async attachSocket(id: string): Promise<string | undefined> {
+    const meta = await this.meta(id);
+    if ((await this.#stateOf(meta)).status === 'stopped') return undefined;
+    return monitorSocket(this.paths(id).dir);
   }
 
   async execSession(id: string, o: ExecSessionOptions): Promise<ExecSession> {

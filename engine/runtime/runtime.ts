@@ -73,6 +73,11 @@ export interface Runtime {
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
   /** The running container's streams, from its monitor (replay: its output since it started, once). */
   attach(id: string, opts?: { replay?: boolean }): Promise<StdioSession>;
+  /**
+   * Where the running container's monitor serves its streams (a unix socket, native/relay.h's
+   * frames), for a client on this host that may open it itself; undefined when it does not run.
+   */
+  attachSocket?(id: string): Promise<string | undefined>;
   /** Starts a process in the running container with its streams held open. */
   execSession(id: string, opts: ExecSessionOptions): Promise<ExecSession>;
   stats(id: string): Promise<Stats>;

@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { FailedPreconditionError } from '../../specs/errdefs.ts';
 import { FrameSession, PipeSession, TerminalExecSession, type ExecSession, type StdioSession } from './stdio.ts';
 
+/** The monitor's attach socket in the container's state directory `dir` (berth-monitor --socket-dir). */
+export function monitorSocket(dir: string): string {
+  return join(dir, 'attach.sock');
+}
+
 /**
  * Connects to the monitor's attach socket in the container's state directory `dir`. The path goes
  * through /proc/self/fd (a socket's address holds 108 bytes; the state directory's path may not).
@@ -21,7 +26,7 @@ export async function attachMonitor(id: string, dir: string, o: { tty: boolean; 
   }
   try {
     const socket = await new Promise<import('node:net').Socket>((resolve, reject) => {
-      const s = createConnection(join(`/proc/self/fd/${dirfd}`, 'attach.sock'));
+      const s = createConnection(monitorSocket(`/proc/self/fd/${dirfd}`));
       s.once('connect', () => resolve(s));
       s.once('error', reject);
     }).catch((err: NodeJS.ErrnoException) => {

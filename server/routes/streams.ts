@@ -48,6 +48,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         return hijack(await service(ctx).attach(req.params.name!, { replay: queryFlag(req.query, 'replay') }), req);
       },
     },
+    { method: 'GET', path: '/v1/containers/:name/attach-socket', handler: async (req) => json(await service(ctx).attachSocket(req.params.name!)) },
     {
       method: 'POST',
       path: '/v1/containers/:name/resize',

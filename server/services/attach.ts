@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContainerStreams } from '../../engine/engine.ts';
 import type { ExecSession, StdioSession, TerminalSize } from '../../engine/runtime/stdio.ts';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
+import type { AttachSocket } from '../../specs/api/containers.ts';
 import type { ContainerResource } from '../../specs/schema.ts';
 import type { Store } from '../../store/store.ts';
 import type { ContainerLifecycles } from './deps.ts';
@@ -72,8 +73,7 @@ export class StreamService {
 
   /** The running container a reference names: its object and its runtime id. */
   #running(ref: string): { r: ContainerResource; id: string } {
-    const all = this.#store.list('Container') as ContainerResource[];
-    const r = resolveContainer(all, ref, (c) => (this.#lifecycles.view(c.metadata.name) ?? c.status)?.containerID);
+    const r = this.#resolve(ref);
     const s = this.#lifecycles.view(r.metadata.name);
     const phase = s?.phase ?? 'Pending';
     if (!s?.containerID || (phase !== 'Running' && phase !== 'Paused')) {
@@ -87,6 +87,20 @@ export class StreamService {
     const { r, id } = this.#running(ref);
     const session = await this.#engine.attach(id, o.replay ? { replay: true } : {});
     return { session, tty: session.tty, closeStdin: r.spec.stdinOnce === true };
+  }
+
+  #resolve(ref: string): ContainerResource {
+    const all = this.#store.list('Container') as ContainerResource[];
+    return resolveContainer(all, ref, (c) => (this.#lifecycles.view(c.metadata.name) ?? c.status)?.containerID);
+  }
+
+  /** Where a client on this host may attach to the container's monitor itself (api AttachSocket). */
+  async attachSocket(ref: string): Promise<AttachSocket> {
+    const r = this.#resolve(ref);
+    const s = this.#lifecycles.view(r.metadata.name);
+    const running = s?.containerID && (s.phase === 'Running' || s.phase === 'Paused');
+    const socket = running ? await this.#engine.attachSocket(s.containerID!) : undefined;
+    return { name: r.metadata.name, tty: r.spec.tty === true, stdin: r.spec.stdin === true, stdinOnce: r.spec.stdinOnce === true, ...(socket ? { socket } : {}) };
   }
 
   /** Docker's `POST /containers/{id}/resize`: the size of the container's terminal. */

@@ -130,6 +130,23 @@ export interface WaitResult {
   startError?: string;
 }
 
+/**
+ * `GET /v1/containers/:name/attach-socket`: what `attach` needs to know of a container, and where its
+ * monitor serves its streams (native/relay.h's frames) while it runs, for a client on this host that
+ * may open that socket itself (root: it is in the daemon's state directory). Without `socket` (not
+ * running, a runtime without one), or when the socket cannot be opened, the client attaches through
+ * the daemon (POST /v1/containers/:name/attach), which stays the way for everyone else.
+ */
+export interface AttachSocket {
+  /** The container's name (the reference resolved). */
+  name: string;
+  tty: boolean;
+  stdin: boolean;
+  /** The client's end of input closes the process's stdin (Kubernetes' stdinOnce). */
+  stdinOnce: boolean;
+  socket?: string;
+}
+
 /** A one-off command's result in a running container (`exec` without a terminal). */
 export interface ExecOutput {
   exitCode: number;

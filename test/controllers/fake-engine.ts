@@ -228,6 +228,11 @@ export class FakeEngine implements ContainerEngine, ContainerStreams, ImageEngin
     throw new FailedPreconditionError(`the fake engine runs no process for ${id}: no streams`);
   }
 
+  async attachSocket(id: string): Promise<undefined> {
+    this.get(id);
+    return undefined;
+  }
+
   async execSession(id: string): Promise<never> {
     this.get(id);
     throw new FailedPreconditionError(`the fake engine runs no process for ${id}: no streams`);
