@@ -31,6 +31,7 @@ import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
 import { attachmentView, AttachmentStore, type AttachmentRecord, type NetworkAttachment } from './attachments.ts';
 import { NativeBridge } from './bridge-native.ts';
+import { NativePortmap } from './portmap-native.ts';
 import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { clearStaleBridge } from './stale-bridge.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
@@ -68,6 +69,8 @@ export interface NetworkManagerOptions {
    * the default: no plugin process per container) or the CNI plugin. Both give the same result.
    */
   bridge?: 'native' | 'plugin';
+  /** The same for the portmap plugin's part (portmap-native.ts; published UDP ports always go to the plugin). */
+  portmap?: 'native' | 'plugin';
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
@@ -95,7 +98,7 @@ export class NetworkManager {
     this.#o = o;
     this.root = o.root;
     this.#native = o.bridge === 'plugin' ? undefined : new NativeBridge();
-    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), this.#native);
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), [...(this.#native ? [this.#native] : []), ...(o.portmap === 'plugin' ? [] : [new NativePortmap()])]);
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }
