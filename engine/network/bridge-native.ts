@@ -103,10 +103,20 @@ export class NativeBridge implements InProcessPlugin {
     if (state?.addresses.length) throw new CniError('bridge', 'ADD', 11, `failed to set bridge addr: "${br}" already has an IP address different from ${gateway}`);
     if (!state) {
       // A MAC of its own: a bridge otherwise takes its lowest port's, which changes as members come
-      // and go (and the plugin's CHECK compares it with the one recorded at ADD).
-      await ipBatch([`link add name ${br} address ${randomMac()} type bridge`]).catch((err: Error) => {
-        if (!/File exists/.test(err.message)) throw err;
-      });
+      // and go (and the plugin's CHECK compares it with the one recorded at ADD). Made, addressed and
+      // up in one batch; when another ADD made it meanwhile, the steps below finish it.
+      const mac = randomMac();
+      const made = await ipBatch([`link add name ${br} address ${mac} type bridge`, `addr add ${gateway} dev ${br}`, `link set ${br} up`]).then(
+        () => true,
+        (err: Error) => {
+          if (!/File exists/.test(err.message)) throw err;
+          return false;
+        },
+      );
+      if (made) {
+        if (conf.isGateway) await writeFile('/proc/sys/net/ipv4/ip_forward', '1').catch(() => undefined);
+        return mac;
+      }
     }
     await ipBatch([`addr add ${gateway} dev ${br}`, `link set ${br} up`]).catch((err: Error) => {
       // Another ADD set it up meanwhile.

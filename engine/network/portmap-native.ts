@@ -108,6 +108,11 @@ export class NativePortmap implements InProcessPlugin {
     );
   }
 
+  /** Makes the shared chains now (they are otherwise made by the first ADD). */
+  prepare(): Promise<void> {
+    return this.#ensureShared();
+  }
+
   #ensureShared(): Promise<void> {
     this.#shared ??= this.#makeShared().catch((err) => {
       this.#shared = undefined;
@@ -119,11 +124,14 @@ export class NativePortmap implements InProcessPlugin {
   /** What the plugin's setup of its three shared chains leaves: each chain, each rule once. */
   async #makeShared(): Promise<void> {
     const chains = new Set([...(await iptables(TABLE, ['-S'])).matchAll(/^-N (\S+)$/gm)].map((m) => m[1]!));
-    for (const c of [SET_MARK, MASQ, TOP_DNAT]) {
-      if (!chains.has(c)) await iptables(TABLE, ['-N', c]).catch((err: Error) => {
-        if (!/exists/i.test(err.message)) throw err;
-      });
-    }
+    // Made one by one (not declared in the batch below, which would empty one made meanwhile by another).
+    await Promise.all(
+      [SET_MARK, MASQ, TOP_DNAT].filter((c) => !chains.has(c)).map((c) =>
+        iptables(TABLE, ['-N', c]).catch((err: Error) => {
+          if (!/exists/i.test(err.message)) throw err;
+        }),
+      ),
+    );
     const present = await Promise.all(SHARED.map((s) => iptables(TABLE, ['-C', s.chain, ...s.rule]).then(() => true, () => false)));
     await iptablesBatch(TABLE, SHARED.filter((_, i) => !present[i]).map((s) => (s.first ? ['-I', s.chain, '1', ...s.rule] : ['-A', s.chain, ...s.rule])));
   }
