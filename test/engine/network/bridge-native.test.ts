@@ -107,6 +107,21 @@ if (insidePrivateNetns(import.meta.url)) {
       await native.remove('gone');
     });
 
+    it('removes the veth from inside the namespace when the record has no host end (a DEL without a cached result)', async () => {
+      await native.create('nocache', { subnet: '10.98.0.0/24' });
+      const id = `bn${process.pid}-nc`;
+      const a = await native.attach(id, { network: 'nocache', name: 'nc' });
+      const r = record(root, id);
+      const bridge = new NativeBridge();
+      const conf = r.confList!.plugins[0]!;
+      await bridge.del(r.confList!, conf, { containerId: id, netns: a.netnsPath!, ifName: 'eth0' }, undefined);
+      assert.doesNotMatch(inNs(a.netnsPath!, 'ip', '-o', 'link'), /eth0/);
+      assert.deepEqual(hostNetworkState().links.filter((l) => l.startsWith('veth')), [], 'its peer went with it');
+      assert.deepEqual(leases(root, 'nocache'), [], 'its lease found by owner and released');
+      await native.detach(id);
+      await native.remove('nocache');
+    });
+
     it('refuses a bridge that holds another address, in the plugin\'s words, before leasing anything', async () => {
       // (The manager deletes such a bridge first when nothing is attached to it: stale-bridge.ts.)
       execFileSync('ip', ['link', 'add', 'br-stale', 'type', 'bridge']);
