@@ -12,6 +12,8 @@
  *       up, the routes through GW; here: HOSTIF a port of BRIDGE (hairpin on if asked), up.
  *   berth-netns port HOSTIF BRIDGE [hairpin]
  *       veth's host side alone (again, after the bridge was made anew).
+ *   berth-netns remove PATH
+ *       the namespace unpinned (every mount on PATH undone, lazily when busy) and PATH removed.
  *   berth-netns del IFNAME [NETNS]
  *       the device IFNAME (of NETNS when given) and so its veth peer.
  * Errors go to stderr in iproute2's words (`Cannot find device "x"`, `RTNETLINK answers: File
@@ -130,6 +132,18 @@ static int cmd_veth(const veth_args *a, berth_err *err) {
   return cmd_port(a->hostif, a->bridge, a->hairpin, err);
 }
 
+/* Unpins a namespace: every mount on PATH undone (lazily when busy), then the file removed. */
+static int cmd_remove(const char *path, berth_err *err) {
+  for (int i = 0; i < 8; i++) {
+    if (umount2(path, UMOUNT_NOFOLLOW) == 0) continue;
+    if (errno == EBUSY && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) continue;
+    if (errno == EINVAL || errno == ENOENT) break; /* not (or no longer) a mount point */
+    return berth_fail(err, "umount '%s'", path);
+  }
+  if (unlink(path) < 0 && errno != ENOENT) return berth_fail(err, "unlink '%s'", path);
+  return 0;
+}
+
 static int cmd_del(const char *ifname, const char *netns, berth_err *err) {
   if (netns && enter(netns, err) < 0) return -1;
   rtnl nl = {.fd = -1};
@@ -149,8 +163,9 @@ int main(int argc, char **argv) {
     rc = parse_veth(argc - 2, argv + 2, &a, &err);
     if (rc == 0) rc = cmd_veth(&a, &err);
   } else if ((argc == 4 || (argc == 5 && strcmp(argv[4], "hairpin") == 0)) && strcmp(argv[1], "port") == 0) rc = cmd_port(argv[2], argv[3], argc == 5, &err);
+  else if (argc == 3 && strcmp(argv[1], "remove") == 0) rc = cmd_remove(argv[2], &err);
   else if ((argc == 3 || argc == 4) && strcmp(argv[1], "del") == 0) rc = cmd_del(argv[2], argc == 4 ? argv[3] : NULL, &err);
-  else rc = berth_failx(&err, "usage: berth-netns create PATH | veth NETNS IFNAME MAC HOSTIF HOSTMAC ADDR/PREFIX BRIDGE [mtu N] [hairpin] [route DST/LEN GW]... | port HOSTIF BRIDGE [hairpin] | del IFNAME [NETNS]");
+  else rc = berth_failx(&err, "usage: berth-netns create PATH | veth NETNS IFNAME MAC HOSTIF HOSTMAC ADDR/PREFIX BRIDGE [mtu N] [hairpin] [route DST/LEN GW]... | port HOSTIF BRIDGE [hairpin] | del IFNAME [NETNS] | remove PATH");
   if (rc < 0) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;

@@ -55,10 +55,8 @@ export async function createNetns(path: string): Promise<void> {
 
 /** Unpins and removes a namespace file; a missing one is fine (idempotent). */
 export async function removeNetns(path: string): Promise<void> {
-  for (let i = 0; i < 3 && (await isMountPoint(path)); i++) {
-    await tool('umount', [path]).catch(() => tool('umount', ['--lazy', path]));
-  }
-  await rm(path, { force: true });
+  // One process, which asks the kernel (umount2) rather than reading mountinfo.
+  await netnsHelper(['remove', path]);
 }
 
 /**
