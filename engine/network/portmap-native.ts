@@ -108,9 +108,11 @@ export class NativePortmap implements InProcessPlugin {
     );
   }
 
-  /** Makes the shared chains now (they are otherwise made by the first ADD). */
+  /** Makes the shared chains now (they are otherwise made by the first ADD); fails as the ADD would. */
   prepare(): Promise<void> {
-    return this.#ensureShared();
+    return this.#ensureShared().catch((err: Error) => {
+      throw new CniError('portmap', 'ADD', undefined, err.message);
+    });
   }
 
   #ensureShared(): Promise<void> {
