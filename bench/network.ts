@@ -1,5 +1,5 @@
 // `npm run bench -- network [rounds]`: start-to-ready of a container with a published port.
-//   berth:  NetworkManager.attach (netns with lo up, berth's bridge, the portmap plugin) + runc start under
+//   berth:  NetworkManager.attach (netns with lo up, berth's bridge and port mapping) + runc start under
 //           berth's monitor + the first HTTP 200 from busybox httpd through 127.0.0.1:<hostPort>.
 //   docker: `docker run -d -p <hostPort>:80` + the first HTTP 200 through 127.0.0.1:<hostPort>.
 // Both run inside one private network namespace made for the bench (dockerd with its own bridge
@@ -121,7 +121,7 @@ export default async function bench(args: string[]): Promise<void> {
       }
     }
     console.log(`start-to-ready, ${rounds} rounds: berth ${samples.berth!.map((x) => x.toFixed(0)).join(' ')} ms; docker ${samples.docker!.map((x) => x.toFixed(0)).join(' ')} ms (removal included in neither)`);
-    console.log(`berth's attach (netns, bridge, portmap plugin): median ${median(attachMs.slice(1)).toFixed(0)} ms of it`);
+    console.log(`berth's attach (netns, bridge, port mapping): median ${median(attachMs.slice(1)).toFixed(0)} ms of it`);
     report('network', median(samples.berth!), 'docker', median(samples.docker!), 'ms');
   } finally {
     nets.close();

@@ -1,12 +1,13 @@
 // The CNI bridge plugin's ADD and DEL for berth's own bridge networks (config.ts writes them),
 // done by the daemon instead of by two Go processes per container (bridge, which runs host-local):
-// those two were most of a container's network set-up and tear-down (~100 ms each on this host,
-// against ~20 ms for the two iproute2 runs below). The result is the plugin's, to the field —
+// those two were most of a container's network set-up and tear-down (~100 ms each on this host).
+// The veth, its address and routes are made by one berth-netns run (rtnetlink, netns-helper.ts),
+// which replaced four programs (sh, nsenter, ip, ip). The result is the plugin's, to the field —
 // the same bridge, veth pair, address, routes and lease files (leases.ts) — so the attachment
-// records, /etc/hosts, port mapping (portmap, still a plugin, chained after this) and DEL of a
+// records, /etc/hosts, port mapping (portmap-native.ts, chained after this) and DEL of a
 // record the plugin made all work unchanged, and the plugin can take over at any time
 // (NetworkManager's `bridge: 'plugin'`). Written by hand because no library does this: what it
-// replaces is a plugin process, and iproute2 is the netlink client already on every such host.
+// replaces is a plugin process.
 import { runCommand, type CommandFailure } from '../spawner.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { UnavailableError } from '../../specs/errdefs.ts';
 import { CniError, type CniConfList, type CniPluginConf, type CniResult, type CniRuntime, type InProcessPlugin } from './cni.ts';
 import { Leases, type LeaseRange } from './leases.ts';
 import { deviceState } from './links.ts';
+import { netnsHelper, vethArgs } from './netns-helper.ts';
 
 interface BridgeConf extends CniPluginConf {
   bridge: string;
@@ -42,26 +44,16 @@ function isBerthBridge(plugin: CniPluginConf): plugin is BridgeConf {
   );
 }
 
-interface IpBatch {
-  lines: string[];
-  /** Run inside the network namespace at this path (through nsenter). */
-  netns?: string;
-}
-
 /**
- * `ip -batch -` runs, one after the other, stopping at the first that fails — all from one /bin/sh
- * the daemon spawns: a spawn from the daemon copies its whole address space (tens of MiB), a fork
- * from the shell does not. The batches and paths are the shell's arguments, never its script.
+ * `ip` commands on the bridge, in one `ip -batch` (once per bridge and process: the per-container
+ * work is berth-netns's, netns-helper.ts), stopping at the first that fails.
  */
-function ipBatch(...steps: IpBatch[]): Promise<void> {
-  const arg = (n: number) => `"\${${n}}"`;
-  const script = steps.map((b, i) => `printf '%s\\n' ${arg(2 * i + 1)} | ${b.netns ? `nsenter --net=${arg(2 * i + 2)} ` : ''}ip -batch -`).join(' && ');
-  const args = steps.flatMap((b) => [b.lines.join('\n'), b.netns ?? '']);
-  return runCommand('/bin/sh', ['-c', script, 'sh', ...args]).then(
+function ipBatch(lines: string[]): Promise<void> {
+  return runCommand('/bin/sh', ['-c', `printf '%s\\n' "$1" | ip -batch -`, 'sh', lines.join('\n')]).then(
     () => undefined,
     (err: CommandFailure) => {
       const stderr = err.stderr ?? '';
-      if (/not found/.test(stderr)) throw new UnavailableError(`ip or nsenter is not installed (they come with iproute2 / util-linux): ${stderr.trim()}`);
+      if (/not found/.test(stderr)) throw new UnavailableError(`ip is not installed (it comes with iproute2): ${stderr.trim()}`);
       throw new Error(stderr.trim() || err.message);
     },
   );
@@ -104,19 +96,29 @@ export class NativeBridge implements InProcessPlugin {
     let state = await deviceState(br);
     if (state?.addresses.includes(gateway)) {
       // Pinned, so that it stays what the results record (one made by the plugin follows its ports').
-      await ipBatch({ lines: [`link set dev ${br} address ${state.mac}`] });
+      await ipBatch([`link set dev ${br} address ${state.mac}`]);
       return state.mac;
     }
     // The plugin's own words: a bridge with another address is a different network's.
     if (state?.addresses.length) throw new CniError('bridge', 'ADD', 11, `failed to set bridge addr: "${br}" already has an IP address different from ${gateway}`);
     if (!state) {
       // A MAC of its own: a bridge otherwise takes its lowest port's, which changes as members come
-      // and go (and the plugin's CHECK compares it with the one recorded at ADD).
-      await ipBatch({ lines: [`link add name ${br} address ${randomMac()} type bridge`] }).catch((err: Error) => {
-        if (!/File exists/.test(err.message)) throw err;
-      });
+      // and go (and the plugin's CHECK compares it with the one recorded at ADD). Made, addressed and
+      // up in one batch; when another ADD made it meanwhile, the steps below finish it.
+      const mac = randomMac();
+      const made = await ipBatch([`link add name ${br} address ${mac} type bridge`, `addr add ${gateway} dev ${br}`, `link set ${br} up`]).then(
+        () => true,
+        (err: Error) => {
+          if (!/File exists/.test(err.message)) throw err;
+          return false;
+        },
+      );
+      if (made) {
+        if (conf.isGateway) await writeFile('/proc/sys/net/ipv4/ip_forward', '1').catch(() => undefined);
+        return mac;
+      }
     }
-    await ipBatch({ lines: [`addr add ${gateway} dev ${br}`, `link set ${br} up`] }).catch((err: Error) => {
+    await ipBatch([`addr add ${gateway} dev ${br}`, `link set ${br} up`]).catch((err: Error) => {
       // Another ADD set it up meanwhile.
       if (!/File exists/.test(err.message)) throw err;
     });
@@ -141,26 +143,22 @@ export class NativeBridge implements InProcessPlugin {
     const [innerMac, hostMac] = [randomMac(), randomMac()];
     const routes = conf.ipam.routes ?? [];
     try {
-      const containerSide = {
-        // Made inside the container's namespace, its peer put straight into the daemon's.
-        lines: [
-          `link add ${rt.ifName} address ${innerMac}${conf.mtu ? ` mtu ${conf.mtu}` : ''} type veth peer name ${hostIf} address ${hostMac} netns ${process.pid}`,
-          `addr add ${ip}/${prefix} dev ${rt.ifName}`,
-          `link set ${rt.ifName} up`,
-          ...routes.map((r) => `route add ${r.dst === '0.0.0.0/0' ? 'default' : r.dst} via ${r.gw ?? range.gateway} dev ${rt.ifName}`),
-        ],
-        netns: rt.netns,
-      };
-      const hostSide = { lines: [`link set ${hostIf} master ${conf.bridge}`, ...(conf.hairpinMode ? [`link set dev ${hostIf} type bridge_slave hairpin on`] : []), `link set ${hostIf} up`] };
-      await ipBatch(containerSide, hostSide).catch(async (err: Error) => {
+      // Made inside the container's namespace, its peer put straight into the daemon's and on the bridge.
+      await netnsHelper(
+        vethArgs({
+          netns: rt.netns, ifName: rt.ifName, mac: innerMac, hostIf, hostMac, address: `${ip}/${prefix}`, bridge: conf.bridge,
+          ...(conf.mtu ? { mtu: conf.mtu } : {}), hairpin: !!conf.hairpinMode,
+          routes: routes.map((r) => ({ dst: r.dst, gw: r.gw ?? range.gateway })),
+        }),
+      ).catch(async (err: Error) => {
         // The bridge went away since it was looked at: made again, then the host side once more.
-        if (!new RegExp(`"${conf.bridge}"|Cannot find device "?${conf.bridge}`).test(err.message)) throw err;
+        if (!new RegExp(`Cannot find device "${conf.bridge}"`).test(err.message)) throw err;
         this.forget(conf.bridge);
         bridgeMac = await this.#ensureBridge(conf, gateway);
-        await ipBatch(hostSide);
+        await netnsHelper(['port', hostIf, conf.bridge, ...(conf.hairpinMode ? ['hairpin'] : [])]);
       });
     } catch (err) {
-      await ipBatch({ lines: [`link del ${hostIf}`] }).catch(() => undefined);
+      await netnsHelper(['del', hostIf]).catch(() => undefined);
       await leases.release(rt.containerId, rt.ifName, ip);
       throw new CniError('bridge', 'ADD', undefined, (err as Error).message);
     }
@@ -187,8 +185,8 @@ export class NativeBridge implements InProcessPlugin {
     const gone = (err: Error) => {
       if (!/Cannot find device|does not exist|No such file/i.test(err.message)) throw new CniError('bridge', 'DEL', undefined, err.message);
     };
-    if (hostIf && /^[a-zA-Z0-9_.-]{1,15}$/.test(hostIf)) await ipBatch({ lines: [`link del ${hostIf}`] }).catch(gone);
-    else if (rt.netns) await ipBatch({ lines: [`link del ${rt.ifName}`], netns: rt.netns }).catch(gone);
+    if (hostIf && /^[a-zA-Z0-9_.-]{1,15}$/.test(hostIf)) await netnsHelper(['del', hostIf]).catch(gone);
+    else if (rt.netns) await netnsHelper(['del', rt.ifName, rt.netns]).catch(gone);
     const ip = cached?.ips?.[0]?.address.split('/')[0];
     await new Leases(join(conf.ipam.dataDir!, list.name)).release(rt.containerId, rt.ifName, ip);
   }

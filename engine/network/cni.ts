@@ -70,10 +70,10 @@ export function cniSearchPath(given?: string[], env: string | undefined = proces
   return [...new Set([...first, ...DEFAULT_CNI_DIRS].map((d) => d.trim()).filter(Boolean))];
 }
 
-/** A plugin's ADD and DEL done in the daemon for the configurations it `handles` (bridge-native.ts). */
+/** A plugin's ADD and DEL done in the daemon for the configurations it `handles` (bridge-native.ts, portmap-native.ts). */
 export interface InProcessPlugin {
-  handles(plugin: CniPluginConf): boolean;
-  add(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime): Promise<CniResult>;
+  handles(plugin: CniPluginConf, rt?: CniRuntime, list?: CniConfList): boolean;
+  add(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime, prevResult?: CniResult): Promise<CniResult>;
   del(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime, cached: CniResult | undefined): Promise<void>;
 }
 
@@ -81,11 +81,15 @@ export class Cni {
   /** The directories searched for plugins, in order; also the CNI_PATH plugins are given. */
   readonly binDirs: string[];
   /** Done in the daemon instead of by the plugin's process, for the configurations it handles. */
-  readonly #inProcess: InProcessPlugin | undefined;
+  readonly #inProcess: InProcessPlugin[];
 
-  constructor(binDirs: string[], inProcess?: InProcessPlugin) {
+  constructor(binDirs: string[], inProcess: InProcessPlugin[] = []) {
     this.binDirs = binDirs;
     this.#inProcess = inProcess;
+  }
+
+  #inProcessFor(list: CniConfList, plugin: CniPluginConf, rt: CniRuntime): InProcessPlugin | undefined {
+    return this.#inProcess.find((p) => p.handles(plugin, rt, list));
   }
 
   async #binary(type: string): Promise<string> {
@@ -162,7 +166,8 @@ export class Cni {
   async addList(list: CniConfList, rt: CniRuntime): Promise<CniResult> {
     let result: CniResult | undefined;
     for (const plugin of list.plugins) {
-      const out = this.#inProcess?.handles(plugin) ? await this.#inProcess.add(list, plugin, rt) : await this.exec('ADD', this.#pluginConf(list, plugin, rt, result), rt);
+      const own = this.#inProcessFor(list, plugin, rt);
+      const out = own ? await own.add(list, plugin, rt, result) : await this.exec('ADD', this.#pluginConf(list, plugin, rt, result), rt);
       // A chained plugin that prints nothing passes the previous result through.
       if (out) result = out;
     }
@@ -183,7 +188,8 @@ export class Cni {
     let first: unknown;
     for (const plugin of [...list.plugins].reverse()) {
       try {
-        if (this.#inProcess?.handles(plugin)) await this.#inProcess.del(list, plugin, rt, cached);
+        const own = this.#inProcessFor(list, plugin, rt);
+        if (own) await own.del(list, plugin, rt, cached);
         else await this.exec('DEL', this.#pluginConf(list, plugin, rt, cached), rt);
       } catch (err) {
         if (!(err instanceof UnavailableError)) first ??= err;

@@ -5,11 +5,11 @@
 // same: the containers' own traffic out (and between them), and back in what belongs to a
 // connection they made or that a published port (portmap's DNAT) let in — through a FORWARD
 // policy of DROP, as Docker sets it.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { BerthConfList } from './config.ts';
+import { runCommand } from '../spawner.ts';
 
-const run = promisify(execFile);
+// Through berth-spawner, as the daemon's other commands: a spawn from the daemon forks all of it.
+const run = runCommand;
 
 type Rule = { table: 'nat' | 'filter'; chain: string; args: string[] };
 
@@ -29,7 +29,9 @@ async function present(r: Rule): Promise<boolean> {
 
 /** Adds the network's rules that are not there (idempotent). */
 export async function ensureForwarding(list: BerthConfList): Promise<void> {
-  for (const r of rules(list)) if (!(await present(r))) await run('iptables', ['-w', '-t', r.table, '-I', r.chain, ...r.args]);
+  const all = rules(list);
+  const there = await Promise.all(all.map(present));
+  for (const [i, r] of all.entries()) if (!there[i]) await run('iptables', ['-w', '-t', r.table, '-I', r.chain, ...r.args]);
 }
 
 /** Removes the network's rules (every copy; none is fine). */

@@ -4,10 +4,10 @@
 // CAP_NET_RAW could then reach services the host binds to 127.0.0.1 only (CVE-2020-8558, the
 // same hole kube-proxy had). Like kube-proxy's fix, one rule per bridge drops such packets
 // unless they belong to a connection the host made (replies to its DNATed connections).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runCommand } from '../spawner.ts';
 
-const run = promisify(execFile);
+// Through berth-spawner, as the daemon's other commands: a spawn from the daemon forks all of it.
+const run = runCommand;
 
 function rule(bridge: string): string[] {
   return [

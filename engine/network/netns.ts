@@ -3,7 +3,7 @@
 // mount keeps the namespace alive after that process (and the daemon) exit; the container's
 // runtime joins it by path; unmounting + removing the file releases it.
 //
-// Node cannot unshare(2) itself, so util-linux's `unshare --net=FILE true` does the work; the
+// Node cannot unshare(2) itself, so berth-netns (netns-helper.ts) does the work in one process; the
 // directory holding the files is made a shared mount point (as ip netns does with /run/netns) so
 // that namespaces created in mount namespaces made later (other daemons, containers) see the
 // unmount and do not pin a namespace that berth has released.
@@ -11,6 +11,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { runCommand } from '../spawner.ts';
+import { netnsHelper } from './netns-helper.ts';
 import type { NetworkStats } from '../../specs/api/containers.ts';
 
 
@@ -45,7 +46,7 @@ export async function createNetns(path: string): Promise<void> {
   await writeFile(path, '', { flag: 'wx', mode: 0o444 });
   try {
     // One process makes it and brings lo up inside (what CNI's loopback plugin would do, in a second).
-    await tool('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+    await netnsHelper(['create', path]);
   } catch (err) {
     await rm(path, { force: true });
     throw err;
@@ -54,10 +55,8 @@ export async function createNetns(path: string): Promise<void> {
 
 /** Unpins and removes a namespace file; a missing one is fine (idempotent). */
 export async function removeNetns(path: string): Promise<void> {
-  for (let i = 0; i < 3 && (await isMountPoint(path)); i++) {
-    await tool('umount', [path]).catch(() => tool('umount', ['--lazy', path]));
-  }
-  await rm(path, { force: true });
+  // One process, which asks the kernel (umount2) rather than reading mountinfo.
+  await netnsHelper(['remove', path]);
 }
 
 /**

@@ -31,6 +31,7 @@ import { isRuntimeContainerId } from '../ids.ts';
 import { attachTarget, checkAttachRequest, networkNotFound, planAttachment, sameAttachment, type AttachmentPlan, type AttachOptions } from './attach-plan.ts';
 import { attachmentView, AttachmentStore, type AttachmentRecord, type NetworkAttachment } from './attachments.ts';
 import { NativeBridge } from './bridge-native.ts';
+import { NativePortmap } from './portmap-native.ts';
 import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { clearStaleBridge } from './stale-bridge.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
@@ -68,6 +69,8 @@ export interface NetworkManagerOptions {
    * the default: no plugin process per container) or the CNI plugin. Both give the same result.
    */
   bridge?: 'native' | 'plugin';
+  /** The same for the portmap plugin's part (portmap-native.ts; published UDP ports always go to the plugin). */
+  portmap?: 'native' | 'plugin';
   /** The host's resolver file the containers' resolv.conf is made from (default /etc/resolv.conf). */
   hostResolvConf?: string;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
@@ -79,6 +82,7 @@ export class NetworkManager {
   readonly root: string;
   readonly #cni: Cni;
   readonly #native: NativeBridge | undefined;
+  readonly #portmap: NativePortmap | undefined;
   readonly #o: NetworkManagerOptions;
   readonly #networks: NetworkStore;
   readonly #records: AttachmentStore;
@@ -95,7 +99,8 @@ export class NetworkManager {
     this.#o = o;
     this.root = o.root;
     this.#native = o.bridge === 'plugin' ? undefined : new NativeBridge();
-    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), this.#native);
+    this.#portmap = o.portmap === 'plugin' ? undefined : new NativePortmap();
+    this.#cni = new Cni(o.cniPath ?? cniSearchPath(), [this.#native, this.#portmap].filter((p) => !!p));
     this.#networks = new NetworkStore(o.root);
     this.#records = new AttachmentStore(o.root);
   }
@@ -266,11 +271,14 @@ export class NetworkManager {
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[], ifName = IFNAME): Promise<CniResult> {
     const portMappings = portmapEntries(published);
-    await once(this.#bridges, list.berth.bridge, () => clearStaleBridge(list, (m) => this.#o.log?.warn(m)));
-    await once(this.#forwarding, list.name, () => ensureForwarding(list));
-    const result = await this.#cni.addList(list, { containerId: id, netns, ifName, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
-    if (portMappings.length) await once(this.#guarded, list.berth.bridge, () => guardLocalnet(list.berth.bridge));
-    return result;
+    // The network's checks, once per process, side by side (a first start on a bare host ran some 20
+    // commands one after the other): none needs another; the guard only has to be there before the container runs.
+    await Promise.all([
+      once(this.#bridges, list.berth.bridge, () => clearStaleBridge(list, (m) => this.#o.log?.warn(m))),
+      once(this.#forwarding, list.name, () => ensureForwarding(list)),
+      ...(portMappings.length ? [once(this.#guarded, list.berth.bridge, () => guardLocalnet(list.berth.bridge)), this.#portmap?.prepare()] : []),
+    ]);
+    return this.#cni.addList(list, { containerId: id, netns, ifName, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
   }
 
   /** Rewrites /etc/hosts of every member of `networks` and of the containers `ids` (endpoints.ts hostsOf()). */

@@ -3,13 +3,13 @@
 // container ("berth0 already has an IP address different from 10.214.0.1/16"). Checked once per
 // bridge before its first ADD: an unused stale bridge is deleted (the plugin makes it again with the
 // network's address); one that still has interfaces attached is reported with what to do.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runCommand } from '../spawner.ts';
 import { FailedPreconditionError } from '../../specs/errdefs.ts';
 import type { BerthConfList } from './config.ts';
 import { deviceState } from './links.ts';
 
-const run = promisify(execFile);
+// Through berth-spawner, as the daemon's other commands: a spawn from the daemon forks all of it.
+const run = runCommand;
 
 export async function clearStaleBridge(list: BerthConfList, log?: (message: string) => void): Promise<void> {
   const { bridge, subnet, gateway } = list.berth;

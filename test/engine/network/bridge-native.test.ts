@@ -90,6 +90,38 @@ if (insidePrivateNetns(import.meta.url)) {
       await native.remove('cmp');
     });
 
+    it('makes the bridge again when it went away between two containers, and puts the veth on it', async () => {
+      await native.create('gone', { subnet: '10.96.0.0/24' });
+      const ids = [`bn${process.pid}-g1`, `bn${process.pid}-g2`];
+      await native.attach(ids[0]!, { network: 'gone', name: 'g1' });
+      const bridge = record(root, ids[0]!).result!.interfaces![0]!.name;
+      await native.detach(ids[0]!);
+      execFileSync('ip', ['link', 'del', bridge]);
+      const g2 = await native.attach(ids[1]!, { network: 'gone', name: 'g2' });
+      const hostIf = record(root, ids[1]!).result!.interfaces![1]!.name;
+      assert.equal(link(undefined, hostIf).master, bridge);
+      assert.equal(link(undefined, hostIf).linkinfo?.info_slave_data?.hairpin, true);
+      inNs(g2.netnsPath!, '/bin/busybox', 'ping', '-c', '1', '-W', '5', '10.96.0.1');
+      await native.detach(ids[1]!);
+      assert.deepEqual(hostNetworkState().links.filter((l) => l.startsWith('veth')), []);
+      await native.remove('gone');
+    });
+
+    it('removes the veth from inside the namespace when the record has no host end (a DEL without a cached result)', async () => {
+      await native.create('nocache', { subnet: '10.98.0.0/24' });
+      const id = `bn${process.pid}-nc`;
+      const a = await native.attach(id, { network: 'nocache', name: 'nc' });
+      const r = record(root, id);
+      const bridge = new NativeBridge();
+      const conf = r.confList!.plugins[0]!;
+      await bridge.del(r.confList!, conf, { containerId: id, netns: a.netnsPath!, ifName: 'eth0' }, undefined);
+      assert.doesNotMatch(inNs(a.netnsPath!, 'ip', '-o', 'link'), /eth0/);
+      assert.deepEqual(hostNetworkState().links.filter((l) => l.startsWith('veth')), [], 'its peer went with it');
+      assert.deepEqual(leases(root, 'nocache'), [], 'its lease found by owner and released');
+      await native.detach(id);
+      await native.remove('nocache');
+    });
+
     it('refuses a bridge that holds another address, in the plugin\'s words, before leasing anything', async () => {
       // (The manager deletes such a bridge first when nothing is attached to it: stale-bridge.ts.)
       execFileSync('ip', ['link', 'add', 'br-stale', 'type', 'bridge']);

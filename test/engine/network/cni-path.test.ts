@@ -1,8 +1,9 @@
 // Where CNI plugins are looked for: the daemon's --cni-path (else $CNI_PATH) first, then /opt/cni/bin,
 // /usr/lib/cni, /usr/libexec/cni. Checked with the daemon's own wiring inside a private network
 // namespace: a directory holding only a wrapper of the portmap plugin comes first, so the wrapper runs
-// (for a container that publishes a port) while the other plugins come from Debian's /usr/lib/cni. (The
-// bridge plugin's part for berth's own networks is done by the daemon: bridge-native.ts.)
+// (for a container that publishes a UDP port) while the other plugins come from Debian's /usr/lib/cni.
+// (The bridge plugin's part for berth's own networks is done by the daemon, bridge-native.ts, and so is
+// portmap's for TCP ports, portmap-native.ts.)
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,7 @@ if (insidePrivateNetns(import.meta.url)) {
       const { ctx, shutdown } = await composeDaemon({ root: join(tmp, 'root'), socket: join(tmp, 's'), watch: [], runtime: 'none', cniPath: [wrappers] }, createLogger({ level: 'error' }));
       try {
         const id = `cnipath${process.pid}`;
-        const a = await ctx.networks!.attach(id, { network: 'bridge', name: 'c1', ports: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] });
+        const a = await ctx.networks!.attach(id, { network: 'bridge', name: 'c1', ports: [{ containerPort: 80, hostPort: await freePort(), protocol: 'UDP' }] });
         assert.ok(a.ipAddress, 'attached with an address');
         await ctx.networks!.detach(id);
         const lines = readFileSync(log, 'utf8').trim().split('\n');

@@ -177,8 +177,8 @@ if (insidePrivateNetns(import.meta.url)) {
       const id = `m${process.pid}-broken`;
       await assert.rejects(broken.attach(id, { network: 'bridge', name: 'broken' }), missing);
       assertNothingLeft(root, [id], []);
-      // The daemon's own bridge set up, then portmap missing: the veth and lease undone too.
-      const halfway = new NetworkManager({ root, cniPath });
+      // The daemon's own bridge set up, then the portmap plugin missing: the veth and lease undone too.
+      const halfway = new NetworkManager({ root, cniPath, portmap: 'plugin' });
       await assert.rejects(halfway.attach(id, { network: 'bridge', name: 'broken', ports: [{ containerPort: 80, hostPort: await freePort(), protocol: 'TCP' }] }), missing);
       assertNothingLeft(root, [id], []);
       halfway.close();
