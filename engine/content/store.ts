@@ -178,7 +178,10 @@ export class ContentStore {
   updateIndex(fn: (index: Index) => void): Promise<void> {
     const next = this.#indexLock.then(async () => {
       const index = this.index();
+      const before = JSON.stringify(index);
       fn(index);
+      // Nothing changed (a rebuild tagging the same manifest again): no write, no fsync.
+      if (JSON.stringify(index) === before) return;
       await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(index, null, 2), { durable: true });
     });
     this.#indexLock = next.catch(() => undefined);
