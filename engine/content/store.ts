@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
@@ -108,19 +108,19 @@ export class ContentStore {
     }
     const out = createWriteStream(tmp, { flags: 'a' });
     try {
-      await pipeline(
-        src,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            hash.update(chunk);
-            size += chunk.length;
-            onBytes?.(chunk.length);
-            if (onChunk) await onChunk(chunk);
-            yield chunk;
-          }
+      // A Transform, not an async generator: the generator's iterator reads whatever is buffered as
+      // one Buffer.concat (a copy of every byte); a Transform is handed each chunk as it came.
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          onBytes?.(chunk.length);
+          const seen = onChunk?.(chunk);
+          if (seen) seen.then(() => cb(null, chunk), cb);
+          else cb(null, chunk);
         },
-        out,
-      );
+      });
+      await pipeline(src, tap, out);
     } catch (err) {
       // Kept for a resume when keyed; removed otherwise.
       if (!ingestKey) await rm(tmp, { force: true });

@@ -38,6 +38,8 @@ export interface ImageRecord {
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
 const REPO_DIGEST = 'dev.berth.repo.digest';
+/** The least a layer's download moves between two progress events. */
+const PROGRESS_STEP = 1 << 20;
 
 export interface ImageServiceOptions {
   root: string;
@@ -239,6 +241,7 @@ export class ImageService {
           continue;
         }
         let current = 0;
+        let reported = 0;
         let tee: { chunk(c: Buffer): Promise<void> | void; restart(): void } | undefined;
         let streamed: Promise<string> | undefined;
         let broken = false;
@@ -269,6 +272,10 @@ export class ImageService {
             this.content,
             (n) => {
               current = n === 0 ? current : current + n;
+              // One event per step of the layer's size (a fiftieth, at least 1 MiB), not per chunk
+              // (~16 KiB–64 KiB each): every event becomes an NDJSON line the client reads and parses.
+              if (n !== 0 && current < l.size && current - reported < Math.max(PROGRESS_STEP, l.size / 50)) return;
+              reported = current;
               onProgress?.({ id, status: 'downloading', current, total: l.size });
             },
             tee,
