@@ -75,6 +75,28 @@ async function peek(stream: Readable, n: number): Promise<Buffer> {
   return all.subarray(0, n);
 }
 
+const READ_CHUNK = 1 << 20;
+
+/** A stream that passes its bytes on in chunks of at least `size` (the last one smaller). */
+function coalesce(size: number): Transform {
+  let held: Buffer[] = [];
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      held.push(chunk);
+      bytes += chunk.length;
+      if (bytes < size) return cb();
+      const out = held.length === 1 ? held[0]! : Buffer.concat(held, bytes);
+      held = [];
+      bytes = 0;
+      cb(null, out);
+    },
+    flush(cb) {
+      cb(null, bytes ? Buffer.concat(held, bytes) : undefined);
+    },
+  });
+}
+
 interface PendingLink {
   path: string;
   target: string;
@@ -141,9 +163,12 @@ export async function unpackLayer(blob: string, dir: string, expectedDiffId?: st
   });
   // From the blob file, or from the bytes as they are downloaded (the same bytes, streamed).
   const head = stream ? await peek(stream, 4) : await readHead(blob);
-  const source: Readable = stream ?? createReadStream(blob, { highWaterMark: 1 << 20 });
+  const source: Readable = stream ?? createReadStream(blob, { highWaterMark: READ_CHUNK });
   const dec = decompressorFor(head);
   const streams: Array<Readable | Duplex> = [source];
+  // Downloaded bytes come in socket-sized chunks (~64 KiB); each is a thread-pool job for zlib
+  // and a write for tar. Gathered into 1 MiB first, as the blob file is read.
+  if (stream) streams.push(coalesce(READ_CHUNK));
   if (dec) streams.push(dec);
   try {
     await pipeline([...streams, tap, unpack] as unknown as [Readable, ...Transform[]]);
