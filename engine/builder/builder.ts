@@ -5,6 +5,7 @@
 // an unchanged step reuses its layer without mounting anything, so an unchanged rebuild costs a
 // parse, a stat walk of the sources and one image commit.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
@@ -264,7 +265,9 @@ export class Builder {
   /** A step's cache record, and its layer as the layer store has it (read once, used by the build). */
   async #cacheGet(key: string): Promise<{ record: CacheRecord; layer?: LayerInfo } | undefined> {
     try {
-      const record = JSON.parse(await readFile(join(this.#buildRoot, 'cache', `${key}.json`), 'utf8')) as CacheRecord;
+      // Read synchronously: a small file of the daemon's own root, in the page cache; an unchanged
+      // rebuild reads one per step, and a thread-pool round trip each is most of its time on a busy host.
+      const record = JSON.parse(readFileSync(join(this.#buildRoot, 'cache', `${key}.json`), 'utf8')) as CacheRecord;
       if (!record.layer) return { record };
       // Usable only while its layer is unpacked and its blob is in the content store.
       const layer = await this.layers.get(record.layer.chainId);

@@ -4,8 +4,8 @@
 // read-only under a fresh upper directory, works in the merged view, and its upper directory
 // becomes the next layer (no copy, no unpack).
 import { randomBytes } from 'node:crypto';
-import { existsSync, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, type Stats } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
@@ -59,7 +59,8 @@ export class LayerStore {
   async get(chainId: string): Promise<LayerInfo | undefined> {
     const d = this.#dirOf(chainId);
     try {
-      const meta = JSON.parse(await readFile(join(d, 'layer.json'), 'utf8')) as Omit<LayerInfo, 'dir'>;
+      // Synchronously, as the builder's cache records (builder.ts #cacheGet says why).
+      const meta = JSON.parse(readFileSync(join(d, 'layer.json'), 'utf8')) as Omit<LayerInfo, 'dir'>;
       if (meta.chainId !== chainId) return undefined;
       return { ...meta, dir: join(d, 'diff') };
     } catch {
