@@ -16,6 +16,7 @@ import { MediaTypes } from '../images/types.ts';
 import type { Descriptor } from '../../specs/api/images.ts';
 import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION, IMAGE_NAME_ANNOTATION } from './names.ts';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
+const BUFFER = 1 << 20;
 
 export class DigestMismatchError extends InvalidArgumentError {}
 
@@ -106,11 +107,14 @@ export class ContentStore {
         size += (chunk as Buffer).length;
       }
     }
-    const out = createWriteStream(tmp, { flags: 'a' });
+    // 1 MiB of room in each stage (16 KiB by default): a socket chunk (~64 KiB) would otherwise pause
+    // and resume the download at every chunk.
+    const out = createWriteStream(tmp, { flags: 'a', highWaterMark: BUFFER });
     try {
       // A Transform, not an async generator: the generator's iterator reads whatever is buffered as
       // one Buffer.concat (a copy of every byte); a Transform is handed each chunk as it came.
       const tap = new Transform({
+        highWaterMark: BUFFER,
         transform(chunk: Buffer, _enc, cb) {
           hash.update(chunk);
           size += chunk.length;

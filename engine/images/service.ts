@@ -40,6 +40,8 @@ export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 const REPO_DIGEST = 'dev.berth.repo.digest';
 /** The least a layer's download moves between two progress events. */
 const PROGRESS_STEP = 1 << 20;
+/** What a download may run ahead of its unpacker (and of the blob file's writes). */
+export const STREAM_BUFFER = 1 << 20;
 
 export interface ImageServiceOptions {
   root: string;
@@ -247,7 +249,8 @@ export class ImageService {
         let broken = false;
         let pt: PassThrough | undefined;
         if (plan && !existsSync(this.snapshots.layerDir(plan.chainIds[i]!))) {
-          const stream = new PassThrough();
+          // Room for 1 MiB: a 16 KiB default would stop the download at every socket chunk until the unpacker read it.
+          const stream = new PassThrough({ highWaterMark: STREAM_BUFFER });
           // Its error (a restart) is the unpacker's to see; never an uncaught one when the unpacker has not started reading.
           stream.on('error', () => undefined);
           pt = stream;
