@@ -1,12 +1,12 @@
 // `npm run bench -- build [rounds]`: a multi-step Dockerfile (FROM scratch + busybox, COPY, RUN,
-// ENV, WORKDIR…) built by berth (a daemon with the runc runtime) and by Docker (a private dockerd,
-// classic builder: the docker CLI here has no buildx), interleaved, cold (no cache) and rebuilding
-// an unchanged context. Each is measured two ways:
+// ENV, WORKDIR…) built by berth (a daemon with its default runtime, the native launcher) and by
+// Docker (a private dockerd, classic builder: the docker CLI here has no buildx), interleaved, cold
+// (no cache) and rebuilding an unchanged context. Each is measured two ways:
 //  - API: one build request from this process to the daemon's unix socket (berth: POST /v1/build
 //    with the context path; Docker: POST /build with the context as a tar, which its API needs) —
 //    the builders' own cost, no client start-up;
-//  - CLI: `berth build` vs `docker build`, start-up of each CLI included (berth's is a Node.js
-//    process, ~120 ms before it sends anything; see `npm run bench -- cli`).
+//  - CLI: `berth build` (bin/berth, as a user runs it: its native front answers `build` with one
+//    request naming the context directory) vs `docker build`, start-up of each CLI included.
 // Ends with the report() line of the unchanged rebuild through the CLI: what a user waits on.
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,11 +47,11 @@ export default async function main(args: string[]): Promise<void> {
   for (let i = 0; i < 50; i++) writeFileSync(join(ctx, 'src', `${i}.txt`), `file ${i} `.repeat(200));
   writeFileSync(join(ctx, 'Dockerfile'), DOCKERFILE);
   const socket = join(dir, 'berth.sock');
-  const daemon = await startDaemon({ root: join(dir, 'root'), socket, watch: [], runtime: 'runc', cgroupParent: `berth-bench-${process.pid}` }, createLogger({ write: () => {} }));
+  const daemon = await startDaemon({ root: join(dir, 'root'), socket, watch: [], runtime: 'native', cgroupParent: `berth-bench-${process.pid}` }, createLogger({ write: () => {} }));
   const dockerd = await startDockerd();
   const env = { ...process.env, BERTH_SOCKET: socket };
   const berth = async (extra: string[]) => {
-    await exec(process.execPath, [BERTH, 'build', '-q', '-t', 'localhost/bench:1', ...extra, ctx], { env });
+    await exec(BERTH, ['build', '-q', '-t', 'localhost/bench:1', ...extra, ctx], { env });
   };
   // The classic builder: this docker CLI has no buildx plugin for BuildKit.
   process.env.DOCKER_BUILDKIT = '0';

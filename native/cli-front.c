@@ -16,7 +16,10 @@
  *   berth [--socket S] logs [-f] [-t] [-n N] NAME   (also `container logs`)
  *   berth [--socket S] attach [--no-stdin] [--detach-keys K] [--sig-proxy=B] NAME   (also `container attach`)
  *                                   this terminal relayed to the container's monitor itself, when
- *                                   this client may open its socket (cli-attach.c) */
+ *                                   this client may open its socket (cli-attach.c)
+ *   berth [--socket S] build [-t T]… [-f F] [--build-arg K=V]… [--target S] [--no-cache] [--network N] [-q] CONTEXT
+ *                                   (also `image build`) one request naming the context directory, the daemon reads it
+ *   berth [--socket S] pull [-q] REF   (also `image pull`; stderr not a terminal) one request, its progress lines */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
@@ -120,6 +123,14 @@ static int dispatch(int argc, char **argv) {
   if (!socket) socket = getenv("BERTH_SOCKET");
   if (!socket) socket = DEFAULT_SOCKET;
   if (!*socket || is_tcp(socket)) return FRONT_FALLBACK;
+  /* `image build|pull` are `build|pull` (cli/groups.ts), as `container exec` is `exec`. */
+  if (i + 1 < argc && strcmp(argv[i], "image") == 0) {
+    if (strcmp(argv[i + 1], "build") == 0) return front_build(argc - i - 2, argv + i + 2, socket);
+    if (strcmp(argv[i + 1], "pull") == 0) return front_pull(argc - i - 2, argv + i + 2, socket);
+    return FRONT_FALLBACK;
+  }
+  if (i < argc && strcmp(argv[i], "build") == 0) return front_build(argc - i - 1, argv + i + 1, socket);
+  if (i < argc && strcmp(argv[i], "pull") == 0) return front_pull(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "container") == 0) i++; /* Docker's group: `container exec` is `exec` */
   if (i < argc && strcmp(argv[i], "exec") == 0) return front_exec(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "run") == 0) return front_run(argc - i - 1, argv + i + 1, socket);

@@ -33,6 +33,10 @@ void front_print_log(struct json_object *e, bool timestamps);
 int front_ndjson(struct http_conn *c, int error_exit, int (*on)(struct json_object *value, void *ctx), void *ctx);
 /* `logs [-f] [-t] [-n N] NAME` (cli-logs.c): as front_exec. */
 int front_logs(int argc, char **argv, const char *socket);
+/* `build [-t T]… [-f F] [--build-arg K=V]… [--target S] [--no-cache] [--network N] [-q] CONTEXT` (cli-build.c): as front_exec. */
+int front_build(int argc, char **argv, const char *socket);
+/* `pull [-q] REF` with stderr not a terminal (cli-pull.c): as front_exec. */
+int front_pull(int argc, char **argv, const char *socket);
 /* The value of an option as commander takes it: the rest of the argument, else the next one (not a flag). */
 const char *front_option_value(int argc, char **argv, int *i, const char *inline_value);
 

@@ -5,6 +5,7 @@
 // an unchanged step reuses its layer without mounting anything, so an unchanged rebuild costs a
 // parse, a stat walk of the sources and one image commit.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
@@ -173,8 +174,9 @@ export class Builder {
         const hit = o.noCache ? undefined : await this.#cacheGet(stepKey.key);
         onProgress({ type: 'step', stage: label, step: number, steps: total, text: cmd.original, cached: !!hit, line: cmd.line });
         let record: CacheRecord;
+        let layer: LayerInfo | undefined;
         if (hit) {
-          record = hit;
+          ({ record, layer } = hit);
           cached++;
         } else {
           const out = await doLayerStep(plan, stepKey, layers, {
@@ -190,7 +192,7 @@ export class Builder {
           built++;
         }
         if (record.layer) {
-          const layer = (await this.layers.get(record.layer.chainId))!;
+          layer ??= (await this.layers.get(record.layer.chainId))!;
           layers = [...layers, layer];
           state.image.rootfs.diff_ids = [...state.image.rootfs.diff_ids, layer.diffId];
         }
@@ -260,13 +262,17 @@ export class Builder {
     return out;
   }
 
-  async #cacheGet(key: string): Promise<CacheRecord | undefined> {
+  /** A step's cache record, and its layer as the layer store has it (read once, used by the build). */
+  async #cacheGet(key: string): Promise<{ record: CacheRecord; layer?: LayerInfo } | undefined> {
     try {
-      const r = JSON.parse(await readFile(join(this.#buildRoot, 'cache', `${key}.json`), 'utf8')) as CacheRecord;
+      // Read synchronously: a small file of the daemon's own root, in the page cache; an unchanged
+      // rebuild reads one per step, and a thread-pool round trip each is most of its time on a busy host.
+      const record = JSON.parse(readFileSync(join(this.#buildRoot, 'cache', `${key}.json`), 'utf8')) as CacheRecord;
+      if (!record.layer) return { record };
       // Usable only while its layer is unpacked and its blob is in the content store.
-      if (r.layer && !(await this.layers.get(r.layer.chainId))) return undefined;
-      if (r.layer && !(await this.#images.hasBlob(r.layer.digest))) return undefined;
-      return r;
+      const layer = await this.layers.get(record.layer.chainId);
+      if (!layer || !(await this.#images.hasBlob(record.layer.digest))) return undefined;
+      return { record, layer };
     } catch {
       return undefined;
     }

@@ -159,10 +159,12 @@ export class BuildContext {
     if (!src.stat.isDirectory()) return out;
     const visit = async (abs: string, relCtx: string, relSrc: string) => {
       const names = (await readdir(abs)).sort();
-      for (const name of names) {
+      // A directory's entries stat'ed at once (the thread pool's threads side by side), then taken in order.
+      const stats = await Promise.all(names.map((name) => lstat(join(abs, name))));
+      for (const [i, name] of names.entries()) {
         const ctxRel = relCtx ? `${relCtx}/${name}` : name;
         const child = join(abs, name);
-        const st = await lstat(child);
+        const st = stats[i]!;
         const srcRel = relSrc ? `${relSrc}/${name}` : name;
         if (st.isDirectory()) {
           if (this.ignore.skipsDir(ctxRel)) continue;

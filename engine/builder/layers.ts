@@ -3,18 +3,15 @@
 // mounts its parent's layers — these, over a base image's layers unpacked by the snapshotter —
 // read-only under a fresh upper directory, works in the merged view, and its upper directory
 // becomes the next layer (no copy, no unpack).
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, type Stats } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
+import { runCommand } from '../spawner.ts';
 import { isWhiteout } from './diff.ts';
-
-const exec = promisify(execFile);
 
 export interface LayerInfo {
   chainId: string;
@@ -62,7 +59,8 @@ export class LayerStore {
   async get(chainId: string): Promise<LayerInfo | undefined> {
     const d = this.#dirOf(chainId);
     try {
-      const meta = JSON.parse(await readFile(join(d, 'layer.json'), 'utf8')) as Omit<LayerInfo, 'dir'>;
+      // Synchronously, as the builder's cache records (builder.ts #cacheGet says why).
+      const meta = JSON.parse(readFileSync(join(d, 'layer.json'), 'utf8')) as Omit<LayerInfo, 'dir'>;
       if (meta.chainId !== chainId) return undefined;
       return { ...meta, dir: join(d, 'diff') };
     } catch {
@@ -110,7 +108,7 @@ export class LayerStore {
     if (!lowers.length) await mkdir(this.#empty, { recursive: true });
     const opts = [`lowerdir=${lowerdir}`, ...(upper ? [`upperdir=${upper.upper}`, `workdir=${upper.work}`] : []), ...safeOverlayOptions()];
     try {
-      await exec('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), target], { cwd: this.#layers });
+      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), target], { cwd: this.#layers });
     } catch (err) {
       throw new UnavailableError(`cannot mount the build's overlay at ${target}: ${commandErrorText(err)}; the builder needs root and overlayfs`);
     }
@@ -212,11 +210,11 @@ async function visibleNames(dir: string): Promise<string[]> {
 
 export async function umount(target: string): Promise<void> {
   try {
-    await exec('umount', [target]);
+    await runCommand('umount', [target]);
   } catch (err) {
     const msg = ((err as { stderr?: string }).stderr ?? '').trim();
     if (/not mounted|no mount point/.test(msg)) return;
     // Busy for a moment (a process of the step still exiting): detach lazily.
-    await exec('umount', ['-l', target]);
+    await runCommand('umount', ['-l', target]);
   }
 }

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
@@ -16,6 +16,7 @@ import { MediaTypes } from '../images/types.ts';
 import type { Descriptor } from '../../specs/api/images.ts';
 import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION, IMAGE_NAME_ANNOTATION } from './names.ts';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
+const BUFFER = 1 << 20;
 
 export class DigestMismatchError extends InvalidArgumentError {}
 
@@ -106,21 +107,24 @@ export class ContentStore {
         size += (chunk as Buffer).length;
       }
     }
-    const out = createWriteStream(tmp, { flags: 'a' });
+    // 1 MiB of room in each stage (16 KiB by default): a socket chunk (~64 KiB) would otherwise pause
+    // and resume the download at every chunk.
+    const out = createWriteStream(tmp, { flags: 'a', highWaterMark: BUFFER });
     try {
-      await pipeline(
-        src,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            hash.update(chunk);
-            size += chunk.length;
-            onBytes?.(chunk.length);
-            if (onChunk) await onChunk(chunk);
-            yield chunk;
-          }
+      // A Transform, not an async generator: the generator's iterator reads whatever is buffered as
+      // one Buffer.concat (a copy of every byte); a Transform is handed each chunk as it came.
+      const tap = new Transform({
+        highWaterMark: BUFFER,
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          onBytes?.(chunk.length);
+          const seen = onChunk?.(chunk);
+          if (seen) seen.then(() => cb(null, chunk), cb);
+          else cb(null, chunk);
         },
-        out,
-      );
+      });
+      await pipeline(src, tap, out);
     } catch (err) {
       // Kept for a resume when keyed; removed otherwise.
       if (!ingestKey) await rm(tmp, { force: true });
@@ -178,7 +182,10 @@ export class ContentStore {
   updateIndex(fn: (index: Index) => void): Promise<void> {
     const next = this.#indexLock.then(async () => {
       const index = this.index();
+      const before = JSON.stringify(index);
       fn(index);
+      // Nothing changed (a rebuild tagging the same manifest again): no write, no fsync.
+      if (JSON.stringify(index) === before) return;
       await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify(index, null, 2), { durable: true });
     });
     this.#indexLock = next.catch(() => undefined);

@@ -38,6 +38,10 @@ export interface ImageRecord {
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
 const REPO_DIGEST = 'dev.berth.repo.digest';
+/** The least a layer's download moves between two progress events. */
+const PROGRESS_STEP = 1 << 20;
+/** What a download may run ahead of its unpacker (and of the blob file's writes). */
+export const STREAM_BUFFER = 1 << 20;
 
 export interface ImageServiceOptions {
   root: string;
@@ -239,12 +243,14 @@ export class ImageService {
           continue;
         }
         let current = 0;
+        let reported = 0;
         let tee: { chunk(c: Buffer): Promise<void> | void; restart(): void } | undefined;
         let streamed: Promise<string> | undefined;
         let broken = false;
         let pt: PassThrough | undefined;
         if (plan && !existsSync(this.snapshots.layerDir(plan.chainIds[i]!))) {
-          const stream = new PassThrough();
+          // Room for 1 MiB: a 16 KiB default would stop the download at every socket chunk until the unpacker read it.
+          const stream = new PassThrough({ highWaterMark: STREAM_BUFFER });
           // Its error (a restart) is the unpacker's to see; never an uncaught one when the unpacker has not started reading.
           stream.on('error', () => undefined);
           pt = stream;
@@ -269,6 +275,10 @@ export class ImageService {
             this.content,
             (n) => {
               current = n === 0 ? current : current + n;
+              // One event per step of the layer's size (a fiftieth, at least 1 MiB), not per chunk
+              // (~16 KiB–64 KiB each): every event becomes an NDJSON line the client reads and parses.
+              if (n !== 0 && current < l.size && current - reported < Math.max(PROGRESS_STEP, l.size / 50)) return;
+              reported = current;
               onProgress?.({ id, status: 'downloading', current, total: l.size });
             },
             tee,

@@ -75,6 +75,28 @@ async function peek(stream: Readable, n: number): Promise<Buffer> {
   return all.subarray(0, n);
 }
 
+const READ_CHUNK = 1 << 20;
+
+/** A stream that passes its bytes on in chunks of at least `size` (the last one smaller). */
+function coalesce(size: number): Transform {
+  let held: Buffer[] = [];
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      held.push(chunk);
+      bytes += chunk.length;
+      if (bytes < size) return cb();
+      const out = held.length === 1 ? held[0]! : Buffer.concat(held, bytes);
+      held = [];
+      bytes = 0;
+      cb(null, out);
+    },
+    flush(cb) {
+      cb(null, bytes ? Buffer.concat(held, bytes) : undefined);
+    },
+  });
+}
+
 interface PendingLink {
   path: string;
   target: string;
@@ -141,9 +163,12 @@ export async function unpackLayer(blob: string, dir: string, expectedDiffId?: st
   });
   // From the blob file, or from the bytes as they are downloaded (the same bytes, streamed).
   const head = stream ? await peek(stream, 4) : await readHead(blob);
-  const source: Readable = stream ?? createReadStream(blob, { highWaterMark: 1 << 20 });
+  const source: Readable = stream ?? createReadStream(blob, { highWaterMark: READ_CHUNK });
   const dec = decompressorFor(head);
   const streams: Array<Readable | Duplex> = [source];
+  // Downloaded bytes come in socket-sized chunks (~64 KiB); each is a thread-pool job for zlib
+  // and a write for tar. Gathered into 1 MiB first, as the blob file is read.
+  if (stream) streams.push(coalesce(READ_CHUNK));
   if (dec) streams.push(dec);
   try {
     await pipeline([...streams, tap, unpack] as unknown as [Readable, ...Transform[]]);
@@ -155,7 +180,7 @@ export async function unpackLayer(blob: string, dir: string, expectedDiffId?: st
   if (expectedDiffId && diffId !== expectedDiffId) {
     throw new InvalidArgumentError(`layer ${blob}: uncompressed digest ${diffId} is not the image config's diff_id ${expectedDiffId}`);
   }
-  for (const l of links.values()) await makeSymlink(dir, l);
+  await makeSymlinks(dir, [...links.values()]);
   if (whiteouts.length) await applyWhiteouts(dir, whiteouts);
   return diffId;
 }
@@ -166,11 +191,42 @@ async function safeParent(dir: string, rel: string): Promise<string> {
   for (const part of posix.dirname(rel).split('/')) {
     if (part === '.' || part === '') continue;
     cur = join(cur, part);
-    const st = await lstat(cur).catch(() => undefined);
-    if (!st) await mkdir(cur, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new HostileLayerError(`layer entry ${rel}: its parent ${posix.dirname(rel)} is not a directory inside the layer (a symlink?)`);
+    let st = await lstat(cur).catch(() => undefined);
+    if (!st) {
+      // Made meanwhile by a sibling's check (makeSymlinks): then it must be a directory too.
+      const made = await mkdir(cur, { mode: 0o755 }).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+      if (!made) st = await lstat(cur);
+    }
+    if (st && !st.isDirectory()) throw new HostileLayerError(`layer entry ${rel}: its parent ${posix.dirname(rel)} is not a directory inside the layer (a symlink?)`);
   }
   return cur;
+}
+
+/** Symlinks made at once, at most this many (each is a few thread-pool requests). */
+const SYMLINK_BATCH = 64;
+
+/**
+ * The layer's symlinks, after its files: those of one depth at once (an image's /bin holds hundreds),
+ * the depths in order. A symlink's parents are all shallower, so every symlink that could stand on
+ * its path exists before its parents are checked, and none is made while they are: checking a
+ * parent and making the link in it cannot be raced by a sibling turning that parent into a link.
+ */
+async function makeSymlinks(dir: string, links: PendingLink[]): Promise<void> {
+  const byDepth = new Map<number, PendingLink[]>();
+  for (const l of links) {
+    const depth = l.path.split('/').length;
+    const level = byDepth.get(depth);
+    if (level) level.push(l);
+    else byDepth.set(depth, [l]);
+  }
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+    const level = byDepth.get(depth)!;
+    for (let i = 0; i < level.length; i += SYMLINK_BATCH) {
+      // Settled, not Promise.all: nothing of this layer is still being made when an error is thrown.
+      const failed = (await Promise.allSettled(level.slice(i, i + SYMLINK_BATCH).map((l) => makeSymlink(dir, l)))).find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
+  }
 }
 
 async function makeSymlink(dir: string, l: PendingLink): Promise<void> {

@@ -2,7 +2,7 @@
 // layer directory is read or written.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,6 +82,30 @@ describe('hostile layers', () => {
     assert.equal(readlinkSync(join(dir, 'bin', 'sh')), '/bin/busybox');
     assert.equal(statSync(join(dir, 'bin', 'busybox')).mode & 0o7777, 0o4755);
     assert.ok(!existsSync(join(dir, 'dev', 'evil')));
+  });
+
+  it('never makes a symlink through another, whatever their order in the tar (symlinks are made depth by depth, many at once)', async () => {
+    const deep: TarEntry[] = Array.from({ length: 150 }, (_, i) => ({ name: `esc/l${i}`, type: 'symlink' as const, linkname: 'x' }));
+    for (const entries of [
+      [...deep, { name: 'esc', type: 'symlink' as const, linkname: join(tmp, 'outside') }],
+      [{ name: 'esc', type: 'symlink' as const, linkname: join(tmp, 'outside') }, ...deep],
+      [{ name: 'esc', type: 'symlink' as const, linkname: '../../../outside' }, { name: 'esc/victim', type: 'symlink' as const, linkname: 'pwned' }],
+    ]) {
+      await assert.rejects(unpack(entries), HostileLayerError);
+      victimIntact();
+      assert.deepEqual(readdirSync(join(tmp, 'outside')), ['victim']);
+    }
+  });
+
+  it('makes hundreds of symlinks in directories the tar never names, each parent a real directory', async () => {
+    const links: TarEntry[] = [];
+    for (let i = 0; i < 300; i++) links.push({ name: `bin/app${i}`, type: 'symlink', linkname: '/bin/busybox' }, { name: `usr/lib/deep/x${i}`, type: 'symlink', linkname: `../../../bin/app${i}` });
+    const dir = await unpack([{ name: 'bin/busybox', body: 'binary' }, ...links], true);
+    assert.equal(readdirSync(join(dir, 'bin')).length, 301);
+    assert.equal(readlinkSync(join(dir, 'bin', 'app299')), '/bin/busybox');
+    assert.equal(readlinkSync(join(dir, 'usr', 'lib', 'deep', 'x7')), '../../../bin/app7');
+    for (const d of ['usr', 'usr/lib', 'usr/lib/deep']) assert.ok(lstatSync(join(dir, d)).isDirectory(), d);
+    victimIntact();
   });
 
   it('turns OCI whiteouts into overlay whiteouts', async () => {
