@@ -5,6 +5,7 @@
 // found among the processes by its own arguments (--exit-file names this container's file alone);
 // the monitor's arguments name the bundle and the cgroup; a live init's /proc/<pid>/cgroup does too.
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { readSmallFileOrThrow } from '../read-small.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 
 /** containers/<id>/meta.json: what the runtime records of a container it started. */
@@ -129,13 +130,8 @@ export async function recoverMeta(known: RecoveredMeta, paths: { dir: string; pi
  * starting it, so no pid yet is no loss.
  */
 export async function readMeta(id: string, paths: { dir: string; meta: string; pid: string; exit: string }, launching: boolean): Promise<Meta | undefined> {
-  let text: string;
-  try {
-    text = await readFile(paths.meta, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readSmallFileOrThrow(paths.meta);
+  if (text === undefined) return undefined;
   let known: Partial<Meta> | undefined;
   try {
     known = JSON.parse(text) as Partial<Meta>;

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
+import { readSmallFile } from '../read-small.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { writeFileAtomicSync } from '../fs-atomic.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
@@ -180,7 +181,8 @@ export abstract class MonitoredRuntime implements Runtime {
 
   async #exit(id: string): Promise<ExitInfo | undefined> {
     try {
-      return JSON.parse(await readFile(this.paths(id).exit, 'utf8')) as ExitInfo;
+      const text = readSmallFile(this.paths(id).exit);
+      return text === undefined ? undefined : (JSON.parse(text) as ExitInfo);
     } catch {
       return undefined;
     }

@@ -9,6 +9,7 @@
 // comes from the bundle's config (default /berth/<id>, as the launcher chooses).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { readSmallFile } from '../read-small.ts';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -81,7 +82,7 @@ export class NativeRuntime extends MonitoredRuntime {
   /** The container's init, if it is still the monitor's child (a reused pid is not). */
   async #alive(meta: Meta): Promise<boolean> {
     if (!meta.pid || !meta.monitorPid) return false;
-    const stat = await readFile(`/proc/${meta.pid}/stat`, 'utf8').catch(() => '');
+    const stat = readSmallFile(`/proc/${meta.pid}/stat`) ?? '';
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[0] !== 'Z' && Number(fields[1]) === meta.monitorPid;
@@ -94,8 +95,8 @@ export class NativeRuntime extends MonitoredRuntime {
 
   async #frozen(meta: Meta): Promise<boolean> {
     const cg = this.#cgroup(meta);
-    if (cgroupVersion === 2) return /^frozen 1$/m.test(await readFile(join(CGROUP_ROOT, cg, 'cgroup.events'), 'utf8').catch(() => ''));
-    return (await readFile(join(CGROUP_ROOT, 'freezer', cg, 'freezer.state'), 'utf8').catch(() => '')).trim() !== 'THAWED' &&
+    if (cgroupVersion === 2) return /^frozen 1$/m.test(readSmallFile(join(CGROUP_ROOT, cg, 'cgroup.events')) ?? '');
+    return (readSmallFile(join(CGROUP_ROOT, 'freezer', cg, 'freezer.state')) ?? '').trim() !== 'THAWED' &&
       existsSync(join(CGROUP_ROOT, 'freezer', cg));
   }
 

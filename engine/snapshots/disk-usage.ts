@@ -41,9 +41,22 @@ export async function dirUsage(dir: string, o: { apparent?: boolean } = {}): Pro
   return { bytes, inodes: seen.size };
 }
 
+/** Mount sources by device: mountinfo has a line per mount (several per container), read once per device. */
+const sources = new Map<bigint, Promise<string>>();
+
 /** The mount source of the filesystem whose device numbers are those of `dir` (from mountinfo). */
 async function mountSource(dir: string): Promise<string> {
   const dev = (await stat(dir, { bigint: true })).dev;
+  let source = sources.get(dev);
+  if (!source) {
+    source = sourceOf(dev);
+    sources.set(dev, source);
+    source.catch(() => sources.delete(dev));
+  }
+  return source;
+}
+
+async function sourceOf(dev: bigint): Promise<string> {
   // Linux's dev_t layout (glibc's gnu_dev_major/minor).
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
