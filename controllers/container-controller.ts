@@ -29,6 +29,7 @@ import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from 
 import { containerStatus, phaseOf } from './status.ts';
 import { BUSY_PHASES } from './container-reconcile.ts';
 import { WorkQueue } from './workqueue.ts';
+import { StatsHousekeeping } from './stats-housekeeping.ts';
 import { HOLD_START, type ContainerStatus } from '../specs/api/containers.ts';
 
 export interface ContainerControllerOptions {
@@ -41,6 +42,8 @@ export interface ContainerControllerOptions {
   concurrency?: number;
   newContainerID?: () => string;
   removeRetryMs?: number;
+  /** Between two background collections of the containers' stats for /metrics (stats-housekeeping.ts). */
+  statsIntervalMs?: number;
 }
 
 interface Entry {
@@ -59,6 +62,7 @@ export class ContainerController {
   readonly #machine: ContainerMachine;
   readonly #actors = new Map<string, Entry>();
   readonly #puller: ImagePuller;
+  readonly #stats: StatsHousekeeping;
   /** Who waits on each name (waitFor): told after every transition, spawn and drop of its actor. */
   readonly #watchers = new Map<string, Set<() => void>>();
   /** Containers in the engine berth did not create: reported, never touched. */
@@ -94,6 +98,12 @@ export class ContainerController {
       onTerminal: (name, err) => this.#recordTerminal(name, err),
       onError: (name, err, ms) => this.#log.warn('reconcile failed; will retry', { container: name, error: errorMessage(err), retryInMs: ms }),
     });
+    this.#stats = new StatsHousekeeping({
+      clock: o.clock,
+      read: (id) => o.engine.stats(id),
+      ids: () => [...this.#actors.values()].map((e) => e.actor.getSnapshot()).filter((s) => ['Running', 'Paused'].includes(phaseOf(s.value)) && s.context.containerID).map((s) => s.context.containerID!),
+      ...(o.statsIntervalMs !== undefined ? { intervalMs: o.statsIntervalMs } : {}),
+    });
     o.metrics?.setContainerSource(() => this.samples());
   }
 
@@ -127,6 +137,7 @@ export class ContainerController {
   /** Stops the actors (containers keep running under their monitors) and the queue. */
   async stop(): Promise<void> {
     await this.queue.shutdown();
+    this.#stats.stop();
     for (const e of this.#actors.values()) e.actor.stop();
     this.#actors.clear();
     for (const name of this.#watchers.keys()) this.#notify(name);
@@ -442,7 +453,7 @@ export class ContainerController {
           ...(labels && Object.keys(labels).length ? { labels } : {}),
         };
         if (phase === 'Running' || phase === 'Paused') {
-          sample.stats = await this.#o.engine.stats(c.containerID).catch(() => undefined);
+          sample.stats = await this.#stats.get(c.containerID);
           if (!sample.stats) delete sample.stats;
         }
         out.push(sample);

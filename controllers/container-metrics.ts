@@ -121,6 +121,13 @@ class ScrapeTimeMetric {
 
 /** Registers the per-container series; `samples` is read once per scrape. */
 export function registerContainerMetrics(registry: Registry, samples: () => Promise<ContainerSample[]>): void {
+  // A sample's labels, sorted, made once per scrape for its thirty series (a scrape's samples are new objects).
+  const labelsOf = new WeakMap<ContainerSample, Labels>();
+  const base = (s: ContainerSample): Labels => {
+    let l = labelsOf.get(s);
+    if (!l) labelsOf.set(s, (l = sorted(containerLabels(s))));
+    return l;
+  };
   for (const [name, type, help, read] of SERIES) {
     const metric = new ScrapeTimeMetric(name, type, help, async () => {
       const out: Array<{ labels: Labels; value: number }> = [];
@@ -128,8 +135,8 @@ export function registerContainerMetrics(registry: Registry, samples: () => Prom
         if (!s.stats) continue;
         const v = read(s as Measured);
         if (v === undefined) continue;
-        const base = containerLabels(s);
-        for (const p of typeof v === 'number' ? [{ value: v }] : v) out.push({ labels: sorted({ ...base, ...p.labels }), value: p.value });
+        if (typeof v === 'number') out.push({ labels: base(s), value: v });
+        else for (const p of v) out.push({ labels: p.labels ? sorted({ ...base(s), ...p.labels }) : base(s), value: p.value });
       }
       return out;
     });

@@ -1,0 +1,85 @@
+// Container stats for /metrics, collected in the background as cAdvisor's housekeeping does
+// (the kubelet's every 10 s), instead of at each scrape. Why: a container's stats are about sixteen
+// kernel files (cgroup v1's memory.stat among them, which the kernel computes on each read) plus its
+// network counters — 0.4 to 0.7 ms of CPU per container on this host, so a scrape of 500 read at
+// scrape time cost 300+ ms of the daemon's one thread and as much again in wall time under load.
+// Now a scrape serves the last collected stats of each container (their readAt, hence
+// container_last_seen, says when), and reads at once only those of a container it has none of yet
+// (a container just started shows up in the next scrape). Collection runs while someone scrapes: it
+// starts with the first scrape and stops when none came for a few intervals, so a daemon nobody
+// scrapes reads nothing. It reads one container at a time, letting the event loop run between two.
+import type { ContainerStats } from '../specs/api/containers.ts';
+import type { Clock } from './clock.ts';
+
+export interface StatsHousekeepingOptions {
+  clock: Clock;
+  /** Reads one container's stats now (undefined when it has none: not running). */
+  read(id: string): Promise<ContainerStats | undefined>;
+  /** The containers to collect (those running or paused). */
+  ids(): string[];
+  /** Between two collections (default 10 s, the kubelet's housekeeping interval). */
+  intervalMs?: number;
+}
+
+/** Scrapes missed before collection stops. */
+const IDLE_INTERVALS = 6;
+
+export class StatsHousekeeping {
+  readonly #o: StatsHousekeepingOptions;
+  readonly #interval: number;
+  readonly #latest = new Map<string, ContainerStats>();
+  #timer: unknown;
+  #lastScrape = 0;
+  #collecting: Promise<void> | undefined;
+
+  constructor(o: StatsHousekeepingOptions) {
+    this.#o = o;
+    this.#interval = o.intervalMs ?? 10_000;
+  }
+
+  /** A scrape's stats of `id`: the last collected, or read now when there are none yet. */
+  async get(id: string): Promise<ContainerStats | undefined> {
+    this.#lastScrape = this.#o.clock.now();
+    this.#schedule();
+    const known = this.#latest.get(id);
+    if (known) return known;
+    const now = await this.#o.read(id).catch(() => undefined);
+    if (now) this.#latest.set(id, now);
+    return now;
+  }
+
+  /** One collection of every container listed; the stats of those no longer listed are dropped. Resolves when done. */
+  collect(): Promise<void> {
+    this.#collecting ??= (async () => {
+      const ids = this.#o.ids();
+      const listed = new Set(ids);
+      for (const id of this.#latest.keys()) if (!listed.has(id)) this.#latest.delete(id);
+      for (const id of ids) {
+        const s = await this.#o.read(id).catch(() => undefined);
+        if (s) this.#latest.set(id, s);
+        else this.#latest.delete(id);
+        // Scrapes and API calls go on between two containers.
+        await new Promise((r) => setImmediate(r));
+      }
+    })().finally(() => (this.#collecting = undefined));
+    return this.#collecting;
+  }
+
+  /** Stops collecting (the daemon stops). */
+  stop(): void {
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#o.clock.now() - this.#lastScrape > IDLE_INTERVALS * this.#interval) {
+        this.#latest.clear();
+        return;
+      }
+      void this.collect().finally(() => this.#schedule());
+    }, this.#interval);
+  }
+}

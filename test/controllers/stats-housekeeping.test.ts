@@ -1,0 +1,58 @@
+// The background collection of container stats for /metrics (stats-housekeeping.ts), on a simulated
+// clock: a scrape serves what was collected (no read per container per scrape), reads only a
+// container it has nothing of yet, collection follows the running containers, and it stops when
+// nobody scrapes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SimulatedClock } from 'xstate';
+import { StatsHousekeeping } from '../../controllers/stats-housekeeping.ts';
+import type { ContainerStats } from '../../specs/api/containers.ts';
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('stats housekeeping', () => {
+  const clock = new SimulatedClock();
+  const reads: string[] = [];
+  let running = ['a', 'b'];
+  let cpu = 1;
+  const h = new StatsHousekeeping({
+    clock,
+    intervalMs: 10_000,
+    ids: () => running,
+    read: async (id) => {
+      reads.push(id);
+      return running.includes(id) ? ({ cpuUsageSeconds: cpu, readAt: new Date(clock.now()).toISOString() } as unknown as ContainerStats) : undefined;
+    },
+  });
+
+  it('reads a container once, then serves what it has until the next collection', async () => {
+    assert.equal((await h.get('a'))?.cpuUsageSeconds, 1);
+    assert.equal((await h.get('b'))?.cpuUsageSeconds, 1);
+    cpu = 2;
+    assert.equal((await h.get('a'))?.cpuUsageSeconds, 1);
+    assert.deepEqual(reads, ['a', 'b']);
+  });
+
+  it('collects every running container each interval, and forgets those that stopped', async () => {
+    running = ['a'];
+    clock.increment(10_000);
+    await settle();
+    assert.deepEqual(reads.slice(2), ['a']);
+    assert.equal((await h.get('a'))?.cpuUsageSeconds, 2);
+    // b is not listed any more: a scrape that still asks reads it (and finds nothing).
+    assert.equal(await h.get('b'), undefined);
+    assert.deepEqual(reads.slice(3), ['b']);
+  });
+
+  it('stops collecting when nobody scrapes', async () => {
+    for (let i = 0; i < 8; i++) {
+      clock.increment(10_000);
+      await settle();
+    }
+    const n = reads.length;
+    clock.increment(10_000);
+    await settle();
+    assert.equal(reads.length, n, 'no reads without scrapes');
+    h.stop();
+  });
+});
