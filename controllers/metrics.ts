@@ -4,7 +4,7 @@
 // container-metrics.ts (cAdvisor's). Container series are read at scrape time from a source the
 // container controller provides, so nothing is sampled between scrapes.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { registerContainerMetrics, type ContainerSample } from './container-metrics.ts';
+import { ContainerSeries, type ContainerSample } from './container-metrics.ts';
 import type { QueueObserver } from './workqueue.ts';
 
 export type { ContainerSample } from './container-metrics.ts';
@@ -30,6 +30,7 @@ export class BerthMetrics {
   readonly imagePullDuration: Histogram<'image'>;
   #containers: () => Promise<ContainerSample[]> = async () => [];
   #samples: Promise<ContainerSample[]> | undefined;
+  readonly #series = new ContainerSeries();
 
   constructor(controllers: readonly string[] = ['container', 'image']) {
     const r = [this.registry];
@@ -63,8 +64,6 @@ export class BerthMetrics {
       registers: r,
     });
 
-    // One read of the source serves every collector of the same scrape.
-    registerContainerMetrics(this.registry, () => (this.#samples ??= this.#containers().finally(() => queueMicrotask(() => (this.#samples = undefined)))));
   }
 
   /** Where the per-container series come from (the container controller). */
@@ -90,7 +89,14 @@ export class BerthMetrics {
     };
   }
 
+  /** One read of the source serves every collector of the same scrape. */
+  #scrapeSamples(): Promise<ContainerSample[]> {
+    return (this.#samples ??= this.#containers().finally(() => queueMicrotask(() => (this.#samples = undefined))));
+  }
+
+  /** The exposition: prom-client's registry, then the per-container series (container-metrics.ts ContainerSeries). */
   async expose(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const [own, samples] = await Promise.all([this.registry.metrics(), this.#scrapeSamples()]);
+    return { contentType: this.registry.contentType, body: `${own.replace(/\n*$/, '\n\n')}${this.#series.text(samples).replace(/\n+$/, '\n')}` };
   }
 }
