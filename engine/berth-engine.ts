@@ -278,7 +278,10 @@ export class BerthEngine implements Engine {
     const s = await this.#o.runtime.stats(id);
     const rec = await this.#store.get(id);
     // A Pod's members share its interfaces: each reports the Pod's (as cAdvisor does for a pod's containers).
-    const net = await (rec.network.sandbox ? this.#sandboxes.stats(rec.network.sandbox) : this.#o.network?.stats?.(id))?.catch(() => undefined);
+    // The process's /proc shows its namespace's counters: no process started per container per scrape.
+    const pid = rec.network.mode === 'host' ? undefined : (await this.#state(id).catch(() => undefined))?.pid;
+    const live = pid && pid > 0 ? pid : undefined;
+    const net = await (rec.network.sandbox ? this.#sandboxes.stats(rec.network.sandbox, live) : this.#o.network?.stats?.(id, live))?.catch(() => undefined);
     const fs = await this.#o.snapshots.usage?.(id).catch(() => undefined);
     return { ...s, ...(net ? { network: net } : {}), ...(fs ? { filesystem: fs } : {}) };
   }

@@ -59,7 +59,8 @@ export interface NetworkPort {
   attach(id: string, o: AttachRequest): Promise<NetworkAttachment>;
   /** Always safe to call (idempotent, also for ids it does not know). */
   detach(id: string): Promise<void>;
-  stats?(id: string): Promise<NetworkStats | undefined>;
+  /** `pid`: a process of the container, whose /proc shows its namespace (read without a process: netns.ts). */
+  stats?(id: string, pid?: number): Promise<NetworkStats | undefined>;
   /** Other names for an attachment on its network (a Service's name for the Pods it selects). */
   setAliases?(id: string, aliases: string[]): Promise<void>;
   /**

@@ -167,8 +167,8 @@ export class PodSandboxes {
     });
   }
 
-  async stats(uid: string): Promise<NetworkStats | undefined> {
-    return this.#network?.stats?.(sandboxId(uid));
+  async stats(uid: string, pid?: number): Promise<NetworkStats | undefined> {
+    return this.#network?.stats?.(sandboxId(uid), pid);
   }
 
   async #removeId(id: string): Promise<void> {

@@ -10,6 +10,6 @@ export function networkPort(nets: NetworkManager): NetworkPort {
     setAliases: (id, aliases) => nets.setAliases(id, aliases),
     connect: (id, o) => nets.connect(id, o),
     disconnect: (id, network, o) => nets.disconnect(id, network, o),
-    stats: async (id) => totalNetworkStats(await nets.stats(id)),
+    stats: async (id, pid) => totalNetworkStats(await nets.stats(id, pid)),
   };
 }

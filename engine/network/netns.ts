@@ -120,7 +120,7 @@ export async function netnsStats(path: string): Promise<InterfaceStats[]> {
  * (gone, or another namespace): the caller falls back to netnsStats. With hundreds of containers,
  * a process per container per /metrics scrape was most of the scrape.
  */
-export async function netnsStatsOf(pid: number, path: string): Promise<InterfaceStats[] | undefined> {
+export function netnsStatsOf(pid: number, path: string): InterfaceStats[] | undefined {
   try {
     // Synchronous: procfs and nsfs answer from memory (read-small.ts says why).
     const [ns, pinned] = [statSync(`/proc/${pid}/ns/net`), statSync(path)];

@@ -41,7 +41,7 @@ import { addressOn, hostsOf, isOn, networksOf } from './endpoints.ts';
 import { connectEndpoint, disconnectEndpoint, endpointsOf, type ConnectContext, type ConnectOptions, type EndpointView } from './network-connect.ts';
 import { ensureForwarding } from './forwarding.ts';
 import { guardLocalnet } from './localnet.ts';
-import { createNetns, isMountPoint, netnsStats, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
+import { createNetns, isMountPoint, netnsStats, netnsStatsOf, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
 import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
@@ -420,9 +420,16 @@ export class NetworkManager {
   }
 
   /** Byte counters per interface of the container's namespace (loopback left out); [] without one. */
-  async stats(id: string): Promise<InterfaceStats[]> {
+  /**
+   * The interfaces' counters of an attachment's namespace; with `pid` (a process in it) read from
+   * /proc/<pid>/net/dev, without a process per container per scrape; otherwise by entering it.
+   */
+  async stats(id: string, pid?: number): Promise<InterfaceStats[]> {
     const r = await this.#records.read(id);
-    if (!r?.netnsPath || !(await isMountPoint(r.netnsPath))) return [];
+    if (!r?.netnsPath) return [];
+    const fast = pid ? netnsStatsOf(pid, r.netnsPath) : undefined;
+    if (fast) return fast;
+    if (!(await isMountPoint(r.netnsPath))) return [];
     return netnsStats(r.netnsPath);
   }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { NetworkManager } from '../../../engine/network/network-manager.ts';
-import { createNetns, isMountPoint, prepareNetnsDir } from '../../../engine/network/netns.ts';
+import { createNetns, isMountPoint, netnsStatsOf, prepareNetnsDir } from '../../../engine/network/netns.ts';
 import { AlreadyExistsError, ConflictError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../../specs/errdefs.ts';
 import { freePort, hostNetworkState, insidePrivateNetns, sh, unmountUnder } from './harness.ts';
 
@@ -102,6 +102,30 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match(resolv, /^nameserver /m);
       assert.doesNotMatch(resolv, /nameserver 127\./);
       await nets.detach(id);
+    });
+
+    it('reads an attachment\'s interface counters through a process in it (/proc/<pid>/net/dev) as by entering it; another namespace\'s process is not believed', async () => {
+      const id = `m${process.pid}-stats`;
+      const att = await nets.attach(id, { network: 'bridge', name: 'counted' });
+      const inside = spawn('nsenter', [`--net=${att.netnsPath}`, 'sleep', '60'], { stdio: 'ignore' });
+      const outside = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        // Until nsenter has entered the namespace and become sleep.
+        for (let i = 0; i < 100 && readFileSync(`/proc/${inside.pid}/comm`, 'utf8').trim() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 20));
+        const entered = await nets.stats(id);
+        assert.deepEqual(entered.map((s) => s.interface), ['eth0']);
+        const names = (l: Array<{ interface: string }>) => l.map((s) => s.interface);
+        assert.deepEqual(names(netnsStatsOf(inside.pid!, att.netnsPath!) ?? []), names(entered), 'read through /proc, no process');
+        assert.equal(netnsStatsOf(outside.pid!, att.netnsPath!), undefined);
+        assert.deepEqual(names(await nets.stats(id, inside.pid)), names(entered));
+        assert.ok((await nets.stats(id, inside.pid))[0]!.rxPackets >= entered[0]!.rxPackets, 'counters of the same interface');
+        // The host's process is in another namespace: its /proc is not this container's; the stats are still the container's.
+        assert.deepEqual(names(await nets.stats(id, outside.pid)), ['eth0']);
+      } finally {
+        inside.kill('SIGKILL');
+        outside.kill('SIGKILL');
+        await nets.detach(id);
+      }
     });
 
     it('gives mode none its own namespace with loopback only', async () => {
