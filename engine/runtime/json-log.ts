@@ -130,32 +130,28 @@ export async function* readJsonLog(file: string, opts: LogOptions & { done?: () 
             continue;
           }
         }
-        // The held file is read to its end: has the log moved on to a new file at the path?
+        // The held file is read to its end: has the log moved on to a new file at the path, or
+        // has the writer ended?
         const st = await stat(file).catch(() => undefined);
-        if (st && st.ino !== ino) {
-          // The writer has left the held file for the new one: what it wrote last is read above
-          // (the loop reads the held file to its end before coming back here), then the new one.
-          const last = fh ? await wholeLinesFrom(fh, offset) : undefined;
-          if (last?.bytes) {
-            yield* last.entries;
-            offset += last.bytes;
-            continue;
-          }
-          await fh?.close();
-          fh = await open(file, 'r').catch(() => undefined);
-          ino = fh ? (await fh.stat()).ino : undefined;
-          offset = 0;
+        const movedOn = st !== undefined && st.ino !== ino;
+        const ended = !movedOn && (opts.ended?.aborted === true || (opts.done !== undefined && (await opts.done())));
+        if (!movedOn && !ended) {
+          await changes.next(1000);
           continue;
         }
-        if (opts.ended?.aborted || (opts.done && (await opts.done()))) {
-          // Ended: a last look at the held file for what was written since the read above.
-          const last = fh ? await wholeLinesFrom(fh, offset) : undefined;
-          if (!last?.bytes) return;
+        // The writer has left the held file: what it wrote since the read above is read before
+        // the file is let go (then the new one, when there is one).
+        const last = fh ? await wholeLinesFrom(fh, offset) : undefined;
+        if (last?.bytes) {
           yield* last.entries;
           offset += last.bytes;
           continue;
         }
-        await changes.next(1000);
+        if (ended) return;
+        await fh?.close();
+        fh = await open(file, 'r').catch(() => undefined);
+        ino = fh ? (await fh.stat()).ino : undefined;
+        offset = 0;
       }
     } finally {
       changes.close();
