@@ -145,7 +145,7 @@ int front_attach(int argc, char **argv, const char *socket) {
   int i = front_flags(argc, argv, ATTACH_FLAGS, sizeof ATTACH_FLAGS / sizeof *ATTACH_FLAGS, attach_flag, &f);
   if (i == FRONT_FALLBACK || argc - i != 1) return FRONT_FALLBACK;
   const char *name = argv[i];
-  if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name)) return FRONT_FALLBACK;
+  if (!front_plain_name(name)) return FRONT_FALLBACK;
   unsigned char keys[64];
   size_t n_keys;
   int proxy = sig_proxy(f.sig_proxy);

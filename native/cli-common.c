@@ -11,6 +11,10 @@
 #include "http-unix.h"
 #include "io.h"
 
+bool front_plain_name(const char *name) {
+  return *name && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(name);
+}
+
 bool front_utf8(const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {

@@ -79,7 +79,7 @@ int front_exec(int argc, char **argv, const char *socket) {
   /* NAME and at least one word of the command; the name goes into the path as it is. */
   if (argc - i < 2) return json_object_put(env), FRONT_FALLBACK;
   const char *name = argv[i];
-  if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name)) return json_object_put(env), FRONT_FALLBACK;
+  if (!front_plain_name(name)) return json_object_put(env), FRONT_FALLBACK;
   for (int k = 0; k < argc; k++)
     if (!front_utf8(argv[k])) return json_object_put(env), FRONT_FALLBACK;
   json_object *body = json_object_new_object(), *args = json_object_new_array();

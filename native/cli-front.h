@@ -19,6 +19,9 @@ int front_unreachable(const char *address, int err, int exit_code);
 int front_run(int argc, char **argv, const char *socket);
 /* Valid UTF-8, which the front sends as it is (the Node CLI would send U+FFFD for a byte that is not). */
 bool front_utf8(const char *s);
+/* A container name the front puts into a path as it is (letters, digits, `_`, `.`, `-`; the Node CLI
+ * does not encode it): anything else is handed to the Node CLI. */
+bool front_plain_name(const char *name);
 /* JSON that is the whole of text[0..len) but white space, as JSON.parse takes it; NULL otherwise. */
 struct json_object *front_parse_json(const char *text, size_t len);
 /* {kind, message} of an API error, printed as the Node CLI prints the error errorFromJSON makes of it. */

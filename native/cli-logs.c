@@ -34,7 +34,7 @@ int front_logs(int argc, char **argv, const char *socket) {
   /* One operand, the name, as it goes into the path (the Node CLI does not encode it). */
   if (i == FRONT_FALLBACK || argc - i != 1) return FRONT_FALLBACK;
   const char *name = argv[i];
-  if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name)) return FRONT_FALLBACK;
+  if (!front_plain_name(name)) return FRONT_FALLBACK;
   /* --tail as URLSearchParams writes it: a number or "all" needs no encoding; an empty one is left out. */
   if (f.tail && *f.tail && strspn(f.tail, "0123456789") != strlen(f.tail) && strcmp(f.tail, "all") != 0) return FRONT_FALLBACK;
   const char *tail = f.tail && *f.tail ? f.tail : NULL;
