@@ -4,10 +4,15 @@
 // while dockerd sends text frames below API 1.42 (which is all berth speaks), hence this adapter.
 import type { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { HijackReply } from '../api.ts';
 
-const server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+/** Made on the first WebSocket request: the daemon's start does not load `ws` for a route few clients use. */
+let server: WebSocketServer | undefined;
+async function handshaker(): Promise<WebSocketServer> {
+  server ??= new (await import('ws')).WebSocketServer({ noServer: true, perMessageDeflate: false });
+  return server;
+}
 
 function messageBytes(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -42,7 +47,8 @@ function websocketDuplex(ws: WebSocket): Duplex {
 }
 
 /** Completes the WebSocket handshake on the upgraded connection and serves the hijack on it. */
-export function serveWebsocket(req: IncomingMessage, socket: Duplex, head: Buffer, h: HijackReply): Promise<void> {
+export async function serveWebsocket(req: IncomingMessage, socket: Duplex, head: Buffer, h: HijackReply): Promise<void> {
+  const server = await handshaker();
   return new Promise((resolve, reject) => {
     // A handshake `ws` refuses (a 400 written on the socket) never reaches the callback.
     socket.once('close', () => resolve());
