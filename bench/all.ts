@@ -23,6 +23,7 @@ const ROWS: Record<string, { path: string; goal?: string }> = {
   'pull (download only)': { path: 'pull, download only', goal: '≤ 1.0' },
   pull: { path: 'pull, whole (download + unpack)', goal: '≤ 0.6' },
   network: { path: 'start-to-ready on a network with a published port', goal: '≤ 0.35' },
+  'ps-100': { path: '`ps -a` with 100 containers through the CLI' },
   'rss-100': { path: 'daemon RSS with 100 containers', goal: '≤ 0.4' },
   'rss-per-container': { path: 'daemon RSS per container (slope 10 → 500)', goal: 'berth ≪ 512 KiB' },
   'monitor-rss': { path: 'RSS of one monitor (500 running)', goal: '≤ 1024 KiB' },

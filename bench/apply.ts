@@ -4,7 +4,8 @@
 //  2. `berth run --rm IMAGE true` vs `docker run --rm IMAGE true` (bin/berth as a user runs it: its native
 //     front answers this run, native/cli-run.c);
 //  3. the daemons' resident memory with 100 containers running: berth's daemon vs dockerd+containerd
-//     (per-container monitors and shims are not counted on either side).
+//     (per-container monitors and shims are not counted on either side); and `ps -a` of those 100
+//     through each CLI.
 // Each engine's containers on its default bridge network, inside a network namespace made for the
 // bench. berth uses its native runtime, Docker runc; both pull the same image from a loopback
 // docker-registry beforehand (bench/fleet.ts); all timings are interleaved. The last line compares the apply times.
@@ -65,6 +66,13 @@ export default async function bench(args: string[]): Promise<void> {
     await run('docker-compose', ['-p', 'bench', '-f', compose100, 'up', '-d', '--no-color'], { env: composeEnv });
     const berthRss = rssKiB(fleet.berth.pid);
     const dockerRss = dockerd.rssKiB();
+    // `ps -a` with those 100 through each CLI (berth's native front answers it: native/cli-ps.c).
+    const listings = await interleave(
+      Math.max(5, rounds * 3),
+      { berth: () => run(BERTH, ['ps', '-a'], { env }), docker: () => dockerd.docker(['ps', '-a']) },
+      { warmup: 1 },
+    );
+    console.log(`bench ps-100: berth ${median(listings.berth!).toFixed(1)} ms, docker ${median(listings.docker!).toFixed(1)} ms, ratio ${(median(listings.berth!) / median(listings.docker!)).toFixed(3)}`);
     console.log(`bench rss-100: berth ${(berthRss / 1024).toFixed(1)} MiB, dockerd+containerd ${(dockerRss / 1024).toFixed(1)} MiB, ratio ${(berthRss / dockerRss).toFixed(3)}`);
     await run('docker-compose', ['-p', 'bench', '-f', compose100, 'down', '-t', '0'], { env: composeEnv });
     await run(BERTH, ['delete', '-f', hundred], { env });

@@ -52,14 +52,24 @@ void front_print_api_error(json_object *e) {
   front_print_error(json_object_object_get_ex(e, "message", &m) && json_object_is_type(m, json_type_string) ? json_object_get_string(m) : "unknown error");
 }
 
-int front_refused(http_conn *c, int exit_code) {
-  size_t cap = 65536, len = 0;
-  char *text = malloc(cap + 1);
+char *front_read_body(http_conn *c, size_t *len) {
+  size_t cap = 65536;
+  char *text = malloc(cap + 1), *grown;
   ssize_t r;
-  while (text && (r = http_read_body(c, text + len, cap - len)) > 0)
-    if ((len += (size_t)r) == cap && !(text = realloc(text, (cap *= 2) + 1))) break;
+  *len = 0;
+  while (text && (r = http_read_body(c, text + *len, cap - *len)) > 0)
+    if ((*len += (size_t)r) == cap) {
+      if (!(grown = realloc(text, (cap *= 2) + 1))) return free(text), NULL;
+      text = grown;
+    }
+  if (text) text[*len] = '\0';
+  return text;
+}
+
+int front_refused(http_conn *c, int exit_code) {
+  size_t len;
+  char *text = front_read_body(c, &len);
   if (!text) return exit_code;
-  text[len] = '\0';
   json_object *body = front_parse_json(text, len), *e = NULL;
   int rc;
   if (body && json_object_is_type(body, json_type_object) && json_object_object_get_ex(body, "error", &e) && json_object_is_type(e, json_type_object)) front_print_api_error(e), rc = exit_code;
@@ -90,7 +100,14 @@ int front_flags(int argc, char **argv, const front_flag *flags, size_t n, void (
       while (k < n && !(flags[k].long_name && strlen(flags[k].long_name) == len && strncmp(flags[k].long_name, a + 2, len) == 0)) k++;
       if (eq) inline_value = eq + 1;
     } else {
-      while (k < n && flags[k].short_name != a[1]) k++;
+      /* -aq: switches in a row, as commander splits them, until one that takes the rest as its value. */
+      for (;;) {
+        k = 0;
+        while (k < n && flags[k].short_name != a[1]) k++;
+        if (k == n || flags[k].takes_value || !a[2]) break;
+        on(k, "", ctx);
+        a++;
+      }
       if (a[2]) inline_value = a + 2;
     }
     if (k == n) return FRONT_FALLBACK;

@@ -131,7 +131,11 @@ static int dispatch(int argc, char **argv) {
   }
   if (i < argc && strcmp(argv[i], "build") == 0) return front_build(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "pull") == 0) return front_pull(argc - i - 1, argv + i + 1, socket);
-  if (i < argc && strcmp(argv[i], "container") == 0) i++; /* Docker's group: `container exec` is `exec` */
+  /* Docker's group: `container exec` is `exec`, `container ls|list` is `ps` (cli/groups.ts). */
+  bool group = i < argc && strcmp(argv[i], "container") == 0;
+  if (group) i++;
+  if (i < argc && (strcmp(argv[i], "ps") == 0 || (group && (strcmp(argv[i], "ls") == 0 || strcmp(argv[i], "list") == 0))))
+    return front_ps(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "exec") == 0) return front_exec(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "run") == 0) return front_run(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "logs") == 0) return front_logs(argc - i - 1, argv + i + 1, socket);

@@ -27,6 +27,8 @@ struct json_object *front_parse_json(const char *text, size_t len);
 /* {kind, message} of an API error, printed as the Node CLI prints the error errorFromJSON makes of it. */
 void front_print_api_error(struct json_object *e);
 struct http_conn;
+/* The whole body of an answer, NUL-terminated (its length in *len); NULL when memory ran out. */
+char *front_read_body(struct http_conn *c, size_t *len);
 /* An answer >= 400: its {error} (cli/client.ts send), or what it said; printed; returns `exit_code`. */
 int front_refused(struct http_conn *c, int exit_code);
 /* A log entry {time, stream, log} as cli/print-log.ts prints it. */
@@ -36,6 +38,8 @@ void front_print_log(struct json_object *e, bool timestamps);
 int front_ndjson(struct http_conn *c, int error_exit, int (*on)(struct json_object *value, void *ctx), void *ctx);
 /* `logs [-f] [-t] [-n N] NAME` (cli-logs.c): as front_exec. */
 int front_logs(int argc, char **argv, const char *socket);
+/* `ps [-a] [-q] [--no-trunc]` (cli-ps.c): as front_exec. */
+int front_ps(int argc, char **argv, const char *socket);
 /* `build [-t T]… [-f F] [--build-arg K=V]… [--target S] [--no-cache] [--network N] [-q] CONTEXT` (cli-build.c): as front_exec. */
 int front_build(int argc, char **argv, const char *socket);
 /* `pull [-q] REF` with stderr not a terminal (cli-pull.c): as front_exec. */

@@ -1,4 +1,4 @@
-// bin/berth's native front (native/cli-front.c: --version, exec, run, logs) against the Node CLI: for every command the front
+// bin/berth's native front (native/cli-front.c: --version, exec, run, logs, ps) against the Node CLI: for every command the front
 // answers itself, the same command through both gives the same stdout, stderr and exit code, on
 // real containers of a real daemon (native runtime). That the front answered, and did not hand the
 // command to Node, shows in a PATH without node: the front needs none. What it does not understand
@@ -143,6 +143,42 @@ if (insidePrivateNetns(import.meta.url)) {
       // A --tail that is not a number or "all": the Node CLI's own error.
       assert.match((await handedOn(['logs', '-n', 'x', 'lg'])).stderr, /^error: --tail "x"/);
       await handedOn(['logs', '--since', '10m', 'lg']);
+    });
+
+    it('ps [-a] [-q] [--no-trunc]: Docker\'s table, newest first, byte for byte as the Node CLI prints it', async () => {
+      /**
+       * As same(), but with the durations ("Up 5 seconds", "10 seconds ago") and the padding their
+       * width makes left out: a second may tick between the two commands, which a loaded host makes
+       * likely with many containers. The words of a duration are checked below on the front alone.
+       */
+      const DURATION = /Less than a second|About an? (?:minute|hour)|\d+ (?:seconds?|minutes|hours|days|weeks|months|years)/g;
+      const untimed = (r: CliResult) => ({ ...r, stdout: r.stdout.replace(DURATION, 'T').replace(/ {3,}/g, '   ') });
+      async function sameTable(args: string[]): Promise<CliResult> {
+        const node = await runCli([process.execPath, BERTH], args, env());
+        const front = await runCli([BERTH], args, { ...env(), PATH: NO_NODE });
+        assert.deepEqual(untimed(front), untimed(node), `berth ${args.join(' ')}: the front answers as the Node CLI`);
+        return front;
+      }
+      await s.ok(['run', '-d', '--network', 'none', '--name', 'long', s.w.image, 'sh', '-c', 'echo "é $HOME ünïcödé — a long command"; sleep 600']);
+      await s.ok(['run', '-d', '-p', '18080:80', '--name', 'pp', s.w.image, 'sleep', '600']);
+      for (const args of [['ps'], ['ps', '-a'], ['ps', '-aq'], ['ps', '-q', '--no-trunc'], ['ps', '--all', '--no-trunc'], ['container', 'ls', '-a'], ['container', 'list'], ['ps', '-qa', '--']]) {
+        assert.equal((await sameTable(args)).code, 0, args.join(' '));
+      }
+      const table = (await sameTable(['ps', '-a'])).stdout.split('\n').slice(0, -1);
+      assert.match(table[0]!, /^CONTAINER ID {3}IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$/);
+      // Aligned as Go's tabwriter: every cell starts where its header does, after at least 3 spaces.
+      for (const header of ['IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES']) {
+        const at = table[0]!.indexOf(header);
+        for (const line of table) assert.match(line.slice(at - 3, at + 1), /^ {3}\S$/, `${header} in ${JSON.stringify(line)}`);
+      }
+      assert.match(table[1]!, /^[0-9a-f]{12} +\S+ +"sleep 600" +(?:Less than a second|\d+ seconds?) ago +Up (?:Less than a second|\d+ seconds?) +0\.0\.0\.0:18080->80\/tcp +pp$/);
+      assert.ok(table.some((l) => l.includes('"sh -c echo \\"é $HOME…"') && / long$/.test(l)), table.join('\n'));
+      assert.ok(table.some((l) => /Exited \(0\) .* ago +done$/.test(l)), table.join('\n'));
+      assert.ok(table.some((l) => l.includes('0.0.0.0:18080->80/tcp') && / pp$/.test(l)), table.join('\n'));
+      assert.ok((await sameTable(['ps', '-q'])).stdout.split('\n').slice(0, -1).every((id) => /^[0-9a-f]{12}$/.test(id)));
+      assert.equal((await same(['ps'], { socket: join(s.w.dir, 'nobody.sock') })).code, 1);
+      assert.equal((await handedOn(['ps', '-n', '1', '--format', '{{.Names}}'])).stdout, 'pp\n');
+      assert.match((await handedOn(['ps', 'extra'])).stderr, /too many arguments/);
     });
 
     it('hands to the Node CLI what it does not take: bad flags, a terminal, help, other verbs', async () => {
