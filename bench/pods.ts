@@ -27,7 +27,7 @@ export default async function bench(args: string[]): Promise<void> {
       rounds,
       {
         berth: async () => {
-          await run(process.execPath, [BERTH, 'apply', '-f', manifest], { env });
+          await run(BERTH, ['apply', '-f', manifest], { env });
           await until('the Pod runs', podRunning);
         },
         docker: async () => {

@@ -44,7 +44,7 @@ export default async function bench(args: string[]): Promise<void> {
       const compose = join(fleet.tmp, `compose-${n}.yml`);
       writeFileSync(compose, sleepCompose(n, image));
       const berthMs = await timeMs(async () => {
-        await run(process.execPath, [BERTH, 'apply', '-f', manifests], { env });
+        await run(BERTH, ['apply', '-f', manifests], { env });
         await until(`${n} Running`, async () => (await fleet.running()) === n);
       });
       const composeMs = await timeMs(() => run('docker-compose', ['-p', 'scale', '-f', compose, 'up', '-d', '--no-color'], { env: composeEnv, maxBuffer: 1 << 26 }));

@@ -50,32 +50,6 @@ static void build_flag(size_t which, const char *value, void *ctx) {
   }
 }
 
-/* path.resolve(p): absolute against the working directory, `.`, `..` and repeated or trailing
- * slashes taken out (lexically, symlinks left as they are). NULL when it does not fit. */
-static char *resolve_path(const char *p) {
-  char cwd[PATH_MAX];
-  if (p[0] != '/' && !getcwd(cwd, sizeof cwd)) return NULL;
-  char *joined;
-  if (asprintf(&joined, "%s/%s", p[0] == '/' ? "" : cwd, p) < 0) return NULL;
-  size_t len = strlen(joined);
-  char *out = malloc(len + 2), *o = out;
-  if (!out) return free(joined), NULL;
-  *o = '\0';
-  for (char *save = NULL, *part = strtok_r(joined, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-    if (strcmp(part, ".") == 0) continue;
-    if (strcmp(part, "..") == 0) {
-      char *slash = strrchr(out, '/');
-      o = slash ? slash : out;
-      *o = '\0';
-      continue;
-    }
-    o += sprintf(o, "/%s", part);
-  }
-  if (o == out) strcpy(out, "/");
-  free(joined);
-  return out;
-}
-
 /* One name=value of a query as URLSearchParams writes it (application/x-www-form-urlencoded). */
 static void query_add(char **q, size_t *len, size_t *cap, const char *name, const char *value) {
   size_t need = *len + strlen(name) + 3 * strlen(value) + 3;
@@ -150,7 +124,7 @@ int front_build(int argc, char **argv, const char *socket) {
   if (rest == FRONT_FALLBACK || rest != argc - i - 1 || f.too_many) return FRONT_FALLBACK;
 
   bool has_file = f.file && *f.file; /* -f "" is no -f, as `o.file ? … : undefined` */
-  char *context = resolve_path(context_arg), *dockerfile = has_file ? resolve_path(f.file) : NULL;
+  char *context = front_resolve_path(context_arg), *dockerfile = has_file ? front_resolve_path(f.file) : NULL;
   if (!context || (has_file && !dockerfile)) return free(context), free(dockerfile), FRONT_FALLBACK;
   struct stat st;
   if (stat(context, &st) < 0) {

@@ -3,10 +3,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli-front.h"
 #include "http-unix.h"
 #include "io.h"
@@ -31,6 +33,32 @@ const char *front_option_value(int argc, char **argv, int *i, const char *inline
   if (inline_value) return inline_value;
   if (*i + 1 >= argc || argv[*i + 1][0] == '-') return NULL;
   return argv[++*i];
+}
+
+/* path.resolve(p): absolute against the working directory, `.`, `..` and repeated or trailing
+ * slashes taken out (lexically, symlinks left as they are). NULL when it does not fit. */
+char *front_resolve_path(const char *p) {
+  char cwd[PATH_MAX];
+  if (p[0] != '/' && !getcwd(cwd, sizeof cwd)) return NULL;
+  char *joined;
+  if (asprintf(&joined, "%s/%s", p[0] == '/' ? "" : cwd, p) < 0) return NULL;
+  size_t len = strlen(joined);
+  char *out = malloc(len + 2), *o = out;
+  if (!out) return free(joined), NULL;
+  *o = '\0';
+  for (char *save = NULL, *part = strtok_r(joined, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+    if (strcmp(part, ".") == 0) continue;
+    if (strcmp(part, "..") == 0) {
+      char *slash = strrchr(out, '/');
+      o = slash ? slash : out;
+      *o = '\0';
+      continue;
+    }
+    o += sprintf(o, "/%s", part);
+  }
+  if (o == out) strcpy(out, "/");
+  free(joined);
+  return out;
 }
 
 json_object *front_parse_json(const char *text, size_t len) {

@@ -129,6 +129,7 @@ static int dispatch(int argc, char **argv) {
     if (strcmp(argv[i + 1], "pull") == 0) return front_pull(argc - i - 2, argv + i + 2, socket);
     return FRONT_FALLBACK;
   }
+  if (i < argc && strcmp(argv[i], "apply") == 0) return front_apply(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "build") == 0) return front_build(argc - i - 1, argv + i + 1, socket);
   if (i < argc && strcmp(argv[i], "pull") == 0) return front_pull(argc - i - 1, argv + i + 1, socket);
   /* Docker's group: `container exec` is `exec`, `container ls|list` is `ps` (cli/groups.ts). */

@@ -44,6 +44,11 @@ int front_ps(int argc, char **argv, const char *socket);
 int front_build(int argc, char **argv, const char *socket);
 /* `pull [-q] REF` with stderr not a terminal (cli-pull.c): as front_exec. */
 int front_pull(int argc, char **argv, const char *socket);
+/* path.resolve(p): absolute against the working directory, `.`, `..` and repeated or trailing
+ * slashes taken out (lexically, symlinks left as they are); malloc'd, NULL when it does not fit. */
+char *front_resolve_path(const char *p);
+/* `apply -f FILE…` of regular files (cli-apply.c): as front_exec. */
+int front_apply(int argc, char **argv, const char *socket);
 /* The value of an option as commander takes it: the rest of the argument, else the next one (not a flag). */
 const char *front_option_value(int argc, char **argv, int *i, const char *inline_value);
 

@@ -134,7 +134,13 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match((await handedOn(['build'])).stderr, /missing required argument 'context'/);
       assert.match((await handedOn(['build', '--help'])).stdout, /Usage: berth build/);
       assert.equal((await handedOn(['build', '-q', '--', ctx])).code, 0);
-      assert.equal((await handedOn(['build', '-qtlocalhost/front:1', ctx])).code, 0);
+    });
+
+    it('build: switches combined as commander splits them (-qt TAG: -q, then -t with the rest)', async () => {
+      const r = await same(['build', '-qtlocalhost/front:1', ctx]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/);
+      assert.match((await handedOn(['build', '-qx', ctx])).stderr, /unknown option '-x'/);
     });
 
     it('pull: the layer lines and Docker\'s last lines; -q; `image pull`; an unknown image; no daemon', async () => {

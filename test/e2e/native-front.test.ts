@@ -1,4 +1,4 @@
-// bin/berth's native front (native/cli-front.c: --version, exec, run, logs, ps) against the Node CLI: for every command the front
+// bin/berth's native front (native/cli-front.c: --version, exec, run, logs, ps, apply) against the Node CLI: for every command the front
 // answers itself, the same command through both gives the same stdout, stderr and exit code, on
 // real containers of a real daemon (native runtime). That the front answered, and did not hand the
 // command to Node, shows in a PATH without node: the front needs none. What it does not understand
@@ -6,7 +6,7 @@
 // before `npm run build`) runs every command through Node.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -179,6 +179,36 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.equal((await same(['ps'], { socket: join(s.w.dir, 'nobody.sock') })).code, 1);
       assert.equal((await handedOn(['ps', '-n', '1', '--format', '{{.Names}}'])).stdout, 'pp\n');
       assert.match((await handedOn(['ps', 'extra'])).stderr, /too many arguments/);
+    });
+
+    it('apply -f FILE…: what it did, the warnings, errors at file:line:col, as the Node CLI', async () => {
+      const file = (name: string, text: string) => (writeFileSync(join(s.w.dir, name), text), join(s.w.dir, name));
+      const pod = file('trio.yaml', `apiVersion: v1
+kind: Pod
+metadata: {name: duo}
+spec:
+  terminationGracePeriodSeconds: 0
+  nodeSelector: {disk: ssd}
+  containers:
+  - {name: app, image: ${s.w.image}, command: [sleep, '600']}
+`);
+      const box = file('box.yaml', `apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: box}\nspec: {image: ${s.w.image}, command: [sleep, '600'], terminationGracePeriodSeconds: 0}\n`);
+      // The first apply changes what the second sees: the front alone, then both on the same state.
+      const first = await runCli([BERTH], ['apply', '-f', pod, '--filename', box], { ...env(), PATH: NO_NODE });
+      assert.deepEqual(first, { code: 0, stdout: 'pod/duo created\ncontainer/box created\n', stderr: `Warning: ${pod}:6:3: Pod "duo": spec.nodeSelector: ignored by berth: one host: every Pod runs on it\n` });
+      assert.equal((await same(['apply', '-f', pod, `-f${box}`])).stdout, 'pod/duo unchanged\ncontainer/box unchanged\n');
+      writeFileSync(box, readFileSync(box, 'utf8').replace("'600'", "'601'"));
+      assert.equal((await runCli([BERTH], ['apply', '-f', `${s.w.dir}/sub/../box.yaml`], { ...env(), PATH: NO_NODE })).stdout, 'container/box configured\n');
+      // Invalid: nothing applied, the places said; a file that is not there, a directory and stdin go to Node.
+      const bad = file('bad.yaml', `apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: bad}\nspec: {image: 5, restartPolicy: Sometimes}\n`);
+      const invalid = await same(['apply', '-f', `${s.w.dir}/./bad.yaml`, '-f', box]);
+      assert.equal(invalid.code, 1);
+      assert.match(invalid.stderr, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:`));
+      assert.equal((await same(['apply', '-f', box], { socket: join(s.w.dir, 'nobody.sock') })).code, 1);
+      assert.match((await handedOn(['apply', '-f', join(s.w.dir, 'missing.yaml')])).stderr, /missing\.yaml: no such file or directory/);
+      await handedOn(['apply', '-f', box, '--dry-run']);
+      await handedOn(['apply', '-f', '-']);
+      await runCli([BERTH], ['delete', '-f', pod, '-f', box], env());
     });
 
     it('hands to the Node CLI what it does not take: bad flags, a terminal, help, other verbs', async () => {
