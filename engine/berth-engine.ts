@@ -226,10 +226,16 @@ export class BerthEngine implements Engine {
         throw new FailedPreconditionError(`container ${id} is ${state.status}; stop it first or remove it with force`);
       }
       if (state) await this.#o.runtime.delete(id, { force: true });
-      await this.#o.network?.detach(id);
-      await unmountSysfs(this.#store.dir(id));
-      await this.#o.snapshots.remove(id);
-      await this.#volumes.release(id);
+      // With its process gone, the rest is three independent undos, done at once (a `run --rm`
+      // waits for all of them): the network attachment, the root filesystem, the volumes' holds.
+      // Each is idempotent; all are let settle before an error is thrown, so that the lock is not
+      // released while one still runs. The record goes last: a failed remove is retried whole.
+      const undone = await Promise.allSettled([
+        this.#o.network?.detach(id),
+        unmountSysfs(this.#store.dir(id)).then(() => this.#o.snapshots.remove(id)),
+        this.#volumes.release(id),
+      ]);
+      for (const u of undone) if (u.status === 'rejected') throw u.reason;
       await this.#store.delete(id);
     });
   }
