@@ -8,7 +8,7 @@
 //    by their address on that network, and a container lists the peers of each of its networks.
 import type { AttachmentRecord, EndpointRecord } from './attachments.ts';
 import type { BerthConfList } from './config.ts';
-import { hostsFileOf, type HostsEntry } from './hosts.ts';
+import { hostsFileOf, hostsLine, sortPeers, type HostsEntry } from './hosts.ts';
 import { IFNAME } from './join-leave.ts';
 
 /** The network's conflist as a further interface joins it: no default route, no port mapping. */
@@ -67,11 +67,31 @@ export function membersOf(network: string, records: AttachmentRecord[]): Attachm
  * as Docker writes it), then the peers of each of its networks by their address on that network.
  */
 export function hostsOf(r: AttachmentRecord, records: AttachmentRecord[]): string {
-  const nets = networksOf(r);
-  const self = nets.map((n) => entryOn(r, n)).find((e) => e !== undefined);
-  const sections = nets.map((network) => ({
-    network,
-    peers: records.filter((o) => o.id !== r.id).map((o) => entryOn(o, network)).filter((e): e is HostsEntry => e !== undefined),
-  }));
-  return hostsFileOf(self, sections.length ? sections : [{ network: r.network ?? r.mode, peers: [] }], r.extraHosts);
+  return hostsOfEach([r], records)[0]!;
+}
+
+/**
+ * hostsOf() of each of `targets`: each network's peers are found and sorted once, not once per
+ * member (a join rewrites every member's file: sorting per member made it N² log N per join).
+ */
+export function hostsOfEach(targets: AttachmentRecord[], records: AttachmentRecord[]): string[] {
+  const sorted = new Map<string, Array<{ id: string; line: string }>>();
+  const peersOn = (network: string) => {
+    let list = sorted.get(network);
+    if (!list) {
+      const entries = records.flatMap((o) => {
+        const e = entryOn(o, network);
+        return e ? [{ ...e, id: o.id }] : [];
+      });
+      list = sortPeers(entries).map((e) => ({ id: e.id, line: hostsLine(e) }));
+      sorted.set(network, list);
+    }
+    return list;
+  };
+  return targets.map((r) => {
+    const nets = networksOf(r);
+    const self = nets.map((n) => entryOn(r, n)).find((e) => e !== undefined);
+    const sections = nets.map((network) => ({ network, lines: peersOn(network).filter((p) => p.id !== r.id).map((p) => p.line) }));
+    return hostsFileOf(self, sections.length ? sections : [{ network: r.network ?? r.mode, lines: [] }], r.extraHosts);
+  });
 }
