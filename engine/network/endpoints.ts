@@ -8,7 +8,7 @@
 //    by their address on that network, and a container lists the peers of each of its networks.
 import type { AttachmentRecord, EndpointRecord } from './attachments.ts';
 import type { BerthConfList } from './config.ts';
-import { hostsFileOf, hostsLine, sortPeers, type HostsEntry } from './hosts.ts';
+import { hostsFileOf, hostsLine, sectionHeader, sortPeers, type HostsEntry } from './hosts.ts';
 import { IFNAME } from './join-leave.ts';
 
 /** The network's conflist as a further interface joins it: no default route, no port mapping. */
@@ -63,35 +63,51 @@ export function membersOf(network: string, records: AttachmentRecord[]): Attachm
 }
 
 /**
- * The /etc/hosts of `r`: its own name on its first network with an address (its first interface's,
- * as Docker writes it), then the peers of each of its networks by their address on that network.
+ * A network's section of /etc/hosts: its ready members' lines in order, one buffer for all the
+ * members, and where each member's own line is in it (left out of its own file).
  */
-export function hostsOf(r: AttachmentRecord, records: AttachmentRecord[]): string {
-  return hostsOfEach([r], records)[0]!;
+interface Section {
+  header: Buffer;
+  body: Buffer;
+  lineOf: Map<string, [number, number]>;
+}
+
+function sectionOf(network: string, records: AttachmentRecord[]): Section {
+  const entries = sortPeers(records.flatMap((o) => {
+    const e = entryOn(o, network);
+    return e ? [{ ...e, id: o.id }] : [];
+  }));
+  const lines = entries.map((e) => `${hostsLine(e)}\n`);
+  const lineOf = new Map<string, [number, number]>();
+  let at = 0;
+  for (const [i, e] of entries.entries()) {
+    const end = at + Buffer.byteLength(lines[i]!);
+    lineOf.set(e.id, [at, end]);
+    at = end;
+  }
+  return { header: Buffer.from(`${sectionHeader(network)}\n`), body: Buffer.from(lines.join('')), lineOf };
 }
 
 /**
- * hostsOf() of each of `targets`: each network's peers are found and sorted once, not once per
- * member (a join rewrites every member's file: sorting per member made it N² log N per join).
+ * The /etc/hosts of each of `targets` (as hostsFileOf writes it): its own name on its first network
+ * with an address (its first interface's, as Docker writes it), then the peers of each of its
+ * networks by their address on that network. Given as the parts of the file: each network's peers
+ * are found, sorted and encoded once for all its members (a join rewrites every member's file:
+ * made per member, that was N² log N per join, and N² bytes of garbage).
  */
-export function hostsOfEach(targets: AttachmentRecord[], records: AttachmentRecord[]): string[] {
-  const sorted = new Map<string, Array<{ id: string; line: string }>>();
-  const peersOn = (network: string) => {
-    let list = sorted.get(network);
-    if (!list) {
-      const entries = records.flatMap((o) => {
-        const e = entryOn(o, network);
-        return e ? [{ ...e, id: o.id }] : [];
-      });
-      list = sortPeers(entries).map((e) => ({ id: e.id, line: hostsLine(e) }));
-      sorted.set(network, list);
-    }
-    return list;
-  };
+export function hostsOfEach(targets: AttachmentRecord[], records: AttachmentRecord[]): Buffer[][] {
+  const sections = new Map<string, Section>();
   return targets.map((r) => {
     const nets = networksOf(r);
     const self = nets.map((n) => entryOn(r, n)).find((e) => e !== undefined);
-    const sections = nets.map((network) => ({ network, lines: peersOn(network).filter((p) => p.id !== r.id).map((p) => p.line) }));
-    return hostsFileOf(self, sections.length ? sections : [{ network: r.network ?? r.mode, lines: [] }], r.extraHosts);
+    const parts: Buffer[] = [Buffer.from(hostsFileOf(self, [], r.extraHosts))];
+    for (const network of nets) {
+      let s = sections.get(network);
+      if (!s) sections.set(network, (s = sectionOf(network, records)));
+      const [from, to] = s.lineOf.get(r.id) ?? [s.body.length, s.body.length];
+      if (s.body.length === to - from) continue;
+      parts.push(s.header, s.body.subarray(0, from), s.body.subarray(to));
+    }
+    return parts;
   });
 }

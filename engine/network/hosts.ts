@@ -10,7 +10,7 @@
 //
 // The files are bind-mounted into the containers, so they are rewritten in place (write and
 // truncate, same inode): replacing them by rename would leave the container reading the old inode.
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 
 export interface HostsEntry {
@@ -31,6 +31,11 @@ export function sortPeers<T extends HostsEntry>(peers: T[]): T[] {
   return [...peers].sort((a, b) => byName(a.names[0]!, b.names[0]!));
 }
 
+/** The line before a network's peers. */
+export function sectionHeader(network: string): string {
+  return `# containers on network ${network}, kept current by berth`;
+}
+
 export function hostsLine(e: HostsEntry): string {
   return `${e.ip}\t${e.names.join(' ')}`;
 }
@@ -47,7 +52,7 @@ export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ netw
   for (const section of sections) {
     const lines = 'lines' in section ? section.lines : sortPeers(section.peers).map(hostsLine);
     if (!lines.length) continue;
-    body.push(`# containers on network ${section.network}, kept current by berth`, ...lines);
+    body.push(sectionHeader(section.network), ...lines);
   }
   return body.join('\n') + '\n';
 }
@@ -76,9 +81,9 @@ export async function containerResolvConf(hostFile = '/etc/resolv.conf'): Promis
  * member's file, and four thread-pool round trips per file cost more than the writes themselves.
  * Returns the paths that could not be written, with their error.
  */
-export function rewriteManyInPlace(files: Array<{ path: string; text: string }>): Array<{ path: string; error: unknown }> {
+export function rewriteManyInPlace(files: Array<{ path: string; parts: Buffer[] }>): Array<{ path: string; error: unknown }> {
   const failed: Array<{ path: string; error: unknown }> = [];
-  for (const { path, text } of files) {
+  for (const { path, parts } of files) {
     try {
       let fd: number;
       try {
@@ -88,9 +93,14 @@ export function rewriteManyInPlace(files: Array<{ path: string; text: string }>)
         fd = openSync(path, 'w');
       }
       try {
-        const data = Buffer.from(text);
-        writeSync(fd, data, 0, data.length, 0);
-        ftruncateSync(fd, data.length);
+        // The parts as they are (a network's peers are one buffer shared by all its members' files).
+        const length = parts.reduce((n, b) => n + b.length, 0);
+        const written = writevSync(fd, parts, 0);
+        if (written < length) {
+          const rest = Buffer.concat(parts).subarray(written);
+          writeSync(fd, rest, 0, rest.length, written);
+        }
+        ftruncateSync(fd, length);
       } finally {
         closeSync(fd);
       }

@@ -288,8 +288,8 @@ export class NetworkManager {
     const records = await this.#records.all();
     const wanted = new Set(ids);
     const targets = records.filter((r) => r.state === 'ready' && r.mode !== 'host' && (wanted.has(r.id) || networks.some((n) => networksOf(r).includes(n))));
-    const texts = hostsOfEach(targets, records);
-    const failed = rewriteManyInPlace(targets.map((r, i) => ({ path: join(this.#records.dir(r.id), 'hosts'), text: texts[i]! })));
+    const files = hostsOfEach(targets, records);
+    const failed = rewriteManyInPlace(targets.map((r, i) => ({ path: join(this.#records.dir(r.id), 'hosts'), parts: files[i]! })));
     for (const f of failed) this.#o.log?.warn('cannot update /etc/hosts of a container', { path: f.path, error: String(f.error) });
   }
 
