@@ -59,6 +59,26 @@ export class ContainerStore {
   #loaded: Promise<void> | undefined;
   /** Counts deletes: a read that a delete overtook is not cached (it would bring the record back). */
   #deletes = 0;
+  /** The ids of the cached records by their owner's name (what each reconcile asks for). */
+  readonly #byOwner = new Map<string, Set<string>>();
+
+  #cacheSet(rec: ContainerRecord): void {
+    const before = this.#cache.get(rec.id);
+    if (before) this.#cacheDelete(before.id);
+    this.#cache.set(rec.id, rec);
+    let ids = this.#byOwner.get(rec.owner.name);
+    if (!ids) this.#byOwner.set(rec.owner.name, (ids = new Set()));
+    ids.add(rec.id);
+  }
+
+  #cacheDelete(id: string): void {
+    const rec = this.#cache.get(id);
+    if (!rec) return;
+    this.#cache.delete(id);
+    const ids = this.#byOwner.get(rec.owner.name);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#byOwner.delete(rec.owner.name);
+  }
 
   /** root: <data root>/containers */
   constructor(root: string) {
@@ -108,7 +128,7 @@ export class ContainerStore {
     const deletes = this.#deletes;
     try {
       const rec = JSON.parse(await readFile(join(this.dir(id), 'container.json'), 'utf8')) as ContainerRecord;
-      if (deletes === this.#deletes) this.#cache.set(id, rec);
+      if (deletes === this.#deletes && !this.#cache.has(id)) this.#cacheSet(rec);
       return rec;
     } catch (err) {
       // A record that cannot be parsed is no record: the engine treats the directory as a create
@@ -127,20 +147,18 @@ export class ContainerStore {
       await Promise.all(ids.map((id) => this.get(id).catch(() => undefined)));
     });
     await this.#loaded;
-    const out: ContainerRecord[] = [];
-    for (const rec of this.#cache.values()) if (rec.owner.name === name) out.push(rec);
-    return out;
+    return [...(this.#byOwner.get(name) ?? [])].map((id) => this.#cache.get(id)!);
   }
 
   /** Writes (creates or replaces) the record, atomically. */
   async write(rec: ContainerRecord): Promise<void> {
     await writeFileAtomic(join(this.dir(rec.id), 'container.json'), JSON.stringify(rec, null, 2));
-    this.#cache.set(rec.id, rec);
+    this.#cacheSet(rec);
   }
 
   /** Forgets the record and deletes the container's directory (bundle, /etc files). */
   async delete(id: string): Promise<void> {
-    this.#cache.delete(id);
+    this.#cacheDelete(id);
     this.#deletes++;
     await rm(this.dir(id), { recursive: true, force: true });
   }
