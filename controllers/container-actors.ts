@@ -22,9 +22,10 @@ export interface StopInput {
 }
 
 export function containerActors(deps: MachineDeps) {
+  const admit = <T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> => (deps.admit ? deps.admit(fn, signal) : fn());
   return {
     /** Creates the container when it has none yet (or it was removed), then starts it. */
-    startContainer: fromPromise<StartOutput, { context: MachineContext }>(async ({ input: { context } }) => {
+    startContainer: fromPromise<StartOutput, { context: MachineContext }>(({ input: { context }, signal }) => admit(async () => {
       let id = context.containerID;
       const created = id === undefined;
       if (id === undefined) {
@@ -39,13 +40,13 @@ export function containerActors(deps: MachineDeps) {
         // Keep the id: the container exists (created) even though its process did not start.
         throw Object.assign(err instanceof Error ? err : new Error(String(err)), { containerID: id });
       }
-    }),
+    }, signal)),
     /** `berth create`: the container made (rootfs, bundle, network) but not started. */
-    createContainer: fromPromise<EngineContainer, { context: MachineContext }>(async ({ input: { context } }) => {
+    createContainer: fromPromise<EngineContainer, { context: MachineContext }>(({ input: { context }, signal }) => admit(async () => {
       if (!context.image) throw new Error(`container "${context.desired.name}" has no image to create from`);
       const { name, uid, generation, specHash, spec } = context.desired;
       return deps.engine.create({ id: deps.newContainerID(), owner: { name, uid, generation, specHash }, spec, image: context.image });
-    }),
+    }, signal)),
     /** Stops the process (signal, grace period, SIGKILL); a container already gone has no exit to report. */
     stopContainer: fromPromise<ExitInfo | undefined, StopInput>(async ({ input }) => {
       if (!input.id) return undefined;

@@ -61,6 +61,8 @@ export interface MachineDeps {
   record(name: string, uid: string, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Delay before retrying a failed removal. */
   removeRetryMs?: number;
+  /** Runs a create or start (with its create) when its turn comes (slots.ts); at once without it. */
+  admit?<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T>;
 }
 
 export interface ImageCondition {

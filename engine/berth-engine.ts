@@ -246,31 +246,30 @@ export class BerthEngine implements Engine {
   }
 
   async list(filter?: { name?: string }): Promise<EngineContainer[]> {
+    // One object's containers (each reconcile asks): their records from memory, their own states
+    // only, not the whole runtime's.
+    if (filter?.name) return Promise.all((await this.#store.owned(filter.name)).map(async (rec) => view(rec, await this.#state(rec.id))));
     const ids = await this.#store.ids();
     const known = new Set(ids);
-    // One object's containers (each reconcile asks): their own states only, not the whole runtime's.
-    const runtimeStates = filter?.name ? undefined : new Map((await this.#o.runtime.list()).map((s) => [s.id, s]));
+    const runtimeStates = new Map((await this.#o.runtime.list()).map((s) => [s.id, s]));
     const out: EngineContainer[] = [];
     for (const id of ids) {
       const rec = await this.#store.get(id).catch(() => undefined);
       if (!rec) {
         // A create that never finished (the daemon died in it), or a record that cannot be read:
         // whatever runs from it is ended and what it holds is removed.
-        if (runtimeStates && !this.#store.pending(id)) {
+        if (!this.#store.pending(id)) {
           if (runtimeStates.has(id)) await this.#o.runtime.delete(id, { force: true }).catch(() => undefined);
           await this.#cleanupPartial(id);
         }
         continue;
       }
-      if (filter?.name && rec.owner.name !== filter.name) continue;
-      out.push(view(rec, runtimeStates ? runtimeStates.get(id) : await this.#state(id)));
+      out.push(view(rec, runtimeStates.get(id)));
     }
     // Containers the runtime runs that berth has no record of: reported, never touched.
-    if (runtimeStates) {
-      for (const [id, s] of runtimeStates) {
-        if (known.has(id)) continue;
-        out.push({ id, status: s.status, pid: s.pid, createdAt: s.createdAt, ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.exit ? { exit: s.exit } : {}) });
-      }
+    for (const [id, s] of runtimeStates) {
+      if (known.has(id)) continue;
+      out.push({ id, status: s.status, pid: s.pid, createdAt: s.createdAt, ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.exit ? { exit: s.exit } : {}) });
     }
     return out;
   }

@@ -3,6 +3,10 @@
 // reads each record once (it changes only through here). The file is written last by a create, so
 // a directory without one is a create that did not finish: in progress (pending here) or left by
 // a daemon that died in it.
+// Being the one writer, it also knows every record once it has read the directory a first time
+// (loaded()): one object's containers are then found in memory — each reconcile asks, and reading
+// the directory for it made an apply of N containers read N² files (the creates in flight, which
+// have no record yet, were read again at every ask).
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerOwner } from './engine.ts';
@@ -51,6 +55,30 @@ export class ContainerStore {
   readonly #cache = new Map<string, ContainerRecord>();
   /** Creates in progress: their directories have no container.json yet and are not leftovers. */
   readonly #pending = new Set<string>();
+  /** Every record on disk is in #cache, from the first load on (written and deleted through here only). */
+  #loaded: Promise<void> | undefined;
+  /** Counts deletes: a read that a delete overtook is not cached (it would bring the record back). */
+  #deletes = 0;
+  /** The ids of the cached records by their owner's name (what each reconcile asks for). */
+  readonly #byOwner = new Map<string, Set<string>>();
+
+  #cacheSet(rec: ContainerRecord): void {
+    const before = this.#cache.get(rec.id);
+    if (before) this.#cacheDelete(before.id);
+    this.#cache.set(rec.id, rec);
+    let ids = this.#byOwner.get(rec.owner.name);
+    if (!ids) this.#byOwner.set(rec.owner.name, (ids = new Set()));
+    ids.add(rec.id);
+  }
+
+  #cacheDelete(id: string): void {
+    const rec = this.#cache.get(id);
+    if (!rec) return;
+    this.#cache.delete(id);
+    const ids = this.#byOwner.get(rec.owner.name);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#byOwner.delete(rec.owner.name);
+  }
 
   /** root: <data root>/containers */
   constructor(root: string) {
@@ -97,9 +125,10 @@ export class ContainerStore {
     if (!isBerthContainerId(id)) throw new NotFoundError(`container "${id}" not found`);
     const cached = this.#cache.get(id);
     if (cached) return cached;
+    const deletes = this.#deletes;
     try {
       const rec = JSON.parse(await readFile(join(this.dir(id), 'container.json'), 'utf8')) as ContainerRecord;
-      this.#cache.set(id, rec);
+      if (deletes === this.#deletes && !this.#cache.has(id)) this.#cacheSet(rec);
       return rec;
     } catch (err) {
       // A record that cannot be parsed is no record: the engine treats the directory as a create
@@ -109,15 +138,28 @@ export class ContainerStore {
     }
   }
 
+  /**
+   * The records of the containers `name` owns, from memory (the directory is read once, at the
+   * first call): a create in progress, or a directory whose record cannot be read, is not among them.
+   */
+  async owned(name: string): Promise<ContainerRecord[]> {
+    this.#loaded ??= this.ids().then(async (ids) => {
+      await Promise.all(ids.map((id) => this.get(id).catch(() => undefined)));
+    });
+    await this.#loaded;
+    return [...(this.#byOwner.get(name) ?? [])].map((id) => this.#cache.get(id)!);
+  }
+
   /** Writes (creates or replaces) the record, atomically. */
   async write(rec: ContainerRecord): Promise<void> {
     await writeFileAtomic(join(this.dir(rec.id), 'container.json'), JSON.stringify(rec, null, 2));
-    this.#cache.set(rec.id, rec);
+    this.#cacheSet(rec);
   }
 
   /** Forgets the record and deletes the container's directory (bundle, /etc files). */
   async delete(id: string): Promise<void> {
-    this.#cache.delete(id);
+    this.#cacheDelete(id);
+    this.#deletes++;
     await rm(this.dir(id), { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@
 // <root>/containers/<id>/attachment.json next to its hosts and resolv.conf, and its namespace at
 // <root>/netns/<id>. Written before CNI ADD (state 'adding') with the exact conflist, and again
 // with the ADD result: every DEL is run from it.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
@@ -74,7 +74,15 @@ export function attachmentView(r: AttachmentRecord, dir: string): NetworkAttachm
   };
 }
 
+/**
+ * The records, kept in memory as well as on disk: the manager is their one writer, and it reads
+ * them all at every join and leave (the plan's peers, every member's /etc/hosts) — from disk, an
+ * apply of N containers read N² files. all() still lists the directory, so that a record another
+ * process made or removed (a daemon killed before this one) is seen.
+ */
 export class AttachmentStore {
+  readonly #cache = new Map<string, AttachmentRecord>();
+
   constructor(readonly root: string) {}
 
   dir(id: string): string {
@@ -87,8 +95,13 @@ export class AttachmentStore {
 
   async read(id: string): Promise<AttachmentRecord | undefined> {
     if (!isRuntimeContainerId(id)) return undefined;
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
     try {
-      return JSON.parse(await readFile(join(this.dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
+      const r = JSON.parse(await readFile(join(this.dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
+      // Unless it was removed or written meanwhile.
+      if (!this.#cache.has(id) && !this.#removing.has(id)) this.#cache.set(id, r);
+      return r;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || err instanceof SyntaxError) return undefined;
@@ -98,15 +111,34 @@ export class AttachmentStore {
 
   async all(): Promise<AttachmentRecord[]> {
     const ids = await readdir(join(this.root, 'containers')).catch(() => [] as string[]);
+    const present = new Set(ids);
+    for (const id of this.#cache.keys()) if (!present.has(id)) this.#cache.delete(id);
     const out: AttachmentRecord[] = [];
     for (const id of ids) {
-      const r = await this.read(id);
+      const r = this.#cache.get(id) ?? (await this.read(id));
       if (r) out.push(r);
     }
     return out;
   }
 
-  write(r: AttachmentRecord): Promise<void> {
-    return writeFileAtomic(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
+  /** Writes the record; the copy kept is a copy (the caller may go on changing its object). */
+  async write(r: AttachmentRecord): Promise<void> {
+    await writeFileAtomic(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
+    this.#cache.set(r.id, { ...r });
+  }
+
+  /** Ids whose directory is being removed: a read that overlaps it is not kept. */
+  readonly #removing = new Set<string>();
+
+  /** Removes the container's directory (record, hosts, resolv.conf). */
+  async remove(id: string): Promise<void> {
+    this.#cache.delete(id);
+    this.#removing.add(id);
+    try {
+      await rm(this.dir(id), { recursive: true, force: true });
+    } finally {
+      this.#removing.delete(id);
+      this.#cache.delete(id);
+    }
   }
 }

@@ -69,6 +69,14 @@ function randomMac(): string {
 export class NativeBridge implements InProcessPlugin {
   /** Bridges looked at (and made or repaired) by this process: bridge|gateway → its MAC. */
   readonly #bridges = new Map<string, Promise<string>>();
+  /** Each network's leases, kept for the process (Leases remembers who holds what). */
+  readonly #leases = new Map<string, Leases>();
+
+  #leasesOf(dir: string): Leases {
+    let l = this.#leases.get(dir);
+    if (!l) this.#leases.set(dir, (l = new Leases(dir)));
+    return l;
+  }
 
   /**
    * The bridge with the gateway's address, up, and forwarding on (the plugin's isGateway); its MAC.
@@ -137,7 +145,7 @@ export class NativeBridge implements InProcessPlugin {
     const prefix = range.subnet.split('/')[1]!;
     const gateway = `${range.gateway}/${prefix}`;
     let bridgeMac = await this.#ensureBridge(conf, gateway);
-    const leases = new Leases(join(conf.ipam.dataDir!, list.name));
+    const leases = this.#leasesOf(join(conf.ipam.dataDir!, list.name));
     const ip = await leases.reserve(rt.containerId, rt.ifName, range);
     const hostIf = `veth${randomBytes(4).toString('hex')}`;
     const [innerMac, hostMac] = [randomMac(), randomMac()];
@@ -188,6 +196,6 @@ export class NativeBridge implements InProcessPlugin {
     if (hostIf && /^[a-zA-Z0-9_.-]{1,15}$/.test(hostIf)) await netnsHelper(['del', hostIf]).catch(gone);
     else if (rt.netns) await netnsHelper(['del', rt.ifName, rt.netns]).catch(gone);
     const ip = cached?.ips?.[0]?.address.split('/')[0];
-    await new Leases(join(conf.ipam.dataDir!, list.name)).release(rt.containerId, rt.ifName, ip);
+    await this.#leasesOf(join(conf.ipam.dataDir!, list.name)).release(rt.containerId, rt.ifName, ip);
   }
 }

@@ -8,7 +8,7 @@
 //    by their address on that network, and a container lists the peers of each of its networks.
 import type { AttachmentRecord, EndpointRecord } from './attachments.ts';
 import type { BerthConfList } from './config.ts';
-import { hostsFileOf, type HostsEntry } from './hosts.ts';
+import { hostsFileOf, hostsLine, sectionHeader, sortPeers, type HostsEntry } from './hosts.ts';
 import { IFNAME } from './join-leave.ts';
 
 /** The network's conflist as a further interface joins it: no default route, no port mapping. */
@@ -63,15 +63,51 @@ export function membersOf(network: string, records: AttachmentRecord[]): Attachm
 }
 
 /**
- * The /etc/hosts of `r`: its own name on its first network with an address (its first interface's,
- * as Docker writes it), then the peers of each of its networks by their address on that network.
+ * A network's section of /etc/hosts: its ready members' lines in order, one buffer for all the
+ * members, and where each member's own line is in it (left out of its own file).
  */
-export function hostsOf(r: AttachmentRecord, records: AttachmentRecord[]): string {
-  const nets = networksOf(r);
-  const self = nets.map((n) => entryOn(r, n)).find((e) => e !== undefined);
-  const sections = nets.map((network) => ({
-    network,
-    peers: records.filter((o) => o.id !== r.id).map((o) => entryOn(o, network)).filter((e): e is HostsEntry => e !== undefined),
+interface Section {
+  header: Buffer;
+  body: Buffer;
+  lineOf: Map<string, [number, number]>;
+}
+
+function sectionOf(network: string, records: AttachmentRecord[]): Section {
+  const entries = sortPeers(records.flatMap((o) => {
+    const e = entryOn(o, network);
+    return e ? [{ ...e, id: o.id }] : [];
   }));
-  return hostsFileOf(self, sections.length ? sections : [{ network: r.network ?? r.mode, peers: [] }], r.extraHosts);
+  const lines = entries.map((e) => `${hostsLine(e)}\n`);
+  const lineOf = new Map<string, [number, number]>();
+  let at = 0;
+  for (const [i, e] of entries.entries()) {
+    const end = at + Buffer.byteLength(lines[i]!);
+    lineOf.set(e.id, [at, end]);
+    at = end;
+  }
+  return { header: Buffer.from(`${sectionHeader(network)}\n`), body: Buffer.from(lines.join('')), lineOf };
+}
+
+/**
+ * The /etc/hosts of each of `targets` (as hostsFileOf writes it): its own name on its first network
+ * with an address (its first interface's, as Docker writes it), then the peers of each of its
+ * networks by their address on that network. Given as the parts of the file: each network's peers
+ * are found, sorted and encoded once for all its members (a join rewrites every member's file:
+ * made per member, that was N² log N per join, and N² bytes of garbage).
+ */
+export function hostsOfEach(targets: AttachmentRecord[], records: AttachmentRecord[]): Buffer[][] {
+  const sections = new Map<string, Section>();
+  return targets.map((r) => {
+    const nets = networksOf(r);
+    const self = nets.map((n) => entryOn(r, n)).find((e) => e !== undefined);
+    const parts: Buffer[] = [Buffer.from(hostsFileOf(self, [], r.extraHosts))];
+    for (const network of nets) {
+      let s = sections.get(network);
+      if (!s) sections.set(network, (s = sectionOf(network, records)));
+      const [from, to] = s.lineOf.get(r.id) ?? [s.body.length, s.body.length];
+      if (s.body.length === to - from) continue;
+      parts.push(s.header, s.body.subarray(0, from), s.body.subarray(to));
+    }
+    return parts;
+  });
 }

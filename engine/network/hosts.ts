@@ -10,6 +10,7 @@
 //
 // The files are bind-mounted into the containers, so they are rewritten in place (write and
 // truncate, same inode): replacing them by rename would leave the container reading the old inode.
+import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 
 export interface HostsEntry {
@@ -22,15 +23,36 @@ export function hostsFile(self: HostsEntry | undefined, peers: HostsEntry[], net
   return hostsFileOf(self, [{ network, peers }], extra);
 }
 
-/** The same for a container on several networks: a section of peers per network, in the order given. */
-export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ network: string; peers: HostsEntry[] }>, extra: HostsEntry[] = []): string {
+/** localeCompare's order, without a collator made per comparison (a file lists hundreds of peers). */
+const byName = new Intl.Collator().compare;
+
+/** The order peers are listed in (by first name). */
+export function sortPeers<T extends HostsEntry>(peers: T[]): T[] {
+  return [...peers].sort((a, b) => byName(a.names[0]!, b.names[0]!));
+}
+
+/** The line before a network's peers. */
+export function sectionHeader(network: string): string {
+  return `# containers on network ${network}, kept current by berth`;
+}
+
+export function hostsLine(e: HostsEntry): string {
+  return `${e.ip}\t${e.names.join(' ')}`;
+}
+
+/**
+ * The same for a container on several networks: a section of peers per network, in the order given.
+ * A section's `lines` are its peers' lines already in order (sortPeers, hostsLine): made once for
+ * all the members of a network, instead of sorting it again for each.
+ */
+export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ network: string; peers: HostsEntry[] } | { network: string; lines: string[] }>, extra: HostsEntry[] = []): string {
   const body = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
-  if (self) body.push(`${self.ip}\t${self.names.join(' ')}`);
-  for (const e of extra) body.push(`${e.ip}\t${e.names.join(' ')}`);
-  for (const { network, peers } of sections) {
-    if (!peers.length) continue;
-    body.push(`# containers on network ${network}, kept current by berth`);
-    for (const p of [...peers].sort((a, b) => a.names[0]!.localeCompare(b.names[0]!))) body.push(`${p.ip}\t${p.names.join(' ')}`);
+  if (self) body.push(hostsLine(self));
+  for (const e of extra) body.push(hostsLine(e));
+  for (const section of sections) {
+    const lines = 'lines' in section ? section.lines : sortPeers(section.peers).map(hostsLine);
+    if (!lines.length) continue;
+    body.push(sectionHeader(section.network), ...lines);
   }
   return body.join('\n') + '\n';
 }
@@ -52,6 +74,41 @@ export async function containerResolvConf(hostFile = '/etc/resolv.conf'): Promis
   });
   if (!kept.some((l) => /^\s*nameserver\s/.test(l))) kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
   return kept.filter((l, i, a) => l.trim() !== '' || (i > 0 && a[i - 1]!.trim() !== '')).join('\n').trim() + '\n';
+}
+
+/**
+ * rewriteInPlace() in one go for many files, synchronously: a membership change rewrites every
+ * member's file, and four thread-pool round trips per file cost more than the writes themselves.
+ * Returns the paths that could not be written, with their error.
+ */
+export function rewriteManyInPlace(files: Array<{ path: string; parts: Buffer[] }>): Array<{ path: string; error: unknown }> {
+  const failed: Array<{ path: string; error: unknown }> = [];
+  for (const { path, parts } of files) {
+    try {
+      let fd: number;
+      try {
+        fd = openSync(path, 'r+');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        fd = openSync(path, 'w');
+      }
+      try {
+        // The parts as they are (a network's peers are one buffer shared by all its members' files).
+        const length = parts.reduce((n, b) => n + b.length, 0);
+        const written = writevSync(fd, parts, 0);
+        if (written < length) {
+          const rest = Buffer.concat(parts).subarray(written);
+          writeSync(fd, rest, 0, rest.length, written);
+        }
+        ftruncateSync(fd, length);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      failed.push({ path, error });
+    }
+  }
+  return failed;
 }
 
 /** Writes `text` into `path` keeping its inode (bind mounts of it see the new content). */

@@ -16,21 +16,42 @@ export interface LeaseRange {
   gateway: string;
 }
 
-/** The leases of one network: `dir` is <dataDir>/<network>. */
+/**
+ * The leases of one network: `dir` is <dataDir>/<network>. Which address each container holds is
+ * read from the files once (the first find) and then kept as this object leases and releases:
+ * reading every lease at every ADD made an apply of N containers N² reads. A kept address is read
+ * again before it is believed (another process may have released it); one held by another process
+ * since the first read is not known here — only this daemon leases on berth's own networks.
+ */
 export class Leases {
+  /** Owner ("<id>\r\n<ifName>", or the id alone, as older host-local wrote) → address. */
+  #index: Promise<Map<string, string>> | undefined;
+
   constructor(readonly dir: string) {}
 
   #owner(id: string, ifName: string): string {
     return `${id}${LINE_BREAK}${ifName}`;
   }
 
-  /** The address leased to (id, ifName), if any: a retried ADD gets the same one. */
-  async find(id: string, ifName: string): Promise<string | undefined> {
-    const want = this.#owner(id, ifName);
+  async #read(): Promise<Map<string, string>> {
+    const index = new Map<string, string>();
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       if (!IPV4.test(name)) continue;
-      const text = await readFile(join(this.dir, name), 'utf8').catch(() => '');
-      if (text.trim() === want || text.trim() === id) return name;
+      const text = (await readFile(join(this.dir, name), 'utf8').catch(() => '')).trim();
+      if (text && !index.has(text)) index.set(text, name);
+    }
+    return index;
+  }
+
+  /** The address leased to (id, ifName), if any: a retried ADD gets the same one. */
+  async find(id: string, ifName: string): Promise<string | undefined> {
+    const index = await (this.#index ??= this.#read());
+    for (const owner of [this.#owner(id, ifName), id]) {
+      const ip = index.get(owner);
+      if (!ip) continue;
+      const text = (await readFile(join(this.dir, ip), 'utf8').catch(() => '')).trim();
+      if (text === owner) return ip;
+      if (index.get(owner) === ip) index.delete(owner);
     }
     return undefined;
   }
@@ -67,6 +88,7 @@ export class Leases {
         throw err;
       }
       await writeFile(lastFile, ip);
+      (await this.#index)?.set(this.#owner(id, ifName), ip);
       return ip;
     }
     throw new FailedPreconditionError(`network subnet ${formatCidr(cidr)} has no free address left (${size} in use); remove containers from it or create a network with a larger --subnet`);
@@ -79,10 +101,18 @@ export class Leases {
       const text = await readFile(join(this.dir, ip), 'utf8').catch(() => undefined);
       if (text !== undefined && (text.trim() === want || text.trim() === id)) {
         await rm(join(this.dir, ip), { force: true });
-        return;
+        return this.#forget(id, ifName);
       }
     }
     const held = await this.find(id, ifName);
     if (held) await rm(join(this.dir, held), { force: true });
+    await this.#forget(id, ifName);
+  }
+
+  /** Forgets what is kept of `owner`'s lease once its file is removed. */
+  async #forget(id: string, ifName: string): Promise<void> {
+    const index = await this.#index;
+    index?.delete(this.#owner(id, ifName));
+    index?.delete(id);
   }
 }

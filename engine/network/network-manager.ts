@@ -36,12 +36,12 @@ import { Cni, CniError, cniSearchPath, type CniResult } from './cni.ts';
 import { clearStaleBridge } from './stale-bridge.ts';
 import { addressOf, IFNAME, leaveNetwork } from './join-leave.ts';
 import { canonicalNetwork, DEFAULT_NETWORK, networkInfo, type BerthConfList } from './config.ts';
-import { containerResolvConf, hostsFile, rewriteInPlace } from './hosts.ts';
-import { addressOn, hostsOf, isOn, networksOf } from './endpoints.ts';
+import { containerResolvConf, hostsFile, rewriteInPlace, rewriteManyInPlace } from './hosts.ts';
+import { addressOn, hostsOfEach, isOn, networksOf } from './endpoints.ts';
 import { connectEndpoint, disconnectEndpoint, endpointsOf, type ConnectContext, type ConnectOptions, type EndpointView } from './network-connect.ts';
 import { ensureForwarding } from './forwarding.ts';
 import { guardLocalnet } from './localnet.ts';
-import { createNetns, isMountPoint, netnsStats, netnsStatsOf, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
+import { createNetns, isPinned, netnsStats, netnsStatsOf, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
 import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
@@ -90,6 +90,8 @@ export class NetworkManager {
   #queue: Promise<unknown> = Promise.resolve();
   /** The netns directory is made a shared mount point once per manager. */
   #netnsDirReady: Promise<void> | undefined;
+  /** The rewrite of /etc/hosts files that changes wait for (#hostsAfter), until it begins. */
+  #nextHosts: { networks: Set<string>; ids: Set<string>; done: Promise<void> } | undefined;
   /** Bridges whose localnet guard (localnet.ts) or address (stale-bridge.ts), networks whose rules (forwarding.ts) are checked or being checked. */
   readonly #guarded = new Map<string, Promise<void>>();
   readonly #bridges = new Map<string, Promise<void>>();
@@ -184,7 +186,7 @@ export class NetworkManager {
       const existing = await this.#records.read(id);
       if (existing) {
         const same = sameAttachment(existing, attachTarget(o));
-        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMountPoint(existing.netnsPath)))) return this.#view(existing);
+        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isPinned(existing.netnsPath)))) return this.#view(existing);
         await this.#detachLocked(existing);
       }
       const { network } = attachTarget(o);
@@ -229,7 +231,7 @@ export class NetworkManager {
       }
     } catch (err) {
       for (const h of held) h.close();
-      await rm(this.#records.dir(id), { recursive: true, force: true });
+      await this.#records.remove(id);
       throw err;
     }
     return { record, held, published, label: network ?? mode };
@@ -252,13 +254,13 @@ export class NetworkManager {
       const resolv = host ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
       await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
       if (host) await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
-      return await this.#serial(async () => {
+      await this.#serial(async () => {
         record.state = 'ready';
         await this.#records.write(record);
         this.#held.set(record.id, held);
-        await this.#refreshHosts(networksOf(record), [record.id]);
-        return this.#view(record);
       });
+      await this.#hostsAfter(networksOf(record), [record.id]);
+      return this.#view(record);
     } catch (err) {
       for (const h of held) h.close();
       await this.#leave(record.id, record).catch((e) => this.#o.log?.warn('undoing a failed attach', { id: record.id, error: String(e) }));
@@ -281,15 +283,36 @@ export class NetworkManager {
     return this.#cni.addList(list, { containerId: id, netns, ifName, ...(portMappings.length ? { runtimeConfig: { portMappings } } : {}) });
   }
 
-  /** Rewrites /etc/hosts of every member of `networks` and of the containers `ids` (endpoints.ts hostsOf()). */
+  /** Rewrites /etc/hosts of every member of `networks` and of the containers `ids` (endpoints.ts hostsOf()); under the lock. */
   async #refreshHosts(networks: string[], ids: string[]): Promise<void> {
     const records = await this.#records.all();
-    const targets = records.filter((r) => r.state === 'ready' && r.mode !== 'host' && (ids.includes(r.id) || networks.some((n) => networksOf(r).includes(n))));
-    for (const r of targets) {
-      await rewriteInPlace(join(this.#records.dir(r.id), 'hosts'), hostsOf(r, records)).catch((err) =>
-        this.#o.log?.warn('cannot update /etc/hosts of a container', { id: r.id, error: String(err) }),
-      );
+    const wanted = new Set(ids);
+    const targets = records.filter((r) => r.state === 'ready' && r.mode !== 'host' && (wanted.has(r.id) || networks.some((n) => networksOf(r).includes(n))));
+    const files = hostsOfEach(targets, records);
+    const failed = rewriteManyInPlace(targets.map((r, i) => ({ path: join(this.#records.dir(r.id), 'hosts'), parts: files[i]! })));
+    for (const f of failed) this.#o.log?.warn('cannot update /etc/hosts of a container', { path: f.path, error: String(f.error) });
+  }
+
+  /**
+   * #refreshHosts() for a change made under the lock and let go of: resolves once a rewrite that
+   * began after the change is done. Changes that come while one is waiting for its turn share it:
+   * N containers joining side by side rewrite the members' files a few times, not N times (each
+   * rewrite is every member's file, so one per join made an apply of N containers N² writes).
+   */
+  #hostsAfter(networks: string[], ids: string[]): Promise<void> {
+    let next = this.#nextHosts;
+    if (!next) {
+      const batch = { networks: new Set<string>(), ids: new Set<string>(), done: Promise.resolve() };
+      batch.done = this.#serial(() => {
+        // From here on, a change is the next rewrite's.
+        if (this.#nextHosts === batch) this.#nextHosts = undefined;
+        return this.#refreshHosts([...batch.networks], [...batch.ids]);
+      });
+      this.#nextHosts = next = batch;
     }
+    for (const n of networks) next.networks.add(n);
+    for (const id of ids) next.ids.add(id);
+    return next.done;
   }
 
   // ---------------- more networks of a container (network-connect.ts) ----------------
@@ -344,11 +367,12 @@ export class NetworkManager {
     if (!r) {
       // No record: a crash before it was written; remove whatever is there.
       await removeNetns(this.#records.netns(id));
-      await rm(this.#records.dir(id), { recursive: true, force: true });
+      await this.#records.remove(id);
       return;
     }
     await leaveNetwork(this.#cni, r);
-    await this.#serial(() => this.#forget(r));
+    await this.#serial(() => this.#records.remove(r.id));
+    await this.#hostsAfter(networksOf(r), []);
   }
 
   /** detach() for a caller that holds the lock. */
@@ -365,7 +389,7 @@ export class NetworkManager {
 
   /** The record and files gone, the other members' /etc/hosts without it (under the lock). */
   async #forget(r: AttachmentRecord): Promise<void> {
-    await rm(this.#records.dir(r.id), { recursive: true, force: true });
+    await this.#records.remove(r.id);
     await this.#refreshHosts(networksOf(r), []);
   }
 
@@ -401,7 +425,7 @@ export class NetworkManager {
         for (const id of await readdir(join(this.root, dir)).catch(() => [] as string[])) {
           if (records.has(id) || live.has(id)) continue;
           if (dir === 'netns') await removeNetns(join(this.root, 'netns', id));
-          else await rm(this.#records.dir(id), { recursive: true, force: true });
+          else await this.#records.remove(id);
           if (!cleaned.includes(id)) cleaned.push(id);
         }
       }
@@ -429,7 +453,7 @@ export class NetworkManager {
     if (!r?.netnsPath) return [];
     const fast = pid ? netnsStatsOf(pid, r.netnsPath) : undefined;
     if (fast) return fast;
-    if (!(await isMountPoint(r.netnsPath))) return [];
+    if (!(await isPinned(r.netnsPath))) return [];
     return netnsStats(r.netnsPath);
   }
 

@@ -88,6 +88,9 @@ if (insidePrivateNetns(import.meta.url)) {
       const rec = JSON.parse(readFileSync(file, 'utf8')) as { endpoints: Array<{ state: string }> };
       rec.endpoints[0]!.state = 'adding';
       writeFileSync(file, JSON.stringify(rec));
+      // The daemon that comes back reads the record as the killed one left it (a live manager keeps its own in memory).
+      nets.close();
+      nets = new NetworkManager({ root });
       const veths = hostNetworkState().links.filter((l) => l.startsWith('veth')).length;
       assert.equal((await nets.connect(both, { network: 'back' })).ifName, 'eth1');
       assert.equal(hostNetworkState().links.filter((l) => l.startsWith('veth')).length, veths);
