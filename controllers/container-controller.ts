@@ -452,13 +452,14 @@ export class ContainerController {
   /** One sample per container with a process, for /metrics. */
   async samples(): Promise<ContainerSample[]> {
     const out: ContainerSample[] = [];
+    const labelsOf = this.#o.store.labels('Container');
     await Promise.all(
       [...this.#actors.entries()].map(async ([name, e]) => {
         const snap = e.actor.getSnapshot();
         const phase = phaseOf(snap.value);
         const c = snap.context;
         if (!c.containerID || phase === 'Removed') return;
-        const labels = this.#o.store.get('Container', name)?.metadata.labels;
+        const labels = labelsOf.get(name);
         const sample: ContainerSample = {
           name,
           image: c.image?.ref ?? c.desired.spec.image,

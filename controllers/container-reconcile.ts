@@ -11,6 +11,13 @@ import type { ContainerPhase, PersistedLifecycle } from '../specs/api/containers
 
 /** Drift (a container killed or removed behind berth's back) is looked for this often. */
 export const RESYNC_MS = 10_000;
+/**
+ * The resync of a container that runs (or is paused) and agrees with its object: the kubelet's
+ * sync frequency (1 min). Its exit watch (the engine's wait) already reports an exit, or a container
+ * removed behind berth's back, within seconds; every 10 s, each reconcile's look at the engine was
+ * most of what an idle daemon did with hundreds of running containers.
+ */
+export const STEADY_RESYNC_MS = 60_000;
 
 export type ImageAvailability =
   | { state: 'ready'; image: ImageHandle }
@@ -159,7 +166,8 @@ export function reconcileContainer(
       if (c.id !== actor.containerID) actions.push({ type: 'removeStray', container: c, reason: 'not the container berth tracks for this object' });
     }
   }
-  return { actions, requeueAfter: RESYNC_MS };
+  const steady = actions.length === 0 && (actor.phase === 'Running' || actor.phase === 'Paused');
+  return { actions, requeueAfter: steady ? STEADY_RESYNC_MS : RESYNC_MS };
 }
 
 type KnownImage = Exclude<ImageAvailability, { state: 'missing' }>;

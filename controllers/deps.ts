@@ -5,6 +5,8 @@ import type { Resource, Status } from '../specs/schema.ts';
 export interface ObjectStore {
   get(kind: string, name: string): Resource | undefined;
   list(kind?: string): Resource[];
+  /** Every object's metadata.labels of one kind, by name (one read for all: /metrics). */
+  labels(kind: string): Map<string, Record<string, string>>;
   setStatus(ref: { kind: string; name: string }, status: Status): unknown;
   /** Deletes an object (a Container with autoRemove, once exited). */
   delete(kind: string, name: string): unknown;

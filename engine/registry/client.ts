@@ -8,7 +8,8 @@ import { InvalidArgumentError, NotFoundError, PermissionDeniedError, Unavailable
 import type { ContentStore } from '../content/store.ts';
 import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
 import { INDEX_TYPES, MANIFEST_TYPES } from '../images/types.ts';
-import { fetch, type Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from './undici.ts';
 import { parseChallenge, TokenCache, type Fetch } from './auth.ts';
 import { readCredentials, type Credentials } from './docker-config.ts';
 import { handshakeAlert, RegistryTls, tlsFailureHint, type HostTls } from './tls.ts';
@@ -120,7 +121,7 @@ export class RegistryClient {
     if (mirror?.protocol === 'http:') return { base, host };
     const files = await this.#tls.files(host);
     if (!mirror && !files && (isLoopbackRegistry(domain) || (this.#o.insecure ?? []).includes(domain))) return { base: `http://${host}`, host };
-    return { base, host, ...(files ? { files, agent: this.#tls.agent(host, files) } : {}) };
+    return { base, host, ...(files ? { files, agent: await this.#tls.agent(host, files) } : {}) };
   }
 
   #creds(domain: string): Promise<Credentials | undefined> {
@@ -136,7 +137,7 @@ export class RegistryClient {
     const url = path.startsWith('http') ? path : `${endpoint.base}${path}`;
     const dispatcher = endpoint.agent ? { dispatcher: endpoint.agent } : {};
     // The token server is reached the way the registry is (Docker's auth transport is the registry's).
-    const get: Fetch = (u, i) => fetch(u, { ...i, ...dispatcher }) as unknown as Promise<Response>;
+    const get: Fetch = async (u, i) => (await undici()).fetch(u, { ...i, ...dispatcher }) as unknown as Promise<Response>;
     const scope = `repository:${ref.path}:${init.push ? 'pull,push' : 'pull'}`;
     const key = `${domain}|${scope}`;
     const attempts = this.#o.attempts ?? 4;

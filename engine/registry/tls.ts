@@ -10,7 +10,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { connect, rootCertificates } from 'node:tls';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from './undici.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 
 export const DEFAULT_CERTS_DIR = '/etc/berth/certs.d';
@@ -128,11 +129,15 @@ export class RegistryTls {
   }
 
   /** The dispatcher for requests to `host` with its files (as files() read them). */
-  agent(host: string, tls: HostTls): Agent {
+  async agent(host: string, tls: HostTls): Promise<Agent> {
     const sig = createHash('sha256').update(JSON.stringify(tls)).digest('hex');
     const cached = this.#agents.get(host);
     if (cached?.sig === sig) return cached.agent;
-    if (cached) void cached.agent.close();
+    const { Agent } = await undici();
+    // Another request for the host may have made it meanwhile.
+    const now = this.#agents.get(host);
+    if (now?.sig === sig) return now.agent;
+    if (now) void now.agent.close();
     const agent = new Agent({
       connect: {
         // Added to the system's CAs (as Docker adds them to the system pool), not instead of them.

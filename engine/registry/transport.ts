@@ -5,7 +5,8 @@
 // their storage), and undici drops the Authorization header when one leaves the registry's origin,
 // as fetch does.
 import type { Readable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undici } from './undici.ts';
 
 /** What the registry client reads of a response. */
 export interface RegistryResponse {
@@ -29,23 +30,24 @@ export interface SendInit {
 }
 
 const redirecting = new WeakMap<Dispatcher, Dispatcher>();
-const follow = interceptors.redirect({ maxRedirections: 10 });
+let follow: Dispatcher.DispatcherComposeInterceptor | undefined;
 // Our own agent, not undici's global dispatcher: once anything in the process has called Node's
 // built-in fetch, the global one is Node's bundled undici, whose handler interface differs.
 let plain: Agent | undefined;
 
-function withRedirects(d: Dispatcher): Dispatcher {
+function withRedirects(d: Dispatcher, interceptors: typeof import('undici').interceptors): Dispatcher {
   let composed = redirecting.get(d);
-  if (!composed) redirecting.set(d, (composed = d.compose(follow)));
+  if (!composed) redirecting.set(d, (composed = d.compose((follow ??= interceptors.redirect({ maxRedirections: 10 })))));
   return composed;
 }
 
 export async function send(url: string, init: SendInit): Promise<RegistryResponse> {
+  const { Agent, interceptors, request } = await undici();
   const res = await request(url, {
     method: init.method as Dispatcher.HttpMethod,
     headers: init.headers,
     ...(init.body ? { body: init.body } : {}),
-    dispatcher: withRedirects(init.dispatcher ?? (plain ??= new Agent())),
+    dispatcher: withRedirects(init.dispatcher ?? (plain ??= new Agent()), interceptors),
   });
   let text: Promise<string> | undefined;
   return {

@@ -180,8 +180,12 @@ export abstract class MonitoredRuntime implements Runtime {
   }
 
   async #exit(id: string): Promise<ExitInfo | undefined> {
+    const file = this.paths(id).exit;
+    // Mostly absent (the container runs): looked at without a read that fails, whose error (a stack
+    // made and thrown, twice per look of every wait's 5 s round) was most of an idle daemon's CPU.
+    if (!existsSync(file)) return undefined;
     try {
-      const text = readSmallFile(this.paths(id).exit);
+      const text = readSmallFile(file);
       return text === undefined ? undefined : (JSON.parse(text) as ExitInfo);
     } catch {
       return undefined;

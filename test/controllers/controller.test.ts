@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SimulatedClock } from 'xstate';
 import { ContainerController } from '../../controllers/container-controller.ts';
+import { STEADY_RESYNC_MS } from '../../controllers/container-reconcile.ts';
 import { ImageController } from '../../controllers/image-controller.ts';
 import { BerthMetrics } from '../../controllers/metrics.ts';
 import { EventRecorder } from '../../server/events.ts';
@@ -188,7 +189,7 @@ describe('ContainerController with the store', () => {
     t.container('web', { image: 'registry.test/busybox:1' });
     await t.converge();
     t.engine.containers.clear(); // gone without an exit (e.g. the monitor was killed and state wiped)
-    t.clock.increment(10_000);
+    t.clock.increment(STEADY_RESYNC_MS);
     await t.converge();
     assert.equal(t.status('web').phase, 'Running');
     assert.equal(t.engine.containers.size, 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reconcileContainer, RESYNC_MS, type ActorView, type ContainerDesiredView } from '../../controllers/container-reconcile.ts';
+import { reconcileContainer, RESYNC_MS, STEADY_RESYNC_MS, type ActorView, type ContainerDesiredView } from '../../controllers/container-reconcile.ts';
 import { specHash } from '../../controllers/hash.ts';
 import { ALWAYS_REPULL_MS, reconcileImage } from '../../controllers/image-reconcile.ts';
 import type { EngineContainer } from '../../engine/engine.ts';
@@ -36,8 +36,11 @@ describe('reconcileContainer', () => {
     assert.equal(d.requeueAfter, RESYNC_MS);
   });
 
-  it('agreement: nothing to do', () => {
-    assert.deepEqual(reconcileContainer(want, { actor: actor(), containers: [owned('c1')] }, 0).actions, []);
+  it('agreement: nothing to do; a running container is looked at again at the steady resync, a pending one sooner', () => {
+    const d = reconcileContainer(want, { actor: actor(), containers: [owned('c1')] }, 0);
+    assert.deepEqual(d.actions, []);
+    assert.equal(d.requeueAfter, STEADY_RESYNC_MS);
+    assert.equal(reconcileContainer(want, { actor: actor({ phase: 'Pending', containerID: undefined }), containers: [] }, 0).requeueAfter, RESYNC_MS);
   });
 
   it('a spec hash is independent of key order', () => {
