@@ -2,7 +2,7 @@
 // stored blob. Measured on a pull of four layers (~100 MB): a major part of the daemon's CPU went to
 // garbage collection of the main heap, set off by the Buffers that decompression and file reads
 // allocate; in a worker, those collect in a heap of a few MiB. A worker is made when a layer waits
-// and none is free, kept while it has work, and let go after a few idle seconds.
+// and none is free, kept while it has work, and let go after IDLE_MS without any.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -10,7 +10,12 @@ import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { HostileLayerError } from './unpack.ts';
 import type { UnpackJob, UnpackReply } from './unpack-worker.ts';
 
-const IDLE_MS = 5_000;
+/**
+ * How long an idle worker is kept (~13 MiB each). Starting one costs ~65 ms of CPU built, ~370 ms
+ * from source under tsx (benches, tests); kept 30 s, the next pull of a burst (compose, a bench's
+ * rounds ~6 s apart) finds them started: measured 0.9 s of CPU a 100 MB pull against 1.6 s at 5 s.
+ */
+const IDLE_MS = 30_000;
 
 interface Waiting {
   job: UnpackJob;
