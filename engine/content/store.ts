@@ -94,8 +94,6 @@ export class ContentStore {
     expected?: { digest: string; size?: number },
     ingestKey?: string,
     onBytes?: (n: number) => void,
-    /** Sees every chunk as it is stored (a consumer downstream, e.g. an unpacker); awaited. */
-    onChunk?: (chunk: Buffer) => Promise<void> | void,
   ): Promise<{ digest: string; size: number }> {
     const tmp = join(this.root, 'ingest', ingestKey ?? `stream-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
@@ -119,9 +117,7 @@ export class ContentStore {
           hash.update(chunk);
           size += chunk.length;
           onBytes?.(chunk.length);
-          const seen = onChunk?.(chunk);
-          if (seen) seen.then(() => cb(null, chunk), cb);
-          else cb(null, chunk);
+          cb(null, chunk);
         },
       });
       await pipeline(src, tap, out);

@@ -1,15 +1,12 @@
 // The image service: images named by references in the content store's index.json, pulled from
 // and pushed to registries, turned into container root filesystems through the snapshotter.
 // Used by the daemon's image routes, the container engine (engine/wire.ts) and the builder.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { imageNameOf, nameAnnotations } from '../content/names.ts';
 import { ContentStore } from '../content/store.ts';
 import { RegistryClient, type RegistryOptions } from '../registry/client.ts';
 import type { Credentials } from '../registry/docker-config.ts';
-import { drained } from '../../specs/streams/drained.ts';
 import { runWorkers, throughMirrors } from '../registry/mirrors.ts';
 import { chainIds, Snapshotter, type Snapshot, type RootfsIdmap } from '../snapshots/snapshotter.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
@@ -40,8 +37,6 @@ export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 const REPO_DIGEST = 'dev.berth.repo.digest';
 /** The least a layer's download moves between two progress events. */
 const PROGRESS_STEP = 1 << 20;
-/** What a download may run ahead of its unpacker (and of the blob file's writes). */
-export const STREAM_BUFFER = 1 << 20;
 
 export interface ImageServiceOptions {
   root: string;
@@ -164,8 +159,8 @@ export class ImageService {
     return this.pull(ref, onProgress, { unpack: true });
   }
 
-  /** Pulls ref: the manifest (this platform's, from an index), the config, the layers not yet present. */
   /**
+   * Pulls ref: the manifest (this platform's, from an index), the config, the layers not yet present.
    * With `unpack`, each layer is unpacked as soon as it is downloaded (as docker pull does), so the
    * image is ready for a container when the pull returns.
    */
@@ -221,17 +216,19 @@ export class ImageService {
   }
 
   /**
-   * Fetches the layers not present, a few at a time. With a plan, each layer is also unpacked: from
-   * its bytes as they arrive (a tee into the unpacker, with backpressure), or from the file when it
-   * was already here or its download had to start over or resume.
+   * Fetches the layers not present, a few at a time. With a plan, each layer is unpacked from its
+   * stored blob once it is downloaded (as docker pull does), in the unpack workers, while the
+   * other layers download: measured against unpacking the bytes as they arrived (a tee from the
+   * download into the unpacker), this leaves the download its full speed and the main thread free.
    */
   async #fetchLayers(registry: RegistryClient, ref: Reference, layers: Descriptor[], onProgress?: (e: PullEvent) => void, plan?: UnpackPlan): Promise<void> {
     const queue = layers.map((l, i) => ({ l, i }));
     let failed = false;
-    const fromFile = (i: number) => {
+    const unpack = (i: number) => {
       const p = this.snapshots.ensureLayer(plan!.chainIds[i]!, { blob: this.content.blobPath(layers[i]!.digest), diffId: plan!.diffIds[i]! });
       plan!.pending.push(p);
-      return p;
+      // Awaited with the others when the downloads end; never an unhandled rejection before that.
+      p.catch(() => undefined);
     };
     const worker = async () => {
       for (let item = queue.shift(); item && !failed; item = queue.shift()) {
@@ -239,65 +236,26 @@ export class ImageService {
         const id = l.digest.slice(7, 19);
         if (this.content.has(l.digest)) {
           onProgress?.({ id, status: 'exists', total: l.size });
-          if (plan) fromFile(i);
+          if (plan) unpack(i);
           continue;
         }
         let current = 0;
         let reported = 0;
-        let tee: { chunk(c: Buffer): Promise<void> | void; restart(): void } | undefined;
-        let streamed: Promise<string> | undefined;
-        let broken = false;
-        let pt: PassThrough | undefined;
-        if (plan && !existsSync(this.snapshots.layerDir(plan.chainIds[i]!))) {
-          // Room for 1 MiB: a 16 KiB default would stop the download at every socket chunk until the unpacker read it.
-          const stream = new PassThrough({ highWaterMark: STREAM_BUFFER });
-          // Its error (a restart) is the unpacker's to see; never an uncaught one when the unpacker has not started reading.
-          stream.on('error', () => undefined);
-          pt = stream;
-          streamed = this.snapshots.ensureLayer(plan.chainIds[i]!, { blob: this.content.blobPath(l.digest), diffId: plan.diffIds[i]!, stream });
-          streamed.catch(() => undefined);
-          tee = {
-            chunk: async (c) => {
-              if (broken || stream.destroyed) return;
-              if (!stream.write(c)) await drained(stream);
-            },
-            restart: () => {
-              broken = true;
-              // An error, so that the unpacker ends (and cleans up) whether or not it has read yet; the layer is unpacked from the stored blob.
-              stream.destroy(new Error('the download started over; the layer is unpacked from the stored blob'));
-            },
-          };
-        }
         try {
-          await registry.fetchBlob(
-            ref,
-            l,
-            this.content,
-            (n) => {
-              current = n === 0 ? current : current + n;
-              // One event per step of the layer's size (a fiftieth, at least 1 MiB), not per chunk
-              // (~16 KiB–64 KiB each): every event becomes an NDJSON line the client reads and parses.
-              if (n !== 0 && current < l.size && current - reported < Math.max(PROGRESS_STEP, l.size / 50)) return;
-              reported = current;
-              onProgress?.({ id, status: 'downloading', current, total: l.size });
-            },
-            tee,
-          );
+          await registry.fetchBlob(ref, l, this.content, (n) => {
+            current = n === 0 ? current : current + n;
+            // One event per step of the layer's size (a fiftieth, at least 1 MiB), not per chunk
+            // (~16 KiB–64 KiB each): every event becomes an NDJSON line the client reads and parses.
+            if (n !== 0 && current < l.size && current - reported < Math.max(PROGRESS_STEP, l.size / 50)) return;
+            reported = current;
+            onProgress?.({ id, status: 'downloading', current, total: l.size });
+          });
         } catch (err) {
           failed = true;
-          pt?.destroy();
           throw err;
         }
         onProgress?.({ id, status: 'done', current: l.size, total: l.size });
-        if (plan) {
-          if (streamed && !broken) {
-            pt!.end();
-            plan.pending.push(streamed);
-          } else {
-            if (streamed) await streamed.catch(() => undefined);
-            fromFile(i);
-          }
-        }
+        if (plan) unpack(i);
       }
     };
     await runWorkers(Math.min(this.#concurrency, layers.length), worker);

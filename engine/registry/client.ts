@@ -229,16 +229,12 @@ export class RegistryClient {
     desc: Descriptor,
     store: ContentStore,
     onBytes?: (n: number) => void,
-    /** A consumer of the bytes as they arrive; `restart` tells it the stream starts over or resumes. */
-    tee?: { chunk(c: Buffer): Promise<void> | void; restart(): void },
   ): Promise<void> {
     if (store.has(desc.digest)) return;
     const key = `pull-${desc.digest.slice(7)}`;
     const attempts = this.#o.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
       const have = await store.ingestedBytes(key);
-      // A consumer downstream saw none of what an earlier attempt (or daemon) ingested: it reads the blob once stored.
-      if (attempt > 1 || have > 0) tee?.restart();
       if (have >= desc.size && desc.size > 0) {
         // Whole already (the daemon stopped between the last byte and the commit): verified and committed, no request.
         try {
@@ -268,7 +264,7 @@ export class RegistryClient {
       // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
       const body = res.stream;
       try {
-        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes, tee && ((c) => tee.chunk(c)));
+        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes);
         return;
       } catch (err) {
         if (err instanceof InvalidArgumentError) {

@@ -7,14 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { runCommand } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
-import { unpackLayer } from './unpack.ts';
+import { UnpackPool } from './unpack-pool.ts';
 import type { FsUsage } from '../../specs/api/containers.ts';
 
 const run = promisify(execFile);
@@ -23,8 +22,6 @@ export interface LayerRef {
   /** Blob path of the (compressed) layer. */
   blob: string;
   diffId: string;
-  /** The blob's bytes as they are downloaded: unpacked from this instead of the file. */
-  stream?: Readable;
 }
 
 /** A rootfs for a user namespace: the layers idmapped so that ID 0 is host `uid`/`gid`, `size` IDs long. */
@@ -50,6 +47,9 @@ export function chainIds(diffIds: string[]): string[] {
   }
   return out;
 }
+
+/** Every snapshotter's layers unpack in one pool of workers: its size is about the host's cores. */
+const unpackPool = new UnpackPool();
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -79,16 +79,14 @@ export class Snapshotter {
 
   #ensureLayer(chainId: string, layer: LayerRef): Promise<string> {
     const dir = this.layerDir(chainId);
-    // Unpacked already, or being unpacked: a stream offered is let flow away unread.
-    if (existsSync(dir)) return (layer.stream?.resume(), Promise.resolve(dir));
+    if (existsSync(dir)) return Promise.resolve(dir);
     let p = this.#unpacking.get(chainId);
-    if (p) layer.stream?.resume();
     if (!p) {
       p = (async () => {
         // Unpacked aside and renamed into place: a crash never leaves a half layer under its id.
         const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
         try {
-          await unpackLayer(layer.blob, tmp, layer.diffId, layer.stream);
+          await unpackPool.unpack({ blob: layer.blob, dir: tmp, diffId: layer.diffId });
           await rename(tmp, dir);
         } catch (err) {
           await rm(tmp, { recursive: true, force: true });

@@ -40,62 +40,7 @@ async function readHead(file: string): Promise<Buffer> {
   return head;
 }
 
-/** The first `n` bytes of a stream, put back so that the stream still starts with them. */
-async function peek(stream: Readable, n: number): Promise<Buffer> {
-  const got: Buffer[] = [];
-  let len = 0;
-  while (len < n) {
-    // Destroyed before or while it is read (a download started over): no event will come.
-    if (stream.destroyed && !stream.readableEnded) throw stream.errored ?? new Error('the stream was closed before the layer\'s first bytes');
-    const chunk = (stream.read() as Buffer | null) ?? (await new Promise<Buffer | null>((resolve, reject) => {
-      const done = () => {
-        stream.off('readable', onReadable);
-        stream.off('end', onEnd);
-        stream.off('error', onError);
-        stream.off('close', onClose);
-      };
-      const onReadable = () => (done(), resolve(stream.read() as Buffer | null));
-      const onEnd = () => (done(), resolve(null));
-      const onError = (e: Error) => (done(), reject(e));
-      const onClose = () => (done(), reject(stream.errored ?? new Error('the stream was closed before the layer\'s first bytes')));
-      stream.once('close', onClose);
-      stream.once('readable', onReadable);
-      stream.once('end', onEnd);
-      stream.once('error', onError);
-    }));
-    if (chunk === null) {
-      if (stream.readableEnded) break;
-      continue;
-    }
-    got.push(chunk);
-    len += chunk.length;
-  }
-  const all = Buffer.concat(got);
-  if (all.length) stream.unshift(all);
-  return all.subarray(0, n);
-}
-
 const READ_CHUNK = 1 << 20;
-
-/** A stream that passes its bytes on in chunks of at least `size` (the last one smaller). */
-function coalesce(size: number): Transform {
-  let held: Buffer[] = [];
-  let bytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      held.push(chunk);
-      bytes += chunk.length;
-      if (bytes < size) return cb();
-      const out = held.length === 1 ? held[0]! : Buffer.concat(held, bytes);
-      held = [];
-      bytes = 0;
-      cb(null, out);
-    },
-    flush(cb) {
-      cb(null, bytes ? Buffer.concat(held, bytes) : undefined);
-    },
-  });
-}
 
 interface PendingLink {
   path: string;
@@ -109,7 +54,7 @@ interface PendingLink {
  * Unpacks `blob` into `dir` (which must be empty) and returns the diff_id (sha256 of the
  * uncompressed tar). Throws HostileLayerError for an entry that tries to leave the directory.
  */
-export async function unpackLayer(blob: string, dir: string, expectedDiffId?: string, stream?: Readable): Promise<string> {
+export async function unpackLayer(blob: string, dir: string, expectedDiffId?: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const hash = createHash('sha256');
   const links = new Map<string, PendingLink>();
@@ -161,14 +106,9 @@ export async function unpackLayer(blob: string, dir: string, expectedDiffId?: st
       cb(null, chunk);
     },
   });
-  // From the blob file, or from the bytes as they are downloaded (the same bytes, streamed).
-  const head = stream ? await peek(stream, 4) : await readHead(blob);
-  const source: Readable = stream ?? createReadStream(blob, { highWaterMark: READ_CHUNK });
-  const dec = decompressorFor(head);
-  const streams: Array<Readable | Duplex> = [source];
-  // Downloaded bytes come in socket-sized chunks (~64 KiB); each is a thread-pool job for zlib
-  // and a write for tar. Gathered into 1 MiB first, as the blob file is read.
-  if (stream) streams.push(coalesce(READ_CHUNK));
+  // Read in 1 MiB chunks: each is a thread-pool job for zlib and a write for tar.
+  const dec = decompressorFor(await readHead(blob));
+  const streams: Array<Readable | Duplex> = [createReadStream(blob, { highWaterMark: READ_CHUNK })];
   if (dec) streams.push(dec);
   try {
     await pipeline([...streams, tap, unpack] as unknown as [Readable, ...Transform[]]);
