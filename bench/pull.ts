@@ -1,7 +1,7 @@
 // `npm run bench -- pull [rounds]`: pulling a ~100 MB image of four layers from a loopback
 // docker-registry — `berth pull` (bin/berth as a user runs it, against a daemon) vs `docker pull`
 // (Debian's docker.io, a private dockerd) vs `skopeo copy`. docker pull downloads AND unpacks every
-// layer, and so does berth's (each layer is unpacked as its bytes arrive), so the comparison that
+// layer, and so does berth's (each layer unpacked from its stored blob once downloaded), so the comparison that
 // ends the output is that same work, through each one's CLI. berth's download alone (the image
 // service in this process: no CLI has a download-only pull) and skopeo's (download only, into an
 // OCI layout) are printed before it. Every round starts cold: berth's image is removed and its
