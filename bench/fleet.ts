@@ -110,8 +110,12 @@ export async function startFleet(prefix: string): Promise<Fleet> {
     tmp,
     image,
     dockerd,
-    // compose's 60 s HTTP timeout is too short for hundreds of containers on a loaded host.
-    composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '900' },
+    // compose's 60 s HTTP timeout is too short for hundreds of containers on a loaded host. And
+    // Debian's docker-compose 1.29.2 hangs for good when a project has more services than its
+    // COMPOSE_PARALLEL_LIMIT (default 64; 8 hangs too): `up -d` of 200 created 40-44 containers and
+    // then nothing, compose's threads all waiting and dockerd idle (its goroutine dump), for 20
+    // minutes. With the limit above N it finishes (200 in 63 s).
+    composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '900', COMPOSE_PARALLEL_LIMIT: '1024' },
     berth: { pid: daemon.pid!, socket, env, client, metricsUrl: `http://${metricsAddr}/metrics`, root },
     running: () => count(false),
     all: () => count(true),
