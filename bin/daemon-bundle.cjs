@@ -23,11 +23,30 @@ const UNBUNDLED = path.join(repo, 'dist', 'server', 'main.js');
  */
 const EXTERNAL = ['better-sqlite3', 'undici'];
 
-function build() {
+/**
+ * The modules a bundled module loads from its own directory by file name, as a Worker's script:
+ * `new URL('./name.js', import.meta.url)` where a source name.ts is beside it. Each becomes an entry point of
+ * its own, dist/daemon/name.js, where the bundled module looks for it.
+ */
+function besideEntries(inputs) {
+  const out = {};
+  for (const f of inputs) {
+    const text = fs.readFileSync(path.join(repo, f), 'utf8');
+    // './name.js', or `./name${…}` (a name whose ending differs between the sources and dist/).
+    for (const m of text.matchAll(/new URL\(\s*(?:['"]\.\/([\w-]+)\.js['"]|`\.\/([\w-]+)(?:\.js`|\$\{))/g)) {
+      const name = m[1] ?? m[2];
+      const src = path.join(path.dirname(f), `${name}.ts`);
+      if (fs.existsSync(path.join(repo, src))) out[name] = src;
+    }
+  }
+  return out;
+}
+
+function bundle(entryPoints) {
   const esbuild = require('esbuild');
-  const result = esbuild.buildSync({
+  return esbuild.buildSync({
     absWorkingDir: repo,
-    entryPoints: { main: 'server/main.ts' },
+    entryPoints,
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -46,18 +65,24 @@ function build() {
     write: false,
     logLevel: 'warning',
   });
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
-  // A module that starts a Worker from its own file needs that file beside the bundle: not made here.
-  for (const f of inputs) {
-    if (/\bnew Worker\(/.test(fs.readFileSync(path.join(repo, f), 'utf8'))) {
-      throw new Error(`bin/daemon-bundle.cjs: ${f} starts a Worker from a file; add that file as an entry point of the daemon bundle`);
-    }
+}
+
+function build() {
+  const sources = (r) => Object.keys(r.metafile.inputs).filter((f) => !f.includes('node_modules/'));
+  let entryPoints = { main: 'server/main.ts' };
+  let result = bundle(entryPoints);
+  // Until the scripts that bundled modules load by file name are entry points too (they may import more).
+  for (;;) {
+    const more = { ...besideEntries(sources(result)), ...entryPoints };
+    if (Object.keys(more).length === Object.keys(entryPoints).length) break;
+    entryPoints = more;
+    result = bundle(entryPoints);
   }
   fs.rmSync(OUTDIR, { recursive: true, force: true });
   fs.mkdirSync(OUTDIR, { recursive: true });
   for (const out of result.outputFiles) fs.writeFileSync(out.path, out.contents);
   // Written last: a bundle without its list of sources is rebuilt.
-  fs.writeFileSync(`${MAIN}.inputs.json`, JSON.stringify(inputs));
+  fs.writeFileSync(`${MAIN}.inputs.json`, JSON.stringify(sources(result)));
 }
 
 /** The module bin/berth imports for `berth daemon`: the bundle, built first when it is missing or stale. */
