@@ -97,6 +97,16 @@ export class BerthMetrics {
   /** The exposition: prom-client's registry, then the per-container series (container-metrics.ts ContainerSeries). */
   async expose(): Promise<{ contentType: string; body: string }> {
     const [own, samples] = await Promise.all([this.registry.metrics(), this.#scrapeSamples()]);
-    return { contentType: this.registry.contentType, body: `${own.replace(/\n*$/, '\n\n')}${this.#series.text(samples).replace(/\n+$/, '\n')}` };
+    return { contentType: this.registry.contentType, body: `${withoutTrailingNewlines(own)}\n\n${withoutTrailingNewlines(this.#series.text(samples))}\n` };
   }
+}
+
+/**
+ * The text without the newlines it ends with. Not /\n+$/: on the per-container text (1.7 MB with 500
+ * containers) that regular expression is tried at each of its 15,000 newlines, a sixth of a scrape.
+ */
+function withoutTrailingNewlines(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return text.slice(0, end);
 }

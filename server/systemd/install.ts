@@ -26,7 +26,8 @@ export interface InstallOptions {
 /** The unit files shipped with berth: server/systemd/ in the checkout or package (this file's directory, or its source's under dist/). */
 async function unitText(name: string): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [here, resolve(here, '../../../server/systemd')]) {
+  // here: server/systemd/ (sources), dist/server/systemd/ (tsc's output), dist/daemon/ (the bundle).
+  for (const dir of [here, resolve(here, '../../../server/systemd'), resolve(here, '../../server/systemd')]) {
     try {
       return await readFile(join(dir, name), 'utf8');
     } catch {
