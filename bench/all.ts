@@ -2,7 +2,7 @@
 // shown as it comes), then a Markdown table of every comparison line they printed — with the goal
 // from issue 16 where there is one — written to bench/results.md. `bench scale` draws bench/scale.svg.
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,11 @@ const ROWS: Record<string, { path: string; goal?: string }> = {
   pull: { path: 'pull, whole (download + unpack)', goal: '≤ 0.6' },
   network: { path: 'start-to-ready on a network with a published port', goal: '≤ 0.35' },
   'ps-100': { path: '`ps -a` with 100 containers through the CLI' },
+  exec: { path: '`exec` of `true` in a running container, through the CLI' },
+  'exec-keystroke': { path: 'a keystroke\'s round trip through `exec -it`/`attach`' },
+  pods: { path: 'a Pod of 3 containers up (peer: 3 × `docker run --network container:`)' },
+  'start-100': { path: '100 containers started one after another, from ready bundles' },
+  store: { path: 'objects stored per second (higher is better)' },
   'rss-100': { path: 'daemon RSS with 100 containers', goal: '≤ 0.4' },
   'rss-per-container': { path: 'daemon RSS per container (slope 10 → 500)', goal: 'berth ≪ 512 KiB' },
   'monitor-rss': { path: 'RSS of one monitor (500 running)', goal: '≤ 1024 KiB' },
@@ -62,6 +67,7 @@ export default async function all(args: string[]): Promise<void> {
   const results: Result[] = [];
   const failed: string[] = [];
   const started = new Date();
+  const earlier = history(join(HERE, 'results.md'));
   for (const [i, name] of only.entries()) {
     console.log(`\n== bench ${name}`);
     const { code, lines } = await runBench(name, []);
@@ -70,13 +76,20 @@ export default async function all(args: string[]): Promise<void> {
       const m = LINE.exec(l.trim());
       if (m) results.push({ bench: name, what: m[1]!, berth: `${m[2]} ${m[3]}`, peer: `${m[4]} ${m[5]} ${m[6]}`, ratio: m[7]! });
     }
-    writeResults(results, failed, only.slice(i + 1), started);
+    writeResults(results, failed, only.slice(i + 1), started, earlier);
   }
   console.log(`\nwrote bench/results.md (${results.length} figures${failed.length ? `; failed: ${failed.join(', ')}` : ''})`);
   if (failed.length) process.exitCode = 1;
 }
 
-function writeResults(results: Result[], failed: string[], pending: string[], started: Date): void {
+/** What results.md held below its table (the earlier runs' sections, from its first `## `), kept under the new table. */
+function history(file: string): string {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = text.search(/^## /m);
+  return at < 0 ? '' : text.slice(at);
+}
+
+function writeResults(results: Result[], failed: string[], pending: string[], started: Date, earlier: string): void {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: HERE, encoding: 'utf8' }).trim();
   const table = results.map((r) => {
     const row = ROWS[r.what];
@@ -96,6 +109,7 @@ function writeResults(results: Result[], failed: string[], pending: string[], st
     ...(pending.length ? [`Not run yet when this was written: ${pending.map((f) => `\`bench ${f}\``).join(', ')}.`, ''] : []),
     '![apply time and daemon memory against N containers](scale.svg)',
     '',
+    ...(earlier ? [earlier] : []),
   ].join('\n');
   writeFileSync(join(HERE, 'results.md'), md);
 }
