@@ -39,6 +39,8 @@ export interface ExecSession extends StdioSession {
 
 /** Frame types to the holder of a process's streams (native/relay.h). */
 const TO_HOLDER = { stdin: 0, resize: 3, closeStdin: 4, replay: 5 } as const;
+/** The frames a holder sends (relay.h). */
+const FROM_HOLDER = { stdout: 1, stderr: 2 } as const;
 
 /** A queue of output chunks that pauses its sources while nobody takes them. */
 class OutputQueue {
@@ -103,8 +105,13 @@ export class FrameSession implements StdioSession {
     this.#out = o.output;
     this.#closeAll = o.close;
     const decoder = new FrameDecoder();
+    // Output is the frames of the two streams, and only those with bytes: a replay with nothing to
+    // replay may come as an empty frame, and the holder's other frames (relay.h's DETACHED) are not output.
     this.#queue = new OutputQueue([o.input], (_s, chunk) =>
-      decoder.push(chunk).map((f) => ({ stream: f.type === 2 ? 'stderr' : 'stdout', data: f.payload })),
+      decoder
+        .push(chunk)
+        .filter((f) => (f.type === FROM_HOLDER.stdout || f.type === FROM_HOLDER.stderr) && f.payload.length > 0)
+        .map((f) => ({ stream: f.type === FROM_HOLDER.stderr ? 'stderr' : 'stdout', data: f.payload })),
     );
     this.#out.on('error', () => undefined);
     if (o.replay) this.#send(TO_HOLDER.replay, Buffer.alloc(0));
