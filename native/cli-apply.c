@@ -59,11 +59,11 @@ static void print_outcome(json_object *out) {
     }
   if (!json_object_object_get_ex(out, "results", &list) || !json_object_is_type(list, json_type_array)) return;
   for (size_t k = 0; k < json_object_array_length(list); k++) {
-    json_object *r = json_object_array_get_idx(list, k), *kind = NULL, *name = NULL, *action = NULL;
-    json_object_object_get_ex(r, "kind", &kind), json_object_object_get_ex(r, "name", &name), json_object_object_get_ex(r, "action", &action);
-    char *line, *lower = strdup(kind ? json_object_get_string(kind) : "");
+    json_object *r = json_object_array_get_idx(list, k);
+    const char *kind = front_field(r, "kind"), *name = front_field(r, "name"), *action = front_field(r, "action");
+    char *line, *lower = strdup(kind ? kind : "");
     for (char *p = lower; p && *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p); /* kinds are ASCII */
-    if (lower && asprintf(&line, "%s/%s %s\n", lower, name ? json_object_get_string(name) : "undefined", action ? json_object_get_string(action) : "undefined") >= 0)
+    if (lower && asprintf(&line, "%s/%s %s\n", lower, name ? name : "undefined", action ? action : "undefined") >= 0)
       write_all(1, line, strlen(line)), free(line);
     free(lower);
   }

@@ -71,20 +71,15 @@ static void query_add(char **q, size_t *len, size_t *cap, const char *name, cons
 
 static void out(int fd, const char *s) { write_all(fd, s, strlen(s)); }
 
-static const char *field(json_object *e, const char *name) {
-  json_object *v = NULL;
-  return json_object_object_get_ex(e, name, &v) && !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : NULL;
-}
-
 /* One event of the build's stream, printed as cli/verbs/build.ts prints it. */
 static int event(json_object *e, void *ctx) {
   bool quiet = *(bool *)ctx;
-  const char *type = field(e, "type");
+  const char *type = front_field(e, "type");
   if (!type) return 0;
   json_object *image = NULL, *tags = NULL, *v = NULL;
   bool done = strcmp(type, "done") == 0;
   if (done && !json_object_object_get_ex(e, "image", &image)) return 0;
-  const char *id = done ? field(image, "id") : NULL;
+  const char *id = done ? front_field(image, "id") : NULL;
   if (quiet) {
     if (done && id) out(1, id), out(1, "\n");
     return 0;
@@ -92,13 +87,13 @@ static int event(json_object *e, void *ctx) {
   char *line = NULL;
   if (strcmp(type, "step") == 0) {
     bool cached = json_object_object_get_ex(e, "cached", &v) && json_object_get_boolean(v);
-    const char *step = field(e, "step"), *steps = field(e, "steps"), *stage = field(e, "stage"), *text = field(e, "text");
+    const char *step = front_field(e, "step"), *steps = front_field(e, "steps"), *stage = front_field(e, "stage"), *text = front_field(e, "text");
     if (asprintf(&line, "STEP %s/%s [%s]: %s%s\n", step ? step : "undefined", steps ? steps : "undefined", stage ? stage : "undefined", text ? text : "undefined", cached ? "  CACHED" : "") >= 0) out(1, line);
   } else if (strcmp(type, "output") == 0) {
-    const char *stream = field(e, "stream");
+    const char *stream = front_field(e, "stream");
     if (json_object_object_get_ex(e, "text", &v)) write_all(stream && strcmp(stream, "stderr") == 0 ? 2 : 1, json_object_get_string(v), (size_t)json_object_get_string_len(v));
   } else if (strcmp(type, "warning") == 0) {
-    const char *text = field(e, "text");
+    const char *text = front_field(e, "text");
     if (asprintf(&line, "warning: %s\n", text ? text : "undefined") >= 0) out(2, line);
   } else if (done && id) {
     if (asprintf(&line, "Successfully built %.12s\n", strlen(id) > 7 ? id + 7 : "") >= 0) out(1, line);

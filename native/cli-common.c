@@ -75,6 +75,11 @@ json_object *front_parse_json(const char *text, size_t len) {
   return o;
 }
 
+const char *front_field(json_object *o, const char *key) {
+  json_object *v = NULL;
+  return json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : NULL;
+}
+
 void front_print_api_error(json_object *e) {
   json_object *m = NULL;
   front_print_error(json_object_object_get_ex(e, "message", &m) && json_object_is_type(m, json_type_string) ? json_object_get_string(m) : "unknown error");

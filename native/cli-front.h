@@ -24,6 +24,9 @@ bool front_utf8(const char *s);
 bool front_plain_name(const char *name);
 /* JSON that is the whole of text[0..len) but white space, as JSON.parse takes it; NULL otherwise. */
 struct json_object *front_parse_json(const char *text, size_t len);
+/* A member's value as text (a number as JSON writes it), or NULL when absent or null (what
+ * JavaScript's `?? …` treats as missing). */
+const char *front_field(struct json_object *o, const char *key);
 /* {kind, message} of an API error, printed as the Node CLI prints the error errorFromJSON makes of it. */
 void front_print_api_error(struct json_object *e);
 struct http_conn;

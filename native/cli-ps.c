@@ -28,12 +28,6 @@ static void ps_flag(size_t which, const char *value, void *ctx) {
   else f->no_trunc = true;
 }
 
-/* A string member, or NULL when absent or null (JavaScript's `?? …` sees both as missing). */
-static const char *str(json_object *o, const char *key) {
-  json_object *v = NULL;
-  return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* Date.parse of the daemon's ISO times (2026-12-02T23:50:20.123Z), in ms; NAN when it is not one. */
 static double parse_time(const char *iso) {
   struct tm tm = {0};
@@ -79,7 +73,7 @@ static void since(const char *iso, double now, char *out, size_t size) {
 static void status_text(json_object *s, double now, char *out, size_t size) {
   json_object *v = NULL;
   char ago[64];
-  const char *state = str(s, "state"), *phase = str(s, "phase");
+  const char *state = front_field(s, "state"), *phase = front_field(s, "phase");
   if (!(json_object_object_get_ex(s, "managed", &v) && json_object_get_boolean(v))) {
     snprintf(out, size, "%s (not created by berth)", phase ? phase : "undefined");
     return;
@@ -87,19 +81,19 @@ static void status_text(json_object *s, double now, char *out, size_t size) {
   bool has_exit = json_object_object_get_ex(s, "exitCode", &v) && json_object_is_type(v, json_type_int);
   long long exit_code = has_exit ? json_object_get_int64(v) : 0;
   if (state && strcmp(state, "running") == 0) {
-    const char *health = str(s, "health");
-    since(str(s, "startedAt"), now, ago, sizeof ago);
+    const char *health = front_field(s, "health");
+    since(front_field(s, "startedAt"), now, ago, sizeof ago);
     if (!health || !*health) snprintf(out, size, "Up %s", ago);
     else snprintf(out, size, "Up %s (%s)", ago, strcmp(health, "starting") == 0 ? "health: starting" : health);
   } else if (state && strcmp(state, "paused") == 0) {
-    since(str(s, "startedAt"), now, ago, sizeof ago);
+    since(front_field(s, "startedAt"), now, ago, sizeof ago);
     snprintf(out, size, "Up %s (Paused)", ago);
   } else if (state && strcmp(state, "restarting") == 0) {
-    since(str(s, "finishedAt"), now, ago, sizeof ago);
+    since(front_field(s, "finishedAt"), now, ago, sizeof ago);
     snprintf(out, size, "Restarting (%lld) %s ago", exit_code, ago);
   } else if (state && strcmp(state, "removing") == 0) snprintf(out, size, "Removal In Progress");
   else if (state && strcmp(state, "exited") == 0) {
-    since(str(s, "finishedAt"), now, ago, sizeof ago);
+    since(front_field(s, "finishedAt"), now, ago, sizeof ago);
     if (has_exit) snprintf(out, size, "Exited (%lld) %s ago", exit_code, ago);
     else snprintf(out, size, "Exited");
   } else snprintf(out, size, "Created");
@@ -183,9 +177,9 @@ static int newest_first(const void *a, const void *b) {
 }
 
 static void print_table(entry *items, size_t n, bool trunc) {
-  double now = (double)time(NULL) * 1000;
   struct timespec ts;
-  if (clock_gettime(CLOCK_REALTIME, &ts) == 0) now = (double)ts.tv_sec * 1000 + (double)(ts.tv_nsec / 1000000);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  double now = (double)ts.tv_sec * 1000 + (double)(ts.tv_nsec / 1000000); /* Date.now() */
   char ***cells = calloc(n + 1, sizeof *cells);
   size_t width[COLUMNS];
   for (size_t c = 0; c < COLUMNS; c++) width[c] = 10; /* tabwriter's minwidth */
@@ -195,10 +189,10 @@ static void print_table(entry *items, size_t n, bool trunc) {
       for (size_t c = 0; c < COLUMNS; c++) row[c] = strdup(HEADERS[c]);
     } else {
       json_object *s = items[r - 1].s, *ports = NULL;
-      const char *id = str(s, "id"), *name = str(s, "name");
+      const char *id = front_field(s, "id"), *name = front_field(s, "name");
       char text[512];
       row[0] = strndup(id ? id : "", trunc ? 12 : SIZE_MAX);
-      row[1] = strdup(str(s, "image") ? str(s, "image") : "");
+      row[1] = strdup(front_field(s, "image") ? front_field(s, "image") : "");
       row[2] = command_cell(s, trunc);
       human_duration(now - parse_time(items[r - 1].created), text, sizeof text);
       if (asprintf(&row[3], "%s ago", text) < 0) abort();
@@ -253,14 +247,14 @@ int front_ps(int argc, char **argv, const char *socket) {
     } else {
       size_t n = json_object_array_length(list);
       entry *items = calloc(n ? n : 1, sizeof *items);
-      for (size_t k = 0; k < n; k++) items[k] = (entry){json_object_array_get_idx(list, k), str(json_object_array_get_idx(list, k), "created"), k};
+      for (size_t k = 0; k < n; k++) items[k] = (entry){json_object_array_get_idx(list, k), front_field(json_object_array_get_idx(list, k), "created"), k};
       qsort(items, n, sizeof *items, newest_first);
       if (f.quiet) {
         buf out = {0};
         puts_(&out, "");
         for (size_t k = 0; k < n; k++) {
           /* A container not created yet has no id: its name, so that `rm $(berth ps -aq)` still reaches it. */
-          const char *id = str(items[k].s, "id"), *shown = id ? id : str(items[k].s, "name");
+          const char *id = front_field(items[k].s, "id"), *shown = id ? id : front_field(items[k].s, "name");
           put(&out, shown ? shown : "undefined", shown ? (f.no_trunc || !id ? strlen(shown) : strnlen(shown, 12)) : 9);
           put(&out, "\n", 1);
         }

@@ -11,7 +11,7 @@
 // The files are bind-mounted into the containers, so they are rewritten in place (write and
 // truncate, same inode): replacing them by rename would leave the container reading the old inode.
 import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 export interface HostsEntry {
   ip: string;
@@ -40,17 +40,13 @@ export function hostsLine(e: HostsEntry): string {
   return `${e.ip}\t${e.names.join(' ')}`;
 }
 
-/**
- * The same for a container on several networks: a section of peers per network, in the order given.
- * A section's `lines` are its peers' lines already in order (sortPeers, hostsLine): made once for
- * all the members of a network, instead of sorting it again for each.
- */
-export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ network: string; peers: HostsEntry[] } | { network: string; lines: string[] }>, extra: HostsEntry[] = []): string {
+/** The same for a container on several networks: a section of peers per network, in the order given. */
+export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ network: string; peers: HostsEntry[] }>, extra: HostsEntry[] = []): string {
   const body = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   if (self) body.push(hostsLine(self));
   for (const e of extra) body.push(hostsLine(e));
   for (const section of sections) {
-    const lines = 'lines' in section ? section.lines : sortPeers(section.peers).map(hostsLine);
+    const lines = sortPeers(section.peers).map(hostsLine);
     if (!lines.length) continue;
     body.push(sectionHeader(section.network), ...lines);
   }
@@ -87,12 +83,15 @@ export function rewriteManyInPlace(files: Array<{ path: string; parts: Buffer[] 
     try {
       let fd: number;
       try {
+        // r+ keeps the inode and does not truncate on open; a missing file is created.
         fd = openSync(path, 'r+');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         fd = openSync(path, 'w');
       }
       try {
+        // Written over the old bytes, then cut to length: a reader (or a crash) never finds it
+        // empty, and the daemon rewrites every member's file when it starts (NetworkManager.gc).
         // The parts as they are (a network's peers are one buffer shared by all its members' files).
         const length = parts.reduce((n, b) => n + b.length, 0);
         const written = writevSync(fd, parts, 0);
@@ -113,15 +112,6 @@ export function rewriteManyInPlace(files: Array<{ path: string; parts: Buffer[] 
 
 /** Writes `text` into `path` keeping its inode (bind mounts of it see the new content). */
 export async function rewriteInPlace(path: string, text: string): Promise<void> {
-  // r+ keeps the inode and does not truncate on open; a missing file is created.
-  const fh = await open(path, 'r+').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? open(path, 'w') : Promise.reject(err)));
-  try {
-    // Written over the old bytes, then cut to length: a reader (or a crash) never finds it empty,
-    // and the daemon rewrites every member's file when it starts (NetworkManager.gc).
-    const data = Buffer.from(text);
-    await fh.write(data, 0, data.length, 0);
-    await fh.truncate(data.length);
-  } finally {
-    await fh.close();
-  }
+  const [failed] = rewriteManyInPlace([{ path, parts: [Buffer.from(text)] }]);
+  if (failed) throw failed.error;
 }

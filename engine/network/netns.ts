@@ -8,8 +8,7 @@
 // that namespaces created in mount namespaces made later (other daemons, containers) see the
 // unmount and do not pin a namespace that berth has released.
 import { statSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readSmallFile } from '../read-small.ts';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
@@ -35,16 +34,6 @@ async function mountPoints(): Promise<Set<string>> {
 
 export async function isMountPoint(path: string): Promise<boolean> {
   return (await mountPoints()).has(path);
-}
-
-/**
- * Whether the namespace file at `path` pins a namespace: the nsfs bind-mounted on it is another
- * device than its directory's. Two stat calls where isMountPoint reads mountinfo, which lists every
- * container's mounts (each start asks: N² for N containers).
- */
-export async function isPinned(path: string): Promise<boolean> {
-  const [file, dir] = await Promise.all([stat(path).catch(() => undefined), stat(dirname(path)).catch(() => undefined)]);
-  return !!file && !!dir && file.dev !== dir.dev;
 }
 
 /** Makes `dir` a shared mount point of its own (idempotent). */

@@ -41,8 +41,9 @@ import { addressOn, hostsOfEach, isOn, networksOf } from './endpoints.ts';
 import { connectEndpoint, disconnectEndpoint, endpointsOf, type ConnectContext, type ConnectOptions, type EndpointView } from './network-connect.ts';
 import { ensureForwarding } from './forwarding.ts';
 import { guardLocalnet } from './localnet.ts';
-import { createNetns, isPinned, netnsStats, netnsStatsOf, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
+import { createNetns, netnsStats, netnsStatsOf, prepareNetnsDir, removeNetns, type InterfaceStats } from './netns.ts';
 import { NetworkStore } from './network-store.ts';
+import { isMounted } from '../mount-point.ts';
 import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
 import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
@@ -186,7 +187,7 @@ export class NetworkManager {
       const existing = await this.#records.read(id);
       if (existing) {
         const same = sameAttachment(existing, attachTarget(o));
-        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isPinned(existing.netnsPath)))) return this.#view(existing);
+        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMounted(existing.netnsPath)))) return this.#view(existing);
         await this.#detachLocked(existing);
       }
       const { network } = attachTarget(o);
@@ -453,7 +454,7 @@ export class NetworkManager {
     if (!r?.netnsPath) return [];
     const fast = pid ? netnsStatsOf(pid, r.netnsPath) : undefined;
     if (fast) return fast;
-    if (!(await isPinned(r.netnsPath))) return [];
+    if (!(await isMounted(r.netnsPath))) return [];
     return netnsStats(r.netnsPath);
   }
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
-import { isMounted } from '../snapshots/snapshotter.ts';
+import { isMounted } from '../mount-point.ts';
 
 const run = promisify(execFile);
 

@@ -5,14 +5,15 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { runCommand } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
+import { isMounted } from '../mount-point.ts';
 import { UnpackPool } from './unpack-pool.ts';
 import type { FsUsage } from '../../specs/api/containers.ts';
 
@@ -190,17 +191,4 @@ export class Snapshotter {
     }
     return n;
   }
-}
-
-/**
- * Whether a filesystem of its own is mounted on `path` — what berth mounts there: an overlay (a
- * rootfs), a sysfs (userns.ts). Told by its device differing from its parent's, two stat calls:
- * reading /proc/self/mountinfo instead, which has lines for every container, made each create and
- * start read it whole (N² for N containers). A bind mount from the same filesystem is not seen;
- * berth makes none on these paths.
- */
-export async function isMounted(path: string): Promise<boolean> {
-  const [self, parent] = await Promise.all([stat(path).catch(() => undefined), stat(dirname(path)).catch(() => undefined)]);
-  if (!self || !parent) return false;
-  return self.dev !== parent.dev || self.ino === parent.ino;
 }

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
+import { errorFromJSON, UnavailableError } from '../../specs/errdefs.ts';
 import { HostileLayerError } from './unpack.ts';
 import type { UnpackJob, UnpackReply } from './unpack-worker.ts';
 
@@ -38,9 +38,7 @@ function startWorker(): Worker {
 /** An error from the worker as its class (errors are checked by class, never by message). */
 function rebuild(e: { name: string; message: string }): Error {
   if (e.name === HostileLayerError.name) return new HostileLayerError(e.message);
-  if (e.name === InvalidArgumentError.name) return new InvalidArgumentError(e.message);
-  if (e.name === UnavailableError.name) return new UnavailableError(e.message);
-  return new Error(e.message);
+  return errorFromJSON({ kind: e.name, message: e.message });
 }
 
 export class UnpackPool {
