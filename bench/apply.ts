@@ -72,7 +72,7 @@ export default async function bench(args: string[]): Promise<void> {
       { berth: () => run(BERTH, ['ps', '-a'], { env }), docker: () => dockerd.docker(['ps', '-a']) },
       { warmup: 1 },
     );
-    console.log(`bench ps-100: berth ${median(listings.berth!).toFixed(1)} ms, docker ${median(listings.docker!).toFixed(1)} ms, ratio ${(median(listings.berth!) / median(listings.docker!)).toFixed(3)}`);
+    report('ps-100', median(listings.berth!), 'docker', median(listings.docker!), 'ms');
     console.log(`bench rss-100: berth ${(berthRss / 1024).toFixed(1)} MiB, dockerd+containerd ${(dockerRss / 1024).toFixed(1)} MiB, ratio ${(berthRss / dockerRss).toFixed(3)}`);
     await run('docker-compose', ['-p', 'bench', '-f', compose100, 'down', '-t', '0'], { env: composeEnv });
     await run(BERTH, ['delete', '-f', hundred], { env });
