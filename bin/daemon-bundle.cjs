@@ -92,8 +92,11 @@ function daemonEntry() {
     require.resolve('esbuild');
     build();
     return MAIN;
-  } catch {
-    // No esbuild, or a checkout it cannot write to: tsc's output (`npm run build` makes both).
+  } catch (err) {
+    // No esbuild, or a checkout it cannot write to: tsc's output (`npm run build` makes both), said
+    // aloud, since it may be as stale as the bundle.
+    const why = String(err && err.message ? err.message : err).split('\n')[0];
+    process.stderr.write(`berth: cannot rebuild the daemon bundle dist/daemon/ (${why}); running dist/server/main.js, which may be older than the sources: run \`npm run build\`\n`);
     return UNBUNDLED;
   }
 }
