@@ -4,7 +4,7 @@
 // Container objects (labelled berth.dev/pod, source `pod:<name>`), each driven by the Container
 // controller; a change of a member's status enqueues its Pod (wire.ts).
 import type { ContainerEngine, SandboxEngine } from '../engine/engine.ts';
-import type { Sandbox, SandboxRequest } from '../engine/pod-sandbox.ts';
+import type { Sandbox, SandboxRequest } from '../engine/engine.ts';
 import { canonicalJSON } from '../store/canonical.ts';
 import { API_VERSION, ContainerSpec, type ContainerResource, type Manifest, type Status } from '../specs/schema.ts';
 import { ContainerConfigError, memberName, memberSpec, podPorts, POD_LABEL, type PodDataSource, type PodResource } from '../specs/pod.ts';

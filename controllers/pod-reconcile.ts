@@ -11,7 +11,7 @@
 //    Kubernetes replaces a Pod: members deleted, their containers gone, then the sandbox released;
 //  - a deleted Pod: its members deleted, and once the engine has none of their containers left,
 //    its sandbox released.
-import type { SandboxRequest } from '../engine/pod-sandbox.ts';
+import type { SandboxRequest } from '../engine/engine.ts';
 import type { ContainerResource } from '../specs/schema.ts';
 import type { Decision } from './container-reconcile.ts';
 

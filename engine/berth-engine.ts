@@ -15,7 +15,7 @@ import { upperChanges, writeUpperLayer } from './container-layer.ts';
 import { assembleBundle, type Undo } from './bundle-assembly.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import type { BuilderPort, EngineImage, ImagesPort, NetworkPort, SnapshotsPort } from './deps.ts';
-import type { CreateRequest, Engine, EngineContainer, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy, PullProgress } from './engine.ts';
+import type { CreateRequest, Engine, EngineContainer, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy, PullProgress, Sandbox, SandboxRequest } from './engine.ts';
 import { runProbeCheck } from './probes.ts';
 import { checkBerthContainerId } from './ids.ts';
 import { processesInPidNamespaceOf } from './processes.ts';
@@ -33,7 +33,7 @@ import * as files from './container-files.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
 import { LocalVolumes } from './volumes/local-volumes.ts';
-import { PodSandboxes, type Sandbox, type SandboxRequest } from './pod-sandbox.ts';
+import { PodSandboxes } from './pod-sandbox.ts';
 
 export interface BerthEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */

@@ -24,7 +24,7 @@ import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import type { ContainerRecord, ExtraNetwork } from './container-store.ts';
 import { initBinary, INIT_PATH } from './init.ts';
-import type { Sandbox } from './pod-sandbox.ts';
+import type { Sandbox } from './engine.ts';
 import { writeFilesVolumes } from './config-files.ts';
 
 /** Undo steps of a create, run last first when it fails. */

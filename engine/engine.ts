@@ -5,7 +5,7 @@ import type { ContainerSpec, ImageSpec } from '../specs/schema.ts';
 import type { ExecOptions, ExecResult, ExecSessionOptions, LogOptions } from './runtime/runtime.ts';
 import type { ExecSession, StdioSession } from './runtime/stdio.ts';
 import type { Readable } from 'node:stream';
-import type { Sandbox, SandboxRequest } from './pod-sandbox.ts';
+import type { PortMapping } from '../specs/api/common.ts';
 import type { ContainerStats, ExitInfo, FileChange, LogEntry, PathStat, ProcessInfo, RuntimeContainer } from '../specs/api/containers.ts';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
@@ -139,6 +139,43 @@ export interface ContainerFilesEngine {
   diffLayer(id: string, o: { out: string; pause?: boolean }): Promise<{ digest: string; size: number }>;
   /** `diff`: the paths the container changed, added or deleted against its image, sorted. */
   changes(id: string): Promise<FileChange[]>;
+}
+
+/** What a Pod asks of its sandbox. */
+export interface SandboxRequest {
+  /** The Pod object's uid: the sandbox belongs to this very object. */
+  uid: string;
+  /** The Pod's name: its name on the network. */
+  name: string;
+  hostname: string;
+  /** bridge (the default network), host, none, or a network's name. */
+  network: string;
+  /** Every container's ports: published once, for the group. */
+  ports: PortMapping[];
+  extraHosts?: Array<{ ip: string; names: string[] }>;
+  /** The member Container objects' names: after a delete, whose containers must be gone before it is released. */
+  members?: string[];
+  /** What the sandbox was made for (a changed Pod gets a new sandbox). */
+  specHash: string;
+}
+
+export interface Sandbox {
+  /** The attachment's id on the network (64 hex, from the uid). */
+  id: string;
+  request: SandboxRequest;
+  createdAt: string;
+  ipAddress?: string;
+  /** The ports as published (free host ports picked). */
+  ports?: PortMapping[];
+  netnsPath?: string;
+  hostsFile?: string;
+  resolvConfFile?: string;
+  ipcPath: string;
+  utsPath: string;
+  /** Names set after it was made (setAliases): a Service's. */
+  aliases?: string[];
+  /** emptyDir volumes of medium Memory: a tmpfs each under volumes/, mounted again by a repair. */
+  tmpfs?: Array<{ name: string; sizeBytes?: number }>;
 }
 
 /** The shared namespaces of a Pod's containers (pod-sandbox.ts): for the Pod controller. */

@@ -13,50 +13,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { NetworkPort } from './deps.ts';
+import type { Sandbox, SandboxRequest } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { isMountPoint, prepareNetnsDir, removeNetns } from './network/netns.ts';
 import { commandErrorText } from './command-error.ts';
 import { FailedPreconditionError, UnavailableError } from '../specs/errdefs.ts';
-import type { PortMapping } from '../specs/api/common.ts';
 import type { NetworkStats } from '../specs/api/containers.ts';
-
-/** What a Pod asks of its sandbox. */
-export interface SandboxRequest {
-  /** The Pod object's uid: the sandbox belongs to this very object. */
-  uid: string;
-  /** The Pod's name: its name on the network. */
-  name: string;
-  hostname: string;
-  /** bridge (the default network), host, none, or a network's name. */
-  network: string;
-  /** Every container's ports: published once, for the group. */
-  ports: PortMapping[];
-  extraHosts?: Array<{ ip: string; names: string[] }>;
-  /** The member Container objects' names: after a delete, whose containers must be gone before it is released. */
-  members?: string[];
-  /** What the sandbox was made for (a changed Pod gets a new sandbox). */
-  specHash: string;
-}
-
-export interface Sandbox {
-  /** The attachment's id on the network (64 hex, from the uid). */
-  id: string;
-  request: SandboxRequest;
-  createdAt: string;
-  ipAddress?: string;
-  /** The ports as published (free host ports picked). */
-  ports?: PortMapping[];
-  netnsPath?: string;
-  hostsFile?: string;
-  resolvConfFile?: string;
-  ipcPath: string;
-  utsPath: string;
-  /** Names set after it was made (setAliases): a Service's. */
-  aliases?: string[];
-  /** emptyDir volumes of medium Memory: a tmpfs each under volumes/, mounted again by a repair. */
-  tmpfs?: Array<{ name: string; sizeBytes?: number }>;
-}
 
 const run = promisify(execFile);
 

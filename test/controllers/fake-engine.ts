@@ -2,7 +2,8 @@
 // SimulatedClock): records every call, lets the test end a container's process, and can be told to
 // fail a verb. The real engine is exercised by the end-to-end tests.
 import type { ContainerEngine, ContainerFilesEngine, ContainerStreams, CreateRequest, EngineContainer, ImageEngine, ImageHandle, ProbeCheck, ProbeOutcome, PullPolicy, SandboxEngine } from '../../engine/engine.ts';
-import { sandboxId, type Sandbox, type SandboxRequest } from '../../engine/pod-sandbox.ts';
+import { sandboxId } from '../../engine/pod-sandbox.ts';
+import type { Sandbox, SandboxRequest } from '../../engine/engine.ts';
 import { runProbeCheck } from '../../engine/probes.ts';
 import type { ExecOptions, ExecResult, LogOptions } from '../../engine/runtime/runtime.ts';
 import { FailedPreconditionError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';

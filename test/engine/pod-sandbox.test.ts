@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PodSandboxes, sandboxId, type SandboxRequest } from '../../engine/pod-sandbox.ts';
+import { PodSandboxes, sandboxId } from '../../engine/pod-sandbox.ts';
+import type { SandboxRequest } from '../../engine/engine.ts';
 import { tempDir } from '../fixtures/helpers.ts';
 
 const mounted = (path: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
