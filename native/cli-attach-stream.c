@@ -20,7 +20,8 @@
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
-#include "cli-front.h"
+#include "cli-sigproxy.h"
+#include "cli-attach-stream.h"
 #include "error.h"
 #include "io.h"
 

@@ -20,7 +20,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "cli-front.h"
+#include "cli-common.h"
+#include "cli-verbs.h"
+#include "cli-sigproxy.h"
+#include "cli-attach-stream.h"
 #include "error.h"
 #include "http-unix.h"
 #include "io.h"

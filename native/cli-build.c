@@ -14,7 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cli-front.h"
+#include "cli-common.h"
+#include "cli-verbs.h"
 #include "http-unix.h"
 #include "io.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli-front.h"
+#include "cli-common.h"
 #include "http-unix.h"
 #include "io.h"
 
@@ -209,4 +209,24 @@ int front_ndjson(http_conn *c, int error_exit, int (*on)(json_object *value, voi
   if (rc == 0 && buf && have) rc = ndjson_line(buf, have, error_exit, on, ctx);
   free(buf);
   return rc;
+}
+
+void front_print_error(const char *msg) {
+  const char *last = strrchr(msg, '\n');
+  size_t head = last ? (size_t)(last - msg) + 1 : 0;
+  const char *tail = last ? last + 1 : msg;
+  size_t n = head + strlen("error: ") + strlen(tail) + 1;
+  char *out = malloc(n + 1);
+  if (!out) return;
+  snprintf(out, n + 1, "%.*serror: %s\n", (int)head, msg, tail);
+  write_all(2, out, n);
+  free(out);
+}
+
+int front_unreachable(const char *address, int err, int exit_code) {
+  const char *code = err == ENOENT ? "ENOENT" : err == ECONNREFUSED ? "ECONNREFUSED" : err == EACCES ? "EACCES" : err == ENOTSOCK ? "ENOTSOCK" : err == EPIPE ? "EPIPE" : "ECONNRESET";
+  char msg[PATH_MAX + 256];
+  snprintf(msg, sizeof msg, "cannot reach the berth daemon at %s: is `berth daemon` running? (%s; set --socket or BERTH_SOCKET)", address, code);
+  front_print_error(msg);
+  return exit_code;
 }

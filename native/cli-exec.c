@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli-front.h"
+#include "cli-common.h"
+#include "cli-verbs.h"
 #include "http-unix.h"
 #include "io.h"
 

@@ -7,7 +7,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include "cli-front.h"
+#include "cli-common.h"
+#include "cli-verbs.h"
 #include "http-unix.h"
 
 static const front_flag LOGS_FLAGS[] = {{'f', "follow", false}, {'t', "timestamps", false}, {'n', "tail", true}};

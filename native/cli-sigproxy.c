@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include "cli-front.h"
+#include "cli-sigproxy.h"
 #include "http-unix.h"
 
 static const int PROXIED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
