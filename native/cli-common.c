@@ -1,4 +1,4 @@
-/* What the native front's verbs share (cli-front.h): arguments as commander takes them, JSON as the
+/* What the native front's verbs share (cli-common.h): arguments as commander takes them, JSON as the
  * Node CLI reads it, the API's errors as it prints them. */
 #define _GNU_SOURCE
 #include <errno.h>
