@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include "mounts.h"
+#include "mount-target.h"
 
 /* The directory holding path inside rootfd (made where missing), opened; *name is path's last part. */
 static int parent_dir(int rootfd, const char *path, const char **name, berth_err *err) {

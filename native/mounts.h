@@ -20,11 +20,4 @@ int rootfs_open(const spec *s, rootfs_fds *fds, berth_err *err);
 /* The rest, ending in the container's root: mounts, devices, pivot_root, sysctls, masked and
  * read-only paths. */
 int rootfs_setup(const spec *s, rootfs_fds *fds, berth_err *err);
-/* An O_PATH fd of path resolved inside the directory rootfd (as if rootfd were /), no magic links. */
-int open_in_root(int rootfd, const char *path, int flags, berth_err *err);
-/* An O_PATH fd of the mount target path inside rootfd, made (directories, or an empty file when
- * dir is false) where missing. */
-int make_target(int rootfd, const char *path, bool dir, berth_err *err);
-/* "/proc/self/fd/<fd>" */
-void fdpath(char *out, size_t n, int fd);
 #endif
