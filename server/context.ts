@@ -8,7 +8,26 @@ import type { NetworkManager } from '../engine/network/network-manager.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
 import type { Settings } from './config/settings.ts';
+import type { ConfigKey } from './config/schema.ts';
 import type { Logger } from './log.ts';
+
+/** The unix socket's group (dockerd's --group): a missing group is an error only when it was asked for. */
+export interface SocketGroup {
+  name: string;
+  required: boolean;
+}
+
+/** How a reload (SIGHUP) went (server/config/reload.ts): `berth info` shows the last one. */
+export interface ReloadStatus {
+  at: string;
+  /** Whether the settings read were applied (the live ones; restart-only changes wait in needsRestart). */
+  applied: boolean;
+  /** The keys whose values changed and were applied (or, when refused, would have been). */
+  changed: ConfigKey[];
+  /** Keys the file changes that only a restart applies: they keep their running values until then. */
+  needsRestart?: ConfigKey[];
+  error?: string;
+}
 
 export interface DaemonOptions extends EngineSettings {
   /** Data root: state.db, content/, snapshots/, containers/, runtime/, networks/, volumes/, build/. */
@@ -18,7 +37,7 @@ export interface DaemonOptions extends EngineSettings {
   /** Where Docker's Engine API is served (a unix socket, 0660, the same group); absent: not served. */
   dockerSocket?: string;
   /** The group of the unix socket (0660); absent: root's. Socket-activated, systemd sets it (berth.socket). */
-  socketGroup?: import('./http.ts').SocketGroup;
+  socketGroup?: SocketGroup;
   /** Directories watched for manifests (GitOps). */
   watch: string[];
   /** Where /metrics is served (the metrics endpoint belongs to the controllers' part). */
@@ -64,7 +83,7 @@ export interface DaemonContext {
   /** The watched manifest directories; started in the background, changed by a reload. */
   watches?: import('./watch.ts').WatchSet;
   /** How the last reload (SIGHUP) went: `berth info` shows it. */
-  lastReload?: import('./config/reload.ts').ReloadStatus;
+  lastReload?: ReloadStatus;
   /**
    * Work to run on shutdown, last registered first (close watchers, stop loops...). Services
    * register here when composed; the daemon awaits each in turn on SIGTERM/SIGINT.

@@ -6,14 +6,14 @@ import { networkPort } from '../engine/network/engine-adapter.ts';
 import { cniSearchPath } from '../engine/network/cni.ts';
 import { NetworkManager } from '../engine/network/network-manager.ts';
 import { Store } from '../store/store.ts';
-import type { DaemonContext, DaemonOptions } from './context.ts';
+import type { DaemonContext, DaemonOptions, ReloadStatus } from './context.ts';
 import { EventRecorder } from './events.ts';
 import { startServer, type ApiServer } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { allRoutes } from './routes/index.ts';
 import { WatchSet } from './watch.ts';
 import { berthVersion } from '../specs/version.ts';
-import { reloadDaemon, type ReloadStatus } from './config/reload.ts';
+import { reloadDaemon } from './config/reload.ts';
 import type { Settings } from './config/settings.ts';
 
 export const DEFAULT_ROOT = '/var/lib/berth';

@@ -11,6 +11,7 @@ import Router from 'find-my-way';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/errdefs.ts';
 import type { ApiReply, ApiRequest, Route } from './api.ts';
 import type { Logger } from './log.ts';
+import type { SocketGroup } from './context.ts';
 import { createUpgradeHandler } from './streams/upgrade.ts';
 import { drained } from '../specs/streams/drained.ts';
 import { BERTH_DIALECT, type HttpDialect } from './dialect.ts';
@@ -187,12 +188,6 @@ async function prepareUnixSocket(path: string): Promise<void> {
   }
   // Left behind by a daemon that did not stop cleanly.
   await unlink(path);
-}
-
-/** The unix socket's group (dockerd's --group): a missing group is an error only when it was asked for. */
-export interface SocketGroup {
-  name: string;
-  required: boolean;
 }
 
 async function socketGid(g: SocketGroup, log: Logger): Promise<number | undefined> {

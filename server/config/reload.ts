@@ -3,21 +3,10 @@
 // its key and place. A valid one is applied as far as a running daemon can apply it: the live
 // keys (LIVE_KEYS) at once; a changed restart-only key keeps its running value and is reported as
 // needing a restart, in the log and in `berth info`. Containers are not touched either way.
-import type { DaemonContext } from '../context.ts';
+import type { DaemonContext, ReloadStatus } from '../context.ts';
 import { mirrorsOf } from './options.ts';
-import { LIVE_KEYS, type ConfigKey } from './schema.ts';
+import { LIVE_KEYS } from './schema.ts';
 import { changedKeys, keepOnReload, type Settings } from './settings.ts';
-
-export interface ReloadStatus {
-  at: string;
-  /** Whether the settings read were applied (the live ones; restart-only changes wait in needsRestart). */
-  applied: boolean;
-  /** The keys whose values changed and were applied (or, when refused, would have been). */
-  changed: ConfigKey[];
-  /** Keys the file changes that only a restart applies: they keep their running values until then. */
-  needsRestart?: ConfigKey[];
-  error?: string;
-}
 
 export async function reloadDaemon(ctx: DaemonContext, read: () => Promise<Settings>): Promise<ReloadStatus> {
   const at = new Date().toISOString();

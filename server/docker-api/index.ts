@@ -4,8 +4,8 @@
 // offer at all (swarm and its services, secrets, configs, nodes, tasks; plugins; distribution).
 import { UnimplementedError } from '../../specs/errdefs.ts';
 import type { HttpMethod, Route } from '../api.ts';
-import type { DaemonContext } from '../context.ts';
-import { startServer, type ApiServer, type SocketGroup } from '../http.ts';
+import type { DaemonContext, SocketGroup } from '../context.ts';
+import { startServer, type ApiServer } from '../http.ts';
 import build from './build.ts';
 import containers from './containers.ts';
 import { dockerDialect } from './dialect.ts';
