@@ -1,7 +1,7 @@
 // `start -a` / `start -i`: start one container and stay attached to it, as `run` without -d does:
 // its output from this start on (replayed: nothing is lost to a quick exit), this terminal's input
 // with -i, and its exit code as ours. Thin: the lifecycle and the streams are the daemon's routes.
-import { InvalidArgumentError } from '../../specs/errdefs.ts';
+import { FailedPreconditionError, InvalidArgumentError, isErrorOf } from '../../specs/errdefs.ts';
 import type { ContainerDetail, LogEntry, WaitResult } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 import { printLog } from '../print-log.ts';
@@ -19,9 +19,13 @@ export async function startAttached(client: ApiClient, names: string[], o: { att
   const since = Date.now();
   await client.json('POST', `/v1/containers/${name}/start`);
   const end = await runAttached(client, name, { interactive, sigProxy: spec.tty !== true && sigProxyFlag(undefined), ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) }).catch(async (err: unknown) => {
-    // Ended before the attach reached it: its output of this run is in its log.
-    const now = await client.json<ContainerDetail>('GET', `/v1/containers/${name}`);
-    if (now.status.phase === 'Running' || now.status.phase === 'Paused') throw err;
+    // Ended before the attach reached it: its output of this run is in its log. The runtime's "not
+    // running" says so even while the object's phase is still Running (its controller has not seen
+    // the exit yet).
+    if (!isErrorOf(err, FailedPreconditionError)) {
+      const now = await client.json<ContainerDetail>('GET', `/v1/containers/${name}`);
+      if (now.status.phase === 'Running' || now.status.phase === 'Paused') throw err;
+    }
     for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`)) if (Date.parse(e.time) >= since) printLog(e, false);
     return 'ended' as const;
   });
