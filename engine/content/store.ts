@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSyn
 import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Index } from '../images/types.ts';
@@ -120,7 +120,24 @@ export class ContentStore {
           cb(null, chunk);
         },
       });
-      await pipeline(src, tap, out);
+      // The source's end or failure ends the tap, so that every byte that arrived before a
+      // connection was cut is written out (pipeline(src, tap, out) would destroy the file stream
+      // with up to a megabyte not yet written, and the resume would ask for those bytes again).
+      const cut = finished(src).then(
+        () => undefined,
+        (err: Error) => {
+          src.unpipe(tap);
+          tap.end();
+          return err;
+        },
+      );
+      src.pipe(tap);
+      await pipeline(tap, out).catch((err: unknown) => {
+        src.destroy();
+        throw err;
+      });
+      const err = await cut;
+      if (err) throw err;
     } catch (err) {
       // Kept for a resume when keyed; removed otherwise.
       if (!ingestKey) await rm(tmp, { force: true });
