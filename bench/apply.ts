@@ -32,8 +32,9 @@ export default async function bench(args: string[]): Promise<void> {
       rounds,
       {
         berth: async () => {
+          const running = fleet.whenRunning(N);
           await run(BERTH, ['apply', '-f', manifests], { env });
-          await until(`${N} Running`, async () => (await fleet.running()) === N);
+          await running;
         },
         'docker-compose': () => run('docker-compose', ['-p', 'bench', '-f', compose, 'up', '-d', '--no-color'], { env: composeEnv }),
         // Untimed resets, so that every timed round starts from nothing.

@@ -44,8 +44,9 @@ export default async function bench(args: string[]): Promise<void> {
       const compose = join(fleet.tmp, `compose-${n}.yml`);
       writeFileSync(compose, sleepCompose(n, image));
       const berthMs = await timeMs(async () => {
+        const running = fleet.whenRunning(n);
         await run(BERTH, ['apply', '-f', manifests], { env });
-        await until(`${n} Running`, async () => (await fleet.running()) === n);
+        await running;
       });
       const composeMs = await timeMs(() => run('docker-compose', ['-p', 'scale', '-f', compose, 'up', '-d', '--no-color'], { env: composeEnv, maxBuffer: 1 << 26 }));
       const scrapes: number[] = [];

@@ -166,9 +166,10 @@ export class BerthEngine implements Engine {
         if (again.rec !== rec) await this.#store.write((rec = again.rec));
       }
       if (rec.userns) await mountSysfs(this.#store.dir(id), netnsPath);
-      const state = await this.#o.runtime.run({ id, bundle: this.#store.dir(id) });
-      if (!rec.started) await this.#store.write({ ...rec, started: true });
-      return view(rec, state);
+      // The record is not written again (it kept a `started` flag that nothing read): whether the
+      // container ran is the runtime's state, and each rewrite makes an inode and frees one
+      // (engine/spread-dirs.ts tells what that costs on ext4 without a journal).
+      return view(rec, await this.#o.runtime.run({ id, bundle: this.#store.dir(id) }));
     });
   }
 

@@ -1,5 +1,5 @@
 // The container records: <root>/containers/<id>/container.json — who owns a container, its image,
-// its network, whether it was started. This store is the one writer of container.json; the engine
+// its network. This store is the one writer of container.json; the engine
 // reads each record once (it changes only through here). The file is written last by a create, so
 // a directory without one is a create that did not finish: in progress (pending here) or left by
 // a daemon that died in it.
@@ -46,8 +46,6 @@ export interface ContainerRecord {
   };
   /** hostUsers: false: the host IDs of the container's root (its rootfs is mapped to them). */
   userns?: UsernsMapping;
-  /** Set by start(): the runtime has (or had) a process for this bundle. */
-  started?: boolean;
 }
 
 export class ContainerStore {

@@ -317,9 +317,11 @@ export class Store {
     return this.transaction(() => {
       const before = this.mustGet(ref.kind, ref.name);
       if (canonicalJSON(before.status) === canonicalJSON(status)) return before;
-      this.#prepare('UPDATE objects SET status = ? WHERE kind = ? AND name = ?')
-        .run(JSON.stringify(status), ref.kind, ref.name);
-      const resource = this.mustGet(ref.kind, ref.name);
+      const text = JSON.stringify(status);
+      this.#prepare('UPDATE objects SET status = ? WHERE kind = ? AND name = ?').run(text, ref.kind, ref.name);
+      // The row as it now reads, without reading and parsing it again (only its status changed):
+      // every transition of every container comes here.
+      const resource = { ...before, status: JSON.parse(text) } as Resource;
       this.#notifyObject({ type: 'status', kind: ref.kind, name: ref.name, resource });
       return resource;
     }, { durable: false });

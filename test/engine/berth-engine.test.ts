@@ -213,7 +213,7 @@ describe('BerthEngine on fakes of its ports', () => {
       assert.deepEqual(c, { id: idOf(1), owner: request(1).owner, image: IMAGE.ref, imageDigest: IMAGE.digest, status: 'created', pid: 0, createdAt: c.createdAt, ipAddress: '10.88.0.2', networks: [{ name: 'bridge', ipAddress: '10.88.0.2' }], stopTimeoutSeconds: 30 });
       assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge']);
       const rec = record(1);
-      assert.deepEqual([rec.stopSignal, rec.network, rec.started], ['SIGQUIT', { mode: 'bridge', ipAddress: '10.88.0.2' }, undefined]);
+      assert.deepEqual([rec.stopSignal, rec.network], ['SIGQUIT', { mode: 'bridge', ipAddress: '10.88.0.2' }]);
       const cfg = config(1);
       assert.deepEqual(cfg.process.args, ['serve']);
       assert.equal(cfg.root.path, join(w.root, 'snapshots', idOf(1)));
@@ -285,14 +285,15 @@ describe('BerthEngine on fakes of its ports', () => {
   });
 
   describe('start, stop, remove', () => {
-    it('starts the bundle in the container directory once, and marks the record started', async () => {
+    it('starts the bundle in the container directory once, leaving the record as create wrote it', async () => {
       await w.engine.create(request(1));
+      const written = readFileSync(join(dir(1), 'container.json'), 'utf8');
       w.calls.length = 0;
       const c = await w.engine.start(idOf(1));
       assert.equal(c.status, 'running');
       assert.ok(c.pid > 0);
       assert.equal(w.runtime.states.get(idOf(1))?.bundle, dir(1));
-      assert.equal(record(1).started, true);
+      assert.equal(readFileSync(join(dir(1), 'container.json'), 'utf8'), written);
       assert.deepEqual(w.calls, ['snapshots.prepare 1', 'network.attach 1 bridge', 'runtime.run 1', 'runtime.running 1']);
       await assert.rejects(w.engine.start(idOf(1)), is(FailedPreconditionError, /already running/));
     });

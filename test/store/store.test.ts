@@ -74,9 +74,11 @@ describe('store', () => {
     reordered.spec = Object.fromEntries(Object.entries(reordered.spec).reverse()) as typeof reordered.spec;
     assert.equal(s.put(reordered, 'file:/m/b.yaml').action, 'unchanged');
     // Status writes never bump generation.
-    s.setStatus({ kind: 'Container', name: 'web' }, { observedGeneration: 2, phase: 'Pending' });
+    const written = s.setStatus({ kind: 'Container', name: 'web' }, { observedGeneration: 2, phase: 'Pending', message: undefined });
     assert.equal(s.mustGet('Container', 'web').metadata.generation, 2);
     assert.deepEqual(s.mustGet('Container', 'web').status, { observedGeneration: 2, phase: 'Pending' });
+    // What setStatus returns is the object as it now reads from the store.
+    assert.deepEqual(written, s.mustGet('Container', 'web'));
     // A delete then re-create is a new object: new uid, generation 1.
     s.delete('Container', 'web');
     const again = s.put(container('web', 'x/b'), 'cli');
