@@ -453,32 +453,42 @@ export class ContainerController {
   async samples(): Promise<ContainerSample[]> {
     const out: ContainerSample[] = [];
     const labelsOf = this.#o.store.labels('Container');
-    await Promise.all(
-      [...this.#actors.entries()].map(async ([name, e]) => {
-        const snap = e.actor.getSnapshot();
-        const phase = phaseOf(snap.value);
-        const c = snap.context;
-        if (!c.containerID || phase === 'Removed') return;
-        const labels = labelsOf.get(name);
-        const sample: ContainerSample = {
-          name,
-          image: c.image?.ref ?? c.desired.spec.image,
-          id: c.containerID,
-          phase,
-          restartCount: c.restartCount,
-          ...(c.startedAt ? { startTime: Date.parse(c.startedAt) / 1000 } : {}),
-          ...(labels && Object.keys(labels).length ? { labels } : {}),
-        };
-        if (phase === 'Running' || phase === 'Paused') {
-          sample.stats = await this.#stats.get(c.containerID);
-          if (!sample.stats) delete sample.stats;
+    // Stats not collected yet are read, all at once; the others are at hand (no promise each).
+    const unread: Array<Promise<void>> = [];
+    for (const [name, e] of this.#actors) {
+      const snap = e.actor.getSnapshot();
+      const phase = phaseOf(snap.value);
+      const c = snap.context;
+      if (!c.containerID || phase === 'Removed') continue;
+      const labels = labelsOf.get(name);
+      const sample: ContainerSample = { name, image: c.image?.ref ?? c.desired.spec.image, id: c.containerID, phase, restartCount: c.restartCount };
+      if (c.startedAt) sample.startTime = Date.parse(c.startedAt) / 1000;
+      if (labels && Object.keys(labels).length) sample.labels = labels;
+      if (phase === 'Running' || phase === 'Paused') {
+        const stats = this.#stats.collected(c.containerID);
+        if (stats) sample.stats = stats;
+        else {
+          unread.push(
+            this.#stats.get(c.containerID).then((read) => {
+              if (read) sample.stats = read;
+            }),
+          );
         }
-        out.push(sample);
-      }),
-    );
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+      }
+      out.push(sample);
+    }
+    await Promise.all(unread);
+    return out.sort((a, b) => byName.compare(a.name, b.name));
+  }
+
+  /** Collects the containers' stats from now on, scraped or not: the daemon serves /metrics. */
+  collectStatsAlways(): void {
+    this.#stats.collectAlways();
   }
 }
+
+/** localeCompare's order (the default locale's collation), with the collator made once. */
+const byName = new Intl.Collator();
 
 function actorView(snap: ContainerSnapshot): ActorView {
   const c = snap.context;

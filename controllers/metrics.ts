@@ -94,17 +94,18 @@ export class BerthMetrics {
     return (this.#samples ??= this.#containers().finally(() => queueMicrotask(() => (this.#samples = undefined))));
   }
 
-  /** The exposition: prom-client's registry, then the per-container series (container-metrics.ts ContainerSeries). */
-  async expose(): Promise<{ contentType: string; body: string }> {
+  /**
+   * The exposition as bytes: prom-client's registry, then the per-container series
+   * (container-metrics.ts ContainerSeries), written into one buffer.
+   */
+  async expose(): Promise<{ contentType: string; body: Buffer }> {
     const [own, samples] = await Promise.all([this.registry.metrics(), this.#scrapeSamples()]);
-    return { contentType: this.registry.contentType, body: `${withoutTrailingNewlines(own)}\n\n${withoutTrailingNewlines(this.#series.text(samples))}\n` };
+    const body = this.#series.bytes(samples, `${withoutTrailingNewlines(own)}\n\n`);
+    return { contentType: this.registry.contentType, body };
   }
 }
 
-/**
- * The text without the newlines it ends with. Not /\n+$/: on the per-container text (1.7 MB with 500
- * containers) that regular expression is tried at each of its 15,000 newlines, a sixth of a scrape.
- */
+/** The text without the newlines it ends with (prom-client's ends with a blank line). */
 function withoutTrailingNewlines(text: string): string {
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 10) end--;

@@ -161,6 +161,7 @@ async function startBackground(ctx: DaemonContext): Promise<void> {
     const { BerthMetrics } = await import('../controllers/metrics.ts');
     const { serveMetrics } = await import('./metrics-server.ts');
     const srv = await serveMetrics(ctx.controllers?.metrics ?? new BerthMetrics(), ctx.options.metricsAddr);
+    ctx.controllers?.containers.collectStatsAlways();
     if (ctx.controllers) ctx.log.info('serving metrics', { url: srv.url });
     else ctx.log.warn('no container engine: serving controller metrics only', { url: srv.url });
     ctx.onShutdown(() => srv.close());

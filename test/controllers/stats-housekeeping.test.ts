@@ -1,7 +1,7 @@
 // The background collection of container stats for /metrics (stats-housekeeping.ts), on a simulated
 // clock: a scrape serves what was collected (no read per container per scrape), reads only a
 // container it has nothing of yet, collection follows the running containers, and it stops when
-// nobody scrapes.
+// nobody scrapes — unless told to collect always (a daemon serving /metrics).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SimulatedClock } from 'xstate';
@@ -54,5 +54,30 @@ describe('stats housekeeping', () => {
     await settle();
     assert.equal(reads.length, n, 'no reads without scrapes');
     h.stop();
+  });
+
+  it('collects every interval without scrapes when told to collect always, until stopped', async () => {
+    const c = new SimulatedClock();
+    const read: string[] = [];
+    const always = new StatsHousekeeping({
+      clock: c,
+      intervalMs: 10_000,
+      ids: () => ['x'],
+      read: async (id) => {
+        read.push(id);
+        return { cpuUsageSeconds: read.length, readAt: new Date(c.now()).toISOString() } as unknown as ContainerStats;
+      },
+    });
+    always.collectAlways();
+    for (let i = 0; i < 10; i++) {
+      c.increment(10_000);
+      await settle();
+    }
+    assert.equal(read.length, 10, 'one read per interval, nobody scraping');
+    assert.equal(always.collected('x')?.cpuUsageSeconds, 10, 'a scrape serves the last collected');
+    always.stop();
+    c.increment(30_000);
+    await settle();
+    assert.equal(read.length, 10, 'nothing read once stopped');
   });
 });
