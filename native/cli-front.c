@@ -50,7 +50,8 @@ static bool find_repo(void) {
   return true;
 }
 
-/* The Node CLI, as bin/berth runs it without the front (the heap flag: bin/berth says why). */
+/* The Node CLI, as bin/berth runs it without the front (the heap flag and the malloc setting:
+ * bin/berth says why). */
 static int fallback(int argc, char **argv) {
   char script[PATH_MAX + 16];
   snprintf(script, sizeof script, "%s/bin/berth", repo);
@@ -60,6 +61,7 @@ static int fallback(int argc, char **argv) {
   args[1] = "--max-semi-space-size=1";
   args[2] = script;
   for (int i = 1; i < argc; i++) args[i + 2] = argv[i];
+  setenv("MALLOC_TRIM_THRESHOLD_", "131072", 0);
   execvp("node", args);
   fprintf(stderr, "berth: cannot run node (the Node CLI, bin/berth): %s\n", strerror(errno));
   return 127;
