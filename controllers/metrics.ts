@@ -95,13 +95,13 @@ export class BerthMetrics {
   }
 
   /**
-   * The exposition as bytes: prom-client's registry, then the per-container series
-   * (container-metrics.ts ContainerSeries), written into one buffer.
+   * The exposition in two pieces, to be sent one after the other: prom-client's registry, then the
+   * per-container series (container-metrics.ts ContainerSeries; the same buffer while nothing in
+   * them changed).
    */
-  async expose(): Promise<{ contentType: string; body: Buffer }> {
+  async expose(): Promise<{ contentType: string; body: [Buffer, Buffer] }> {
     const [own, samples] = await Promise.all([this.registry.metrics(), this.#scrapeSamples()]);
-    const body = this.#series.bytes(samples, `${withoutTrailingNewlines(own)}\n\n`);
-    return { contentType: this.registry.contentType, body };
+    return { contentType: this.registry.contentType, body: [Buffer.from(`${withoutTrailingNewlines(own)}\n\n`), this.#series.bytes(samples)] };
   }
 }
 

@@ -27,7 +27,11 @@ export async function serveMetrics(metrics: BerthMetrics, addr: string): Promise
       return;
     }
     metrics.expose().then(
-      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      ({ contentType, body: [own, containers] }) => {
+        res.writeHead(200, { 'content-type': contentType, 'content-length': own.length + containers.length });
+        res.write(own);
+        res.end(containers);
+      },
       (err) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(err)}\n`),
     );
   });

@@ -238,14 +238,14 @@ describe('metrics', () => {
 
   it('exposes cAdvisor, state and controller-runtime series that promtool accepts', async () => {
     const t = setup();
-    const fresh = (await t.metrics.expose()).body.toString();
+    const fresh = Buffer.concat((await t.metrics.expose()).body).toString();
     assert.match(fresh, /controller_runtime_reconcile_total\{controller="container",result="error"\} 0/);
     assert.match(fresh, /workqueue_depth\{name="container"\} 0/);
     await t.containers.start();
     t.container('web', { image: 'registry.test/busybox:1' });
     await t.converge();
     const id = t.status('web').containerID;
-    const body = (await t.metrics.expose()).body.toString();
+    const body = Buffer.concat((await t.metrics.expose()).body).toString();
     const labels = `container="web",id="${id}",image="registry.test/busybox:1",name="web"`;
     assert.match(body, new RegExp(`container_cpu_usage_seconds_total\\{${labels.replace(',id=', ',cpu="total",id=')}\\} 0.5`));
     assert.match(body, new RegExp(`container_memory_working_set_bytes\\{${labels}\\} 2048`));

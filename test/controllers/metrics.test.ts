@@ -30,7 +30,7 @@ const base = { image: 'busybox:1', phase: 'Running' as const, restartCount: 0 };
 async function exposition(samples: ContainerSample[]): Promise<string> {
   const m = new BerthMetrics();
   m.setContainerSource(async () => samples);
-  return (await m.expose()).body.toString();
+  return Buffer.concat((await m.expose()).body).toString();
 }
 
 const series = (body: string, prefix: string) => body.split('\n').filter((l) => l.startsWith(prefix));
@@ -114,7 +114,7 @@ describe('per-container series', () => {
 describe('controller-runtime series', () => {
   it("counts outcomes with controller-runtime's result values and its error counters", async () => {
     const m = new BerthMetrics(['container']);
-    const fresh = (await m.expose()).body.toString();
+    const fresh = Buffer.concat((await m.expose()).body).toString();
     for (const result of ['success', 'error', 'requeue', 'requeue_after']) {
       assert.match(fresh, new RegExp(`controller_runtime_reconcile_total\\{controller="container",result="${result}"\\} 0`));
     }
@@ -125,7 +125,7 @@ describe('controller-runtime series', () => {
     o.result!('error', 0.01);
     o.result!('terminal', 0.01);
     o.result!('requeue_after', 0.01);
-    const body = (await m.expose()).body.toString();
+    const body = Buffer.concat((await m.expose()).body).toString();
     assert.match(body, /controller_runtime_reconcile_total\{controller="container",result="error"\} 2/);
     assert.match(body, /controller_runtime_reconcile_total\{controller="container",result="success"\} 1/);
     assert.match(body, /controller_runtime_reconcile_total\{controller="container",result="requeue_after"\} 1/);
