@@ -4,12 +4,12 @@
 // network counters — 0.4 to 0.7 ms of CPU per container on this host, so a scrape of 500 read at
 // scrape time cost 300+ ms of the daemon's one thread and as much again in wall time under load.
 // Now a scrape serves the last collected stats of each container (their readAt, hence
-// container_last_seen, says when), and reads at once only those of a container it has none of yet
-// (a container just started shows up in the next scrape). A daemon that serves /metrics collects
-// from the start, as cAdvisor and the kubelet do (collectAlways), so that its first scrape is not a
-// read of every container (1.2 s with 500); otherwise collection runs while someone scrapes: it
-// starts with the first scrape and stops when none came for a few intervals. It reads one
-// container at a time, letting the event loop run between two.
+// container_last_seen, says when), and reads at once only those of a container it has none of yet.
+// While collection runs, a container just started is read within a second (NEWCOMER_MS), so that
+// is rare. A daemon that serves /metrics collects from the start, as cAdvisor and the kubelet do
+// (collectAlways); otherwise collection runs while someone scrapes: it starts with the first
+// scrape and stops when none came for a few intervals. It reads one container at a time, letting
+// the event loop run between two.
 import type { ContainerStats } from '../specs/api/containers.ts';
 import type { Clock } from './clock.ts';
 
@@ -25,6 +25,12 @@ export interface StatsHousekeepingOptions {
 
 /** Scrapes missed before collection stops. */
 const IDLE_INTERVALS = 6;
+/**
+ * How soon, while collecting, a container that has no stats yet is read (cAdvisor starts a new
+ * container's housekeeping when it appears): a scrape then finds every container's stats at hand
+ * instead of reading those of all the containers started since the last round (1.2-3 s with 500).
+ */
+const NEWCOMER_MS = 1000;
 
 export class StatsHousekeeping {
   readonly #o: StatsHousekeepingOptions;
@@ -33,6 +39,8 @@ export class StatsHousekeeping {
   #timer: unknown;
   #lastScrape = 0;
   #collecting: Promise<void> | undefined;
+  #welcomeTimer: unknown;
+  #welcoming: Promise<void> | undefined;
   #always = false;
   #stopped = false;
 
@@ -84,14 +92,42 @@ export class StatsHousekeeping {
   stop(): void {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.#welcomeTimer !== undefined) this.#o.clock.clearTimeout(this.#welcomeTimer);
+    this.#timer = this.#welcomeTimer = undefined;
+  }
+
+  /** Collecting: always, or someone scraped within the last few intervals. */
+  #active(): boolean {
+    return this.#always || this.#o.clock.now() - this.#lastScrape <= IDLE_INTERVALS * this.#interval;
+  }
+
+  /** Reads, one at a time, the containers listed that have no stats yet. */
+  #welcome(): Promise<void> {
+    this.#welcoming ??= (async () => {
+      for (const id of this.#o.ids()) {
+        if (this.#latest.has(id)) continue;
+        const s = await this.#o.read(id).catch(() => undefined);
+        if (s && !this.#latest.has(id)) this.#latest.set(id, s);
+        await new Promise((r) => setImmediate(r));
+      }
+    })().finally(() => (this.#welcoming = undefined));
+    return this.#welcoming;
+  }
+
+  #scheduleWelcome(): void {
+    if (this.#welcomeTimer !== undefined || this.#stopped) return;
+    this.#welcomeTimer = this.#o.clock.setTimeout(() => {
+      this.#welcomeTimer = undefined;
+      if (this.#active()) void this.#welcome().finally(() => this.#scheduleWelcome());
+    }, Math.min(NEWCOMER_MS, this.#interval));
   }
 
   #schedule(): void {
+    this.#scheduleWelcome();
     if (this.#timer !== undefined || this.#stopped) return;
     this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined;
-      if (!this.#always && this.#o.clock.now() - this.#lastScrape > IDLE_INTERVALS * this.#interval) {
+      if (!this.#active()) {
         this.#latest.clear();
         return;
       }

@@ -56,6 +56,31 @@ describe('stats housekeeping', () => {
     h.stop();
   });
 
+  it('reads a container started since the last round within a second, while someone scrapes, not at the next scrape', async () => {
+    const c = new SimulatedClock();
+    const read: string[] = [];
+    let ids = ['p'];
+    const w = new StatsHousekeeping({
+      clock: c,
+      intervalMs: 10_000,
+      ids: () => ids,
+      read: async (id) => {
+        read.push(id);
+        return { cpuUsageSeconds: 1, readAt: new Date(c.now()).toISOString() } as unknown as ContainerStats;
+      },
+    });
+    await w.get('p');
+    ids = ['p', 'q'];
+    c.increment(1000);
+    await settle();
+    assert.deepEqual(read, ['p', 'q'], 'q read once, p not again');
+    assert.ok(w.collected('q'), 'the next scrape has it at hand');
+    c.increment(1000);
+    await settle();
+    assert.deepEqual(read, ['p', 'q'], 'nothing read again before the round');
+    w.stop();
+  });
+
   it('collects every interval without scrapes when told to collect always, until stopped', async () => {
     const c = new SimulatedClock();
     const read: string[] = [];
@@ -69,15 +94,18 @@ describe('stats housekeeping', () => {
       },
     });
     always.collectAlways();
+    c.increment(1000);
+    await settle();
+    assert.equal(read.length, 1, 'a container without stats is read within a second, before the round');
     for (let i = 0; i < 10; i++) {
       c.increment(10_000);
       await settle();
     }
-    assert.equal(read.length, 10, 'one read per interval, nobody scraping');
-    assert.equal(always.collected('x')?.cpuUsageSeconds, 10, 'a scrape serves the last collected');
+    assert.equal(read.length, 11, 'then one read per interval, nobody scraping');
+    assert.equal(always.collected('x')?.cpuUsageSeconds, 11, 'a scrape serves the last collected');
     always.stop();
     c.increment(30_000);
     await settle();
-    assert.equal(read.length, 10, 'nothing read once stopped');
+    assert.equal(read.length, 11, 'nothing read once stopped');
   });
 });
