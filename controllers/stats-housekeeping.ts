@@ -71,12 +71,18 @@ export class StatsHousekeeping {
       const ids = this.#o.ids();
       const listed = new Set(ids);
       for (const id of this.#latest.keys()) if (!listed.has(id)) this.#latest.delete(id);
+      // Published together at the round's end: between two rounds a scrape finds the very same
+      // stats objects, whose exposition lines (and the body made of them) are kept and sent again
+      // (container-metrics.ts), instead of a body made anew for each container collected meanwhile.
+      const round = new Map<string, ContainerStats | undefined>();
       for (const id of ids) {
-        const s = await this.#o.read(id).catch(() => undefined);
-        if (s) this.#latest.set(id, s);
-        else this.#latest.delete(id);
+        round.set(id, await this.#o.read(id).catch(() => undefined));
         // Scrapes and API calls go on between two containers.
         await new Promise((r) => setImmediate(r));
+      }
+      for (const [id, s] of round) {
+        if (s) this.#latest.set(id, s);
+        else this.#latest.delete(id);
       }
     })().finally(() => (this.#collecting = undefined));
     return this.#collecting;
