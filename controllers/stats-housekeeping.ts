@@ -60,9 +60,22 @@ export class StatsHousekeeping {
   async get(id: string): Promise<ContainerStats | undefined> {
     const known = this.collected(id);
     if (known) return known;
-    const now = await this.#o.read(id).catch(() => undefined);
+    const now = await this.#read(id);
     if (now) this.#latest.set(id, now);
     return now;
+  }
+
+  /** One container's stats now; undefined when it has none (not running) or they cannot be read. */
+  #read(id: string): Promise<ContainerStats | undefined> {
+    return this.#o.read(id).catch(() => undefined);
+  }
+
+  /** Reads the containers one at a time, each to `got`, letting scrapes and API calls go on between two. */
+  async #readEach(ids: string[], got: (id: string, s: ContainerStats | undefined) => void): Promise<void> {
+    for (const id of ids) {
+      got(id, await this.#read(id));
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** One collection of every container listed; the stats of those no longer listed are dropped. Resolves when done. */
@@ -75,11 +88,7 @@ export class StatsHousekeeping {
       // stats objects, whose exposition lines (and the body made of them) are kept and sent again
       // (container-metrics.ts), instead of a body made anew for each container collected meanwhile.
       const round = new Map<string, ContainerStats | undefined>();
-      for (const id of ids) {
-        round.set(id, await this.#o.read(id).catch(() => undefined));
-        // Scrapes and API calls go on between two containers.
-        await new Promise((r) => setImmediate(r));
-      }
+      await this.#readEach(ids, (id, s) => round.set(id, s));
       for (const [id, s] of round) {
         if (s) this.#latest.set(id, s);
         else this.#latest.delete(id);
@@ -109,14 +118,13 @@ export class StatsHousekeeping {
 
   /** Reads, one at a time, the containers listed that have no stats yet. */
   #welcome(): Promise<void> {
-    this.#welcoming ??= (async () => {
-      for (const id of this.#o.ids()) {
-        if (this.#latest.has(id)) continue;
-        const s = await this.#o.read(id).catch(() => undefined);
+    this.#welcoming ??= this.#readEach(
+      this.#o.ids().filter((id) => !this.#latest.has(id)),
+      // A scrape or a round may have read it meanwhile: theirs is as new.
+      (id, s) => {
         if (s && !this.#latest.has(id)) this.#latest.set(id, s);
-        await new Promise((r) => setImmediate(r));
-      }
-    })().finally(() => (this.#welcoming = undefined));
+      },
+    ).finally(() => (this.#welcoming = undefined));
     return this.#welcoming;
   }
 
