@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import type { ContainerEngine, EngineContainer, ImageEngine } from '../engine/engine.ts';
-import { imageIsObjectName, type ContainerResource, type ContainerSpec, type ImageResource, type Status } from '../specs/schema.ts';
+import { imageIsObjectName, type ContainerSpec, type ImageResource, type Status } from '../specs/schema.ts';
 import { specHash } from './hash.ts';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../specs/errdefs.ts';
 import { isoTime, type Clock } from './clock.ts';
@@ -31,7 +31,7 @@ import { BUSY_PHASES } from './container-reconcile.ts';
 import { WorkQueue } from './workqueue.ts';
 import { Slots } from './slots.ts';
 import { StatsHousekeeping } from './stats-housekeeping.ts';
-import { HOLD_START, type ContainerStatus } from '../specs/api/containers.ts';
+import { HOLD_START, type ContainerResource, type ContainerStatus } from '../specs/api/containers.ts';
 
 export interface ContainerControllerOptions {
   store: ObjectStore;

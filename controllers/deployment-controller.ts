@@ -3,7 +3,8 @@
 // or deletes Pods (source `deployment:<name>`, named `<name>-<pod-template-hash>-<5 chars>`), and
 // writes the status. A deleted Deployment's Pods are deleted; a Pod's change (its Ready condition)
 // enqueues its Deployment (wire.ts).
-import { API_VERSION, type Resource, type Status } from '../specs/schema.ts';
+import { API_VERSION, type Status } from '../specs/schema.ts';
+import type { Resource } from '../specs/objects.ts';
 import type { DeploymentSpec } from '../specs/deployment.ts';
 import type { PodResource } from '../specs/pod.ts';
 import { isoTime, type Clock } from './clock.ts';

@@ -1,6 +1,7 @@
 // The narrow views of the store and the event recorder the controllers need (server/ passes the
 // real Store and EventRecorder; the shapes match theirs).
-import type { Resource, Status } from '../specs/schema.ts';
+import type { Status } from '../specs/schema.ts';
+import type { Resource } from '../specs/objects.ts';
 
 export interface ObjectStore {
   get(kind: string, name: string): Resource | undefined;

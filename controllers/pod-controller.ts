@@ -6,7 +6,9 @@
 import type { ContainerEngine, SandboxEngine } from '../engine/engine.ts';
 import type { Sandbox, SandboxRequest } from '../engine/engine.ts';
 import { canonicalJSON } from '../store/canonical.ts';
-import { API_VERSION, ContainerSpec, type ContainerResource, type Manifest, type Status } from '../specs/schema.ts';
+import { API_VERSION, ContainerSpec, type Status } from '../specs/schema.ts';
+import type { ContainerResource } from '../specs/api/containers.ts';
+import type { Manifest } from '../specs/objects.ts';
 import { ContainerConfigError, memberName, memberSpec, podPorts, POD_LABEL, type PodDataSource, type PodResource } from '../specs/pod.ts';
 import { selects, type ServiceSpec } from '../specs/service.ts';
 import { configMapValues, secretValues, type ConfigMapManifest, type SecretManifest } from '../specs/config-data.ts';

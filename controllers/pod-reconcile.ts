@@ -12,7 +12,7 @@
 //  - a deleted Pod: its members deleted, and once the engine has none of their containers left,
 //    its sandbox released.
 import type { SandboxRequest } from '../engine/engine.ts';
-import type { ContainerResource } from '../specs/schema.ts';
+import type { ContainerResource } from '../specs/api/containers.ts';
 import type { Decision } from './container-reconcile.ts';
 
 /** While members' containers are still being removed, the Pod is looked at again this often. */

@@ -3,7 +3,8 @@
 // reason `kubectl get pods` shows in STATUS (Init:1/2, Init:Error, PodInitializing,
 // CrashLoopBackOff, Running, Completed, Error…), and the conditions Initialized, ContainersReady
 // and Ready.
-import type { ContainerResource, Condition } from '../specs/schema.ts';
+import type { Condition } from '../specs/schema.ts';
+import type { ContainerResource } from '../specs/api/containers.ts';
 import type { PodContainerStatus, PodStatus } from '../specs/pod.ts';
 import { mergeConditions } from './status.ts';
 import { completed, type DesiredMember } from './pod-reconcile.ts';

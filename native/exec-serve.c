@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include "error.h"
+#include "exec-cmd.h"
 #include "io.h"
 
 #define MAX_REQUEST (1u << 20)

@@ -19,8 +19,6 @@
 
 enum { EXEC_FRAME_STDOUT = 1, EXEC_FRAME_STDERR = 2, EXEC_FRAME_EXIT = 3 };
 
-/* launcher.c's `berth-run exec`: argv[0] is "exec". */
-int cmd_exec(int argc, char **argv);
 /* `berth-run serve SOCKET`: argv[0] is "serve". */
 int exec_serve(int argc, char **argv);
 #endif

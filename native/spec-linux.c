@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include "spec-json.h"
-#include "spec.h"
+#include "spec-linux.h"
 
 static const struct { const char *name; int flag; } NAMESPACES[] = {
     {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS}, {"ipc", CLONE_NEWIPC},
@@ -21,6 +21,12 @@ static const char *const DEVICE_RULE[] = {"allow", "type", "major", "minor", "ac
 static const char *const DEVICE[] = {"path", "type", "major", "minor", "fileMode", "uid", "gid", NULL};
 static const char *const NAMESPACE[] = {"type", "path", NULL};
 static const char *const IDMAP[] = {"containerID", "hostID", "size", NULL};
+
+bool spec_has_ns(const spec *s, int flag) {
+  for (size_t i = 0; i < s->n_namespaces; i++)
+    if (s->namespaces[i].flag == flag) return true;
+  return false;
+}
 
 static int namespaces(json_object *l, spec *s, berth_err *err) {
   json_object *ns;

@@ -163,12 +163,6 @@ int spec_load(spec *s, const char *bundle, berth_err *err) {
   return spec_linux(jget(doc, "linux"), s, err);
 }
 
-bool spec_has_ns(const spec *s, int flag) {
-  for (size_t i = 0; i < s->n_namespaces; i++)
-    if (s->namespaces[i].flag == flag) return true;
-  return false;
-}
-
 void spec_free(spec *s) {
   if (s->doc) json_object_put(s->doc);
   s->doc = NULL;

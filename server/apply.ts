@@ -3,7 +3,7 @@
 // transaction — so an invalid document means nothing is applied, and a crash applies all or nothing.
 import { InvalidArgumentError } from '../specs/errdefs.ts';
 import { formatManifestError, loadManifestsOrThrow, type LoadedObject, type ManifestInput } from '../specs/load.ts';
-import type { Manifest, Resource } from '../specs/schema.ts';
+import type { Manifest, Resource } from '../specs/objects.ts';
 import type { Store } from '../store/store.ts';
 import type { EventRecorder } from './events.ts';
 import type { ApplyOutcome, ApplyResultAction, ApplyResultItem, PruneScope } from '../specs/api/objects.ts';

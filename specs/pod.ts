@@ -7,10 +7,10 @@
 // whose namespaces it joins.
 import { z } from 'zod';
 import { API_VERSION, name, ObjectMeta } from './meta.ts';
-import { ContainerSpec, RestartPolicy, Volume, type ContainerResource, type Status, type StoredMeta } from './schema.ts';
+import { ContainerSpec, RestartPolicy, Volume, type Condition, type Status, type StoredMeta } from './schema.ts';
+import type { ContainerResource } from './api/containers.ts';
 import { HostAlias } from './docker/fields.ts';
 import type { PathSegment } from './problems.ts';
-import type { Condition } from './schema.ts';
 
 const c = ContainerSpec.shape;
 

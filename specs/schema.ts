@@ -2,7 +2,6 @@
 // validation (with unknown-field detection) and the JSON Schema printed by `berth schema`.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import type { ContainerStatus } from './api/containers.ts';
 import type { VolumeStatus } from './api/volumes.ts';
 import { API_VERSION, cpuQuantity, memoryQuantity, name, ObjectMeta, volumeName } from './meta.ts';
 import { checkTmpfsOptions } from './tmpfs.ts';
@@ -12,10 +11,6 @@ import { dockerContainerFields } from './docker/fields.ts';
 import { kubeRestartOf } from './docker/restart.ts';
 import { SecurityContext, securityIssues } from './security.ts';
 import { firstNetwork, hostName, NetworkAttachmentSpec, networkIssues, networkName } from './networks.ts';
-import type { PodManifest, PodResource } from './pod.ts';
-import type { DeploymentManifest } from './deployment.ts';
-import type { ConfigMapManifest, SecretManifest } from './config-data.ts';
-import type { ServiceManifest } from './service.ts';
 
 export { API_VERSION, ObjectMeta };
 
@@ -355,15 +350,6 @@ export interface ImageResource {
   status: Status;
 }
 
-export interface ContainerResource {
-  apiVersion: typeof API_VERSION;
-  kind: 'Container';
-  metadata: StoredMeta;
-  spec: ContainerSpec;
-  /** Empty until its controller first writes it. */
-  status: Status & Partial<ContainerStatus>;
-}
-
 export interface VolumeResource {
   apiVersion: typeof API_VERSION;
   kind: 'Volume';
@@ -381,18 +367,7 @@ export interface GenericResource<M extends { kind: string; spec: unknown }> {
   status: Status & Record<string, unknown>;
 }
 
-export type Resource = ImageResource | ContainerResource | VolumeResource | PodResource | GenericResource<DeploymentManifest> | GenericResource<ConfigMapManifest> | GenericResource<SecretManifest> | GenericResource<ServiceManifest>;
-
 /** A Container's `image` names an Image object when it is a bare word; otherwise it is a registry reference. */
 export function imageIsObjectName(image: string): boolean {
   return !/[/:@]/.test(image);
-}
-
-/** A validated, defaulted manifest object as written by a user (no bookkeeping yet). */
-export type Manifest = z.output<typeof ImageObject> | z.output<typeof ContainerObject> | z.output<typeof VolumeObject> | PodManifest | DeploymentManifest | ConfigMapManifest | SecretManifest | ServiceManifest;
-
-/** Identifies one object: kinds are unique by name. */
-export interface ObjectRef {
-  kind: string;
-  name: string;
 }

@@ -2,7 +2,7 @@
 // only after the transaction that made the change commits, so a listener that re-reads the store
 // always sees the change (level-triggered: a notification is a hint to look, not the data itself).
 import { EventEmitter } from 'node:events';
-import type { Resource } from '../specs/schema.ts';
+import type { Resource } from '../specs/objects.ts';
 import type { BerthEvent } from '../specs/api/events.ts';
 
 export type ObjectChangeType = 'added' | 'modified' | 'status' | 'deleted';

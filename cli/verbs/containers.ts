@@ -2,7 +2,7 @@
 // start, kill, rm, pause, unpause, stats, top, and `apply --wait`'s waiting. Thin: turn arguments into an API call, print.
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { printLog } from '../print-log.ts';
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import type { ApiClient } from '../client.ts';
 import { age, formatJson, formatTable, humanSize } from '../output.ts';
 import type { ContainerStats, ContainerSummary, LogEntry, ProcessInfo, WaitResult } from '../../specs/api/containers.ts';

@@ -7,7 +7,8 @@ import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { readManifestInputs } from '../../specs/files.ts';
 import { kindAndName } from '../../specs/kinds.ts';
 import { exportToKubernetes, type ExportObject } from '../../specs/kube/export.ts';
-import type { ImageSpec, Resource } from '../../specs/schema.ts';
+import type { ImageSpec } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import type { ApiClient } from '../client.ts';
 import { formatYaml } from '../output.ts';
 

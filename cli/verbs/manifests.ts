@@ -6,7 +6,7 @@ import { ManifestInvalidError, extractRefs, formatManifestError, loadManifests, 
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { readManifestInputs } from '../../specs/files.ts';
 import { resolveKind } from '../../specs/kinds.ts';
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import type { ApiClient } from '../client.ts';
 import { formatJson, formatYaml } from '../output.ts';
 import type { ApplyOutcome, PruneScope } from '../../specs/api/objects.ts';

@@ -1,5 +1,5 @@
 // Verbs that read objects and events: get, describe, events. Thin: call the API, print.
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import { kindAndName, resolveKind } from '../../specs/kinds.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { namespacedName, NAMESPACE_LABEL } from '../../specs/kube/pod.ts';

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { resolveKind } from '../../specs/kinds.ts';
 import type { ManifestInput } from '../../specs/load.ts';
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import type { ObjectChange } from '../../store/feed.ts';
 import { queryFlag, type Route } from '../api.ts';
 import { Applier, cliSourceOf } from '../apply.ts';

@@ -8,6 +8,7 @@ import { isAbsolute } from 'node:path';
 import type {
   ContainerDetail,
   ContainerPhase,
+  ContainerResource,
   ContainerStats,
   ContainerStatus,
   ContainerSummary,
@@ -23,7 +24,7 @@ import type {
 import type { EngineContainer } from '../../engine/engine.ts';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import { formatPort } from '../../specs/ports.ts';
-import { API_VERSION, ContainerObject, imageIsObjectName, type ContainerResource } from '../../specs/schema.ts';
+import { API_VERSION, ContainerObject, imageIsObjectName } from '../../specs/schema.ts';
 import { readSeccompProfile } from '../../specs/seccomp-profile.ts';
 import type { Store } from '../../store/store.ts';
 import type { AnonymousVolumes, ContainerLifecycles, ContainerPreflight, ContainerRuntimeVerbs, ImageConfigs } from './deps.ts';

@@ -1,7 +1,7 @@
 // Which Container a reference names, as Docker reads one: the name, else the full id, else a
 // prefix of an id that no other container shares.
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
-import type { ContainerResource } from '../../specs/schema.ts';
+import type { ContainerResource } from '../../specs/api/containers.ts';
 
 export function resolveContainer(all: ContainerResource[], ref: string, idOf: (r: ContainerResource) => string | undefined): ContainerResource {
   const byName = all.find((r) => r.metadata.name === ref);

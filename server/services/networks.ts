@@ -5,7 +5,8 @@
 // reconcile loop nor a restart undoes it, and the container is not recreated.
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../specs/errdefs.ts';
 import { canonicalNetwork, containerNetworks, withNetworks, type NetworkAttachmentSpec } from '../../specs/networks.ts';
-import { API_VERSION, ContainerObject, type ContainerResource } from '../../specs/schema.ts';
+import { API_VERSION, ContainerObject } from '../../specs/schema.ts';
+import type { ContainerResource } from '../../specs/api/containers.ts';
 import type { NetworkInfo } from '../../specs/api/networks.ts';
 import type { Store } from '../../store/store.ts';
 import type { ContainerLifecycles } from './deps.ts';

@@ -1,6 +1,7 @@
 // Containers as the API shows them: the typed status the controllers write to the store (kubelet's
 // ContainerStatus shapes), what `ps` lists, what `inspect`, `logs`, `stats` and `top` return.
-import type { Condition, ContainerResource } from '../schema.ts';
+import type { API_VERSION } from '../meta.ts';
+import type { Condition, ContainerSpec, Status, StoredMeta } from '../schema.ts';
 import type { PortMapping } from './common.ts';
 
 /** Where a Container object is in its lifecycle (status.phase); "Paused" is Running, frozen. */
@@ -114,6 +115,16 @@ export interface ContainerSummary {
   /** With `ps -s`: bytes of its writable layer's files (Docker's SizeRw), and that plus its image's size (SizeRootFs). */
   sizeRw?: number;
   sizeRootFs?: number;
+}
+
+/** A Container object as the store holds it and the API returns it. */
+export interface ContainerResource {
+  apiVersion: typeof API_VERSION;
+  kind: 'Container';
+  metadata: StoredMeta;
+  spec: ContainerSpec;
+  /** Empty until its controller first writes it. */
+  status: Status & Partial<ContainerStatus>;
 }
 
 /** What `inspect` returns for a Container object: the object, its summary, and the runtime's view. */

@@ -1,5 +1,5 @@
 // Applying manifests, as the API reports it: what happened to each object.
-import type { Resource } from '../schema.ts';
+import type { Resource } from '../objects.ts';
 
 export type ApplyResultAction = 'created' | 'configured' | 'unchanged' | 'pruned';
 

@@ -4,14 +4,13 @@
 // place that fills them from Docker's flags, and specs/docker/restart.ts reads the restart rule.
 import { z } from 'zod';
 import { memoryQuantity } from '../meta.ts';
-import { DOCKER_RESTART_NAMES } from './restart.ts';
+import { DOCKER_RESTART_NAMES, type DockerRestartPolicy as RestartPolicyShape } from './restart.ts';
 
-/** Docker's HostConfig.RestartPolicy, kept as `run --restart` / `update --restart` gave it. */
+/** Docker's HostConfig.RestartPolicy (restart.ts's type, which the CLI uses without loading zod). */
 export const DockerRestartPolicy = z.strictObject({
   name: z.enum(DOCKER_RESTART_NAMES),
-  /** on-failure only: restarts after this many (0: no limit). */
   maximumRetryCount: z.number().int().min(0).default(0),
-});
+}) satisfies z.ZodType<RestartPolicyShape, unknown>;
 
 /** Kubernetes' HostAlias (a Pod field): lines added to the container's /etc/hosts (Docker's --add-host). */
 export const HostAlias = z.strictObject({
@@ -37,5 +36,5 @@ export const dockerContainerFields = {
   cpuShares: z.number().int().min(2).max(262144).optional(),
 };
 
-export type DockerRestartPolicy = z.output<typeof DockerRestartPolicy>;
+export type DockerRestartPolicy = RestartPolicyShape;
 export type HostAlias = z.output<typeof HostAlias>;

@@ -2,10 +2,9 @@
 // (Docker's words): the other half of the translation specs/docker/run.ts makes. Pure: the
 // service hands in the object, its status, the runtime's view and the image's config.
 import type { DockerContainer, DockerContainerConfig, DockerImage, DockerMount, DockerPortBinding } from '../api/docker.ts';
-import type { ContainerStatus, RuntimeContainer } from '../api/containers.ts';
+import type { ContainerResource, ContainerStatus, RuntimeContainer } from '../api/containers.ts';
 import type { PortMapping } from '../api/common.ts';
 import { parseCpu, parseMemory } from '../quantity.ts';
-import type { ContainerResource } from '../schema.ts';
 import { dockerEntrypointCmd, unescapeVars } from './command.ts';
 import { dockerRestartOf } from './restart.ts';
 import { dockerLabels, dockerNameOf } from './docker-name.ts';

@@ -4,11 +4,17 @@
 //    across a daemon restart, `always` is started again when the daemon starts (Docker's meaning).
 //  - A Kubernetes Always written in a manifest behaves as `unless-stopped` (a user's stop holds).
 import { InvalidArgumentError } from '../errdefs.ts';
-import type { DockerRestartPolicy } from './fields.ts';
 
 // Here rather than in fields.ts (zod's schemas): the CLI translates --restart without loading zod.
 export const DOCKER_RESTART_NAMES = ['no', 'always', 'on-failure', 'unless-stopped'] as const;
 export type DockerRestartName = (typeof DOCKER_RESTART_NAMES)[number];
+
+/** Docker's HostConfig.RestartPolicy as `run --restart` / `update --restart` gave it (fields.ts validates it). */
+export interface DockerRestartPolicy {
+  name: DockerRestartName;
+  /** on-failure only: restarts after this many (0: no limit). */
+  maximumRetryCount: number;
+}
 
 export type KubeRestartPolicy = 'Always' | 'OnFailure' | 'Never';
 

@@ -3,7 +3,7 @@
 // first (warnings for what berth ignores, errors for what it refuses; triage.ts), and the
 // conversion to berth's object.
 import type { z } from 'zod';
-import type { Manifest } from '../schema.ts';
+import type { Manifest } from '../objects.ts';
 import { foreignKinds as volumeKinds } from '../volume.ts';
 import { KubeConfigMapObject, KubeSecretObject, kubeConfigMapToConfigMap, kubeSecretToSecret } from '../config-data.ts';
 import { KubeDeploymentObject, kubeDeploymentToDeployment } from '../deployment.ts';

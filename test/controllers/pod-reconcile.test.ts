@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reconcilePod, type DesiredMember, type ObservedMember, type PodDesiredView } from '../../controllers/pod-reconcile.ts';
 import { podStatus } from '../../controllers/pod-status.ts';
-import type { ContainerResource } from '../../specs/schema.ts';
+import type { ContainerResource } from '../../specs/api/containers.ts';
 
 type St = ContainerResource['status'];
 const member = (name: string, init = false): DesiredMember => ({ object: `p-${name}`, name, init, spec: { image: 'r/b:1' } as ContainerResource['spec'], specKey: `k-${name}` });

@@ -14,7 +14,7 @@ import { RuncRuntime } from '../../engine/runtime/runc-runtime.ts';
 import { startDaemon, type Daemon } from '../../server/daemon.ts';
 import type { DaemonOptions } from '../../server/context.ts';
 import { createLogger } from '../../server/log.ts';
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import { buildLayoutImage, pushToRegistry } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import { removeCgroupParent } from '../engine/runtime/conformance.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../../cli/client.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../specs/errdefs.ts';
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import { startDaemon } from '../../server/daemon.ts';
 import { createLogger } from '../../server/log.ts';
 import { CONTAINER, IMAGE, startTestDaemon, tempDir, type TestDaemon } from '../fixtures/helpers.ts';

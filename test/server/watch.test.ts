@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Resource } from '../../specs/schema.ts';
+import type { Resource } from '../../specs/objects.ts';
 import { CONTAINER, IMAGE, berth, startTestDaemon, tempDir, until, type TestDaemon } from '../fixtures/helpers.ts';
 
 describe('directory watch', () => {

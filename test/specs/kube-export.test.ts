@@ -11,7 +11,8 @@ import { readManifestInputs } from '../../specs/files.ts';
 import { loadManifests } from '../../specs/load.ts';
 import { exportToKubernetes } from '../../specs/kube/export.ts';
 import { memberSpec, type PodManifest } from '../../specs/pod.ts';
-import { ContainerSpec, type ImageSpec, type Manifest } from '../../specs/schema.ts';
+import { ContainerSpec, type ImageSpec } from '../../specs/schema.ts';
+import type { Manifest } from '../../specs/objects.ts';
 import { REPO } from '../fixtures/helpers.ts';
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { AlreadyExistsError, NotFoundError } from '../../specs/errdefs.ts';
-import type { Manifest } from '../../specs/schema.ts';
+import type { Manifest } from '../../specs/objects.ts';
 import type { ObjectChange } from '../../store/feed.ts';
 import { migrate, MIGRATIONS } from '../../store/migrations.ts';
 import { Store } from '../../store/store.ts';
