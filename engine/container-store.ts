@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { ContainerOwner } from './engine.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { isBerthContainerId } from './ids.ts';
+import { spreadDir } from './spread-dirs.ts';
 import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import type { UsernsMapping } from './security/userns.ts';
@@ -93,7 +94,7 @@ export class ContainerStore {
    * a create in progress (see pending). An existing directory is an InvalidArgumentError.
    */
   async creating<T>(id: string, fn: (dir: string) => Promise<T>): Promise<T> {
-    await mkdir(this.#root, { recursive: true });
+    await spreadDir(this.#root);
     this.#pending.add(id);
     try {
       try {

@@ -1,4 +1,4 @@
-// The directories that hold one subdirectory per container, marked "top of a hierarchy" for ext4
+// Directories that hold one subdirectory per container, marked "top of a hierarchy" for ext4
 // (`chattr +T`, FS_TOPDIR_FL): its Orlov allocator then spreads their subdirectories over the
 // filesystem's block groups, as it does the root's, instead of putting each in its parent's group.
 // Why: ext4 without a journal (this host's /) does not reuse an inode freed in the last minutes, and
@@ -9,23 +9,28 @@
 // __ext4_new_inode was a quarter of all CPU in an apply of 200 (perf), the monitors' and mount's
 // too. Spread, a group holds a few containers' inodes. A placement hint and nothing more: on other
 // filesystems (or without chattr) it is not applied, and nothing depends on it.
+//
+// Each owner of such a parent marks it where it makes it (the container store, the snapshotter, the
+// runtime, the network's attachments); the engine marks the data root, before any of them.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { runCommand } from './spawner.ts';
 
-/** Under the data root: the parents of per-container directories (the root's own children too). */
-const PER_CONTAINER_PARENTS = ['containers', 'snapshots/containers', 'runtime/containers', 'networks/containers'];
+/** Directories marked by this process: chattr runs once for each. */
+const marked = new Set<string>();
 
-/** Makes (if need be) and marks the root and its per-container parents; never fails. */
-export async function spreadContainerDirs(root: string): Promise<void> {
-  const dirs = PER_CONTAINER_PARENTS.map((d) => join(root, d));
-  try {
-    // The root first, so that its children made next are spread too (when they are new).
-    await mkdir(root, { recursive: true });
-    await runCommand('chattr', ['+T', root]);
-    await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
-    await runCommand('chattr', ['+T', ...dirs]);
-  } catch {
-    // Not ext4 (chattr: "Operation not supported"), or no chattr: the allocator's default placement.
-  }
+/** Marks `dir`, which exists, the first time this process asks; never fails. */
+export function markSpread(dir: string): Promise<void> {
+  if (marked.has(dir)) return Promise.resolve();
+  marked.add(dir);
+  // Not ext4 (chattr: "Operation not supported"), or no chattr: the allocator's default placement.
+  return runCommand('chattr', ['+T', dir]).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/** Makes `dir` (if need be) and marks it. */
+export async function spreadDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await markSpread(dir);
 }

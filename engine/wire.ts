@@ -6,7 +6,7 @@ import { BerthEngine } from './berth-engine.ts';
 import type { BuilderPort, EngineImage, NetworkPort } from './deps.ts';
 import { ImageService, type ImageRecord, type ImageServiceOptions } from './images/service.ts';
 import { RuncRuntime } from './runtime/runc-runtime.ts';
-import { spreadContainerDirs } from './spread-dirs.ts';
+import { spreadDir } from './spread-dirs.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { ContainerVolumes } from './volumes/container-mounts.ts';
 import { LocalVolumes, type VolumeDeclaration } from './volumes/local-volumes.ts';
@@ -61,7 +61,8 @@ export async function createEngine(o: EngineSettings & {
   /** The Volume object of a name, so that a volume first made by a container's mount has its options. */
   declaredVolume?: (name: string) => VolumeDeclaration | undefined;
 }): Promise<EngineParts> {
-  await spreadContainerDirs(o.root);
+  // The root first, so that the owners' parents made under it are spread too.
+  await spreadDir(o.root);
   const images = new ImageService({
     root: o.root,
     registry: { insecure: o.insecureRegistries ?? [], mirrors: o.registryMirrors ?? {}, ...(o.certsDir ? { certsDir: o.certsDir } : {}) },

@@ -2,11 +2,12 @@
 // <root>/containers/<id>/attachment.json next to its hosts and resolv.conf, and its namespace at
 // <root>/netns/<id>. Written before CNI ADD (state 'adding') with the exact conflist, and again
 // with the ADD result: every DEL is run from it.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { isRuntimeContainerId } from '../ids.ts';
+import { spreadDir } from '../spread-dirs.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
 
 export interface AttachmentRecord {
@@ -87,6 +88,12 @@ export class AttachmentStore {
 
   dir(id: string): string {
     return join(this.root, 'containers', id);
+  }
+
+  /** Makes the container's directory, under a parent spread over the filesystem (engine/spread-dirs.ts). */
+  async make(id: string): Promise<void> {
+    await spreadDir(join(this.root, 'containers'));
+    await mkdir(this.dir(id), { recursive: true });
   }
 
   netns(id: string): string {

@@ -24,7 +24,7 @@
 //
 // Layout under root: conf/<name>.conflist, ipam/<network>/ (network-store.ts) · netns/<id>,
 // containers/<id>/{attachment.json, hosts, resolv.conf} (attachments.ts).
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
 import { isRuntimeContainerId } from '../ids.ts';
@@ -220,7 +220,7 @@ export class NetworkManager {
       ...(list ? { confList: published.length ? list : { ...list, plugins: list.plugins.filter((p) => p.type !== 'portmap') } } : {}),
     };
     try {
-      await mkdir(this.#records.dir(id), { recursive: true });
+      await this.#records.make(id);
       // Written before anything touches the host: a crash from here on is undone by gc().
       await this.#records.write(record);
       if (record.netnsPath) {

@@ -19,6 +19,7 @@ import { commandErrorText } from '../command-error.ts';
 import { readSmallFile } from '../read-small.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { writeFileAtomicSync } from '../fs-atomic.ts';
+import { markSpread } from '../spread-dirs.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { removeCgroup } from './cgroup-teardown.ts';
 import { findMonitor, monitorOf, readMeta, type Meta } from './meta-recovery.ts';
@@ -121,6 +122,8 @@ export abstract class MonitoredRuntime implements Runtime {
     }
     const config = JSON.parse(text) as { linux?: { cgroupsPath?: string }; process?: { terminal?: boolean }; annotations?: Record<string, string> };
     mkdirSync(this.dir, { recursive: true });
+    // Marked in the background (once): the hint need not hold up a start.
+    void markSpread(this.dir);
     const exists = () => new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
     if (existsSync(p.dir)) throw exists();
     const tty = config.process?.terminal === true;

@@ -14,6 +14,7 @@ import { runCommand } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
 import { isMounted } from '../mount-point.ts';
+import { spreadDir } from '../spread-dirs.ts';
 import { UnpackPool } from './unpack-pool.ts';
 import type { FsUsage } from '../../specs/api/containers.ts';
 
@@ -118,6 +119,7 @@ export class Snapshotter {
    */
   async prepare(key: string, lowerDirs: string[], idmap?: RootfsIdmap): Promise<Snapshot> {
     const p = this.#paths(key);
+    await spreadDir(join(this.root, 'containers'));
     await mkdir(p.upper, { recursive: true });
     await mkdir(p.work, { recursive: true });
     await mkdir(p.rootfs, { recursive: true });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { apply, containerManifest, phase, until, world, type World } from './helpers.ts';
 import { insidePrivateNetns } from '../engine/network/harness.ts';
+import { lsattrDir } from '../engine/lsattr.ts';
 
 const SERVE = `  command: [sh, -c, "trap 'exit 0' TERM; echo started; while true; do sleep 0.2; done"]\n  terminationGracePeriodSeconds: 5\n`;
 
@@ -47,6 +48,17 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.ok(stats.pids >= 1);
       const top = await w.client.json<{ processes: Array<{ cmd: string }> }>('GET', '/v1/containers/web/top');
       assert.ok(top.processes.some((p) => p.cmd.includes('echo started')));
+    });
+
+    it('marks the data root and each parent of per-container directories for ext4 (chattr +T)', () => {
+      // Each owner marks its own parent where it makes it: the container store, the snapshotter,
+      // the runtime (in the background), the network's attachments. Flags only where the filesystem keeps them.
+      for (const d of ['', 'containers', 'snapshots/containers', 'runtime/containers', 'networks/containers']) {
+        const dir = join(w.root, d);
+        assert.ok(existsSync(dir), dir);
+        const a = lsattrDir(dir);
+        if (a !== undefined) assert.match(a, /T/, `${dir}: ${a}`);
+      }
     });
 
     it('restarts a killed process (restartPolicy Always) and counts it', async () => {
