@@ -40,6 +40,8 @@ import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 /** How often a wait looks at a container's state besides the watch on its exit file (ms). */
 const LIVENESS_MS = 5000;
+/** The prefix of a removed container's directory, renamed aside until its files are gone (delete). */
+const TOMB = '.gone-';
 
 export const run = promisify(execFile);
 
@@ -227,11 +229,18 @@ export abstract class MonitoredRuntime implements Runtime {
     const statuses = await this.liveStatuses();
     const out: ContainerState[] = [];
     for (const id of ids) {
-      // A start that died before its directory was in place (run): nothing ran from it.
+      // A start that died before its directory was in place (run), or a removal cut short after
+      // its directory was renamed aside (delete): nothing runs from either.
       const staged = /^\.new-(.+)-[0-9a-f]{8}$/.exec(id);
-      if (staged && !this.#launching.has(staged[1]!)) await rm(join(this.dir, id), { recursive: true, force: true });
+      if ((staged && !this.#launching.has(staged[1]!)) || id.startsWith(TOMB)) {
+        await rm(join(this.dir, id), { recursive: true, force: true });
+        continue;
+      }
       const meta = await this.meta(id).catch(() => undefined);
       if (meta) out.push(await this.#stateOf(meta, statuses ? (statuses.get(id) ?? null) : undefined));
+      // A directory comes into place with its meta.json (run), which is only ever replaced whole:
+      // one without it is what a removal cut short left (a failed start's, or one of an older berth).
+      else if (isRuntimeContainerId(id) && !this.#launching.has(id) && !existsSync(this.paths(id).meta)) await rm(join(this.dir, id), { recursive: true, force: true });
     }
     return out;
   }
@@ -410,8 +419,18 @@ export abstract class MonitoredRuntime implements Runtime {
     await this.remove(meta);
     if (meta.cgroup) await removeCgroup(meta.cgroup);
     await this.#monitorGone(meta);
+    // The directory leaves its place at once (renamed aside), then its files are removed: a daemon
+    // killed in the middle of the removal leaves a tombstone that list() sweeps, never a directory
+    // under the container's id without its meta.json, which nothing would list or remove again.
     // A handful of small files: synchronously, rather than a thread-pool round trip for each.
-    rmSync(this.paths(id).dir, { recursive: true, force: true });
+    const tomb = join(this.dir, `${TOMB}${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      renameSync(this.paths(id).dir, tomb);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    rmSync(tomb, { recursive: true, force: true });
   }
 
   /** Waits for the container's monitor to end (it does once the exit is recorded); kills it after 2 s. */

@@ -116,7 +116,18 @@ if (insidePrivateNetns(import.meta.url, { timeout: 3_600_000 })) {
         seen = await leftovers(w.root, w.cgroupParent, d.proc?.pid);
         return nothingLeft(seen) && sleepers().length === 0 && (await items()).length === 0;
       }, 120_000).catch((e: Error) => {
-        throw new Error(`${e.message}; left: ${JSON.stringify(seen)}; sleepers: ${sleepers().join(' ')}`);
+        // What a left runtime directory holds says which step of a start or a removal it is from.
+        const states = seen.runtime.map((id) => {
+          const dir = join(w.root, 'runtime', 'containers', id);
+          try {
+            const files = readdirSync(dir);
+            const meta = files.includes('meta.json') ? readFileSync(join(dir, 'meta.json'), 'utf8') : '';
+            return `${id.slice(0, 12)}: [${files.join(' ')}] ${meta}`;
+          } catch (err) {
+            return `${id.slice(0, 12)}: ${(err as Error).message}`;
+          }
+        });
+        throw new Error(`${e.message}; left: ${JSON.stringify(seen)}; sleepers: ${sleepers().join(' ')}; runtime directories: ${states.join('; ')}`);
       });
       return `nothing left ${Date.now() - t0} ms after ${since}`;
     }

@@ -1,7 +1,7 @@
 // What a daemon killed at the wrong moment leaves in the runtime's state, and how each runtime
 // (berth's launcher and runc, both under berth's monitor) recovers: a meta.json torn or without the
 // container's pid is rebuilt from the pid file and the live processes, never retried as an error; a
-// launch that died is a stopped container; removal kills whatever still runs in the container's
+// launch that died is a stopped container; a removal cut short is swept; removal kills whatever still runs in the container's
 // cgroups (freeze, SIGKILL, thaw) before removing them, in every hierarchy.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -102,6 +102,26 @@ for (const [name, factory] of [
       await h.rt.delete(id);
       await h.rt.run({ id, bundle: h.bundle(id) });
       assert.equal((await h.rt.wait(id)).exitCode, 0);
+    });
+
+    it('sweeps what a removal cut short left: its directory renamed aside, or one without its meta.json', async () => {
+      const id = await h.start({ args: ['true'] });
+      await h.rt.wait(id);
+      await h.rt.delete(id);
+      assert.deepEqual(readdirSync(containers()).filter((e) => e.includes(id)), [], 'a removal leaves nothing, not even its tombstone');
+      // A daemon killed while the files were removed: the tombstone of this berth, and the directory
+      // an older one removed in place (its meta.json already gone, its log not yet).
+      const tomb = join(containers(), `.gone-${id}-0123abcd`);
+      mkdirSync(tomb);
+      writeFileSync(join(tomb, 'log.json'), '');
+      mkdirSync(join(containers(), id));
+      writeFileSync(join(containers(), id, 'log.json'), '');
+      assert.ok(!(await h.rt.list()).some((c) => c.id === id), 'neither is a container');
+      assert.deepEqual(readdirSync(containers()).filter((e) => e.includes(id)), [], 'both are removed');
+      // The id is free again.
+      await h.rt.run({ id, bundle: h.bundle(id) });
+      assert.equal((await h.rt.wait(id)).exitCode, 0);
+      await h.rt.delete(id);
     });
   });
 }
