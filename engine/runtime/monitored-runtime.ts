@@ -87,6 +87,8 @@ export abstract class MonitoredRuntime implements Runtime {
   readonly #waiting = new Set<Waiting>();
   #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   #sweeping = false;
+  /** The cgroup of each container whose stats were read (stats()), until it is deleted or run again. */
+  readonly #cgroups = new Map<string, string>();
 
   constructor(o: { stateDir: string; logMaxBytes?: number; logMaxFiles?: number }) {
     this.dir = join(o.stateDir, 'containers');
@@ -128,6 +130,7 @@ export abstract class MonitoredRuntime implements Runtime {
 
   async run(o: RunOptions): Promise<ContainerState> {
     checkRuntimeContainerId(o.id);
+    this.#cgroups.delete(o.id);
     const p = this.paths(o.id);
     // The start's own small files are read and written synchronously: on a loaded host each thread-
     // pool round trip of an async call cost milliseconds, together a fifth of a start.
@@ -340,9 +343,16 @@ export abstract class MonitoredRuntime implements Runtime {
   }
 
   async stats(id: string): Promise<Stats> {
-    const meta = await this.meta(id);
-    if (!meta.cgroup) throw new FailedPreconditionError(`container ${id} has no cgroupsPath in its config; its stats cannot be read`);
-    return readCgroupStats(meta.cgroup);
+    // The cgroup as the container's meta said once it ran: /metrics reads every container's stats
+    // each round, and meta.json need not be read and parsed again for it (its cgroup never changes).
+    let cgroup = this.#cgroups.get(id);
+    if (cgroup === undefined || !existsSync(this.paths(id).meta)) {
+      const meta = await this.meta(id);
+      if (!meta.cgroup) throw new FailedPreconditionError(`container ${id} has no cgroupsPath in its config; its stats cannot be read`);
+      cgroup = meta.cgroup;
+      if (meta.pid) this.#cgroups.set(id, cgroup);
+    }
+    return readCgroupStats(cgroup);
   }
 
   async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
@@ -451,6 +461,7 @@ export abstract class MonitoredRuntime implements Runtime {
       if (err instanceof NotFoundError && opts.force) return;
       throw err;
     }
+    this.#cgroups.delete(id);
     let s = await this.#stateOf(meta);
     // Being started by a monitor whose daemon died: let the launch end, then it is like any other.
     for (let i = 0; s.status === 'created' && !this.#launching.has(id) && i < 100; i++) {
