@@ -158,6 +158,8 @@ const NEWLINE = 10;
  */
 export class ContainerSeries {
   readonly #lines = new WeakMap<ContainerStats, Kept & { of: ContainerSample }>();
+  /** Each measured container's label texts, by name. */
+  readonly #labels = new Map<string, LabelTexts>();
   /** Each container's lifecycle lines (restarts, state), by name. */
   readonly #lifecycle = new Map<string, Kept & { phase: ContainerPhase; restarts: number }>();
   /** The last bytes made, and the kept lines they were made of. */
@@ -213,33 +215,64 @@ export class ContainerSeries {
 
   #measured(samples: ContainerSample[]): Kept[] {
     const out: Kept[] = [];
+    const seen = new Set<string>();
     for (const s of samples) {
       if (!s.stats) continue;
+      seen.add(s.name);
       let k = this.#lines.get(s.stats);
-      if (!k || !sameSource(k.of, s)) this.#lines.set(s.stats, (k = { of: s, ...kept(linesOf(s as Measured)) }));
+      if (!k || !sameSource(k.of, s)) this.#lines.set(s.stats, (k = { of: s, ...kept(linesOf(s as Measured, this.#labelsOf(s as Measured))) }));
       out.push(k);
     }
+    for (const name of this.#labels.keys()) if (!seen.has(name)) this.#labels.delete(name);
     return out;
+  }
+
+  /** The container's label texts: kept while its name, image, labels and cgroup stay. */
+  #labelsOf(s: Measured): LabelTexts {
+    const path = s.stats.cgroup?.path;
+    let l = this.#labels.get(s.name);
+    if (!l || l.path !== path || !sameSource(l.of, s)) this.#labels.set(s.name, (l = labelTexts(s)));
+    return l;
   }
 }
 
-/** One container's lines of each series (in SERIES' order; '' where it has none). */
-function linesOf(s: Measured): string[] {
+/**
+ * A container's labels as exposition text, alone and joined with each series' own: made once per
+ * container, not once per collection of its stats (each round gives every container new stats,
+ * hence new lines, with the same labels).
+ */
+interface LabelTexts {
+  of: ContainerSample;
+  path: string | undefined;
+  base: Array<[string, string]>;
+  baseText: string;
+  /** With a series' own labels (cpu, device, interface), by those labels. */
+  own: Map<string, string>;
+}
+
+function labelTexts(s: Measured): LabelTexts {
   const base = labelPairs(containerLabels(s));
-  const baseText = labelText(base);
-  // A series' own labels (cpu, device, interface) joined with the container's, sorted, the
-  // series' winning a name both have; the same few (a device, an interface) serve several series.
-  const texts = new Map<string, string>();
-  const withOwn = (own: Labels) => {
-    const key = JSON.stringify(own);
-    let t = texts.get(key);
-    if (t === undefined) texts.set(key, (t = labelText([...base.filter(([k]) => !(k in own)), ...labelPairs(own)].sort(byName))));
-    return t;
-  };
+  return { of: s, path: s.stats.cgroup?.path, base, baseText: labelText(base), own: new Map() };
+}
+
+/**
+ * A series' own labels joined with the container's, sorted, the series' winning a name both have;
+ * the same few (a device, an interface) serve several series and every collection.
+ */
+function withOwn(l: LabelTexts, own: Labels): string {
+  let key = '';
+  for (const k in own) key += `${k}\0${own[k]}\0`;
+  let t = l.own.get(key);
+  if (t === undefined) l.own.set(key, (t = labelText([...l.base.filter(([k]) => !(k in own)), ...labelPairs(own)].sort(byName))));
+  return t;
+}
+
+/** One container's lines of each series (in SERIES' order; '' where it has none). */
+function linesOf(s: Measured, l: LabelTexts): string[] {
   return SERIES.map(([name, , , read]) => {
     const v = read(s);
     if (v === undefined) return '';
-    if (typeof v === 'number') return `${name}{${baseText}} ${valueText(v)}\n`;
-    return v.map((p) => `${name}{${p.labels ? withOwn(p.labels) : baseText}} ${valueText(p.value)}\n`).join('');
+    if (typeof v === 'number') return `${name}{${l.baseText}} ${valueText(v)}\n`;
+    return v.map((p) => `${name}{${p.labels ? withOwn(l, p.labels) : l.baseText}} ${valueText(p.value)}\n`).join('');
   });
 }

@@ -30,7 +30,7 @@ const USER_HZ = 100;
  */
 const kernelBuffer = Buffer.allocUnsafe(64 * 1024);
 
-async function text(path: string): Promise<string | undefined> {
+function text(path: string): string | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -49,34 +49,48 @@ async function text(path: string): Promise<string | undefined> {
   }
 }
 
-async function num(path: string): Promise<number | undefined> {
-  const t = (await text(path))?.trim();
+function num(path: string): number | undefined {
+  const t = text(path)?.trim();
   if (t === undefined || t === 'max') return undefined;
   const n = Number(t);
   return t !== '' && Number.isFinite(n) ? n : undefined;
 }
 
-/** "key value" lines (memory.stat, cpu.stat, memory.events, ...). */
-async function keyed(path: string): Promise<Map<string, number>> {
+/**
+ * "key value" lines (memory.stat, cpu.stat, memory.events, ...), as the kernel writes them: one
+ * space between. Scanned in place: a split of each line by a pattern made arrays and strings that
+ * were most of what a stats round allocated (v1's memory.stat has some forty lines).
+ */
+export function parseKeyed(t: string): Map<string, number> {
   const m = new Map<string, number>();
-  for (const line of ((await text(path)) ?? '').split('\n')) {
-    const [k, v] = line.trim().split(/\s+/);
-    if (k && v !== undefined && Number.isFinite(Number(v))) m.set(k, Number(v));
+  for (let at = 0; at < t.length; ) {
+    let end = t.indexOf('\n', at);
+    if (end < 0) end = t.length;
+    const space = t.indexOf(' ', at);
+    if (space > at && space + 1 < end) {
+      const v = Number(t.slice(space + 1, end));
+      if (Number.isFinite(v)) m.set(t.slice(at, space), v);
+    }
+    at = end + 1;
   }
   return m;
 }
 
-async function lineCount(path: string): Promise<number> {
-  return ((await text(path)) ?? '').split('\n').filter((l) => l.trim() !== '').length;
+function keyed(path: string): Map<string, number> {
+  return parseKeyed(text(path) ?? '');
+}
+
+function lineCount(path: string): number {
+  return (text(path) ?? '').split('\n').filter((l) => l.trim() !== '').length;
 }
 
 const deviceNames = new Map<string, string>();
 
 /** "254:0" → "/dev/vda" (the name the kernel gave the block device); the numbers when it has none. */
-async function deviceName(majMin: string): Promise<string> {
+function deviceName(majMin: string): string {
   let name = deviceNames.get(majMin);
   if (name === undefined) {
-    const dev = /^DEVNAME=(.+)$/m.exec((await text(`/sys/dev/block/${majMin}/uevent`)) ?? '')?.[1];
+    const dev = /^DEVNAME=(.+)$/m.exec((text(`/sys/dev/block/${majMin}/uevent`)) ?? '')?.[1];
     name = dev ? `/dev/${dev}` : majMin;
     deviceNames.set(majMin, name);
   }
@@ -85,8 +99,8 @@ async function deviceName(majMin: string): Promise<string> {
 
 type IoRow = CgroupStats['io'][number];
 
-async function named(rows: Map<string, Omit<IoRow, 'device'>>): Promise<IoRow[]> {
-  return Promise.all([...rows].map(async ([majMin, r]) => ({ device: await deviceName(majMin), ...r })));
+function named(rows: Map<string, Omit<IoRow, 'device'>>): IoRow[] {
+  return [...rows].map(([majMin, r]) => ({ device: deviceName(majMin), ...r }));
 }
 
 /** v2 io.stat: "254:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0" per device. */
@@ -130,7 +144,37 @@ export function weightToShares(weight: number): number {
 export async function readCgroupStats(path: string, o: CgroupReadOptions = {}): Promise<Stats> {
   const root = o.root ?? ROOT;
   const rel = path.replace(/^\/+/, '');
-  return (o.version ?? cgroupVersion) === 2 ? readV2(join(root, rel), `/${rel}`) : readV1(root, rel);
+  return (o.version ?? cgroupVersion) === 2 ? readV2(filesOf(V2_FILES, join(root, rel)), `/${rel}`) : readV1(filesOf(V1_FILES, root, rel), rel);
+}
+
+/** The files each layout reads, in the order readV1 and readV2 take them. */
+const V1_FILES = [
+  ['cpuacct', 'cpuacct.usage'], ['cpuacct', 'cpuacct.stat'], ['cpu', 'cpu.stat'], ['cpu', 'cpu.cfs_period_us'], ['cpu', 'cpu.cfs_quota_us'],
+  ['cpu', 'cpu.shares'], ['memory', 'memory.stat'], ['memory', 'memory.usage_in_bytes'], ['memory', 'memory.limit_in_bytes'],
+  ['memory', 'memory.oom_control'], ['pids', 'pids.current'], ['pids', 'cgroup.procs'],
+  ['blkio', 'blkio.bfq.io_service_bytes_recursive'], ['blkio', 'blkio.bfq.io_serviced_recursive'],
+  ['blkio', 'blkio.throttle.io_service_bytes_recursive'], ['blkio', 'blkio.throttle.io_serviced_recursive'], ['blkio', ''],
+] as const;
+const V2_FILES = [
+  ['cpu.stat'], ['memory.stat'], ['memory.events'], ['memory.current'], ['memory.max'], ['memory.swap.current'], ['cpu.max'], ['cpu.weight'],
+  ['pids.current'], ['cgroup.procs'], ['io.stat'],
+] as const;
+
+/**
+ * A cgroup's file paths, made once per cgroup: a read joined them anew, sixteen for each container
+ * in each round. Forgotten all at once past a few thousand cgroups (those of removed containers).
+ */
+const paths = new Map<string, string[]>();
+
+function filesOf(files: ReadonlyArray<readonly string[]>, root: string, rel = ''): string[] {
+  const key = `${root}\0${rel}`;
+  let p = paths.get(key);
+  if (!p) {
+    if (paths.size >= 4096) paths.clear();
+    p = files.map((f) => (f.length === 2 ? join(root, f[0]!, rel, f[1]!) : join(root, f[0]!)));
+    paths.set(key, p);
+  }
+  return p;
 }
 
 /** What each layout reads its own way; the rest is put together alike. */
@@ -150,7 +194,7 @@ interface Read {
   io: Map<string, Omit<IoRow, 'device'>>;
 }
 
-async function assemble(r: Read): Promise<Stats> {
+function assemble(r: Read): Stats {
   const used = r.usage ?? 0;
   const max = r.limit ?? 0;
   return {
@@ -166,26 +210,16 @@ async function assemble(r: Read): Promise<Stats> {
       spec: r.spec,
       memory: r.memory,
       processes: r.processes,
-      io: await named(r.io),
+      io: named(r.io),
     },
   };
 }
 
-async function readV2(dir: string, path: string): Promise<Stats> {
-  const f = (name: string) => join(dir, name);
-  const [cpu, mem, events, usage, limit, swap, cpuMax, weight, pids, processes, io] = await Promise.all([
-    keyed(f('cpu.stat')),
-    keyed(f('memory.stat')),
-    keyed(f('memory.events')),
-    num(f('memory.current')),
-    num(f('memory.max')),
-    num(f('memory.swap.current')),
-    text(f('cpu.max')),
-    num(f('cpu.weight')),
-    num(f('pids.current')),
-    lineCount(f('cgroup.procs')),
-    text(f('io.stat')),
-  ]);
+/** Synchronous reads (text() says why). */
+function readV2(f: string[], path: string): Stats {
+  const [cpu, mem, events, usage, limit, swap, cpuMax, weight, pids, processes, io] = [
+    keyed(f[0]!), keyed(f[1]!), keyed(f[2]!), num(f[3]!), num(f[4]!), num(f[5]!), text(f[6]!), num(f[7]!), num(f[8]!), lineCount(f[9]!), text(f[10]!),
+  ];
   const [quota, period] = (cpuMax ?? '').trim().split(/\s+/);
   const s = (k: string) => (cpu.get(k) ?? 0) / 1e6;
   return assemble({
@@ -213,20 +247,17 @@ async function readV2(dir: string, path: string): Promise<Stats> {
   });
 }
 
-async function readV1(root: string, rel: string): Promise<Stats> {
-  const f = (controller: string, name: string) => join(root, controller, rel, name);
-  const [usageNs, cpuacct, cpu, period, quota, shares, mem, usage, limit, oom, pids, processes] = await Promise.all([
-    num(f('cpuacct', 'cpuacct.usage')), keyed(f('cpuacct', 'cpuacct.stat')), keyed(f('cpu', 'cpu.stat')),
-    num(f('cpu', 'cpu.cfs_period_us')), num(f('cpu', 'cpu.cfs_quota_us')), num(f('cpu', 'cpu.shares')),
-    keyed(f('memory', 'memory.stat')), num(f('memory', 'memory.usage_in_bytes')), num(f('memory', 'memory.limit_in_bytes')),
-    keyed(f('memory', 'memory.oom_control')), num(f('pids', 'pids.current')), lineCount(f('pids', 'cgroup.procs')),
-  ]);
+function readV1(f: string[], rel: string): Stats {
+  const [usageNs, cpuacct, cpu, period, quota, shares, mem, usage, limit, oom, pids, processes] = [
+    num(f[0]!), keyed(f[1]!), keyed(f[2]!), num(f[3]!), num(f[4]!), num(f[5]!), keyed(f[6]!), num(f[7]!), num(f[8]!), keyed(f[9]!), num(f[10]!), lineCount(f[11]!),
+  ];
   // runc's order: the BFQ scheduler's counters when it has any, else the throttling layer's (which
   // sees every request, whatever the device's scheduler).
+  // A container without a blkio cgroup of its own (berth's launcher makes none without an I/O limit):
+  // its four files are not opened, each a failed open and an error made and thrown.
   let io = new Map<string, Omit<IoRow, 'device'>>();
-  for (const kind of ['bfq', 'throttle']) {
-    const bytes = (await text(f('blkio', `blkio.${kind}.io_service_bytes_recursive`))) ?? '';
-    io = parseBlkio(bytes, (await text(f('blkio', `blkio.${kind}.io_serviced_recursive`))) ?? '');
+  for (const at of existsSync(f[16]!) ? [12, 14] : []) {
+    io = parseBlkio(text(f[at]!) ?? '', text(f[at + 1]!) ?? '');
     if (io.size) break;
   }
   return assemble({

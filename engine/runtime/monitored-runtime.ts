@@ -42,6 +42,16 @@ import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 const LIVENESS_MS = 5000;
 /** The prefix of a removed container's directory, renamed aside until its files are gone (delete). */
 const TOMB = '.gone-';
+/** Waits looked at in one go by a liveness sweep before the event loop is let run. */
+const SWEEP_SLICE = 64;
+
+/** A wait between two looks: woken by its exit file's watch, its abort, or the liveness sweep. */
+interface Waiting {
+  exitFile: string;
+  /** The container's meta as the wait last read it (it does not change while the container runs). */
+  meta: Meta;
+  wake(): void;
+}
 
 export const run = promisify(execFile);
 
@@ -76,6 +86,12 @@ export abstract class MonitoredRuntime implements Runtime {
   /** Containers this process is starting: their meta.json has no pid yet, and that is no loss. */
   readonly #launching = new Set<string>();
   readonly #monitors: MonitorStarter;
+  /** The waits between two looks, and the one timer of their liveness sweep. */
+  readonly #waiting = new Set<Waiting>();
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  #sweeping = false;
+  /** The cgroup of each container whose stats were read (stats()), until it is deleted or run again. */
+  readonly #cgroups = new Map<string, string>();
 
   constructor(o: { stateDir: string; logMaxBytes?: number; logMaxFiles?: number }) {
     this.dir = join(o.stateDir, 'containers');
@@ -88,6 +104,10 @@ export abstract class MonitoredRuntime implements Runtime {
   protected abstract runtimeArgs(meta: Meta): Promise<string[]>;
   /** The runtime's view of a container that has no exit recorded. */
   protected abstract liveStatus(meta: Meta): Promise<LiveStatus>;
+  /** Whether the container's process still runs (the wait's liveness sweep); a runtime may know it cheaper than liveStatus. */
+  protected async isAlive(meta: Meta): Promise<boolean> {
+    return (await this.liveStatus(meta)) !== undefined;
+  }
   /** Every live status at once, when the runtime can tell them cheaper than one by one. */
   protected async liveStatuses(): Promise<Map<string, LiveStatus> | undefined> {
     return undefined;
@@ -113,6 +133,7 @@ export abstract class MonitoredRuntime implements Runtime {
 
   async run(o: RunOptions): Promise<ContainerState> {
     checkRuntimeContainerId(o.id);
+    this.#cgroups.delete(o.id);
     const p = this.paths(o.id);
     // The start's own small files are read and written synchronously: on a loaded host each thread-
     // pool round trip of an async call cost milliseconds, together a fifth of a start.
@@ -334,18 +355,26 @@ export abstract class MonitoredRuntime implements Runtime {
   }
 
   async stats(id: string): Promise<Stats> {
-    const meta = await this.meta(id);
-    if (!meta.cgroup) throw new FailedPreconditionError(`container ${id} has no cgroupsPath in its config; its stats cannot be read`);
-    return readCgroupStats(meta.cgroup);
+    // The cgroup as the container's meta said once it ran: /metrics reads every container's stats
+    // each round, and meta.json need not be read and parsed again for it (its cgroup never changes).
+    let cgroup = this.#cgroups.get(id);
+    if (cgroup === undefined || !existsSync(this.paths(id).meta)) {
+      const meta = await this.meta(id);
+      if (!meta.cgroup) throw new FailedPreconditionError(`container ${id} has no cgroupsPath in its config; its stats cannot be read`);
+      cgroup = meta.cgroup;
+      if (meta.pid) this.#cgroups.set(id, cgroup);
+    }
+    return readCgroupStats(cgroup);
   }
 
   async wait(id: string, signal?: AbortSignal): Promise<ExitInfo> {
     const p = this.paths(id);
-    await this.meta(id);
+    let meta = await this.meta(id);
     // The monitor renames exit.json into the directory: one watch for the whole wait wakes us at
-    // once. The state is looked at again every LIVENESS_MS too, for a watch that missed it or a
-    // monitor that died without writing it. (A watch made anew and five files read every second,
-    // for every running container, was most of an idle daemon's work with 100 of them.)
+    // once. Every LIVENESS_MS one sweep looks at all the waits' containers too (#sweep), for a watch
+    // that missed it or a monitor that died without writing it. (A timer per wait that read the
+    // container's meta.json and state every 5 s was most of the waits' work with 500 of them: 100
+    // looks a second, each reading and parsing two files.)
     let wake: (() => void) | undefined;
     let w: ReturnType<typeof watch> | undefined;
     try {
@@ -360,24 +389,68 @@ export abstract class MonitoredRuntime implements Runtime {
       for (;;) {
         const exit = await this.#exit(id);
         if (exit) return exit;
-        const s = await this.#stateOf(await this.meta(id));
+        const s = await this.#stateOf(meta);
         if (s.exit) return s.exit;
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
         await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(t);
-            wake = undefined;
-            resolve();
+          const waiting: Waiting = {
+            exitFile: p.exit,
+            meta,
+            wake: () => {
+              this.#unwait(waiting);
+              if (wake === waiting.wake) wake = undefined;
+              resolve();
+            },
           };
-          const t = setTimeout(done, LIVENESS_MS);
-          wake = done;
+          wake = waiting.wake;
+          this.#waiting.add(waiting);
+          this.#scheduleSweep();
           // Written between the last look and now: the watch has already spoken.
-          if (existsSync(p.exit) || signal?.aborted) done();
+          if (existsSync(p.exit) || signal?.aborted) waiting.wake();
         });
+        // Woken: looked at afresh.
+        meta = await this.meta(id);
       }
     } finally {
       w?.close();
       signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #unwait(waiting: Waiting): void {
+    this.#waiting.delete(waiting);
+    // No wait left: no timer keeps the process up (as a wait's own timer did not once it ended).
+    if (this.#waiting.size === 0 && this.#sweepTimer !== undefined) {
+      clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
+    }
+  }
+
+  #scheduleSweep(): void {
+    if (this.#sweepTimer !== undefined || this.#sweeping || this.#waiting.size === 0) return;
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = undefined;
+      this.#sweeping = true;
+      void this.#sweep().finally(() => {
+        this.#sweeping = false;
+        this.#scheduleSweep();
+      });
+    }, LIVENESS_MS);
+  }
+
+  /**
+   * The waits' liveness look, all of them in one go: a wait whose container has an exit file or
+   * whose process no longer runs is woken, and looks at its state afresh (#stateOf: an exit being
+   * recorded, or none ever to be). The others cost a look at their process each (/proc, for the
+   * native runtime) and nothing read from their state directory.
+   */
+  async #sweep(): Promise<void> {
+    let n = 0;
+    for (const waiting of [...this.#waiting]) {
+      if (!this.#waiting.has(waiting)) continue; // woken meanwhile
+      const alive = !existsSync(waiting.exitFile) && (await this.isAlive(waiting.meta).catch(() => false));
+      if (!alive) waiting.wake();
+      if (++n % SWEEP_SLICE === 0) await new Promise((r) => setImmediate(r));
     }
   }
 
@@ -400,6 +473,7 @@ export abstract class MonitoredRuntime implements Runtime {
       if (err instanceof NotFoundError && opts.force) return;
       throw err;
     }
+    this.#cgroups.delete(id);
     let s = await this.#stateOf(meta);
     // Being started by a monitor whose daemon died: let the launch end, then it is like any other.
     for (let i = 0; s.status === 'created' && !this.#launching.has(id) && i < 100; i++) {

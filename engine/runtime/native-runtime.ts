@@ -88,6 +88,11 @@ export class NativeRuntime extends MonitoredRuntime {
     return fields[0] !== 'Z' && Number(fields[1]) === meta.monitorPid;
   }
 
+  /** The init is the monitor's live child: a read of /proc, without the freezer's state. */
+  protected override isAlive(meta: Meta): Promise<boolean> {
+    return this.#alive(meta);
+  }
+
   protected async liveStatus(meta: Meta): Promise<LiveStatus> {
     if (!(await this.#alive(meta))) return undefined;
     return (await this.#frozen(meta)) ? 'paused' : 'running';

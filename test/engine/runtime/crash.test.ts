@@ -68,6 +68,22 @@ for (const [name, factory] of [
       assert.ok(!alive(pid!));
     });
 
+    it('reports to waits a container whose monitor died with it, no exit recorded (the liveness sweep)', async () => {
+      const ids = [await h.start({ args: ['sleep', '600'] }), await h.start({ args: ['sleep', '600'] })];
+      const waits = ids.map((id) => h.rt.wait(id));
+      const gone = meta(ids[0]!);
+      // The monitor first (it would record the init's end), then the init: no exit.json is ever written.
+      process.kill(gone.monitorPid!, 'SIGKILL');
+      process.kill(gone.pid!, 'SIGKILL');
+      const exit = await waits[0]!;
+      assert.equal(exit.exitCode, 255);
+      assert.ok(!existsSync(join(containers(), ids[0]!, 'exit.json')), 'reported without an exit file');
+      assert.equal((await h.rt.state(ids[1]!)).status, 'running', 'the other wait goes on');
+      await h.rt.kill(ids[1]!, 'SIGKILL');
+      assert.equal((await waits[1]!).signal, 'SIGKILL');
+      for (const id of ids) await h.rt.delete(id, { force: true });
+    });
+
     it('kills what still runs in the container\'s cgroups after its init ended, then removes them (no EBUSY)', async () => {
       const id = await h.start({ args: ['sleep', '600'] });
       const m = meta(id);
