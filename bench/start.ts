@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { NativeRuntime } from '../engine/runtime/native-runtime.ts';
 import { RuncRuntime } from '../engine/runtime/runc-runtime.ts';
 import type { Runtime } from '../engine/runtime/runtime.ts';
+import { spreadDir } from '../engine/spread-dirs.ts';
 import { makeBundle, makeBusyboxRootfs } from '../test/engine/runtime/bundle.ts';
 import { removeCgroupParent } from '../test/engine/runtime/conformance.ts';
 import { interleave, median, report, timeMs } from './lib.ts';
@@ -28,6 +29,9 @@ export default async function bench(args: string[]): Promise<void> {
   const runcRoot = join(tmp, 'runc-run');
   const started: Array<[Runtime, string]> = [];
   try {
+    // runc's per-container state directories spread over the file system's block groups as the
+    // native runtime's are (it marks its containers/ itself: engine/spread-dirs.ts).
+    await spreadDir(runcRoot);
     const rootfs = makeBusyboxRootfs(join(tmp, 'rootfs'));
     const bundle = makeBundle(join(tmp, 'true'), rootfs, parent, 'true', { args: ['true'] });
     let n = 0;
