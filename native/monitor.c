@@ -264,14 +264,19 @@ static int start_container(const options *o, int in, int out[2], int errp[2], in
   return pid;
 }
 
+/* How the monitor reports to whoever waits for the container to run, on `ready`: "ok PID MONITOR_PID"
+ * or "error WHY" to the parent that started it (monitor_main), which says it on its stdout or
+ * stderr; bare, straight onto the connection, when it was forked for a request (monitor_served). */
+static const char *say_ok = "ok ", *say_error = "error ";
+
 /* The monitor proper: runs in its own session after the parent has returned. */
 static int monitor(const options *o, int ready) {
   berth_err err = {{0}};
   int out[2], errp[2], in[2] = {-1, -1};
-  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) return dprintf(ready, "error pipe: %s\n", strerror(errno)), 1;
-  if (o->stdin_open && !o->terminal && pipe2(in, O_CLOEXEC) < 0) return dprintf(ready, "error pipe: %s\n", strerror(errno)), 1;
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) return dprintf(ready, "%spipe: %s\n", say_error, strerror(errno)), 1;
+  if (o->stdin_open && !o->terminal && pipe2(in, O_CLOEXEC) < 0) return dprintf(ready, "%spipe: %s\n", say_error, strerror(errno)), 1;
   logfile log;
-  if (logfile_open(&log, o->log, o->log_max, o->log_files, &err) < 0) return dprintf(ready, "error %s\n", err.msg), 1;
+  if (logfile_open(&log, o->log, o->log_max, o->log_files, &err) < 0) return dprintf(ready, "%s%s\n", say_error, err.msg), 1;
 
   /* Children's exits arrive on a signalfd; the pipes are read without blocking. */
   sigset_t mask;
@@ -279,23 +284,23 @@ static int monitor(const options *o, int ready) {
   sigaddset(&mask, SIGCHLD);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) return dprintf(ready, "error signalfd: %s\n", strerror(errno)), 1;
+  if (sfd < 0) return dprintf(ready, "%ssignalfd: %s\n", say_error, strerror(errno)), 1;
 
   int master = -1;
   int pid = start_container(o, in[0], out, errp, &master, &err);
   if (in[0] >= 0) close(in[0]);
-  if (pid < 0) return dprintf(ready, "error %s\n", err.msg), 1;
+  if (pid < 0) return dprintf(ready, "%s%s\n", say_error, err.msg), 1;
   long oom_before = oom_kills(o->cgroup);
   /* The attach socket exists before the daemon learns that the container runs. */
   int listen_fd = -1;
   if (o->socket_dir && (listen_fd = console_listen("attach.sock", &err)) < 0) {
     kill(pid, SIGKILL);
-    return dprintf(ready, "error %s\n", err.msg), 1;
+    return dprintf(ready, "%s%s\n", say_error, err.msg), 1;
   }
   relay clients;
   relay_init(&clients, listen_fd, o->terminal ? master : in[1], master, o->terminal || o->stdin_open);
 
-  dprintf(ready, "ok %d %d\n", pid, (int)getpid());
+  dprintf(ready, "%s%d %d\n", say_ok, pid, (int)getpid());
   close(ready);
   /* From here on nobody reads our own stdio. */
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -354,6 +359,22 @@ static int monitor(const options *o, int ready) {
   return 0;
 }
 
+/* The monitor in its own session, a subreaper, in its state directory; reports on `ready`. */
+static int monitor_session(const options *o, int ready) {
+  setsid();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+    dprintf(ready, "%sprctl PR_SET_CHILD_SUBREAPER: %s\n", say_error, strerror(errno));
+    return 1;
+  }
+  /* The monitor must not keep the daemon's cwd (a mount point) busy; its sockets are in its state
+   * directory, named relative to it (a socket's address holds 108 bytes, the path may be longer). */
+  if (chdir(o->socket_dir ? o->socket_dir : "/") < 0) {
+    dprintf(ready, "%schdir '%s': %s\n", say_error, o->socket_dir, strerror(errno));
+    return 1;
+  }
+  return monitor(o, ready);
+}
+
 static int monitor_main(int argc, char **argv) {
   options o;
   if (parse(argc, argv, &o) < 0) return usage();
@@ -383,23 +404,24 @@ static int monitor_main(int argc, char **argv) {
     return 1;
   }
   close(ready[0]);
-  setsid();
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-    dprintf(ready[1], "error prctl PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
-    return 1;
-  }
-  /* The monitor must not keep the daemon's cwd (a mount point) busy; its sockets are in its state
-   * directory, named relative to it (a socket's address holds 108 bytes, the path may be longer). */
-  if (chdir(o.socket_dir ? o.socket_dir : "/") < 0) {
-    dprintf(ready[1], "error chdir '%s': %s\n", o.socket_dir, strerror(errno));
-    return 1;
-  }
-  return monitor(&o, ready[1]);
+  return monitor_session(&o, ready[1]);
+}
+
+/* Forked by the server for a request, its stdout and stderr the connection (monitor-serve.c): it is
+ * the monitor itself, no parent in between to fork, wait for and relay what it reports (one process
+ * and one hand-off fewer per start). It reports as that parent would; a monitor that ends before
+ * it has, the daemon sees as the connection closed on nothing. */
+static int monitor_served(int argc, char **argv) {
+  options o;
+  if (parse(argc, argv, &o) < 0) return usage();
+  signal(SIGPIPE, SIG_IGN);
+  say_ok = say_error = "";
+  return monitor_session(&o, STDOUT_FILENO);
 }
 
 int main(int argc, char **argv) {
   /* The builtin launcher re-executing itself from a sealed copy of this program (sealed.h). */
   if (argc > 1 && strcmp(argv[1], "run") == 0) return launcher_main(argc, argv);
-  if (argc == 4 && strcmp(argv[1], "--serve") == 0) return monitor_serve(argv, monitor_main);
+  if (argc == 4 && strcmp(argv[1], "--serve") == 0) return monitor_serve(argv, monitor_served);
   return monitor_main(argc, argv);
 }
