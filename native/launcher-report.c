@@ -10,10 +10,10 @@ void report_to(const char *path) {
   log_path = path;
 }
 
-int report(const char *msg) {
-  if (!log_path) return fprintf(stderr, "berth-run: %s\n", msg), 1;
-  FILE *f = fopen(log_path, "ae");
-  if (!f) return fprintf(stderr, "berth-run: %s\n", msg), 1;
+/* One error line appended to the log at path; -1 when it cannot be opened. */
+static int append(const char *path, const char *msg) {
+  FILE *f = fopen(path, "ae");
+  if (!f) return -1;
   fputs("{\"level\":\"error\",\"msg\":\"", f);
   for (const char *p = msg; *p; p++) {
     if (*p == '"' || *p == '\\') fputc('\\', f), fputc(*p, f);
@@ -22,6 +22,16 @@ int report(const char *msg) {
   }
   fputs("\"}\n", f);
   fclose(f);
+  return 0;
+}
+
+void report_at(const char *path, const char *msg) {
+  if (append(path, msg) < 0) fprintf(stderr, "berth-run: %s\n", msg);
+}
+
+int report(const char *msg) {
+  if (!log_path) return fprintf(stderr, "berth-run: %s\n", msg), 1;
+  report_at(log_path, msg);
   return 1;
 }
 

@@ -9,6 +9,8 @@
 void report_to(const char *log_path);
 /* Reports msg; returns 1 (run's exit code on an error). */
 int report(const char *msg);
+/* Reports msg in the log at path (the monitor, for its builtin launcher's init: launcher.h). */
+void report_at(const char *path, const char *msg);
 /* Reads the child's error message from the pipe; empty when it closed on a successful exec. */
 void read_all(int fd, char *buf, size_t n);
 #endif

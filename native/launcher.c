@@ -40,6 +40,8 @@
 #include "seccomp-cache.h"
 #include "spec.h"
 
+int launcher_pid_fd = -1, launcher_exec_fd = -1;
+
 static pid_t clone_child(unsigned long flags) {
   return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
@@ -105,7 +107,7 @@ static int write_idmap(pid_t pid, const char *file, const spec_idmap *m, size_t 
   return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, berth_err *err) {
+int launcher_write_pid_file(const char *path, pid_t pid, berth_err *err) {
   char tmp[PATH_MAX], body[24];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   int n = snprintf(body, sizeof body, "%d", (int)pid);
@@ -152,13 +154,15 @@ static int cmd_run(int argc, char **argv) {
   int n_tasks = cgroup_open_tasks(cgroup, tasks, 8, &err);
   if (n_tasks < 0) return report(err.msg);
   if (ns_join_paths(&s, &err) < 0) return report(err.msg);
-  int errp[2], gop[2];
-  if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
+  /* The init's word on its exec goes to the monitor straight, when it waits for it (launcher.h). */
+  int ready = launcher_pid_fd;
+  int errp[2] = {-1, launcher_exec_fd}, gop[2];
+  if ((ready < 0 && pipe2(errp, O_CLOEXEC) < 0) || pipe2(gop, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
   int flags = ns_clone_flags(&s);
   pid_t pid = clone_child((unsigned long)(flags & ~CLONE_NEWCGROUP) | CLONE_PARENT);
   if (pid < 0) return berth_fail(&err, "clone the container's init"), report(err.msg);
   if (pid == 0) {
-    close(errp[0]);
+    if (errp[0] >= 0) close(errp[0]);
     close(gop[1]);
     init_child(&s, errp[1], gop[0], tasks, (size_t)n_tasks, flags & CLONE_NEWCGROUP, console);
   }
@@ -173,10 +177,12 @@ static int cmd_run(int argc, char **argv) {
   if (n_tasks == 0 && cgroup_enter(cgroup, pid, &err) < 0) return kill(pid, SIGKILL), report(err.msg);
   if ((userns || n_tasks == 0) && write(gop[1], "g", 1) != 1) return berth_fail(&err, "release the init"), kill(pid, SIGKILL), report(err.msg);
   close(gop[1]);
+  /* The monitor takes it from here: the init's exec, the pid file. */
+  if (ready >= 0) return dprintf(ready, "%d", (int)pid) < 0 ? (berth_fail(&err, "tell the monitor"), kill(pid, SIGKILL), report(err.msg)) : 0;
   char msg[sizeof err.msg];
   read_all(errp[0], msg, sizeof msg);
   if (msg[0]) return report(msg);
-  if (write_pid_file(pid_file, pid, &err) < 0) {
+  if (launcher_write_pid_file(pid_file, pid, &err) < 0) {
     kill(pid, SIGKILL);
     return report(err.msg);
   }

@@ -2,5 +2,15 @@
  * monitor's builtin launcher (monitor.c, --builtin-launcher) both call it. */
 #ifndef BERTH_LAUNCHER_H
 #define BERTH_LAUNCHER_H
+#include <sys/types.h>
+#include "error.h"
 int launcher_main(int argc, char **argv);
+/* The monitor's builtin launcher (set in the monitor's fork before launcher_main; -1 otherwise):
+ * pipes to the monitor, which then waits for the container's exec itself. `run` writes the init's
+ * pid (decimal) on launcher_pid_fd once it has released the init, and ends there, without waiting
+ * for the exec or writing the pid file; the init writes on launcher_exec_fd why it could not exec,
+ * if it could not, and its exec closes it. */
+extern int launcher_pid_fd, launcher_exec_fd;
+/* The pid file, written aside and renamed into place. */
+int launcher_write_pid_file(const char *path, pid_t pid, berth_err *err);
 #endif

@@ -26,6 +26,7 @@
 #include "console.h"
 #include "error.h"
 #include "launcher.h"
+#include "launcher-report.h"
 #include "logfile.h"
 #include "monitor-serve.h"
 #include "relay.h"
@@ -91,7 +92,7 @@ static int parse(int argc, char **argv, options *o) {
  * meanwhile (into *master). builtin: argv is the linked-in launcher's, run in the child without
  * an exec (a process start costs 10-25 ms on this kind of host; the exec was one of three per
  * container start). */
-static int run_runtime(char *const argv[], bool builtin, int in, int out, int errfd, int console, int *master, berth_err *err) {
+static pid_t spawn_runtime(char *const argv[], bool builtin, int in, int out, int errfd, berth_err *err) {
   pid_t pid = fork();
   if (pid < 0) return berth_fail(err, "fork '%s'", argv[0]);
   if (pid == 0) {
@@ -112,6 +113,14 @@ static int run_runtime(char *const argv[], bool builtin, int in, int out, int er
     execv(argv[0], argv);
     _exit(127);
   }
+  return pid;
+}
+
+static void runtime_error(const char *path, char *out, size_t n);
+static int read_pid(const char *path, berth_err *err);
+
+/* Waits for the runtime `pid` to end, taking the terminal from the console socket meanwhile. */
+static int wait_runtime(pid_t pid, char *const argv[], int console, int *master, berth_err *err) {
   int status;
   for (;;) {
     if (console >= 0 && *master < 0) {
@@ -132,6 +141,73 @@ static int run_runtime(char *const argv[], bool builtin, int in, int out, int er
   if (console >= 0 && *master < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return berth_failx(err, "'%s' started the container without passing its terminal on the console socket", argv[0]);
   return status;
+}
+
+static int run_runtime(char *const argv[], bool builtin, int in, int out, int errfd, int console, int *master, berth_err *err) {
+  pid_t pid = spawn_runtime(argv, builtin, in, out, errfd, err);
+  return pid < 0 ? -1 : wait_runtime(pid, argv, console, master, err);
+}
+
+/* Reads fd to its end (at most n - 1 bytes), the terminal taken from the console socket meanwhile
+ * (console >= 0 until *master is set); the bytes read, or -1. */
+static ssize_t read_to_end(int fd, int console, int *master, char *buf, size_t n, berth_err *err) {
+  size_t got = 0;
+  for (;;) {
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {console >= 0 && *master < 0 ? console : -1, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return berth_fail(err, "poll the launcher");
+    }
+    if ((p[1].revents & POLLIN) && (*master = console_receive(console, err)) < 0) return -1;
+    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    ssize_t r = read(fd, buf + got, n - 1 - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return berth_fail(err, "read from the launcher");
+    if (r == 0 || (got += (size_t)r) == n - 1) break;
+  }
+  buf[got] = 0;
+  return (ssize_t)got;
+}
+
+/* Starts the container with the linked-in launcher: its init's pid, or -1 (why in err). The
+ * launcher releases the init, says its pid and ends; the init's exec is waited for here (the end
+ * of exec_fd, or why it failed), and the pid file written here: no wakeup of the launcher at the
+ * exec and no wait for its end on the way to the report, one hand-off fewer per start. A launcher
+ * that says no pid failed, or has run a sealed copy of itself (sealed.h), which does the whole
+ * start the standalone way: its exit status and pid file tell. */
+static int launch_builtin(const options *o, char *const argv[], int in, int out, int errfd, int console, int *master, berth_err *err) {
+  int pidp[2], execp[2];
+  if (pipe2(pidp, O_CLOEXEC) < 0) return berth_fail(err, "pipe");
+  if (pipe2(execp, O_CLOEXEC) < 0) return close(pidp[0]), close(pidp[1]), berth_fail(err, "pipe");
+  launcher_pid_fd = pidp[1], launcher_exec_fd = execp[1];
+  pid_t lp = spawn_runtime(argv, true, in, out, errfd, err);
+  launcher_pid_fd = launcher_exec_fd = -1;
+  close(pidp[1]);
+  close(execp[1]);
+  char msg[sizeof err->msg], said[32];
+  /* The exec's end first: the launcher has said the pid by then, or is about to (it ends next). */
+  ssize_t n = lp < 0 ? -1 : read_to_end(execp[0], console, master, msg, sizeof msg, err);
+  if (n >= 0) n = read_to_end(pidp[0], -1, master, said, sizeof said, err);
+  close(execp[0]);
+  close(pidp[0]);
+  int pid = n > 0 ? atoi(said) : 0, st;
+  if (lp < 0) return -1;
+  if (n < 0) return kill(lp, SIGKILL), waitpid(lp, &st, 0), -1;
+  if (pid > 0 && msg[0]) {
+    report_at(o->runtime_log, msg);
+    return berth_failx(err, "%s", msg);
+  }
+  if (pid > 0 && console >= 0 && *master < 0) {
+    kill(pid, SIGKILL);
+    return berth_failx(err, "'%s' started the container without passing its terminal on the console socket", argv[0]);
+  }
+  if (pid > 0) return launcher_write_pid_file(o->pid_file, pid, err) < 0 ? (kill(pid, SIGKILL), -1) : pid;
+  if ((st = wait_runtime(lp, argv, console, master, err)) < 0) return -1;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    runtime_error(o->runtime_log, err->msg, sizeof err->msg);
+    return -1;
+  }
+  return read_pid(o->pid_file, err);
 }
 
 /* The last "msg" of runc's JSON log: what it has to say about a failure. */
@@ -241,7 +317,14 @@ static int start_container(const options *o, int in, int out[2], int errp[2], in
   char *create[] = {(char *)o->runc, "--root", (char *)o->runc_root, "--log", (char *)o->runtime_log, "--log-format", "json",
                     "create", "--bundle", (char *)o->bundle, "--pid-file", (char *)o->pid_file, o->terminal ? "--console-socket" : (char *)o->id,
                     o->terminal ? console_path : NULL, (char *)o->id, NULL};
-  int st = run_runtime(o->launcher ? launch : create, o->builtin, in, out[1], errp[1], console, master, err);
+  if (o->builtin) {
+    int pid = launch_builtin(o, launch, in, out[1], errp[1], console, master, err);
+    close(out[1]);
+    close(errp[1]);
+    if (o->terminal) unlink("console.sock");
+    return pid;
+  }
+  int st = run_runtime(o->launcher ? launch : create, false, in, out[1], errp[1], console, master, err);
   close(out[1]);
   close(errp[1]);
   if (o->terminal) unlink("console.sock");
