@@ -76,10 +76,10 @@ export class MonitorStarter {
         s.end(Buffer.concat([...args.map((a) => Buffer.from(`${a}\0`)), Buffer.from('\0')]));
       });
       s.on('data', (d: Buffer) => chunks.push(d));
-      // A reset before any reply: the server's end was closed with the request unread (a server
-      // killed with the connection in its backlog), so no monitor was started from it.
-      s.on('error', (err: NodeJS.ErrnoException) =>
-        reject(sent && !(err.code === 'ECONNRESET' && !chunks.length) ? new Error(`berth-monitor: ${err.message}`) : new Unreachable(err.message)));
+      // A reset or a broken pipe before any reply: the server's end was closed with the request
+      // unread (a server killed with the connection in its backlog), so no monitor was started from it.
+      const unread = (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !chunks.length;
+      s.on('error', (err: NodeJS.ErrnoException) => reject(sent && !unread(err) ? new Error(`berth-monitor: ${err.message}`) : new Unreachable(err.message)));
       s.on('close', () => {
         const out = Buffer.concat(chunks).toString();
         if (/^\d+ \d+\n?$/.test(out)) resolve(out);
