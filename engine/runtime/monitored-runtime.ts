@@ -4,8 +4,8 @@
 // launched (the monitor's runtime arguments) and how it is signalled, frozen, entered and cleaned up.
 //
 // State, under stateDir:  containers/<id>/{meta.json, pid, log.json, exit.json, runtime.log} (and
-// whatever the subclass keeps beside it). A container is known when meta.json exists; it has ended
-// when exit.json does.
+// whatever the subclass keeps beside it), removed/ (deleted containers' directories on their way
+// out). A container is known when meta.json exists; it has ended when exit.json does.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +22,7 @@ import { writeFileAtomicSync } from '../fs-atomic.ts';
 import { markSpread } from '../spread-dirs.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { removeCgroup } from './cgroup-teardown.ts';
+import { DeferredRemoval } from './deferred-removal.ts';
 import { findMonitor, monitorOf, readMeta, type Meta } from './meta-recovery.ts';
 import { MonitorStarter } from './monitor-server.ts';
 import { readCgroupStats } from './cgroup-stats.ts';
@@ -40,7 +41,8 @@ import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 /** How often a wait looks at a container's state besides the watch on its exit file (ms). */
 const LIVENESS_MS = 5000;
-/** The prefix of a removed container's directory, renamed aside until its files are gone (delete). */
+/** The prefix of a removed container's directory as delete renamed it aside before its files went
+ * (it now moves it to removed/: deferred-removal.ts); one left by a daemon killed meanwhile is swept by list(). */
 const TOMB = '.gone-';
 /** Waits looked at in one go by a liveness sweep before the event loop is let run. */
 const SWEEP_SLICE = 64;
@@ -92,9 +94,11 @@ export abstract class MonitoredRuntime implements Runtime {
   #sweeping = false;
   /** The cgroup of each container whose stats were read (stats()), until it is deleted or run again. */
   readonly #cgroups = new Map<string, string>();
+  readonly #removal: DeferredRemoval;
 
   constructor(o: { stateDir: string; logMaxBytes?: number; logMaxFiles?: number }) {
     this.dir = join(o.stateDir, 'containers');
+    this.#removal = new DeferredRemoval(join(o.stateDir, 'removed'));
     this.#monitors = new MonitorStarter(o.stateDir, monitorPath);
     this.#logMax = o.logMaxBytes ?? 10 * 1024 * 1024;
     this.#logFiles = o.logMaxFiles ?? 2;
@@ -493,18 +497,10 @@ export abstract class MonitoredRuntime implements Runtime {
     await this.remove(meta);
     if (meta.cgroup) await removeCgroup(meta.cgroup);
     await this.#monitorGone(meta);
-    // The directory leaves its place at once (renamed aside), then its files are removed: a daemon
-    // killed in the middle of the removal leaves a tombstone that list() sweeps, never a directory
-    // under the container's id without its meta.json, which nothing would list or remove again.
-    // A handful of small files: synchronously, rather than a thread-pool round trip for each.
-    const tomb = join(this.dir, `${TOMB}${id}-${randomBytes(4).toString('hex')}`);
-    try {
-      renameSync(this.paths(id).dir, tomb);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    rmSync(tomb, { recursive: true, force: true });
+    // The directory leaves its place at once (renamed into removed/), then its files are removed in
+    // the background (deferred-removal.ts): a daemon killed in the middle of the removal never leaves
+    // a directory under the container's id without its meta.json, which nothing would list or remove.
+    this.#removal.remove(this.paths(id).dir);
   }
 
   /** Waits for the container's monitor to end (it does once the exit is recorded); kills it after 2 s. */

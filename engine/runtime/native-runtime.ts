@@ -3,7 +3,7 @@
 // the monitor's and the container's, instead of runc's create/start round trips. Signals, pause/resume and removal need no launcher process: they are
 // kill(2) and the container's cgroup files, written here.
 //
-// State, under stateDir: containers/<id>/ (monitored-runtime.ts), seccomp/ (compiled filters),
+// State, under stateDir: containers/<id>/ and removed/ (monitored-runtime.ts), seccomp/ (compiled filters),
 // monitor.sock (monitor-server.ts) and the exec helper's socket exec.sock while it runs
 // (exec-helper.ts) — nothing else; the cgroup path
 // comes from the bundle's config (default /berth/<id>, as the launcher chooses).

@@ -2,7 +2,7 @@
 // berth's monitor (native/monitor.c, see monitored-runtime.ts): `runc create` + `runc start` under
 // a subreaper that keeps the logs and records the exit.
 //
-// State, under stateDir:  runc/ (runc's own --root) · containers/<id>/ (monitored-runtime.ts).
+// State, under stateDir:  runc/ (runc's own --root) · containers/<id>/ and removed/ (monitored-runtime.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
