@@ -41,9 +41,6 @@ import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
 
 /** How often a wait looks at a container's state besides the watch on its exit file (ms). */
 const LIVENESS_MS = 5000;
-/** The prefix of a removed container's directory as delete renamed it aside before its files went
- * (it now moves it to removed/: deferred-removal.ts); one left by a daemon killed meanwhile is swept by list(). */
-const TOMB = '.gone-';
 /** Waits looked at in one go by a liveness sweep before the event loop is let run. */
 const SWEEP_SLICE = 64;
 
@@ -254,10 +251,9 @@ export abstract class MonitoredRuntime implements Runtime {
     const statuses = await this.liveStatuses();
     const out: ContainerState[] = [];
     for (const id of ids) {
-      // A start that died before its directory was in place (run), or a removal cut short after
-      // its directory was renamed aside (delete): nothing runs from either.
+      // A start that died before its directory was in place (run): nothing ran from it.
       const staged = /^\.new-(.+)-[0-9a-f]{8}$/.exec(id);
-      if ((staged && !this.#launching.has(staged[1]!)) || id.startsWith(TOMB)) {
+      if (staged && !this.#launching.has(staged[1]!)) {
         await rm(join(this.dir, id), { recursive: true, force: true });
         continue;
       }
