@@ -93,11 +93,15 @@ export class ContainerStore {
    * a create in progress (see pending). An existing directory is an InvalidArgumentError.
    */
   async creating<T>(id: string, fn: (dir: string) => Promise<T>): Promise<T> {
-    await mkdir(this.#root, { recursive: true });
     this.#pending.add(id);
     try {
       try {
-        await mkdir(this.dir(id));
+        // The root's mkdir only when it is missing (the first create): one thread-pool trip less per container.
+        await mkdir(this.dir(id)).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+          await mkdir(this.#root, { recursive: true });
+          await mkdir(this.dir(id));
+        });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidArgumentError(`container ${id} already exists`);
         throw err;

@@ -118,10 +118,11 @@ export class Snapshotter {
    */
   async prepare(key: string, lowerDirs: string[], idmap?: RootfsIdmap): Promise<Snapshot> {
     const p = this.#paths(key);
-    await mkdir(p.upper, { recursive: true });
-    await mkdir(p.work, { recursive: true });
-    await mkdir(p.rootfs, { recursive: true });
+    // Mounted already (a start right after its create): nothing to make. A rootfs that is not there
+    // is not mounted either.
     if (await isMounted(p.rootfs)) return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
+    await mkdir(p.upper, { recursive: true });
+    await Promise.all([mkdir(p.work, { recursive: true }), mkdir(p.rootfs, { recursive: true })]);
     let lowers = lowerDirs;
     if (lowers.length === 0) {
       // overlayfs needs a lower directory: an image with no layers (FROM scratch) gets an empty one.
