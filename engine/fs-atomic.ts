@@ -3,12 +3,18 @@
 // files whose loss after a power cut would matter (the content store's index). Every file the
 // daemon keeps state in is written through here (bind-mounted /etc files, which must keep their
 // inode, are the exception: engine/network/hosts.ts).
-import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
+
+/**
+ * Tells apart the writes of one thread (the pid and thread id tell processes and worker threads
+ * apart): a count, not random bytes, which were a call into the CSPRNG per file written.
+ */
+let written = 0;
 
 function tmpName(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return `${path}.tmp-${process.pid}-${threadId}-${(written++).toString(36)}`;
 }
 
 export async function writeFileAtomic(path: string, data: string | Buffer, o: { durable?: boolean; mode?: number } = {}): Promise<void> {

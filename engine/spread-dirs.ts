@@ -10,8 +10,9 @@
 // too. Spread, a group holds a few containers' inodes. A placement hint and nothing more: on other
 // filesystems (or without chattr) it is not applied, and nothing depends on it.
 //
-// Each owner of such a parent marks it where it makes it (the container store, the snapshotter, the
-// runtime, the network's attachments); the engine marks the data root, before any of them.
+// Each owner of such a parent marks it where it makes a container's directory in it (the container
+// store, the snapshotter, the runtime, the network's attachments), once per process and in the
+// background; the engine marks the data root, before any of them.
 import { mkdir } from 'node:fs/promises';
 import { runCommand } from './spawner.ts';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { isRuntimeContainerId } from '../ids.ts';
-import { spreadDir } from '../spread-dirs.ts';
+import { markSpread } from '../spread-dirs.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
 
 export interface AttachmentRecord {
@@ -92,8 +92,9 @@ export class AttachmentStore {
 
   /** Makes the container's directory, under a parent spread over the filesystem (engine/spread-dirs.ts). */
   async make(id: string): Promise<void> {
-    await spreadDir(join(this.root, 'containers'));
     await mkdir(this.dir(id), { recursive: true });
+    // Once per process, in the background: a placement hint for the containers to come.
+    void markSpread(join(this.root, 'containers'));
   }
 
   netns(id: string): string {

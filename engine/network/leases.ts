@@ -26,6 +26,14 @@ export interface LeaseRange {
 export class Leases {
   /** Owner ("<id>\r\n<ifName>", or the id alone, as older host-local wrote) → address. */
   #index: Promise<Map<string, string>> | undefined;
+  /**
+   * The addresses being leased by the reserves under way: the others skip them. (They all read the
+   * same last address given, and each tried the addresses the ones before it were taking: with 64
+   * containers started at once, a reserve failed some 30 O_EXCL creates on average.)
+   */
+  readonly #trying = new Set<string>();
+  /** The directory, made once (again after a failure). */
+  #made: Promise<unknown> | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -64,7 +72,10 @@ export class Leases {
   async reserve(id: string, ifName: string, range: LeaseRange): Promise<string> {
     const held = await this.find(id, ifName);
     if (held) return held;
-    await mkdir(this.dir, { recursive: true });
+    await (this.#made ??= mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.#made = undefined;
+      throw err;
+    }));
     const cidr = parseCidr(range.subnet);
     const first = cidr.base + 1;
     const last = cidr.base + 2 ** (32 - cidr.prefix) - 2;
@@ -72,24 +83,42 @@ export class Leases {
     const lastFile = join(this.dir, 'last_reserved_ip.0');
     const previous = ipToInt((await readFile(lastFile, 'utf8').catch(() => '')).trim());
     const start = previous !== undefined && previous >= first && previous <= last ? previous + 1 - first : 0;
-    const taken = new Set(await readdir(this.dir).catch(() => [] as string[]));
-    for (let k = 0; k < size; k++) {
-      const ip = intToIp(first + ((start + k) % size));
-      if (ip === range.gateway || taken.has(ip)) continue;
-      try {
-        const fh = await open(join(this.dir, ip), 'wx', 0o644);
+    // The addresses known to be leased are skipped without a try (listing the directory at each ADD
+    // made an apply of N containers N² directory entries read); one leased by another process since
+    // the index was read fails its O_EXCL create. Should every address look taken, each is tried once
+    // more: another process may have released some that the index still holds.
+    const known = new Set((await this.#index)?.values());
+    let remade = false;
+    for (const skip of [known, new Set<string>()]) {
+      for (let k = 0; k < size; k++) {
+        const ip = intToIp(first + ((start + k) % size));
+        if (ip === range.gateway || skip.has(ip) || this.#trying.has(ip)) continue;
+        this.#trying.add(ip);
         try {
-          await fh.writeFile(this.#owner(id, ifName));
+          const fh = await open(join(this.dir, ip), 'wx', 0o644);
+          try {
+            await fh.writeFile(this.#owner(id, ifName));
+          } finally {
+            await fh.close();
+          }
+          (await this.#index)?.set(this.#owner(id, ifName), ip);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST') continue;
+          // The directory went with its network (`network rm`, then one of the same name made again).
+          if (code === 'ENOENT' && !remade) {
+            remade = true;
+            await mkdir(this.dir, { recursive: true });
+            k--;
+            continue;
+          }
+          throw err;
         } finally {
-          await fh.close();
+          this.#trying.delete(ip);
         }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw err;
+        await writeFile(lastFile, ip);
+        return ip;
       }
-      await writeFile(lastFile, ip);
-      (await this.#index)?.set(this.#owner(id, ifName), ip);
-      return ip;
     }
     throw new FailedPreconditionError(`network subnet ${formatCidr(cidr)} has no free address left (${size} in use); remove containers from it or create a network with a larger --subnet`);
   }

@@ -14,7 +14,7 @@ import { runCommand } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
 import { isMounted } from '../mount-point.ts';
-import { spreadDir } from '../spread-dirs.ts';
+import { markSpread } from '../spread-dirs.ts';
 import { UnpackPool } from './unpack-pool.ts';
 import type { FsUsage } from '../../specs/api/containers.ts';
 
@@ -119,11 +119,13 @@ export class Snapshotter {
    */
   async prepare(key: string, lowerDirs: string[], idmap?: RootfsIdmap): Promise<Snapshot> {
     const p = this.#paths(key);
-    await spreadDir(join(this.root, 'containers'));
-    await mkdir(p.upper, { recursive: true });
-    await mkdir(p.work, { recursive: true });
-    await mkdir(p.rootfs, { recursive: true });
+    // Mounted already (a start right after its create): nothing to make. A rootfs that is not there
+    // is not mounted either.
     if (await isMounted(p.rootfs)) return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
+    await mkdir(p.upper, { recursive: true });
+    // Once per process, in the background: a placement hint for the containers to come.
+    void markSpread(join(this.root, 'containers'));
+    await Promise.all([mkdir(p.work, { recursive: true }), mkdir(p.rootfs, { recursive: true })]);
     let lowers = lowerDirs;
     if (lowers.length === 0) {
       // overlayfs needs a lower directory: an image with no layers (FROM scratch) gets an empty one.
