@@ -55,6 +55,30 @@ export function rssKiB(pid: number): number {
   }
 }
 
+/** The host's CPU time so far: all of it and the idle part (idle + iowait), from /proc/stat, in ticks. */
+function cpuTicks(): { total: number; idle: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), idle: f[3]! + f[4]! };
+}
+
+/**
+ * Waits until the host's CPUs are at least `idleShare` idle over a second, for at most `limitMs`;
+ * returns how long it waited and the last second's idle share. For figures taken with many
+ * containers just made, so that they measure the daemons at rest rather than the host still busy
+ * with what was just started (a peer's 500 new containers kept 2 cores at load 100–200 for minutes).
+ */
+export async function quietHost(limitMs: number, idleShare = 0.8): Promise<{ waitedMs: number; idle: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const a = cpuTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuTicks();
+    const idle = (b.idle - a.idle) / Math.max(1, b.total - a.total);
+    const waitedMs = performance.now() - t0;
+    if (idle >= idleShare || waitedMs >= limitMs) return { waitedMs, idle };
+  }
+}
+
 /** The benches in bench/ (every module but the shared ones), sorted. */
 export function benchNames(dir: string): string[] {
   const shared = ['run', 'lib', 'fleet', 'plot', 'dockerd'];

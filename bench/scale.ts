@@ -1,7 +1,7 @@
 // `npm run bench -- scale [N...]`: how berth and Docker grow with the number of containers. For each
 // N (default 10 50 100 200 500), from nothing: `berth apply` of N `sleep` containers until all are
-// Running vs `docker-compose up -d` of the same N services; then, with the N running, each daemon's
-// resident memory (berth's daemon; dockerd+containerd), berth's monitors' memory, and a scrape of
+// Running vs `docker-compose up -d` of the same N services; then, with the N running and the host
+// quiet again (lib.ts quietHost), each daemon's resident memory (berth's daemon; dockerd+containerd), berth's monitors' memory, and a scrape of
 // berth's /metrics (every container's cAdvisor series) against `docker stats --no-stream` (Docker's
 // per-container figures). One round per N (500 containers take minutes on this host).
 // Writes bench/scale.json and the plot bench/scale.svg (bench/plot.ts); the last line is the
@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BERTH, run, sleepCompose, sleepManifests, startFleet, until } from './fleet.ts';
-import { insidePrivateNetns, median, report, rssKiB, timeMs } from './lib.ts';
+import { insidePrivateNetns, median, quietHost, report, rssKiB, timeMs } from './lib.ts';
 import { writeScalePlot, type ScaleRow } from './plot.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -49,6 +49,9 @@ export default async function bench(args: string[]): Promise<void> {
         await running;
       });
       const composeMs = await timeMs(() => run('docker-compose', ['-p', 'scale', '-f', compose, 'up', '-d', '--no-color'], { env: composeEnv, maxBuffer: 1 << 26 }));
+      // Both daemons' memory and their per-container figures at rest: once the host is quiet again
+      // after the two fleets came up (or after a minute), each measured the same way.
+      const quiet = await quietHost(60_000);
       const scrapes: number[] = [];
       for (let i = 0; i < 7; i++) scrapes.push(await timeMs(async () => (await fetch(fleet.berth.metricsUrl)).text()));
       const statsMs = await timeMs(() => dockerd.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']));
@@ -67,7 +70,7 @@ export default async function bench(args: string[]): Promise<void> {
       console.log(
         `N=${n}: apply berth ${berthMs.toFixed(0)} ms, docker-compose ${composeMs.toFixed(0)} ms, ratio ${(berthMs / composeMs).toFixed(3)}; ` +
           `RSS berth ${row.berthRssMiB.toFixed(1)} MiB, dockerd+containerd ${row.dockerRssMiB.toFixed(1)} MiB; monitor ${row.monitorRssKiB.toFixed(0)} KiB each (${monitors.length}); ` +
-          `/metrics ${row.metricsMs.toFixed(1)} ms, docker stats ${statsMs.toFixed(0)} ms`,
+          `/metrics ${row.metricsMs.toFixed(1)} ms, docker stats ${statsMs.toFixed(0)} ms (after ${(quiet.waitedMs / 1000).toFixed(0)} s for a quiet host, ${(quiet.idle * 100).toFixed(0)}% idle)`,
       );
       // Written after every N, so that a run cut short still leaves its figures and plot.
       writeFileSync(join(HERE, 'scale.json'), JSON.stringify({ idleRssMiB: { berth: idle.berth / 1024, docker: idle.docker / 1024 }, rows }, null, 2) + '\n');
