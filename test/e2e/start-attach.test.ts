@@ -61,6 +61,17 @@ if (insidePrivateNetns(import.meta.url)) {
       await ok(['rm', '-f', 'kept']);
     });
 
+    it('start -a follows a container without stdin or terminal from its start: its first output, and SIGINT proxied to it', async () => {
+      const script = 'trap "echo got INT; exit 7" INT; echo ready; while true; do sleep 0.1; done';
+      await ok(['create', '--network', 'none', '--name', 'trapper', s.w.image, 'sh', '-c', script]);
+      const a = background(s.w.socket, ['start', '-a', 'trapper']);
+      await until('the container is ready', () => a.out.stdout.includes('ready'));
+      a.child.kill('SIGINT');
+      assert.deepEqual(await a.exited, { code: 7, signal: null });
+      assert.equal(a.out.stdout, 'ready\ngot INT\n');
+      await ok(['rm', '-f', 'trapper']);
+    });
+
     it('Docker\'s other flags: exec --env-file, stats -a (a stopped one as zeros), stop --timeout', async () => {
       await ok(['run', '-d', '--network', 'none', '--name', 'box', s.w.image, 'sleep', '1000']);
       const env = join(s.w.dir, 'exec.env');
