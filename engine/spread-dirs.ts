@@ -30,8 +30,12 @@ export function markSpread(dir: string): Promise<void> {
   );
 }
 
-/** Makes `dir` (if need be) and marks it. */
+/**
+ * Makes `dir` (if need be) and marks it: waited for when the directory is new, so that what is made
+ * in it next is spread; in the background when it was there (a daemon's start does not wait for a
+ * chattr on the data root it marked before).
+ */
 export async function spreadDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await markSpread(dir);
+  if (await mkdir(dir, { recursive: true })) await markSpread(dir);
+  else void markSpread(dir);
 }

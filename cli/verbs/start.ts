@@ -5,7 +5,7 @@ import { FailedPreconditionError, InvalidArgumentError, isErrorOf } from '../../
 import type { ContainerDetail, LogEntry, WaitResult } from '../../specs/api/containers.ts';
 import type { ApiClient } from '../client.ts';
 import { printLog } from '../print-log.ts';
-import { proxySignals, sigProxyFlag } from '../sig-proxy.ts';
+import { proxySignals } from '../sig-proxy.ts';
 import { checkTty, runAttached } from './attach.ts';
 
 export async function startAttached(client: ApiClient, names: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }): Promise<number> {
@@ -15,11 +15,12 @@ export async function startAttached(client: ApiClient, names: string[], o: { att
   const spec = c.spec as { tty?: boolean; stdin?: boolean };
   const interactive = o.interactive === true && spec.stdin === true;
   checkTty(interactive, spec.tty === true);
-  const sigProxy = spec.tty !== true && sigProxyFlag(undefined);
+  // Docker's `start -a` forwards this client's signals to a container without a terminal (no flag).
+  const sigProxy = spec.tty !== true;
   // Its log's lines of this run are those written from now on (the previous runs' are older).
   const since = Date.now();
   const thisRun = (e: LogEntry) => Date.parse(e.time) >= since;
-  if (!interactive && spec.tty !== true) return followStart(client, name, thisRun, sigProxy);
+  if (!interactive && sigProxy) return followStart(client, name, thisRun);
   // With a terminal or stdin, the monitor keeps the output since the start for the attach (replay).
   await client.json('POST', `/v1/containers/${name}/start`);
   const end = await runAttached(client, name, { interactive, sigProxy, ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) }).catch(async (err: unknown) => {
@@ -43,8 +44,8 @@ export async function startAttached(client: ApiClient, names: string[], o: { att
  * ends, as `run` does (POST /v1/containers/run). An attach made after the start lost what a quick
  * container wrote before it connected.
  */
-async function followStart(client: ApiClient, name: string, thisRun: (e: LogEntry) => boolean, sigProxy: boolean): Promise<number> {
-  const unproxy = sigProxy ? proxySignals(client, () => name) : () => undefined;
+async function followStart(client: ApiClient, name: string, thisRun: (e: LogEntry) => boolean): Promise<number> {
+  const unproxy = proxySignals(client, () => name);
   try {
     await client.json('POST', `/v1/containers/${name}/start`);
     for await (const e of client.stream<LogEntry>('GET', `/v1/containers/${name}/logs`, { query: { follow: true } })) if (thisRun(e)) printLog(e, false);

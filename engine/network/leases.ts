@@ -32,8 +32,6 @@ export class Leases {
    * containers started at once, a reserve failed some 30 O_EXCL creates on average.)
    */
   readonly #trying = new Set<string>();
-  /** The directory, made once (again after a failure). */
-  #made: Promise<unknown> | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -72,10 +70,6 @@ export class Leases {
   async reserve(id: string, ifName: string, range: LeaseRange): Promise<string> {
     const held = await this.find(id, ifName);
     if (held) return held;
-    await (this.#made ??= mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
-      this.#made = undefined;
-      throw err;
-    }));
     const cidr = parseCidr(range.subnet);
     const first = cidr.base + 1;
     const last = cidr.base + 2 ** (32 - cidr.prefix) - 2;
@@ -105,7 +99,8 @@ export class Leases {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'EEXIST') continue;
-          // The directory went with its network (`network rm`, then one of the same name made again).
+          // No directory yet (the network's first lease), or it went with its network (`network rm`,
+          // then one of the same name made again): made here rather than looked for at each reserve.
           if (code === 'ENOENT' && !remade) {
             remade = true;
             await mkdir(this.dir, { recursive: true });

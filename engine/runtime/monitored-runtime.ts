@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -190,7 +190,7 @@ export abstract class MonitoredRuntime implements Runtime {
       // Nothing is left behind by a start that failed: the runtime's record, the cgroup, our directory.
       await this.remove(meta).catch(() => undefined);
       if (meta.cgroup) await removeCgroup(meta.cgroup).catch(() => undefined);
-      await rm(p.dir, { recursive: true, force: true });
+      this.#removal.remove(p.dir);
       if (err instanceof UnavailableError) throw err;
       throw new InvalidArgumentError(`container ${o.id}: ${commandErrorText(err)}`);
     } finally {
@@ -254,14 +254,14 @@ export abstract class MonitoredRuntime implements Runtime {
       // A start that died before its directory was in place (run): nothing ran from it.
       const staged = /^\.new-(.+)-[0-9a-f]{8}$/.exec(id);
       if (staged && !this.#launching.has(staged[1]!)) {
-        await rm(join(this.dir, id), { recursive: true, force: true });
+        this.#removal.remove(join(this.dir, id));
         continue;
       }
       const meta = await this.meta(id).catch(() => undefined);
       if (meta) out.push(await this.#stateOf(meta, statuses ? (statuses.get(id) ?? null) : undefined));
-      // A directory comes into place with its meta.json (run), which is only ever replaced whole:
-      // one without it is what a removal cut short left (a failed start's, or one of an older berth).
-      else if (isRuntimeContainerId(id) && !this.#launching.has(id) && !existsSync(this.paths(id).meta)) await rm(join(this.dir, id), { recursive: true, force: true });
+      // A directory comes into place with its meta.json (run), which is only ever replaced whole,
+      // and leaves it whole (into removed/): one without it is what an older berth's removal in place left.
+      else if (isRuntimeContainerId(id) && !this.#launching.has(id) && !existsSync(this.paths(id).meta)) this.#removal.remove(join(this.dir, id));
     }
     return out;
   }
