@@ -32,6 +32,7 @@ import { WorkQueue } from './workqueue.ts';
 import { Slots } from './slots.ts';
 import { StatsHousekeeping } from './stats-housekeeping.ts';
 import { HOLD_START, type ContainerResource, type ContainerStatus } from '../specs/api/containers.ts';
+import { byCodeUnit } from '../specs/order.ts';
 
 export interface ContainerControllerOptions {
   store: ObjectStore;
@@ -478,7 +479,7 @@ export class ContainerController {
       out.push(sample);
     }
     await Promise.all(unread);
-    return out.sort((a, b) => byName.compare(a.name, b.name));
+    return out.sort((a, b) => byCodeUnit(a.name, b.name));
   }
 
   /** Collects the containers' stats from now on, scraped or not: the daemon serves /metrics. */
@@ -486,9 +487,6 @@ export class ContainerController {
     this.#stats.collectAlways();
   }
 }
-
-/** localeCompare's order (the default locale's collation), with the collator made once. */
-const byName = new Intl.Collator();
 
 function actorView(snap: ContainerSnapshot): ActorView {
   const c = snap.context;

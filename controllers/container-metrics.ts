@@ -8,6 +8,7 @@
 // sorted as cAdvisor prints them. Like cAdvisor, a container is reported while its cgroup can be read.
 import type { CgroupStats, ContainerPhase, ContainerStats } from '../specs/api/containers.ts';
 import { POD_LABEL } from '../specs/pod.ts';
+import { byCodeUnit } from '../specs/order.ts';
 
 export interface ContainerSample {
   name: string;
@@ -97,7 +98,7 @@ export function containerLabels(s: ContainerSample): Labels {
   return l;
 }
 
-const byName = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
+const byName = ([a]: [string, string], [b]: [string, string]) => byCodeUnit(a, b);
 
 /** A label value as the exposition format writes it (prom-client's escaping). */
 const escape = (v: string) => (/[\\\n"]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v);

@@ -8,6 +8,7 @@ import type { EngineContainer, ImageHandle } from '../engine/engine.ts';
 import type { ContainerEvent, DesiredContainer } from './container-types.ts';
 import { specHash } from './hash.ts';
 import type { ContainerPhase, PersistedLifecycle } from '../specs/api/containers.ts';
+import { byCodeUnit } from '../specs/order.ts';
 
 /** Drift (a container killed or removed behind berth's back) is looked for this often. */
 export const RESYNC_MS = 10_000;
@@ -80,7 +81,7 @@ function desiredFor(d: ContainerDesiredView, digest: string | undefined): Desire
 /** Newest first, running before stopped: the one to keep when several match. */
 function preference(a: EngineContainer, b: EngineContainer): number {
   const live = (c: EngineContainer) => (c.status === 'running' || c.status === 'paused' ? 1 : 0);
-  return live(b) - live(a) || b.createdAt.localeCompare(a.createdAt);
+  return live(b) - live(a) || byCodeUnit(b.createdAt, a.createdAt);
 }
 
 export function reconcileContainer(

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJSON } from '../store/canonical.ts';
 import { resolveIntOrPercent, type DeploymentSpec } from '../specs/deployment.ts';
 import type { Decision } from './container-reconcile.ts';
+import { byCodeUnit } from '../specs/order.ts';
 
 export const DEPLOYMENT_RESYNC_MS = 10_000;
 
@@ -74,14 +75,14 @@ export function reconcileDeployment(desired: DeploymentDesiredView, pods: OwnedP
     if (p.ready) ready--;
   };
   // Old Pods: the unready ones at once, the ready ones while enough stay Ready.
-  const oldFirst = [...old].sort((a, b) => Number(a.ready) - Number(b.ready) || a.name.localeCompare(b.name));
+  const oldFirst = [...old].sort((a, b) => Number(a.ready) - Number(b.ready) || byCodeUnit(a.name, b.name));
   for (const p of oldFirst) {
     if (desired.spec.strategy.type === 'Recreate' || !p.ready || ready - 1 >= minAvailable) del(p, 'its template is out of date');
   }
   // Too many new Pods (scaled down): the unready ones first.
   const surplus = fresh.length - replicas;
   if (surplus > 0) {
-    [...fresh].sort((a, b) => Number(a.ready) - Number(b.ready) || b.name.localeCompare(a.name)).slice(0, surplus).forEach((p) => del(p, 'the Deployment has fewer replicas'));
+    [...fresh].sort((a, b) => Number(a.ready) - Number(b.ready) || byCodeUnit(b.name, a.name)).slice(0, surplus).forEach((p) => del(p, 'the Deployment has fewer replicas'));
   }
   // Recreate: new Pods only once the old ones are gone (a later decision).
   if (desired.spec.strategy.type === 'Recreate' && old.length > 0) return { actions, requeueAfter: DEPLOYMENT_RESYNC_MS };

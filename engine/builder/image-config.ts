@@ -1,6 +1,7 @@
 // The image configuration a build produces (the image store's ImageConfig — OCI's, with Docker's
 // Healthcheck, Shell, OnBuild — with config.config always present), and the history formats.
 import { hostPlatform, type HealthConfig as StoreHealthConfig, type ImageConfig as StoreImageConfig } from '../images/types.ts';
+import { byCodeUnit } from '../../specs/order.ts';
 /** Docker's healthcheck (durations in nanoseconds; 0 or absent: the default), with StartInterval. */
 export interface HealthConfig extends StoreHealthConfig {
   /** ["NONE"], ["CMD", args...] or ["CMD-SHELL", command]. */
@@ -50,7 +51,7 @@ export function envSet(env: string[], name: string, value: string): string[] {
  * target stage's last (in the history, empty, dated as the step before), over the Dockerfile's labels.
  */
 export function withBuildLabels(image: ImageConfig, labels: Record<string, string>, shell: string[], created: string | undefined): ImageConfig {
-  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(labels).sort(([a], [b]) => byCodeUnit(a, b));
   if (!entries.length) return image;
   const text = `LABEL ${entries.map(([k, v]) => `${JSON.stringify(k)}='${v}'`).join(' ')}`;
   return {

@@ -12,6 +12,7 @@
 // truncate, same inode): replacing them by rename would leave the container reading the old inode.
 import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { byCodeUnit } from '../../specs/order.ts';
 
 export interface HostsEntry {
   ip: string;
@@ -23,12 +24,9 @@ export function hostsFile(self: HostsEntry | undefined, peers: HostsEntry[], net
   return hostsFileOf(self, [{ network, peers }], extra);
 }
 
-/** localeCompare's order, without a collator made per comparison (a file lists hundreds of peers). */
-const byName = new Intl.Collator().compare;
-
 /** The order peers are listed in (by first name). */
 export function sortPeers<T extends HostsEntry>(peers: T[]): T[] {
-  return [...peers].sort((a, b) => byName(a.names[0]!, b.names[0]!));
+  return [...peers].sort((a, b) => byCodeUnit(a.names[0]!, b.names[0]!));
 }
 
 /** The line before a network's peers. */

@@ -20,6 +20,7 @@ import { ANONYMOUS_LABEL, type LocalVolumes } from './local-volumes.ts';
 import { isMountPoint } from './mount-table.ts';
 import { stageSubPath, unstageAll } from './subpath.ts';
 import { allMounts, MOUNTS_FILE, readMounts, type MountEntry, type MountsRecord } from './usage.ts';
+import { byCodeUnit } from '../../specs/order.ts';
 
 export interface PrepareRequest {
   id: string;
@@ -186,7 +187,7 @@ export class ContainerVolumes implements VolumesPort {
   /** The newest container of a Container object, other than the one being made. */
   async #newestOf(owner: string, except: string): Promise<MountsRecord | undefined> {
     const all = (await allMounts(join(this.#root, 'containers'))).filter((r) => r.owner === owner && r.id !== except);
-    return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    return all.sort((a, b) => byCodeUnit(b.createdAt, a.createdAt))[0];
   }
 }
 

@@ -17,6 +17,7 @@ import type { ApiReply, Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { containersOf, filtersParam, flag, intParam } from './common.ts';
 import { dockerLogs } from './logs.ts';
+import { byCodeUnit } from '../../specs/order.ts';
 
 /** The origin label every container made through this API carries (berth ps / get show it). */
 export const ORIGIN_LABEL = 'berth.dev/origin';
@@ -63,7 +64,7 @@ export default function routes(ctx: DaemonContext): Route[] {
         const limit = intParam(req.query, 'limit');
         const all = flag(req.query, 'all') || (limit !== undefined && limit > 0);
         let items = svc().list({ all: true }).filter((s) => all || s.state === 'running' || s.state === 'paused' || s.state === 'restarting');
-        items = items.filter(containerFilter(filters)).sort((a, b) => b.created.localeCompare(a.created));
+        items = items.filter(containerFilter(filters)).sort((a, b) => byCodeUnit(b.created, a.created));
         if (limit !== undefined && limit > 0) items = items.slice(0, limit);
         if (flag(req.query, 'size')) items = await svc().withSizes(items);
         return { json: items.map((s) => dockerListItem(s)) };

@@ -13,6 +13,7 @@ import type { Store } from '../../store/store.ts';
 import { API_VERSION, type VolumeResource } from '../../specs/schema.ts';
 import { formatPath, problemsFromIssues } from '../../specs/problems.ts';
 import { VolumeObject } from '../../specs/volume.ts';
+import { byCodeUnit } from '../../specs/order.ts';
 
 /** Docker's `volume ls` filters: values of one key are alternatives, except labels (all must hold). */
 export interface VolumeFilters {
@@ -79,7 +80,7 @@ export class VolumeService {
     const out = (await this.host.list()).map((v) => this.#summary(v, usage.get(v.name) ?? [], objects.get(v.name)));
     const onHost = new Set(out.map((s) => s.name));
     for (const [name, r] of objects) if (!onHost.has(name)) out.push(this.#declaredOnly(r));
-    return out.filter((s) => matchesFilters(s, filters)).sort((a, b) => a.name.localeCompare(b.name));
+    return out.filter((s) => matchesFilters(s, filters)).sort((a, b) => byCodeUnit(a.name, b.name));
   }
 
   async inspect(name: string): Promise<VolumeSummary> {
