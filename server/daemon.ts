@@ -14,6 +14,7 @@ import { allRoutes } from './routes/index.ts';
 import { WatchSet } from './watch.ts';
 import { berthVersion } from '../specs/version.ts';
 import { reloadDaemon } from './config/reload.ts';
+import { reduceMemoryWhenQuiet } from './idle-memory.ts';
 import type { Settings } from './config/settings.ts';
 
 export const DEFAULT_ROOT = '/var/lib/berth';
@@ -225,6 +226,7 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
 export async function runDaemon(options: DaemonOptions, reread?: () => Promise<Settings>): Promise<void> {
   const log = createLogger({ level: options.settings?.values['log-level'] ?? 'info' });
   const daemon = await startDaemon(options, log);
+  const stopReducing = reduceMemoryWhenQuiet(log);
   const onHangup = () => {
     log.info('reloading the configuration', { signal: 'SIGHUP', file: options.settings?.file });
     if (reread) void daemon.reload(reread).catch((err) => log.error('configuration reload failed; the running settings are kept', { error: err }));
@@ -233,6 +235,7 @@ export async function runDaemon(options: DaemonOptions, reread?: () => Promise<S
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       log.info('stopping', { signal: sig });
+      stopReducing();
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       process.off('SIGHUP', onHangup);
