@@ -3,8 +3,9 @@
 // files whose loss after a power cut would matter (the content store's index). Every file the
 // daemon keeps state in is written through here (bind-mounted /etc files, which must keep their
 // inode, are the exception: engine/network/hosts.ts).
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { closeSync, fsync as fsyncCb, open as openCb, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 
 /**
@@ -17,19 +18,31 @@ function tmpName(path: string): string {
   return `${path}.tmp-${process.pid}-${threadId}-${(written++).toString(36)}`;
 }
 
+const openFd = promisify(openCb);
+const fsyncFd = promisify(fsyncCb);
+
+/**
+ * The file is made and renamed through the thread pool — making an inode is what takes time on a
+ * busy disk (0.8–2.5 ms on this journal-less ext4) — but written and closed on the calling thread:
+ * a small write into the page cache and a close cost less than the two round trips through the pool
+ * they were (each a wakeup of a pool thread and a completion back; an apply writes ~6 files per container).
+ */
 export async function writeFileAtomic(path: string, data: string | Buffer, o: { durable?: boolean; mode?: number } = {}): Promise<void> {
   const tmp = tmpName(path);
-  const fh = await open(tmp, 'w', o.mode ?? 0o644);
+  const fd = await openFd(tmp, 'w', o.mode ?? 0o644);
   try {
-    await fh.writeFile(data);
-    if (o.durable) await fh.sync();
+    writeFileSync(fd, data);
+    if (o.durable) await fsyncFd(fd);
   } catch (err) {
-    await fh.close();
+    closeSync(fd);
     await rm(tmp, { force: true });
     throw err;
   }
-  await fh.close();
-  await rename(tmp, path);
+  closeSync(fd);
+  await rename(tmp, path).catch(async (err: unknown) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
 }
 
 /** writeFileAtomic for the few places that must stay synchronous (a constructor, a CLI helper). */

@@ -8,7 +8,13 @@
  *
  * Protocol, on stdin and stdout, native byte order (the daemon is the other end on the same host):
  *   request:  u32 length, u32 id, then `length` bytes: cwd NUL file NUL arg1 NUL … argN NUL
- *             (an empty cwd: the spawner's own; the file is looked up in PATH as execvp does)
+ *             (an empty cwd: the spawner's own; the file is looked up in PATH as execvp does).
+ *             An empty file is one of the spawner's builtins, named by arg1, run in a forked child
+ *             of the spawner (in cwd) without a program: `mount TYPE SOURCE TARGET DATA` (mount(2))
+ *             and `umount TARGET` (umount2(2); `umount TARGET detach`: MNT_DETACH). Why: mount(8)
+ *             is an exec of util-linux (libmount, its libraries, a read of the mount table) for one
+ *             syscall — ~1.7 ms of CPU per container's rootfs, where a fork of this process and the
+ *             call cost a tenth of it. A failure exits 32, as mount(8) does, saying why on stderr.
  *   response: u32 id, u32 kind (0 exited, 1 killed by a signal, 2 could not be started),
  *             u32 code (exit code, signal number, or errno), u32 stdout length, u32 stderr length,
  *             then stdout and stderr.
@@ -24,6 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +95,40 @@ static int reply(uint32_t id, uint32_t kind, uint32_t code, const buf *out, cons
   return 0;
 }
 
+/* A builtin (argv[1] and on), in the forked child: never returns. */
+__attribute__((noreturn)) static void builtin(const char *cwd, char **argv) {
+  const char *what = argv[1] ? argv[1] : "";
+  int rc = -1;
+  if (*cwd && chdir(cwd) < 0) {
+    dprintf(2, "%s: chdir '%s': %s\n", what, cwd, strerror(errno));
+    _exit(32);
+  }
+  if (!strcmp(what, "mount") && argv[2] && argv[3] && argv[4] && argv[5] && !argv[6]) {
+    rc = mount(argv[3], argv[4], argv[2], 0, argv[5]);
+    if (rc < 0) dprintf(2, "mount: %s: mount %s on %s: %s\n", argv[4], argv[3], argv[4], strerror(errno));
+  } else if (!strcmp(what, "umount") && argv[2] && (!argv[3] || (!strcmp(argv[3], "detach") && !argv[4]))) {
+    rc = umount2(argv[2], argv[3] ? MNT_DETACH : 0);
+    if (rc < 0) dprintf(2, "umount: %s: %s\n", argv[2], strerror(errno));
+  } else {
+    dprintf(2, "berth-spawner: unknown builtin or arguments: %s\n", what);
+  }
+  _exit(rc < 0 ? 32 : 0);
+}
+
+/* Forks a builtin's child, its stdin /dev/null, stdout and stderr the pipes' write ends. */
+static int start_builtin(const char *cwd, char **argv, int out, int err, pid_t *pid) {
+  *pid = fork();
+  if (*pid < 0) return errno;
+  if (*pid > 0) return 0;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  int null = open("/dev/null", O_RDONLY);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
+  builtin(cwd, argv);
+}
+
 /* Starts one request's command; a command that cannot be started is answered at once. */
 static int start(uint32_t id, char *payload, uint32_t len) {
   /* cwd, file, args: NUL-terminated strings filling the payload. */
@@ -121,7 +162,7 @@ static int start(uint32_t id, char *payload, uint32_t len) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid;
-  rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+  rc = argv[0][0] ? posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ) : start_builtin(cwd, argv, out[1], err[1], &pid);
   if (rc == 0) {
     if (nchildren == capchildren) {
       size_t cap = capchildren ? capchildren * 2 : 16;

@@ -19,7 +19,7 @@ import { cgroupVersion } from './cgroup-stats.ts';
 import { applyCgroupLimits } from './cgroup-update.ts';
 import type { OciLimits } from '../bundle.ts';
 import { MonitoredRuntime, nativeBinary, type LiveStatus, type Meta } from './monitored-runtime.ts';
-import type { ExecOptions, ExecResult } from './runtime.ts';
+import type { ContainerState, ExecOptions, ExecResult, RunOptions } from './runtime.ts';
 import { ExecHelper } from './exec-helper.ts';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -47,6 +47,16 @@ export class NativeRuntime extends MonitoredRuntime {
   readonly name = 'native';
   readonly #stateDir: string;
   #execs: ExecHelper | undefined;
+  /**
+   * Containers last seen thawed. Only this runtime freezes them (pause), so one that was seen thawed
+   * stays so until its next pause: the freezer is read once per container and daemon (never for one
+   * this process started), not at each look. Why: every reconcile looks at its container (liveStatus), and on cgroup v1 a read of
+   * freezer.state takes the kernel's freezer mutex, which the cgroups and task moves of the other
+   * containers being started hold — ~1 ms of the event loop per look during an apply of 200.
+   * (A freeze made outside berth, of the container's cgroup or of a parent's, is seen by the next
+   * daemon, as a pause made by berth is.)
+   */
+  readonly #thawed = new Set<string>();
 
   /** The compiled seccomp filters, one per profile, shared by this runtime's containers (native/seccomp-cache.h). */
   readonly #seccompCache: string;
@@ -66,6 +76,13 @@ export class NativeRuntime extends MonitoredRuntime {
   override close(): void {
     super.close();
     this.#execs?.close();
+  }
+
+  /** A container this runtime has just started is thawed: its cgroup is new, and nothing froze it. */
+  override async run(o: RunOptions): Promise<ContainerState> {
+    const state = await super.run(o);
+    this.#thawed.add(o.id);
+    return state;
   }
 
   protected async runtimeArgs(meta: Meta): Promise<string[]> {
@@ -99,6 +116,13 @@ export class NativeRuntime extends MonitoredRuntime {
   }
 
   async #frozen(meta: Meta): Promise<boolean> {
+    if (this.#thawed.has(meta.id)) return false;
+    const frozen = this.#readFrozen(meta);
+    if (!frozen) this.#thawed.add(meta.id);
+    return frozen;
+  }
+
+  #readFrozen(meta: Meta): boolean {
     const cg = this.#cgroup(meta);
     if (cgroupVersion === 2) return /^frozen 1$/m.test(readSmallFile(join(CGROUP_ROOT, cg, 'cgroup.events')) ?? '');
     return (readSmallFile(join(CGROUP_ROOT, 'freezer', cg, 'freezer.state')) ?? '').trim() !== 'THAWED' &&
@@ -116,11 +140,18 @@ export class NativeRuntime extends MonitoredRuntime {
   async #setFrozen(meta: Meta, frozen: boolean): Promise<void> {
     const cg = this.#cgroup(meta);
     const [file, value] = cgroupVersion === 2 ? [join(CGROUP_ROOT, cg, 'cgroup.freeze'), frozen ? '1' : '0'] : [join(CGROUP_ROOT, 'freezer', cg, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED'];
+    // Read from the kernel from here on; a look that saw it thawed while the freeze was on its way
+    // is forgotten once the freeze is done.
+    this.#thawed.delete(meta.id);
     for (let i = 0; i < 1000; i++) {
       await writeFile(file, value).catch((err: Error) => {
         throw new UnavailableError(`${frozen ? 'pause' : 'resume'} ${meta.id}: write ${file}: ${err.message}`);
       });
-      if ((await this.#frozen(meta)) === frozen) return;
+      if (this.#readFrozen(meta) === frozen) {
+        if (frozen) this.#thawed.delete(meta.id);
+        else this.#thawed.add(meta.id);
+        return;
+      }
       await sleep(Math.min(1 + i, 20));
     }
     throw new UnavailableError(`${frozen ? 'pause' : 'resume'} ${meta.id}: the cgroup did not reach ${value}; try again`);
@@ -144,6 +175,9 @@ export class NativeRuntime extends MonitoredRuntime {
   }
 
   /** The launcher keeps no record of its own: what is left is the cgroup (meta.cgroup, always set by
-   * runtimeArgs), which MonitoredRuntime removes after this, whatever the runtime. */
-  protected async remove(_meta: Meta): Promise<void> {}
+   * runtimeArgs), which MonitoredRuntime removes after this, whatever the runtime; and what this
+   * process remembers of its freezer. */
+  protected async remove(meta: Meta): Promise<void> {
+    this.#thawed.delete(meta.id);
+  }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
-import { runCommand } from '../spawner.ts';
+import { mountFs, unmountFs } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
 import { isMounted } from '../mount-point.ts';
@@ -147,7 +147,7 @@ export class Snapshotter {
     const rel = lowers.map((d) => (d.startsWith(layersDir + '/') ? d.slice(layersDir.length + 1) : d));
     const opts = `lowerdir=${[...rel].reverse().join(':')},upperdir=${p.upper},workdir=${p.work}`;
     try {
-      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.rootfs], { cwd: layersDir });
+      await mountFs('overlay', 'overlay', p.rootfs, opts, { cwd: layersDir });
     } catch (err) {
       throw new UnavailableError(`mount overlay for ${key}: ${commandErrorText(err)}`);
     }
@@ -159,10 +159,10 @@ export class Snapshotter {
     const p = this.#paths(key);
     if (await isMounted(p.rootfs)) {
       try {
-        await runCommand('umount', [p.rootfs]);
+        await unmountFs(p.rootfs);
       } catch {
         // Busy (a process still holds it): detach it now; the kernel frees it when released.
-        await run('umount', ['-l', p.rootfs]).catch(() => undefined);
+        await unmountFs(p.rootfs, { detach: true }).catch(() => undefined);
       }
     }
     await rm(p.dir, { recursive: true, force: true });

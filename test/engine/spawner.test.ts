@@ -2,12 +2,13 @@
 // process of its own, with execFile's results and errors.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
-import { Spawner, spawnerBinary } from '../../engine/spawner.ts';
+import { mountFs, Spawner, spawnerBinary, unmountFs } from '../../engine/spawner.ts';
+import { isMounted } from '../../engine/mount-point.ts';
 import { commandErrorText } from '../../engine/command-error.ts';
 import { until } from '../fixtures/helpers.ts';
 
@@ -71,5 +72,45 @@ describe('Spawner', () => {
     await assert.rejects(running, (err: Error & { code?: string }) => err.code === 'ESPAWNER' && /may or may not have run/.test(err.message));
     assert.equal((await sp.run('echo', ['again'])).stdout, 'again\n');
     assert.notEqual(sp.pid, pid);
+  });
+
+  it('mounts an overlay with lower directories relative to its working directory, and unmounts it (builtins, no mount(8))', async () => {
+    const layers = join(dir, 'layers');
+    for (const d of ['layers/a', 'layers/b', 'upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(layers, 'a', 'low'), 'a');
+    writeFileSync(join(layers, 'b', 'low'), 'b');
+    writeFileSync(join(layers, 'a', 'only-a'), 'a');
+    const rootfs = join(dir, 'rootfs');
+    await mountFs('overlay', 'overlay', rootfs, `lowerdir=b:a,upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, { cwd: layers });
+    try {
+      assert.ok(await isMounted(rootfs));
+      // The upper lower (b) wins; what only a has shows through; writes land in the upper directory.
+      assert.equal(readFileSync(join(rootfs, 'low'), 'utf8'), 'b');
+      assert.equal(readFileSync(join(rootfs, 'only-a'), 'utf8'), 'a');
+      writeFileSync(join(rootfs, 'new'), 'n');
+      assert.equal(readFileSync(join(dir, 'upper', 'new'), 'utf8'), 'n');
+      // Mounted in this process's mount namespace, as mount(8) would: the table lists it.
+      assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${rootfs} `));
+    } finally {
+      await unmountFs(rootfs);
+    }
+    assert.equal(await isMounted(rootfs), false);
+    // A failure is a failed command saying what and where, as mount(8)'s exit status 32.
+    const missing = join(dir, 'missing');
+    const err = await mountFs('overlay', 'overlay', missing, 'lowerdir=a', { cwd: layers }).then(() => assert.fail('mounted on a missing path'), (e: Record<string, unknown>) => e);
+    assert.equal(err.code, 32);
+    assert.match(commandErrorText(err), new RegExp(`${missing}.*No such file or directory`));
+    const notMounted = await unmountFs(rootfs).then(() => assert.fail('unmounted what is not mounted'), (e: Record<string, unknown>) => e);
+    assert.match(commandErrorText(notMounted), /umount: .*rootfs: Invalid argument/);
+    // Detached (umount -l) while a process holds it open.
+    await mountFs('overlay', 'overlay', rootfs, 'lowerdir=b:a', { cwd: layers });
+    const holder = spawn('sleep', ['30'], { cwd: rootfs, stdio: 'ignore' });
+    try {
+      await assert.rejects(unmountFs(rootfs), (e: unknown) => /busy/i.test(commandErrorText(e)));
+      await unmountFs(rootfs, { detach: true });
+      assert.equal(await isMounted(rootfs), false);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });
