@@ -1,7 +1,8 @@
 // The user an exec runs as, resolved in the container's own /etc/passwd and /etc/group, read
 // without following a symlink out of its rootfs.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFile as readFileCb, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { isAbsolute, join } from 'node:path';
 import { resolveUser, type ResolvedUser } from '../container-config.ts';
 
@@ -13,6 +14,7 @@ async function rootfsOf(bundle: string): Promise<string> {
 
 /** Above this size a rootfs file is read through the thread pool, not on the event loop. */
 const SYNC_READ_MAX = 1 << 20;
+const readFd = promisify(readFileCb);
 
 /**
  * A file of a rootfs (e.g. "etc/passwd"), read only when every component is reached without a
@@ -41,7 +43,8 @@ export async function readInside(rootfs: string, rel: string): Promise<string> {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return '';
-    if (st.size > SYNC_READ_MAX) return await readFile(cur, 'utf8').catch(() => '');
+    // From the descriptor checked above, never by its path again (a link may be swapped in since).
+    if (st.size > SYNC_READ_MAX) return await readFd(fd, 'utf8');
     return readFileSync(fd, 'utf8');
   } catch {
     return '';
