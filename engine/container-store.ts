@@ -107,8 +107,7 @@ export class ContainerStore {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidArgumentError(`container ${id} already exists`);
         throw err;
       }
-      // Once per process, in the background: a placement hint for the containers to come.
-      void markSpread(this.#root);
+      markSpread(this.#root);
       return await fn(this.dir(id));
     } finally {
       this.#pending.delete(id);

@@ -20,7 +20,7 @@ import { runCommand } from './spawner.ts';
 const marked = new Set<string>();
 
 /** Marks `dir`, which exists, the first time this process asks; never fails. */
-export function markSpread(dir: string): Promise<void> {
+function mark(dir: string): Promise<void> {
   if (marked.has(dir)) return Promise.resolve();
   marked.add(dir);
   // Not ext4 (chattr: "Operation not supported"), or no chattr: the allocator's default placement.
@@ -31,11 +31,19 @@ export function markSpread(dir: string): Promise<void> {
 }
 
 /**
+ * Marks `dir`, which exists, once per process and in the background: a placement hint for the
+ * directories made in it from now on, which need not wait for it.
+ */
+export function markSpread(dir: string): void {
+  void mark(dir);
+}
+
+/**
  * Makes `dir` (if need be) and marks it: waited for when the directory is new, so that what is made
  * in it next is spread; in the background when it was there (a daemon's start does not wait for a
  * chattr on the data root it marked before).
  */
 export async function spreadDir(dir: string): Promise<void> {
-  if (await mkdir(dir, { recursive: true })) await markSpread(dir);
-  else void markSpread(dir);
+  if (await mkdir(dir, { recursive: true })) await mark(dir);
+  else markSpread(dir);
 }

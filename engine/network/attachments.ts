@@ -93,8 +93,7 @@ export class AttachmentStore {
   /** Makes the container's directory, under a parent spread over the filesystem (engine/spread-dirs.ts). */
   async make(id: string): Promise<void> {
     await mkdir(this.dir(id), { recursive: true });
-    // Once per process, in the background: a placement hint for the containers to come.
-    void markSpread(join(this.root, 'containers'));
+    markSpread(join(this.root, 'containers'));
   }
 
   netns(id: string): string {

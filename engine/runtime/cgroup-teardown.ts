@@ -101,7 +101,7 @@ async function setFrozen(mounts: CgroupMount[], rel: string, frozen: boolean): P
  */
 export async function killCgroup(cgroup: string, o: { timeoutMs?: number; mounts?: CgroupMount[] } = {}): Promise<void> {
   const rel = relative(cgroup);
-  const mounts = o.mounts ?? (await cgroupMounts());
+  const mounts = o.mounts ?? knownMounts();
   const dirs = (await Promise.all(mounts.map((m) => tree(join(m.path, rel))))).flat();
   if (!dirs.length || !(await pids(dirs)).length) return;
   // v2's cgroup.kill (Linux 5.14) kills the whole subtree at once, a fork racing it included.

@@ -146,8 +146,7 @@ export abstract class MonitoredRuntime implements Runtime {
     }
     const config = JSON.parse(text) as { linux?: { cgroupsPath?: string }; process?: { terminal?: boolean }; annotations?: Record<string, string> };
     mkdirSync(this.dir, { recursive: true });
-    // Marked in the background (once): the hint need not hold up a start.
-    void markSpread(this.dir);
+    markSpread(this.dir);
     const exists = () => new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
     if (existsSync(p.dir)) throw exists();
     const tty = config.process?.terminal === true;

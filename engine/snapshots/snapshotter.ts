@@ -123,8 +123,7 @@ export class Snapshotter {
     // is not mounted either.
     if (await isMounted(p.rootfs)) return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
     await mkdir(p.upper, { recursive: true });
-    // Once per process, in the background: a placement hint for the containers to come.
-    void markSpread(join(this.root, 'containers'));
+    markSpread(join(this.root, 'containers'));
     await Promise.all([mkdir(p.work, { recursive: true }), mkdir(p.rootfs, { recursive: true })]);
     let lowers = lowerDirs;
     if (lowers.length === 0) {
