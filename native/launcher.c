@@ -163,8 +163,9 @@ static int cmd_run(int argc, char **argv) {
    * init is cloned into this namespace and moves itself (rootfs_open). Not in a new user namespace:
    * the init, once in it, has no right to join the template (the host's), and the copies it would
    * make of its mounts there would be locked; nor for a mount namespace joined by path (no clone
-   * of one). Those copy this namespace, as before. */
-  int template_fd = (flags & CLONE_NEWNS) && !(flags & CLONE_NEWUSER) ? launcher_mount_template : -1;
+   * of one), nor for mounts that name paths of this namespace (rootfs_fits_template). Those copy
+   * this namespace, as before. */
+  int template_fd = (flags & CLONE_NEWNS) && !(flags & CLONE_NEWUSER) && rootfs_fits_template(&s) ? launcher_mount_template : -1;
   if (template_fd >= 0) flags &= ~CLONE_NEWNS;
   pid_t pid = clone_child((unsigned long)(flags & ~CLONE_NEWCGROUP) | CLONE_PARENT);
   if (pid < 0) return berth_fail(&err, "clone the container's init"), report(err.msg);

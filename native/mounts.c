@@ -209,6 +209,17 @@ static int rootfs_open_detached(const spec *s, rootfs_fds *fds, int template_fd,
   return 0;
 }
 
+bool rootfs_fits_template(const spec *s) {
+  static const char *const PATHLESS[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2"};
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    if (is_bind(&s->mounts[i])) continue;
+    bool pathless = false;
+    for (size_t k = 0; k < sizeof PATHLESS / sizeof *PATHLESS && !pathless; k++) pathless = strcmp(s->mounts[i].type, PATHLESS[k]) == 0;
+    if (!pathless) return false;
+  }
+  return true;
+}
+
 int rootfs_open(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
   fds->rootfd = -1;
   fds->detached = false;

@@ -98,6 +98,23 @@ for (const [path, deep] of [
       await h.rt.delete(other, { force: true });
     });
 
+    it('mounts a filesystem whose options name paths of this namespace (an overlay\'s lowerdir)', async () => {
+      // The template has none of these paths: such a container copies this namespace, as before.
+      mkdirSync(join(dir, 'lower'), { recursive: true });
+      writeFileSync(join(dir, 'lower', 'f'), 'from the lower layer\n');
+      // The engine makes none (its mounts are binds and tmpfs): the bundle's config is edited.
+      const id = await h.start({ args: ['true'] });
+      await h.rt.wait(id);
+      const file = join(h.bundle(id), 'config.json');
+      const config = JSON.parse(readFileSync(file, 'utf8'));
+      config.process.args = ['cat', '/ov/f'];
+      config.mounts.push({ destination: '/ov', type: 'overlay', source: 'overlay', options: [`lowerdir=${join(dir, 'lower')}:${join(h.rootfs, 'etc')}`] });
+      writeFileSync(file, JSON.stringify(config));
+      await h.rt.delete(id);
+      await h.rt.run({ id, bundle: h.bundle(id) });
+      assert.equal(await h.stdout(id), 'from the lower layer\n');
+    });
+
     if (!deep) {
       it('the template is a read-only tmpfs holding /proc, made once by the monitor server', async () => {
         const server = serverOf(h.stateDir);
