@@ -187,6 +187,11 @@ static int detached_copy(const char *path, bool recursive, unsigned long root_pr
   return fd;
 }
 
+/* One difference from the copy of the whole namespace, seen only by a bind whose source holds the
+ * rootfs itself (a recursive bind of '/', as node-exporter's): its copy is made here, before the
+ * container's own mounts, so it shows the rootfs as the daemon has it, without the container's
+ * /proc, /dev and /sys on it, which a bind made after them in the copied namespace (and runc's)
+ * shows there. The mountinfo lists the copies first too (the kernel orders it by creation). */
 static int rootfs_open_detached(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
   fds->detached = true;
   fds->rootfd = detached_copy(s->root_path, true, s->rootfs_propagation);
