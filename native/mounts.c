@@ -187,11 +187,9 @@ static int detached_copy(const char *path, bool recursive, unsigned long root_pr
   return fd;
 }
 
-/* One difference from the copy of the whole namespace, seen only by a bind whose source holds the
- * rootfs itself (a recursive bind of '/', as node-exporter's): its copy is made here, before the
- * container's own mounts, so it shows the rootfs as the daemon has it, without the container's
- * /proc, /dev and /sys on it, which a bind made after them in the copied namespace (and runc's)
- * shows there. The mountinfo lists the copies first too (the kernel orders it by creation). */
+/* The copies are made before the container's own mounts: the mountinfo lists them first (the
+ * kernel orders it by creation), and a bind whose source overlaps the rootfs would miss what the
+ * container mounts there first (rootfs_fits_template keeps those on the copied namespace). */
 static int rootfs_open_detached(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
   fds->detached = true;
   fds->rootfd = detached_copy(s->root_path, true, s->rootfs_propagation);
@@ -214,10 +212,24 @@ static int rootfs_open_detached(const spec *s, rootfs_fds *fds, int template_fd,
   return 0;
 }
 
+/* a is b or under it (both canonical). */
+static bool within(const char *a, const char *b) {
+  size_t n = strlen(b);
+  return strncmp(a, b, n) == 0 && (a[n] == 0 || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
 bool rootfs_fits_template(const spec *s) {
   static const char *const PATHLESS[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2"};
+  char root[PATH_MAX], source[PATH_MAX];
+  bool have_root = realpath(s->root_path, root) != NULL;
   for (size_t i = 0; i < s->n_mounts; i++) {
-    if (is_bind(&s->mounts[i])) continue;
+    if (is_bind(&s->mounts[i])) {
+      /* A source holding the rootfs (a recursive bind of '/', as node-exporter's) or inside it: in
+       * the copied namespace (as with runc) it shows the container's own mounts made before it
+       * there (its /proc, /dev…), which a copy made before them cannot. */
+      if (have_root && realpath(s->mounts[i].source, source) && (within(root, source) || within(source, root))) return false;
+      continue;
+    }
     bool pathless = false;
     for (size_t k = 0; k < sizeof PATHLESS / sizeof *PATHLESS && !pathless; k++) pathless = strcmp(s->mounts[i].type, PATHLESS[k]) == 0;
     if (!pathless) return false;

@@ -23,8 +23,9 @@ typedef struct {
  * attaches the rootfs there. */
 int rootfs_open(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err);
 /* Whether the config's mounts can be made from the template: each a bind (copied before the move)
- * or of a filesystem that names no path (proc, tmpfs…). Another (a block device, an overlay's
- * lowerdir=) names paths of the launcher's namespace, which the template does not have. */
+ * whose source neither holds the rootfs nor lies in it, or of a filesystem that names no path
+ * (proc, tmpfs…). Another (a block device, an overlay's lowerdir=) names paths of the launcher's
+ * namespace, which the template does not have. */
 bool rootfs_fits_template(const spec *s);
 /* The rest, ending in the container's root: mounts, devices, pivot_root, sysctls, masked and
  * read-only paths. */

@@ -3,7 +3,8 @@
 // address: the monitor is spawned), from this process's namespace as before. Both must give the
 // container the same view: its rootfs, its binds (a read-only one, /etc/hosts writable), and in
 // its mountinfo only the mounts its config makes, none of this namespace's
-// (another container's rootfs, a tmpfs mounted here).
+// (another container's rootfs, a tmpfs mounted here). Configs the template cannot serve (an
+// overlay naming host paths, a bind of a directory holding the rootfs) copy this namespace.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +114,15 @@ for (const [path, deep] of [
       await h.rt.delete(id);
       await h.rt.run({ id, bundle: h.bundle(id) });
       assert.equal(await h.stdout(id), 'from the lower layer\n');
+    });
+
+    it('a recursive bind of a directory holding its rootfs shows the mounts it made there first (as runc\'s)', async () => {
+      // As node-exporter's bind of '/': the rootfs under it carries the container's own /proc.
+      const id = await h.start({
+        args: ['sh', '-c', 'test -e /up/rootfs/proc/1/stat && echo own-proc'],
+        mounts: [{ destination: '/up', type: 'bind', source: h.tmp, options: ['rbind', 'ro'] }],
+      });
+      assert.equal(await h.stdout(id), 'own-proc\n');
     });
 
     if (!deep) {
