@@ -40,7 +40,7 @@
 #include "seccomp-cache.h"
 #include "spec.h"
 
-int launcher_pid_fd = -1, launcher_exec_fd = -1;
+int launcher_pid_fd = -1, launcher_exec_fd = -1, launcher_mount_template = -1;
 
 static pid_t clone_child(unsigned long flags) {
   return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -69,11 +69,11 @@ static int become_root(berth_err *err) {
  * first (tasks); on v2 it waits for the launcher to have moved it. In a user namespace it waits for
  * its mappings (and its cgroup) before anything. Its cgroup namespace (if any) is made only once it
  * is inside its cgroup, so that cgroup is its root. */
-static int init_setup(const spec *s, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, berth_err *err) {
+static int init_setup(const spec *s, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, int template_fd, berth_err *err) {
   bool userns = spec_has_ns(s, CLONE_NEWUSER);
   rootfs_fds fds;
   if (userns && wait_for_parent(gofd, "map the user namespace", err) < 0) return -1;
-  if (rootfs_open(s, &fds, err) < 0 || (userns && become_root(err) < 0)) return -1;
+  if (rootfs_open(s, &fds, template_fd, err) < 0 || (userns && become_root(err) < 0)) return -1;
   if (n_tasks && cgroup_enter_self(tasks, n_tasks, err) < 0) return -1;
   if (setsid() < 0) return berth_fail(err, "setsid");
   if (spec_has_ns(s, CLONE_NEWUTS) && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
@@ -89,9 +89,9 @@ static int init_setup(const spec *s, int gofd, const int *tasks, size_t n_tasks,
 
 /* Never returns: execs the container's process (on a terminal of its own when console >= 0), or
  * reports why not on errfd. */
-static void init_child(const spec *s, int errfd, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, int console) {
+static void init_child(const spec *s, int errfd, int gofd, const int *tasks, size_t n_tasks, bool cgroupns, int template_fd, int console) {
   berth_err err = {{0}};
-  if (init_setup(s, gofd, tasks, n_tasks, cgroupns, &err) == 0 && (console < 0 || console_setup(console, s->uid, &err) == 0)) process_exec(s, &err);
+  if (init_setup(s, gofd, tasks, n_tasks, cgroupns, template_fd, &err) == 0 && (console < 0 || console_setup(console, s->uid, &err) == 0)) process_exec(s, &err);
   if (write(errfd, err.msg, strlen(err.msg)) < 0) _exit(2);
   _exit(1);
 }
@@ -159,12 +159,20 @@ static int cmd_run(int argc, char **argv) {
   int errp[2] = {-1, launcher_exec_fd}, gop[2];
   if ((ready < 0 && pipe2(errp, O_CLOEXEC) < 0) || pipe2(gop, O_CLOEXEC) < 0) return berth_fail(&err, "pipe"), report(err.msg);
   int flags = ns_clone_flags(&s);
+  /* A new mount namespace is copied from the template (mount-template.h), not from this one: the
+   * init is cloned into this namespace and moves itself (rootfs_open). Not in a new user namespace:
+   * the init, once in it, has no right to join the template (the host's), and the copies it would
+   * make of its mounts there would be locked; nor for a mount namespace joined by path (no clone
+   * of one), nor for mounts that name paths of this namespace (rootfs_fits_template). Those copy
+   * this namespace, as before. */
+  int template_fd = (flags & CLONE_NEWNS) && !(flags & CLONE_NEWUSER) && rootfs_fits_template(&s) ? launcher_mount_template : -1;
+  if (template_fd >= 0) flags &= ~CLONE_NEWNS;
   pid_t pid = clone_child((unsigned long)(flags & ~CLONE_NEWCGROUP) | CLONE_PARENT);
   if (pid < 0) return berth_fail(&err, "clone the container's init"), report(err.msg);
   if (pid == 0) {
     if (errp[0] >= 0) close(errp[0]);
     close(gop[1]);
-    init_child(&s, errp[1], gop[0], tasks, (size_t)n_tasks, flags & CLONE_NEWCGROUP, console);
+    init_child(&s, errp[1], gop[0], tasks, (size_t)n_tasks, flags & CLONE_NEWCGROUP, template_fd, console);
   }
   close(errp[1]);
   close(gop[0]);

@@ -29,6 +29,7 @@
 #include "launcher-report.h"
 #include "logfile.h"
 #include "monitor-serve.h"
+#include "mount-template.h"
 #include "relay.h"
 
 typedef struct {
@@ -113,6 +114,9 @@ static pid_t spawn_runtime(char *const argv[], bool builtin, int in, int out, in
     execv(argv[0], argv);
     _exit(127);
   }
+  /* The launcher has its own (an exec'd runtime none: close-on-exec); the monitor, which lives as
+   * long as the container, need not keep the template. */
+  if (launcher_mount_template >= 0) close(launcher_mount_template), launcher_mount_template = -1;
   return pid;
 }
 
@@ -505,6 +509,13 @@ static int monitor_served(int argc, char **argv) {
 int main(int argc, char **argv) {
   /* The builtin launcher re-executing itself from a sealed copy of this program (sealed.h). */
   if (argc > 1 && strcmp(argv[1], "run") == 0) return launcher_main(argc, argv);
-  if (argc == 4 && strcmp(argv[1], "--serve") == 0) return monitor_serve(argv, monitor_served);
+  if (argc == 4 && strcmp(argv[1], "--serve") == 0) {
+    /* Made once, here, and inherited by every monitor forked and its launcher (mount-template.h).
+     * Without it the containers' namespaces are copied from this one, as before: slower, not weaker. */
+    berth_err err = {{0}};
+    launcher_mount_template = mount_template_make(&err);
+    if (launcher_mount_template < 0) fprintf(stderr, "berth-monitor: %s; containers' mount namespaces are copied from the daemon's\n", err.msg);
+    return monitor_serve(argv, monitor_served);
+  }
   return monitor_main(argc, argv);
 }

@@ -2,11 +2,13 @@
 #include "mounts.h"
 #include "mount-target.h"
 #include "devices.h"
+#include "mount-template.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -75,8 +77,9 @@ static bool is_bind(const spec_mount *m) {
   return false;
 }
 
-/* source_fd: the bind source opened by rootfs_open (its path may be out of the container's reach). */
-static int mount_one(int rootfd, const spec_mount *m, int source_fd, berth_err *err) {
+/* source_fd: the bind source opened by rootfs_open (its path may be out of the container's reach);
+ * detached: a detached copy of it (open_tree), moved onto the target instead of bound. */
+static int mount_one(int rootfd, const spec_mount *m, int source_fd, bool detached, berth_err *err) {
   mount_opts o;
   parse_options(m, &o);
   bool bind = o.flags & MS_BIND;
@@ -93,8 +96,9 @@ static int mount_one(int rootfd, const spec_mount *m, int source_fd, berth_err *
   char target[64];
   fdpath(target, sizeof target, fd);
   if (bind) {
-    if (mount(source, target, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
-      return berth_fail(err, "bind '%s' on '%s'", m->source, m->destination);
+    int r = detached ? move_mount(source_fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                     : mount(source, target, NULL, o.flags & (MS_BIND | MS_REC), NULL);
+    if (r < 0) return berth_fail(err, "bind '%s' on '%s'", m->source, m->destination);
     unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (extra || o.propagation) {
       /* The fd is the covered directory: the new mount is reached by resolving the path again. */
@@ -168,9 +172,76 @@ static int readonly_paths(const spec *s, int root, berth_err *err) {
   return 0;
 }
 
-int rootfs_open(const spec *s, rootfs_fds *fds, berth_err *err) {
+/* A detached copy of path's mount (open_tree: only the mounts under path are copied, not the
+ * namespace's), with the propagation the container's root would have given it: before, a copy of
+ * the whole namespace was made rslave (runc's default) and then bound, and the bind inherited that. */
+static int detached_copy(const char *path, bool recursive, unsigned long root_propagation) {
+  int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  struct mount_attr prop = {.propagation = root_propagation & ~MS_REC};
+  if (fd >= 0 && (root_propagation & MS_REC) && mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &prop, sizeof prop) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+/* The copies are made before the container's own mounts: the mountinfo lists them first (the
+ * kernel orders it by creation), and a bind whose source overlaps the rootfs would miss what the
+ * container mounts there first (rootfs_fits_template keeps those on the copied namespace). */
+static int rootfs_open_detached(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
+  fds->detached = true;
+  fds->rootfd = detached_copy(s->root_path, true, s->rootfs_propagation);
+  if (fds->rootfd < 0) return berth_fail(err, "bind the rootfs '%s'", s->root_path);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    fds->sources[i] = -1;
+    if (!is_bind(&s->mounts[i])) continue;
+    mount_opts o;
+    parse_options(&s->mounts[i], &o);
+    fds->sources[i] = detached_copy(s->mounts[i].source, o.flags & MS_REC, s->rootfs_propagation);
+    if (fds->sources[i] < 0) return berth_fail(err, "open '%s' (source of mount '%s')", s->mounts[i].source, s->mounts[i].destination);
+  }
+  /* The init is single-threaded and shares no fs_struct: it may change its mount namespace. */
+  if (setns(template_fd, CLONE_NEWNS) < 0) return berth_fail(err, "join the mount namespace template");
+  close(template_fd);
+  if (unshare(CLONE_NEWNS) < 0) return berth_fail(err, "unshare the mount namespace");
+  if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0) return berth_fail(err, "set the propagation of '/'");
+  /* pivot_root needs the new root to be a mount point: the copy is one, attached on the template's directory. */
+  if (move_mount(fds->rootfd, "", AT_FDCWD, TEMPLATE_ROOTFS, MOVE_MOUNT_F_EMPTY_PATH) < 0) return berth_fail(err, "bind the rootfs '%s'", s->root_path);
+  return 0;
+}
+
+/* a is b or under it (both canonical). */
+static bool within(const char *a, const char *b) {
+  size_t n = strlen(b);
+  return strncmp(a, b, n) == 0 && (a[n] == 0 || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
+bool rootfs_fits_template(const spec *s) {
+  static const char *const PATHLESS[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2"};
+  char root[PATH_MAX], source[PATH_MAX];
+  bool have_root = realpath(s->root_path, root) != NULL;
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    if (is_bind(&s->mounts[i])) {
+      /* A source holding the rootfs (a recursive bind of '/', as node-exporter's) or inside it: in
+       * the copied namespace (as with runc) it shows the container's own mounts made before it
+       * there (its /proc, /dev…), which a copy made before them cannot. */
+      if (have_root && realpath(s->mounts[i].source, source) && (within(root, source) || within(source, root))) return false;
+      continue;
+    }
+    bool pathless = false;
+    for (size_t k = 0; k < sizeof PATHLESS / sizeof *PATHLESS && !pathless; k++) pathless = strcmp(s->mounts[i].type, PATHLESS[k]) == 0;
+    if (!pathless) return false;
+  }
+  return true;
+}
+
+int rootfs_open(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
   fds->rootfd = -1;
+  fds->detached = false;
   if (!(fds->sources = calloc(s->n_mounts + 1, sizeof *fds->sources))) return berth_fail(err, "calloc");
+  if (template_fd >= 0) return rootfs_open_detached(s, fds, template_fd, err);
   if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0) return berth_fail(err, "set the propagation of '/'");
   /* pivot_root needs the new root to be a mount point; binding it onto itself also keeps the
    * container's mounts from showing up under the bundle on the host. */
@@ -191,7 +262,7 @@ int rootfs_setup(const spec *s, rootfs_fds *fds, berth_err *err) {
   bool dev_bound = false, has_pts = false;
   mode_t old = umask(0);
   for (size_t i = 0; i < s->n_mounts; i++) {
-    if (mount_one(rootfd, &s->mounts[i], fds->sources[i], err) < 0) return -1;
+    if (mount_one(rootfd, &s->mounts[i], fds->sources[i], fds->detached, err) < 0) return -1;
     if (fds->sources[i] >= 0) close(fds->sources[i]);
     if (strcmp(s->mounts[i].destination, "/dev") == 0 && strcmp(s->mounts[i].type, "bind") == 0) dev_bound = true;
     if (strcmp(s->mounts[i].destination, "/dev/pts") == 0) has_pts = true;

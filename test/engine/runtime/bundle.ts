@@ -29,6 +29,8 @@ export interface BundleSpec extends Partial<ContainerRunConfig> {
   sysfsSource?: string;
   /** Device nodes (a privileged container's). */
   devices?: OciDevice[];
+  /** Host files bound on /etc/hosts, /etc/hostname, /etc/resolv.conf (as the engine makes them). */
+  etcFiles?: { hosts?: string; hostname?: string; resolvConf?: string };
 }
 
 /** A shared read-only busybox rootfs per suite, one bundle directory per container. */
@@ -56,7 +58,7 @@ export function makeBundle(dir: string, rootfs: string, cgroupParent: string, id
     ...(s.sysfsSource ? { sysfsSource: s.sysfsSource } : {}),
     ...(s.devices ? { devices: s.devices } : {}),
     ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
-    etcFiles: {},
+    etcFiles: s.etcFiles ?? {},
     annotations: { 'dev.berth.test': 'conformance', ...(s.stdin ? { [STDIN_ANNOTATION]: 'true' } : {}) },
     cgroupsPath: `/${cgroupParent}/${id}`,
   });
