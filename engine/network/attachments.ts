@@ -84,10 +84,21 @@ export function attachmentView(r: AttachmentRecord, dir: string): NetworkAttachm
 export class AttachmentStore {
   readonly #cache = new Map<string, AttachmentRecord>();
 
-  constructor(readonly root: string) {}
+  /** <root>/containers/, normalized once: dir() and hostsPath() are asked for every member at every membership change. */
+  readonly #containers: string;
 
+  constructor(readonly root: string) {
+    this.#containers = join(root, 'containers') + '/';
+  }
+
+  /** The container's directory; `id` is a runtime container id or a name read from the directory (no '/'). */
   dir(id: string): string {
-    return join(this.root, 'containers', id);
+    return this.#containers + id;
+  }
+
+  /** The file bind-mounted on the container's /etc/hosts. */
+  hostsPath(id: string): string {
+    return `${this.#containers}${id}/hosts`;
   }
 
   /** Makes the container's directory, under a parent spread over the filesystem (engine/spread-dirs.ts). */
