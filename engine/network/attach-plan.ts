@@ -51,7 +51,7 @@ export interface AttachmentPlan extends AttachTarget {
 export interface AttachContext {
   /** The target network's conflist exists (mode network). */
   networkExists: boolean;
-  /** Every attachment record (mode network; the container's own is ignored). */
+  /** Every attachment record (mode network, when a host port is published; the container's own is ignored). */
   others: ReadonlyArray<Pick<AttachmentRecord, 'id' | 'name' | 'ports'>>;
 }
 

@@ -2,10 +2,10 @@
 // <root>/containers/<id>/attachment.json next to its hosts and resolv.conf, and its namespace at
 // <root>/netns/<id>. Written before CNI ADD (state 'adding') with the exact conflist, and again
 // with the ADD result: every DEL is run from it.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
+import { writeFileAtomicSync } from '../fs-atomic.ts';
 import { isRuntimeContainerId } from '../ids.ts';
 import { markSpread } from '../spread-dirs.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
@@ -80,19 +80,40 @@ export function attachmentView(r: AttachmentRecord, dir: string): NetworkAttachm
  * them all at every join and leave (the plan's peers, every member's /etc/hosts) — from disk, an
  * apply of N containers read N² files. all() still lists the directory, so that a record another
  * process made or removed (a daemon killed before this one) is seen.
+ * The files are read, written and removed synchronously, and so are these methods (a record is a
+ * few KiB; the directory a few entries): they are used under the manager's lock, where every trip
+ * through the thread pool waited behind the I/O of all the containers being started, and every
+ * await behind all the daemon's queued work, while each join waited for the lock in turn (in an
+ * apply of 500 the lock was busy 9 s of 15, with 63 joins queued for it).
  */
 export class AttachmentStore {
   readonly #cache = new Map<string, AttachmentRecord>();
 
-  constructor(readonly root: string) {}
+  /** <root>/containers/, normalized once: dir() and hostsPath() are asked for every member at every membership change. */
+  readonly #containers: string;
 
+  constructor(readonly root: string) {
+    this.#containers = join(root, 'containers') + '/';
+  }
+
+  /** The container's directory; `id` is a runtime container id or a name read from the directory (no '/'). */
   dir(id: string): string {
-    return join(this.root, 'containers', id);
+    return this.#containers + id;
+  }
+
+  /** How many records are known (read or written): about the number of members. */
+  get count(): number {
+    return this.#cache.size;
+  }
+
+  /** The file bind-mounted on the container's /etc/hosts. */
+  hostsPath(id: string): string {
+    return `${this.#containers}${id}/hosts`;
   }
 
   /** Makes the container's directory, under a parent spread over the filesystem (engine/spread-dirs.ts). */
-  async make(id: string): Promise<void> {
-    await mkdir(this.dir(id), { recursive: true });
+  make(id: string): void {
+    mkdirSync(this.dir(id), { recursive: true });
     markSpread(join(this.root, 'containers'));
   }
 
@@ -100,14 +121,15 @@ export class AttachmentStore {
     return join(this.root, 'netns', id);
   }
 
-  async read(id: string): Promise<AttachmentRecord | undefined> {
+  read(id: string): AttachmentRecord | undefined {
     if (!isRuntimeContainerId(id)) return undefined;
-    const cached = this.#cache.get(id);
-    if (cached) return cached;
+    return this.#cache.get(id) ?? this.#load(id);
+  }
+
+  #load(id: string): AttachmentRecord | undefined {
     try {
-      const r = JSON.parse(await readFile(join(this.dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
-      // Unless it was removed or written meanwhile.
-      if (!this.#cache.has(id) && !this.#removing.has(id)) this.#cache.set(id, r);
+      const r = JSON.parse(readFileSync(join(this.dir(id), 'attachment.json'), 'utf8')) as AttachmentRecord;
+      this.#cache.set(id, r);
       return r;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -116,36 +138,32 @@ export class AttachmentStore {
     }
   }
 
-  async all(): Promise<AttachmentRecord[]> {
-    const ids = await readdir(join(this.root, 'containers')).catch(() => [] as string[]);
+  all(): AttachmentRecord[] {
+    let ids: string[];
+    try {
+      ids = readdirSync(join(this.root, 'containers'));
+    } catch {
+      ids = [];
+    }
     const present = new Set(ids);
     for (const id of this.#cache.keys()) if (!present.has(id)) this.#cache.delete(id);
     const out: AttachmentRecord[] = [];
     for (const id of ids) {
-      const r = this.#cache.get(id) ?? (await this.read(id));
+      const r = this.#cache.get(id) ?? (isRuntimeContainerId(id) ? this.#load(id) : undefined);
       if (r) out.push(r);
     }
     return out;
   }
 
   /** Writes the record; the copy kept is a copy (the caller may go on changing its object). */
-  async write(r: AttachmentRecord): Promise<void> {
-    await writeFileAtomic(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
+  write(r: AttachmentRecord): void {
+    writeFileAtomicSync(join(this.dir(r.id), 'attachment.json'), JSON.stringify(r, null, 2));
     this.#cache.set(r.id, { ...r });
   }
 
-  /** Ids whose directory is being removed: a read that overlaps it is not kept. */
-  readonly #removing = new Set<string>();
-
   /** Removes the container's directory (record, hosts, resolv.conf). */
-  async remove(id: string): Promise<void> {
+  remove(id: string): void {
     this.#cache.delete(id);
-    this.#removing.add(id);
-    try {
-      await rm(this.dir(id), { recursive: true, force: true });
-    } finally {
-      this.#removing.delete(id);
-      this.#cache.delete(id);
-    }
+    rmSync(this.dir(id), { recursive: true, force: true });
   }
 }

@@ -58,22 +58,22 @@ function notAttached(id: string): NotFoundError {
 
 /** The record with endpoint `network` replaced by `e` (or removed, without `e`), written. */
 async function writeEndpoint(ctx: ConnectContext, id: string, network: string, e?: EndpointRecord): Promise<AttachmentRecord | undefined> {
-  const r = await ctx.records.read(id);
+  const r = ctx.records.read(id);
   if (!r) return undefined;
   const endpoints = (r.endpoints ?? []).filter((x) => x.network !== network);
   const next: AttachmentRecord = { ...r, endpoints: e ? [...endpoints, e] : endpoints };
   if (!next.endpoints!.length) delete next.endpoints;
-  await ctx.records.write(next);
+  ctx.records.write(next);
   return next;
 }
 
 export async function connectEndpoint(ctx: ConnectContext, id: string, o: ConnectOptions): Promise<EndpointView> {
   const network = canonicalNetwork(o.network);
   const begun = await ctx.serial(async (): Promise<{ r: AttachmentRecord; e: EndpointRecord } | EndpointView> => {
-    const r = await ctx.records.read(id);
+    const r = ctx.records.read(id);
     if (!r?.netnsPath || r.state !== 'ready') throw notAttached(id);
     checkAttachRequest(id, { network, name: r.name, ...(o.aliases ? { aliases: o.aliases } : {}) });
-    const list = await ctx.networks.read(network);
+    const list = ctx.networks.read(network);
     if (!list) throw new NotFoundError(`network ${o.network} not found`);
     const already = () => new PermissionDeniedError(`endpoint with name ${r.name} already exists in network ${o.network}`);
     if (r.mode === 'network' && r.network === network) {
@@ -118,7 +118,7 @@ export async function connectEndpoint(ctx: ConnectContext, id: string, o: Connec
 export async function disconnectEndpoint(ctx: ConnectContext, id: string, networkName: string, o: { force?: boolean } = {}): Promise<void> {
   const network = canonicalNetwork(networkName);
   const leaving = await ctx.serial(async () => {
-    const r = await ctx.records.read(id);
+    const r = ctx.records.read(id);
     if (!r?.netnsPath) throw notAttached(id);
     if (r.mode === 'network' && r.network === network) {
       ctx.releasePorts(id);
@@ -140,11 +140,11 @@ export async function disconnectEndpoint(ctx: ConnectContext, id: string, networ
   }
   await ctx.serial(async () => {
     if (leaving.first) {
-      const now = await ctx.records.read(id);
+      const now = ctx.records.read(id);
       if (now) {
         // The namespace stays (the process lives in it), with loopback and its other networks.
         const { network: _n, confList: _c, result: _r, ipAddress: _i, gateway: _g, ...rest } = now;
-        await ctx.records.write({ ...rest, mode: 'none', ports: [] });
+        ctx.records.write({ ...rest, mode: 'none', ports: [] });
       }
     } else {
       await writeEndpoint(ctx, id, network);
@@ -155,5 +155,5 @@ export async function disconnectEndpoint(ctx: ConnectContext, id: string, networ
 
 /** The container's further networks, as connected. */
 export async function endpointsOf(records: AttachmentStore, id: string): Promise<EndpointView[]> {
-  return ((await records.read(id))?.endpoints ?? []).filter((e) => e.state === 'ready').map(view);
+  return (records.read(id)?.endpoints ?? []).filter((e) => e.state === 'ready').map(view);
 }
