@@ -45,7 +45,11 @@ export async function writeFileAtomic(path: string, data: string | Buffer, o: { 
   });
 }
 
-/** writeFileAtomic for the few places that must stay synchronous (a constructor, a CLI helper). */
+/**
+ * writeFileAtomic without the thread pool, for the places that must stay synchronous (a constructor,
+ * a CLI helper) and for small files written under a lock that every container's start waits on (the
+ * network attachment records: engine/network/attachments.ts says why). Never durable: no fsync.
+ */
 export function writeFileAtomicSync(path: string, data: string | Buffer, o: { mode?: number } = {}): void {
   const tmp = tmpName(path);
   try {
