@@ -38,7 +38,7 @@ export default async function bench(args: string[]): Promise<void> {
   const rows: ScaleRow[] = [];
   const idle = { berth: rssKiB(fleet.berth.pid), docker: dockerd.rssKiB() };
   try {
-    for (const n of sizes) {
+    for (const [i, n] of sizes.entries()) {
       const manifests = join(fleet.tmp, `scale-${n}.yaml`);
       writeFileSync(manifests, sleepManifests(n, image));
       const compose = join(fleet.tmp, `compose-${n}.yml`);
@@ -75,24 +75,35 @@ export default async function bench(args: string[]): Promise<void> {
       // Written after every N, so that a run cut short still leaves its figures and plot.
       writeFileSync(join(HERE, 'scale.json'), JSON.stringify({ idleRssMiB: { berth: idle.berth / 1024, docker: idle.docker / 1024 }, rows }, null, 2) + '\n');
       await writeScalePlot(rows, join(HERE, 'scale.svg'));
-      await run('docker-compose', ['-p', 'scale', '-f', compose, 'down', '-t', '0'], { env: composeEnv, maxBuffer: 1 << 26 });
+      // The closing figures are printed before the last size is cleaned up, and the peer's cleanup
+      // has a limit: once, docker-compose down of the 500 waited on dockerd for over 9 minutes (a
+      // `docker stop` of one of them hung too), and the run's closing lines were lost with it.
+      if (i === sizes.length - 1) printClosing(rows);
+      await run('docker-compose', ['-p', 'scale', '-f', compose, 'down', '-t', '0'], { env: composeEnv, maxBuffer: 1 << 26, timeout: PEER_CLEANUP_LIMIT_MS });
       await run(process.execPath, [BERTH, 'delete', '-f', manifests], { env });
       await until('all removed', async () => (await fleet.all()) === 0);
     }
-    const first = rows[0]!;
-    const last = rows[rows.length - 1]!;
-    const perContainer = (a: number, b: number) => ((b - a) * 1024) / (last.n - first.n);
-    if (rows.length > 1) {
-      console.log(
-        `bench rss-per-container: berth ${perContainer(first.berthRssMiB, last.berthRssMiB).toFixed(0)} KiB, dockerd+containerd ${perContainer(first.dockerRssMiB, last.dockerRssMiB).toFixed(0)} KiB, ratio ${(
-          perContainer(first.berthRssMiB, last.berthRssMiB) / perContainer(first.dockerRssMiB, last.dockerRssMiB)
-        ).toFixed(3)}`,
-      );
-    }
-    console.log(`bench monitor-rss: berth ${last.monitorRssKiB.toFixed(0)} KiB, goal 1024 KiB, ratio ${(last.monitorRssKiB / 1024).toFixed(3)}`);
-    report(`metrics-${last.n}`, last.metricsMs, 'docker stats', last.dockerStatsMs, 'ms');
-    report(`apply-${last.n}`, last.berthApplyMs, 'docker-compose', last.composeUpMs, 'ms');
   } finally {
     await fleet.stop();
   }
+}
+
+/** docker-compose down of 500 services takes 2-4 minutes on this host. */
+const PEER_CLEANUP_LIMIT_MS = 10 * 60_000;
+
+/** The RSS slope, one monitor's RSS, /metrics and apply at the largest N: the last line is the apply time. */
+function printClosing(rows: ScaleRow[]): void {
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
+  const perContainer = (a: number, b: number) => ((b - a) * 1024) / (last.n - first.n);
+  if (rows.length > 1) {
+    console.log(
+      `bench rss-per-container: berth ${perContainer(first.berthRssMiB, last.berthRssMiB).toFixed(0)} KiB, dockerd+containerd ${perContainer(first.dockerRssMiB, last.dockerRssMiB).toFixed(0)} KiB, ratio ${(
+        perContainer(first.berthRssMiB, last.berthRssMiB) / perContainer(first.dockerRssMiB, last.dockerRssMiB)
+      ).toFixed(3)}`,
+    );
+  }
+  console.log(`bench monitor-rss: berth ${last.monitorRssKiB.toFixed(0)} KiB, goal 1024 KiB, ratio ${(last.monitorRssKiB / 1024).toFixed(3)}`);
+  report(`metrics-${last.n}`, last.metricsMs, 'docker stats', last.dockerStatsMs, 'ms');
+  report(`apply-${last.n}`, last.berthApplyMs, 'docker-compose', last.composeUpMs, 'ms');
 }
