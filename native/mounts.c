@@ -191,17 +191,8 @@ static int detached_copy(const char *path, bool recursive, unsigned long root_pr
  * kernel orders it by creation), and a bind whose source overlaps the rootfs would miss what the
  * container mounts there first (rootfs_fits_template keeps those on the copied namespace). */
 static int rootfs_open_detached(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
-  fds->detached = true;
   fds->rootfd = detached_copy(s->root_path, true, s->rootfs_propagation);
   if (fds->rootfd < 0) return berth_fail(err, "bind the rootfs '%s'", s->root_path);
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    fds->sources[i] = -1;
-    if (!is_bind(&s->mounts[i])) continue;
-    mount_opts o;
-    parse_options(&s->mounts[i], &o);
-    fds->sources[i] = detached_copy(s->mounts[i].source, o.flags & MS_REC, s->rootfs_propagation);
-    if (fds->sources[i] < 0) return berth_fail(err, "open '%s' (source of mount '%s')", s->mounts[i].source, s->mounts[i].destination);
-  }
   /* The init is single-threaded and shares no fs_struct: it may change its mount namespace. */
   if (setns(template_fd, CLONE_NEWNS) < 0) return berth_fail(err, "join the mount namespace template");
   close(template_fd);
@@ -239,21 +230,25 @@ bool rootfs_fits_template(const spec *s) {
 
 int rootfs_open(const spec *s, rootfs_fds *fds, int template_fd, berth_err *err) {
   fds->rootfd = -1;
-  fds->detached = false;
+  fds->detached = template_fd >= 0;
   if (!(fds->sources = calloc(s->n_mounts + 1, sizeof *fds->sources))) return berth_fail(err, "calloc");
-  if (template_fd >= 0) return rootfs_open_detached(s, fds, template_fd, err);
+  /* Every bind source, opened here (with a template: a detached copy of it, made in this namespace). */
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    const spec_mount *m = &s->mounts[i];
+    fds->sources[i] = -1;
+    if (!is_bind(m)) continue;
+    mount_opts o;
+    if (fds->detached) parse_options(m, &o);
+    fds->sources[i] = fds->detached ? detached_copy(m->source, o.flags & MS_REC, s->rootfs_propagation) : open(m->source, O_PATH | O_CLOEXEC);
+    if (fds->sources[i] < 0) return berth_fail(err, "open '%s' (source of mount '%s')", m->source, m->destination);
+  }
+  if (fds->detached) return rootfs_open_detached(s, fds, template_fd, err);
   if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0) return berth_fail(err, "set the propagation of '/'");
   /* pivot_root needs the new root to be a mount point; binding it onto itself also keeps the
    * container's mounts from showing up under the bundle on the host. */
   if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) return berth_fail(err, "bind the rootfs '%s'", s->root_path);
   fds->rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fds->rootfd < 0) return berth_fail(err, "open the rootfs '%s'", s->root_path);
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    fds->sources[i] = -1;
-    if (!is_bind(&s->mounts[i])) continue;
-    fds->sources[i] = open(s->mounts[i].source, O_PATH | O_CLOEXEC);
-    if (fds->sources[i] < 0) return berth_fail(err, "open '%s' (source of mount '%s')", s->mounts[i].source, s->mounts[i].destination);
-  }
   return 0;
 }
 

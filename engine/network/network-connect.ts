@@ -57,7 +57,7 @@ function notAttached(id: string): NotFoundError {
 }
 
 /** The record with endpoint `network` replaced by `e` (or removed, without `e`), written. */
-async function writeEndpoint(ctx: ConnectContext, id: string, network: string, e?: EndpointRecord): Promise<AttachmentRecord | undefined> {
+function writeEndpoint(ctx: ConnectContext, id: string, network: string, e?: EndpointRecord): AttachmentRecord | undefined {
   const r = ctx.records.read(id);
   if (!r) return undefined;
   const endpoints = (r.endpoints ?? []).filter((x) => x.network !== network);
@@ -88,7 +88,7 @@ export async function connectEndpoint(ctx: ConnectContext, id: string, o: Connec
     // Half made or half removed (a crash in the middle of ADD or DEL): removed, then added afresh on the same interface.
     if (mine) await leaveOne(ctx.cni, r, { ...mine, ports: [] });
     const e: EndpointRecord = { network, ifName: mine?.ifName ?? freeIfName(r), aliases: (o.aliases ?? []).filter((a) => a !== r.name), state: 'adding', confList: endpointConfList(list) };
-    return { r: (await writeEndpoint(ctx, id, network, e))!, e };
+    return { r: writeEndpoint(ctx, id, network, e)!, e };
   });
   if (!('r' in begun)) return begun;
   const { r, e } = begun;
@@ -96,14 +96,14 @@ export async function connectEndpoint(ctx: ConnectContext, id: string, o: Connec
     const result = await ctx.add(id, e.confList as BerthConfList, r.netnsPath!, e.ifName);
     const ready: EndpointRecord = { ...e, state: 'ready', result, ...addressOf(result) };
     return await ctx.serial(async () => {
-      if (!(await writeEndpoint(ctx, id, network, ready))) throw notAttached(id);
+      if (!writeEndpoint(ctx, id, network, ready)) throw notAttached(id);
       await ctx.refresh([network], [id]);
       return view(ready);
     });
   } catch (err) {
     await ctx.serial(async () => {
       await leaveOne(ctx.cni, r, { ...e, ports: [] });
-      await writeEndpoint(ctx, id, network);
+      writeEndpoint(ctx, id, network);
     }).catch((undo) => ctx.log?.warn('undoing a failed connect', { id, network, error: String(undo) }));
     if (err instanceof CniError) throw new UnavailableError(`container "${r.name}": connecting to network "${network}" failed: ${err.message}`, { cause: err });
     throw err;
@@ -126,7 +126,7 @@ export async function disconnectEndpoint(ctx: ConnectContext, id: string, networ
     }
     const e = endpointOn(r, network);
     if (!e) throw new FailedPreconditionError(`container ${id} is not connected to network ${networkName}`);
-    return { r: (await writeEndpoint(ctx, id, network, { ...e, state: 'removing' }))!, e, first: false as const };
+    return { r: writeEndpoint(ctx, id, network, { ...e, state: 'removing' })!, e, first: false as const };
   });
   const { r } = leaving;
   const l = leaving.first
@@ -147,7 +147,7 @@ export async function disconnectEndpoint(ctx: ConnectContext, id: string, networ
         ctx.records.write({ ...rest, mode: 'none', ports: [] });
       }
     } else {
-      await writeEndpoint(ctx, id, network);
+      writeEndpoint(ctx, id, network);
     }
     await ctx.refresh([network], [id]);
   });

@@ -250,38 +250,20 @@ export class NetworkManager {
     return { record, held, published, label: network ?? mode };
   }
 
-  /** Outside the lock: the namespace (loopback up), CNI ADD, the /etc files; then ready, under it. */
+  /** Outside the lock: the namespace (loopback up), CNI ADD, the /etc files, the record ready; then the members' /etc/hosts. */
   async #join({ record, held, published, label }: Joining): Promise<NetworkAttachment> {
-    const dir = this.#records.dir(record.id);
-    this.#joining++;
-    let joined = false;
     try {
-      if (record.netnsPath) {
-        await rm(record.netnsPath, { force: true });
-        await createNetns(record.netnsPath);
+      // Counted until it is ready, not while it waits for the rewrite (#hostsAfter waits for the others).
+      this.#joining++;
+      try {
+        await this.#ready(record, published);
+      } finally {
+        this.#joining--;
       }
-      if (record.confList && record.netnsPath) {
-        record.result = await this.#addNetwork(record.id, record.confList as BerthConfList, record.netnsPath, published);
-        Object.assign(record, addressOf(record.result));
-      }
-      // resolv.conf: the host's (loopback servers dropped) in a namespace; the host's as-is with host networking.
-      const host = record.mode === 'host';
-      const resolv = host ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
-      await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
-      if (host) await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
-      // Written outside the lock: every join waited there for this write's two trips through the
-      // thread pool, behind all the containers' I/O (2.5 s of the lock's 10 in an apply of 500). Nothing
-      // else writes this record meanwhile, and a member's /etc/hosts lists it only from the next
-      // rewrite on, which #hostsAfter begins after the write.
-      record.state = 'ready';
-      this.#records.write(record);
       this.#held.set(record.id, held);
-      this.#joining--;
-      joined = true;
       await this.#hostsAfter(networksOf(record), [record.id]);
       return this.#view(record);
     } catch (err) {
-      if (!joined) this.#joining--;
       for (const h of held) h.close();
       await this.#leave(record.id, record).catch((e) => this.#o.log?.warn('undoing a failed attach', { id: record.id, error: String(e) }));
       if (err instanceof CniError) {
@@ -289,6 +271,30 @@ export class NetworkManager {
       }
       throw err;
     }
+  }
+
+  /** #join's steps up to the record written ready. */
+  async #ready(record: AttachmentRecord, published: PortMapping[]): Promise<void> {
+    const dir = this.#records.dir(record.id);
+    if (record.netnsPath) {
+      await rm(record.netnsPath, { force: true });
+      await createNetns(record.netnsPath);
+    }
+    if (record.confList && record.netnsPath) {
+      record.result = await this.#addNetwork(record.id, record.confList as BerthConfList, record.netnsPath, published);
+      Object.assign(record, addressOf(record.result));
+    }
+    // resolv.conf: the host's (loopback servers dropped) in a namespace; the host's as-is with host networking.
+    const host = record.mode === 'host';
+    const resolv = host ? await readFile(this.#o.hostResolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '') : await containerResolvConf(this.#o.hostResolvConf);
+    await rewriteInPlace(join(dir, 'resolv.conf'), resolv);
+    if (host) await copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => rewriteInPlace(join(dir, 'hosts'), hostsFile(undefined, [], '')));
+    // Written outside the lock: every join waited there for this write's two trips through the
+    // thread pool, behind all the containers' I/O (2.5 s of the lock's 10 in an apply of 500). Nothing
+    // else writes this record meanwhile, and a member's /etc/hosts lists it only from the next
+    // rewrite on, which #hostsAfter begins after the write.
+    record.state = 'ready';
+    this.#records.write(record);
   }
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[], ifName = IFNAME): Promise<CniResult> {
