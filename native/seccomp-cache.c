@@ -31,11 +31,12 @@ static uint64_t fnv1a(uint64_t h, const char *s) {
   return h;
 }
 
-/* The cache key: a libseccomp of another version may make another program from the same text. */
+/* The cache key: a libseccomp of another version may make another program from the same text; the
+ * number after berth-seccomp changes when berth compiles the text differently (2: a binary tree). */
 static uint64_t key(const char *text) {
   const struct scmp_version *v = seccomp_version();
   char ver[64];
-  snprintf(ver, sizeof ver, "berth-seccomp-1 libseccomp %u.%u.%u ", v->major, v->minor, v->micro);
+  snprintf(ver, sizeof ver, "berth-seccomp-2 libseccomp %u.%u.%u ", v->major, v->minor, v->micro);
   return fnv1a(fnv1a(1469598103934665603ULL, ver), text);
 }
 

@@ -152,6 +152,12 @@ int seccomp_compile(void *json, void **out, berth_err *err) {
   scmp_filter_ctx ctx = seccomp_init(def);
   if (!ctx) return berth_failx(err, "seccomp: cannot make a filter with linux.seccomp.defaultAction");
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  /* A binary tree of syscall numbers instead of libseccomp's default list, same verdicts. Each start
+   * loads the filter, and the kernel walks it then: it emulates the program for every syscall of
+   * every architecture to build its cache of always-allowed calls (seccomp_cache_prepare) under the
+   * process's signal lock. With Docker's default profile (3 architectures) a load cost ~1.0 ms as a
+   * list and ~0.36 ms as a tree on this host. libseccomp < 2.5 lacks the attribute: then the list. */
+  if (rc == 0) (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (rc < 0 || architectures(sc, ctx, err) < 0 || flags(sc, ctx, err) < 0 || rules(sc, ctx, def, err) < 0) {
     if (rc < 0) errno = -rc, berth_fail(err, "seccomp: unset the no_new_privs attribute");
     seccomp_release(ctx);
