@@ -16,6 +16,8 @@
  *       the namespace unpinned (every mount on PATH undone, lazily when busy) and PATH removed.
  *   berth-netns del IFNAME [NETNS]
  *       the device IFNAME (of NETNS when given) and so its veth peer.
+ * The program is netns-main.c; berth-spawner runs the same commands as its builtin `netns` in a fork
+ * of itself (spawner.c), without an exec.
  * Errors go to stderr in iproute2's words (`Cannot find device "x"`, `RTNETLINK answers: File
  * exists`); exit 1. Nothing is undone on failure: the daemon deletes the host end (DEL), and the
  * namespace goes with its file. */
@@ -29,6 +31,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 #include "error.h"
+#include "netns-helper.h"
 #include "rtnl.h"
 
 static int parse_mac(const char *s, uint8_t mac[6], berth_err *err) {
@@ -154,7 +157,7 @@ static int cmd_del(const char *ifname, const char *netns, berth_err *err) {
   return rc;
 }
 
-int main(int argc, char **argv) {
+int berth_netns_main(int argc, char **argv) {
   berth_err err = {{0}};
   int rc;
   if (argc == 3 && strcmp(argv[1], "create") == 0) rc = cmd_create(argv[2], &err);

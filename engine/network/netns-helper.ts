@@ -1,11 +1,12 @@
 // berth-netns (native/netns-helper.c): a container's network namespace and its veth by rtnetlink, one
-// process each, through berth-spawner — where `unshare … ip` and `sh | nsenter ip; ip` took six
-// programs per container. Its errors are iproute2's words, so callers match them as they did.
+// fork of berth-spawner each (its builtin `netns`, the same code) — where `unshare … ip` and
+// `sh | nsenter ip; ip` took six programs per container. Its errors are iproute2's words, so callers
+// match them as they did.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
-import { runCommand } from '../spawner.ts';
+import { runNetns } from '../spawner.ts';
 
 let binary: string | undefined;
 
@@ -20,10 +21,10 @@ function helper(): string {
 
 /** Runs `berth-netns <args>`; its stderr as the error's message. */
 export async function netnsHelper(args: string[]): Promise<void> {
-  const bin = helper();
   try {
-    await runCommand(bin, args);
+    await runNetns(helper, args);
   } catch (err) {
+    if (err instanceof UnavailableError) throw err;
     throw new Error(commandErrorText(err), { cause: err });
   }
 }

@@ -113,4 +113,32 @@ describe('Spawner', () => {
       holder.kill('SIGKILL');
     }
   });
+
+  it('runs berth-netns\'s commands as its builtin netns: a namespace pinned and unpinned, errors as the program\'s', async () => {
+    const pin = join(dir, 'ns');
+    writeFileSync(pin, '');
+    await sp.run('', ['netns', 'create', pin]);
+    try {
+      assert.ok(await isMounted(pin), 'pinned by a bind mount of the namespace');
+      // A namespace of its own, not the spawner's: its loopback is up and it has nothing else.
+      const links = (await execFileP('nsenter', [`--net=${pin}`, 'ip', '-o', 'link', 'show'])).stdout.trim().split('\n');
+      assert.equal(links.length, 1);
+      assert.match(links[0]!, /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+      assert.notEqual((await execFileP('readlink', ['/proc/self/ns/net'])).stdout, (await execFileP('nsenter', [`--net=${pin}`, 'readlink', '/proc/self/ns/net'])).stdout);
+    } finally {
+      await sp.run('', ['netns', 'remove', pin]);
+    }
+    assert.equal(existsSync(pin), false, 'remove unpins and removes the file');
+    // The same failure, exit status and words from the builtin as from the program.
+    const program = join(bin, '..', 'berth-netns');
+    const args = ['del', 'berth-nosuchdev'];
+    const [fromBuiltin, fromProgram] = await Promise.all([
+      sp.run('', ['netns', ...args]).then(() => assert.fail('deleted a missing device'), (e: Record<string, unknown>) => e),
+      execFileP(program, args).then(() => assert.fail('deleted a missing device'), (e: Record<string, unknown>) => e),
+    ]);
+    assert.equal(fromBuiltin.code, 1);
+    assert.equal(fromBuiltin.code, fromProgram.code);
+    assert.equal(fromBuiltin.stderr, fromProgram.stderr);
+    assert.match(String(fromBuiltin.stderr), /Cannot find device "berth-nosuchdev"/);
+  });
 });
