@@ -65,6 +65,11 @@ if (insidePrivateNetns(import.meta.url)) {
       assert.match(addr, /inet 10\.93\.0\.2\/24/);
       assert.equal(link(n1.netnsPath!, 'eth0').address, rn.result!.interfaces![2]!.mac);
       assert.match(inNs(n1.netnsPath!, 'ip', 'route'), /default via 10\.93\.0\.1 dev eth0/);
+      // IPv6 off on eth0 (an IPv4-only network, as Docker does since 26.0.2): no link-local address;
+      // the loopback keeps ::1.
+      assert.equal(inNs(n1.netnsPath!, 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6').trim(), '1');
+      assert.equal(inNs(n1.netnsPath!, 'ip', '-o', '-6', 'addr', 'show', 'dev', 'eth0').trim(), '');
+      assert.match(inNs(n1.netnsPath!, 'ip', '-o', '-6', 'addr', 'show', 'dev', 'lo'), /inet6 ::1\/128/);
       // Outside: the host end on the bridge, hairpin on, as the plugin leaves it.
       const hostIf = rn.result!.interfaces![1]!.name;
       const bridge = rn.result!.interfaces![0]!.name;
