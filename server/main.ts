@@ -3,7 +3,6 @@
 // loads the CLI. Flags are parsed with commander, as the CLI's are; settings come from the flags,
 // $BERTH_SOCKET / $BERTH_LOG_LEVEL and the configuration file (server/config/).
 // `berth daemon install-service` installs the systemd units (server/systemd/install.ts).
-import './v8-memory.ts';
 import { Command } from 'commander';
 import { addDaemonFlags, givenFromEnv, givenFromFlags, type DaemonFlags } from './config/flags.ts';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.ts';
