@@ -69,7 +69,18 @@ interface Entry {
   /** Status last written, to skip identical writes. */
   written?: string;
   lastPhase?: string;
+  /** Set while the reconcile's own spawn or send runs (see QUIET_PHASES). */
+  quiet?: boolean;
 }
+
+/**
+ * Phases whose reconcile does nothing when the reconcile's own action just led there: it already
+ * sent the image news (Pending, WaitingForImage), and the engine's containers are not looked at in
+ * a busy phase. A transition into one of them by a spawn or send of the reconcile enqueues no
+ * reconcile of its own (one reconcile less per container of an apply; each lists the engine's
+ * containers); every later transition — out of a busy phase — still does.
+ */
+const QUIET_PHASES: ReadonlySet<string> = new Set([...BUSY_PHASES, 'Pending', 'WaitingForImage']);
 
 export class ContainerController {
   readonly queue: WorkQueue;
@@ -377,12 +388,14 @@ export class ContainerController {
           error: (err) => this.#log.error('container lifecycle crashed', { container: name, error: errorMessage(err) }),
         });
         if (a.adopt) this.#log.info('re-adopted container', { container: name, id: a.adopt.id, status: a.adopt.status });
-        actor.start();
+        quietly(entry, () => actor.start());
         return;
       }
-      case 'send':
-        this.#actors.get(name)?.actor.send(a.event);
+      case 'send': {
+        const entry = this.#actors.get(name);
+        if (entry) quietly(entry, () => entry.actor.send(a.event));
         return;
+      }
       case 'dropActor':
         this.#actors.get(name)?.actor.stop();
         this.#actors.delete(name);
@@ -434,7 +447,7 @@ export class ContainerController {
     if (this.#actors.get(name) === entry) this.#notify(name);
     if (phase !== entry.lastPhase) {
       entry.lastPhase = phase;
-      this.queue.add(name);
+      if (!(entry.quiet && QUIET_PHASES.has(phase))) this.queue.add(name);
     }
   }
 
@@ -506,6 +519,15 @@ export class ContainerController {
   /** Collects the containers' stats from now on, scraped or not: the daemon serves /metrics. */
   collectStatsAlways(): void {
     this.#stats.collectAlways();
+  }
+}
+
+function quietly(entry: Entry, fn: () => void): void {
+  entry.quiet = true;
+  try {
+    fn();
+  } finally {
+    entry.quiet = false;
   }
 }
 
