@@ -55,15 +55,20 @@ export class WriteBatch {
     this.#events = [];
     this.#statuses = new Map();
     if (writes.length === 0) return;
-    this.#store.transaction(() => {
-      for (const w of writes) {
-        // One failed write (an object deleted meanwhile) does not undo the others.
-        try {
-          w();
-        } catch (err) {
-          this.#onError(err);
+    try {
+      this.#store.transaction(() => {
+        for (const w of writes) {
+          // One failed write (an object deleted meanwhile) does not undo the others.
+          try {
+            w();
+          } catch (err) {
+            this.#onError(err);
+          }
         }
-      }
-    }, { durable: false });
+      }, { durable: false });
+    } catch (err) {
+      // The store itself failed (closed, disk full): said, not thrown from a timer into the process.
+      this.#onError(err);
+    }
   }
 }
