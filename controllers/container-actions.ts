@@ -86,6 +86,7 @@ export function containerActions(deps: Pick<MachineDeps, 'clock' | 'record'>) {
     clearUserStopped: update(() => ({ userStopped: false, backoff: undefined })),
     assignReady: update(({ event }) => (event.type === 'READY_CHANGED' ? { ready: event.ready, readyMessage: event.message } : {})),
     clearReady: update(() => ({ ready: false, readyMessage: undefined })),
+    readyWithoutProbe: update(({ context }) => (context.desired.spec.readinessProbe ? {} : { ready: true, readyMessage: undefined })),
     computeBackoff: update(({ context }) => {
       const w = restartWait(context.backoff, context.lastState?.finishedAt, deps.clock.now());
       return {

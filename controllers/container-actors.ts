@@ -79,7 +79,7 @@ export function containerActors(deps: MachineDeps) {
       );
       return () => ac.abort();
     }),
-    /** Liveness and readiness probes while running (no readiness probe: ready at once). */
+    /** Liveness and readiness probes while running (no readiness probe: the machine's readyWithoutProbe). */
     runProbes: fromCallback<EventObject, { context: MachineContext }>(({ input: { context }, sendBack }) => {
       const { spec, name, uid } = context.desired;
       const id = context.containerID!;
@@ -106,8 +106,6 @@ export function containerActors(deps: MachineDeps) {
       }
       if (spec.readinessProbe) {
         stops.push(prober('readiness', spec.readinessProbe, (ok, m) => sendBack({ type: 'READY_CHANGED', ready: ok, ...(m ? { message: m } : {}) })));
-      } else {
-        sendBack({ type: 'READY_CHANGED', ready: true });
       }
       return () => stops.forEach((s) => s());
     }),

@@ -29,6 +29,7 @@ import { silentLog, type ControllerLog, type EventSink, type ObjectStore } from 
 import { containerStatus, phaseOf } from './status.ts';
 import { BUSY_PHASES } from './container-reconcile.ts';
 import { WorkQueue } from './workqueue.ts';
+import { WriteBatch } from './write-batch.ts';
 import { Slots } from './slots.ts';
 import { StatsHousekeeping } from './stats-housekeeping.ts';
 import { HOLD_START, type ContainerResource, type ContainerStatus } from '../specs/api/containers.ts';
@@ -68,7 +69,18 @@ interface Entry {
   /** Status last written, to skip identical writes. */
   written?: string;
   lastPhase?: string;
+  /** Set while the reconcile's own spawn or send runs (see QUIET_PHASES). */
+  quiet?: boolean;
 }
+
+/**
+ * Phases whose reconcile does nothing when the reconcile's own action just led there: it already
+ * sent the image news (Pending, WaitingForImage), and the engine's containers are not looked at in
+ * a busy phase. A transition into one of them by a spawn or send of the reconcile enqueues no
+ * reconcile of its own (one reconcile less per container of an apply; each lists the engine's
+ * containers); every later transition — out of a busy phase — still does.
+ */
+const QUIET_PHASES: ReadonlySet<string> = new Set([...BUSY_PHASES, 'Pending', 'WaitingForImage']);
 
 export class ContainerController {
   readonly queue: WorkQueue;
@@ -84,20 +96,19 @@ export class ContainerController {
   unknown: EngineContainer[] = [];
   /** Names in the middle of a rename or update: their reconciles wait until it is done. */
   readonly #held = new Set<string>();
+  /** Status writes and events, written once per turn of the event loop (write-batch.ts). */
+  readonly #writes: WriteBatch;
 
   constructor(o: ContainerControllerOptions) {
     this.#o = o;
     this.#log = o.log ?? silentLog;
+    this.#writes = new WriteBatch(o.store, (err) => this.#log.warn('status or event not written', { error: errorMessage(err) }));
     const slots = new Slots(o.startSlots ?? START_SLOTS);
     this.#machine = createContainerMachine({
       engine: o.engine,
       clock: o.clock,
       newContainerID: o.newContainerID ?? (() => randomBytes(32).toString('hex')),
-      record: (name, uid, type, reason, message) => {
-        const target = { kind: 'Container', name, uid };
-        if (type === 'Normal') o.events.normal(target, reason, message);
-        else o.events.warning(target, reason, message);
-      },
+      record: (name, uid, type, reason, message) => this.#record(type, { kind: 'Container', name, uid }, reason, message),
       ...(o.removeRetryMs !== undefined ? { removeRetryMs: o.removeRetryMs } : {}),
       admit: (fn, signal) => slots.run(fn, signal),
     });
@@ -157,6 +168,7 @@ export class ContainerController {
     this.#stats.stop();
     for (const e of this.#actors.values()) e.actor.stop();
     this.#actors.clear();
+    this.#writes.flush();
     for (const name of this.#watchers.keys()) this.#notify(name);
   }
 
@@ -300,6 +312,8 @@ export class ContainerController {
   #dropActor(name: string): void {
     this.#actors.get(name)?.actor.stop();
     this.#actors.delete(name);
+    // Its last status goes to the object before the object moves or takes a new spec.
+    this.#writes.flush();
   }
 
   #notify(name: string): void {
@@ -374,12 +388,14 @@ export class ContainerController {
           error: (err) => this.#log.error('container lifecycle crashed', { container: name, error: errorMessage(err) }),
         });
         if (a.adopt) this.#log.info('re-adopted container', { container: name, id: a.adopt.id, status: a.adopt.status });
-        actor.start();
+        quietly(entry, () => actor.start());
         return;
       }
-      case 'send':
-        this.#actors.get(name)?.actor.send(a.event);
+      case 'send': {
+        const entry = this.#actors.get(name);
+        if (entry) quietly(entry, () => entry.actor.send(a.event));
         return;
+      }
       case 'dropActor':
         this.#actors.get(name)?.actor.stop();
         this.#actors.delete(name);
@@ -393,33 +409,51 @@ export class ContainerController {
           await this.#o.engine.stop(a.container.id, { timeoutSeconds: grace }).catch(() => undefined);
         }
         await this.#o.engine.remove(a.container.id, { force: true });
-        this.#o.events.normal({ kind: 'Container', name }, 'Removed', `Removed container ${a.container.id.slice(0, 12)}: ${a.reason}`);
+        this.#record('Normal', { kind: 'Container', name }, 'Removed', `Removed container ${a.container.id.slice(0, 12)}: ${a.reason}`);
         return;
       }
     }
   }
 
-  /** After every transition: the view, the store's status (when it changed), the waiters, the queue. */
+  /** Events of the controller and its actors, in the order they happen, with the status writes (write-batch.ts). */
+  #record(type: 'Normal' | 'Warning', target: { kind: string; name: string; uid?: string }, reason: string, message: string): void {
+    this.#writes.event(() => (type === 'Normal' ? this.#o.events.normal(target, reason, message) : this.#o.events.warning(target, reason, message)));
+  }
+
+  /**
+   * After every transition: the view, the store's status (when it changed: written with the other
+   * writes of this turn, write-batch.ts), the waiters, the queue.
+   */
   #onSnapshot(name: string, entry: Entry, snap: ContainerSnapshot): void {
     const phase = phaseOf(snap.value);
-    const res = this.#o.store.get('Container', name);
-    const status = containerStatus(phase, snap.context, res?.status.conditions, isoTime(this.#o.clock));
+    // Conditions keep their lastTransitionTime from the previous view; a new actor's, from the store.
+    const prev = entry.view ? entry.view.conditions : this.#o.store.get('Container', name)?.status.conditions;
+    const status = containerStatus(phase, snap.context, prev, isoTime(this.#o.clock));
     entry.view = status;
-    if (res && phase !== 'Removed') {
+    if (phase !== 'Removed') {
       const key = JSON.stringify({ ...status, conditions: status.conditions.map((c) => ({ ...c, lastTransitionTime: '' })) });
       if (key !== entry.written) {
         entry.written = key;
-        this.#o.store.setStatus({ kind: 'Container', name }, { ...status });
+        this.#writes.status(name, () => {
+          try {
+            this.#o.store.setStatus({ kind: 'Container', name }, { ...status });
+          } catch (err) {
+            // Deleted meanwhile: its actor still reports the removal, which has no object to go to.
+            if (!(err instanceof NotFoundError)) throw err;
+          }
+        });
       }
     }
     if (this.#actors.get(name) === entry) this.#notify(name);
     if (phase !== entry.lastPhase) {
       entry.lastPhase = phase;
-      this.queue.add(name);
+      if (!(entry.quiet && QUIET_PHASES.has(phase))) this.queue.add(name);
     }
   }
 
   #recordTerminal(name: string, err: unknown): void {
+    // The actor's statuses not written yet come first: this one is the last word.
+    this.#writes.flush();
     const res = this.#o.store.get('Container', name);
     if (!res) return;
     this.#o.store.setStatus(
@@ -485,6 +519,15 @@ export class ContainerController {
   /** Collects the containers' stats from now on, scraped or not: the daemon serves /metrics. */
   collectStatsAlways(): void {
     this.#stats.collectAlways();
+  }
+}
+
+function quietly(entry: Entry, fn: () => void): void {
+  entry.quiet = true;
+  try {
+    fn();
+  } finally {
+    entry.quiet = false;
   }
 }
 

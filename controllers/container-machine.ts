@@ -159,6 +159,8 @@ export function createContainerMachine(deps: MachineDeps) {
         },
         states: {
           Active: {
+            // Without a readiness probe, ready on entry (one snapshot and status write, not two).
+            entry: 'readyWithoutProbe',
             invoke: { src: 'runProbes', input: ({ context }) => ({ context }) },
             on: { PAUSE: 'Pausing' },
           },

@@ -15,6 +15,8 @@ export interface ObjectStore {
   rename(kind: string, from: string, to: string): unknown;
   /** Writes an object's new spec (`update`, once its container has it). */
   put(m: Pick<Resource, 'apiVersion' | 'kind' | 'spec'> & { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } }, source: string): unknown;
+  /** Runs fn in one transaction (durable: false for observed state: status, events). */
+  transaction<T>(fn: () => T, opts?: { durable?: boolean }): T;
 }
 
 export interface EventTargetRef {

@@ -338,16 +338,19 @@ export class Store {
       const { kind, name } = e.involvedObject;
       const uid = e.involvedObject.uid ?? this.get(kind, name)?.metadata.uid ?? null;
       const same = this.#prepare(
-          `SELECT id FROM events WHERE kind = ? AND name = ? AND type = ? AND reason = ? AND message = ?
+          `SELECT id, count, first_timestamp FROM events WHERE kind = ? AND name = ? AND type = ? AND reason = ? AND message = ?
              AND uid IS ? ORDER BY id DESC LIMIT 1`,
         )
-        .get(kind, name, e.type, e.reason, e.message, uid) as { id: number } | undefined;
-      let id: number;
+        .get(kind, name, e.type, e.reason, e.message, uid) as Pick<EventRow, 'id' | 'count' | 'first_timestamp'> | undefined;
+      let row: EventRow;
+      // The event as its row now reads, from what was just written (not read back: every container
+      // records a few events on its way to Running).
+      const fields = { type: e.type, reason: e.reason, kind, name, uid, message: e.message, component: e.component, last_timestamp: now };
       if (same) {
         this.#prepare('UPDATE events SET count = count + 1, last_timestamp = ?, component = ? WHERE id = ?').run(now, e.component, same.id);
-        id = same.id;
+        row = { ...fields, id: same.id, count: same.count + 1, first_timestamp: same.first_timestamp };
       } else {
-        id = Number(
+        const id = Number(
           this.#prepare(
               `INSERT INTO events (type, reason, kind, name, uid, message, component, count, first_timestamp, last_timestamp)
                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
@@ -355,8 +358,9 @@ export class Store {
             .run(e.type, e.reason, kind, name, uid, e.message, e.component, now, now).lastInsertRowid,
         );
         this.#prepare('DELETE FROM events WHERE id <= ?').run(id - this.#maxEvents);
+        row = { ...fields, id, count: 1, first_timestamp: now };
       }
-      const event = rowToEvent(this.#prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow);
+      const event = rowToEvent(row);
       this.#queue(() => this.feed.emitEvent(event));
       return event;
     }, { durable: false });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readManifestInputs } from '../../specs/files.ts';
 import { formatManifestError, loadManifests, ManifestInvalidError, loadManifestsOrThrow } from '../../specs/load.ts';
+import { quickDocuments } from '../../specs/quick-yaml.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { REPO, tempDir } from '../fixtures/helpers.ts';
 
@@ -163,6 +164,36 @@ spec:
         return true;
       },
     );
+  });
+
+  it('reads valid manifests the quick way (no syntax tree) exactly as the located parse does', async () => {
+    const examples = await readManifestInputs([join(REPO, 'manifests')]);
+    // Leading comments and blank lines, content on the marker's line, an end marker, empty documents.
+    const crafted = [
+      {
+        file: '/m/q.yaml',
+        text:
+          '\n# first\n\n  # indented comment\napiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: a}\nspec: {image: "busybox:1"}\n' +
+          '--- # a comment\n---\n--- {apiVersion: berth.dev/v1, kind: Container, metadata: {name: b}, spec: {image: "busybox:1", command: [sleep, "1"]}}\n' +
+          '...\n---\n  \napiVersion: berth.dev/v1\nkind: Container\nmetadata:\n  name: c\n  labels: {x: "1", "y": z}\nspec:\n  image: busybox:1\n' +
+          '  env: [{name: A, value: "0o17"}, {name: B, value: ".5"}]\n  args:\n  - |\n    multi\n    line\n  - >-\n    folded\n    text\n  workingDir: /x  # trailing\n',
+      },
+    ];
+    for (const inputs of [examples, crafted]) {
+      for (const i of inputs) assert.ok(quickDocuments(i.text), `${i.file} is read the quick way`);
+      const quick = loadManifests(inputs);
+      // A comment with an anchor sign sends the same texts to the located parse (quick-yaml.ts).
+      const located = loadManifests(inputs.map((i) => ({ ...i, text: `${i.text}\n# & located\n` })));
+      assert.equal(quickDocuments(`${inputs[0]!.text}\n# & located\n`), undefined);
+      assert.deepEqual(quick.errors, []);
+      assert.deepEqual(quick, located);
+    }
+  });
+
+  it('a problem found on the quick way is reported from the located parse, at its field', () => {
+    assert.deepEqual(lines('apiVersion: berth.dev/v1\nkind: Container\nmetadata: {name: a}\nspec:\n  image: busybox:1\n  restartPolicy: Sometimes\n'), [
+      '/m/app.yaml:6:18: Container "a": spec.restartPolicy: string "Sometimes" is not allowed; use one of "Always", "OnFailure", "Never"',
+    ]);
   });
 
   describe('reading paths', () => {
