@@ -225,23 +225,37 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
  */
 export async function runDaemon(options: DaemonOptions, reread?: () => Promise<Settings>): Promise<void> {
   const log = createLogger({ level: options.settings?.values['log-level'] ?? 'info' });
-  const daemon = await startDaemon(options, log);
+  // SIGTERM and SIGINT are taken before the daemon starts: its API answers before startDaemon()
+  // returns (the background work starts after it), and a signal there killed the process instead
+  // of stopping it (seen under load: an apply accepted, then SIGINT, exit by the signal). A second
+  // one while it stops kills it, as before.
+  let stopping: NodeJS.Signals | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    log.info('stopping', { signal: sig });
+    stopping = sig;
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    wake?.();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(options, log);
+  } catch (err) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw err;
+  }
   const stopReducing = reduceMemoryWhenQuiet(log);
   const onHangup = () => {
     log.info('reloading the configuration', { signal: 'SIGHUP', file: options.settings?.file });
     if (reread) void daemon.reload(reread).catch((err) => log.error('configuration reload failed; the running settings are kept', { error: err }));
   };
   process.on('SIGHUP', onHangup);
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      log.info('stopping', { signal: sig });
-      stopReducing();
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      process.off('SIGHUP', onHangup);
-      void daemon.stop().then(resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  if (!stopping) await new Promise<void>((resolve) => (wake = resolve));
+  stopReducing();
+  process.off('SIGHUP', onHangup);
+  await daemon.stop();
 }

@@ -254,6 +254,27 @@ describe('berth daemon (process)', () => {
     }
   });
 
+  it('stops cleanly on a SIGTERM that comes as soon as it serves, before its background work has started', async () => {
+    const tmp = await tempDir();
+    try {
+      const socket = join(tmp.path, 'b.sock');
+      const child = spawn(process.execPath, [BERTH, 'daemon', '--root', join(tmp.path, 'root'), '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (code, signal) => r([code, signal])));
+      // The API answers from the "serving" line on; the signal goes at once, not after a request.
+      await new Promise<void>((resolve) => child.stderr.on('data', (c) => {
+        stderr += c;
+        if (stderr.includes('berth daemon serving')) resolve();
+      }));
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null], stderr);
+      assert.match(stderr, /INFO {2}stopping signal=SIGTERM\n.*INFO {2}berth daemon stopped\n$/s);
+      await assert.rejects(stat(socket), { code: 'ENOENT' });
+    } finally {
+      await tmp.remove();
+    }
+  });
+
   it('refuses to start with a missing watch directory', async () => {
     const tmp = await tempDir();
     try {
