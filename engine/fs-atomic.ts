@@ -60,3 +60,20 @@ export function writeFileAtomicSync(path: string, data: string | Buffer, o: { mo
     throw err;
   }
 }
+
+/**
+ * A file of a directory that is not yet published, written in one synchronous open, write and
+ * close: no temporary name and no rename. Those are there so that a reader, or a crash, never finds
+ * a file half-written; here neither can. The directories it is for: a container's while its create
+ * runs (container-store.ts: a directory without container.json is no container, and one that a
+ * crash left is removed as a create that did not finish — container.json, written last, is its
+ * publication: cut short, it cannot be parsed and is no record), and the runtime's staging
+ * directory of a start (monitored-runtime.ts, renamed into place whole). The one reader of such a
+ * file before then is this daemon (the volumes' users read every container's mounts.json), and it
+ * cannot look in the middle of a write that does not yield. Each file is a few KiB into the page
+ * cache: through the thread pool, the open and rename cost several times the write (an apply wrote
+ * ~5 such files per container). Never durable (no fsync), as writeFileAtomic without `durable`.
+ */
+export function writeFileUnpublished(path: string, data: string | Buffer, o: { mode?: number } = {}): void {
+  writeFileSync(path, data, { mode: o.mode ?? 0o644 });
+}

@@ -191,7 +191,7 @@ export class NetworkManager {
       const existing = this.#records.read(id);
       if (existing) {
         const same = sameAttachment(existing, attachTarget(o));
-        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMounted(existing.netnsPath)))) return this.#view(existing);
+        if (same && existing.state === 'ready' && (!existing.netnsPath || isMounted(existing.netnsPath))) return this.#view(existing);
         await this.#detachLocked(existing);
       }
       const target = attachTarget(o);
@@ -484,7 +484,7 @@ export class NetworkManager {
     if (!r?.netnsPath) return [];
     const fast = pid ? netnsStatsOf(pid, r.netnsPath) : undefined;
     if (fast) return fast;
-    if (!(await isMounted(r.netnsPath))) return [];
+    if (!isMounted(r.netnsPath)) return [];
     return netnsStats(r.netnsPath);
   }
 
