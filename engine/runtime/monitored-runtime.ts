@@ -7,7 +7,7 @@
 // whatever the subclass keeps beside it), removed/ (deleted containers' directories on their way
 // out). A container is known when meta.json exists; it has ended when exit.json does.
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, watch, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
 import { commandErrorText } from '../command-error.ts';
 import { readSmallFile } from '../read-small.ts';
 import type { ResolvedUser } from '../container-config.ts';
-import { writeFileAtomicSync, writeFileUnpublished } from '../fs-atomic.ts';
+import { extendFileSync, writeFileUnpublished } from '../fs-atomic.ts';
 import { markSpread } from '../spread-dirs.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { removeCgroup } from './cgroup-teardown.ts';
@@ -69,30 +69,6 @@ export function monitorPath(): string {
 }
 
 export type { Meta } from './meta-recovery.ts';
-
-/**
- * meta.json once the container runs: `next` is `before` with the pid, the monitor's pid and the start
- * time added at its end, written over it in place. A rename of a new file over it (writeFileAtomicSync)
- * made an inode and freed one per start, and on ext4 the rename forces the new file's blocks to be
- * allocated there and then (auto_da_alloc) and the freed ones discarded (a `discard` mount): the
- * costliest of a start's file operations on the event loop. In place is as safe, because `next`
- * begins with all of `before` but its closing brace: a write cut short by a crash leaves either
- * `before` (the bytes written so far are the same) or a beginning of `next` that lacks its closing
- * brace, which cannot be parsed — and a meta.json that cannot be parsed, or has no pid, is
- * recovered from the pid file and the monitor (meta-recovery.ts readMeta), as it was designed to be.
- * Within the daemon it is written without yielding, so no look at the container finds it half done.
- */
-function extendMeta(path: string, before: string, next: string): void {
-  if (!next.startsWith(before.slice(0, -1))) return writeFileAtomicSync(path, next);
-  const fd = openSync(path, 'r+');
-  try {
-    const data = Buffer.from(next);
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The bundle annotation that keeps a container's stdin open (Kubernetes' `stdin`, Docker's -i). */
 export const STDIN_ANNOTATION = 'dev.berth.stdin';
@@ -220,7 +196,10 @@ export abstract class MonitoredRuntime implements Runtime {
       meta.pid = pid!;
       meta.monitorPid = monitorPid!;
       meta.startedAt = new Date().toISOString();
-      extendMeta(p.meta, first, JSON.stringify(meta));
+      // The pid, monitor and start time added at its end, in place (fs-atomic.ts extendFileSync): a
+      // meta.json cut short by a crash cannot be parsed, and one that cannot be parsed, or has no
+      // pid, is recovered from the pid file and the monitor (meta-recovery.ts readMeta).
+      extendFileSync(p.meta, first, JSON.stringify(meta));
       return await this.#stateOf(meta, 'running');
     } catch (err) {
       // Nothing is left behind by a start that failed: the runtime's record, the cgroup, our directory.
