@@ -156,8 +156,6 @@ export abstract class MonitoredRuntime implements Runtime {
       throw new InvalidArgumentError(`bundle ${o.bundle}: cannot read config.json: ${(err as Error).message}`);
     }
     const config = JSON.parse(text) as { linux?: { cgroupsPath?: string }; process?: { terminal?: boolean }; annotations?: Record<string, string> };
-    mkdirSync(this.dir, { recursive: true });
-    markSpread(this.dir);
     const exists = () => new FailedPreconditionError(`container ${o.id} already exists in the runtime; delete it first`);
     if (existsSync(p.dir)) throw exists();
     const tty = config.process?.terminal === true;
@@ -174,7 +172,7 @@ export abstract class MonitoredRuntime implements Runtime {
     const first = JSON.stringify(meta);
     this.#launching.add(o.id);
     try {
-      mkdirSync(staging, { mode: 0o700 });
+      this.#makeStaging(staging);
       writeFileUnpublished(`${staging}/meta.json`, first);
       renameSync(staging, p.dir);
     } catch (err) {
@@ -211,6 +209,18 @@ export abstract class MonitoredRuntime implements Runtime {
     } finally {
       this.#launching.delete(o.id);
     }
+  }
+
+  /** Makes a start's staging directory; containers/ only when it is missing (the first start). */
+  #makeStaging(staging: string): void {
+    try {
+      mkdirSync(staging, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(staging, { mode: 0o700 });
+    }
+    markSpread(this.dir);
   }
 
   /** The container's meta.json, with what it lacks recovered (meta-recovery.ts). */

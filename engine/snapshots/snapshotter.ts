@@ -109,19 +109,18 @@ export class Snapshotter {
     return this.#paths(key).upper;
   }
 
-  /** Makes the container's directory (and containers/ the first time): true when it is new. */
-  #makeDir(dir: string): boolean {
+  /** Makes the container's directory (and containers/ the first time); there already is fine. */
+  #makeDir(dir: string): void {
     try {
       mkdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return false;
+      if (code === 'EEXIST') return;
       if (code !== 'ENOENT') throw err;
       mkdirSync(this.#containers, { recursive: true });
       mkdirSync(dir);
     }
     markSpread(this.#containers);
-    return true;
   }
 
   #paths(key: string) {
@@ -138,12 +137,13 @@ export class Snapshotter {
    */
   async prepare(key: string, lowerDirs: string[], idmap?: RootfsIdmap): Promise<Snapshot> {
     const p = this.#paths(key);
-    // A directory made just now (a create) has nothing mounted in it: the mount check is for one
-    // that was there. Mounted already (a start right after its create): nothing to make.
-    if (!this.#makeDir(p.dir) && isMounted(p.rootfs)) return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
-    // Made synchronously, as the directory above: a mkdir is tens of µs of the kernel's, and through
-    // the thread pool each was a round trip, with the creates of other containers contending in the
-    // same parent directory — several times the CPU (engine/mount-point.ts says the same of stat).
+    // Mounted already (a start right after its create): nothing to make. A rootfs that is not there
+    // (a create) is not mounted either: one stat says so.
+    if (isMounted(p.rootfs)) return { key, rootfs: p.rootfs, upper: p.upper, work: p.work };
+    // Made synchronously: a mkdir is tens of µs of the kernel's, and through the thread pool each was
+    // a round trip, with the creates of other containers contending in the same parent directory —
+    // several times the CPU (engine/mount-point.ts says the same of stat).
+    this.#makeDir(p.dir);
     for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true });
     let lowers = lowerDirs;
     if (lowers.length === 0) {
