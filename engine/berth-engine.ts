@@ -133,7 +133,7 @@ export class BerthEngine implements Engine {
           ...bundle,
         };
         // Written last: a directory without container.json is a create that did not finish.
-        await this.#store.write(record);
+        this.#store.create(record);
         return view(record, undefined);
       } catch (err) {
         for (const fn of undo.reverse()) await fn().catch(() => undefined);

@@ -18,7 +18,7 @@ import { ensureMoreNetworks } from './container-networks.ts';
 import { containerNetworks } from '../specs/networks.ts';
 import type { EngineImage, NetworkAttachment, NetworkPort, SnapshotsPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { writeFileUnpublished } from './fs-atomic.ts';
 import { readInside, STDIN_ANNOTATION } from './runtime/monitored-runtime.ts';
 import type { VolumesPort } from './volumes/container-mounts.ts';
 import type { PortMapping } from '../specs/api/common.ts';
@@ -137,7 +137,8 @@ export async function assembleBundle(request: CreateRequest, image: EngineImage,
       ...(req.spec.stdin ? { [STDIN_ANNOTATION]: 'true' } : {}),
     },
   });
-  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  // Into the directory of a create in progress (fs-atomic.ts writeFileUnpublished says why not atomically).
+  writeFileUnpublished(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return {
     stopSignal: run.stopSignal,
     network: {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BundleOptions } from './bundle.ts';
 import type { AttachRequest, NetworkAttachment, NetworkPort } from './deps.ts';
 import type { CreateRequest } from './engine.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { writeFileUnpublished } from './fs-atomic.ts';
 import { FailedPreconditionError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import { firstNetwork } from '../specs/networks.ts';
@@ -51,10 +51,13 @@ export async function attachNetwork(port: NetworkPort | undefined, id: string, o
   return port.attach(id, { network: mode, ...rest });
 }
 
-/** Writes the container's /etc files into its directory `dir` (those the network does not provide). */
+/**
+ * Writes the container's /etc files into its directory `dir` (those the network does not provide),
+ * at its create: the directory is not published yet (fs-atomic.ts writeFileUnpublished).
+ */
 export async function writeEtcFiles(dir: string, hostname: string, net: NetworkAttachment, extraHosts: AttachRequest['extraHosts'] = []): Promise<BundleOptions['etcFiles']> {
   const hostnameFile = join(dir, 'hostname');
-  await writeFileAtomic(hostnameFile, `${hostname}\n`);
+  writeFileUnpublished(hostnameFile, `${hostname}\n`);
   let hosts = net.hostsFile;
   let resolvConf = net.resolvConfFile;
   if (!net.netnsPath) {
@@ -62,8 +65,8 @@ export async function writeEtcFiles(dir: string, hostname: string, net: NetworkA
     hosts = join(dir, 'hosts');
     resolvConf = join(dir, 'resolv.conf');
     const own = await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n::1\tlocalhost\n');
-    await writeFileAtomic(hosts, own.replace(/\n?$/, '\n') + extraHosts.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join(''));
-    await writeFileAtomic(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    writeFileUnpublished(hosts, own.replace(/\n?$/, '\n') + extraHosts.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join(''));
+    writeFileUnpublished(resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   }
   return { hostname: hostnameFile, ...(hosts ? { hosts } : {}), ...(resolvConf ? { resolvConf } : {}) };
 }

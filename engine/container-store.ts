@@ -7,10 +7,11 @@
 // (loaded()): one object's containers are then found in memory — each reconcile asks, and reading
 // the directory for it made an apply of N containers read N² files (the creates in flight, which
 // have no record yet, were read again at every ask).
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerOwner } from './engine.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
+import { writeFileAtomic, writeFileUnpublished } from './fs-atomic.ts';
 import { isBerthContainerId } from './ids.ts';
 import { markSpread } from './spread-dirs.ts';
 import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
@@ -97,12 +98,15 @@ export class ContainerStore {
     this.#pending.add(id);
     try {
       try {
-        // The root's mkdir only when it is missing (the first create): one thread-pool trip less per container.
-        await mkdir(this.dir(id)).catch(async (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
-          await mkdir(this.#root, { recursive: true });
-          await mkdir(this.dir(id));
-        });
+        // The root's mkdir only when it is missing (the first create). Synchronous: a mkdir is tens
+        // of µs of the kernel's, a trip through the thread pool several times that (mount-point.ts).
+        try {
+          mkdirSync(this.dir(id));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          mkdirSync(this.#root, { recursive: true });
+          mkdirSync(this.dir(id));
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidArgumentError(`container ${id} already exists`);
         throw err;
@@ -154,7 +158,18 @@ export class ContainerStore {
     return [...(this.#byOwner.get(name) ?? [])].map((id) => this.#cache.get(id)!);
   }
 
-  /** Writes (creates or replaces) the record, atomically. */
+  /**
+   * The record of a create, written last into its directory (creating()): its publication. Written
+   * whole in one go, not atomically (fs-atomic.ts writeFileUnpublished): a crash that cuts it short
+   * leaves a file that cannot be parsed, which is no record (get()), so the directory is a create that
+   * did not finish, as one without the file is.
+   */
+  create(rec: ContainerRecord): void {
+    writeFileUnpublished(join(this.dir(rec.id), 'container.json'), JSON.stringify(rec, null, 2));
+    this.#cacheSet(rec);
+  }
+
+  /** Writes (replaces) the record of a container, atomically. */
   async write(rec: ContainerRecord): Promise<void> {
     await writeFileAtomic(join(this.dir(rec.id), 'container.json'), JSON.stringify(rec, null, 2));
     this.#cacheSet(rec);

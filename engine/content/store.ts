@@ -184,11 +184,16 @@ export class ContentStore {
    * a copy they may change.
    */
   index(): Index {
+    return structuredClone(this.indexView());
+  }
+
+  /** index() without the copy, for a lookup that changes nothing (each create and start resolves its image). */
+  indexView(): Readonly<Index> {
     const path = join(this.root, 'index.json');
     const st = statSync(path);
     const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
     if (this.#index?.key !== key) this.#index = { key, index: JSON.parse(readFileSync(path, 'utf8')) as Index };
-    return structuredClone(this.#index.index);
+    return this.#index.index;
   }
 
   /** Changes index.json under a lock: read, change, write atomically. */

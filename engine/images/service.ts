@@ -62,7 +62,7 @@ export class ImageService {
   #concurrency: number;
   #uploads: number;
   readonly #log: ImageServiceOptions['log'];
-  readonly #parsed = new Map<string, { manifest: Manifest; config: ImageConfig }>();
+  readonly #parsed = new Map<string, { manifest: Manifest; config: ImageConfig; chainIds: string[] }>();
 
   constructor(o: ImageServiceOptions) {
     this.content = new ContentStore(join(o.root, 'content'));
@@ -80,11 +80,13 @@ export class ImageService {
   }
 
   async #record(desc: Descriptor): Promise<ImageRecord> {
-    // Content-addressed, so never stale: each manifest and its config are read and parsed once.
+    // Content-addressed, so never stale: each manifest and its config are read and parsed once, and
+    // its chain ids (a sha256 per layer, asked at each create and start) hashed once.
     let parsed = this.#parsed.get(desc.digest);
     if (!parsed) {
       const manifest = await this.content.readJson<Manifest>(desc.digest);
-      parsed = { manifest, config: await this.content.readJson<ImageConfig>(manifest.config.digest) };
+      const config = await this.content.readJson<ImageConfig>(manifest.config.digest);
+      parsed = { manifest, config, chainIds: chainIds(config.rootfs?.diff_ids ?? []) };
       this.#parsed.set(desc.digest, parsed);
     }
     const { manifest, config } = parsed;
@@ -99,7 +101,7 @@ export class ImageService {
       config,
       layers: manifest.layers,
       diffIds,
-      chainIds: chainIds(diffIds),
+      chainIds: parsed.chainIds,
       size: manifest.layers.reduce((n, l) => n + l.size, 0),
     };
   }
@@ -116,7 +118,7 @@ export class ImageService {
 
   /** A reference ("busybox", "host/app:v1"), a manifest digest, or an image id (or a prefix of 12+ hex). */
   async resolve(refOrId: string): Promise<ImageRecord | undefined> {
-    const entries = this.content.index().manifests;
+    const entries = this.content.indexView().manifests;
     const hex = refOrId.replace(/^sha256:/, '');
     if (/^[a-f0-9]{12,64}$/.test(hex)) {
       for (const d of entries) if (d.digest.slice(7).startsWith(hex)) return this.#record(d);
@@ -322,7 +324,7 @@ export class ImageService {
   /** The layer directories of an image, unpacked if needed (bottom first). */
   async layerDirs(rec: ImageRecord): Promise<string[]> {
     if (rec.layers.length !== rec.diffIds.length) throw new InvalidArgumentError(`image ${rec.ref}: ${rec.layers.length} layers but ${rec.diffIds.length} diff_ids in its config`);
-    return this.snapshots.ensureLayers(rec.layers.map((l, i) => ({ blob: this.content.blobPath(l.digest), diffId: rec.diffIds[i]! })));
+    return this.snapshots.ensureLayers(rec.layers.map((l, i) => ({ blob: this.content.blobPath(l.digest), diffId: rec.diffIds[i]! })), rec.chainIds);
   }
 
   /** A container's writable rootfs over the image (mounted; idempotent). */

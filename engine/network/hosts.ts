@@ -11,7 +11,7 @@
 // The files are bind-mounted into the containers, so they are rewritten in place (write and
 // truncate, same inode): replacing them by rename would leave the container reading the old inode.
 import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readSmallFile } from '../read-small.ts';
 import { byCodeUnit } from '../../specs/order.ts';
 
 export interface HostsEntry {
@@ -58,9 +58,10 @@ export function hostsFileOf(self: HostsEntry | undefined, sections: Array<{ netw
  * public servers when no name server is left.
  */
 export async function containerResolvConf(hostFile = '/etc/resolv.conf'): Promise<string> {
-  let text = await readFile(hostFile, 'utf8').catch(() => '');
+  // Read at each join (the host's file may change): synchronously, a small file in memory (read-small.ts).
+  let text = readSmallFile(hostFile) ?? '';
   if (/^\s*nameserver\s+127\.0\.0\.53\b/m.test(text)) {
-    text = (await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => '')) || text;
+    text = readSmallFile('/run/systemd/resolve/resolv.conf') || text;
   }
   const kept = text.split('\n').filter((l) => {
     const m = /^\s*nameserver\s+(\S+)/.exec(l);

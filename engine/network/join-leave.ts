@@ -42,7 +42,7 @@ export interface Leaving {
 
 /** CNI DEL of one interface of the container's namespace (see leaveNetwork). */
 export async function leaveOne(cni: Cni, r: Pick<AttachmentRecord, 'id' | 'name' | 'netnsPath'>, l: Leaving): Promise<void> {
-  let netns = r.netnsPath && (await isMounted(r.netnsPath)) ? r.netnsPath : '';
+  let netns = r.netnsPath && isMounted(r.netnsPath) ? r.netnsPath : '';
   // The namespace is gone but the host may still have the container's rules (it was unpinned
   // without a reboot). The bridge plugin (1.1) finds what to tear down from the addresses of
   // the container's interface, so DEL runs against a stand-in namespace with that interface.

@@ -24,7 +24,8 @@
 //
 // Layout under root: conf/<name>.conflist, ipam/<network>/ (network-store.ts) · netns/<id>,
 // containers/<id>/{attachment.json, hosts, resolv.conf} (attachments.ts).
-import { copyFile, readdir, readFile, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError, FailedPreconditionError, UnavailableError } from '../../specs/errdefs.ts';
@@ -191,7 +192,7 @@ export class NetworkManager {
       const existing = this.#records.read(id);
       if (existing) {
         const same = sameAttachment(existing, attachTarget(o));
-        if (same && existing.state === 'ready' && (!existing.netnsPath || (await isMounted(existing.netnsPath)))) return this.#view(existing);
+        if (same && existing.state === 'ready' && (!existing.netnsPath || isMounted(existing.netnsPath))) return this.#view(existing);
         await this.#detachLocked(existing);
       }
       const target = attachTarget(o);
@@ -231,7 +232,7 @@ export class NetworkManager {
     try {
       this.#records.make(id);
       // Written before anything touches the host: a crash from here on is undone by gc().
-      this.#records.write(record);
+      this.#records.begin(record);
       if (record.netnsPath && !this.#netnsDirDone) {
         this.#netnsDirReady ??= prepareNetnsDir(join(this.root, 'netns')).then(
           () => void (this.#netnsDirDone = true),
@@ -277,7 +278,8 @@ export class NetworkManager {
   async #ready(record: AttachmentRecord, published: PortMapping[]): Promise<void> {
     const dir = this.#records.dir(record.id);
     if (record.netnsPath) {
-      await rm(record.netnsPath, { force: true });
+      // Synchronous: a file that is mostly not there (read-small.ts says why the pool's trips cost).
+      rmSync(record.netnsPath, { force: true });
       await createNetns(record.netnsPath);
     }
     if (record.confList && record.netnsPath) {
@@ -294,7 +296,7 @@ export class NetworkManager {
     // else writes this record meanwhile, and a member's /etc/hosts lists it only from the next
     // rewrite on, which #hostsAfter begins after the write.
     record.state = 'ready';
-    this.#records.write(record);
+    this.#records.ready(record);
   }
 
   async #addNetwork(id: string, list: BerthConfList, netns: string, published: PortMapping[], ifName = IFNAME): Promise<CniResult> {
@@ -484,7 +486,7 @@ export class NetworkManager {
     if (!r?.netnsPath) return [];
     const fast = pid ? netnsStatsOf(pid, r.netnsPath) : undefined;
     if (fast) return fast;
-    if (!(await isMounted(r.netnsPath))) return [];
+    if (!isMounted(r.netnsPath)) return [];
     return netnsStats(r.netnsPath);
   }
 

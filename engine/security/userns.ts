@@ -147,7 +147,7 @@ export async function mountSysfs(dir: string, netnsPath: string | undefined): Pr
 /** Unmounts what mountSysfs mounted (every layer of it); nothing to do is fine. */
 export async function unmountSysfs(dir: string): Promise<void> {
   const target = join(dir, 'sys');
-  for (let i = 0; i < 8 && (await isMounted(target)); i++) {
+  for (let i = 0; i < 8 && isMounted(target); i++) {
     await run('umount', [target]).catch(() => run('umount', ['-l', target]));
   }
 }

@@ -14,7 +14,7 @@ import { join, normalize } from 'node:path';
 import { FailedPreconditionError } from '../../specs/errdefs.ts';
 import type { ContainerSpec } from '../../specs/schema.ts';
 import type { MountPlan, MountRequest } from '../container-config.ts';
-import { writeFileAtomic } from '../fs-atomic.ts';
+import { writeFileUnpublished } from '../fs-atomic.ts';
 import { copyUp } from './copy-up.ts';
 import { ANONYMOUS_LABEL, type LocalVolumes } from './local-volumes.ts';
 import { isMountPoint } from './mount-table.ts';
@@ -112,7 +112,8 @@ export class ContainerVolumes implements VolumesPort {
       const plans: MountPlan[] = [];
       for (const [i, { e, request, copy }] of entries.entries()) plans.push(await this.#make(req, e, i, copy, request));
       const record: MountsRecord = { id: req.id, owner: req.owner.name, uid: req.owner.uid, createdAt: new Date().toISOString(), mounts: entries.map((x) => x.e) };
-      await writeFileAtomic(join(req.dir, MOUNTS_FILE), JSON.stringify(record, null, 2));
+      // The container's directory is a create in progress (fs-atomic.ts writeFileUnpublished).
+      writeFileUnpublished(join(req.dir, MOUNTS_FILE), JSON.stringify(record, null, 2));
       this.#volumes.usageChanged(volumesOf(record));
       return sortMounts(plans);
     } finally {

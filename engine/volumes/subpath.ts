@@ -3,6 +3,7 @@
 // from there. A path string would be resolved again by the runtime at every start, through
 // whatever links a container has left in the volume meanwhile; the bound object cannot change.
 import { execFile } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +26,10 @@ export async function stageSubPath(base: string, subPath: string, target: string
 
 /** Unmounts everything under dir (deepest first), then removes it; never deletes through a mount. */
 export async function unstageAll(dir: string): Promise<void> {
+  // Nothing is mounted under a directory that is not there (a mount point cannot be removed while
+  // mounted): most containers have no subPath, and the mount table, read for them at every removal,
+  // has lines for every container.
+  if (!lstatSync(dir, { throwIfNoEntry: false })) return;
   const under = (await mountPoints()).filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
   for (const m of under) await runTool('umount', [m]);
   if (!(await lstat(dir).catch(() => undefined))) return;

@@ -4,6 +4,7 @@
 // directory). A container uses its volumes from its creation until its directory is removed.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readSmallFile } from '../read-small.ts';
 import type { VolumeUser } from '../../specs/api/volumes.ts';
 
 /** One mount of a container, as it was asked for (so that --volumes-from can ask for it again). */
@@ -34,8 +35,18 @@ export interface MountsRecord {
 export const MOUNTS_FILE = 'mounts.json';
 const ID = /^[0-9a-f]{64}$/;
 
+/**
+ * A container's mounts.json; undefined when it has none (or it cannot be parsed). Read synchronously
+ * (read-small.ts says why): every start reads its container's (restore), every removal too.
+ */
 export async function readMounts(containerDir: string): Promise<MountsRecord | undefined> {
-  return readFile(join(containerDir, MOUNTS_FILE), 'utf8').then((t) => JSON.parse(t) as MountsRecord, () => undefined);
+  const text = readSmallFile(join(containerDir, MOUNTS_FILE));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as MountsRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every container's mounts record (containers without one are left out). */

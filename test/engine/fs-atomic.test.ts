@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { writeFileAtomic, writeFileAtomicSync } from '../../engine/fs-atomic.ts';
+import { extendFileSync, writeFileAtomic, writeFileAtomicSync } from '../../engine/fs-atomic.ts';
 
 describe('writeFileAtomic', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-fs-atomic-'));
@@ -37,5 +37,35 @@ describe('writeFileAtomic', () => {
     writeFileSync(join(sub, 'occupied', 'inside'), '');
     await assert.rejects(writeFileAtomic(join(sub, 'occupied'), 'x'));
     assert.deepEqual(readdirSync(sub), ['occupied']);
+  });
+
+  it('extends a JSON object in place, and replaces it atomically when the new text is not an extension', () => {
+    const f = join(dir, 'meta.json');
+    for (const indent of [undefined, 2]) {
+      const before = JSON.stringify({ id: 'x', bundle: '/b' }, null, indent);
+      const next = JSON.stringify({ id: 'x', bundle: '/b', pid: 42, startedAt: 'now' }, null, indent);
+      writeFileSync(f, before);
+      const inode = statSync(f).ino;
+      extendFileSync(f, before, next);
+      assert.equal(readFileSync(f, 'utf8'), next);
+      assert.equal(statSync(f).ino, inode);
+      // A write cut after k bytes leaves before as it was, or a text that cannot be parsed.
+      for (let k = 0; k < next.length; k++) {
+        const cut = next.slice(0, k) + before.slice(k);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(cut);
+        } catch {
+          continue;
+        }
+        assert.deepEqual(parsed, JSON.parse(before), `cut at ${k}`);
+      }
+    }
+    // Not an extension (a value changed): a new file renamed into place.
+    const inode = statSync(f).ino;
+    extendFileSync(f, readFileSync(f, 'utf8'), '{"id":"y"}');
+    assert.equal(readFileSync(f, 'utf8'), '{"id":"y"}');
+    assert.notEqual(statSync(f).ino, inode);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
   });
 });
