@@ -1,7 +1,7 @@
 'use strict';
 // The daemon as a few minified files: esbuild bundles server/main.ts, berth's modules and the npm
 // packages they use (all but better-sqlite3, a native addon) into dist/daemon/ — main.js and a chunk
-// per lazily imported part (the registry client's undici, the Docker API, WebSocket attach …), so
+// per lazily imported part (the Docker API, WebSocket attach …), so
 // what loads on first use still does. Why: V8 keeps every loaded module's source text, its record
 // and its scope; one minified module graph instead of ~600 files is 12-14 MiB less resident memory
 // for the daemon (69 against 81-83 MiB at rest, no containers; `npm run bench -- scale`).
@@ -17,11 +17,11 @@ const OUTDIR = path.join(repo, 'dist', 'daemon');
 const MAIN = path.join(OUTDIR, 'main.js');
 const UNBUNDLED = path.join(repo, 'dist', 'server', 'main.js');
 /**
- * Loaded from node_modules as they are: native addons (better-sqlite3), and CommonJS packages that
- * berth imports lazily with import() (undici): esbuild's chunk for such a package exports only its
- * module.exports as default, where Node gives the named exports that the code takes from it.
+ * Loaded from node_modules as they are: native addons (better-sqlite3). A CommonJS package that
+ * berth imported lazily with import() would belong here too: esbuild's chunk for such a package
+ * exports only its module.exports as default, where Node gives the named exports the code takes.
  */
-const EXTERNAL = ['better-sqlite3', 'undici'];
+const EXTERNAL = ['better-sqlite3'];
 
 /**
  * The modules a bundled module loads from its own directory by file name, as a Worker's script:

@@ -4,9 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
+import { send, type RegistryResponse } from '../registry/transport.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { BuildContext, type FileHashCache, type SourceEntry } from './context.ts';
 import { copySources, extractArchive, imageDest, isArchive, parseChmod, parseChown, writeHeredoc, type CopyOptions } from './copy.ts';
@@ -137,15 +137,20 @@ async function download(url: string, buildRoot: string, checksum: string | undef
   const dir = join(buildRoot, 'downloads');
   await mkdir(dir, { recursive: true });
   const file = join(dir, randomBytes(8).toString('hex'));
-  let res: Response;
+  let res: RegistryResponse;
   try {
-    res = await fetch(url, { redirect: 'follow' });
+    // The registry client's transport (node:http, redirects followed), not the global fetch: its
+    // undici would stay in the daemon's memory after the build (transport.ts).
+    res = await send(url, { method: 'GET', headers: {} });
   } catch (err) {
     return fail(`cannot download ${url}: ${(err as Error).message}`, err);
   }
-  if (!res.ok || !res.body) return fail(`cannot download ${url}: HTTP ${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    await res.cancel();
+    return fail(`cannot download ${url}: HTTP ${res.status} ${res.statusText}`);
+  }
   const h = createHash('sha256');
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  const body = res.stream;
   body.on('data', (c: Buffer) => h.update(c));
   await pipeline(body, createWriteStream(file, { mode: 0o600 }));
   if (checksum !== undefined && checksum !== `sha256:${h.digest('hex')}`) {

@@ -5,8 +5,8 @@
 import { PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 import type { Credentials } from './docker-config.ts';
 
-/** fetch, or one bound to a registry's TLS files (client.ts). */
-export type Fetch = (url: URL, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }) => Promise<Response>;
+/** A GET or POST to the token server, as the registry is reached (client.ts: its TLS files). */
+export type Fetch = (url: URL, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }) => Promise<{ status: number; ok: boolean; json(): Promise<unknown> }>;
 
 export interface Challenge {
   scheme: string;
@@ -25,14 +25,14 @@ export function parseChallenge(header: string): Challenge {
 export class TokenCache {
   readonly #tokens = new Map<string, { token: string; expires: number }>();
 
-  async token(challenge: Challenge, scope: string, creds: Credentials | undefined, get: Fetch = fetch): Promise<string> {
+  async token(challenge: Challenge, scope: string, creds: Credentials | undefined, get: Fetch): Promise<string> {
     const { realm, service } = challenge.params;
     if (!realm) throw new UnavailableError('the registry asked for a bearer token without naming a realm');
     const key = `${realm}|${service ?? ''}|${scope}|${creds?.username ?? ''}|${creds?.identityToken ?? ''}`;
     const cached = this.#tokens.get(key);
     if (cached && cached.expires > Date.now()) return cached.token;
     const url = new URL(realm);
-    let res: Response;
+    let res: Awaited<ReturnType<Fetch>>;
     try {
       if (creds?.identityToken) {
         // OAuth2 refresh-token grant (distribution's token spec; client_id names the client).

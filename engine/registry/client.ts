@@ -8,8 +8,7 @@ import { InvalidArgumentError, NotFoundError, PermissionDeniedError, Unavailable
 import type { ContentStore } from '../content/store.ts';
 import { isLoopbackRegistry, type Reference } from '../images/reference.ts';
 import { INDEX_TYPES, MANIFEST_TYPES } from '../images/types.ts';
-import type { Agent } from 'undici';
-import { undici } from './undici.ts';
+import type { Agent } from 'node:https';
 import { parseChallenge, TokenCache, type Fetch } from './auth.ts';
 import { readCredentials, type Credentials } from './docker-config.ts';
 import { handshakeAlert, RegistryTls, tlsFailureHint, type HostTls } from './tls.ts';
@@ -111,7 +110,7 @@ export class RegistryClient {
   }
 
   /**
-   * Where requests for `domain` go, and the dispatcher carrying the host's TLS files. A registry
+   * Where requests for `domain` go, and the agent carrying the host's TLS files. A registry
    * with a certs.d entry is reached over https even on loopback or when marked insecure.
    */
   async #endpoint(domain: string): Promise<{ base: string; host: string; files?: HostTls; agent?: Agent }> {
@@ -121,7 +120,7 @@ export class RegistryClient {
     if (mirror?.protocol === 'http:') return { base, host };
     const files = await this.#tls.files(host);
     if (!mirror && !files && (isLoopbackRegistry(domain) || (this.#o.insecure ?? []).includes(domain))) return { base: `http://${host}`, host };
-    return { base, host, ...(files ? { files, agent: await this.#tls.agent(host, files) } : {}) };
+    return { base, host, ...(files ? { files, agent: this.#tls.agent(host, files) } : {}) };
   }
 
   #creds(domain: string): Promise<Credentials | undefined> {
@@ -135,9 +134,9 @@ export class RegistryClient {
     if (this.#mirror && (init.push || (method !== 'GET' && method !== 'HEAD'))) throw new InvalidArgumentError(`mirror ${domain} is for pulls only; ${method} goes to ${ref.domain}`);
     const endpoint = await this.#endpoint(ref.domain);
     const url = path.startsWith('http') ? path : `${endpoint.base}${path}`;
-    const dispatcher = endpoint.agent ? { dispatcher: endpoint.agent } : {};
+    const agent = endpoint.agent ? { agent: endpoint.agent } : {};
     // The token server is reached the way the registry is (Docker's auth transport is the registry's).
-    const get: Fetch = async (u, i) => (await undici()).fetch(u, { ...i, ...dispatcher }) as unknown as Promise<Response>;
+    const get: Fetch = (u, i) => send(u.href, { method: i.method ?? 'GET', headers: i.headers, ...(i.body ? { body: Buffer.from(i.body.toString()) } : {}), ...agent });
     const scope = `repository:${ref.path}:${init.push ? 'pull,push' : 'pull'}`;
     const key = `${domain}|${scope}`;
     const attempts = this.#o.attempts ?? 4;
@@ -148,18 +147,17 @@ export class RegistryClient {
       if (auth) headers.authorization = auth;
       let res: RegistryResponse;
       try {
-        res = await send(url, { method, headers, ...(init.body ? { body: init.body } : {}), ...(endpoint.agent ? { dispatcher: endpoint.agent } : {}) });
+        res = await send(url, { method, headers, ...(init.body ? { body: init.body } : {}), ...agent });
       } catch (err) {
-        // fetch wraps the socket's error in a cause; the dispatcher API throws it as it is.
-        let cause = ((err as Error).cause ?? err) as NodeJS.ErrnoException | undefined;
-        if (url.startsWith('https:') && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET')) cause = (await handshakeAlert(new URL(url), endpoint.files)) ?? cause;
+        let cause = err as NodeJS.ErrnoException | undefined;
+        if (url.startsWith('https:') && cause?.code === 'ECONNRESET') cause = (await handshakeAlert(new URL(url), endpoint.files)) ?? cause;
         const hint = tlsFailureHint(cause, endpoint.host, this.#tls.dir);
         if (hint) throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${hint}`);
         if (attempt < attempts) {
           await sleep(100 * 2 ** attempt);
           continue;
         }
-        throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+        throw new UnavailableError(`registry ${domain}: ${method} ${path}: ${(err as Error).message}`);
       }
       if (res.status === 400 && url.startsWith('http:') && !this.#mirror && /HTTP request to an HTTPS server/.test(await res.text())) {
         await res.cancel();

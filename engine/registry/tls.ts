@@ -3,15 +3,14 @@
 // on top of the system's) and `<name>.cert` + `<name>.key` (a client certificate and its key).
 // Read at each request (a new file counts at once, as Docker reads it on each pull), checked
 // before use, so that a bad file is an error naming its path rather than a failed handshake.
-// Requests go through undici's own fetch with an Agent per host: Node's built-in fetch takes a
-// dispatcher only from its own bundled undici, whose version changes with Node's.
+// Requests to such a host go through an https Agent of its own (transport.ts), made from them.
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { connect, rootCertificates } from 'node:tls';
-import type { Agent } from 'undici';
-import { undici } from './undici.ts';
+import { Agent } from 'node:https';
+import { agentOptions, closeIdle } from './transport.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 
 export const DEFAULT_CERTS_DIR = '/etc/berth/certs.d';
@@ -103,7 +102,7 @@ export async function readHostTls(certsDir: string, host: string): Promise<HostT
   return out;
 }
 
-/** One undici Agent per host and content of its files: connections are reused until the files change. */
+/** One https Agent per host and content of its files: connections are reused until the files change. */
 export class RegistryTls {
   #dir: string;
   readonly #agents = new Map<string, { sig: string; agent: Agent }>();
@@ -128,29 +127,25 @@ export class RegistryTls {
     return readHostTls(this.#dir, host);
   }
 
-  /** The dispatcher for requests to `host` with its files (as files() read them). */
-  async agent(host: string, tls: HostTls): Promise<Agent> {
+  /** The agent for requests to `host` with its files (as files() read them). */
+  agent(host: string, tls: HostTls): Agent {
     const sig = createHash('sha256').update(JSON.stringify(tls)).digest('hex');
     const cached = this.#agents.get(host);
     if (cached?.sig === sig) return cached.agent;
-    const { Agent } = await undici();
-    // Another request for the host may have made it meanwhile.
-    const now = this.#agents.get(host);
-    if (now?.sig === sig) return now.agent;
-    if (now) void now.agent.close();
-    const agent = new Agent({
-      connect: {
+    if (cached) closeIdle(cached.agent);
+    const agent = new Agent(
+      agentOptions({
         // Added to the system's CAs (as Docker adds them to the system pool), not instead of them.
         ...(tls.ca.length ? { ca: [...rootCertificates, ...tls.ca] } : {}),
         ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
-      },
-    });
+      }),
+    );
     this.#agents.set(host, { sig, agent });
     return agent;
   }
 
   close(): void {
-    for (const { agent } of this.#agents.values()) void agent.close();
+    for (const { agent } of this.#agents.values()) closeIdle(agent);
     this.#agents.clear();
   }
 }
@@ -170,7 +165,7 @@ const UNTRUSTED = new Set([
 
 /**
  * What a TLS failure of a request to `host` means and what to do, or undefined when `cause` (the
- * error under fetch's "fetch failed") is not one; a TLS failure would fail again the same way, so
+ * request's error) is not one; a TLS failure would fail again the same way, so
  * it is not retried.
  */
 export function tlsFailureHint(cause: NodeJS.ErrnoException | undefined, host: string, certsDir: string): string | undefined {
@@ -186,8 +181,8 @@ export function tlsFailureHint(cause: NodeJS.ErrnoException | undefined, host: s
 
 /**
  * The TLS alert a server sends a client it refuses (e.g. one without the client certificate it
- * requires). With TLS 1.3 it comes after the handshake, and undici then reports only "other side
- * closed": one connection made here, as the request's, tells the reason.
+ * requires). With TLS 1.3 it comes after the handshake, and a request may then see only a reset
+ * connection: one connection made here, as the request's, tells the reason.
  */
 export function handshakeAlert(url: URL, files: HostTls | undefined): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {

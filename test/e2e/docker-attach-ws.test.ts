@@ -3,6 +3,7 @@
 // the client's messages to the container's stdin, logs=1 replaying the output, errors before the
 // handshake as ordinary HTTP responses.
 import assert from 'node:assert/strict';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -81,9 +82,14 @@ if (insidePrivateNetns(import.meta.url)) {
 
     it('errors before the handshake: 404 for a missing container, 400 for a plain GET', async () => {
       await assert.rejects(attachWs(w, '/containers/nosuch/attach/ws?stream=1&stdout=1'), (e: Error & { status?: number }) => e.status === 404 && /No such container: nosuch/.test(e.message));
-      const r = await fetch('http://docker/containers/echoer/attach/ws', { dispatcher: new (await import('undici')).Agent({ connect: { socketPath: join(w.dir, 'docker.sock') } }) } as RequestInit);
+      const r = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+        get({ socketPath: join(w.dir, 'docker.sock'), path: '/containers/echoer/attach/ws' }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode, body })).on('error', reject);
+        }).on('error', reject);
+      });
       assert.equal(r.status, 400);
-      assert.match(((await r.json()) as { message: string }).message, /^attach\/ws is a WebSocket: send it with "Connection: Upgrade" and "Upgrade: websocket"/);
+      assert.match((JSON.parse(r.body) as { message: string }).message, /^attach\/ws is a WebSocket: send it with "Connection: Upgrade" and "Upgrade: websocket"/);
     });
   });
 }

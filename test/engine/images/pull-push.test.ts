@@ -1,9 +1,11 @@
 // Pull and push against Debian's docker-registry, cross-checked with skopeo and umoci.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ImageService } from '../../../engine/images/service.ts';
 import { storeCredentials } from '../../../engine/registry/docker-config.ts';
@@ -32,19 +34,6 @@ describe('images: pull and push with a real registry', () => {
     for (const k of mounted) await svc.snapshots.remove(k).catch(() => undefined);
     await reg?.stop();
     rmSync(tmp, { recursive: true, force: true });
-  });
-
-  it("pulls after something in the process used Node's own fetch (its undici becomes the global dispatcher)", () => {
-    // A daemon calls the built-in fetch first (webhooks, token servers…); the registry client must
-    // not then hand its requests to Node's bundled undici, whose handler interface differs. In a
-    // process of its own, so that this file's earlier pulls have not set the global dispatcher.
-    const service = new URL('../../../engine/images/service.ts', import.meta.url).href;
-    const script = `await (await fetch('http://${reg.host}/v2/')).arrayBuffer();
-      const { ImageService } = await import('${service}');
-      const rec = await new ImageService({ root: '${join(tmp, 'root-after-fetch')}' }).pull('${reg.host}/test/busybox:v1');
-      process.stdout.write(rec.digest);`;
-    const digest = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-    assert.equal(digest, skopeoDigest(`${reg.host}/test/busybox:v1`));
   });
 
   it('pulls the manifest skopeo reports, with every layer verified', async () => {
@@ -142,5 +131,58 @@ describe('images: registry with basic auth', () => {
     const rec = await svc.pull(`${reg.host}/private/app:1`);
     assert.equal(rec.digest, skopeoDigest(`${reg.host}/private/app:1`, creds));
     assert.equal(JSON.parse(readFileSync(configPath, 'utf8')).auths[reg.host].auth, Buffer.from('alice:s3cret').toString('base64'));
+  });
+});
+
+describe('images: a registry that sends blobs to its storage (redirects)', () => {
+  let reg: TestRegistry;
+  let tmp: string;
+  let storage: Server;
+  const creds = { username: 'alice', password: 's3cret' };
+  /** What the storage server was asked: method, path, and whether an Authorization header came along. */
+  const asked: Array<{ method: string; path: string; authorization: boolean }> = [];
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'berth-redirect-'));
+    // The registry's storage over plain http on another port (another origin), as S3 would serve it.
+    storage = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      asked.push({ method: req.method ?? '', path, authorization: req.headers.authorization !== undefined });
+      const file = join(reg.dir, 'data', path);
+      if (path.includes('..') || !existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-length': statSync(file).size, 'content-type': 'application/octet-stream' });
+      if (req.method === 'HEAD') return void res.end();
+      createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    reg = await startRegistry({ htpasswd: creds, redirect: `http://127.0.0.1:${(storage.address() as { port: number }).port}` });
+    // skopeo asynchronously: the storage it is redirected to is served by this process.
+    await skopeo('copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', buildLayoutImage(join(tmp, 'src')).layout, `docker://${reg.host}/private/app:1`);
+  });
+  const skopeo = async (...args: string[]) => (await promisify(execFile)('skopeo', args, { encoding: 'utf8' })).stdout;
+  const digestOf = async (ref: string) => (JSON.parse(await skopeo('inspect', '--tls-verify=false', '--creds', 'alice:s3cret', `docker://${ref}`)) as { Digest: string }).Digest;
+  after(async () => {
+    storage?.close();
+    await reg?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('follows the redirects to the storage without sending it the registry\'s credentials, and pushes past them', async () => {
+    const configPath = join(tmp, 'docker', 'config.json');
+    await storeCredentials(reg.host, creds, configPath);
+    const svc = new ImageService({ root: join(tmp, 'root'), registry: { configPath } });
+    asked.length = 0;
+    const rec = await svc.pull(`${reg.host}/private/app:1`);
+    const blobs = asked.filter((a) => a.method === 'GET' && a.path.endsWith('/data')).length;
+    assert.equal(blobs, rec.layers.length + 1, `the layers and the config came from the storage: ${JSON.stringify(asked)}`);
+    assert.deepEqual(asked.filter((a) => a.authorization), [], 'no Authorization header left the registry');
+    assert.equal(rec.digest, await digestOf(`${reg.host}/private/app:1`));
+    // A push checks each blob with a HEAD, which the registry redirects when it has the blob.
+    await svc.tag(`${reg.host}/private/app:1`, `${reg.host}/private/copy:1`);
+    await svc.push(`${reg.host}/private/copy:1`);
+    asked.length = 0;
+    await svc.push(`${reg.host}/private/copy:1`);
+    assert.equal(asked.filter((a) => a.method === 'HEAD').length, rec.layers.length + 1, JSON.stringify(asked));
+    assert.deepEqual(asked.filter((a) => a.authorization), []);
+    assert.equal(await digestOf(`${reg.host}/private/copy:1`), rec.digest);
   });
 });
