@@ -7,13 +7,12 @@
 // (loaded()): one object's containers are then found in memory — each reconcile asks, and reading
 // the directory for it made an apply of N containers read N² files (the creates in flight, which
 // have no record yet, were read again at every ask).
-import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerOwner } from './engine.ts';
 import { writeFileAtomic, writeFileUnpublished } from './fs-atomic.ts';
 import { isBerthContainerId } from './ids.ts';
-import { markSpread } from './spread-dirs.ts';
+import { makeSpreadEntry } from './spread-dirs.ts';
 import { InvalidArgumentError, NotFoundError } from '../specs/errdefs.ts';
 import type { PortMapping } from '../specs/api/common.ts';
 import type { UsernsMapping } from './security/userns.ts';
@@ -98,20 +97,11 @@ export class ContainerStore {
     this.#pending.add(id);
     try {
       try {
-        // The root's mkdir only when it is missing (the first create). Synchronous: a mkdir is tens
-        // of µs of the kernel's, a trip through the thread pool several times that (mount-point.ts).
-        try {
-          mkdirSync(this.dir(id));
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-          mkdirSync(this.#root, { recursive: true });
-          mkdirSync(this.dir(id));
-        }
+        makeSpreadEntry(this.#root, this.dir(id));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidArgumentError(`container ${id} already exists`);
         throw err;
       }
-      markSpread(this.#root);
       return await fn(this.dir(id));
     } finally {
       this.#pending.delete(id);

@@ -3,10 +3,10 @@
 // <root>/netns/<id>. Written before CNI ADD (state 'adding') with the exact conflist, and again
 // with the ADD result: every DEL is run from it. A join's two writes make no new file for the second
 // (begin(), ready()): the ADD result is added at the end of the first in place.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CniConfList, CniResult } from './cni.ts';
-import { extendFileSync, writeFileAtomicSync } from '../fs-atomic.ts';
+import { extendFileSync, writeFileAtomicSync, writeFileUnpublished } from '../fs-atomic.ts';
 import { isRuntimeContainerId } from '../ids.ts';
 import { markSpread } from '../spread-dirs.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
@@ -222,7 +222,7 @@ export class AttachmentStore {
    */
   begin(r: AttachmentRecord): void {
     const text = JSON.stringify(begun(r), null, 2);
-    writeFileSync(join(this.dir(r.id), 'attachment.json'), text);
+    writeFileUnpublished(join(this.dir(r.id), 'attachment.json'), text);
     this.#begun.set(r.id, text);
     this.#cache.set(r.id, { ...r });
   }

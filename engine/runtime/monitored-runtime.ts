@@ -7,7 +7,7 @@
 // whatever the subclass keeps beside it), removed/ (deleted containers' directories on their way
 // out). A container is known when meta.json exists; it has ended when exit.json does.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, watch } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, watch } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { commandErrorText } from '../command-error.ts';
 import { readSmallFile } from '../read-small.ts';
 import type { ResolvedUser } from '../container-config.ts';
 import { extendFileSync, writeFileUnpublished } from '../fs-atomic.ts';
-import { markSpread } from '../spread-dirs.ts';
+import { makeSpreadEntry } from '../spread-dirs.ts';
 import { checkRuntimeContainerId, isRuntimeContainerId } from '../ids.ts';
 import { removeCgroup } from './cgroup-teardown.ts';
 import { DeferredRemoval } from './deferred-removal.ts';
@@ -172,7 +172,8 @@ export abstract class MonitoredRuntime implements Runtime {
     const first = JSON.stringify(meta);
     this.#launching.add(o.id);
     try {
-      this.#makeStaging(staging);
+      // containers/ made only when it is missing (the first start).
+      makeSpreadEntry(this.dir, staging, 0o700);
       writeFileUnpublished(`${staging}/meta.json`, first);
       renameSync(staging, p.dir);
     } catch (err) {
@@ -209,18 +210,6 @@ export abstract class MonitoredRuntime implements Runtime {
     } finally {
       this.#launching.delete(o.id);
     }
-  }
-
-  /** Makes a start's staging directory; containers/ only when it is missing (the first start). */
-  #makeStaging(staging: string): void {
-    try {
-      mkdirSync(staging, { mode: 0o700 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(this.dir, { recursive: true });
-      mkdirSync(staging, { mode: 0o700 });
-    }
-    markSpread(this.dir);
   }
 
   /** The container's meta.json, with what it lacks recovered (meta-recovery.ts). */

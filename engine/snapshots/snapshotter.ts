@@ -14,7 +14,7 @@ import { mountFs, unmountFs } from '../spawner.ts';
 import { nativeBinary } from '../runtime/monitored-runtime.ts';
 import { filesystemUsage } from './disk-usage.ts';
 import { isMounted } from '../mount-point.ts';
-import { markSpread } from '../spread-dirs.ts';
+import { makeSpreadEntry } from '../spread-dirs.ts';
 import { UnpackPool } from './unpack-pool.ts';
 import type { FsUsage } from '../../specs/api/containers.ts';
 
@@ -112,15 +112,10 @@ export class Snapshotter {
   /** Makes the container's directory (and containers/ the first time); there already is fine. */
   #makeDir(dir: string): void {
     try {
-      mkdirSync(dir);
+      makeSpreadEntry(this.#containers, dir);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return;
-      if (code !== 'ENOENT') throw err;
-      mkdirSync(this.#containers, { recursive: true });
-      mkdirSync(dir);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    markSpread(this.#containers);
   }
 
   #paths(key: string) {

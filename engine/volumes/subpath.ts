@@ -4,7 +4,7 @@
 // whatever links a container has left in the volume meanwhile; the bound object cannot change.
 import { execFile } from 'node:child_process';
 import { lstatSync } from 'node:fs';
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { FailedPreconditionError } from '../../specs/errdefs.ts';
@@ -32,7 +32,6 @@ export async function unstageAll(dir: string): Promise<void> {
   if (!lstatSync(dir, { throwIfNoEntry: false })) return;
   const under = (await mountPoints()).filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
   for (const m of under) await runTool('umount', [m]);
-  if (!(await lstat(dir).catch(() => undefined))) return;
   const left = (await mountPoints()).filter((m) => m === dir || m.startsWith(`${dir}/`));
   if (left.length) throw new FailedPreconditionError(`${dir}: still mounted (${left.join(', ')}); unmount them, then remove the container again`);
   await rm(dir, { recursive: true, force: true });
