@@ -185,7 +185,7 @@ export async function startDaemon(options: DaemonOptions, log: Logger = createLo
   let docker: ApiServer | undefined;
   if (options.dockerSocket) {
     try {
-      const { serveDockerApi } = await import('./docker-api/index.ts');
+      const { serveDockerApi } = await import('./docker-api/serve.ts');
       docker = await serveDockerApi(ctx, options.dockerSocket, options.socketGroup ? { group: options.socketGroup } : {});
     } catch (err) {
       await server.close();

@@ -33,12 +33,16 @@ export const errorClasses = {
 
 export type ErrorKind = keyof typeof errorClasses | 'BerthError';
 
+/** Each class's kind by identity, not by its `name`: a bundler may rename a class (NotFoundError2). */
+const KIND_OF = new Map<typeof BerthError, ErrorKind>(Object.entries(errorClasses).map(([kind, cls]) => [cls, kind as ErrorKind]));
+
 /** Serialised form on the wire: the API sends `{error: {kind, message}}`; the client rebuilds the class. */
 export function errorToJSON(err: unknown): { kind: ErrorKind; message: string } {
   if (err instanceof BerthError) {
     // A subclass (e.g. ManifestInvalidError extends InvalidArgumentError) travels as its nearest known class.
     for (let c = err.constructor as typeof BerthError; c && c !== BerthError; c = Object.getPrototypeOf(c)) {
-      if ((errorClasses as Record<string, unknown>)[c.name] === c) return { kind: c.name as ErrorKind, message: err.message };
+      const kind = KIND_OF.get(c);
+      if (kind) return { kind, message: err.message };
     }
     return { kind: 'BerthError', message: err.message };
   }

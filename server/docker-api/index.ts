@@ -4,11 +4,9 @@
 // offer at all (swarm and its services, secrets, configs, nodes, tasks; plugins; distribution).
 import { UnimplementedError } from '../../specs/errdefs.ts';
 import type { HttpMethod, Route } from '../api.ts';
-import type { DaemonContext, SocketGroup } from '../context.ts';
-import { startServer, type ApiServer } from '../http.ts';
+import type { DaemonContext } from '../context.ts';
 import build from './build.ts';
 import containers from './containers.ts';
-import { dockerDialect } from './dialect.ts';
 import events from './events.ts';
 import exec from './exec.ts';
 import images from './images.ts';
@@ -53,7 +51,3 @@ export function dockerRoutes(ctx: DaemonContext): Route[] {
   return [...system(ctx), ...containers(ctx), ...exec(ctx), ...images(ctx), ...build(ctx), ...networks(ctx), ...volumes(ctx), ...events(ctx), ...notOffered(), ...single];
 }
 
-/** Serves Docker's API on its own socket (0660, the API socket's group). */
-export function serveDockerApi(ctx: DaemonContext, socket: string, o: { group?: SocketGroup } = {}): Promise<ApiServer> {
-  return startServer(dockerRoutes(ctx), socket, ctx.log.child({ component: 'docker-api' }), { ...o, dialect: dockerDialect(ctx.version) });
-}
