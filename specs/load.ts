@@ -4,8 +4,9 @@
 // `image` names an Image object that is neither in the same apply nor already in the store.
 import { isAbsolute, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { quickDocuments } from './quick-yaml.ts';
+import { yamlTree } from './yaml-tree.ts';
 import { InvalidArgumentError } from './errdefs.ts';
 import { formatPath, problemsFromIssues, type PathSegment, type Problem } from './problems.ts';
 import { API_VERSION, imageIsObjectName } from './schema.ts';
@@ -75,12 +76,13 @@ function storedKind(value: Record<string, unknown>): string | undefined {
 }
 
 function keyOf(node: unknown): string | undefined {
-  if (isScalar(node)) return String(node.value);
+  if (yamlTree().isScalar(node)) return String(node.value);
   return undefined;
 }
 
 /** The source offset of the node at `path` (or of its key), else of the deepest ancestor found. */
 function offsetAt(doc: Document, path: PathSegment[], onKey: boolean): number {
+  const { isAlias, isMap, isSeq } = yamlTree();
   let node: unknown = doc.contents;
   let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
@@ -204,6 +206,7 @@ function locatedParse(inputs: ManifestInput[]): [ParsedDoc[], ManifestError[]] {
   const docs: ParsedDoc[] = [];
 
   for (const input of inputs) {
+    const { LineCounter, parseAllDocuments } = yamlTree();
     const lc = new LineCounter();
     let parsed: Document[];
     try {
@@ -371,6 +374,7 @@ export function extractRefs(inputs: ManifestInput[]): { refs: Array<{ kind: stri
   const refs: Array<{ kind: string; name: string } & Location> = [];
   const errors: ManifestError[] = [];
   for (const input of inputs) {
+    const { LineCounter, parseAllDocuments } = yamlTree();
     const lc = new LineCounter();
     for (const doc of parseAllDocuments(input.text, { lineCounter: lc, prettyErrors: false }) as unknown as Document[]) {
       const at = (path: PathSegment[]) => locate(lc, input.file, offsetAt(doc, path, false));

@@ -4,7 +4,7 @@
 // capability, architecture and kernel version. Parsed strictly: a field berth does not know is an
 // error (a typo would otherwise loosen nothing and tighten nothing, silently).
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlTree } from './yaml-tree.ts';
 import { z } from 'zod';
 import { formatPath, problemsFromIssues } from './problems.ts';
 
@@ -70,6 +70,7 @@ function lineCol(text: string, offset: number): string {
 function errorAt(text: string, message: string): string | undefined {
   const pos = /position (\d+)/.exec(message);
   if (pos) return lineCol(text, Number(pos[1]));
+  const { LineCounter, parseDocument } = yamlTree();
   const lc = new LineCounter();
   const e = parseDocument(text, { lineCounter: lc, prettyErrors: false }).errors[0];
   if (!e) return undefined;
