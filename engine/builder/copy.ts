@@ -7,7 +7,6 @@
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, lchown, lstat, mkdir, open, readlink, rm, symlink, utimes, lutimes, writeFile, chown } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import * as tar from 'tar';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { resolveUser } from '../container-config.ts';
 import type { BuildContext, SourceEntry } from './context.ts';
@@ -171,6 +170,7 @@ export async function checkArchive(path: string, label: string): Promise<void> {
     const n = posix.normalize(p.replace(/^\/+/, ''));
     return n !== '..' && !n.startsWith('../');
   };
+  const tar = await import('tar');
   await tar.t({
     file: path,
     onReadEntry: (e) => {
@@ -196,6 +196,7 @@ export async function extractArchive(path: string, label: string, o: CopyOptions
   await checkArchive(path, label);
   const dest = imageDest(o.dest.endsWith('/') ? o.dest : `${o.dest}/`, o.workdir);
   const target = await mkdirs(o.rootfs, dest, o.owner);
+  const tar = await import('tar');
   await new Promise<void>((resolve, reject) => {
     const x = tar.x({ cwd: target, preserveOwner: !o.owner, strict: true, ...(o.owner ? { uid: o.owner.uid, gid: o.owner.gid } : {}) });
     x.on('error', (err: Error) => reject(new InvalidArgumentError(`${label}: extraction failed: ${err.message}`)));

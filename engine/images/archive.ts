@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { TarWriter } from '../content/tar-writer.ts';
 import { compressionOf, type Compression } from '../snapshots/decompress.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
@@ -85,6 +85,7 @@ export async function saveImages(images: ImageService, refs: string[], format: A
 
 /** Reads an archive of either format (told apart by its files) and tags what it holds. */
 export async function loadImages(images: ImageService, src: Readable): Promise<string[]> {
+  const { Parser } = await import('tar');
   const files = new Map<string, Buffer>();
   const parser = new Parser({
     strict: true,

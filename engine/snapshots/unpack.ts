@@ -17,7 +17,6 @@ import { join, posix } from 'node:path';
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { Unpack } from 'tar';
 import { InvalidArgumentError, UnavailableError } from '../../specs/errdefs.ts';
 import { commandErrorText } from '../command-error.ts';
 import { decompressorFor } from './decompress.ts';
@@ -55,6 +54,9 @@ interface PendingLink {
  * uncompressed tar). Throws HostileLayerError for an entry that tries to leave the directory.
  */
 export async function unpackLayer(blob: string, dir: string, expectedDiffId?: string): Promise<string> {
+  // tar on first use: layers are unpacked in the unpack pool's workers, and the daemon's main thread
+  // imports this module for its other exports, without needing tar.
+  const { Unpack } = await import('tar');
   await mkdir(dir, { recursive: true });
   const hash = createHash('sha256');
   const links = new Map<string, PendingLink>();
