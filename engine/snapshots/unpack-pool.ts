@@ -1,19 +1,22 @@
-// Layers unpacked in worker threads (unpack-worker.ts), at most one a core (two here), each from its
+// Layers unpacked in worker processes (unpack-worker.ts), at most one a core (two here), each from its
 // stored blob. Measured on a pull of four layers (~100 MB): a major part of the daemon's CPU went to
 // garbage collection of the main heap, set off by the Buffers that decompression and file reads
-// allocate; in a worker, those collect in a heap of a few MiB. A worker is made when a layer waits
-// and none is free, kept while it has work, and let go after IDLE_MS without any.
+// allocate; in a worker, those collect in a heap of a few MiB. Processes, not threads: a worker
+// thread's isolate and its malloc arena stayed in the daemon's RSS after the thread ended (a small
+// pull, `lead14/cpu.mts --rsspull`: 65.3 -> 86.3 MiB during it, 70.0 MiB at rest 48 s later; with a
+// process, 64.7 -> 67.2 and 67.5 MiB). A worker is made when a layer waits and none is free, kept
+// while it has work, and let go after IDLE_MS without any.
+import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { errorFromJSON, UnavailableError } from '../../specs/errdefs.ts';
 import { HostileLayerError } from './unpack.ts';
 import type { UnpackJob, UnpackReply } from './unpack-worker.ts';
 
 /**
- * How long an idle worker is kept (~13 MiB each). Starting one costs ~65 ms of CPU built, ~370 ms
- * from source under tsx (benches, tests); kept 30 s, the next pull of a burst (compose, a bench's
- * rounds ~6 s apart) finds them started: measured 0.9 s of CPU a 100 MB pull against 1.6 s at 5 s.
+ * How long an idle worker is kept. Starting one costs ~65 ms of CPU built, more from source under
+ * tsx (benches, tests); kept 30 s, the next pull of a burst (compose, a bench's rounds ~6 s apart)
+ * finds them started: measured 0.9 s of CPU a 100 MB pull against 1.6 s at 5 s.
  */
 const IDLE_MS = 30_000;
 
@@ -23,13 +26,18 @@ interface Waiting {
   reject(err: Error): void;
 }
 
-/** The worker's module: unpack-worker.js beside this file once built, .ts when run from source (tsx). */
-function startWorker(): Worker {
+/**
+ * The worker's module: unpack-worker.js beside this file once built, .ts when run from source (tsx).
+ * Node's options are the daemon's (its heap limits); its stderr is the daemon's.
+ */
+function startWorker(): ChildProcess {
   const url = new URL(`./unpack-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  const worker = url.pathname.endsWith('.ts')
-    ? // From source (tests, benches): a worker does not inherit tsx's loader hooks; it registers them first.
-      new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, { eval: true })
-    : new Worker(fileURLToPath(url));
+  const fromSource = url.pathname.endsWith('.ts');
+  const worker = fork(fileURLToPath(url), [], {
+    // From source (tests, benches): the worker loads tsx's hooks itself, whatever the daemon was started with.
+    execArgv: fromSource && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   // An idle worker's failure is not the process's: the next job on it sees its exit.
   worker.on('error', () => undefined);
   return worker;
@@ -43,7 +51,7 @@ function rebuild(e: { name: string; message: string }): Error {
 
 export class UnpackPool {
   readonly #size: number;
-  readonly #idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+  readonly #idle: Array<{ worker: ChildProcess; timer: NodeJS.Timeout }> = [];
   #running = 0;
   readonly #queue: Waiting[] = [];
 
@@ -67,9 +75,10 @@ export class UnpackPool {
     }
   }
 
-  #run(worker: Worker, w: Waiting): void {
+  #run(worker: ChildProcess, w: Waiting): void {
     this.#running++;
     worker.ref();
+    worker.channel?.ref();
     const settle = () => {
       worker.off('message', onMessage);
       worker.off('error', onError);
@@ -87,24 +96,25 @@ export class UnpackPool {
     const onError = (err: Error) => {
       settle();
       w.reject(new UnavailableError(`unpack layer ${w.job.blob}: the unpack worker failed: ${err.message}`, { cause: err }));
-      void worker.terminate();
+      worker.kill();
       this.#next();
     };
-    const onExit = (code: number) => onError(new Error(`it exited with status ${code}`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => onError(new Error(`it exited with ${signal ? `signal ${signal}` : `status ${code}`}`));
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage(w.job);
+    worker.send(w.job);
   }
 
-  /** An idle worker holds nothing open: the process may exit, and it ends after IDLE_MS. */
-  #park(worker: Worker): void {
+  /** An idle worker holds nothing open: the daemon may exit, and the worker ends after IDLE_MS. */
+  #park(worker: ChildProcess): void {
     worker.unref();
+    worker.channel?.unref();
     const entry = {
       worker,
       timer: setTimeout(() => {
         this.#idle.splice(this.#idle.indexOf(entry), 1);
-        void worker.terminate();
+        worker.kill();
       }, IDLE_MS).unref(),
     };
     this.#idle.push(entry);

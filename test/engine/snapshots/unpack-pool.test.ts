@@ -1,12 +1,14 @@
-// The unpack workers: a layer unpacked in a worker is the same tree, to the mode, owner and mtime,
+// The unpack workers (processes): a layer unpacked in a worker is the same tree, to the mode, owner and mtime,
 // as one unpacked in the daemon's thread; a refusal comes back as its class (HostileLayerError, the
 // diff_id's InvalidArgumentError), so callers that check errors by class still can; more layers than
 // workers wait their turn and all finish.
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { InvalidArgumentError } from '../../../specs/errdefs.ts';
@@ -73,5 +75,16 @@ describe('unpack workers', () => {
     const got = await Promise.all(jobs.map((j) => pool.unpack(j)));
     assert.deepEqual(got, jobs.map((j) => j.diffId));
     for (const j of jobs) assert.equal(readFileSync(join(j.dir, `f${j.i}`), 'utf8'), `layer ${j.i}\n`);
+  });
+
+  it('a worker ends when its channel to the daemon closes (the daemon stopped or was killed)', async () => {
+    const worker = fork(fileURLToPath(new URL('../../../engine/snapshots/unpack-worker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const { blob, diffId } = blobOf(layer);
+    const dir = dirFor();
+    worker.send({ blob, dir, diffId });
+    assert.deepEqual(await new Promise((resolve) => worker.once('message', resolve)), { diffId });
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.disconnect();
+    assert.equal(await exited, 1);
   });
 });
