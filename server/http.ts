@@ -215,7 +215,15 @@ export async function startServer(routes: Route[] | (() => Promise<Route[]>), li
   const handlersOf = (r: Route[]): Handlers => ({ request: createHandler(r, log, dialect), upgrades: createUpgradeHandler(routeFinder(r), log, dialect) });
   let handlers = Array.isArray(routes) ? handlersOf(routes) : undefined;
   let loading: Promise<Handlers> | undefined;
-  const loaded = (): Promise<Handlers> => (loading ??= (routes as () => Promise<Route[]>)().then((r) => (handlers = handlersOf(r))));
+  // A load that failed is tried again by the next request.
+  const loaded = (): Promise<Handlers> =>
+    (loading ??= (routes as () => Promise<Route[]>)().then(
+      (r) => (handlers = handlersOf(r)),
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    ));
   const server: Server = createServer((req, res) => {
     if (handlers) return handlers.request(req, res);
     loaded().then(

@@ -3,8 +3,8 @@
 // garbage collection of the main heap, set off by the Buffers that decompression and file reads
 // allocate; in a worker, those collect in a heap of a few MiB. Processes, not threads: a worker
 // thread's isolate and its malloc arena stayed in the daemon's RSS after the thread ended (a small
-// pull, `lead14/cpu.mts --rsspull`: 65.3 -> 86.3 MiB during it, 70.0 MiB at rest 48 s later; with a
-// process, 64.7 -> 67.2 and 67.5 MiB). A worker is made when a layer waits and none is free, kept
+// pull, `lead14/cpu.mts --rsspull`: 65.3 -> 86.3 MiB during it, 70.0 MiB at rest 48 s later; with
+// processes, 65.0 -> 65.6 and 65.8 MiB). A worker is made when a layer waits and none is free, kept
 // while it has work, and let go after IDLE_MS without any.
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';

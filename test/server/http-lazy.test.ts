@@ -1,6 +1,6 @@
 // A server whose routes are loaded on the first request (the Docker API's socket): the socket is
 // served from the start, the routes load once however many requests come first, and a failed load
-// is answered, not left hanging.
+// is answered, not left hanging, and tried again by the next request.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -54,12 +54,14 @@ describe('routes loaded on the first request', () => {
     }
   });
 
-  it('answers 500 with the reason when the routes cannot be loaded', async () => {
+  it('answers 500 with the reason when the routes cannot be loaded, and tries again on the next request', async () => {
     const dir = await tempDir();
     const logged: string[] = [];
+    let loads = 0;
     const server = await startServer(
       async () => {
-        throw new Error('the module is missing');
+        if (++loads === 1) throw new Error('the module is missing');
+        return [{ method: 'GET', path: '/hello', handler: async () => ({ json: { hello: 'again' } }) }];
       },
       join(dir.path, 'lazy.sock'),
       createLogger({ level: 'error', write: (line) => void logged.push(line) }),
@@ -69,6 +71,9 @@ describe('routes loaded on the first request', () => {
       assert.equal(r.status, 500);
       assert.match(r.body, /the module is missing/);
       assert.match(logged.join(''), /cannot load the API routes/);
+      const again = await get(join(dir.path, 'lazy.sock'), '/hello');
+      assert.deepEqual({ status: again.status, body: JSON.parse(again.body) }, { status: 200, body: { hello: 'again' } });
+      assert.equal(loads, 2);
     } finally {
       await server.close();
       await dir.remove();

@@ -1,7 +1,7 @@
-// The unpack workers (processes): a layer unpacked in a worker is the same tree, to the mode, owner and mtime,
-// as one unpacked in the daemon's thread; a refusal comes back as its class (HostileLayerError, the
-// diff_id's InvalidArgumentError), so callers that check errors by class still can; more layers than
-// workers wait their turn and all finish.
+// The unpack workers (processes): a layer unpacked in a worker is the same tree, to the mode, owner
+// and mtime, as one unpacked in the daemon's thread; a refusal comes back as its class
+// (HostileLayerError, the diff_id's InvalidArgumentError), so callers that check errors by class
+// still can; more layers than workers wait their turn and all finish; a worker ends with its daemon.
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
