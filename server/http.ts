@@ -12,7 +12,7 @@ import { InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/
 import type { ApiReply, ApiRequest, Route } from './api.ts';
 import type { Logger } from './log.ts';
 import type { SocketGroup } from './context.ts';
-import { createUpgradeHandler } from './streams/upgrade.ts';
+import { createUpgradeHandler, type FindRoute } from './streams/upgrade.ts';
 import { drained } from '../specs/streams/drained.ts';
 import { BERTH_DIALECT, type HttpDialect } from './dialect.ts';
 
@@ -120,7 +120,7 @@ async function sendReply(req: IncomingMessage, res: ServerResponse, reply: ApiRe
 }
 
 /** The routes matched by method and path: the route and its path parameters, or NotFound. */
-function routeFinder(routes: Route[]): (method: string, path: string) => { route: Route; params: Record<string, string> } {
+function routeFinder(routes: Route[]): FindRoute {
   const router = Router({ ignoreTrailingSlash: true });
   for (const r of routes) {
     try {
@@ -140,7 +140,10 @@ function routeFinder(routes: Route[]): (method: string, path: string) => { route
 
 /** Builds the request handler for a set of routes (exported for tests that mount it themselves). */
 export function createHandler(routes: Route[], log: Logger, dialect: HttpDialect = BERTH_DIALECT): (req: IncomingMessage, res: ServerResponse) => void {
-  const find = routeFinder(routes);
+  return requestHandler(routeFinder(routes), log, dialect);
+}
+
+function requestHandler(find: FindRoute, log: Logger, dialect: HttpDialect): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     for (const [k, v] of Object.entries(dialect.headers)) res.setHeader(k, v);
     const ac = new AbortController();
@@ -212,7 +215,11 @@ interface Handlers {
  */
 export async function startServer(routes: Route[] | (() => Promise<Route[]>), listen: string, log: Logger, o: { group?: SocketGroup; dialect?: HttpDialect } = {}): Promise<ApiServer> {
   const dialect = o.dialect ?? BERTH_DIALECT;
-  const handlersOf = (r: Route[]): Handlers => ({ request: createHandler(r, log, dialect), upgrades: createUpgradeHandler(routeFinder(r), log, dialect) });
+  // One router for both: requests and the streams that upgrade find their routes in the same table.
+  const handlersOf = (r: Route[]): Handlers => {
+    const find = routeFinder(r);
+    return { request: requestHandler(find, log, dialect), upgrades: createUpgradeHandler(find, log, dialect) };
+  };
   let handlers = Array.isArray(routes) ? handlersOf(routes) : undefined;
   let loading: Promise<Handlers> | undefined;
   // A load that failed is tried again by the next request.
@@ -224,23 +231,18 @@ export async function startServer(routes: Route[] | (() => Promise<Route[]>), li
         throw err;
       },
     ));
-  const server: Server = createServer((req, res) => {
-    if (handlers) return handlers.request(req, res);
-    loaded().then(
-      (h) => h.request(req, res),
-      (err) => {
-        log.error('cannot load the API routes', { error: err });
-        sendJson(res, 500, dialect.error(err).json);
-      },
-    );
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (handlers) return handlers.upgrades.handle(req, socket, head);
-    loaded().then(
-      (h) => h.upgrades.handle(req, socket, head),
-      () => socket.destroy(),
-    );
-  });
+  /** Runs `use` with the handlers, once loaded; a load that failed is logged and `fail` answers. */
+  const withHandlers = (use: (h: Handlers) => void, fail: (err: unknown) => void): void => {
+    if (handlers) return use(handlers);
+    loaded().then(use, (err: unknown) => {
+      log.error('cannot load the API routes', { error: err });
+      fail(err);
+    });
+  };
+  // Routes given as a list are served directly; loaded ones through withHandlers.
+  const eager = handlers;
+  const server: Server = createServer(eager ? eager.request : (req, res) => withHandlers((h) => h.request(req, res), (err) => sendJson(res, 500, dialect.error(err).json)));
+  server.on('upgrade', eager ? eager.upgrades.handle : (req: IncomingMessage, socket: Duplex, head: Buffer) => withHandlers((h) => h.upgrades.handle(req, socket, head), () => socket.destroy()));
   // Streams (events --follow, logs -f) stay open indefinitely.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

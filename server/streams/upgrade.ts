@@ -10,7 +10,7 @@ import { BERTH_DIALECT, type HttpDialect } from '../dialect.ts';
 import type { Logger } from '../log.ts';
 import { serveWebsocket } from './websocket.ts';
 
-type FindRoute = (method: string, path: string) => { route: Route; params: Record<string, string> };
+export type FindRoute = (method: string, path: string) => { route: Route; params: Record<string, string> };
 
 function httpError(socket: Duplex, err: unknown, dialect: HttpDialect): void {
   const { status, json } = dialect.error(err);
