@@ -42,9 +42,53 @@ function besideEntries(inputs) {
   return out;
 }
 
+/**
+ * Node's builtins whose ES facade is costly. An ES import of a builtin makes Node build the module's
+ * facade, which reads every export once, getters included: `node:crypto`'s `webcrypto`, `subtle` and
+ * `getRandomValues` load all of WebCrypto, `node:tls`'s `rootCertificates` makes a string of each of
+ * the 144 root certificates; the daemon uses none of them, and they cost ~0.4 MiB of its heap
+ * (`node --expose-gc` on Node 20.20: crypto +226 KiB, tls +190 KiB against require()). So the bundle
+ * imports these two from a module of its own that requires the builtin and exports its other
+ * properties, read once; those getters stay behind the default export (`tls.rootCertificates`),
+ * read where used. A named import of one fails the build. (A plugin, hence esbuild's asynchronous
+ * build: buildSync takes none.)
+ */
+const COSTLY_GETTERS = { crypto: ['webcrypto', 'subtle', 'getRandomValues'], tls: ['rootCertificates'] };
+const builtinsWithoutFacade = {
+  name: 'builtins-without-facade',
+  setup(build) {
+    build.onResolve({ filter: /^(?:node:)?(?:crypto|tls)$/ }, (a) =>
+      a.kind === 'import-statement' ? { path: a.path.replace(/^node:/, ''), namespace: 'builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => {
+      const mod = require(`node:${a.path}`);
+      const names = Object.keys(mod).filter((k) => k !== 'default' && !COSTLY_GETTERS[a.path].includes(k));
+      const contents = `const m = require("node:${a.path}");\nexport const { ${names.join(', ')} } = m;\nexport default m;\n`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * zod's messages in English only. zod's namespace (`z`, which berth imports) carries `z.locales`, its
+ * messages in 60-odd languages, so all of them were in the bundle and their ~250 KB of source text in
+ * the daemon's heap; berth uses zod's default, English (which zod's classic API imports itself). zod's
+ * locale index is swapped for one of English alone; were zod to move that file, this would match
+ * nothing and the bundle would hold every language again, as before.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(a.importer) ? { path: path.join(path.dirname(a.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (a) => ({ contents: `export { default as en } from ${JSON.stringify(a.path)};`, loader: 'js', resolveDir: path.dirname(a.path) }));
+  },
+};
+
 function bundle(entryPoints) {
   const esbuild = require('esbuild');
-  return esbuild.buildSync({
+  return esbuild.build({
     absWorkingDir: repo,
     entryPoints,
     bundle: true,
@@ -71,19 +115,20 @@ function bundle(entryPoints) {
     metafile: true,
     write: false,
     logLevel: 'warning',
+    plugins: [builtinsWithoutFacade, zodEnglishOnly],
   });
 }
 
-function build() {
-  const sources = (r) => Object.keys(r.metafile.inputs).filter((f) => !f.includes('node_modules/'));
+async function build() {
+  const sources = (r) => Object.keys(r.metafile.inputs).filter((f) => !f.includes('node_modules/') && !/^[\w-]+:/.test(f));
   let entryPoints = { main: 'server/main.ts' };
-  let result = bundle(entryPoints);
+  let result = await bundle(entryPoints);
   // Until the scripts that bundled modules load by file name are entry points too (they may import more).
   for (;;) {
     const more = { ...besideEntries(sources(result)), ...entryPoints };
     if (Object.keys(more).length === Object.keys(entryPoints).length) break;
     entryPoints = more;
-    result = bundle(entryPoints);
+    result = await bundle(entryPoints);
   }
   fs.rmSync(OUTDIR, { recursive: true, force: true });
   fs.mkdirSync(OUTDIR, { recursive: true });
@@ -97,7 +142,9 @@ function daemonEntry() {
   if (staleness(MAIN) === undefined) return MAIN;
   try {
     require.resolve('esbuild');
-    build();
+    // Built by a child: esbuild's build with a plugin is asynchronous, and bin/berth asks synchronously.
+    const r = require('node:child_process').spawnSync(process.execPath, [__filename], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+    if (r.status !== 0) throw new Error(String(r.stderr || (r.error && r.error.message) || `exit status ${r.status}`).trim());
     return MAIN;
   } catch (err) {
     // No esbuild, or a checkout it cannot write to: tsc's output (`npm run build` makes both), said
@@ -110,4 +157,9 @@ function daemonEntry() {
 
 module.exports = { build, daemonEntry, MAIN };
 
-if (require.main === module) build();
+if (require.main === module) {
+  build().catch((err) => {
+    process.stderr.write(`${err && err.message ? err.message : err}\n`);
+    process.exitCode = 1;
+  });
+}

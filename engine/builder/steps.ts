@@ -2,7 +2,7 @@
 // rootfs) and their execution in a fresh overlay over the parent layers.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
@@ -284,7 +284,6 @@ async function applyCopy(p: LayerStepPlan, c: NonNullable<StepKey['copy']>, root
 }
 
 async function copyDownloaded(from: string, to: string, o: CopyOptions, mtime: Date | undefined): Promise<void> {
-  const { copyFile, chmod, chown } = await import('node:fs/promises');
   const parent = await resolveInRoot(o.rootfs, posix.dirname(to));
   await mkdir(parent, { recursive: true });
   const host = join(parent, posix.basename(to));

@@ -3,6 +3,7 @@
 // dropped connection, 5xx retried, pushes with existence checks (HEAD), cross-repository mounts,
 // monolithic or chunked uploads. https, except for loopback registries and those marked insecure
 // that have no certs.d entry (tls.ts: a host's own CA and client certificate).
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '../../specs/errdefs.ts';
 import type { ContentStore } from '../content/store.ts';
@@ -209,7 +210,6 @@ export class RegistryClient {
     }
     if (!res.ok) throw await httpError(res, `GET manifest ${ref.path}:${reference}`);
     const body = Buffer.from(await res.arrayBuffer());
-    const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     if (reference.startsWith('sha256:') && reference !== digest) {
       throw new InvalidArgumentError(`registry ${this.#domain(ref)} served a manifest with digest ${digest} for ${reference}; refused`);

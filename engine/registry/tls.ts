@@ -8,7 +8,8 @@ import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'n
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import { connect, rootCertificates } from 'node:tls';
+// rootCertificates through the module: bin/daemon-bundle.cjs says why.
+import nodeTls, { connect } from 'node:tls';
 import { Agent } from 'node:https';
 import { agentOptions, closeIdle } from './transport.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
@@ -136,7 +137,7 @@ export class RegistryTls {
     const agent = new Agent(
       agentOptions({
         // Added to the system's CAs (as Docker adds them to the system pool), not instead of them.
-        ...(tls.ca.length ? { ca: [...rootCertificates, ...tls.ca] } : {}),
+        ...(tls.ca.length ? { ca: [...nodeTls.rootCertificates, ...tls.ca] } : {}),
         ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
       }),
     );
@@ -191,7 +192,7 @@ export function handshakeAlert(url: URL, files: HostTls | undefined): Promise<No
       host,
       port: Number(url.port || 443),
       ...(isIP(host) ? {} : { servername: host }),
-      ...(files?.ca.length ? { ca: [...rootCertificates, ...files.ca] } : {}),
+      ...(files?.ca.length ? { ca: [...nodeTls.rootCertificates, ...files.ca] } : {}),
       ...(files?.cert ? { cert: files.cert, key: files.key } : {}),
     });
     const done = (err?: NodeJS.ErrnoException) => {
