@@ -2,6 +2,8 @@
 // delays), so that tests drive time with a SimulatedClock (xstate's) instead of waiting. The shape is
 // XState's own Clock plus now(), so one object serves both createActor({clock}) and our code.
 
+import { isoTime as formatTime } from '../specs/timestamps.ts';
+
 export interface Clock {
   /** Milliseconds since the epoch (a simulated clock starts wherever the test sets it). */
   now(): number;
@@ -39,5 +41,5 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 }
 
 export function isoTime(clock: Clock): string {
-  return new Date(clock.now()).toISOString();
+  return formatTime(clock.now());
 }

@@ -34,6 +34,7 @@ import { KeyedLock } from './keyed-lock.ts';
 import { ContainerVolumes, type VolumesPort } from './volumes/container-mounts.ts';
 import { LocalVolumes } from './volumes/local-volumes.ts';
 import { PodSandboxes } from './pod-sandbox.ts';
+import { isoTime } from '../specs/timestamps.ts';
 
 export interface BerthEngineOptions {
   /** Data root: containers/ and volumes/ live under it. */
@@ -128,7 +129,7 @@ export class BerthEngine implements Engine {
           id: req.id,
           owner: req.owner,
           image: { ref: req.image.ref, digest: image.digest },
-          createdAt: new Date().toISOString(),
+          createdAt: isoTime(),
           stopTimeoutSeconds: req.spec.terminationGracePeriodSeconds,
           ...bundle,
         };

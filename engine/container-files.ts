@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../specs/errdefs.ts';
 import type { PathStat } from '../specs/api/containers.ts';
 import { nativeBinary } from './runtime/monitored-runtime.ts';
+import { isoTime } from '../specs/timestamps.ts';
 
 /** Where a container's files are: its process (running, paused) or its rootfs (created, stopped). */
 export type FilesRoot = { pid: number } | { rootfs: string };
@@ -54,7 +55,7 @@ function inroot(args: string[], what: string): Promise<string> {
 export async function statPath(where: FilesRoot, path: string, container: string): Promise<PathStat> {
   checkPath(path);
   const s = JSON.parse(await inroot([...enterArgs(where), 'stat', path], `${path} in container ${container}`)) as { name: string; size: number; mode: number; mtimeMs: number; linkTarget: string };
-  return { name: s.name, size: s.size, mode: s.mode, mtime: new Date(s.mtimeMs).toISOString(), linkTarget: s.linkTarget };
+  return { name: s.name, size: s.size, mode: s.mode, mtime: isoTime(s.mtimeMs), linkTarget: s.linkTarget };
 }
 
 /** A finished tar process: rejects with what it said when it failed. */

@@ -20,6 +20,7 @@ import { isMountPoint, prepareNetnsDir, removeNetns } from './network/netns.ts';
 import { commandErrorText } from './command-error.ts';
 import { FailedPreconditionError, UnavailableError } from '../specs/errdefs.ts';
 import type { NetworkStats } from '../specs/api/containers.ts';
+import { isoTime } from '../specs/timestamps.ts';
 
 const run = promisify(execFile);
 
@@ -159,7 +160,7 @@ export class PodSandboxes {
     try {
       const ns = await this.#namespaces(dir, req.hostname);
       const net = await this.#attach(id, req);
-      const sb: Sandbox = { id, request: req, createdAt: new Date().toISOString(), ...net, ...ns };
+      const sb: Sandbox = { id, request: req, createdAt: isoTime(), ...net, ...ns };
       // Written last: a directory without sandbox.json is a create that did not finish.
       await writeFileAtomic(join(dir, 'sandbox.json'), JSON.stringify(sb, null, 2));
       return sb;

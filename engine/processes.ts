@@ -3,6 +3,7 @@
 // works the same for every runtime.
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import type { ProcessInfo } from '../specs/api/containers.ts';
+import { isoTime } from '../specs/timestamps.ts';
 
 /** USER_HZ on Linux: the unit of utime and stime in /proc/<pid>/stat. */
 const TICKS_PER_SECOND = 100;
@@ -51,7 +52,7 @@ async function processInfo(pid: string, users: Map<string, string>, btime: numbe
     user: users.get(uid) ?? uid,
     cpuSeconds: (Number(rest[11]) + Number(rest[12])) / TICKS_PER_SECOND,
     cmd: cmd || `[${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}]`,
-    ...(btime ? { startedAt: new Date((btime + Number(rest[19]) / TICKS_PER_SECOND) * 1000).toISOString() } : {}),
+    ...(btime ? { startedAt: isoTime((btime + Number(rest[19]) / TICKS_PER_SECOND) * 1000) } : {}),
     tty: ttyName(Number(rest[4])),
   };
 }

@@ -15,6 +15,7 @@ import type { SocketGroup } from './context.ts';
 import { createUpgradeHandler, type FindRoute } from './streams/upgrade.ts';
 import { drained } from '../specs/streams/drained.ts';
 import { BERTH_DIALECT, type HttpDialect } from './dialect.ts';
+import { httpDate } from '../specs/timestamps.ts';
 
 export interface ApiServer {
   /** The socket path, or host:port when on TCP. */
@@ -23,6 +24,23 @@ export interface ApiServer {
 }
 
 /** "host:port" or ":port" means TCP; "fd://" the socket systemd passes (socket activation); anything else is a unix socket path. */
+let dateCache = { second: -1, text: '' };
+
+/**
+ * `handler` with each response's Date header written by berth (specs/timestamps.ts says why), not by
+ * Node, whose own goes through Date's toUTCString; the same text, made once a second as Node does.
+ */
+export function withDateHeader(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (dateCache.second !== second) dateCache = { second, text: httpDate(now) };
+    res.sendDate = false;
+    res.setHeader('date', dateCache.text);
+    handler(req, res);
+  };
+}
+
 export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } | { fd: number } {
   if (addr === 'fd://') return { fd: activatedSocket() };
   const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^/:]*):(\d+)$/.exec(addr);
@@ -241,7 +259,7 @@ export async function startServer(routes: Route[] | (() => Promise<Route[]>), li
   };
   // Routes given as a list are served directly; loaded ones through withHandlers.
   const eager = handlers;
-  const server: Server = createServer(eager ? eager.request : (req, res) => withHandlers((h) => h.request(req, res), (err) => sendJson(res, 500, dialect.error(err).json)));
+  const server: Server = createServer(withDateHeader(eager ? eager.request : (req, res) => withHandlers((h) => h.request(req, res), (err) => sendJson(res, 500, dialect.error(err).json))));
   server.on('upgrade', eager ? eager.upgrades.handle : (req: IncomingMessage, socket: Duplex, head: Buffer) => withHandlers((h) => h.upgrades.handle(req, socket, head), () => socket.destroy()));
   // Streams (events --follow, logs -f) stay open indefinitely.
   server.requestTimeout = 0;

@@ -1,6 +1,8 @@
 // The daemon's logger: one line per record on stderr, `TIME LEVEL message key=value ...`, so that
 // journald / a terminal show it as is and grep finds it. Levels below the configured one are dropped.
 
+import { isoTime } from '../specs/timestamps.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -37,7 +39,7 @@ export function createLogger(
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => ` ${k}=${formatValue(v)}`)
       .join('');
-    write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${kv}\n`);
+    write(`${isoTime()} ${level.toUpperCase().padEnd(5)} ${msg}${kv}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

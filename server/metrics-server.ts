@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from '../specs/errdefs.ts';
+import { withDateHeader } from './http.ts';
 import type { BerthMetrics } from '../controllers/metrics.ts';
 
 export interface MetricsServer {
@@ -21,7 +22,7 @@ export function parseAddr(addr: string): { host: string; port: number } {
 
 export async function serveMetrics(metrics: BerthMetrics, addr: string): Promise<MetricsServer> {
   const { host, port } = parseAddr(addr);
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(withDateHeader((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics is served here\n');
       return;
@@ -34,7 +35,7 @@ export async function serveMetrics(metrics: BerthMetrics, addr: string): Promise
       },
       (err) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(err)}\n`),
     );
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AlreadyExistsError, NotFoundError } from '../specs/errdefs.ts';
 import { API_VERSION, type Status } from '../specs/schema.ts';
+import { isoTime } from '../specs/timestamps.ts';
 import type { Manifest, ObjectRef, Resource } from '../specs/objects.ts';
 import { canonicalJSON } from './canonical.ts';
 import { type ObjectChange, StoreFeed } from './feed.ts';
@@ -215,7 +216,7 @@ export class Store {
    */
   plan(m: Manifest, source: string): PutResult {
     const previous = this.get(m.kind, m.metadata.name);
-    const now = this.#now().toISOString();
+    const now = isoTime(this.#now());
     if (!previous) {
       const resource = {
         apiVersion: API_VERSION,
@@ -257,7 +258,7 @@ export class Store {
       const result = this.plan(m, source);
       if (result.action === 'unchanged') return result;
       const r = result.resource;
-      const now = this.#now().toISOString();
+      const now = isoTime(this.#now());
       this.#prepare(
           `INSERT INTO objects (kind, name, uid, generation, source, labels, annotations, spec, status, created_at, updated_at)
            VALUES (@kind, @name, @uid, @generation, @source, @labels, @annotations, @spec, @status, @created, @now)
@@ -302,7 +303,7 @@ export class Store {
     return this.transaction(() => {
       const before = this.mustGet(kind, from);
       if (this.get(kind, to)) throw new AlreadyExistsError(`${kind} "${to}" already exists; choose another name or remove it first`);
-      this.db.prepare('UPDATE objects SET name = ?, updated_at = ? WHERE kind = ? AND name = ?').run(to, this.#now().toISOString(), kind, from);
+      this.db.prepare('UPDATE objects SET name = ?, updated_at = ? WHERE kind = ? AND name = ?').run(to, isoTime(this.#now()), kind, from);
       const resource = this.mustGet(kind, to);
       this.#notifyObject({ type: 'deleted', kind, name: from, resource: before });
       this.#notifyObject({ type: 'added', kind, name: to, resource });
@@ -334,7 +335,7 @@ export class Store {
    */
   recordEvent(e: EventInput): BerthEvent {
     return this.transaction(() => {
-      const now = this.#now().toISOString();
+      const now = isoTime(this.#now());
       const { kind, name } = e.involvedObject;
       const uid = e.involvedObject.uid ?? this.get(kind, name)?.metadata.uid ?? null;
       const same = this.#prepare(

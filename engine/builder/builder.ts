@@ -29,6 +29,7 @@ import { BUILD_CONTAINER_PREFIX } from './run-step.ts';
 export { StepFailedError } from './steps.ts';
 import { expandWord } from './words.ts';
 import type { BuildEvent, BuiltImage } from '../../specs/api/images.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 export interface BuildOptions {
   /** The context directory. */
@@ -186,7 +187,7 @@ export class Builder {
             onOutput: (stream, t) => onProgress({ type: 'output', stream, text: t }),
             ...(epoch !== undefined ? { epoch } : {}),
           });
-          const created = epoch !== undefined ? new Date(epoch * 1000).toISOString() : new Date().toISOString();
+          const created = isoTime(epoch !== undefined ? epoch * 1000 : Date.now());
           record = { ...(out.layer ? { layer: stripDir(out.layer) } : {}), createdBy: stepKey.createdBy, created };
           await this.#cachePut(stepKey.key, record);
           built++;

@@ -9,6 +9,7 @@ import type { CniConfList } from './cni.ts';
 import type { NetworkInfo } from '../../specs/api/networks.ts';
 
 import { canonicalNetwork, DEFAULT_NETWORK, NETWORK_MODES as MODES } from '../../specs/networks.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 export { canonicalNetwork, DEFAULT_NETWORK };
 export const CNI_VERSION = '1.0.0';
@@ -138,7 +139,7 @@ export function networkConfList(o: { name: string; subnet: Cidr; labels?: Record
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
     ],
-    berth: { bridge, subnet, gateway, createdAt: new Date().toISOString(), labels: o.labels ?? {} },
+    berth: { bridge, subnet, gateway, createdAt: isoTime(), labels: o.labels ?? {} },
   };
 }
 

@@ -49,6 +49,7 @@ import { isMounted } from '../mount-point.ts';
 import { formatPort, holdPorts, portmapEntries, type HeldPort } from './ports.ts';
 import type { PortMapping } from '../../specs/api/common.ts';
 import type { NetworkDetails, NetworkInfo } from '../../specs/api/networks.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 /** An attach between its two steps under the manager's lock. */
 interface Joining {
@@ -224,7 +225,7 @@ export class NetworkManager {
       id, name: o.name, aliases: plan.aliases, mode,
       ...(o.extraHosts?.length ? { extraHosts: o.extraHosts } : {}),
       ...(network ? { network } : {}),
-      state: 'adding', ports, createdAt: new Date().toISOString(),
+      state: 'adding', ports, createdAt: isoTime(),
       ...(mode !== 'host' ? { netnsPath: this.#records.netns(id) } : {}),
       // Without a published port, portmap has nothing to do: left out of ADD, and so of DEL.
       ...(list ? { confList: published.length ? list : { ...list, plugins: list.plugins.filter((p) => p.type !== 'portmap') } } : {}),

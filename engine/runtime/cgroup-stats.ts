@@ -5,6 +5,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupStats, Stats } from '../../specs/api/containers.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 const ROOT = '/sys/fs/cgroup';
 /** v2 when the unified hierarchy is mounted at the root and has controllers; v1 (or hybrid) otherwise. */
@@ -144,7 +145,7 @@ export function weightToShares(weight: number): number {
 export async function readCgroupStats(path: string, o: CgroupReadOptions = {}): Promise<Stats> {
   const root = o.root ?? ROOT;
   const rel = path.replace(/^\/+/, '');
-  return (o.version ?? cgroupVersion) === 2 ? readV2(filesOf(V2_FILES, join(root, rel)), `/${rel}`) : readV1(filesOf(V1_FILES, root, rel), rel);
+  return (o.version ?? cgroupVersion) === 2 ? readV2(filesOf(V2_FILES, `${root}/${rel}`), `/${rel}`) : readV1(filesOf(V1_FILES, root, rel), rel);
 }
 
 /** The files each layout reads, in the order readV1 and readV2 take them. */
@@ -161,20 +162,12 @@ const V2_FILES = [
 ] as const;
 
 /**
- * A cgroup's file paths, made once per cgroup: a read joined them anew, sixteen for each container
- * in each round. Forgotten all at once past a few thousand cgroups (those of removed containers).
+ * A cgroup's file paths, put together by concatenation on each read: no normalizing join (sixteen
+ * per container in each round were a visible part of a round's CPU), and no cache of them, which
+ * held ~4.5 KiB of path strings per container for as long as it ran (a heap snapshot with 100).
  */
-const paths = new Map<string, string[]>();
-
 function filesOf(files: ReadonlyArray<readonly string[]>, root: string, rel = ''): string[] {
-  const key = `${root}\0${rel}`;
-  let p = paths.get(key);
-  if (!p) {
-    if (paths.size >= 4096) paths.clear();
-    p = files.map((f) => (f.length === 2 ? join(root, f[0]!, rel, f[1]!) : join(root, f[0]!)));
-    paths.set(key, p);
-  }
-  return p;
+  return files.map((f) => (f.length === 2 ? `${root}/${f[0]}/${rel}${f[1] ? `/${f[1]}` : ''}` : `${root}/${f[0]}`));
 }
 
 /** What each layout reads its own way; the rest is put together alike. */
@@ -203,7 +196,7 @@ function assemble(r: Read): Stats {
     memoryWorkingSetBytes: Math.max(0, used - r.inactiveFile),
     memoryLimitBytes: max >= UNLIMITED ? 0 : max,
     pids: r.pids ?? 0,
-    readAt: new Date().toISOString(),
+    readAt: isoTime(),
     cgroup: {
       path: r.path,
       cpu: { ...r.cpu, periods: r.cpuStat.get('nr_periods') ?? 0, throttledPeriods: r.cpuStat.get('nr_throttled') ?? 0 },

@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { readSmallFile, readSmallFileOrThrow } from '../read-small.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 /** containers/<id>/meta.json: what the runtime records of a container it started. */
 export interface Meta {
@@ -121,7 +122,8 @@ export async function recoverMeta(known: RecoveredMeta, paths: { dir: string; pi
     const cg = await cgroupOf(out.pid);
     if (cg) out.cgroup = cg;
   }
-  out.createdAt ??= (await stat(paths.dir).catch(() => undefined))?.mtime.toISOString();
+  const dirStat = out.createdAt ? undefined : await stat(paths.dir).catch(() => undefined);
+  if (dirStat) out.createdAt = isoTime(dirStat.mtime);
   return out;
 }
 
@@ -142,7 +144,7 @@ export async function readMeta(id: string, paths: { dir: string; meta: string; p
   }
   if (known?.id === id && known.bundle && (known.pid || launching)) return known as Meta;
   const got = await recoverMeta(known ?? {}, paths);
-  const meta: Meta = { ...got, id, bundle: got.bundle ?? '', createdAt: got.createdAt ?? new Date().toISOString() };
+  const meta: Meta = { ...got, id, bundle: got.bundle ?? '', createdAt: got.createdAt ?? isoTime() };
   // Kept once something was learnt; a launch that died before its pid file stays as it was.
   if (meta.pid || !known) await writeFileAtomic(paths.meta, JSON.stringify(meta)).catch(() => undefined);
   return meta;

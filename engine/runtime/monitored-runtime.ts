@@ -38,6 +38,7 @@ export { readInside } from './exec-user.ts';
 import type { ExecSession, StdioSession } from './stdio.ts';
 import type { OciLimits } from '../bundle.ts';
 import type { ExitInfo, LogEntry, Stats } from '../../specs/api/containers.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 /** How often a wait looks at a container's state besides the watch on its exit file (ms). */
 const LIVENESS_MS = 5000;
@@ -161,7 +162,7 @@ export abstract class MonitoredRuntime implements Runtime {
     const tty = config.process?.terminal === true;
     const stdin = config.annotations?.[STDIN_ANNOTATION] === 'true';
     const meta: Meta = {
-      id: o.id, bundle: o.bundle, createdAt: new Date().toISOString(), ...(config.linux?.cgroupsPath ? { cgroup: config.linux.cgroupsPath } : {}),
+      id: o.id, bundle: o.bundle, createdAt: isoTime(), ...(config.linux?.cgroupsPath ? { cgroup: config.linux.cgroupsPath } : {}),
       ...(tty ? { tty } : {}), ...(stdin ? { stdin } : {}),
     };
     const runtimeArgs = await this.runtimeArgs(meta);
@@ -194,7 +195,7 @@ export abstract class MonitoredRuntime implements Runtime {
       const [pid, monitorPid] = stdout.trim().split(' ').map(Number);
       meta.pid = pid!;
       meta.monitorPid = monitorPid!;
-      meta.startedAt = new Date().toISOString();
+      meta.startedAt = isoTime();
       // The pid, monitor and start time added at its end, in place (fs-atomic.ts extendFileSync): a
       // meta.json cut short by a crash cannot be parsed, and one that cannot be parsed, or has no
       // pid, is recovered from the pid file and the monitor (meta-recovery.ts readMeta).
@@ -257,7 +258,7 @@ export abstract class MonitoredRuntime implements Runtime {
     const late = await this.#exit(meta.id);
     if (late) return { ...base, status: 'stopped', pid: 0, exit: late };
     // Gone from the runtime and no exit recorded: the monitor died with it (e.g. the host rebooted).
-    return { ...base, status: 'stopped', pid: 0, exit: { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() } };
+    return { ...base, status: 'stopped', pid: 0, exit: { exitCode: 255, oomKilled: false, finishedAt: isoTime() } };
   }
 
   async list(): Promise<ContainerState[]> {

@@ -21,6 +21,7 @@ import { isMountPoint } from './mount-table.ts';
 import { stageSubPath, unstageAll } from './subpath.ts';
 import { allMounts, MOUNTS_FILE, readMounts, type MountEntry, type MountsRecord } from './usage.ts';
 import { byCodeUnit } from '../../specs/order.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 export interface PrepareRequest {
   id: string;
@@ -111,7 +112,7 @@ export class ContainerVolumes implements VolumesPort {
 
       const plans: MountPlan[] = [];
       for (const [i, { e, request, copy }] of entries.entries()) plans.push(await this.#make(req, e, i, copy, request));
-      const record: MountsRecord = { id: req.id, owner: req.owner.name, uid: req.owner.uid, createdAt: new Date().toISOString(), mounts: entries.map((x) => x.e) };
+      const record: MountsRecord = { id: req.id, owner: req.owner.name, uid: req.owner.uid, createdAt: isoTime(), mounts: entries.map((x) => x.e) };
       // The container's directory is a create in progress (fs-atomic.ts writeFileUnpublished).
       writeFileUnpublished(join(req.dir, MOUNTS_FILE), JSON.stringify(record, null, 2));
       this.#volumes.usageChanged(volumesOf(record));

@@ -16,6 +16,7 @@ import { KeyedLock } from '../keyed-lock.ts';
 import { hasMountsUnder, isMountPoint, runTool } from './mount-table.ts';
 import { volumeUsers } from './usage.ts';
 import { measureBytes } from './size.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 /** Docker marks the volumes it makes for an image's VOLUME (or `-v /path`) with this label. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -269,7 +270,7 @@ export function checkName(name: string): string {
 
 /** RFC 3339 in seconds, as Docker prints CreatedAt. */
 export function dockerTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(d).replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A storage request (a claim's) must fit in what the volume's filesystem has free. */

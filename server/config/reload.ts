@@ -7,9 +7,10 @@ import type { DaemonContext, ReloadStatus } from '../context.ts';
 import { mirrorsOf } from './options.ts';
 import { LIVE_KEYS } from './schema.ts';
 import { changedKeys, keepOnReload, type Settings } from './settings.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 export async function reloadDaemon(ctx: DaemonContext, read: () => Promise<Settings>): Promise<ReloadStatus> {
-  const at = new Date().toISOString();
+  const at = isoTime();
   const refuse = (status: Omit<ReloadStatus, 'at' | 'applied'>): ReloadStatus => {
     ctx.log.error(`configuration not reloaded; the running settings are kept: ${status.error}`);
     return (ctx.lastReload = { at, applied: false, ...status });

@@ -18,6 +18,7 @@ import type { DaemonContext } from '../context.ts';
 import { containersOf, filtersParam, flag, intParam } from './common.ts';
 import { dockerLogs } from './logs.ts';
 import { byCodeUnit } from '../../specs/order.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 /** The origin label every container made through this API carries (berth ps / get show it). */
 export const ORIGIN_LABEL = 'berth.dev/origin';
@@ -184,7 +185,7 @@ export default function routes(ctx: DaemonContext): Route[] {
       path: '/containers/:id/top',
       handler: async (req) => {
         const ps = await svc().top(name(req.params.id!));
-        const time = (s: number) => new Date(Math.floor(s) * 1000).toISOString().slice(11, 19);
+        const time = (s: number) => isoTime(Math.floor(s) * 1000).slice(11, 19);
         return {
           json: {
             Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],

@@ -6,6 +6,7 @@ import { cgroupVersion } from '../../engine/runtime/cgroup-stats.ts';
 import type { Route } from '../api.ts';
 import type { DaemonContext } from '../context.ts';
 import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION } from './dialect.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 /** Go's names for Node's architectures (GOARCH). */
 export const goArch = (): string => ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' })[arch()] ?? arch();
@@ -49,7 +50,7 @@ export default function routes(ctx: DaemonContext): Route[] {
             Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file'] },
             MemoryLimit: true, SwapLimit: false, KernelMemory: false, KernelMemoryTCP: false, CpuCfsPeriod: true, CpuCfsQuota: true,
             CPUShares: true, CPUSet: false, PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: true, BridgeNfIp6tables: true,
-            Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'json-file',
+            Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: isoTime(), LoggingDriver: 'json-file',
             CgroupDriver: 'cgroupfs', CgroupVersion: String(cgroupVersion), NEventsListener: 0, KernelVersion: release(),
             OperatingSystem: osName(), OSVersion: '', OSType: 'linux', Architecture: arch() === 'x64' ? 'x86_64' : arch(),
             IndexServerAddress: 'https://index.docker.io/v1/',

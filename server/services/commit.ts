@@ -14,6 +14,7 @@ import { parseReference } from '../../engine/images/reference.ts';
 import type { ImageService as ImageStore } from '../../engine/images/service.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import type { ContainerService } from './containers.ts';
+import { isoTime } from '../../specs/timestamps.ts';
 
 export interface CommitOptions {
   /** REPOSITORY[:TAG]; none: an untagged image. */
@@ -63,7 +64,7 @@ export async function commitContainer(
       ...(o.changes?.length ? { changes: o.changes } : {}),
       ...(o.message ? { message: o.message } : {}),
       ...(o.author ? { author: o.author } : {}),
-      now: new Date().toISOString(),
+      now: isoTime(),
     });
     const rec = await d.images.commit({ config, layers: [...image.layers, desc], refs: o.reference ? [o.reference] : [] });
     return { id: rec.id };

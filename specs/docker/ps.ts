@@ -28,7 +28,7 @@ export function humanDuration(ms: number): string {
 
 /** Docker's status words (moby container.State.String). */
 export function statusText(s: ContainerSummary, now = Date.now()): string {
-  const since = (t: string | undefined) => humanDuration(now - Date.parse(t ?? new Date(now).toISOString()));
+  const since = (t: string | undefined) => humanDuration(t === undefined ? 0 : now - Date.parse(t));
   if (!s.managed) return `${s.phase} (not created by berth)`;
   switch (s.state) {
     case 'running': return `Up ${since(s.startedAt)}${s.health ? ` (${s.health === 'starting' ? 'health: starting' : s.health})` : ''}`;

@@ -1,6 +1,7 @@
 // A server whose routes are loaded on the first request (the Docker API's socket): the socket is
 // served from the start, the routes load once however many requests come first, and a failed load
-// is answered, not left hanging, and tried again by the next request.
+// is answered, not left hanging, and tried again by the next request. And every response's Date
+// header, which berth writes (server/http.ts withDateHeader).
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -77,6 +78,30 @@ describe('routes loaded on the first request', () => {
     } finally {
       await server.close();
       await dir.remove();
+    }
+  });
+});
+
+describe('the Date header', () => {
+  it('is on every response, an IMF-fixdate of now', async () => {
+    const dir = await tempDir();
+    const socket = join(dir.path, 'api.sock');
+    const srv = await startServer([{ method: 'GET', path: '/ping', handler: async () => ({ json: { ok: true } }) }], socket, createLogger({ level: 'error' }));
+    try {
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      const date = await new Promise<string | undefined>((resolve, reject) => {
+        const req = request({ socketPath: socket, method: 'GET', path: '/ping' }, (res) => {
+          res.resume();
+          resolve(res.headers.date);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.match(date ?? '', /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/);
+      const at = Date.parse(date!);
+      assert.ok(at >= before && at <= Date.now(), `${date} is now`);
+    } finally {
+      await srv.close();
     }
   });
 });
