@@ -46,8 +46,9 @@ function besideEntries(inputs) {
  * Node's builtins whose ES facade is costly. An ES import of a builtin makes Node build the module's
  * facade, which reads every export once, getters included: `node:crypto`'s `webcrypto`, `subtle` and
  * `getRandomValues` load all of WebCrypto, `node:tls`'s `rootCertificates` makes a string of each of
- * the 144 root certificates; the daemon uses none of them, and they cost ~0.4 MiB of its heap
- * (`node --expose-gc` on Node 20.20: crypto +226 KiB, tls +190 KiB against require()). So the bundle
+ * the 144 root certificates; the daemon uses none of them (`node --expose-gc` on Node 20.20, used
+ * heap against require(): crypto +226 KiB, tls +190 KiB; in a heap snapshot of the daemon with 100
+ * containers, the certificates' strings were 214 KiB). So the bundle
  * imports these two from a module of its own that requires the builtin and exports its other
  * properties, read once; those getters stay behind the default export (`tls.rootCertificates`),
  * read where used. A named import of one fails the build. (A plugin, hence esbuild's asynchronous

@@ -23,7 +23,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** "host:port" or ":port" means TCP; "fd://" the socket systemd passes (socket activation); anything else is a unix socket path. */
 let dateCache = { second: -1, text: '' };
 
 /**
@@ -41,6 +40,7 @@ export function withDateHeader(handler: (req: IncomingMessage, res: ServerRespon
   };
 }
 
+/** "host:port" or ":port" means TCP; "fd://" the socket systemd passes (socket activation); anything else is a unix socket path. */
 export function parseListenAddress(addr: string): { path: string } | { host: string; port: number } | { fd: number } {
   if (addr === 'fd://') return { fd: activatedSocket() };
   const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^/:]*):(\d+)$/.exec(addr);

@@ -69,14 +69,14 @@ export async function lowMemoryCollector(): Promise<(() => Promise<void>) | unde
  *    never a function that has Sparkplug (baseline) code unless told to. A function run again is
  *    compiled again, lazily, as at its first call.
  *  - The old generation grows by a fifth between full collections (`heap-growing-percent`), where
- *    V8's own factor, chosen from its GC and mutator speeds, let it reach 1.5 times and more of what
- *    was live: the garbage of the stats rounds at rest accumulated until then.
- * Measured with `npm run bench -- apply`'s sequence (pull, applies of 50, runs, an apply of 100, the
- * daemon's RSS 25 s later; scratch harness, one run after another): the flush alone took it from
- * 74.7-77.1 to 70.4-74.3 MiB (JIT code pages 2.7 -> 1.4-1.7 MiB), and with the growth set,
- * 69.1-70.5 against 70.4-71.6 in six interleaved runs. The daemon's CPU for an apply of 500 stayed
- * within the runs' noise both times (flush: 10.6, 11.2, 11.4 against 10.8, 12.2, 11.3 ms a
- * container; growth: 10.7, 13.3 against 12.0, 12.2).
+ *    V8's own factor (1.1 to 4 times what was live, chosen from its GC and mutator speeds) let the
+ *    garbage of the stats rounds at rest accumulate for longer.
+ * Measured with `npm run bench -- apply`'s sequence (pull, applies of 50, runs, an apply of N, the
+ * daemon's RSS 20-25 s later; scratch harness, runs interleaved): the flush, with 500 containers,
+ * 2.0-2.8 MiB less in three pairs (JIT code pages 3.0-3.2 -> 1.9 MiB), with 100, 2.2 and 2.4 MiB
+ * less in two pairs and 0.4 more in a third (JIT code pages 2.7 -> 1.4-2.5 MiB: when the harness read
+ * it decided); the growth set, with 100, 69.1-70.5 against 70.4-71.6 MiB in six. The daemon's CPU for an apply of 500 stayed within the runs' noise both times (flush:
+ * 10.6, 11.2, 11.4 against 10.8, 12.2, 11.3 ms a container; growth: 10.7, 13.3 against 12.0, 12.2).
  */
 function tuneV8ForRest(): void {
   setFlagsFromString('--flush-baseline-code');

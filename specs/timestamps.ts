@@ -1,8 +1,8 @@
 // Timestamps as text, put together from a date's UTC fields instead of by Date's own toISOString and
 // toUTCString. Why: V8 (Node 20's V8 11.3) works out the local time zone's offset in every Date-to-text
 // conversion, the UTC ones included, and the first one in a process loads ICU's time zone data for it:
-// ~1 MiB of the daemon's resident memory (node's binary pages of ICU's data and the zone objects made
-// from them; `npm run bench -- apply`'s sequence, 100 containers), for text that never shows local
+// 0.8-1 MiB of the daemon's resident memory (node's binary pages of ICU's data and the zone objects
+// made from them; `npm run bench -- apply`'s sequence, 100 containers), for text that never shows local
 // time. The text is the same as Date's (test/specs/timestamps.test.ts compares them).
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
