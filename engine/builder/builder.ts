@@ -19,7 +19,8 @@ import { hostPlatform, platformName } from '../images/types.ts';
 import { applyMeta, expander, isMetaCommand, shellOf, substitutionEnv, type DispatchContext, type StageState } from './dispatch.ts';
 import { parseCommand, type Command } from './instructions.ts';
 import { lex } from './lexer.ts';
-import { chainIdOf, LayerStore, type LayerInfo } from './layers.ts';
+import { LayerStore, type LayerInfo } from './layers.ts';
+import { chainIdOf } from '../snapshots/snapshotter.ts';
 import type { ImageService } from '../images/service.ts';
 import { ImageServicePort } from './image-store-adapter.ts';
 import type { BaseImage, BuildImageStore } from './deps.ts';
@@ -256,7 +257,7 @@ export class Builder {
     const out: LayerInfo[] = [];
     let parent: string | undefined;
     for (const [i, desc] of img.layers.entries()) {
-      const chainId = await chainIdOf(parent, diffIds[i]!);
+      const chainId = chainIdOf(parent, diffIds[i]!);
       out.push({ chainId, diffId: diffIds[i]!, digest: desc.digest, size: desc.size, mediaType: desc.mediaType, dir: dirs[i]! });
       parent = chainId;
     }

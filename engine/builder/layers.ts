@@ -3,7 +3,7 @@
 // mounts its parent's layers — these, over a base image's layers unpacked by the snapshotter —
 // read-only under a fresh upper directory, works in the merged view, and its upper directory
 // becomes the next layer (no copy, no unpack).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,11 +25,6 @@ export interface LayerInfo {
   dir: string;
 }
 
-/** OCI chain id: the first layer's diff id, then sha256(parent chain id + " " + diff id). */
-export async function chainIdOf(parent: string | undefined, diffId: string): Promise<string> {
-  if (!parent) return diffId;
-  return `sha256:${createHash('sha256').update(`${parent} ${diffId}`).digest('hex')}`;
-}
 
 /** Overlay options that keep an upper directory a plain, portable diff (no redirects, no metacopy). */
 function safeOverlayOptions(): string[] {

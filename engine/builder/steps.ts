@@ -14,7 +14,8 @@ import { writeLayer } from './diff.ts';
 import type { Dockerfile } from './dockerfile.ts';
 import { argsPrefix, argvOf, expander, locatedFail, runEnv, shellOf, substitutionEnv, type DispatchContext, type StageState } from './dispatch.ts';
 import type { Command } from './instructions.ts';
-import { chainIdOf, type LayerInfo, type LayerStore } from './layers.ts';
+import type { LayerInfo, LayerStore } from './layers.ts';
+import { chainIdOf } from '../snapshots/snapshotter.ts';
 import type { Heredoc } from './lexer.ts';
 import { LAYER_TAR, type BuildImageStore } from './deps.ts';
 import { heredocArgv, runStep } from './run-step.ts';
@@ -224,7 +225,7 @@ export async function doLayerStep(p: LayerStepPlan, k: StepKey, layers: LayerInf
         return {};
       }
       await p.images.putBlobFile(tarFile, { mediaType: LAYER_TAR, digest, size });
-      const chainId = await chainIdOf(layers[layers.length - 1]?.chainId, digest);
+      const chainId = chainIdOf(layers[layers.length - 1]?.chainId, digest);
       const layer = await p.layersStore.commitStep(mount, { chainId, diffId: digest, digest, size, mediaType: LAYER_TAR });
       return { layer };
     } finally {

@@ -43,11 +43,13 @@ export interface Snapshot {
 /** chainID(L0) = diffID(L0); chainID(L0..n) = sha256(chainID(L0..n-1) + " " + diffID(Ln)) (OCI image spec). */
 export function chainIds(diffIds: string[]): string[] {
   const out: string[] = [];
-  for (const d of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(prev ? `sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}` : d);
-  }
+  for (const d of diffIds) out.push(chainIdOf(out[out.length - 1], d));
   return out;
+}
+
+/** One step of chainIds: the chain id of a layer on top of `parent` (none for the first layer). */
+export function chainIdOf(parent: string | undefined, diffId: string): string {
+  return parent ? `sha256:${createHash('sha256').update(`${parent} ${diffId}`).digest('hex')}` : diffId;
 }
 
 /** Every snapshotter's layers unpack in one pool of workers: its size is about the host's cores. */
