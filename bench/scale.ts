@@ -1,9 +1,10 @@
 // `npm run bench -- scale [N...]`: how berth and Docker grow with the number of containers. For each
 // N (default 10 50 100 200 500), from nothing: `berth apply` of N `sleep` containers until all are
 // Running vs `docker-compose up -d` of the same N services; then, with the N running and the host
-// quiet again (lib.ts quietHost), each daemon's resident memory (berth's daemon; dockerd+containerd), berth's monitors' memory, and a scrape of
-// berth's /metrics (every container's cAdvisor series) against `docker stats --no-stream` (Docker's
-// per-container figures). One round per N (500 containers take minutes on this host).
+// quiet again (lib.ts quietHost), each daemon's resident memory (berth's daemon; dockerd+containerd),
+// berth's monitors' memory, and a scrape of berth's /metrics (every container's cAdvisor series;
+// curl as the scraper, scrapeMs) against `docker stats --no-stream` (Docker's per-container
+// figures). One round per N (500 containers take minutes on this host).
 // Writes bench/scale.json and the plot bench/scale.svg (bench/plot.ts); the last line is the
 // apply time at the largest N.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ export default async function bench(args: string[]): Promise<void> {
       // after the two fleets came up (or after a minute), each measured the same way.
       const quiet = await quietHost(60_000);
       const scrapes: number[] = [];
-      for (let i = 0; i < 7; i++) scrapes.push(await timeMs(async () => (await fetch(fleet.berth.metricsUrl)).text()));
+      for (let i = 0; i < 7; i++) scrapes.push(await scrapeMs(fleet.berth.metricsUrl));
       const statsMs = await timeMs(() => dockerd.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}}']));
       const monitors = monitorsKiB(fleet.berth.root);
       const row: ScaleRow = {
@@ -86,6 +87,18 @@ export default async function bench(args: string[]): Promise<void> {
   } finally {
     await fleet.stop();
   }
+}
+
+/**
+ * One scrape of /metrics as a scraper sees it: curl's time from the request to the body's last
+ * byte (its process's start not counted), as Prometheus's scrape_duration_seconds counts its own.
+ * Not this process's fetch(): with 500 containers the body is 2.4 MB, and undici's web streams and
+ * decoding it into a string cost this process 15-140 ms a scrape (a fresh process 13-30 ms), where
+ * the daemon's part was 8-11 ms (curl) — the bench measured its own client.
+ */
+async function scrapeMs(url: string): Promise<number> {
+  const { stdout } = await run('curl', ['-sf', '-o', '/dev/null', '-w', '%{time_total}', url]);
+  return Number(stdout) * 1000;
 }
 
 /** docker-compose down of 500 services takes 2-4 minutes on this host. */

@@ -32,7 +32,7 @@ import { WorkQueue } from './workqueue.ts';
 import { WriteBatch } from './write-batch.ts';
 import { Slots } from './slots.ts';
 import { StatsHousekeeping } from './stats-housekeeping.ts';
-import { HOLD_START, type ContainerResource, type ContainerStatus } from '../specs/api/containers.ts';
+import { HOLD_START, type ContainerResource, type ContainerStats, type ContainerStatus } from '../specs/api/containers.ts';
 import { byCodeUnit } from '../specs/order.ts';
 
 export interface ContainerControllerOptions {
@@ -90,6 +90,8 @@ export class ContainerController {
   readonly #actors = new Map<string, Entry>();
   readonly #puller: ImagePuller;
   readonly #stats: StatsHousekeeping;
+  /** The names of the containers the last listing for stats gave, by engine container id. */
+  readonly #measuredNames = new Map<string, string>();
   /** Who waits on each name (waitFor): told after every transition, spawn and drop of its actor. */
   readonly #watchers = new Map<string, Set<() => void>>();
   /** Containers in the engine berth did not create: reported, never touched. */
@@ -129,7 +131,15 @@ export class ContainerController {
     this.#stats = new StatsHousekeeping({
       clock: o.clock,
       read: (id) => o.engine.stats(id),
-      ids: () => [...this.#actors.values()].map((e) => e.actor.getSnapshot()).filter((s) => ['Running', 'Paused'].includes(phaseOf(s.value)) && s.context.containerID).map((s) => s.context.containerID!),
+      ids: () => {
+        this.#measuredNames.clear();
+        for (const [name, e] of this.#actors) {
+          const s = e.actor.getSnapshot();
+          if (s.context.containerID && MEASURED_PHASES.has(phaseOf(s.value))) this.#measuredNames.set(s.context.containerID, name);
+        }
+        return [...this.#measuredNames.keys()];
+      },
+      ...(o.metrics ? { collected: (id: string, stats: ContainerStats) => this.#prepareSample(id, stats) } : {}),
       ...(o.statsIntervalMs !== undefined ? { intervalMs: o.statsIntervalMs } : {}),
     });
     o.metrics?.setContainerSource(() => this.samples());
@@ -491,20 +501,14 @@ export class ContainerController {
     // Stats not collected yet are read, all at once; the others are at hand (no promise each).
     const unread: Array<Promise<void>> = [];
     for (const [name, e] of this.#actors) {
-      const snap = e.actor.getSnapshot();
-      const phase = phaseOf(snap.value);
-      const c = snap.context;
-      if (!c.containerID || phase === 'Removed') continue;
-      const labels = labelsOf.get(name);
-      const sample: ContainerSample = { name, image: c.image?.ref ?? c.desired.spec.image, id: c.containerID, phase, restartCount: c.restartCount };
-      if (c.startedAt) sample.startTime = Date.parse(c.startedAt) / 1000;
-      if (labels && Object.keys(labels).length) sample.labels = labels;
-      if (phase === 'Running' || phase === 'Paused') {
-        const stats = this.#stats.collected(c.containerID);
+      const sample = sampleOf(name, e.actor.getSnapshot(), labelsOf.get(name));
+      if (!sample) continue;
+      if (MEASURED_PHASES.has(sample.phase)) {
+        const stats = this.#stats.collected(sample.id);
         if (stats) sample.stats = stats;
         else {
           unread.push(
-            this.#stats.get(c.containerID).then((read) => {
+            this.#stats.get(sample.id).then((read) => {
               if (read) sample.stats = read;
             }),
           );
@@ -516,10 +520,32 @@ export class ContainerController {
     return out.sort((a, b) => byCodeUnit(a.name, b.name));
   }
 
+  /** The sample of stats just collected in the background, made into /metrics lines ahead of the next scrape. */
+  #prepareSample(id: string, stats: ContainerStats): void {
+    const name = this.#measuredNames.get(id);
+    const e = name === undefined ? undefined : this.#actors.get(name);
+    const sample = e && sampleOf(name!, e.actor.getSnapshot(), this.#o.store.get('Container', name!)?.metadata.labels);
+    if (sample?.id === id) this.#o.metrics?.prepare({ ...sample, stats });
+  }
+
   /** Collects the containers' stats from now on, scraped or not: the daemon serves /metrics. */
   collectStatsAlways(): void {
     this.#stats.collectAlways();
   }
+}
+
+/** Phases whose container has a process to measure. */
+const MEASURED_PHASES: ReadonlySet<string> = new Set(['Running', 'Paused']);
+
+/** A container's sample for /metrics without its stats; undefined while it has no engine container. */
+function sampleOf(name: string, snap: ContainerSnapshot, labels: Record<string, string> | undefined): ContainerSample | undefined {
+  const phase = phaseOf(snap.value);
+  const c = snap.context;
+  if (!c.containerID || phase === 'Removed') return undefined;
+  const sample: ContainerSample = { name, image: c.image?.ref ?? c.desired.spec.image, id: c.containerID, phase, restartCount: c.restartCount };
+  if (c.startedAt) sample.startTime = Date.parse(c.startedAt) / 1000;
+  if (labels && Object.keys(labels).length) sample.labels = labels;
+  return sample;
 }
 
 function quietly(entry: Entry, fn: () => void): void {

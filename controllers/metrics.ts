@@ -71,6 +71,11 @@ export class BerthMetrics {
     this.#containers = fn;
   }
 
+  /** Makes a container's series of the stats just collected ahead of the next scrape (ContainerSeries.prepare). */
+  prepare(sample: ContainerSample): void {
+    this.#series.prepare(sample);
+  }
+
   /**
    * Feeds a workqueue's depth and outcomes into the controller-runtime series, as controller-runtime
    * counts them: an error is result="error" and one more reconcile error; a terminal error (not

@@ -19,6 +19,11 @@ export interface StatsHousekeepingOptions {
   read(id: string): Promise<ContainerStats | undefined>;
   /** The containers to collect (those running or paused). */
   ids(): string[];
+  /**
+   * Told of each container's stats read in the background (a round, or a newcomer's first read),
+   * as they are read: what a scrape makes of them can be made then, spread over the round.
+   */
+  collected?(id: string, stats: ContainerStats): void;
   /** Between two collections (default 10 s, the kubelet's housekeeping interval). */
   intervalMs?: number;
 }
@@ -73,7 +78,14 @@ export class StatsHousekeeping {
   /** Reads the containers one at a time, each to `got`, letting scrapes and API calls go on between two. */
   async #readEach(ids: string[], got: (id: string, s: ContainerStats | undefined) => void): Promise<void> {
     for (const id of ids) {
-      got(id, await this.#read(id));
+      const stats = await this.#read(id);
+      // What is made of them is made again by the next scrape, which reports a failure.
+      if (stats) {
+        try {
+          this.#o.collected?.(id, stats);
+        } catch {}
+      }
+      got(id, stats);
       await new Promise((r) => setImmediate(r));
     }
   }

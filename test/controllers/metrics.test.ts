@@ -111,6 +111,34 @@ describe('per-container series', () => {
   });
 });
 
+describe('lines made ahead of the scrape', () => {
+  it('a scrape after prepare() reads nothing of the stats again and writes the same text', async () => {
+    const reads: string[] = [];
+    const counted = <T extends object>(o: T, path: string): T =>
+      new Proxy(o, {
+        get(t, k, r) {
+          const v = Reflect.get(t, k, r);
+          if (typeof k === 'string') reads.push(`${path}.${k}`);
+          return v && typeof v === 'object' ? counted(v, `${path}.${String(k)}`) : v;
+        },
+      });
+    const sample = (s: ContainerStats): ContainerSample => ({ ...base, name: 'web', id: 'a1', labels: { tier: 'front' }, stats: s });
+    const plain = sample(stats({ cgroup: cgroup(20000) }));
+    const watched = sample(counted(stats({ cgroup: cgroup(20000) }), 'stats'));
+    const m = new BerthMetrics();
+    m.setContainerSource(async () => [watched]);
+    m.prepare(watched);
+    assert.ok(reads.length > 10, 'prepare read the stats');
+    reads.length = 0;
+    const body = Buffer.concat((await m.expose()).body).toString();
+    assert.deepEqual(reads, [], 'the scrape used the lines made by prepare');
+    assert.equal(series(body, 'container_').join('\n'), series(await exposition([plain]), 'container_').join('\n'));
+    // A label changed since: the scrape makes them again, with the new label.
+    m.setContainerSource(async () => [{ ...watched, labels: { tier: 'back' } }]);
+    assert.match(Buffer.concat((await m.expose()).body).toString(), /container_memory_usage_bytes\{container="web",container_label_tier="back",/);
+  });
+});
+
 describe('controller-runtime series', () => {
   it("counts outcomes with controller-runtime's result values and its error counters", async () => {
     const m = new BerthMetrics(['container']);

@@ -84,10 +84,12 @@ describe('stats housekeeping', () => {
   it('collects every interval without scrapes when told to collect always, until stopped', async () => {
     const c = new SimulatedClock();
     const read: string[] = [];
+    const told: Array<[string, number]> = [];
     const always = new StatsHousekeeping({
       clock: c,
       intervalMs: 10_000,
       ids: () => ['x'],
+      collected: (id, s) => told.push([id, s.cpuUsageSeconds]),
       read: async (id) => {
         read.push(id);
         return { cpuUsageSeconds: read.length, readAt: new Date(c.now()).toISOString() } as unknown as ContainerStats;
@@ -102,10 +104,34 @@ describe('stats housekeeping', () => {
       await settle();
     }
     assert.equal(read.length, 11, 'then one read per interval, nobody scraping');
+    assert.equal(told.length, 11, 'each read in the background told as it is read');
+    assert.deepEqual(told[10], ['x', 11]);
     assert.equal(always.collected('x')?.cpuUsageSeconds, 11, 'a scrape serves the last collected');
     always.stop();
     c.increment(30_000);
     await settle();
     assert.equal(read.length, 11, 'nothing read once stopped');
+  });
+
+  it('tells nothing of a read a scrape asked for itself, and a failing listener does not stop a round', async () => {
+    const c = new SimulatedClock();
+    const told: string[] = [];
+    const w = new StatsHousekeeping({
+      clock: c,
+      intervalMs: 10_000,
+      ids: () => ['y', 'z'],
+      read: async () => ({ cpuUsageSeconds: 1, readAt: new Date(c.now()).toISOString() }) as unknown as ContainerStats,
+      collected: (id) => {
+        told.push(id);
+        throw new Error('listener failed');
+      },
+    });
+    await w.get('y');
+    assert.deepEqual(told, [], 'the scrape makes its own lines of what it read');
+    c.increment(10_000);
+    await settle();
+    assert.deepEqual(told, ['z', 'y', 'z'], 'the newcomer z, then the round of both');
+    assert.ok(w.collected('z'), 'the round was published');
+    w.stop();
   });
 });
