@@ -1,5 +1,6 @@
 // `npm run bench -- build [rounds]`: a multi-step Dockerfile (FROM scratch + busybox, COPY, RUN,
-// ENV, WORKDIR…) built by berth (a daemon with its default runtime, the native launcher) and by
+// ENV, WORKDIR…) built by berth (a daemon with its default runtime, the native launcher, started as
+// a user starts it: fleet.ts spawnBerthDaemon) and by
 // Docker (a private dockerd, classic builder: the docker CLI here has no buildx), interleaved, cold
 // (no cache) and rebuilding an unchanged context. Each is measured two ways:
 //  - API: one build request from this process to the daemon's unix socket (berth: POST /v1/build
@@ -13,12 +14,10 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startDaemon } from '../server/daemon.ts';
-import { createLogger } from '../server/log.ts';
 import { request } from 'node:http';
 import * as tar from 'tar';
-import { ApiClient } from '../cli/client.ts';
 import { startDockerd } from './dockerd.ts';
+import { spawnBerthDaemon } from './fleet.ts';
 import { removeCgroupParent } from '../test/engine/builder/harness.ts';
 import { interleave, median, report } from './lib.ts';
 
@@ -46,10 +45,9 @@ export default async function main(args: string[]): Promise<void> {
   chmodSync(join(ctx, 'busybox'), 0o755);
   for (let i = 0; i < 50; i++) writeFileSync(join(ctx, 'src', `${i}.txt`), `file ${i} `.repeat(200));
   writeFileSync(join(ctx, 'Dockerfile'), DOCKERFILE);
-  const socket = join(dir, 'berth.sock');
-  const daemon = await startDaemon({ root: join(dir, 'root'), socket, watch: [], runtime: 'native', cgroupParent: `berth-bench-${process.pid}` }, createLogger({ write: () => {} }));
+  const daemon = await spawnBerthDaemon(dir);
   const dockerd = await startDockerd();
-  const env = { ...process.env, BERTH_SOCKET: socket };
+  const { env, client } = daemon;
   const berth = async (extra: string[]) => {
     await exec(BERTH, ['build', '-q', '-t', 'localhost/bench:1', ...extra, ctx], { env });
   };
@@ -58,7 +56,6 @@ export default async function main(args: string[]): Promise<void> {
   const docker = async (extra: string[]) => {
     await dockerd.docker(['build', '-q', '-t', 'localhost/bench:1', ...extra, ctx]);
   };
-  const client = new ApiClient(socket);
   const berthApi = async (nocache: boolean) => {
     for await (const e of client.stream<{ type: string }>('POST', '/v1/build', { query: { t: 'localhost/bench:2', context: ctx, nocache } })) void e;
   };

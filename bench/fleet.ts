@@ -54,6 +54,46 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface BerthDaemon {
+  pid: number;
+  socket: string;
+  /** The environment for bin/berth against this daemon. */
+  env: NodeJS.ProcessEnv;
+  client: ApiClient;
+  root: string;
+  /** Stops it (SIGTERM), then removes its containers' mounts, cgroups and root. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A berth daemon as a user starts it: bin/berth itself, a process of its own, so that its #! line's
+ * Node flags and malloc settings apply (an in-process daemon under the bench's tsx had neither: its
+ * pulls were twice as fast as a user's before the unpack workers' malloc was mended).
+ */
+export async function spawnBerthDaemon(dir: string, extra: string[] = []): Promise<BerthDaemon> {
+  const root = join(dir, 'root');
+  const socket = join(dir, 'berth.sock');
+  const cgroupParent = `berth-bench-${process.pid}`;
+  const env = { ...process.env, BERTH_SOCKET: socket };
+  const daemon: ChildProcess = spawn(BERTH, ['daemon', '--root', root, '--socket', socket, '--runtime', 'native', '--cgroup-parent', cgroupParent, ...extra], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, BERTH_LOG_LEVEL: 'warn' },
+  });
+  const client = new ApiClient(socket);
+  const stop = async () => {
+    daemon.kill('SIGTERM');
+    if (daemon.exitCode === null) await new Promise((r) => daemon.once('exit', r));
+    await cleanupRoot(root, cgroupParent);
+  };
+  try {
+    await until('berth daemon', async () => (await client.json<{ ok: boolean }>('GET', '/v1/ping').catch(() => ({ ok: false }))).ok, 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { pid: daemon.pid!, socket, env, client, root, stop };
+}
+
 export interface Fleet {
   tmp: string;
   image: string;
@@ -81,32 +121,27 @@ export async function startFleet(prefix: string): Promise<Fleet> {
   const image = `${registry.host}/bench/busybox:1`;
   pushToRegistry(buildLayoutImage(join(tmp, 'src')).layout, image);
   const dockerd = await startDockerd({ insecureRegistries: [registry.host], bridge: true });
-  const root = join(tmp, 'root');
-  const socket = join(tmp, 'berth.sock');
-  const cgroupParent = `berth-bench-${process.pid}`;
-  const env = { ...process.env, BERTH_SOCKET: socket };
   const metricsAddr = `127.0.0.1:${await freePort()}`;
-  // As a user starts it: bin/berth itself, so that its #! line's Node flags apply.
-  const daemon: ChildProcess = spawn(
-    BERTH,
-    ['daemon', '--root', root, '--socket', socket, '--runtime', 'native', '--cgroup-parent', cgroupParent, '--metrics-addr', metricsAddr],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, BERTH_LOG_LEVEL: 'warn' } },
-  );
-  const client = new ApiClient(socket);
+  let berth: BerthDaemon;
+  try {
+    berth = await spawnBerthDaemon(tmp, ['--metrics-addr', metricsAddr]);
+  } catch (err) {
+    await dockerd.stop();
+    await registry.stop();
+    throw err;
+  }
+  const { client, env } = berth;
   const count = async (all: boolean) => {
     const items = (await client.json<{ items: Array<{ phase: string }> }>('GET', '/v1/containers', { query: { all } })).items;
     return all ? items.length : items.filter((i) => i.phase === 'Running').length;
   };
   const stop = async () => {
-    daemon.kill('SIGTERM');
-    if (daemon.exitCode === null) await new Promise((r) => daemon.once('exit', r));
-    await cleanupRoot(root, cgroupParent);
+    await berth.stop();
     await dockerd.stop();
     await registry.stop();
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    await until('berth daemon', async () => (await client.json<{ ok: boolean }>('GET', '/v1/ping').catch(() => ({ ok: false }))).ok, 30_000);
     await run(process.execPath, [BERTH, 'pull', image], { env });
     await dockerd.docker(['pull', '-q', image]);
     await dockerd.docker(['network', 'create', 'bench']);
@@ -124,7 +159,7 @@ export async function startFleet(prefix: string): Promise<Fleet> {
     // then nothing, compose's threads all waiting and dockerd idle (its goroutine dump), for 20
     // minutes. With the limit above N it finishes (200 in 63 s).
     composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '900', COMPOSE_PARALLEL_LIMIT: '1024' },
-    berth: { pid: daemon.pid!, socket, env, client, metricsUrl: `http://${metricsAddr}/metrics`, root },
+    berth: { pid: berth.pid, socket: berth.socket, env, client, metricsUrl: `http://${metricsAddr}/metrics`, root: berth.root },
     running: () => count(false),
     whenRunning: async (n) => {
       const running = new Set<string>();
