@@ -21,7 +21,9 @@ export interface StatsHousekeepingOptions {
   ids(): string[];
   /**
    * Told of each container's stats read in the background (a round, or a newcomer's first read),
-   * as they are read: what a scrape makes of them can be made then, spread over the round.
+   * as they are read, while someone scrapes: what a scrape makes of them can be made then, spread
+   * over the round. Not told while nobody scrapes (a daemon that collects always, unscraped): what
+   * would be made then is never sent, and would be held until the next round.
    */
   collected?(id: string, stats: ContainerStats): void;
   /** Between two collections (default 10 s, the kubelet's housekeeping interval). */
@@ -42,7 +44,7 @@ export class StatsHousekeeping {
   readonly #interval: number;
   readonly #latest = new Map<string, ContainerStats>();
   #timer: unknown;
-  #lastScrape = 0;
+  #lastScrape = -Infinity;
   #collecting: Promise<void> | undefined;
   #welcomeTimer: unknown;
   #welcoming: Promise<void> | undefined;
@@ -80,7 +82,7 @@ export class StatsHousekeeping {
     for (const id of ids) {
       const stats = await this.#read(id);
       // What is made of them is made again by the next scrape, which reports a failure.
-      if (stats) {
+      if (stats && this.#scraped()) {
         try {
           this.#o.collected?.(id, stats);
         } catch {}
@@ -125,7 +127,12 @@ export class StatsHousekeeping {
 
   /** Collecting: always, or someone scraped within the last few intervals. */
   #active(): boolean {
-    return this.#always || this.#o.clock.now() - this.#lastScrape <= IDLE_INTERVALS * this.#interval;
+    return this.#always || this.#scraped();
+  }
+
+  /** Someone scraped within the last few intervals. */
+  #scraped(): boolean {
+    return this.#o.clock.now() - this.#lastScrape <= IDLE_INTERVALS * this.#interval;
   }
 
   /** Reads, one at a time, the containers listed that have no stats yet. */

@@ -104,13 +104,15 @@ describe('stats housekeeping', () => {
       await settle();
     }
     assert.equal(read.length, 11, 'then one read per interval, nobody scraping');
-    assert.equal(told.length, 11, 'each read in the background told as it is read');
-    assert.deepEqual(told[10], ['x', 11]);
+    assert.deepEqual(told, [], 'nobody scrapes: nothing told, nothing made ahead');
     assert.equal(always.collected('x')?.cpuUsageSeconds, 11, 'a scrape serves the last collected');
+    c.increment(10_000);
+    await settle();
+    assert.deepEqual(told, [['x', 12]], 'once someone scrapes, each read in the background is told as it is read');
     always.stop();
     c.increment(30_000);
     await settle();
-    assert.equal(read.length, 11, 'nothing read once stopped');
+    assert.equal(read.length, 12, 'nothing read once stopped');
   });
 
   it('tells nothing of a read a scrape asked for itself, and a failing listener does not stop a round', async () => {
