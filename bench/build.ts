@@ -18,7 +18,6 @@ import { request } from 'node:http';
 import * as tar from 'tar';
 import { startDockerd } from './dockerd.ts';
 import { spawnBerthDaemon } from './fleet.ts';
-import { removeCgroupParent } from '../test/engine/builder/harness.ts';
 import { interleave, median, report } from './lib.ts';
 
 const exec = promisify(execFile);
@@ -87,6 +86,5 @@ export default async function main(args: string[]): Promise<void> {
     await dockerd.stop();
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
-    removeCgroupParent(`berth-bench-${process.pid}`);
   }
 }

@@ -100,7 +100,7 @@ export interface Fleet {
   dockerd: Dockerd;
   /** Environment for docker-compose against the private dockerd. */
   composeEnv: NodeJS.ProcessEnv;
-  berth: { pid: number; socket: string; env: NodeJS.ProcessEnv; client: ApiClient; metricsUrl: string; root: string };
+  berth: BerthDaemon & { metricsUrl: string };
   /** Running berth containers (phase Running). */
   running(): Promise<number>;
   /**
@@ -159,7 +159,7 @@ export async function startFleet(prefix: string): Promise<Fleet> {
     // then nothing, compose's threads all waiting and dockerd idle (its goroutine dump), for 20
     // minutes. With the limit above N it finishes (200 in 63 s).
     composeEnv: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, COMPOSE_HTTP_TIMEOUT: '900', COMPOSE_PARALLEL_LIMIT: '1024' },
-    berth: { pid: berth.pid, socket: berth.socket, env, client, metricsUrl: `http://${metricsAddr}/metrics`, root: berth.root },
+    berth: { ...berth, metricsUrl: `http://${metricsAddr}/metrics` },
     running: () => count(false),
     whenRunning: async (n) => {
       const running = new Set<string>();

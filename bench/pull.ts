@@ -17,7 +17,6 @@ import { buildLayoutImage, pushToRegistry } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { startDockerd } from './dockerd.ts';
 import { spawnBerthDaemon } from './fleet.ts';
-import { removeCgroupParent } from '../test/engine/builder/harness.ts';
 import { interleave, median, report } from './lib.ts';
 
 const run = promisify(execFile);
@@ -92,14 +91,13 @@ export default async function bench(args: string[]): Promise<void> {
       },
       { warmup: 1 },
     );
-    const m = (k: string) => median(samples[k] ?? download[k]!);
-    console.log(`bench pull (download only): berth ${m('berth download').toFixed(0)} ms, skopeo ${m('skopeo copy').toFixed(0)} ms, ratio ${(m('berth download') / m('skopeo copy')).toFixed(3)}`);
-    report('pull', m('berth pull'), 'docker', m('docker pull'), 'ms');
+    const [berthDl, skopeo] = [median(download['berth download']!), median(download['skopeo copy']!)];
+    console.log(`bench pull (download only): berth ${berthDl.toFixed(0)} ms, skopeo ${skopeo.toFixed(0)} ms, ratio ${(berthDl / skopeo).toFixed(3)}`);
+    report('pull', median(samples['berth pull']!), 'docker', median(samples['docker pull']!), 'ms');
   } finally {
     await dockerd.stop();
     await daemon.stop();
     await registry.stop();
     rmSync(tmp, { recursive: true, force: true });
-    removeCgroupParent(`berth-bench-${process.pid}`);
   }
 }

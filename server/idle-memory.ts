@@ -75,8 +75,9 @@ export async function lowMemoryCollector(): Promise<(() => Promise<void>) | unde
  * daemon's RSS 20-25 s later; scratch harness, runs interleaved): the flush, with 500 containers,
  * 2.0-2.8 MiB less in three pairs (JIT code pages 3.0-3.2 -> 1.9 MiB), with 100, 2.2 and 2.4 MiB
  * less in two pairs and 0.4 more in a third (JIT code pages 2.7 -> 1.4-2.5 MiB: when the harness read
- * it decided); the growth set, with 100, 69.1-70.5 against 70.4-71.6 MiB in six. The daemon's CPU for an apply of 500 stayed within the runs' noise both times (flush:
- * 10.6, 11.2, 11.4 against 10.8, 12.2, 11.3 ms a container; growth: 10.7, 13.3 against 12.0, 12.2).
+ * it decided); the growth set, with 100, 69.1-70.5 against 70.4-71.6 MiB in six. The daemon's CPU
+ * for an apply of 500 stayed within the runs' noise both times (flush: 10.6, 11.2, 11.4 against
+ * 10.8, 12.2, 11.3 ms a container; growth: 10.7, 13.3 against 12.0, 12.2).
  */
 function tuneV8ForRest(): void {
   setFlagsFromString('--flush-baseline-code');

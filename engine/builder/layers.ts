@@ -25,7 +25,6 @@ export interface LayerInfo {
   dir: string;
 }
 
-
 /** Overlay options that keep an upper directory a plain, portable diff (no redirects, no metacopy). */
 function safeOverlayOptions(): string[] {
   const opts: string[] = [];
