@@ -98,6 +98,8 @@ export class ContainerController {
   unknown: EngineContainer[] = [];
   /** Names in the middle of a rename or update: their reconciles wait until it is done. */
   readonly #held = new Set<string>();
+  /** Attached readers of each name's output (holdRemoval): its autoRemove waits for them. */
+  readonly #attached = new Map<string, number>();
   /** Status writes and events, written once per turn of the event loop (write-batch.ts). */
   readonly #writes: WriteBatch;
 
@@ -218,6 +220,24 @@ export class ContainerController {
       watchers.add(check);
       check();
     });
+  }
+
+  /**
+   * An attached client reads the container's output from its log, which goes with the container:
+   * until the release, an autoRemove (Docker's `run --rm`) leaves the exited container in place.
+   * The release reconciles the name, so the removal then goes ahead.
+   */
+  holdRemoval(name: string): () => void {
+    this.#attached.set(name, (this.#attached.get(name) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = this.#attached.get(name)! - 1;
+      if (left > 0) this.#attached.set(name, left);
+      else this.#attached.delete(name);
+      this.enqueue(name);
+    };
   }
 
   /** Lifecycle verbs from the API (stop, start, pause, unpause). */
@@ -352,6 +372,7 @@ export class ContainerController {
         ...(actor ? { actor } : {}),
         containers,
         ...(stored ? { stored } : {}),
+        ...(this.#attached.has(name) ? { attached: true } : {}),
       },
       this.#o.clock.now(),
     );

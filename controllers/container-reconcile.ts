@@ -49,6 +49,11 @@ export interface ContainerObservedView {
   containers: EngineContainer[];
   /** status.lifecycle in the store (restart count, backoff, stop): what an adopting actor continues from. */
   stored?: PersistedLifecycle;
+  /**
+   * A client attached before the start is still reading the container's output (Docker's `run
+   * --rm`): autoRemove waits until it has, as dockerd removes once the attached streams are done.
+   */
+  attached?: boolean;
 }
 
 export type ContainerAction =
@@ -136,7 +141,7 @@ export function reconcileContainer(
   }
 
   // The actor exists: tell it what changed.
-  if (desired.spec.autoRemove && actor.phase === 'Exited' && !actor.deleteRequested) return { actions: [{ type: 'deleteObject' }] };
+  if (desired.spec.autoRemove && actor.phase === 'Exited' && !actor.deleteRequested) return { actions: observed.attached ? [] : [{ type: 'deleteObject' }] };
   const digest = readyImage?.digest ?? actor.imageDigest;
   const want = desiredFor(desired, digest);
   if (want.specHash !== actor.specHash && want.specHash !== actor.pendingSpecHash) {

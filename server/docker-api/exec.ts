@@ -73,23 +73,31 @@ function attachRoute(ctx: DaemonContext, over: 'tcp' | 'websocket'): Route {
       const tty = spec.tty === true;
       const created = svc.list({ all: true }).find((s) => s.name === name)?.state === 'created';
       return hijacked(tty, async (socket) => {
-        if (created) {
-          // `docker run` attaches first, then starts: the streams begin once it has.
-          const ac = new AbortController();
-          socket.once('close', () => ac.abort());
-          const started = await svc.wait(name, { condition: 'started' }, ac.signal).catch(() => undefined);
-          if (!started?.id) return void socket.end();
-        }
-        if (o.stdin && spec.stdin) {
-          let streams: OpenStreams | undefined;
-          try {
-            streams = await streamsOf(ctx).attach(name, { replay: created });
-          } catch {
-            // Ended before its streams could be held: what it wrote is in its log.
+        // `docker run --rm` attaches, then starts: a container that ends at once must not be removed
+        // (its log with it) before this attach has read what it wrote. Taken before the client has
+        // the upgrade's answer, so before it can start the container.
+        const release = created ? svc.holdRemoval(name) : undefined;
+        try {
+          if (created) {
+            // `docker run` attaches first, then starts: the streams begin once it has.
+            const ac = new AbortController();
+            socket.once('close', () => ac.abort());
+            const started = await svc.wait(name, { condition: 'started' }, ac.signal).catch(() => undefined);
+            if (!started?.id) return void socket.end();
           }
-          if (streams) return serveHijacked(socket, streams, { ...o, raw });
+          if (o.stdin && spec.stdin) {
+            let streams: OpenStreams | undefined;
+            try {
+              streams = await streamsOf(ctx).attach(name, { replay: created });
+            } catch {
+              // Ended before its streams could be held: what it wrote is in its log.
+            }
+            if (streams) return await serveHijacked(socket, streams, { ...o, raw });
+          }
+          return await serveOutput(ctx, name, { tty: tty || raw, fromStart: created || flag(req.query, 'logs'), stdout: o.stdout, stderr: o.stderr }, socket);
+        } finally {
+          release?.();
         }
-        return serveOutput(ctx, name, { tty: tty || raw, fromStart: created || flag(req.query, 'logs'), stdout: o.stdout, stderr: o.stderr }, socket);
       });
     },
   };

@@ -301,6 +301,14 @@ export class ContainerService {
     return { name, phase, exitCode: last?.exitCode ?? 125, ...(last ? { reason: last.reason } : {}) };
   }
 
+  /**
+   * While a client attached before the start reads the output (Docker's attach, then start, of
+   * `run --rm`): the container's autoRemove waits for the release, since its log goes with it.
+   */
+  holdRemoval(name: string): () => void {
+    return this.#lifecycles.holdRemoval(this.resolve(name));
+  }
+
   /** The container's output; with follow, until its process ends (or the caller goes away). */
   logs(name: string, o: { follow?: boolean; tail?: number }, signal: AbortSignal): AsyncIterable<LogEntry> {
     name = this.resolve(name);

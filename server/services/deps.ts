@@ -12,6 +12,8 @@ export interface ContainerLifecycles {
   view(name: string): ContainerStatus | undefined;
   /** Resolves once `done` holds for the container's status (checked at once and on every change). */
   waitFor(name: string, done: (s: ContainerStatus | undefined) => boolean, signal?: AbortSignal): Promise<ContainerStatus | undefined>;
+  /** Holds an autoRemove back while an attached client reads the output (its log goes with the container); the release. */
+  holdRemoval(name: string): () => void;
   /** A lifecycle verb (stop, start, pause, unpause) for the container's machine. */
   send(name: string, event: UserEvent): void;
   /** `rename`: moves the object and its running container to another name, without a restart; with labels, the object's new labels. */

@@ -146,6 +146,23 @@ describe('ContainerController with the store', () => {
     assert.equal(t.containers.view('web'), undefined, 'the actor is gone');
   });
 
+  it('autoRemove waits for the release of an attached reader, then removes the exited container', async () => {
+    const t = setup();
+    await t.containers.start();
+    t.container('once', { image: 'registry.test/busybox:1', restartPolicy: 'Never', autoRemove: true });
+    await t.converge();
+    const release = t.containers.holdRemoval('once');
+    t.engine.exit(t.status('once').containerID, 7);
+    await t.converge();
+    assert.equal(t.status('once').phase, 'Exited', 'held: still there, exited');
+    assert.equal(t.engine.containers.size, 1);
+    release();
+    release();
+    await t.converge();
+    assert.equal(t.store.get('Container', 'once'), undefined, 'released: the object is gone');
+    assert.equal(t.engine.containers.size, 0);
+  });
+
   it('an edited spec recreates the container once', async () => {
     const t = setup();
     await t.containers.start();

@@ -50,6 +50,10 @@ describe('autoRemove', () => {
     assert.ok(!reconcileContainer(want(true), { actor: actor('Running'), containers: [] }, 0).actions.some((a) => a.type === 'deleteObject'));
     assert.ok(!reconcileContainer(want(false), { actor: actor('Exited'), containers: [] }, 0).actions.some((a) => a.type === 'deleteObject'));
   });
+
+  it('waits while a client attached before the start still reads the output (the log goes with the container)', () => {
+    assert.deepEqual(reconcileContainer(want(true), { actor: actor('Exited'), containers: [], attached: true }, 0).actions, []);
+  });
 });
 
 describe('imagePullPolicy of registry references', () => {

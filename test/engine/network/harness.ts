@@ -49,7 +49,10 @@ export function insidePrivateNetns(fileUrl: string, o: { timeout?: number } = {}
       });
       // The inner run's report, so a failure shows which check failed and why.
       for (const line of output.trimEnd().split('\n')) console.log(`  ${line}`);
-      assert.equal(code, 0, `the tests inside network namespace ${ns} failed (output above)`);
+      // The inner run's own summary of its failures, in the message too: a CI log that keeps only
+      // the end of a long run still shows which check failed inside and why.
+      const failures = output.slice(output.lastIndexOf('✖ failing tests:')).slice(0, 4000);
+      assert.equal(code, 0, `the tests inside network namespace ${ns} failed (output above)${output.includes('✖ failing tests:') ? `:\n${failures}` : ''}`);
       const passed = Number(/^ℹ pass (\d+)$/m.exec(output)?.[1] ?? 0);
       assert.ok(passed > 0, `no test ran inside network namespace ${ns}`);
     } finally {
