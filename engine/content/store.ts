@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.ts';
+import { readableSource, writeChunks, type ChunkSource } from './chunks.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Index } from '../images/types.ts';
 import { MediaTypes } from '../images/types.ts';
@@ -86,11 +87,12 @@ export class ContentStore {
   }
 
   /**
-   * Streams a blob in. `resumeFrom` continues an ingest left by an interrupted download (the caller
-   * fetches the rest with a Range request): the key names the ingest file.
+   * Streams a blob in, from a Node stream or a chunk source (a registry's bulk GET hands its bytes
+   * over in one reused buffer). A keyed ingest left by an interrupted download is continued (the
+   * caller fetches the rest with a Range request): the key names the ingest file.
    */
   async putStream(
-    src: Readable,
+    src: Readable | ChunkSource,
     expected?: { digest: string; size?: number },
     ingestKey?: string,
     onBytes?: (n: number) => void,
@@ -105,59 +107,37 @@ export class ContentStore {
         size += (chunk as Buffer).length;
       }
     }
-    // 1 MiB of room in each stage (16 KiB by default): a socket chunk (~64 KiB) would otherwise pause
-    // and resume the download at every chunk.
-    const out = createWriteStream(tmp, { flags: 'a', highWaterMark: BUFFER });
+    const fh = await open(tmp, size > 0 ? 'r+' : 'w', 0o644);
+    let whole = false;
     try {
-      // A Transform, not an async generator: the generator's iterator reads whatever is buffered as
-      // one Buffer.concat (a copy of every byte); a Transform is handed each chunk as it came.
-      const tap = new Transform({
-        highWaterMark: BUFFER,
-        transform(chunk: Buffer, _enc, cb) {
+      try {
+        size += await writeChunks(fh, size, 'flow' in src ? src : readableSource(src), (chunk) => {
           hash.update(chunk);
-          size += chunk.length;
           onBytes?.(chunk.length);
-          cb(null, chunk);
-        },
-      });
-      // The source's end or failure ends the tap, so that every byte that arrived before a
-      // connection was cut is written out (pipeline(src, tap, out) would destroy the file stream
-      // with up to a megabyte not yet written, and the resume would ask for those bytes again).
-      const cut = finished(src).then(
-        () => undefined,
-        (err: Error) => {
-          src.unpipe(tap);
-          tap.end();
-          return err;
-        },
-      );
-      src.pipe(tap);
-      await pipeline(tap, out).catch((err: unknown) => {
-        src.destroy();
+        });
+      } catch (err) {
+        // Kept for a resume when keyed (every byte that arrived is in it); removed otherwise.
+        if (!ingestKey) await rm(tmp, { force: true });
         throw err;
-      });
-      const err = await cut;
-      if (err) throw err;
-    } catch (err) {
-      // Kept for a resume when keyed; removed otherwise.
-      if (!ingestKey) await rm(tmp, { force: true });
-      throw err;
+      }
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (ingestKey && expected?.size !== undefined && size < expected.size) {
+        throw new TruncatedError(`blob ${expected.digest}: the stream ended after ${size} of ${expected.size} bytes`);
+      }
+      try {
+        if (expected) check(expected, digest, size);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      await fh.sync();
+      whole = true;
+      await fh.close();
+      await rename(tmp, this.blobPath(digest));
+      return { digest, size };
+    } finally {
+      if (!whole) await fh.close();
     }
-    const digest = `sha256:${hash.digest('hex')}`;
-    if (ingestKey && expected?.size !== undefined && size < expected.size) {
-      throw new TruncatedError(`blob ${expected.digest}: the stream ended after ${size} of ${expected.size} bytes`);
-    }
-    try {
-      if (expected) check(expected, digest, size);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    const fh = await open(tmp, 'r');
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, this.blobPath(digest));
-    return { digest, size };
   }
 
   /** Bytes already in an ingest (for a Range resume). */

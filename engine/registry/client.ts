@@ -130,7 +130,7 @@ export class RegistryClient {
   }
 
   /** One request with auth (a 401 is answered once with the challenge's credentials) and retries. */
-  async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[] } = {}): Promise<RegistryResponse> {
+  async request(ref: Reference, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer; push?: boolean; okStatuses?: number[]; bulk?: boolean } = {}): Promise<RegistryResponse> {
     const domain = this.#domain(ref);
     if (this.#mirror && (init.push || (method !== 'GET' && method !== 'HEAD'))) throw new InvalidArgumentError(`mirror ${domain} is for pulls only; ${method} goes to ${ref.domain}`);
     const endpoint = await this.#endpoint(ref.domain);
@@ -148,7 +148,7 @@ export class RegistryClient {
       if (auth) headers.authorization = auth;
       let res: RegistryResponse;
       try {
-        res = await send(url, { method, headers, ...(init.body ? { body: init.body } : {}), ...agent });
+        res = await send(url, { method, headers, ...(init.body ? { body: init.body } : {}), ...agent, ...(init.bulk ? { bulk: true } : {}) });
       } catch (err) {
         let cause = err as NodeJS.ErrnoException | undefined;
         if (url.startsWith('https:') && cause?.code === 'ECONNRESET') cause = (await handshakeAlert(new URL(url), endpoint.files)) ?? cause;
@@ -244,7 +244,8 @@ export class RegistryClient {
         }
       }
       const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
-      const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers });
+      // A blob's bytes on a connection of their own, handed over without a Buffer per chunk (bulk-get.ts).
+      const res = await this.request(ref, 'GET', `/v2/${ref.path}/blobs/${desc.digest}`, { headers, bulk: true });
       if (res.status === 404) {
         await res.cancel();
         throw new NotFoundError(`blob ${desc.digest} of ${ref.path} is missing from registry ${this.#domain(ref)}`);
@@ -260,7 +261,7 @@ export class RegistryClient {
       if (have > 0 && res.status !== 206) await store.discardIngest(key);
       else if (have > 0) onBytes?.(0);
       // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
-      const body = res.stream;
+      const body = res.chunks ?? res.stream;
       try {
         await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes);
         return;

@@ -9,7 +9,9 @@
 // cost a third of a download's time with fetch).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { ChunkSource } from '../content/chunks.ts';
+import { bulkGet, type BulkResponse } from './bulk-get.ts';
 
 /** What the registry client reads of a response. */
 export interface RegistryResponse {
@@ -19,6 +21,8 @@ export interface RegistryResponse {
   readonly headers: { get(name: string): string | null };
   /** The body as a Node stream (read it once). */
   readonly stream: Readable;
+  /** A bulk GET's body as it arrives, without a Buffer per chunk (read it, or stream, once). */
+  readonly chunks?: ChunkSource;
   text(): Promise<string>;
   json(): Promise<unknown>;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -32,6 +36,8 @@ export interface SendInit {
   body?: Buffer;
   /** The https agent carrying a host's TLS files (tls.ts); the shared one otherwise. */
   agent?: HttpsAgent;
+  /** A GET of a large body (a blob): on a connection of its own, read as chunks (bulk-get.ts). */
+  bulk?: boolean;
 }
 
 const MAX_REDIRECTS = 10;
@@ -84,26 +90,64 @@ function drain(res: IncomingMessage): Promise<void> {
   });
 }
 
+/** One exchange's answer, by either client: its status, where it redirects, and the response made of it. */
+interface Hop {
+  status: number;
+  location: string | undefined;
+  /** Lets the body go (a redirect's). */
+  drop(): Promise<void>;
+  respond(): RegistryResponse;
+}
+
+async function httpHop(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, agent: HttpsAgent | undefined): Promise<Hop> {
+  const res = await once(url, method, headers, body, agent);
+  return { status: res.statusCode ?? 0, location: res.headers.location, drop: () => drain(res), respond: () => respond(res) };
+}
+
+async function bulkHop(url: URL, headers: Record<string, string>, agent: HttpsAgent | undefined): Promise<Hop> {
+  const { ca, cert, key } = agent?.options ?? {};
+  const res = await bulkGet(url, { headers, tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }, stallMs: STALL_MS });
+  return {
+    status: res.status,
+    location: res.headers.location,
+    drop: async () => res.cancel(),
+    respond: () => bulkRespond(res),
+  };
+}
+
 /** Sends one request, following redirects; the body is a Buffer (replayed on a 307/308). */
 export async function send(url: string, init: SendInit): Promise<RegistryResponse> {
   let at = new URL(url);
   let { method, body } = init;
   const headers = { ...init.headers };
-  let res = await once(at, method, headers, body, init.agent);
-  for (let n = 0; n < MAX_REDIRECTS && [301, 302, 303, 307, 308].includes(res.statusCode!) && res.headers.location; n++) {
-    await drain(res);
-    const next = new URL(res.headers.location, at);
+  const hop = () => (init.bulk && method === 'GET' && !body ? bulkHop(at, headers, init.agent) : httpHop(at, method, headers, body, init.agent));
+  let res = await hop();
+  for (let n = 0; n < MAX_REDIRECTS && [301, 302, 303, 307, 308].includes(res.status) && res.location; n++) {
+    await res.drop();
+    const next = new URL(res.location, at);
     // fetch's rule: a 303 (and a POST's 301/302) is followed with a GET without the body.
-    if ((res.statusCode === 303 && method !== 'HEAD') || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
+    if ((res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST')) {
       method = 'GET';
       body = undefined;
       for (const h of Object.keys(headers)) if (h.toLowerCase().startsWith('content-')) delete headers[h];
     }
     if (next.origin !== at.origin) for (const h of Object.keys(headers)) if (CREDENTIAL_HEADERS.includes(h.toLowerCase())) delete headers[h];
     at = next;
-    res = await once(at, method, headers, body, init.agent);
+    res = await hop();
   }
-  return respond(res);
+  return res.respond();
+}
+
+/** text(), json() and arrayBuffer() of a body read whole once by `read`. */
+function readers(read: () => Promise<Buffer>): Pick<RegistryResponse, 'text' | 'json' | 'arrayBuffer'> {
+  return {
+    text: async () => (await read()).toString('utf8'),
+    json: async () => JSON.parse((await read()).toString('utf8')) as unknown,
+    arrayBuffer: async () => {
+      const b = await read();
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    },
+  };
 }
 
 function respond(res: IncomingMessage): RegistryResponse {
@@ -128,12 +172,54 @@ function respond(res: IncomingMessage): RegistryResponse {
       },
     },
     stream: res,
-    text: async () => (await read()).toString('utf8'),
-    json: async () => JSON.parse((await read()).toString('utf8')) as unknown,
-    arrayBuffer: async () => {
-      const b = await read();
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-    },
+    ...readers(read),
     cancel: () => (whole ? whole.then(() => undefined, () => undefined) : drain(res)),
   };
+}
+
+function bulkRespond(res: BulkResponse): RegistryResponse {
+  let whole: Promise<Buffer> | undefined;
+  const read = () =>
+    (whole ??= (async () => {
+      const parts: Buffer[] = [];
+      await res.body.flow((c) => parts.push(Buffer.from(c)) > 0);
+      return Buffer.concat(parts);
+    })());
+  let stream: Readable | undefined;
+  return {
+    status: res.status,
+    statusText: res.statusMessage,
+    ok: res.status >= 200 && res.status < 300,
+    headers: { get: (name: string) => res.headers[name.toLowerCase()] ?? null },
+    // Copied chunk by chunk (the read buffer is reused): chunks is the way without copies.
+    get stream() {
+      return (stream ??= chunkStream(res.body));
+    },
+    chunks: res.body,
+    ...readers(read),
+    cancel: async () => {
+      if (whole) await whole.then(() => undefined, () => undefined);
+      else res.cancel();
+    },
+  };
+}
+
+/** A chunk source as a Node stream: each chunk copied as it is pushed. */
+function chunkStream(src: ChunkSource): Readable {
+  let flowing = false;
+  const out: Readable = new Readable({
+    read() {
+      if (flowing) return src.resume();
+      flowing = true;
+      src.flow((c) => out.push(Buffer.from(c))).then(
+        () => out.push(null),
+        (err: Error) => out.destroy(err),
+      );
+    },
+    destroy(err, cb) {
+      src.destroy(err ?? new Error('the stream was destroyed'));
+      cb(err);
+    },
+  });
+  return out;
 }
