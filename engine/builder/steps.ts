@@ -1,10 +1,9 @@
 // The steps that make a layer — RUN, COPY, ADD: their cache key (computed without touching the
 // rootfs) and their execution in a fresh overlay over the parent layers.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, open, rm, stat, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { readableSource, writeChunks } from '../content/chunks.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { send, type RegistryResponse } from '../registry/transport.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -142,7 +141,7 @@ async function download(url: string, buildRoot: string, checksum: string | undef
   try {
     // The registry client's transport (node:http, redirects followed), not the global fetch: its
     // undici would stay in the daemon's memory after the build (transport.ts).
-    res = await send(url, { method: 'GET', headers: {} });
+    res = await send(url, { method: 'GET', headers: {}, bulk: true });
   } catch (err) {
     return fail(`cannot download ${url}: ${(err as Error).message}`, err);
   }
@@ -151,9 +150,15 @@ async function download(url: string, buildRoot: string, checksum: string | undef
     return fail(`cannot download ${url}: HTTP ${res.status} ${res.statusText}`);
   }
   const h = createHash('sha256');
-  const body = res.stream;
-  body.on('data', (c: Buffer) => h.update(c));
-  await pipeline(body, createWriteStream(file, { mode: 0o600 }));
+  const fh = await open(file, 'w', 0o600);
+  try {
+    await writeChunks(fh, 0, res.chunks ?? readableSource(res.stream), (c) => void h.update(c));
+  } catch (err) {
+    await rm(file, { force: true });
+    return fail(`cannot download ${url}: ${(err as Error).message}`, err);
+  } finally {
+    await fh.close();
+  }
   if (checksum !== undefined && checksum !== `sha256:${h.digest('hex')}`) {
     await rm(file, { force: true });
     return fail(`${url}: checksum mismatch (expected ${checksum})`);

@@ -228,6 +228,21 @@ describe('build corpus', () => {
     }
   });
 
+  it('ADD of a URL whose connection is cut mid-body fails the build, naming the URL', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100000' });
+      res.write('only the start', () => res.socket?.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/cut.bin`;
+      const ctx = h.context({ Dockerfile: BASE + `ADD ${url} /srv/\n` });
+      await assert.rejects(h.build({ context: ctx, tags: ['t/add:cut'] }), (err: Error) => err.message.includes(`cannot download ${url}: the connection closed before the end of the body`));
+    } finally {
+      server.close();
+    }
+  });
+
   it('ONBUILD triggers run in the child build', async () => {
     const parent = h.context({ Dockerfile: BASE + 'ONBUILD RUN echo triggered > /t\n' });
     await h.build({ context: parent, tags: ['t/parent:1'] });
