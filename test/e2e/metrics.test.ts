@@ -97,8 +97,19 @@ if (insidePrivateNetns(import.meta.url)) {
       await until('Prometheus has scraped berth twice', async () => Number((await prom!.query('sum_over_time(up{job="berth"}[5m])'))[0]?.value[1]) >= 2, 120_000);
       const hosts = await prom.labelValues('instance', '{__name__=~"container.*"}');
       assert.deepEqual(hosts, [metricsAddr], 'the $host variable lists berth');
-      const containers = await prom.labelValues('name', `{__name__=~"container.*", instance=~"${regexEscape(metricsAddr)}"}`);
-      for (const n of names) assert.ok(containers.includes(n), `the $container variable lists ${n}: ${containers}`);
+      // Each container is listed once a scrape has found its series. If one is not within a minute,
+      // the message says what berth showed of it then (its phase, restarts, lines in /metrics).
+      const listed = async () => prom!.labelValues('name', `{__name__=~"container.*", instance=~"${regexEscape(metricsAddr)}"}`);
+      const containers = await until('Prometheus lists both containers', async () => {
+        const got = await listed();
+        return names.every((n) => got.includes(n)) && got;
+      }, 60_000).catch(async () => listed());
+      for (const n of names) {
+        if (containers.includes(n)) continue;
+        const st = (await w.get(n)).status as { phase?: string; restartCount?: number } | undefined;
+        const lines = (await (await fetch(`http://${metricsAddr}/metrics`)).text()).split('\n').filter((l) => l.startsWith('container_') && l.includes(`name="${n}"`)).length;
+        assert.fail(`the $container variable lists ${n}: ${containers} (${n} is ${st?.phase}, ${st?.restartCount} restarts, ${lines} container_ lines in /metrics now)`);
+      }
 
       const choices: Array<{ host?: string; container?: string }> = [{}, ...names.map((container) => ({ host: metricsAddr, container }))];
       for (const choice of choices) {
