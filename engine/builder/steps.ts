@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, copyFile, mkdir, open, rm, stat, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { readableSource, writeChunks } from '../content/chunks.ts';
+import { writeChunks } from '../content/chunks.ts';
 import { InvalidArgumentError } from '../../specs/errdefs.ts';
 import { send, type RegistryResponse } from '../registry/transport.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -152,7 +152,7 @@ async function download(url: string, buildRoot: string, checksum: string | undef
   const h = createHash('sha256');
   const fh = await open(file, 'w', 0o600);
   try {
-    await writeChunks(fh, 0, res.chunks ?? readableSource(res.stream), (c) => void h.update(c));
+    await writeChunks(fh, 0, res.body, (c) => void h.update(c));
   } catch (err) {
     await rm(file, { force: true });
     return fail(`cannot download ${url}: ${(err as Error).message}`, err);

@@ -23,7 +23,7 @@ export interface ChunkSource {
 }
 
 /** A Node stream as a chunk source. */
-export function readableSource(src: Readable): ChunkSource {
+function readableSource(src: Readable): ChunkSource {
   return {
     flow(take) {
       src.on('data', (chunk: Buffer) => {
@@ -46,11 +46,12 @@ const SLABS = 3;
 const LINGER_MS = 50;
 
 /**
- * Writes what `src` gives into `fh` from `position` on, `each` told of every chunk first; the
- * number of bytes written. On a failure of the source, what it gave is written before the error is
- * thrown (a keyed ingest resumes from there).
+ * Writes what `from` gives (a Node stream or a chunk source) into `fh` from `position` on, `each`
+ * told of every chunk first; the number of bytes written. On a failure of the source, what it gave
+ * is written before the error is thrown (a keyed ingest resumes from there).
  */
-export async function writeChunks(fh: FileHandle, position: number, src: ChunkSource, each: (chunk: Buffer) => void): Promise<number> {
+export async function writeChunks(fh: FileHandle, position: number, from: Readable | ChunkSource, each: (chunk: Buffer) => void): Promise<number> {
+  const src = 'flow' in from ? from : readableSource(from);
   const free: Buffer[] = [];
   for (let i = 0; i < SLABS; i++) free.push(Buffer.allocUnsafe(SLAB));
   let slab = free.pop()!;

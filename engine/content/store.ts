@@ -4,20 +4,18 @@
 // size, and only then renamed under its digest: a crash or a bad download never leaves a wrong or
 // partial blob in blobs/. index.json is replaced atomically (write + fsync + rename).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { writeFileAtomic, writeFileAtomicSync } from '../fs-atomic.ts';
-import { readableSource, writeChunks, type ChunkSource } from './chunks.ts';
+import { writeChunks, type ChunkSource } from './chunks.ts';
 import { InvalidArgumentError, NotFoundError } from '../../specs/errdefs.ts';
 import type { Index } from '../images/types.ts';
 import { MediaTypes } from '../images/types.ts';
 import type { Descriptor } from '../../specs/api/images.ts';
 import { imageNameOf, nameAnnotations, REF_NAME_ANNOTATION, IMAGE_NAME_ANNOTATION } from './names.ts';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
-const BUFFER = 1 << 20;
 
 export class DigestMismatchError extends InvalidArgumentError {}
 
@@ -108,10 +106,10 @@ export class ContentStore {
       }
     }
     const fh = await open(tmp, size > 0 ? 'r+' : 'w', 0o644);
-    let whole = false;
+    let digest: string;
     try {
       try {
-        size += await writeChunks(fh, size, 'flow' in src ? src : readableSource(src), (chunk) => {
+        size += await writeChunks(fh, size, src, (chunk) => {
           hash.update(chunk);
           onBytes?.(chunk.length);
         });
@@ -120,7 +118,7 @@ export class ContentStore {
         if (!ingestKey) await rm(tmp, { force: true });
         throw err;
       }
-      const digest = `sha256:${hash.digest('hex')}`;
+      digest = `sha256:${hash.digest('hex')}`;
       if (ingestKey && expected?.size !== undefined && size < expected.size) {
         throw new TruncatedError(`blob ${expected.digest}: the stream ended after ${size} of ${expected.size} bytes`);
       }
@@ -131,13 +129,11 @@ export class ContentStore {
         throw err;
       }
       await fh.sync();
-      whole = true;
-      await fh.close();
-      await rename(tmp, this.blobPath(digest));
-      return { digest, size };
     } finally {
-      if (!whole) await fh.close();
+      await fh.close();
     }
+    await rename(tmp, this.blobPath(digest));
+    return { digest, size };
   }
 
   /** Bytes already in an ingest (for a Range resume). */

@@ -136,8 +136,7 @@ export function bulkGet(url: URL, o: { method?: 'GET' | 'HEAD'; headers: Record<
         tlsConnect({ ...o.tls, host, port, ...(isIP(host) ? {} : { servername: host }), onread } as ConnectionOptions)
       : netConnect({ host, port, onread });
     // The head as it arrives (copied: the read buffer is reused), then the body's state.
-    let head: Buffer[] | undefined = [];
-    let headBytes = 0;
+    let head: Buffer | undefined = Buffer.alloc(0);
     let mode: BodyMode | undefined;
     const dechunker = new Dechunker();
     // Body bytes that came with the head or before flow(): copied, handed over first.
@@ -160,7 +159,7 @@ export function bulkGet(url: URL, o: { method?: 'GET' | 'HEAD'; headers: Record<
     /** Body bytes: to the sink, or kept until there is one. */
     const deliver = (b: Buffer) => {
       if (!b.length) return;
-      if (sink && !early.length) {
+      if (sink) {
         if (!sink(b)) wantPause = true;
       } else {
         early.push(Buffer.from(b));
@@ -183,19 +182,16 @@ export function bulkGet(url: URL, o: { method?: 'GET' | 'HEAD'; headers: Record<
     const take = (piece: Buffer): boolean => {
       try {
         if (head) {
-          head.push(Buffer.from(piece));
-          headBytes += piece.length;
-          const all = Buffer.concat(head);
+          const all = (head = Buffer.concat([head, piece]));
           const at = all.indexOf('\r\n\r\n');
-          if ((at < 0 ? headBytes : at) > MAX_HEAD) throw Object.assign(new Error(`a response head over ${MAX_HEAD / 1024} KiB`), { code: 'HPE_HEADER_OVERFLOW' });
+          if ((at < 0 ? all.length : at) > MAX_HEAD) throw Object.assign(new Error(`a response head over ${MAX_HEAD / 1024} KiB`), { code: 'HPE_HEADER_OVERFLOW' });
           if (at < 0) return true;
           const parsed = parseHead(all.toString('latin1', 0, at));
           const rest = all.subarray(at + 4);
           // 1xx: an interim answer; the real one follows.
           if (parsed.status >= 100 && parsed.status < 200) {
-            head = rest.length ? [rest] : [];
-            headBytes = rest.length;
-            return rest.length ? take(Buffer.alloc(0)) : true;
+            head = Buffer.alloc(0);
+            return rest.length ? take(rest) : true;
           }
           mode = bodyMode(method, parsed.status, parsed.headers);
           head = undefined;

@@ -261,9 +261,8 @@ export class RegistryClient {
       if (have > 0 && res.status !== 206) await store.discardIngest(key);
       else if (have > 0) onBytes?.(0);
       // Counted as it is stored (a 'data' listener here would start the flow before anyone reads).
-      const body = res.chunks ?? res.stream;
       try {
-        await store.putStream(body, { digest: desc.digest, size: desc.size }, key, onBytes);
+        await store.putStream(res.body, { digest: desc.digest, size: desc.size }, key, onBytes);
         return;
       } catch (err) {
         if (err instanceof InvalidArgumentError) {

@@ -9,7 +9,7 @@
 // cost a third of a download's time with fetch).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ChunkSource } from '../content/chunks.ts';
 import { bulkGet, type BulkResponse } from './bulk-get.ts';
 
@@ -19,10 +19,8 @@ export interface RegistryResponse {
   readonly statusText: string;
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null };
-  /** The body as a Node stream (read it once). */
-  readonly stream: Readable;
-  /** A bulk GET's body as it arrives, without a Buffer per chunk (read it, or stream, once). */
-  readonly chunks?: ChunkSource;
+  /** The body (read it once): a Node stream, or a bulk GET's chunks in a reused buffer (bulk-get.ts). */
+  readonly body: Readable | ChunkSource;
   text(): Promise<string>;
   json(): Promise<unknown>;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -171,7 +169,7 @@ function respond(res: IncomingMessage): RegistryResponse {
         return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
       },
     },
-    stream: res,
+    body: res,
     ...readers(read),
     cancel: () => (whole ? whole.then(() => undefined, () => undefined) : drain(res)),
   };
@@ -185,41 +183,16 @@ function bulkRespond(res: BulkResponse): RegistryResponse {
       await res.body.flow((c) => parts.push(Buffer.from(c)) > 0);
       return Buffer.concat(parts);
     })());
-  let stream: Readable | undefined;
   return {
     status: res.status,
     statusText: res.statusMessage,
     ok: res.status >= 200 && res.status < 300,
     headers: { get: (name: string) => res.headers[name.toLowerCase()] ?? null },
-    // Copied chunk by chunk (the read buffer is reused): chunks is the way without copies.
-    get stream() {
-      return (stream ??= chunkStream(res.body));
-    },
-    chunks: res.body,
+    body: res.body,
     ...readers(read),
     cancel: async () => {
       if (whole) await whole.then(() => undefined, () => undefined);
       else res.cancel();
     },
   };
-}
-
-/** A chunk source as a Node stream: each chunk copied as it is pushed. */
-function chunkStream(src: ChunkSource): Readable {
-  let flowing = false;
-  const out: Readable = new Readable({
-    read() {
-      if (flowing) return src.resume();
-      flowing = true;
-      src.flow((c) => out.push(Buffer.from(c))).then(
-        () => out.push(null),
-        (err: Error) => out.destroy(err),
-      );
-    },
-    destroy(err, cb) {
-      src.destroy(err ?? new Error('the stream was destroyed'));
-      cb(err);
-    },
-  });
-  return out;
 }

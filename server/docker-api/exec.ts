@@ -79,7 +79,7 @@ function attachRoute(ctx: DaemonContext, over: 'tcp' | 'websocket'): Route {
         const release = created ? svc.holdRemoval(name) : undefined;
         try {
           if (created) {
-            // `docker run` attaches first, then starts: the streams begin once it has.
+            // The streams begin once the client has started the container.
             const ac = new AbortController();
             socket.once('close', () => ac.abort());
             const started = await svc.wait(name, { condition: 'started' }, ac.signal).catch(() => undefined);
